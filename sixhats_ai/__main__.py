@@ -1,0 +1,3 @@
+from sixhats_ai.cli import main
+
+main()

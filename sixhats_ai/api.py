@@ -1,0 +1,181 @@
+"""The Python API, and the wiring every model-backed command shares.
+
+`analyze()` / `analyze_async()` return a validated `Report`. `open_session()` builds the
+client, limiter, budget and engine once; the CLI's `analyze`, `batch` and `rerun` and this
+API all go through it, so a step runs the same way whoever asks for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sixhats_ai.client import DEFAULT_TIMEOUT_SECONDS, RequestLimiter, build_client
+from sixhats_ai.config import (
+    Config,
+    Provider,
+    ProviderFlags,
+    is_local_url,
+    load_config,
+    resolve_provider,
+    user_prompts_dir,
+)
+from sixhats_ai.documents import Document, fit_to_context, sanitize
+from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
+from sixhats_ai.errors import UsageError
+from sixhats_ai.models import Report
+from sixhats_ai.pricing import Budget
+from sixhats_ai.programs import PlannedStep, Program, find_program
+from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
+
+REMOTE_CONTEXT_WINDOW = 128_000
+LOCAL_CONTEXT_WINDOW = 8_192
+CONTEXT_SHARE_FOR_INPUT = 0.6
+
+
+@dataclass
+class RunOptions:
+    """How to run: everything a command line or API caller can tune."""
+
+    flow: Flow = "sequential"
+    concurrency: int = 4
+    rpm: float | None = None
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    max_tokens: int | None = None
+    max_reasks: int = 2
+    max_cost: float | None = None
+    temperature: float | None = None
+    strict: bool = False
+    include_optional: bool = True
+    mode: str | None = None
+    context_window: int | None = None
+    truncate: bool = False
+    prompts_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise UsageError("--concurrency must be at least 1")
+        if self.max_reasks < 0:
+            raise UsageError("--max-reasks cannot be negative")
+        if self.timeout <= 0:
+            raise UsageError("--timeout must be more than 0 seconds")
+        if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:
+            raise UsageError(
+                f"unknown output mode {self.mode!r}",
+                hint="use json_schema, json_object or prompt",
+            )
+
+
+def prompt_library(options: RunOptions) -> PromptLibrary:
+    return PromptLibrary(options.prompts_dir or user_prompts_dir())
+
+
+@dataclass
+class Session:
+    """One configured connection to a model server, shared by every run that uses it."""
+
+    provider: Provider
+    options: RunOptions
+    engine: Engine
+    limiter: RequestLimiter
+    budget: Budget
+    warnings: list[str] = field(default_factory=list)
+
+    def request(
+        self, problem: str, program: Program, documents: Sequence[Document] = ()
+    ) -> RunRequest:
+        """A run request, with the documents checked against the model's context."""
+        window = (
+            self.options.context_window
+            or self.provider.context_window
+            or (
+                LOCAL_CONTEXT_WINDOW
+                if self.provider.base_url and is_local_url(self.provider.base_url)
+                else REMOTE_CONTEXT_WINDOW
+            )
+        )
+        docs, warnings = fit_to_context(
+            problem,
+            list(documents),
+            int(window * CONTEXT_SHARE_FOR_INPUT),
+            truncate=self.options.truncate,
+        )
+        self.warnings.extend(warnings)
+        return RunRequest(
+            problem=problem,
+            program=program,
+            documents=docs,
+            flow=self.options.flow,
+            include_optional=self.options.include_optional,
+            strict=self.options.strict,
+        )
+
+
+@asynccontextmanager
+async def open_session(
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    *,
+    on_event: Callable[[StepEvent], None] = lambda event: None,
+    cache: ResponseCache | None = None,
+) -> AsyncIterator[Session]:
+    limiter = RequestLimiter(options.concurrency, options.rpm)
+    budget = Budget(options.max_cost)
+    client = build_client(provider, limiter=limiter, timeout=options.timeout)
+    pinned = options.mode or provider.mode
+    caller = StructuredCaller(
+        client=client,
+        limiter=limiter,
+        modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
+        prices=config.price_table(),
+        budget=budget,
+        base_url=provider.display_url,
+        max_reasks=options.max_reasks,
+        max_tokens=options.max_tokens,
+        temperature=options.temperature,
+        cache=cache,
+        secrets=[provider.api_key],
+    )
+
+    def model_for(step: PlannedStep) -> str:
+        return provider.model_for(step.role, step.hat.value, step.step.model)
+
+    engine = Engine(caller, prompt_library(options), model_for, on_event)
+    try:
+        yield Session(provider, options, engine, limiter, budget)
+    finally:
+        await client.close()
+
+
+async def analyze_async(
+    problem: str,
+    *,
+    program: str | Program = "choose",
+    documents: Sequence[Document] = (),
+    options: RunOptions | None = None,
+    provider: Provider | None = None,
+    flags: ProviderFlags | None = None,
+    config: Config | None = None,
+) -> Report:
+    """Run a program on a problem and return the validated report."""
+    options = options or RunOptions()
+    config = config or load_config()
+    if provider is None:
+        provider = await asyncio.to_thread(resolve_provider, flags or ProviderFlags(), config)
+    if isinstance(program, str):
+        program = find_program(program)
+    problem = sanitize(problem).strip()
+    if not problem:
+        raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    async with open_session(provider, options, config) as session:
+        return await session.engine.run(session.request(problem, program, documents))
+
+
+def analyze(problem: str, **kwargs: object) -> Report:
+    """Blocking twin of `analyze_async`."""
+    return asyncio.run(analyze_async(problem, **kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,451 @@
+"""The `sixhats` command: argument handling only; the work happens in the modules it calls.
+
+Heavy modules (the OpenAI SDK, Jinja, Rich, pydantic models) are imported inside the commands
+that need them, so `sixhats --help` and `sixhats programs` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from sixhats_ai import __version__
+from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.api import RunOptions
+    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.engine import StepEvent
+    from sixhats_ai.models import Report
+
+app = typer.Typer(
+    name="sixhats",
+    help="Run Edward de Bono's Six Thinking Hats with a language model.\n\n"
+    'Example: sixhats analyze "Should our team move to a four-day week?" --program choose',
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+programs_app = typer.Typer(
+    help="List the programs, or show one.\n\nExample: sixhats programs show choose",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+prompts_app = typer.Typer(
+    help="List the prompt templates, or print one.\n\nExample: sixhats prompts show black",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(programs_app, name="programs")
+app.add_typer(prompts_app, name="prompts")
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sixhats {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Run Edward de Bono's Six Thinking Hats with a language model."""
+
+
+# Exploring the method ------------------------------------------------------------------
+
+
+@app.command()
+def hats() -> None:
+    """The six hats: direction, technique and default time box.
+
+    Example: sixhats hats
+    """
+    from sixhats_ai.hats import HATS
+
+    for info in HATS.values():
+        box = (
+            f"{info.time_box_seconds // 60} min"
+            if info.time_box_seconds >= 60
+            else (f"{info.time_box_seconds} s")
+        )
+        typer.echo(f"{info.hat.value:<7} {info.overview}")
+        typer.echo(f"        direction: {info.direction}")
+        typer.echo(f"        technique: {info.technique}")
+        typer.echo(f"        time box:  about {box}")
+
+
+ProgramsDirOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional here
+    typer.Option("--programs-dir", help="Extra folder of program files (default: config dir)."),
+]
+
+
+def _programs_dir(override: Path | None) -> Path:
+    from sixhats_ai.config import user_programs_dir
+
+    return override or user_programs_dir()
+
+
+@programs_app.callback()
+def programs_list(ctx: typer.Context, programs_dir: ProgramsDirOption = None) -> None:
+    """List the programs (slug, name, hat sequence)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sixhats_ai.programs import load_programs
+
+    for program in load_programs(_programs_dir(programs_dir)).values():
+        typer.echo(f"{program.slug:<20} {program.name}: {program.sequence}")
+
+
+@programs_app.command("show")
+def programs_show(
+    program: Annotated[str, typer.Argument(help="Slug, full name, or path to a .toml file.")],
+    programs_dir: ProgramsDirOption = None,
+) -> None:
+    """Show a program's steps with hats, optional steps, focus and time boxes.
+
+    Example: sixhats programs show choose
+    """
+    from sixhats_ai.programs import find_program
+
+    found = find_program(program, _programs_dir(programs_dir))
+    typer.echo(f"{found.name} ({found.slug}): {found.sequence}")
+    if found.summary:
+        typer.echo(found.summary)
+    for planned in found.plan():
+        notes: list[str] = [planned.role]
+        if planned.step.optional:
+            notes.append("optional")
+        if planned.step.extended:
+            notes.append("extended")
+        if planned.step.model:
+            notes.append(f"model {planned.step.model}")
+        seconds = planned.step.default_seconds
+        box = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+        typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
+
+
+PromptsDirOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--prompts-dir", help="Folder of templates overriding the packaged ones."),
+]
+
+
+def _prompt_library(prompts_dir: Path | None) -> Any:
+    from sixhats_ai.config import user_prompts_dir
+    from sixhats_ai.prompts import PromptLibrary
+
+    return PromptLibrary(prompts_dir or user_prompts_dir())
+
+
+@prompts_app.callback()
+def prompts_list(ctx: typer.Context, prompts_dir: PromptsDirOption = None) -> None:
+    """List the prompt templates and where each comes from."""
+    if ctx.invoked_subcommand is not None:
+        return
+    library = _prompt_library(prompts_dir)
+    for name in library.names():
+        _, filename = library.source(name)
+        origin = (
+            "user"
+            if library.user_dir and filename.startswith(str(library.user_dir))
+            else ("packaged")
+        )
+        typer.echo(f"{name:<20} {origin}")
+
+
+@prompts_app.command("show")
+def prompts_show(
+    name: Annotated[str, typer.Argument(help="A hat (black), 'framing', 'synthesis' or a file.")],
+    prompts_dir: PromptsDirOption = None,
+) -> None:
+    """Print a template's source.
+
+    Example: sixhats prompts show black
+    """
+    library = _prompt_library(prompts_dir)
+    text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+# Running a program ---------------------------------------------------------------------
+
+
+def _progress(event: StepEvent) -> None:
+    record = event.record
+    label = f"{event.step.id:<10} {event.step.step.label}"
+    if event.status == "running":
+        _echo_err(f"  … {label}")
+    elif record is not None and event.status == "done":
+        usage = record.usage
+        cached = f", {usage.cached_requests} cached" if usage.cached_requests else ""
+        _echo_err(f"  ✓ {label}: {usage.total_tokens} tokens, {record.seconds:.1f} s{cached}")
+    elif record is not None and event.status == "reused":
+        _echo_err(f"  = {label}: reused")
+    elif record is not None:
+        _echo_err(f"  ✗ {label}: {record.error}")
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    from sixhats_ai.files import atomic_write
+
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    else:
+        atomic_write(output, text)
+        _echo_err(f"wrote {output}")
+
+
+def _pick_format(fmt: str | None, output: Path | None) -> str:
+    if fmt is None and output is not None:
+        fmt = {".json": "json", ".html": "html", ".htm": "html"}.get(output.suffix.lower(), "md")
+    if fmt is None:
+        fmt = "rich" if sys.stdout.isatty() else "md"
+    if fmt not in ("md", "json", "rich"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use md or json")
+    return fmt
+
+
+def emit_report(report: Report, fmt: str | None, output: Path | None) -> None:
+    """Print or write a report in the chosen format."""
+    from sixhats_ai.render.markdown import report_markdown
+
+    chosen = _pick_format(fmt, output)
+    if chosen == "json":
+        _write_output(report.model_dump_json(indent=2), output)
+    elif chosen == "rich":
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(report_markdown(report)))
+    else:
+        _write_output(report_markdown(report), output)
+
+
+def _dry_run(problem: str, program_ref: str, options: RunOptions, flags: ProviderFlags) -> None:
+    from sixhats_ai.api import RunRequest, prompt_library
+    from sixhats_ai.config import DEFAULT_OPENAI_MODEL, load_config
+    from sixhats_ai.engine import Engine
+    from sixhats_ai.pricing import estimate_tokens
+    from sixhats_ai.programs import find_program
+
+    config = load_config()
+    program = find_program(program_ref, _programs_dir(None))
+    model = flags.model or os.environ.get("SIXHATS_MODEL") or DEFAULT_OPENAI_MODEL
+    engine = Engine(None, prompt_library(options), lambda step: step.step.model or model)
+    request = RunRequest(
+        problem=problem,
+        program=program,
+        flow=options.flow,
+        include_optional=options.include_optional,
+    )
+    prices = config.price_table()
+    total_tokens = 0
+    total_cost = 0.0
+    previews = engine.preview(request)
+    for step, prompt in previews:
+        tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
+        step_model = step.step.model or model
+        cost = prices.cost(step_model, tokens, options.max_tokens or 1000)
+        total_tokens += tokens
+        total_cost += cost
+        typer.echo(f"===== step {step.id}: {step.step.label} [{step.role}] =====")
+        typer.echo(f"model {step_model}, about {tokens} prompt tokens, ~${cost:.4f}")
+        typer.echo("--- system ---")
+        typer.echo(prompt.system.rstrip())
+        typer.echo("--- user ---")
+        typer.echo(prompt.user.rstrip())
+        typer.echo("")
+    typer.echo(
+        f"dry run: {len(previews)} requests, about {total_tokens} prompt tokens, "
+        f"estimated ${total_cost:.4f} (model {model}); no request was sent"
+    )
+
+
+@app.command()
+def analyze(
+    problem: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="The problem, or '-' to read it from stdin."),
+    ] = None,
+    file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--file", "-f", help="Read the problem from a file."),
+    ] = None,
+    context: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--context", help="Extra document for context (repeatable)."),
+    ] = None,
+    program: Annotated[str, typer.Option("--program", "-p", help="Program slug, name or file.")] = (
+        "choose"
+    ),
+    flow: Annotated[
+        str, typer.Option(help="sequential: each hat sees the board; parallel: hats run blind.")
+    ] = "sequential",
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", help="md or json (default: rich on a terminal, else md)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write the report to a file (atomically)."),
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name.")] = None,  # noqa: UP045
+    base_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--base-url", help="OpenAI-compatible server URL, ending in /v1."),
+    ] = None,
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--api-key", help="API key (prefer OPENAI_API_KEY)."),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--profile", help="Named profile from the config file."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at most.")] = 4,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 120.0,
+    max_tokens: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--max-tokens", help="Completion token limit per request."),
+    ] = None,
+    max_reasks: Annotated[int, typer.Option("--max-reasks", help="Re-asks on bad JSON.")] = 2,
+    max_cost: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--max-cost", help="Stop before spending more than this (USD)."),
+    ] = None,
+    mode: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Pin the output mode: json_schema, json_object or prompt."),
+    ] = None,
+    context_window: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--context-window", help="The model's context size in tokens."),
+    ] = None,
+    truncate: Annotated[bool, typer.Option(help="Cut documents too long for the context.")] = (
+        False
+    ),
+    strict: Annotated[bool, typer.Option(help="Fail if any hat fails.")] = False,
+    skip_optional: Annotated[
+        bool, typer.Option("--skip-optional", help="Leave out optional steps.")
+    ] = False,
+    prompts_dir: PromptsDirOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show every prompt; send nothing.")
+    ] = False,
+) -> None:
+    """Analyse a problem with a program of hats and print the report.
+
+    Example: sixhats analyze "Should our team move to a four-day week?" --program choose
+    """
+    import asyncio
+
+    from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.config import ProviderFlags, load_config, resolve_provider
+    from sixhats_ai.documents import read_documents, read_problem
+    from sixhats_ai.engine import SynthesisFailed
+    from sixhats_ai.programs import find_program
+
+    if flow not in ("sequential", "parallel"):
+        raise UsageError(f"unknown flow {flow!r}", hint="use sequential or parallel")
+    text = read_problem(problem, file)
+    options = RunOptions(
+        flow=flow,  # type: ignore[arg-type]
+        concurrency=concurrency,
+        timeout=timeout,
+        max_tokens=max_tokens,
+        max_reasks=max_reasks,
+        max_cost=max_cost,
+        strict=strict,
+        include_optional=not skip_optional,
+        mode=mode,
+        context_window=context_window,
+        truncate=truncate,
+        prompts_dir=prompts_dir,
+    )
+    flags = ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
+    if fmt is not None:
+        _pick_format(fmt, output)
+    if dry_run:
+        _dry_run(text, program, options, flags)
+        return
+    documents = read_documents(context or [])
+    chosen = find_program(program, _programs_dir(None))
+    config = load_config()
+    provider = resolve_provider(flags, config)
+    _echo_err(
+        f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
+        f"at {provider.display_url}, {flow} flow"
+    )
+
+    async def run() -> Report:
+        async with open_session(provider, options, config, on_event=_progress) as session:
+            request = session.request(text, chosen, documents)
+            for warning in session.warnings:
+                _echo_err(warning)
+            return await session.engine.run(request)
+
+    try:
+        report = asyncio.run(run())
+    except SynthesisFailed as failed:
+        from sixhats_ai.render.markdown import steps_markdown
+
+        _write_output(
+            "\n".join(["# Hat outputs (synthesis failed)", *steps_markdown(failed.steps)]), None
+        )
+        raise
+    usage = report.metadata.usage
+    _echo_err(
+        f"done in {report.metadata.seconds:.1f} s: {usage.requests} requests "
+        f"({usage.cached_requests} cached), {usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
+        + (
+            f"; DEGRADED: {', '.join(report.metadata.failed_steps)} failed"
+            if report.degraded
+            else ""
+        )
+    )
+    emit_report(report, fmt, output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one line on stderr and an exit code for every failure, no traceback."""
+    debug = os.environ.get("SIXHATS_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False)
+    except SixhatsError as exc:
+        if debug:
+            raise
+        _echo_err(f"error: {exc.one_line()}")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        if debug:
+            raise
+        _echo_err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # typer's own usage errors (bad option, missing value)
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:
+        if debug:
+            raise
+        _echo_err(
+            f"error: unexpected {type(exc).__name__}: {exc} (set SIXHATS_DEBUG=1 for details)"
+        )
+        sys.exit(1)

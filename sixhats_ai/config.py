@@ -1,0 +1,255 @@
+"""Configuration and paths: which server, key and model a run uses, and where files live.
+
+Precedence for every setting: command-line flag > environment variable > profile > default.
+The config file is TOML at `<config dir>/config.toml`:
+
+    default_profile = "local"
+
+    [profiles.local]
+    base_url = "http://localhost:11434/v1"
+    model = "llama3.1"
+
+    [profiles.openai]
+    model = "gpt-4o-mini"
+    api_key_env = "OPENAI_API_KEY"      # name of the variable holding the key
+
+    [profiles.openai.models]            # a model per hat
+    synthesis = "gpt-4o"
+
+    [prices."my-model"]                 # USD per million tokens
+    input = 0.5
+    output = 1.5
+
+With nothing configured, the usual local servers are probed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sixhats_ai.errors import ConfigError, UsageError
+from sixhats_ai.pricing import DEFAULT_PRICES, Price, PriceTable
+
+APP_NAME = "sixhats"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+LOCAL_PLACEHOLDER_KEY = "sk-local-no-key"
+LOCAL_SERVERS = (
+    ("Ollama", "http://127.0.0.1:11434/v1"),
+    ("LM Studio", "http://127.0.0.1:1234/v1"),
+    ("llama.cpp", "http://127.0.0.1:8080/v1"),
+)
+PROBE_TIMEOUT_SECONDS = 0.4
+
+
+def config_dir() -> Path:
+    if env := os.environ.get("SIXHATS_CONFIG_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    if env := os.environ.get("SIXHATS_DATA_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def user_programs_dir() -> Path:
+    return config_dir() / "programs"
+
+
+def user_prompts_dir() -> Path:
+    return config_dir() / "prompts"
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = Field(None, description="environment variable holding the key")
+    api_key: str | None = None
+    mode: str | None = Field(
+        None, description="pin the output mode: json_schema|json_object|prompt"
+    )
+    models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
+    context_window: int | None = None
+
+
+class PriceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: float
+    output: float
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
+    prices: dict[str, PriceEntry] = Field(default_factory=dict)
+    log: bool = Field(True, description="keep every run in the local store")
+
+    def price_table(self) -> PriceTable:
+        prices = dict(DEFAULT_PRICES)
+        prices.update({name: Price(p.input, p.output) for name, p in self.prices.items()})
+        return PriceTable(prices)
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_dir() / "config.toml"
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: TOML syntax error: {exc}", hint="fix the config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config {path}: {exc}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{path}: {where}: {first['msg']}", hint="fix the config file") from None
+
+
+def is_local_url(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or (
+        host.startswith("127.")
+    )
+
+
+@dataclass
+class ProviderFlags:
+    """What the user passed on the command line (None: not given)."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    profile: str | None = None
+
+
+@dataclass
+class Provider:
+    """The resolved server, key and models for a run."""
+
+    base_url: str | None
+    api_key: str = field(repr=False)
+    model: str
+    hat_models: dict[str, str] = field(default_factory=dict)
+    mode: str | None = None
+    context_window: int | None = None
+    origin: str = "configured"
+
+    @property
+    def display_url(self) -> str:
+        return self.base_url or "https://api.openai.com/v1"
+
+    def model_for(self, role: str, hat: str, step_model: str | None) -> str:
+        """Program step > per-role or per-hat setting > the run's model."""
+        return step_model or self.hat_models.get(role) or self.hat_models.get(hat) or self.model
+
+
+async def _probe(url: str, client: object) -> list[str] | None:
+    import httpx
+
+    assert isinstance(client, httpx.AsyncClient)
+    try:
+        response = await client.get(f"{url}/models", timeout=PROBE_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        data = response.json().get("data", [])
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
+
+
+async def probe_local_servers() -> tuple[str, str, list[str]] | None:
+    """The first usual local server that answers, with its models; all probed at once."""
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        results = await asyncio.gather(*(_probe(url, client) for _, url in LOCAL_SERVERS))
+    for (name, url), models in zip(LOCAL_SERVERS, results, strict=True):
+        if models is not None:
+            return name, url, models
+    return None
+
+
+NOTHING_CONFIGURED = """no model server is configured and no local server answered \
+(probed Ollama :11434, LM Studio :1234, llama.cpp :8080). Configure one of:
+  OpenAI:        export OPENAI_API_KEY=sk-...            (or --api-key)
+  Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or --base-url)
+  A profile:     add [profiles.NAME] to {config} and pass --profile NAME
+  No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
+
+
+def resolve_provider(
+    flags: ProviderFlags, config: Config, env: dict[str, str] | None = None
+) -> Provider:
+    """Apply flag > env > profile > default; probe local servers when nothing is set."""
+    env = dict(os.environ) if env is None else env
+    profile_name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
+    profile = Profile()
+    if profile_name:
+        if profile_name not in config.profiles:
+            known = ", ".join(config.profiles) or "none defined"
+            raise ConfigError(
+                f"unknown profile {profile_name!r} (known: {known})",
+                hint=f"add [profiles.{profile_name}] to {config_dir() / 'config.toml'}",
+            )
+        profile = config.profiles[profile_name]
+
+    profile_key = env.get(profile.api_key_env) if profile.api_key_env else profile.api_key
+    base_url = flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url
+    api_key = flags.api_key or env.get("OPENAI_API_KEY") or profile_key
+    model = flags.model or env.get("SIXHATS_MODEL") or profile.model
+    hat_models = {**config.models, **profile.models}
+    origin = f"profile {profile_name}" if profile_name else "configured"
+
+    if not base_url and not api_key:
+        found = asyncio.run(probe_local_servers())
+        if found is None:
+            raise ConfigError(NOTHING_CONFIGURED.format(config=config_dir() / "config.toml"))
+        name, base_url, models = found
+        origin = f"{name} found at {base_url}"
+        if not model:
+            if not models:
+                raise ConfigError(f"{name} at {base_url} serves no model", hint="pull or load one")
+            model = models[0]
+
+    if base_url and is_local_url(base_url):
+        api_key = api_key or LOCAL_PLACEHOLDER_KEY
+    if not api_key:
+        raise ConfigError(
+            f"{base_url} needs an API key",
+            hint="set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
+        )
+    if not model:
+        if base_url:
+            raise ConfigError(
+                f"no model chosen for {base_url}",
+                hint="pass --model, set SIXHATS_MODEL, or set model in your profile",
+            )
+        model = DEFAULT_OPENAI_MODEL
+    return Provider(
+        base_url=base_url.rstrip("/") if base_url else None,
+        api_key=api_key,
+        model=model,
+        hat_models=hat_models,
+        mode=profile.mode,
+        context_window=profile.context_window,
+        origin=origin,
+    )

@@ -1,0 +1,89 @@
+"""Token estimates, prices and the `--max-cost` budget.
+
+Prices are US dollars per million tokens. The table covers common OpenAI models; users add
+or override entries in the config (`[prices."model-name"]`). A model that is not in the table
+costs 0 and is reported as unpriced: local models are free, and a guess would mislead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+
+from sixhats_ai.errors import BudgetExceeded
+
+
+@dataclass(frozen=True)
+class Price:
+    input: float
+    output: float
+
+
+DEFAULT_PRICES: dict[str, Price] = {
+    "gpt-4o-mini": Price(0.15, 0.60),
+    "gpt-4o": Price(2.50, 10.00),
+    "gpt-4.1": Price(2.00, 8.00),
+    "gpt-4.1-mini": Price(0.40, 1.60),
+    "gpt-4.1-nano": Price(0.10, 0.40),
+    "gpt-5": Price(1.25, 10.00),
+    "gpt-5-mini": Price(0.25, 2.00),
+    "gpt-5-nano": Price(0.05, 0.40),
+    "o4-mini": Price(1.10, 4.40),
+}
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count (about four characters a token), enough for budgets and limits."""
+    return math.ceil(len(text) / 4)
+
+
+@dataclass
+class PriceTable:
+    prices: dict[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    def price(self, model: str) -> Price | None:
+        if model in self.prices:
+            return self.prices[model]
+        # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs.
+        family = max(
+            (name for name in self.prices if model.startswith(name + "-")), key=len, default=None
+        )
+        return self.prices[family] if family else None
+
+    def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        price = self.price(model)
+        if price is None:
+            return 0.0
+        return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+
+
+class Budget:
+    """Stops before a request could push the spend past `--max-cost`.
+
+    Each request reserves its worst case (estimated prompt + max completion tokens) before it
+    is sent and settles at its real cost after, so concurrent requests cannot overshoot.
+    """
+
+    def __init__(self, max_usd: float | None) -> None:
+        self.max_usd = max_usd
+        self.spent = 0.0
+        self._reserved = 0.0
+        self._lock = asyncio.Lock()
+
+    async def reserve(self, estimate: float) -> None:
+        if self.max_usd is None:
+            return
+        async with self._lock:
+            if self.spent + self._reserved + estimate > self.max_usd:
+                raise BudgetExceeded(
+                    f"stopped before exceeding --max-cost ${self.max_usd:.4f} "
+                    f"(spent ${self.spent:.4f}, next request up to ${estimate:.4f})",
+                    hint="raise --max-cost or use a cheaper model",
+                )
+            self._reserved += estimate
+
+    def settle(self, estimate: float, actual: float) -> None:
+        if self.max_usd is not None:
+            self._reserved -= estimate
+        self.spent += actual

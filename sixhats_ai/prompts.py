@@ -1,0 +1,124 @@
+"""Prompt templates: one Jinja template per hat, rendered in a sandbox.
+
+Templates live in the packaged `prompts/` folder; a user's folder (`<config dir>/prompts` or
+`--prompts-dir`) overrides any of them by file name. Every template renders in an immutable
+sandbox with `StrictUndefined`, so a user template cannot reach Python internals and a typo in a
+variable name is an error, not a silent blank. User text (problem, documents, earlier outputs)
+is only ever passed as a variable, never compiled as template source.
+
+A hat template renders twice, with `part` set to "system" and then to "user", giving the two
+messages of the request; `_base.j2` picks the matching block.
+"""
+
+from __future__ import annotations
+
+import secrets
+import traceback
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from sixhats_ai.errors import UsageError
+from sixhats_ai.resources import packaged_dir
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    system: str
+    user: str
+
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
+
+
+def new_nonce() -> str:
+    """A per-request marker that fences untrusted text; the text cannot guess it."""
+    return f"DATA-{secrets.token_hex(6)}"
+
+
+def template_name_for(role: str, hat: str) -> str:
+    """`framing.j2` for the opening blue, `synthesis.j2` for the closing one, else `<hat>.j2`."""
+    return f"{role}.j2" if role in ("framing", "synthesis") else f"{hat}.j2"
+
+
+def _template_location(exc: BaseException) -> str:
+    """`name.j2:LINE` of the innermost template frame of a rendering error, if any."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and frame.filename.endswith(".j2"):
+            return f"{Path(frame.filename).name}:{frame.lineno}"
+    return ""
+
+
+class PromptLibrary:
+    """The templates a run uses: the user's folder first, then the packaged prompts."""
+
+    def __init__(self, user_dir: Path | None = None) -> None:
+        self.user_dir = user_dir if user_dir is not None and user_dir.is_dir() else None
+
+    @cached_property
+    def env(self) -> ImmutableSandboxedEnvironment:
+        loaders: list[jinja2.BaseLoader] = []
+        if self.user_dir is not None:
+            loaders.append(jinja2.FileSystemLoader(self.user_dir))
+        loaders.append(jinja2.FileSystemLoader(packaged_dir("prompts")))
+        return ImmutableSandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def names(self) -> list[str]:
+        """Template names users can see and override (partials start with `_`)."""
+        return sorted(n for n in self.env.list_templates(extensions=["j2"]))
+
+    def source(self, name: str) -> tuple[str, str]:
+        """The template's text and the file it came from."""
+        try:
+            text, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            raise UsageError(
+                f"no template named {name!r}", hint="see `sixhats prompts` for the list"
+            ) from None
+        return text, filename or name
+
+    def _template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = f"{Path(exc.filename or name).name}:{exc.lineno}"
+            raise UsageError(
+                f"template {where}: syntax error: {exc.message}", hint="fix the template"
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise UsageError(
+                f"template {exc.name!r} not found",
+                hint="restore it in your prompts folder or remove the override",
+            ) from None
+
+    def render_text(self, name: str, variables: dict[str, Any]) -> str:
+        """Render a whole template; rendering errors become one-line UsageErrors."""
+        template = self._template(name)
+        try:
+            return template.render(variables).strip() + "\n"
+        except jinja2.UndefinedError as exc:
+            where = _template_location(exc) or name
+            raise UsageError(
+                f"template {where}: {exc.message}",
+                hint="use only the documented variables (see README, 'Override a prompt')",
+            ) from None
+        except jinja2.TemplateError as exc:
+            where = _template_location(exc) or name
+            raise UsageError(f"template {where}: {exc}", hint="fix the template") from None
+
+    def render_prompt(self, name: str, variables: dict[str, Any]) -> RenderedPrompt:
+        return RenderedPrompt(
+            system=self.render_text(name, {**variables, "part": "system"}),
+            user=self.render_text(name, {**variables, "part": "user"}),
+        )

@@ -1,0 +1,305 @@
+"""Structured output: ask for JSON fitting a pydantic model, whatever the server supports.
+
+Three modes, tried in order and remembered for the run once one works:
+
+1. `json_schema`: strict schema enforced by the server (OpenAI, vLLM, LM Studio, Ollama);
+2. `json_object`: JSON mode with the schema in the prompt (llama.cpp enforces it by grammar);
+3. `prompt`: plain text with the schema in the prompt, the JSON extracted from the answer.
+
+A server that rejects a mode's `response_format` moves the run down a mode. Whatever the
+mode, the answer is validated locally; an invalid answer is re-asked with the error (the
+re-ask loop, bounded by `max_reasks`). A truncated answer or a refusal fails the step with
+a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+from sixhats_ai.errors import ModelError, SixhatsError, map_api_error
+from sixhats_ai.models import Usage
+from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+    from sixhats_ai.client import RequestLimiter
+
+
+class OutputMode(StrEnum):
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    PROMPT = "prompt"
+
+
+MODE_ORDER = [OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT]
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar")
+DEFAULT_COMPLETION_ESTIMATE = 2000
+
+
+class ModeState:
+    """The output mode picked for one server, shared by every request of a run."""
+
+    def __init__(self, start: OutputMode = OutputMode.JSON_SCHEMA, *, pinned: bool = False):
+        self.mode = start
+        self.confirmed = pinned
+
+    def downgrade(self, failed: OutputMode) -> bool:
+        """Move below `failed`; False if there is nowhere lower or the mode is proven."""
+        if self.confirmed or failed is OutputMode.PROMPT:
+            return False
+        if self.mode is failed:
+            self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
+        return True
+
+    def confirm(self, mode: OutputMode) -> None:
+        if self.mode is mode:
+            self.confirmed = True
+
+
+class ResponseCache(Protocol):
+    """Where identical requests are answered from, and every exchange is recorded."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, request: dict[str, Any], response: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class Completion:
+    output: BaseModel
+    usage: Usage
+    mode: OutputMode
+    seconds: float
+
+
+class InvalidAnswer(Exception):
+    """The answer was not valid JSON for the schema; the re-ask loop reports it back."""
+
+
+def extract_json(text: str) -> Any:
+    """The JSON value in an answer: the whole text, a fenced block, or the first object."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[-1].rsplit("```", 1)[0]
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        pass
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = json.JSONDecoder().raw_decode(text, start)
+            return value
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+    raise InvalidAnswer("the answer holds no JSON object")
+
+
+def schema_instruction(model: type[BaseModel]) -> str:
+    schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
+    return (
+        "\n\nReply with one JSON object and nothing else (no prose, no code fence). "
+        f"It must match this JSON schema:\n{schema}"
+    )
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        parts = []
+        for item in error.errors()[:8]:
+            where = ".".join(str(p) for p in item["loc"]) or "(root)"
+            parts.append(f"{where}: {item['msg']}")
+        return "; ".join(parts)
+    return str(error)
+
+
+@dataclass
+class StructuredCaller:
+    """Sends one step's messages and returns a validated model, with usage and cost."""
+
+    client: AsyncOpenAI
+    limiter: RequestLimiter
+    modes: ModeState
+    prices: PriceTable
+    budget: Budget
+    base_url: str
+    max_reasks: int = 2
+    max_tokens: int | None = None
+    temperature: float | None = None
+    cache: ResponseCache | None = None
+    secrets: list[str | None] = field(default_factory=list)
+
+    def _request_params(
+        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+    ) -> dict[str, Any]:
+        mode = self.modes.mode
+        sent = [dict(m) for m in messages]
+        if mode is OutputMode.JSON_SCHEMA:
+            response_format: dict[str, Any] | None = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema_model.__name__,
+                    "schema": schema_model.model_json_schema(),
+                    "strict": True,
+                },
+            }
+        else:
+            sent[0]["content"] += schema_instruction(schema_model)
+            response_format = (
+                {"type": "json_object", "schema": schema_model.model_json_schema()}
+                if mode is OutputMode.JSON_OBJECT
+                else None
+            )
+        params: dict[str, Any] = {"model": model, "messages": sent}
+        if response_format is not None:
+            params["response_format"] = response_format
+        if self.max_tokens is not None:
+            params["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            params["temperature"] = self.temperature
+        return params
+
+    def _estimate_cost(self, params: dict[str, Any]) -> float:
+        prompt = sum(estimate_tokens(m["content"]) for m in params["messages"])
+        completion = self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
+        return self.prices.cost(params["model"], prompt, completion)
+
+    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """One request (or a cache hit); returns the response as a plain dict."""
+        key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return hit, True
+        estimate = self._estimate_cost(params)
+        await self.budget.reserve(estimate)
+        actual = 0.0
+        try:
+            async with self.limiter.slot():
+                response = await self.client.chat.completions.create(**params)
+            data = response.model_dump(mode="json", exclude_none=True)
+            usage = data.get("usage") or {}
+            actual = self.prices.cost(
+                params["model"], usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+            )
+        finally:
+            self.budget.settle(estimate, actual)
+        if self.cache is not None:
+            self.cache.put(key, params, data)
+        return data, False
+
+    async def _send_with_fallback(
+        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+    ) -> tuple[dict[str, Any], bool, OutputMode]:
+        import openai
+
+        while True:
+            mode = self.modes.mode
+            params = self._request_params(model, messages, schema_model)
+            try:
+                data, cached = await self._send(params)
+            except openai.APIStatusError as exc:
+                text = str(exc).lower()
+                format_rejected = exc.status_code in (400, 415, 422, 500, 501) and any(
+                    w in text for w in _FORMAT_WORDS
+                )
+                if format_rejected and self.modes.downgrade(mode):
+                    continue
+                raise self._mapped(exc, model) from exc
+            except openai.OpenAIError as exc:
+                raise self._mapped(exc, model) from exc
+            self.modes.confirm(mode)
+            return data, cached, mode
+
+    def _mapped(self, exc: BaseException, model: str) -> SixhatsError:
+        from sixhats_ai.errors import redact
+
+        error = map_api_error(exc, base_url=self.base_url, model=model)
+        error.message = redact(error.message, self.secrets)
+        return error
+
+    async def call(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        schema_model: type[BaseModel],
+        *,
+        context: dict[str, Any] | None = None,
+    ) -> Completion:
+        """Ask, validate, re-ask with the error if invalid; usage counts every attempt."""
+        usage = Usage()
+        started = time.perf_counter()
+        conversation = list(messages)
+        mode = self.modes.mode
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.max_reasks + 1),
+            retry=retry_if_exception_type(InvalidAnswer),
+            reraise=True,
+        ):
+            with attempt:
+                data, cached, mode = await self._send_with_fallback(
+                    model, conversation, schema_model
+                )
+                self._count(usage, model, data, cached)
+                text = self._answer_text(data)
+                try:
+                    output = schema_model.model_validate(extract_json(text), context=context)
+                except (InvalidAnswer, ValidationError) as exc:
+                    conversation = [
+                        *conversation,
+                        {"role": "assistant", "content": text},
+                        {
+                            "role": "user",
+                            "content": "Your answer was not valid: "
+                            f"{_error_text(exc)}. Reply again with the corrected JSON object only.",
+                        },
+                    ]
+                    if attempt.retry_state.attempt_number > self.max_reasks:
+                        raise ModelError(
+                            f"the model's answer did not fit the schema after {self.max_reasks} "
+                            f"re-asks: {_error_text(exc)}",
+                            hint="use a stronger model or raise --max-reasks",
+                        ) from None
+                    raise InvalidAnswer(_error_text(exc)) from None
+        return Completion(output, usage, mode, time.perf_counter() - started)
+
+    def _count(self, usage: Usage, model: str, data: dict[str, Any], cached: bool) -> None:
+        tokens = data.get("usage") or {}
+        prompt, completion = tokens.get("prompt_tokens", 0), tokens.get("completion_tokens", 0)
+        usage.add(
+            Usage(
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                requests=0 if cached else 1,
+                cached_requests=1 if cached else 0,
+                cost_usd=0.0 if cached else self.prices.cost(model, prompt, completion),
+            )
+        )
+
+    @staticmethod
+    def _answer_text(data: dict[str, Any]) -> str:
+        choices = data.get("choices") or []
+        if not choices:
+            raise ModelError("the server answered with no choices")
+        choice = choices[0]
+        message = choice.get("message") or {}
+        if message.get("refusal"):
+            raise ModelError(
+                f"the model refused: {message['refusal']}",
+                hint="rephrase the problem or use another model",
+            )
+        if choice.get("finish_reason") == "length":
+            raise ModelError(
+                "the answer was cut off at the token limit (finish_reason=length)",
+                hint="raise --max-tokens",
+            )
+        if choice.get("finish_reason") == "content_filter":
+            raise ModelError("the answer was withheld by the server's content filter")
+        return str(message.get("content") or "")

@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated config, no network, and a fake model server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import respx
+
+from sixhats_ai.cli import main
+from tests.fakes import API_KEY, BASE_URL, FakeLLM
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch) -> None:
+    """Every test gets its own config and data dirs and no provider settings."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIXHATS_MODEL", "SIXHATS_PROFILE",
+                 "SIXHATS_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SIXHATS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def no_network() -> Iterator[respx.MockRouter]:
+    """Any HTTP request not mocked by the test fails instead of reaching the network."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def fake_llm(no_network: respx.MockRouter, monkeypatch) -> FakeLLM:
+    """A fake server at BASE_URL, configured through the environment."""
+    fake = FakeLLM()
+    no_network.post(f"{BASE_URL}/chat/completions").mock(side_effect=fake)
+    monkeypatch.setenv("OPENAI_BASE_URL", BASE_URL)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("SIXHATS_MODEL", "fake-model")
+    return fake
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `sixhats ARGS...` in-process; returns exit code, stdout and stderr."""
+
+    def run(*args: str) -> CliResult:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

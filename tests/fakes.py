@@ -1,0 +1,170 @@
+"""A fake OpenAI-compatible server for tests, served through respx (no network).
+
+`FakeLLM` answers chat completions with a valid sample of whichever schema the request asks
+for, in any output mode, and records every request. Tests script failures per step with
+`fail_when`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+BASE_URL = "http://llm.test/v1"
+API_KEY = "sk-test-SECRET-0123456789"
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "Framing": {
+        "framing": "Decide whether to move the team to a four-day week",
+        "goals": ["a decision with owners"],
+        "factors": ["workload", "customers", "pay"],
+        "priorities": ["customer coverage"],
+        "alternatives": ["Four-day week", "Keep five days"],
+        "out_of_scope": ["salary changes"],
+    },
+    "WhiteOutput": {
+        "facts": [{"statement": "The team has 8 people", "status": "checked"}],
+        "gaps": [{"question": "Customer hours needed?", "how_to_fill": "Ask support lead"}],
+    },
+    "RedOutput": {
+        "reactions": [{"about": "four-day week", "feeling": "excited", "intensity": "high"}]
+    },
+    "BlackOutput": {
+        "risks": [{"point": "Coverage gaps on Fridays", "reason": "support SLA", "weight": "high"}],
+        "interesting": ["Other teams may follow"],
+    },
+    "YellowOutput": {
+        "benefits": [{"point": "Better retention", "reason": "surveys", "weight": "medium"}],
+        "interesting": [],
+    },
+    "GreenOutput": {
+        "concept_challenges": ["Why must everyone be off on the same day?"],
+        "ideas": [{"idea": "Staggered days off", "addresses": "Coverage gaps"}],
+        "provocations": [{"po": "Po: the office closes on Wednesdays", "movement": "split week"}],
+    },
+    "BlueReview": {
+        "summary": "Risks are clear, options are thin",
+        "priorities": ["coverage"],
+        "next_focus": "ideas for coverage",
+    },
+}
+
+
+def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
+    src = step_ids[-1:] or ["1-blue"]
+    point = {"text": "Coverage risk", "weight": "high", "sources": src}
+    return {
+        "summary": "Try a staggered four-day week for a quarter.",
+        "key_insights": [{"text": "Coverage is the crux", "sources": src}],
+        "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+        "risks": [point],
+        "alternatives": [
+            {
+                "name": "Four-day week",
+                "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+                "risks": [point],
+                "feelings": [{"text": "excited", "sources": src}],
+            }
+        ],
+        "recommendation": {
+            "decision": "Pilot a staggered four-day week",
+            "confidence": 0.7,
+            "rationale": "Benefits are large and the main risk has a mitigation",
+            "sources": src,
+        },
+        "next_steps": [
+            {"action": "Draft pilot plan", "owner_role": "team lead", "when": "2 weeks",
+             "sources": src}
+        ],
+        "open_questions": ["How will customers react?"],
+    }
+
+
+def completion(
+    content: str,
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    model: str = "fake-model",
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def schema_name(body: dict[str, Any]) -> str:
+    """Which model the request asks for, in any output mode."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return str(fmt["json_schema"]["name"])
+    system = body["messages"][0]["content"]
+    schema = json.loads(system.split("It must match this JSON schema:\n", 1)[1])
+    return str(schema["title"])
+
+
+def step_id(body: dict[str, Any]) -> str:
+    match = re.search(r"This is step (\S+):", body["messages"][0]["content"])
+    return match.group(1) if match else "?"
+
+
+def valid_step_ids(body: dict[str, Any]) -> list[str]:
+    match = re.search(r"Valid step ids: (.*)\.", body["messages"][0]["content"])
+    return [s.strip() for s in match.group(1).split(",")] if match and match.group(1) else []
+
+
+def sample_answer(body: dict[str, Any]) -> str:
+    name = schema_name(body)
+    if name == "Synthesis":
+        return json.dumps(synthesis_sample(valid_step_ids(body)))
+    return json.dumps(SAMPLES[name])
+
+
+Responder = Callable[[dict[str, Any]], httpx.Response | None]
+
+
+@dataclass
+class FakeLLM:
+    """Answers every request validly unless a scripted responder takes it first."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    responders: list[Responder] = field(default_factory=list)
+
+    def fail_when(self, responder: Responder) -> None:
+        self.responders.append(responder)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.requests.append(body)
+        for responder in self.responders:
+            response = responder(body)
+            if response is not None:
+                return response
+        return httpx.Response(200, json=completion(sample_answer(body)))
+
+    def steps_requested(self) -> list[str]:
+        return [step_id(b) for b in self.requests]
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"message": message}}, headers=headers or {})

@@ -1,0 +1,125 @@
+"""The offline CLI: exploring hats, programs and prompts, dry runs, and bad input."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def test_version_and_help_with_examples(cli):
+    from sixhats_ai import __version__
+
+    assert cli("--version").out.strip() == f"sixhats {__version__}"
+    for command in (["analyze"], ["programs"], ["programs", "show"], ["prompts"],
+                    ["prompts", "show"], ["hats"]):
+        result = cli(*command, "--help")
+        assert result.code == 0
+        assert "Example: sixhats" in result.out, command
+
+
+def test_hats_lists_direction_technique_and_time_box(cli):
+    out = cli("hats").out
+    assert "CAF (Consider All Factors)" in out and "Yes, No, Po" in out
+    assert "about 30 s" in out and "about 2 min" in out
+
+
+def test_programs_list_and_show(cli):
+    out = cli("programs").out
+    assert len(out.strip().splitlines()) == 8
+    shown = cli("programs", "show", "choose").out
+    assert "Blue, White, (Green), Yellow, Black, Red, Blue" in shown
+    assert "3-green" in shown and "optional" in shown and "30 s" in shown
+
+
+def test_prompts_show_prints_the_template(cli):
+    result = cli("prompts", "show", "black")
+    assert result.code == 0 and '{% extends "_hat.j2" %}' in result.out
+
+
+def test_dry_run_renders_every_prompt_in_order_without_network(cli):
+    result = cli("analyze", "Four-day week? {{ 7*7 }}", "--program", "choose", "--dry-run")
+    assert result.code == 0, result.err
+    headers = [line for line in result.out.splitlines() if line.startswith("===== step")]
+    assert [h.split()[2].rstrip(":") for h in headers] == [
+        "1-blue", "2-white", "3-green", "4-yellow", "5-black", "6-red", "7-blue"]
+    assert "{{ 7*7 }}" in result.out
+    assert "no request was sent" in result.out
+
+
+def _bad_program(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return str(path)
+
+
+BAD_INPUTS = {
+    "unknown program": (["--program", "nope"], "unknown program 'nope'"),
+    "empty problem": (["   "], "the problem is empty"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gives_one_line_and_exit_2(cli, case):
+    args, message = BAD_INPUTS[case]
+    if args[0].startswith("--"):
+        args = ["problem", *args]
+    result = cli("analyze", *args, "--dry-run")
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('format = 1\nslug = "x"\nname = "X"\n[[steps]]\nhat = "purple"\n[[steps]]\nhat = "blue"\n',
+         "steps.0.hat: 'purple' is not a hat"),
+        ('format = 1\nslug = "x"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+         "name: field is missing"),
+        ('format = 1\nslug = "x\n', "TOML syntax error"),
+        ('slug = "x"\nname = "X"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+         "format: field is missing"),
+        ('format = 2\nslug = "x"\nname = "X"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+         "format 2 is not supported"),
+        ('format = 1\nslug = "x"\nname = "X"\n[[steps]]\nhat = "red"\n[[steps]]\nhat = "blue"\n',
+         "must open and close with the blue hat"),
+    ],
+)
+def test_bad_program_file_names_file_and_field(cli, tmp_path, text, message):
+    path = _bad_program(tmp_path, text)
+    result = cli("programs", "show", path)
+    assert result.code == 2
+    assert path in result.err and message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ('{% extends "_hat.j2" %}{% block method %}{{ nosuchvar }}{% endblock %}',
+         "red.j2:1: 'nosuchvar' is undefined"),
+        ("{% if %}", "red.j2:1: syntax error"),
+    ],
+)
+def test_bad_template_names_file_and_line(cli, tmp_path, template, message):
+    (tmp_path / "red.j2").write_text(template)
+    result = cli("analyze", "p", "--dry-run", "--prompts-dir", str(tmp_path))
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    env = {**os.environ, "SIXHATS_DEBUG": "1", "SIXHATS_CONFIG_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sixhats_ai", "analyze", "p", "--program", "nope", "--dry-run"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "sixhats_ai", "analyze", "p", "--program", "nope", "--dry-run"],
+        capture_output=True, text=True, env={**env, "SIXHATS_DEBUG": "0"}, check=False,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

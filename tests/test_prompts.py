@@ -1,0 +1,88 @@
+"""Every template renders for every step of every program; user text stays literal."""
+
+import pytest
+
+from sixhats_ai.engine import DRY_RUN_BOARD, Engine, RunRequest
+from sixhats_ai.programs import load_programs
+from sixhats_ai.prompts import PromptLibrary, template_name_for
+
+PROGRAMS = list(load_programs().values())
+
+
+def _engine(user_dir=None) -> Engine:
+    return Engine(None, PromptLibrary(user_dir), lambda step: "m")
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.slug)
+def test_every_step_of_every_program_renders_with_strict_undefined(program):
+    engine = _engine()
+    request = RunRequest(problem="Should we hire?", program=program)
+    previews = engine.preview(request)
+    assert len(previews) == len(program.steps)
+    for step, prompt in previews:
+        assert "Should we hire?" in prompt.user
+        assert "Should we hire?" not in prompt.system  # untrusted text only in the user turn
+        assert step.hat.value.capitalize() in prompt.system
+        assert "JSON" in prompt.system
+
+
+def test_hat_templates_carry_the_method():
+    library = PromptLibrary()
+    text = {name: library.source(name)[0] for name in library.names()}
+    assert "how to fill" in text["white.j2"] and "information gaps" in text["white.j2"]
+    assert "No justification" in text["red.j2"]
+    assert "PMI" in text["black.j2"] and "reason" in text["black.j2"]
+    assert "PMI" in text["yellow.j2"] and "reason" in text["yellow.j2"]
+    assert "Po" in text["green.j2"] and "Concept challenge" in text["green.j2"]
+    assert "CAF" in text["framing.j2"] and "FIP" in text["framing.j2"]
+    # shared parts by inheritance, not copies
+    for name in ("white.j2", "red.j2", "black.j2", "yellow.j2", "green.j2", "blue.j2",
+                 "framing.j2", "synthesis.j2"):
+        assert text[name].startswith('{% extends "_hat.j2" %}'), name
+
+
+@pytest.mark.parametrize("problem", ["{{ 7*7 }}", "{% raw %}", "{% for x in y %}", "{#"])
+def test_problem_text_is_a_variable_never_template_source(problem):
+    program = load_programs()["choose"]
+    [(_, prompt), *_] = _engine().preview(RunRequest(problem=problem, program=program))
+    assert problem in prompt.user
+    assert "49" not in prompt.user
+
+
+def test_untrusted_text_is_fenced_with_a_per_request_nonce():
+    program = load_programs()["choose"]
+    previews = _engine().preview(RunRequest(problem="p", program=program))
+    nonces = {p.system.split("<<", 1)[1].split(" ", 1)[0] for _, p in previews}
+    assert len(nonces) == len(previews)  # a new marker per request
+    for _, prompt in previews:
+        nonce = prompt.system.split("<<", 1)[1].split(" ", 1)[0]
+        assert f"<<{nonce} problem>>\np\n<</{nonce} problem>>" in prompt.user
+
+
+def test_user_template_overrides_the_packaged_one(tmp_path):
+    (tmp_path / "red.j2").write_text(
+        '{% extends "_hat.j2" %}{% block method %}CUSTOM RED {{ step.id }}{% endblock %}'
+    )
+    program = load_programs()["choose"]
+    previews = dict(
+        (s.id, p) for s, p in _engine(tmp_path).preview(RunRequest(problem="p", program=program))
+    )
+    assert "CUSTOM RED 6-red" in previews["6-red"].system
+    assert "CUSTOM RED" not in previews["5-black"].system
+
+
+def test_user_templates_render_in_a_sandbox(tmp_path):
+    from sixhats_ai.errors import UsageError
+
+    (tmp_path / "red.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    library = PromptLibrary(tmp_path)
+    with pytest.raises(UsageError) as err:
+        library.render_prompt("red.j2", {"part": "system"})
+    assert "red.j2" in err.value.one_line()
+
+
+def test_template_name_for_roles():
+    assert template_name_for("framing", "blue") == "framing.j2"
+    assert template_name_for("synthesis", "blue") == "synthesis.j2"
+    assert template_name_for("hat", "blue") == "blue.j2"
+    assert DRY_RUN_BOARD
