@@ -13,7 +13,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sixhats_ai.client import DEFAULT_TIMEOUT_SECONDS, RequestLimiter, build_client
+from sixhats_ai.client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_SECONDS,
+    RequestLimiter,
+    build_client,
+)
 from sixhats_ai.config import (
     Config,
     Provider,
@@ -45,6 +50,7 @@ class RunOptions:
     concurrency: int = 4
     rpm: float | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    max_retries: int = DEFAULT_MAX_RETRIES
     max_tokens: int | None = None
     max_reasks: int = 2
     max_cost: float | None = None
@@ -61,6 +67,8 @@ class RunOptions:
             raise UsageError("--concurrency must be at least 1")
         if self.max_reasks < 0:
             raise UsageError("--max-reasks cannot be negative")
+        if self.max_retries < 0:
+            raise UsageError("--retries cannot be negative")
         if self.timeout <= 0:
             raise UsageError("--timeout must be more than 0 seconds")
         if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:
@@ -126,7 +134,9 @@ async def open_session(
 ) -> AsyncIterator[Session]:
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    client = build_client(provider, limiter=limiter, timeout=options.timeout)
+    client = build_client(
+        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+    )
     pinned = options.mode or provider.mode
     caller = StructuredCaller(
         client=client,

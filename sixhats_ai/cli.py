@@ -320,6 +320,9 @@ def analyze(
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at most.")] = 4,
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 120.0,
+    retries: Annotated[
+        int, typer.Option(help="Retries of a failed request (429, 5xx, connection), by the SDK.")
+    ] = 2,
     max_tokens: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--max-tokens", help="Completion token limit per request."),
@@ -368,6 +371,7 @@ def analyze(
         flow=flow,  # type: ignore[arg-type]
         concurrency=concurrency,
         timeout=timeout,
+        max_retries=retries,
         max_tokens=max_tokens,
         max_reasks=max_reasks,
         max_cost=max_cost,
@@ -426,7 +430,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: one line on stderr and an exit code for every failure, no traceback."""
     debug = os.environ.get("SIXHATS_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode typer returns, not raises, the code of an Exit; it turns
+        # Ctrl-C into Exit(130).
+        code = app(args=argv, standalone_mode=False)
     except SixhatsError as exc:
         if debug:
             raise
@@ -449,3 +455,7 @@ def main(argv: list[str] | None = None) -> None:
             f"error: unexpected {type(exc).__name__}: {exc} (set SIXHATS_DEBUG=1 for details)"
         )
         sys.exit(1)
+    if code == EXIT_INTERRUPTED:
+        _echo_err("interrupted")
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -11,8 +11,14 @@ def test_version_and_help_with_examples(cli):
     from sixhats_ai import __version__
 
     assert cli("--version").out.strip() == f"sixhats {__version__}"
-    for command in (["analyze"], ["programs"], ["programs", "show"], ["prompts"],
-                    ["prompts", "show"], ["hats"]):
+    for command in (
+        ["analyze"],
+        ["programs"],
+        ["programs", "show"],
+        ["prompts"],
+        ["prompts", "show"],
+        ["hats"],
+    ):
         result = cli(*command, "--help")
         assert result.code == 0
         assert "Example: sixhats" in result.out, command
@@ -42,7 +48,14 @@ def test_dry_run_renders_every_prompt_in_order_without_network(cli):
     assert result.code == 0, result.err
     headers = [line for line in result.out.splitlines() if line.startswith("===== step")]
     assert [h.split()[2].rstrip(":") for h in headers] == [
-        "1-blue", "2-white", "3-green", "4-yellow", "5-black", "6-red", "7-blue"]
+        "1-blue",
+        "2-white",
+        "3-green",
+        "4-yellow",
+        "5-black",
+        "6-red",
+        "7-blue",
+    ]
     assert "{{ 7*7 }}" in result.out
     assert "no request was sent" in result.out
 
@@ -74,17 +87,29 @@ def test_bad_input_gives_one_line_and_exit_2(cli, case):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('format = 1\nslug = "x"\nname = "X"\n[[steps]]\nhat = "purple"\n[[steps]]\nhat = "blue"\n',
-         "steps.0.hat: 'purple' is not a hat"),
-        ('format = 1\nslug = "x"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
-         "name: field is missing"),
+        (
+            'format = 1\nslug = "x"\nname = "X"\n'
+            '[[steps]]\nhat = "purple"\n[[steps]]\nhat = "blue"\n',
+            "steps.0.hat: 'purple' is not a hat",
+        ),
+        (
+            'format = 1\nslug = "x"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+            "name: field is missing",
+        ),
         ('format = 1\nslug = "x\n', "TOML syntax error"),
-        ('slug = "x"\nname = "X"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
-         "format: field is missing"),
-        ('format = 2\nslug = "x"\nname = "X"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
-         "format 2 is not supported"),
-        ('format = 1\nslug = "x"\nname = "X"\n[[steps]]\nhat = "red"\n[[steps]]\nhat = "blue"\n',
-         "must open and close with the blue hat"),
+        (
+            'slug = "x"\nname = "X"\n[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+            "format: field is missing",
+        ),
+        (
+            'format = 2\nslug = "x"\nname = "X"\n'
+            '[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n',
+            "format 2 is not supported",
+        ),
+        (
+            'format = 1\nslug = "x"\nname = "X"\n[[steps]]\nhat = "red"\n[[steps]]\nhat = "blue"\n',
+            "must open and close with the blue hat",
+        ),
     ],
 )
 def test_bad_program_file_names_file_and_field(cli, tmp_path, text, message):
@@ -98,8 +123,10 @@ def test_bad_program_file_names_file_and_field(cli, tmp_path, text, message):
 @pytest.mark.parametrize(
     ("template", "message"),
     [
-        ('{% extends "_hat.j2" %}{% block method %}{{ nosuchvar }}{% endblock %}',
-         "red.j2:1: 'nosuchvar' is undefined"),
+        (
+            '{% extends "_hat.j2" %}{% block method %}{{ nosuchvar }}{% endblock %}',
+            "red.j2:1: 'nosuchvar' is undefined",
+        ),
         ("{% if %}", "red.j2:1: syntax error"),
     ],
 )
@@ -115,11 +142,17 @@ def test_debug_shows_the_traceback(tmp_path):
     env = {**os.environ, "SIXHATS_DEBUG": "1", "SIXHATS_CONFIG_DIR": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "sixhats_ai", "analyze", "p", "--program", "nope", "--dry-run"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "sixhats_ai", "analyze", "p", "--program", "nope", "--dry-run"],
-        capture_output=True, text=True, env={**env, "SIXHATS_DEBUG": "0"}, check=False,
+        capture_output=True,
+        text=True,
+        env={**env, "SIXHATS_DEBUG": "0"},
+        check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -42,8 +42,9 @@ def test_default_time_boxes_follow_the_method():
     assert review.steps[3].default_seconds == 120
 
 
-@pytest.mark.parametrize("ref", ["choose", "CHOOSE", "choosing between alternatives",
-                                 "Choosing Between Alternatives"])
+@pytest.mark.parametrize(
+    "ref", ["choose", "CHOOSE", "choosing between alternatives", "Choosing Between Alternatives"]
+)
 def test_program_found_by_slug_or_name_case_insensitively(ref):
     assert find_program(ref).slug == "choose"
 

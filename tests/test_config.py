@@ -1,0 +1,121 @@
+"""Provider resolution: flag > env > profile > default, and probing local servers."""
+
+import httpx
+import pytest
+
+from sixhats_ai.config import (
+    LOCAL_PLACEHOLDER_KEY,
+    Config,
+    Profile,
+    ProviderFlags,
+    load_config,
+    resolve_provider,
+)
+from sixhats_ai.errors import ConfigError, UsageError
+
+CONFIG = Config(
+    default_profile="work",
+    profiles={
+        "work": Profile(base_url="https://work.example/v1", model="work-model", api_key="wk"),
+        "local": Profile(
+            base_url="http://localhost:11434/v1", model="llama3.1", models={"black": "qwen"}
+        ),
+    },
+    models={"synthesis": "big"},
+)
+
+
+def test_flag_beats_env_beats_profile():
+    env = {
+        "OPENAI_BASE_URL": "https://env.example/v1",
+        "OPENAI_API_KEY": "ek",
+        "SIXHATS_MODEL": "env-model",
+    }
+    flags = ProviderFlags(base_url="https://flag.example/v1", api_key="fk", model="flag-model")
+    p = resolve_provider(flags, CONFIG, env)
+    assert (p.base_url, p.api_key, p.model) == ("https://flag.example/v1", "fk", "flag-model")
+    p = resolve_provider(ProviderFlags(), CONFIG, env)
+    assert (p.base_url, p.api_key, p.model) == ("https://env.example/v1", "ek", "env-model")
+    p = resolve_provider(ProviderFlags(), CONFIG, {})
+    assert (p.base_url, p.api_key, p.model) == ("https://work.example/v1", "wk", "work-model")
+
+
+def test_profile_chosen_by_flag_or_env_and_local_needs_no_key():
+    p = resolve_provider(ProviderFlags(profile="local"), CONFIG, {})
+    assert p.api_key == LOCAL_PLACEHOLDER_KEY and p.model == "llama3.1"
+    p = resolve_provider(ProviderFlags(), CONFIG, {"SIXHATS_PROFILE": "local"})
+    assert p.base_url == "http://localhost:11434/v1"
+
+
+def test_model_per_hat_and_role():
+    p = resolve_provider(ProviderFlags(profile="local"), CONFIG, {})
+    assert p.model_for("hat", "black", None) == "qwen"
+    assert p.model_for("synthesis", "blue", None) == "big"
+    assert p.model_for("hat", "white", None) == "llama3.1"
+    assert p.model_for("hat", "black", "from-program") == "from-program"
+
+
+def test_api_key_from_named_env_var():
+    config = Config(profiles={"o": Profile(api_key_env="MY_KEY")})
+    p = resolve_provider(ProviderFlags(profile="o"), config, {"MY_KEY": "mk"})
+    assert p.api_key == "mk" and p.base_url is None and p.model == "gpt-4o-mini"
+
+
+def test_remote_url_without_key_is_a_config_error():
+    with pytest.raises(ConfigError) as err:
+        resolve_provider(
+            ProviderFlags(base_url="https://remote.example/v1", model="m"), Config(), {}
+        )
+    assert "needs an API key" in err.value.one_line()
+
+
+def test_unknown_profile():
+    with pytest.raises(ConfigError, match="unknown profile 'nope'"):
+        resolve_provider(ProviderFlags(profile="nope"), CONFIG, {})
+
+
+def test_probe_finds_the_first_local_server(no_network):
+    no_network.get("http://127.0.0.1:11434/v1/models").mock(side_effect=httpx.ConnectError("no"))
+    no_network.get("http://127.0.0.1:1234/v1/models").mock(
+        return_value=httpx.Response(200, json={"data": [{"id": "qwen2.5-7b"}]})
+    )
+    no_network.get("http://127.0.0.1:8080/v1/models").mock(side_effect=httpx.ConnectError("no"))
+    p = resolve_provider(ProviderFlags(), Config(), {})
+    assert p.base_url == "http://127.0.0.1:1234/v1" and p.model == "qwen2.5-7b"
+    assert p.api_key == LOCAL_PLACEHOLDER_KEY and "LM Studio" in p.origin
+
+
+def test_nothing_answers_explains_how_to_configure(cli, no_network):
+    no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        side_effect=httpx.ConnectError("no")
+    )
+    result = cli("analyze", "Should we?")
+    assert result.code == 2
+    assert "no model server is configured" in result.err
+    assert "OPENAI_API_KEY" in result.err and "--profile" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[profiles.x]\nbase_ur = 'typo'\n")
+    with pytest.raises(UsageError, match=r"config.toml: profiles.x.base_ur"):
+        load_config(path)
+    path.write_text("[profiles\n")
+    with pytest.raises(UsageError, match="TOML syntax error"):
+        load_config(path)
+
+
+def test_config_file_profile_used_by_the_cli(cli, no_network, tmp_path, monkeypatch):
+    from tests.fakes import FakeLLM
+
+    fake = FakeLLM()
+    no_network.post("http://localhost:9999/v1/chat/completions").mock(side_effect=fake)
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text(
+        '[profiles.local]\nbase_url = "http://localhost:9999/v1"\nmodel = "tiny"\n'
+    )
+    result = cli("analyze", "p", "--profile", "local", "--program", "quick-feedback")
+    assert result.code == 0, result.err
+    assert {b["model"] for b in fake.requests} == {"tiny"}
