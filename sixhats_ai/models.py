@@ -71,7 +71,7 @@ class WhiteOutput(StepOutput):
 
     def summary_lines(self) -> list[str]:
         lines = [f"Fact ({f.status}): {f.statement}" for f in self.facts]
-        return lines + [f"Gap: {g.question}" for g in self.gaps]
+        return lines + [f"Gap: {g.question} (to fill: {g.how_to_fill})" for g in self.gaps]
 
 
 # Red --------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ class BlackOutput(StepOutput):
     interesting: list[str] = Field(description="Interesting: points neither plus nor minus")
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Risk ({r.weight}): {r.point}" for r in self.risks]
+        lines = [f"Risk ({r.weight}): {r.point} (because {r.reason})" for r in self.risks]
         return lines + [f"Interesting: {i}" for i in self.interesting]
 
 
@@ -116,7 +116,7 @@ class YellowOutput(StepOutput):
     interesting: list[str] = Field(description="Interesting: points neither plus nor minus")
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Benefit ({b.weight}): {b.point}" for b in self.benefits]
+        lines = [f"Benefit ({b.weight}): {b.point} (because {b.reason})" for b in self.benefits]
         return lines + [f"Interesting: {i}" for i in self.interesting]
 
 
@@ -140,8 +140,14 @@ class GreenOutput(StepOutput):
     provocations: list[Provocation]
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Idea: {i.idea}" for i in self.ideas]
-        return lines + [f"Po: {p.po} -> {p.movement}" for p in self.provocations]
+        lines = [f"Challenge: {c}" for c in self.concept_challenges]
+        lines += [
+            f"Idea: {i.idea}" + (f" (for: {i.addresses})" if i.addresses else "")
+            for i in self.ideas
+        ]
+        return lines + [
+            f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}" for p in self.provocations
+        ]
 
 
 # Blue in the middle of a program ----------------------------------------------------------

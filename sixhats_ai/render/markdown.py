@@ -21,6 +21,8 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
         if record.role == "synthesis":
             continue
         label = hat_info(record.hat).title + (f" ({record.focus})" if record.focus else "")
+        if record.role == "framing":
+            label += ", framing"
         lines += ["", f"### {record.id}: {label}", ""]
         if record.status == "failed" or record.output is None:
             lines.append(f"> Failed: {record.error}")

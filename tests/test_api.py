@@ -1,0 +1,42 @@
+"""The Python API: `from sixhats_ai import analyze` returns the Report model."""
+
+import pytest
+
+from sixhats_ai.config import Config, PriceEntry, Provider
+from sixhats_ai.errors import UsageError
+from sixhats_ai.models import Report
+from tests.fakes import API_KEY, BASE_URL
+
+
+def _provider(model: str = "fake-model") -> Provider:
+    return Provider(base_url=BASE_URL, api_key=API_KEY, model=model)
+
+
+def test_analyze_returns_a_report(fake_llm):
+    from sixhats_ai import analyze
+
+    report = analyze("Hire two people?", program="quick-feedback", provider=_provider())
+    assert isinstance(report, Report)
+    assert [s.id for s in report.steps] == ["1-blue", "2-black", "3-green", "4-blue"]
+
+
+async def test_async_twin_and_user_price_table(fake_llm):
+    from sixhats_ai import analyze_async
+
+    config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})
+    report = await analyze_async(
+        "Hire two people?",
+        program="initial-ideas",
+        provider=_provider("house-model"),
+        config=config,
+    )
+    usage = report.metadata.usage
+    assert usage.cost_usd == pytest.approx((400 * 1.0 + 200 * 2.0) / 1e6)
+
+
+def test_empty_problem_is_refused(fake_llm):
+    from sixhats_ai import analyze
+
+    with pytest.raises(UsageError, match="the problem is empty"):
+        analyze(" \u200b ", provider=_provider())
+    assert fake_llm.requests == []
