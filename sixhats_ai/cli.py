@@ -525,10 +525,13 @@ def history(
     """
     import json
 
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store import RunStore, default_store_path
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
+    if not default_store_path().exists():
+        _echo_err("no runs stored yet")
+        return
     with RunStore() as store:
         runs = store.history(
             text=text,
@@ -571,7 +574,7 @@ def show(
     from sixhats_ai.store import RunStore
 
     chosen = _pick_format(fmt, output)
-    with RunStore() as store:
+    with RunStore(create=False) as store:
         run = store.get(run_id)
     if run.report is not None:
         emit_report(run.report, chosen, output, run.id)
@@ -620,6 +623,10 @@ def rerun(
         Optional[str],  # noqa: UP045
         typer.Option("--base-url", help="OpenAI-compatible server URL, ending in /v1."),
     ] = None,
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--api-key", help="API key (prefer OPENAI_API_KEY)."),
+    ] = None,
     profile: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--profile", help="Named profile from the config file."),
@@ -644,14 +651,14 @@ def rerun(
 
     if fmt is not None:
         _pick_format(fmt, output)
-    with RunStore() as source:
+    with RunStore(create=False) as source:
         run = source.get(run_id)
     redo = run.redo_ids(step)
     reuse = {s.id: s for s in run.steps if s.status == "ok" and s.id not in redo}
     documents = [d.load() for d in run.documents]
     config = load_config()
     provider = resolve_provider(
-        ProviderFlags(base_url=base_url, model=model, profile=profile), config
+        ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile), config
     )
     options = RunOptions(
         flow=run.flow,  # type: ignore[arg-type]

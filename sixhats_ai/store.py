@@ -234,8 +234,13 @@ def _store_error(path: Path, what: str) -> UsageError:
 class RunStore:
     """The runs and requests of one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        if not create and not self.path.exists():
+            raise UsageError(
+                f"no run is stored yet (no store at {self.path})",
+                hint="`sixhats analyze` keeps each run",
+            )
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -284,7 +289,13 @@ class RunStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            # Never shared: each thread gets its own; any thread may close them all.
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sixhats_ai.config import data_dir
+from sixhats_ai.config import config_dir, data_dir
 from sixhats_ai.models import Report
 from sixhats_ai.programs import find_program
 from sixhats_ai.store import MIGRATIONS, SCHEMA_VERSION, RunInputs, RunStore, StoreCache
@@ -78,9 +78,8 @@ def test_no_log_and_config_log_false_keep_nothing(cli, fake_llm):
     result = analyze(cli, "--no-log")
     assert "saved run" not in result.err
     assert not (data_dir() / "runs.sqlite3").exists()
-    config = Path(data_dir()).parent / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("log = false\n")
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "config.toml").write_text("log = false\n")
     assert "saved run" not in analyze(cli).err
     assert not (data_dir() / "runs.sqlite3").exists()
 
@@ -217,23 +216,26 @@ def test_a_store_from_the_first_schema_opens_and_is_migrated(tmp_path):
         assert store._query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
-def _save_many(path: str, worker: int, count: int) -> None:
-    store = RunStore(Path(path))
+def _save_many(store: RunStore, worker: int, count: int) -> None:
     cache = StoreCache(store)
     program = find_program("quick-feedback")
     for i in range(count):
         store.save_failed_run(RunInputs(f"problem {worker}-{i}", program), [], "none")
         cache.put(f"{worker}-{i}", {"model": "m"}, {"usage": {"prompt_tokens": 1}}, 0.1)
-    store.close()
+
+
+def _process_worker(path: str, worker: int, count: int) -> None:
+    with RunStore(Path(path)) as store:
+        _save_many(store, worker, count)
 
 
 def test_concurrent_writers_lose_nothing(tmp_path):
+    """Workers of one batch share a store; a second terminal is another process."""
     path = str(tmp_path / "busy.sqlite3")
-    RunStore(Path(path)).close()
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(lambda w: _save_many(path, w, 25), range(6)))
+    with RunStore(Path(path)) as shared, ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda w: _save_many(shared, w, 25), range(6)))
     context = multiprocessing.get_context("spawn")
-    procs = [context.Process(target=_save_many, args=(path, 100 + w, 25)) for w in range(3)]
+    procs = [context.Process(target=_process_worker, args=(path, 100 + w, 25)) for w in range(3)]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -294,3 +296,13 @@ def test_an_unknown_run_id_is_exit_2(cli, fake_llm, ref, message):
         result = cli(*command)
         assert result.code == 2 and message in result.err
         assert len(result.err.strip().splitlines()) == 1
+
+
+def test_store_commands_have_help_with_examples_and_need_no_store(cli):
+    for command in ("history", "show", "rerun"):
+        result = cli(command, "--help")
+        assert result.code == 0 and "Example: sixhats" in result.out
+    assert cli("history").err.strip() == "no runs stored yet"
+    result = cli("show", "abcd")
+    assert result.code == 2 and "no run is stored yet" in result.err
+    assert not (data_dir() / "runs.sqlite3").exists()
