@@ -18,9 +18,10 @@ from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import ProviderFlags
-    from sixhats_ai.engine import StepEvent
+    from sixhats_ai.config import Config, Provider, ProviderFlags
+    from sixhats_ai.engine import RunRequest, StepEvent
     from sixhats_ai.models import Report
+    from sixhats_ai.store import RunInputs, RunStore, StoreCache
 
 app = typer.Typer(
     name="sixhats",
@@ -216,18 +217,24 @@ def _pick_format(fmt: str | None, output: Path | None) -> str:
         fmt = {".json": "json", ".html": "html", ".htm": "html"}.get(output.suffix.lower(), "md")
     if fmt is None:
         fmt = "rich" if sys.stdout.isatty() else "md"
-    if fmt not in ("md", "json", "rich"):
-        raise UsageError(f"unknown format {fmt!r}", hint="use md or json")
+    if fmt not in ("md", "json", "html", "rich"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use md, json or html")
     return fmt
 
 
-def emit_report(report: Report, fmt: str | None, output: Path | None) -> None:
+def emit_report(
+    report: Report, fmt: str | None, output: Path | None, run_id: str | None = None
+) -> None:
     """Print or write a report in the chosen format."""
     from sixhats_ai.render.markdown import report_markdown
 
     chosen = _pick_format(fmt, output)
     if chosen == "json":
         _write_output(report.model_dump_json(indent=2), output)
+    elif chosen == "html":
+        from sixhats_ai.render.html import render_report_html
+
+        _write_output(render_report_html(report, run_id=run_id), output)
     elif chosen == "rich":
         from rich.console import Console
         from rich.markdown import Markdown
@@ -235,6 +242,12 @@ def emit_report(report: Report, fmt: str | None, output: Path | None) -> None:
         Console().print(Markdown(report_markdown(report)))
     else:
         _write_output(report_markdown(report), output)
+
+
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Ask the model even if the store has the answer.")
+]
+NoLogOption = Annotated[bool, typer.Option("--no-log", help="Do not keep this run in the store.")]
 
 
 def _dry_run(problem: str, program_ref: str, options: RunOptions, flags: ProviderFlags) -> None:
@@ -299,7 +312,7 @@ def analyze(
     ] = "sequential",
     fmt: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--format", help="md or json (default: rich on a terminal, else md)."),
+        typer.Option("--format", help="md, json or html (default: rich on a terminal, else md)."),
     ] = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -351,6 +364,8 @@ def analyze(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show every prompt; send nothing.")
     ] = False,
+    no_cache: NoCacheOption = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Analyse a problem with a program of hats and print the report.
 
@@ -397,11 +412,17 @@ def analyze(
         f"at {provider.display_url}, {flow} flow"
     )
 
+    store, cache = _run_store(config, provider, log=not no_log, read=not no_cache)
+    inputs: list[RunInputs] = []
+
     async def run() -> Report:
-        async with open_session(provider, options, config, on_event=_progress) as session:
+        async with open_session(
+            provider, options, config, on_event=_progress, cache=cache
+        ) as session:
             request = session.request(text, chosen, documents)
             for warning in session.warnings:
                 _echo_err(warning)
+            inputs.append(_run_inputs(request, context or [], file))
             return await session.engine.run(request)
 
     try:
@@ -412,7 +433,10 @@ def analyze(
         _write_output(
             "\n".join(["# Hat outputs (synthesis failed)", *steps_markdown(failed.steps)]), None
         )
+        if store is not None and inputs:
+            _saved(store.save_failed_run(inputs[0], failed.steps, failed.one_line()), "rerun")
         raise
+    run_id = _saved(store.save_run(inputs[0], report), "show") if store else None
     usage = report.metadata.usage
     _echo_err(
         f"done in {report.metadata.seconds:.1f} s: {usage.requests} requests "
@@ -423,7 +447,267 @@ def analyze(
             else ""
         )
     )
-    emit_report(report, fmt, output)
+    emit_report(report, fmt, output, run_id)
+
+
+# The run store ------------------------------------------------------------------------
+
+
+def _run_store(
+    config: Config, provider: Provider, *, log: bool, read: bool
+) -> tuple[RunStore | None, StoreCache | None]:
+    """The store to keep this run in (None with --no-log or `log = false`) and its cache."""
+    from sixhats_ai.store import RunStore, StoreCache, default_store_path
+
+    log = log and config.log
+    if not log and not (read and default_store_path().exists()):
+        return None, None
+    store = RunStore()
+    cache = StoreCache(store, read=read, write=log, secrets=[provider.api_key])
+    return (store if log else None), cache
+
+
+def _run_inputs(request: RunRequest, context: list[Path], file: Path | None) -> RunInputs:
+    from sixhats_ai.store import RunInputs
+
+    return RunInputs(
+        problem=request.problem,
+        program=request.program,
+        flow=request.flow,
+        include_optional=request.include_optional,
+        documents=request.documents,
+        document_paths=context,
+        problem_path=file,
+    )
+
+
+def _saved(run_id: str, next_command: str) -> str:
+    _echo_err(f"saved run {run_id} (sixhats {next_command} {run_id})")
+    return run_id
+
+
+RunIdArgument = Annotated[
+    str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
+]
+
+
+def _parse_day(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date", hint="use YYYY-MM-DD") from None
+
+
+@app.command()
+def history(
+    text: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Show only runs whose problem contains this text."),
+    ] = None,
+    program: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--program", "-p", help="Only runs of this program (slug or name)."),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--since", help="Only runs on or after this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    until: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--until", help="Only runs on or before this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs (0: all).")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+) -> None:
+    """List the stored runs, newest first.
+
+    Example: sixhats history "four-day week" --program choose --since 2025-01-01
+    """
+    import json
+
+    from sixhats_ai.store import RunStore, default_store_path
+
+    if limit < 0:
+        raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
+    if not default_store_path().exists():
+        _echo_err("no runs stored yet")
+        return
+    with RunStore() as store:
+        runs = store.history(
+            text=text,
+            program=program,
+            since=_parse_day(since, "--since"),
+            until=_parse_day(until, "--until"),
+            limit=limit or None,
+        )
+    if as_json:
+        typer.echo(json.dumps([run.summary() for run in runs], indent=2))
+        return
+    if not runs:
+        _echo_err("no runs stored yet" if not (text or program or since or until) else "no match")
+        return
+    for run in runs:
+        problem = " ".join(run.problem.split())
+        problem = problem if len(problem) <= 60 else problem[:59] + "…"
+        typer.echo(
+            f"{run.id}  {run.created:%Y-%m-%d %H:%M}  {run.program.slug:<20} {run.status:<8} "
+            f"${run.usage.cost_usd:.4f}  {problem}"
+        )
+
+
+@app.command()
+def show(
+    run_id: RunIdArgument,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", help="md, json or html (default: rich on a terminal, else md)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write the report to a file (atomically)."),
+    ] = None,
+) -> None:
+    """Render a stored run's report again, in any format, without calling the model.
+
+    Example: sixhats show 3fa2c1d0 --format html -o report.html
+    """
+    from sixhats_ai.store import RunStore
+
+    chosen = _pick_format(fmt, output)
+    with RunStore(create=False) as store:
+        run = store.get(run_id)
+    if run.report is not None:
+        emit_report(run.report, chosen, output, run.id)
+        return
+    if chosen == "json":
+        import json
+
+        partial = {
+            "kind": "sixhats.failed_run",
+            "id": run.id,
+            "problem": run.problem,
+            "program": run.program.slug,
+            "error": run.error,
+            "steps": [s.model_dump(mode="json") for s in run.steps],
+        }
+        _write_output(json.dumps(partial, indent=2), output)
+    elif chosen in ("md", "rich"):
+        from sixhats_ai.render.markdown import steps_markdown
+
+        lines = [f"# Hat outputs (synthesis failed: {run.error})", *steps_markdown(run.steps)]
+        _write_output("\n".join(lines), output)
+    else:
+        raise UsageError(
+            f"run {run.id} has no report: its synthesis failed ({run.error})",
+            hint=f"use --format md or json, or finish it with `sixhats rerun {run.id}`",
+        )
+
+
+@app.command()
+def rerun(
+    run_id: RunIdArgument,
+    step: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", help="md, json or html (default: rich on a terminal, else md)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write the report to a file (atomically)."),
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name.")] = None,  # noqa: UP045
+    base_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--base-url", help="OpenAI-compatible server URL, ending in /v1."),
+    ] = None,
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--api-key", help="API key (prefer OPENAI_API_KEY)."),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--profile", help="Named profile from the config file."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 120.0,
+    no_log: NoLogOption = False,
+) -> None:
+    """Ask one step of a stored run again, then the synthesis; reuse every other step.
+
+    Without --step, the steps that failed are asked again. The new run is stored with its own
+    id; the old one is kept.
+
+    Example: sixhats rerun 3fa2c1d0 --step black
+    """
+    import asyncio
+
+    from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.config import ProviderFlags, load_config, resolve_provider
+    from sixhats_ai.engine import SynthesisFailed
+    from sixhats_ai.models import Usage
+    from sixhats_ai.store import RunInputs, RunStore
+
+    if fmt is not None:
+        _pick_format(fmt, output)
+    with RunStore(create=False) as source:
+        run = source.get(run_id)
+    redo = run.redo_ids(step)
+    reuse = {s.id: s for s in run.steps if s.status == "ok" and s.id not in redo}
+    documents = [d.load() for d in run.documents]
+    config = load_config()
+    provider = resolve_provider(
+        ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile), config
+    )
+    options = RunOptions(
+        flow=run.flow,  # type: ignore[arg-type]
+        timeout=timeout,
+        include_optional=run.include_optional,
+    )
+    # A rerun wants a new answer: the cache is not read, only written.
+    store, cache = _run_store(config, provider, log=not no_log, read=False)
+    _echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
+    inputs = RunInputs(
+        problem=run.problem,
+        program=run.program,
+        flow=run.flow,
+        include_optional=run.include_optional,
+        documents=documents,
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+    )
+    lineage = {"parent_id": run.id, "rerun_step": ",".join(redo)}
+
+    async def go() -> Report:
+        async with open_session(
+            provider, options, config, on_event=_progress, cache=cache
+        ) as session:
+            request = session.request(run.problem, run.program, documents)
+            return await session.engine.run(request, reuse=reuse)
+
+    try:
+        report = asyncio.run(go())
+    except SynthesisFailed as failed:
+        if store is not None:
+            _saved(
+                store.save_failed_run(inputs, failed.steps, failed.one_line(), **lineage), "rerun"
+            )
+        raise
+    asked = Usage()
+    for record in report.steps:
+        if record.id not in reuse:
+            asked.add(record.usage)
+    _echo_err(
+        f"done: {asked.requests} requests ({asked.cached_requests} cached), "
+        f"{asked.total_tokens} tokens, ${asked.cost_usd:.4f}; reused {len(reuse)} steps"
+    )
+    new_id = _saved(store.save_run(inputs, report, **lineage), "show") if store else None
+    emit_report(report, fmt, output, new_id)
 
 
 def main(argv: list[str] | None = None) -> None:

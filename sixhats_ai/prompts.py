@@ -12,6 +12,7 @@ messages of the request; `_base.j2` picks the matching block.
 
 from __future__ import annotations
 
+import re
 import secrets
 import traceback
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ class RenderedPrompt:
 
     def messages(self) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
+
+
+NONCE_PATTERN = re.compile(r"DATA-[0-9a-f]{12}")
 
 
 def new_nonce() -> str:

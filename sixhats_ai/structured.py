@@ -70,7 +70,9 @@ class ResponseCache(Protocol):
 
     def get(self, key: str) -> dict[str, Any] | None: ...
 
-    def put(self, key: str, request: dict[str, Any], response: dict[str, Any]) -> None: ...
+    def put(
+        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float
+    ) -> None: ...
 
 
 @dataclass
@@ -120,6 +122,15 @@ def _error_text(error: Exception) -> str:
             parts.append(f"{where}: {item['msg']}")
         return "; ".join(parts)
     return str(error)
+
+
+def cache_key(params: dict[str, Any]) -> str:
+    """The request's identity: its parameters, less the random nonce fencing the data, so
+    the same analysis asked again is recognised."""
+    from sixhats_ai.prompts import NONCE_PATTERN
+
+    text = NONCE_PATTERN.sub("DATA-nonce", json.dumps(params, sort_keys=True))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -175,7 +186,7 @@ class StructuredCaller:
 
     async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """One request (or a cache hit); returns the response as a plain dict."""
-        key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+        key = cache_key(params)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit, True
         estimate = self._estimate_cost(params)
@@ -183,7 +194,9 @@ class StructuredCaller:
         actual = 0.0
         try:
             async with self.limiter.slot():
+                sent_at = time.perf_counter()
                 response = await self.client.chat.completions.create(**params)
+                seconds = time.perf_counter() - sent_at
             data = response.model_dump(mode="json", exclude_none=True)
             usage = data.get("usage") or {}
             actual = self.prices.cost(
@@ -192,7 +205,7 @@ class StructuredCaller:
         finally:
             self.budget.settle(estimate, actual)
         if self.cache is not None:
-            self.cache.put(key, params, data)
+            self.cache.put(key, params, data, seconds)
         return data, False
 
     async def _send_with_fallback(

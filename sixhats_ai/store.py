@@ -1,0 +1,602 @@
+"""The run store: every run, request and response kept in one SQLite file in the data dir.
+
+Why SQLite: one file, safe for several writers (WAL mode, a busy timeout, one connection per
+thread, writes in `BEGIN IMMEDIATE` transactions), and queryable for `history`. The schema
+grows by migrations, a list of steps whose number is kept in `PRAGMA user_version` and listed
+in `schema_migrations`, so a store made by an older version opens in a newer one. A file that
+is not our store, is corrupt, or comes from a newer version is refused with one line and left
+as it was: nothing is written before the file has been checked.
+
+The store answers repeated requests (`StoreCache`, the `ResponseCache` of `structured.py`):
+a request identical to a stored one (model, messages, schema, parameters) costs nothing.
+The API key and headers never reach it: requests are stored as the parameters the SDK is
+given, and any secret that still appears in them is replaced before it is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from sixhats_ai.documents import Document
+from sixhats_ai.errors import UsageError, redact
+from sixhats_ai.models import Report, StepRecord, Usage
+from sixhats_ai.programs import Program
+
+STORE_FILENAME = "runs.sqlite3"
+APPLICATION_ID = 0x53584854  # "SXHT": marks the file as a sixhats store
+BUSY_TIMEOUT_SECONDS = 30.0
+INLINE_DOCUMENT_CHARS = 256 * 1024
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+RunStatus = Literal["ok", "degraded", "failed"]
+
+# Each step runs once, in order; never edit a released step, append a new one.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "runs and requests",
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            created TEXT NOT NULL,
+            status TEXT NOT NULL,
+            problem TEXT NOT NULL,
+            program_slug TEXT NOT NULL,
+            program_name TEXT NOT NULL,
+            program TEXT NOT NULL,
+            models TEXT NOT NULL,
+            flow TEXT NOT NULL,
+            inputs TEXT NOT NULL,
+            report TEXT,
+            steps TEXT,
+            error TEXT,
+            usage TEXT NOT NULL,
+            cost_usd REAL NOT NULL,
+            seconds REAL NOT NULL
+        );
+        CREATE TABLE requests (
+            key TEXT PRIMARY KEY,
+            created TEXT NOT NULL,
+            model TEXT NOT NULL,
+            request TEXT NOT NULL,
+            response TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL
+        );
+        """,
+    ),
+    (
+        "rerun lineage and history index",
+        """
+        ALTER TABLE runs ADD COLUMN parent_id TEXT;
+        ALTER TABLE runs ADD COLUMN rerun_step TEXT;
+        CREATE INDEX runs_created ON runs (created);
+        """,
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_store_path() -> Path:
+    from sixhats_ai.config import data_dir
+
+    return data_dir() / STORE_FILENAME
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A context document as kept: its text when small, else its hash and path to re-read."""
+
+    name: str
+    sha256: str
+    chars: int
+    text: str | None = None
+    path: str | None = None
+
+    def load(self) -> Document:
+        """The document's text, re-read from its path (and checked) when it was not kept."""
+        if self.text is not None:
+            return Document(self.name, self.text)
+        from sixhats_ai.documents import read_text_file, sanitize
+
+        if self.path is None:
+            raise UsageError(f"context file {self.name} was not kept and has no path")
+        text = sanitize(read_text_file(Path(self.path), what="context file")).strip()
+        if _sha256(text) != self.sha256:
+            raise UsageError(
+                f"context file {self.path} changed since the run",
+                hint="restore it, or run `sixhats analyze` again",
+            )
+        return Document(self.name, text)
+
+
+@dataclass
+class RunInputs:
+    """What a run was asked: enough to show it in history and to run a step of it again."""
+
+    problem: str
+    program: Program
+    flow: str = "sequential"
+    include_optional: bool = True
+    documents: Sequence[Document] = ()
+    document_paths: Sequence[Path] = ()
+    problem_path: Path | None = None
+
+    def stored_documents(self) -> list[StoredDocument]:
+        paths = {p.name: p for p in self.document_paths}
+        kept = []
+        for doc in self.documents:
+            path = paths.get(doc.name)
+            large = len(doc.text) > INLINE_DOCUMENT_CHARS and path is not None
+            kept.append(
+                StoredDocument(
+                    name=doc.name,
+                    sha256=_sha256(doc.text),
+                    chars=len(doc.text),
+                    text=None if large else doc.text,
+                    path=str(path.resolve()) if path is not None else None,
+                )
+            )
+        return kept
+
+
+@dataclass
+class StoredRun:
+    """One run read back from the store."""
+
+    id: str
+    created: datetime
+    status: RunStatus
+    problem: str
+    program: Program
+    models: list[str]
+    flow: str
+    include_optional: bool
+    documents: list[StoredDocument]
+    problem_path: str | None
+    report: Report | None
+    steps: list[StepRecord]
+    error: str | None
+    usage: Usage
+    seconds: float
+    parent_id: str | None = None
+    rerun_step: str | None = None
+
+    def redo_ids(self, step_ref: str | None) -> list[str]:
+        """The steps `rerun` asks again: the one named (by id or hat), or the failed ones;
+        the synthesis always, since it must see the new answers."""
+        plan = self.program.plan(include_optional=self.include_optional)
+        synthesis = plan[-1].id
+        if step_ref is None:
+            return [s.id for s in self.steps if s.status == "failed"] + [synthesis]
+        wanted = step_ref.strip().lower()
+        ids = [s.id for s in plan]
+        if wanted in ids:
+            return [wanted] if wanted == synthesis else [wanted, synthesis]
+        matches = [s.id for s in plan[:-1] if s.hat.value == wanted]
+        if len(matches) == 1:
+            return [matches[0], synthesis]
+        if matches:
+            raise UsageError(
+                f"run {self.id} has several {wanted} steps ({', '.join(matches)})",
+                hint="name one by its step id, e.g. --step " + matches[0],
+            )
+        raise UsageError(
+            f"run {self.id} has no step {step_ref!r}",
+            hint=f"use a hat or a step id: {', '.join(ids)}",
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The run as one line of `history --json`."""
+        return {
+            "id": self.id,
+            "created": self.created.isoformat(),
+            "status": self.status,
+            "problem": self.problem,
+            "program": self.program.slug,
+            "program_name": self.program.name,
+            "models": self.models,
+            "flow": self.flow,
+            "usage": self.usage.model_dump(),
+            "seconds": self.seconds,
+            "parent_id": self.parent_id,
+            "rerun_step": self.rerun_step,
+            "recommendation": (
+                self.report.synthesis.recommendation.decision if self.report else None
+            ),
+        }
+
+
+def _store_error(path: Path, what: str) -> UsageError:
+    return UsageError(
+        f"{path} {what}; it was left untouched",
+        hint="move it aside to start a new store, or set SIXHATS_DATA_DIR to another folder",
+    )
+
+
+class RunStore:
+    """The runs and requests of one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        if not create and not self.path.exists():
+            raise UsageError(
+                f"no run is stored yet (no store at {self.path})",
+                hint="`sixhats analyze` keeps each run",
+            )
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._check_file()
+        self._migrate()
+
+    # Opening -----------------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        """Refuse anything but an empty file or a sixhats store this version can read."""
+        if not self.path.exists():
+            return
+        if self.path.is_dir():
+            raise _store_error(self.path, "is a folder, not a run store")
+        try:
+            with self.path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise UsageError(f"cannot read the run store {self.path}: {exc.strerror}") from None
+        if header == b"":
+            return
+        if header != SQLITE_HEADER:
+            raise _store_error(self.path, "is not a sixhats run store (not an SQLite file)")
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, f"is corrupt ({exc})") from None
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise _store_error(self.path, "is an SQLite file of another program")
+        if version > SCHEMA_VERSION:
+            raise UsageError(
+                f"the run store {self.path} was written by a newer sixhats "
+                f"(schema {version}, this version reads up to {SCHEMA_VERSION}); "
+                "it was left untouched",
+                hint="upgrade sixhats-ai, or set SIXHATS_DATA_DIR to use another store",
+            )
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections must not cross threads)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Never shared: each thread gets its own; any thread may close them all.
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._corrupt(exc) from None
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(sql, params)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._corrupt(exc) from None
+            raise
+
+    def _corrupt(self, exc: sqlite3.DatabaseError) -> BaseException:
+        """Damage found after opening becomes the one-line error; other errors pass through."""
+        if type(exc) is sqlite3.DatabaseError:
+            return _store_error(self.path, f"is corrupt ({exc})")
+        return exc
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(
+                    "CREATE TABLE schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+                )
+            for number, (name, script) in enumerate(MIGRATIONS, start=1):
+                if number <= version:
+                    continue
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, _now())
+                )
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Runs --------------------------------------------------------------------------------
+
+    def save_run(
+        self,
+        inputs: RunInputs,
+        report: Report,
+        *,
+        parent_id: str | None = None,
+        rerun_step: str | None = None,
+    ) -> str:
+        """Keep a finished run (complete or degraded); returns its id."""
+        meta = report.metadata
+        return self._insert(
+            inputs,
+            status="degraded" if report.degraded else "ok",
+            models=meta.models,
+            report=report.model_dump_json(),
+            steps=None,
+            error=None,
+            usage=meta.usage,
+            seconds=meta.seconds,
+            parent_id=parent_id,
+            rerun_step=rerun_step,
+        )
+
+    def save_failed_run(
+        self,
+        inputs: RunInputs,
+        steps: Sequence[StepRecord],
+        error: str,
+        *,
+        parent_id: str | None = None,
+        rerun_step: str | None = None,
+    ) -> str:
+        """Keep the steps of a run whose synthesis failed, so `rerun` can finish it."""
+        usage = Usage()
+        for step in steps:
+            usage.add(step.usage)
+        return self._insert(
+            inputs,
+            status="failed",
+            models=sorted({s.model for s in steps}),
+            report=None,
+            steps=json.dumps([s.model_dump(mode="json") for s in steps]),
+            error=error,
+            usage=usage,
+            seconds=round(sum(s.seconds for s in steps), 3),
+            parent_id=parent_id,
+            rerun_step=rerun_step,
+        )
+
+    def _insert(
+        self,
+        inputs: RunInputs,
+        *,
+        status: RunStatus,
+        models: list[str],
+        report: str | None,
+        steps: str | None,
+        error: str | None,
+        usage: Usage,
+        seconds: float,
+        parent_id: str | None,
+        rerun_step: str | None,
+    ) -> str:
+        program = inputs.program
+        inputs_json = json.dumps(
+            {
+                "include_optional": inputs.include_optional,
+                "problem_path": str(inputs.problem_path.resolve()) if inputs.problem_path else None,
+                "documents": [d.__dict__ for d in inputs.stored_documents()],
+            }
+        )
+        while True:
+            run_id = secrets.token_hex(4)
+            try:
+                self._write(
+                    "INSERT INTO runs (id, created, status, problem, program_slug, program_name,"
+                    " program, models, flow, inputs, report, steps, error, usage, cost_usd,"
+                    " seconds, parent_id, rerun_step)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        _now(),
+                        status,
+                        inputs.problem,
+                        program.slug,
+                        program.name,
+                        program.model_dump_json(),
+                        json.dumps(models),
+                        inputs.flow,
+                        inputs_json,
+                        report,
+                        steps,
+                        error,
+                        usage.model_dump_json(),
+                        usage.cost_usd,
+                        seconds,
+                        parent_id,
+                        rerun_step,
+                    ),
+                )
+            except sqlite3.IntegrityError:  # the random id is taken: draw another
+                continue
+            return run_id
+
+    def get(self, ref: str) -> StoredRun:
+        """A run by its id or a unique prefix of it."""
+        ref = ref.strip().lower()
+        if not ref or not all(c in "0123456789abcdef" for c in ref):
+            raise UsageError(
+                f"{ref!r} is not a run id", hint="run ids are hex, see `sixhats history`"
+            )
+        rows = self._query("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 6", (ref,))
+        if not rows:
+            raise UsageError(f"no run with id {ref!r}", hint="see `sixhats history` for run ids")
+        if len(rows) > 1:
+            ids = ", ".join(r["id"] for r in rows)
+            raise UsageError(f"run id {ref!r} is ambiguous ({ids})", hint="give more characters")
+        return self._run(rows[0])
+
+    def history(
+        self,
+        *,
+        text: str | None = None,
+        program: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+    ) -> list[StoredRun]:
+        """Runs, newest first; `until` includes the whole of that (UTC) day."""
+        where: list[str] = []
+        params: list[Any] = []
+        if text:
+            where.append("problem LIKE ? ESCAPE '\\'")
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if program:
+            where.append("(program_slug = ? COLLATE NOCASE OR program_name = ? COLLATE NOCASE)")
+            params += [program, program]
+        if since:
+            where.append("created >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("created < ?")
+            params.append((until + timedelta(days=1)).isoformat())
+        sql = "SELECT * FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, rowid DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [self._run(row) for row in self._query(sql, params)]
+
+    @staticmethod
+    def _run(row: sqlite3.Row) -> StoredRun:
+        inputs = json.loads(row["inputs"])
+        report = Report.model_validate_json(row["report"]) if row["report"] else None
+        steps = (
+            report.steps
+            if report
+            else [StepRecord.model_validate(s) for s in json.loads(row["steps"] or "[]")]
+        )
+        return StoredRun(
+            id=row["id"],
+            created=datetime.fromisoformat(row["created"]),
+            status=row["status"],
+            problem=row["problem"],
+            program=Program.model_validate_json(row["program"]),
+            models=json.loads(row["models"]),
+            flow=row["flow"],
+            include_optional=inputs["include_optional"],
+            documents=[StoredDocument(**d) for d in inputs["documents"]],
+            problem_path=inputs["problem_path"],
+            report=report,
+            steps=steps,
+            error=row["error"],
+            usage=Usage.model_validate_json(row["usage"]),
+            seconds=row["seconds"],
+            parent_id=row["parent_id"],
+            rerun_step=row["rerun_step"],
+        )
+
+    # Requests ----------------------------------------------------------------------------
+
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT response FROM requests WHERE key = ?", (key,))
+        return json.loads(rows[0]["response"]) if rows else None
+
+    def log_request(
+        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float
+    ) -> None:
+        usage = response.get("usage") or {}
+        self._write(
+            "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                _now(),
+                str(request.get("model", "")),
+                json.dumps(request),
+                json.dumps(response),
+                int(usage.get("prompt_tokens", 0)),
+                int(usage.get("completion_tokens", 0)),
+                round(seconds, 3),
+            ),
+        )
+
+    def count(self, table: Literal["runs", "requests"]) -> int:
+        return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
+
+
+@dataclass
+class StoreCache:
+    """The store as a `ResponseCache`: `read` answers from it, `write` logs each exchange."""
+
+    store: RunStore
+    read: bool = True
+    write: bool = True
+    secrets: list[str | None] = field(default_factory=list)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.store.cached_response(key) if self.read else None
+
+    def put(
+        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
+    ) -> None:
+        if not self.write:
+            return
+        clean = [
+            json.loads(redact(json.dumps(value), self.secrets)) for value in (request, response)
+        ]
+        self.store.log_request(key, clean[0], clean[1], seconds)

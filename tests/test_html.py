@@ -1,0 +1,221 @@
+"""The HTML report: self-contained, escaped, every hat on the board, and real in a browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sixhats_ai.models import Report
+from sixhats_ai.render.html import IndexRow, render_index_html, render_report_html
+from tests.fakes import SAMPLES, completion, schema_name
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "build" / "screenshots" / "report.png"
+PROBLEM = "Should our team move to a four-day week?"
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+def hostile_black(body):
+    """A black hat whose points carry markup, as a hostile document might make it write."""
+    if schema_name(body) != "BlackOutput":
+        return None
+    answer = json.loads(json.dumps(SAMPLES["BlackOutput"]))
+    answer["risks"][0]["point"] = f"Coverage {SCRIPT} gaps"
+    answer["interesting"] = ['<img src=x onerror="alert(1)">']
+    return httpx.Response(200, json=completion(json.dumps(answer)))
+
+
+def hostile_aside(body):
+    """Markup in a folded-away point, so the screenshot shows an ordinary report."""
+    if schema_name(body) != "BlackOutput":
+        return None
+    answer = {**SAMPLES["BlackOutput"], "interesting": [SCRIPT]}
+    return httpx.Response(200, json=completion(json.dumps(answer)))
+
+
+def html_report(cli, *args: str) -> str:
+    result = cli("analyze", PROBLEM, "--program", "choose", "--format", "html", *args)
+    assert result.code == 0, result.err
+    return result.out
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text inside each hat card."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.cards: dict[str, list[str]] = {}
+        self._card: str | None = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if self._card is not None and tag == "article":
+            self._depth += 1
+        if tag == "article" and attributes.get("data-step"):
+            self._card = str(attributes["data-step"])
+            self.cards[self._card] = []
+            self._depth = 1
+
+    def handle_endtag(self, tag):
+        if self._card is not None and tag == "article":
+            self._depth -= 1
+            if self._depth == 0:
+                self._card = None
+
+    def handle_data(self, data):
+        if self._card is not None and data.strip():
+            self.cards[self._card].append(data.strip())
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    return parser
+
+
+def test_model_output_is_escaped_not_run(cli, fake_llm):
+    fake_llm.fail_when(hostile_black)
+    html = html_report(cli)
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    assert SCRIPT not in html and "<img" not in html
+    scripts = [a for tag, a in parse(html).tags if tag == "script"]
+    assert len(scripts) == 1  # the report's own print helper, nothing from the model
+    assert "alert" not in html.split("<script>")[1].split("</script>")[0]
+
+
+def test_the_report_is_self_contained(cli, fake_llm):
+    html = html_report(cli)
+    for tag, attrs in parse(html).tags:
+        for name in ("src", "href"):
+            value = attrs.get(name) or ""
+            assert not value or value.startswith("#"), (tag, name, value)
+        assert tag not in ("link", "img", "iframe", "object")
+    assert "@import" not in html and "url(" not in html and "@font-face" not in html
+
+
+def test_verdict_first_board_in_program_order_and_the_parts_of_a_report(cli, fake_llm):
+    html = html_report(cli)
+    report = Report.model_validate_json(cli("show", latest_id(cli), "--format", "json").out)
+    doc = parse(html)
+    steps = [a["data-step"] for tag, a in doc.tags if tag == "article"]
+    assert steps == [s.id for s in report.steps if s.role != "synthesis"]
+    for step in report.steps[:-1]:
+        text = " ".join(doc.cards[step.id])
+        assert f"{step.hat.capitalize()} hat" in text  # a text label, not colour alone
+    icons = [a["href"] for tag, a in doc.tags if tag == "use"]
+    assert {f"#icon-{s.hat}" for s in report.steps} <= set(icons)
+    assert html.index("Pilot a staggered four-day week") < html.index('class="board"')
+    assert "70%" in html
+    assert html.index('class="card benefits"') < html.index('class="card risks"')
+    assert 'class="versus"' in html
+    assert sum(1 for tag, a in doc.tags if tag == "input" and a["type"] == "checkbox") == 1
+    assert html.count("<details") >= 2 and "@media print" in html
+    assert "Degraded report" not in html
+
+
+def test_a_degraded_run_is_flagged(cli, fake_llm):
+    fake_llm.fail_when(
+        lambda body: (
+            httpx.Response(400, json={"error": {"message": "no red today"}})
+            if schema_name(body) == "RedOutput"
+            else None
+        )
+    )
+    html = html_report(cli)
+    assert 'role="alert"' in html and "Degraded report: step 6-red failed" in html
+    card = parse(html).cards["6-red"]
+    assert any("This step failed" in text and "no red today" in text for text in card)
+
+
+def test_the_batch_index_links_each_report_and_escapes(tmp_path):
+    html = render_index_html(
+        "Batch <b>Q3</b>",
+        [
+            IndexRow("a.md", "a.html", "ok", "Go <now>", 0.8, "choose"),
+            IndexRow("b.md", "b.html", "degraded", None, None, "choose"),
+        ],
+    )
+    assert "Batch &lt;b&gt;Q3&lt;/b&gt;" in html and "Go &lt;now&gt;" in html
+    assert [a["href"] for tag, a in parse(html).tags if tag == "a"] == ["a.html", "b.html"]
+    assert "80%" in html and "⚠ degraded" in html
+
+
+def latest_id(cli) -> str:
+    return json.loads(cli("history", "--json").out)[0]["id"]
+
+
+def test_render_report_html_is_the_show_format(cli, fake_llm):
+    html_report(cli)
+    run_id = latest_id(cli)
+    report = Report.model_validate_json(cli("show", run_id, "--format", "json").out)
+    assert cli("show", run_id, "--format", "html").out.rstrip("\n") == render_report_html(
+        report, run_id=run_id
+    ).rstrip("\n")
+
+
+# A real browser ---------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+)
+def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
+    fake_llm.fail_when(hostile_aside)
+    page = tmp_path / "report.html"
+    result = cli("analyze", PROBLEM, "--program", "process-improvement", "-o", str(page))
+    assert result.code == 0, result.err
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    doc = parse(dom)
+    expected = ["1-blue", "2-white", "3-white", "4-yellow", "5-black", "6-green", "7-red"]
+    assert list(doc.cards) == expected
+    for step_id, texts in doc.cards.items():
+        hat = step_id.split("-", 1)[1]
+        assert f"{hat.capitalize()} hat" in " ".join(texts), step_id
+        assert len(texts) > 3, f"{step_id} shows no findings"
+    assert any(SCRIPT in text for text in doc.cards["5-black"])  # shown as text, never run
+    assert not re.search(r"<script>alert", dom)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shot = Path(os.environ.get("SIXHATS_SCREENSHOT", SCREENSHOT))
+    chromium(
+        tmp_path / "profile",
+        f"--screenshot={shot}",
+        "--window-size=1280,1700",
+        "--hide-scrollbars",
+        page.as_uri(),
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
