@@ -45,7 +45,8 @@ def test_sequential_steps_see_the_board_and_parallel_hats_are_blind(cli, fake_ll
     sequential = {step_id(b): b["messages"][1]["content"] for b in fake_llm.requests}
     assert "Risk (high): Coverage gaps on Fridays" in sequential["3-green"]
     fake_llm.requests.clear()
-    assert cli("analyze", "p", "--program", "quick-feedback", "--flow", "parallel").code == 0
+    result = cli("analyze", "p", "--program", "quick-feedback", "--flow", "parallel", "--no-cache")
+    assert result.code == 0
     parallel = {step_id(b): b["messages"][1]["content"] for b in fake_llm.requests}
     assert "Coverage gaps on Fridays" not in parallel["3-green"]
     assert "Framing: Decide whether" in parallel["3-green"]
@@ -80,13 +81,13 @@ def test_problem_from_file_stdin_and_context_documents(cli, fake_llm, tmp_path, 
 
 
 def test_output_file_is_written_and_progress_goes_to_stderr(cli, fake_llm, tmp_path):
-    out = tmp_path / "report.json"
+    out = tmp_path / "out" / "report.json"
     result = cli("analyze", "p", "--program", "quick-feedback", "-o", str(out))
     assert result.code == 0
     assert result.out == ""
     assert json.loads(out.read_text())["kind"] == "sixhats.report"
     assert "✓ 2-black" in result.err and "tokens" in result.err
-    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp files left
+    assert [p.name for p in out.parent.iterdir()] == ["report.json"]  # no temp files left
 
 
 def test_a_failed_hat_degrades_the_report_but_not_the_run(cli, fake_llm):
@@ -196,10 +197,11 @@ def test_interrupt_exits_130_and_writes_nothing(cli, fake_llm, tmp_path):
         return None
 
     fake_llm.fail_when(interrupt)
-    out = tmp_path / "r.md"
-    result = cli("analyze", "p", "-o", str(out))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    result = cli("analyze", "p", "-o", str(out_dir / "r.md"))
     assert result.code == 130
-    assert list(tmp_path.iterdir()) == []
+    assert list(out_dir.iterdir()) == []
 
 
 def test_json_answer_in_prose_is_extracted_in_prompt_mode(cli, fake_llm):
