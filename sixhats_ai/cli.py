@@ -519,13 +519,7 @@ def brief(
     from sixhats_ai.config import ProviderFlags, load_config, resolve_provider
     from sixhats_ai.documents import read_problem
     from sixhats_ai.programs import find_program
-    from sixhats_ai.render.brief import (
-        PAPERS,
-        brief_html,
-        brief_ics,
-        brief_markdown,
-        ics_needs_a_date,
-    )
+    from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, render_brief
     from sixhats_ai.saved_report import read_report
 
     chosen_format = _brief_format(fmt, output)
@@ -571,19 +565,7 @@ def brief(
         )
         made = build_brief(library, request, plan=plan, model=used_model, usage=usage)
 
-    if chosen_format == "json":
-        _write_output(made.model_dump_json(indent=2), output)
-    elif chosen_format == "html":
-        _write_output(brief_html(made, library, page), output)
-    elif chosen_format == "ics":
-        ics = brief_ics(made, library)
-        if output is None:
-            sys.stdout.buffer.write(ics)
-            sys.stdout.flush()
-        else:
-            _write_output(ics.decode("utf-8"), output)
-    else:
-        _write_output(brief_markdown(made, library), output)
+    _write_output(render_brief(made, chosen_format, library, page), output)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,7 +38,7 @@ def ics_needs_a_date() -> UsageError:
     )
 
 
-def brief_ics(brief: Brief, library: PromptLibrary) -> bytes:
+def brief_ics(brief: Brief, library: PromptLibrary) -> str:
     """One calendar event spanning the meeting, the agenda and questions in its description.
 
     The UID comes from the start and the topic, so a brief sent again updates the same event.
@@ -63,4 +63,15 @@ def brief_ics(brief: Brief, library: PromptLibrary) -> bytes:
     calendar.add("prodid", f"-//sixhats {__version__}//sixhats brief//EN")
     calendar.add("version", "2.0")
     calendar.add_component(event)
-    return calendar.to_ical()
+    return calendar.to_ical().decode("utf-8")
+
+
+def render_brief(brief: Brief, fmt: str, library: PromptLibrary, paper: Paper = "auto") -> str:
+    """The brief in one of `md`, `html`, `json` or `ics`."""
+    if fmt == "json":
+        return brief.model_dump_json(indent=2)
+    if fmt == "html":
+        return brief_html(brief, library, paper)
+    if fmt == "ics":
+        return brief_ics(brief, library)
+    return brief_markdown(brief, library)
