@@ -57,6 +57,11 @@ def _template_location(exc: BaseException) -> str:
     return ""
 
 
+def _is_html(name: str | None) -> bool:
+    """HTML templates (`*.html.j2`) escape every variable; prompt text is left as written."""
+    return name is not None and name.endswith(".html.j2")
+
+
 class PromptLibrary:
     """The templates a run uses: the user's folder first, then the packaged prompts."""
 
@@ -72,7 +77,7 @@ class PromptLibrary:
         return ImmutableSandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
-            autoescape=False,
+            autoescape=_is_html,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,

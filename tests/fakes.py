@@ -85,6 +85,22 @@ def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
     }
 
 
+def brief_sample(step_ids: list[str]) -> dict[str, Any]:
+    """A tailored brief's answer: three questions for each step the prompt lists."""
+    return {
+        "purpose": "Decide whether to replace the on-call rota by the end of the quarter",
+        "framing": "Which on-call arrangement should the team run next quarter?",
+        "out_of_scope": ["pay for on-call hours"],
+        "pre_work": [
+            {"question": "How many pages a week?", "how_to_fill": "Export from the pager tool"}
+        ],
+        "steps": [
+            {"step_id": s, "questions": [f"{s}: tailored question {n}?" for n in (1, 2, 3)]}
+            for s in step_ids
+        ],
+    }
+
+
 def completion(
     content: str,
     *,
@@ -137,6 +153,8 @@ def sample_answer(body: dict[str, Any]) -> str:
     name = schema_name(body)
     if name == "Synthesis":
         return json.dumps(synthesis_sample(valid_step_ids(body)))
+    if name == "BriefPlan":
+        return json.dumps(brief_sample(valid_step_ids(body)))
     return json.dumps(SAMPLES[name])
 
 
