@@ -22,9 +22,14 @@ def isolated(tmp_path, monkeypatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_network() -> Iterator[respx.MockRouter]:
-    """Any HTTP request not mocked by the test fails instead of reaching the network."""
+def no_network(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
+    """Any HTTP request not mocked by the test fails instead of reaching the network.
+
+    Tests marked `loopback` may also reach servers on 127.0.0.1 for real (the stand-in server).
+    """
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        if request.node.get_closest_marker("loopback"):
+            router.route(host="127.0.0.1").pass_through()
         yield router
 
 
