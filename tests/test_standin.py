@@ -7,12 +7,11 @@ the stand-in server on 127.0.0.1 (marker `loopback`); nothing is mocked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from bench.answers import AnswerMaker, valid_step_ids
-from bench.standin import MODEL, StandIn
+from bench.standin import MODEL
 from sixhats_ai.models import HAT_OUTPUTS, Synthesis
 
 SOLVE_IDS = ["1-blue", "2-white", "3-green", "4-red", "5-yellow", "6-black", "7-green", "8-blue"]
@@ -38,21 +37,6 @@ def test_synthesis_answer_cites_only_the_valid_step_ids():
     assert ids == ["1-blue", "2-white"]
     answer = AnswerMaker(choices={"sources": ids}).make(Synthesis.model_json_schema())
     Synthesis.model_validate(answer, context={"step_ids": set(ids)})
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    with StandIn(max_seconds=300) as server:
-        yield server
-
-
-@pytest.fixture
-def served(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    """The stand-in, zeroed, recording, and configured as the provider."""
-    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
-    monkeypatch.setenv("SIXHATS_MODEL", MODEL)
-    standin.reset(record=True)
-    return standin
 
 
 @pytest.mark.loopback
