@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from bench import scenarios  # noqa: F401 - registers the scenarios
-from bench.harness import SCENARIOS, Outcome, Scenario, open_context
-from bench.report import RESULTS_DIR, machine, table, write_json
+from bench.harness import SCENARIOS, open_context
+from bench.report import RESULTS_DIR, Results, machine, table, write_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="JSON results file")
     args = parser.parse_args(argv)
     chosen = [s for s in SCENARIOS if not args.only or s.number in args.only]
+    if not chosen:
+        parser.error(f"no such scenario; there are {', '.join(str(s.number) for s in SCENARIOS)}")
     output = args.output or RESULTS_DIR / ("smoke.json" if args.smoke else "latest.json")
 
-    results: list[tuple[Scenario, Outcome | None, str | None]] = []
+    results: Results = []
     with open_context(args.smoke) as ctx:
         for item in chosen:
             print(f"scenario {item.number}: {item.title} ...", file=sys.stderr, flush=True)

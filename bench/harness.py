@@ -1,8 +1,9 @@
 """What every scenario runs on: the stand-in server, the `sixhats` command, and figures.
 
 A scenario is one function registered with `@scenario(number, title)`. It gets a `Context`
-(the stand-in server, an isolated config and data directory, `smoke` for tiny sizes) and
-returns an `Outcome`: figures, each with its bound, and the details worth keeping in the JSON.
+(the stand-in server; `smoke` for tiny sizes) while the environment points sixhats at the
+stand-in and at a fresh config and data directory, and returns an `Outcome`: figures, each
+with its target, and the details worth keeping in the JSON.
 `Context.cli` runs the real CLI in this process (what a command costs once started; start-up
 is scenario 5's); `Context.process` runs it as a fresh process and also reports its peak RSS.
 """
@@ -103,7 +104,6 @@ def _checked(run: Run, args: tuple[str, ...]) -> Run:
 class Context:
     server: StandIn
     smoke: bool
-    home: Path
 
     def size(self, full: Any, smoke: Any) -> Any:
         """The full-size value, or the tiny one in a smoke run."""
@@ -169,7 +169,7 @@ def open_context(smoke: bool) -> Iterator[Context]:
         )
         try:
             _warm_imports()
-            yield Context(server, smoke, Path(home))
+            yield Context(server, smoke)
         finally:
             os.environ.clear()
             os.environ.update(saved)
