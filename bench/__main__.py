@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sixhats {info['sixhats']} on {info['nproc']} x {info['cpu']}, Python {info['python']}"
         + (" (smoke run: tiny sizes, targets not enforced)" if args.smoke else "")
     )
-    print(table(results))
+    print(table(results, args.smoke))
     write_json(results, args.smoke, output)
     print(f"results written to {output}", file=sys.stderr)
     failed = any(outcome is None for _, outcome, _ in results)

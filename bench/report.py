@@ -42,9 +42,9 @@ def _number(value: float, unit: str) -> str:
 Results = list[tuple[Scenario, Outcome | None, str | None]]
 
 
-def table(results: Results) -> str:
+def table(results: Results, smoke: bool = False) -> str:
     """One line a figure (scenario, figure, value, target, verdict), then the notes."""
-    verdicts = {True: "ok", False: "MISSED", None: ""}
+    verdicts = {True: "ok", False: "missed (smoke)" if smoke else "MISSED", None: ""}
     rows = [("#", "figure", "value", "target", "")]
     notes = []
     for item, outcome, error in results:
