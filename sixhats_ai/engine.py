@@ -4,8 +4,10 @@ Every command that talks to a model (`analyze`, `batch`, `rerun`) goes through `
 The opening blue frames the problem; the hats run in program order, each seeing the board so
 far (`sequential`), or all at once and blind to each other (`parallel`); the closing blue
 synthesises the report. A failed hat does not sink the run: the synthesis goes on and the
-report says it is degraded. The board passed to each step is a compact summary (a few short
-lines a step), so a step's prompt grows linearly with the steps before it.
+report says it is degraded. The board passed to each step is a compact summary: a few short
+lines a step and, for a hat, `BOARD_LINES` lines in all, shared by the steps before it. A hat's
+prompt so stays bounded however long the program, and an analysis's prompt tokens grow
+linearly with its steps.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sixhats_ai.structured import StructuredCaller
 
 Flow = Literal["sequential", "parallel"]
 BOARD_LINES_PER_STEP = 8
+BOARD_LINES = 48  # a hat's whole board (six steps in full): its prompt stays bounded
 SYNTHESIS_LINES_PER_STEP = 16
 BOARD_LINE_CHARS = 240
 DRY_RUN_BOARD = [{"id": "…", "label": "earlier steps", "lines": ["(their findings appear here)"]}]
@@ -219,13 +222,18 @@ class Engine:
         by_id = {s.id: s for s in plan}
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
 
-        def board(max_lines: int) -> list[dict[str, Any]]:
-            return [_board_entry(r, by_id[r.id], max_lines) for r in records if r.status == "ok"]
+        def board(per_step: int, total: int | None = None) -> list[dict[str, Any]]:
+            done = [r for r in records if r.status == "ok"]
+            if total is not None:
+                per_step = max(1, min(per_step, total // max(len(done), 1)))
+            return [_board_entry(r, by_id[r.id], per_step) for r in done]
 
         if request.flow == "sequential":
             for step in hats:
                 records.append(
-                    await self._hat_step(request, step, board(BOARD_LINES_PER_STEP), reuse)
+                    await self._hat_step(
+                        request, step, board(BOARD_LINES_PER_STEP, BOARD_LINES), reuse
+                    )
                 )
         else:
             framing_board = board(BOARD_LINES_PER_STEP)

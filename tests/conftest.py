@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 import respx
 
+from bench.standin import MODEL, StandIn
 from sixhats_ai.cli import main
 from tests.fakes import API_KEY, BASE_URL, FakeLLM
 
@@ -22,10 +23,31 @@ def isolated(tmp_path, monkeypatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_network() -> Iterator[respx.MockRouter]:
-    """Any HTTP request not mocked by the test fails instead of reaching the network."""
+def no_network(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
+    """Any HTTP request not mocked by the test fails instead of reaching the network.
+
+    Tests marked `loopback` may also reach servers on 127.0.0.1 for real (the stand-in server).
+    """
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        if request.node.get_closest_marker("loopback"):
+            router.route(host="127.0.0.1").pass_through()
         yield router
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[StandIn]:
+    """The benchmarks' stand-in server, on 127.0.0.1, for tests marked `loopback`."""
+    with StandIn(max_seconds=600) as server:
+        yield server
+
+
+@pytest.fixture
+def served(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    """The stand-in, zeroed, recording, and configured as the provider."""
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("SIXHATS_MODEL", MODEL)
+    standin.reset(record=True)
+    return standin
 
 
 @pytest.fixture

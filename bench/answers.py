@@ -1,0 +1,77 @@
+"""What the stand-in server answers: a valid JSON value for any JSON schema it is sent.
+
+The value is built from the schema alone (objects with every property, `$ref`, `anyOf`,
+`enum`, `const`, arrays, scalars), so the stand-in needs no knowledge of sixhats' models.
+Strings are `words` words long and arrays hold `items` items: together they set the size of
+an answer, and so its token count. A string list whose property name is in `choices` takes its
+values from there: that is how a synthesis cites only step ids that exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+VOCABULARY = (
+    *("customer", "coverage", "rota", "pilot", "budget", "risk", "benefit", "retention"),
+    *("survey", "quarter", "team", "support", "evidence", "option", "feeling", "idea"),
+    *("priority", "morale", "schedule", "cost", "review"),
+)
+VALID_IDS = re.compile(r"Valid step ids: ([^\n]*?)\.?$", re.MULTILINE)
+
+
+def valid_step_ids(text: str) -> list[str]:
+    """The step ids a prompt lists as `Valid step ids: 1-blue, 2-white, ....`."""
+    match = VALID_IDS.search(text)
+    return [s.strip() for s in match.group(1).split(",") if s.strip()] if match else []
+
+
+@dataclass
+class AnswerMaker:
+    """Makes sample values for schemas; `words` and `items` set the size of each answer."""
+
+    words: int = 8
+    items: int = 2
+    choices: dict[str, list[str]] = field(default_factory=dict)
+    _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+
+    def make(self, schema: dict[str, Any]) -> Any:
+        return self._value(schema, schema.get("$defs", {}), None)
+
+    def _text(self) -> str:
+        start = next(self._counter)
+        return " ".join(VOCABULARY[(start + i) % len(VOCABULARY)] for i in range(self.words))
+
+    def _value(self, schema: dict[str, Any], defs: dict[str, Any], name: str | None) -> Any:
+        if "$ref" in schema:
+            return self._value(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+        if "const" in schema:
+            return schema["const"]
+        if "enum" in schema:
+            return schema["enum"][next(self._counter) % len(schema["enum"])]
+        options = schema.get("anyOf") or schema.get("oneOf")
+        if options:
+            typed = [o for o in options if o.get("type") != "null"] or options
+            return self._value(typed[0], defs, name)
+        kind = schema.get("type", "object")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if kind == "object":
+            properties = schema.get("properties", {})
+            return {key: self._value(sub, defs, key) for key, sub in properties.items()}
+        if kind == "array":
+            pool = self.choices.get(name or "")
+            if pool:
+                return pool[: self.items]
+            return [self._value(schema.get("items", {}), defs, None) for _ in range(self.items)]
+        if kind == "string":
+            return self._text()
+        if kind in ("number", "integer"):
+            low, high = schema.get("minimum", 0), schema.get("maximum", 1)
+            middle = (low + high) / 2
+            return round(middle) if kind == "integer" else middle
+        if kind == "boolean":
+            return True
+        return None

@@ -1,0 +1,175 @@
+"""What every scenario runs on: the stand-in server, the `sixhats` command, and figures.
+
+A scenario is one function registered with `@scenario(number, title)`. It gets a `Context`
+(the stand-in server; `smoke` for tiny sizes) while the environment points sixhats at the
+stand-in and at a fresh config and data directory, and returns an `Outcome`: figures, each
+with its target, and the details worth keeping in the JSON.
+`Context.cli` runs the real CLI in this process (what a command costs once started; start-up
+is scenario 5's); `Context.process` runs it as a fresh process and also reports its peak RSS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bench import ROOT
+from bench.standin import MODEL, StandIn
+
+
+class BenchError(Exception):
+    """A scenario could not produce its figures (a command failed, a check did not hold)."""
+
+
+@dataclass
+class Figure:
+    """One measured value and, if it has one, its target: `value <= target` or `== target`."""
+
+    name: str
+    value: float
+    unit: str = ""
+    target: float | None = None
+    op: Literal["<=", "=="] = "<="
+
+    @property
+    def ok(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.value <= self.target if self.op == "<=" else self.value == self.target
+
+
+@dataclass
+class Outcome:
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """One `sixhats` invocation: wall seconds, exit code, output, peak RSS (fresh process)."""
+
+    wall: float
+    code: int
+    out: str
+    err: str
+    max_rss_mb: float | None = None
+
+
+@dataclass
+class Scenario:
+    number: int
+    title: str
+    run: Callable[[Context], Outcome]
+
+
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(number: int, title: str) -> Callable[[Callable[[Context], Outcome]], Any]:
+    """Register a scenario function under its number in the issue."""
+
+    def register(run: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
+        SCENARIOS.append(Scenario(number, title, run))
+        return run
+
+    return register
+
+
+def sixhats_command() -> list[str]:
+    """The installed `sixhats` script beside this interpreter, else `python -m sixhats_ai`."""
+    script = Path(sys.executable).with_name("sixhats")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sixhats_ai"]
+
+
+def _checked(run: Run, args: tuple[str, ...]) -> Run:
+    if run.code != 0:
+        tail = run.err.strip().splitlines()[-3:]
+        raise BenchError(f"sixhats {' '.join(args)[:80]} exited {run.code}: {' | '.join(tail)}")
+    return run
+
+
+@dataclass
+class Context:
+    server: StandIn
+    smoke: bool
+
+    def size(self, full: Any, smoke: Any) -> Any:
+        """The full-size value, or the tiny one in a smoke run."""
+        return smoke if self.smoke else full
+
+    def cli(self, *args: str) -> Run:
+        """Run `sixhats ARGS` in this process through `main()`; a failure raises."""
+        from sixhats_ai.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
+        started = time.perf_counter()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+        run = Run(time.perf_counter() - started, code, out.getvalue(), err.getvalue())
+        return _checked(run, args)
+
+    def process(self, *args: str, check: bool = True) -> Run:
+        """Run `sixhats ARGS` as a fresh process (see `bench.measure`), with its peak RSS."""
+        with tempfile.TemporaryDirectory() as scratch:
+            out, err, report = (Path(scratch) / name for name in ("out", "err", "report"))
+            with out.open("w") as stdout, err.open("w") as stderr:
+                subprocess.run(
+                    [sys.executable, "-m", "bench.measure", str(report), *sixhats_command(), *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                    stderr=stderr,
+                    cwd=ROOT,
+                    check=True,
+                )
+            measured = json.loads(report.read_text())
+            run = Run(
+                measured["wall"],
+                measured["code"],
+                out.read_text(),
+                err.read_text(),
+                measured["max_rss_mb"],
+            )
+        return _checked(run, args) if check else run
+
+
+def _warm_imports() -> None:
+    """Import what `analyze` imports, so in-process timings hold the command's work only."""
+    for name in ("openai", "sixhats_ai.api", "sixhats_ai.render.markdown"):
+        importlib.import_module(name)
+
+
+@contextmanager
+def open_context(smoke: bool) -> Iterator[Context]:
+    """A stand-in server and an isolated sixhats home, wired through the environment."""
+    with tempfile.TemporaryDirectory(prefix="sixhats-bench-") as home, StandIn() as server:
+        saved = dict(os.environ)
+        for name in ("OPENAI_API_KEY", "SIXHATS_PROFILE", "SIXHATS_DEBUG"):
+            os.environ.pop(name, None)
+        os.environ.update(
+            OPENAI_BASE_URL=server.url,
+            SIXHATS_MODEL=MODEL,
+            SIXHATS_CONFIG_DIR=str(Path(home) / "config"),
+            SIXHATS_DATA_DIR=str(Path(home) / "data"),
+        )
+        try:
+            _warm_imports()
+            yield Context(server, smoke)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)

@@ -1,0 +1,251 @@
+"""A stand-in OpenAI-compatible server, for the benchmarks and the end-to-end tests only.
+
+`StandIn` starts it in a subprocess on a free 127.0.0.1 port and talks to it over HTTP:
+
+- `POST /v1/chat/completions` waits `latency` seconds, then answers with valid JSON for the
+  schema in `response_format` (`json_schema` or `json_object` mode), with usage counted from
+  the text (about four characters a token);
+- `GET /v1/models` lists one model;
+- `POST /_bench/reset` applies new settings and zeroes the counters;
+- `GET /_bench/stats` returns the counters: requests, peak in flight and, when `record` is
+  on, every exchange (messages, answer, times).
+
+The server stops by itself when its parent closes its stdin, or after `--max-seconds`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bench import ROOT
+from bench.answers import AnswerMaker, valid_step_ids
+from sixhats_ai.pricing import estimate_tokens
+
+MODEL = "standin"
+READY = "standin listening on port"
+
+
+@dataclass
+class Settings:
+    """How the stand-in behaves until the next reset."""
+
+    latency: float = 0.0
+    words: int = 8
+    items: int = 2
+    record: bool = False
+
+
+@dataclass
+class Stats:
+    """What the stand-in saw since the last reset."""
+
+    requests: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    settings: Settings = field(default_factory=Settings)
+    stats: Stats = field(default_factory=Stats)
+    epoch: float = field(default_factory=time.monotonic)
+
+    def reset(self, settings: Settings) -> None:
+        self.settings, self.stats, self.epoch = settings, Stats(), time.monotonic()
+
+
+STATE = web.AppKey("state", _State)
+
+
+def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The schema name and schema a request asks for, in json_schema or json_object mode."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        return str(spec.get("name", "")), spec.get("schema") or {}
+    if fmt.get("type") == "json_object" and fmt.get("schema"):
+        schema = fmt["schema"]
+        return str(schema.get("title", "")), schema
+    return None
+
+
+def _completion(content: str, prompt_tokens: int) -> dict[str, Any]:
+    completion_tokens = estimate_tokens(content)
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+async def _chat(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    settings, stats = state.settings, state.stats
+    stats.requests += 1
+    stats.in_flight += 1
+    stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+    started = time.monotonic() - state.epoch
+    try:
+        body = await request.json()
+        await asyncio.sleep(settings.latency)
+    finally:
+        stats.in_flight -= 1
+    wanted = requested_schema(body)
+    if wanted is None:
+        message = "this stand-in needs response_format json_schema, or json_object with a schema"
+        return web.json_response({"error": {"message": message}}, status=400)
+    name, schema = wanted
+    texts = [str(m.get("content") or "") for m in body.get("messages", [])]
+    choices = {"sources": valid_step_ids("\n".join(texts))}
+    content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
+    if settings.record:
+        stats.exchanges.append(
+            {
+                "schema": name,
+                "messages": body["messages"],
+                "answer": content,
+                "started": started,
+                "finished": time.monotonic() - state.epoch,
+            }
+        )
+    return web.json_response(_completion(content, sum(estimate_tokens(t) for t in texts)))
+
+
+async def _models(request: web.Request) -> web.Response:
+    return web.json_response(
+        {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "bench"}]}
+    )
+
+
+async def _reset(request: web.Request) -> web.Response:
+    settings = Settings(**await request.json())
+    request.app[STATE].reset(settings)
+    return web.json_response(asdict(settings))
+
+
+async def _stats(request: web.Request) -> web.Response:
+    return web.json_response(asdict(request.app[STATE].stats))
+
+
+def build_app() -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[STATE] = _State()
+    app.router.add_post("/v1/chat/completions", _chat)
+    app.router.add_get("/v1/models", _models)
+    app.router.add_post("/_bench/reset", _reset)
+    app.router.add_get("/_bench/stats", _stats)
+    return app
+
+
+class _ParentWatch(asyncio.Protocol):
+    """Sets `stop` when stdin closes, i.e. when the parent is done or gone."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop.set()
+
+
+async def serve(max_seconds: float) -> None:
+    """Serve on a free loopback port until stdin closes or `max_seconds` pass."""
+    runner = web.AppRunner(build_app(), access_log=None)
+    await runner.setup()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock, backlog=1024).start()
+    print(f"{READY} {sock.getsockname()[1]}", flush=True)
+    stop = asyncio.Event()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: _ParentWatch(stop), sys.stdin)
+    try:
+        await asyncio.wait_for(stop.wait(), max_seconds)
+    except TimeoutError:
+        pass
+    finally:
+        await runner.cleanup()
+
+
+class StandIn:
+    """A running stand-in server in a subprocess; use it as a context manager."""
+
+    def __init__(self, max_seconds: float = 3600.0) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.standin", "--max-seconds", str(max_seconds)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.startswith(READY):
+            self.close()
+            raise RuntimeError(f"the stand-in server did not start: {line!r}")
+        self.port = int(line.split()[-1])
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self._control = httpx.Client(base_url=f"http://127.0.0.1:{self.port}/_bench")
+
+    def reset(self, **settings: Any) -> Settings:
+        """Apply settings (see `Settings`) and zero the counters."""
+        response = self._control.post("/reset", json=asdict(Settings(**settings)))
+        response.raise_for_status()
+        return Settings(**response.json())
+
+    def stats(self) -> Stats:
+        response = self._control.get("/stats")
+        response.raise_for_status()
+        return Stats(**response.json())
+
+    def close(self) -> None:
+        if hasattr(self, "_control"):
+            self._control.close()
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+    def __enter__(self) -> StandIn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop after this long")
+    asyncio.run(serve(parser.parse_args(argv).max_seconds))
+
+
+if __name__ == "__main__":
+    main()
