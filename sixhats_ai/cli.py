@@ -426,7 +426,13 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: one line on stderr and an exit code for every failure, no traceback."""
     debug = os.environ.get("SIXHATS_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False)
+        # Not standalone, typer returns the code of a typer.Exit instead of exiting, and turns
+        # Ctrl-C into Exit(130).
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            if code == EXIT_INTERRUPTED:
+                _echo_err("interrupted")
+            sys.exit(code)
     except SixhatsError as exc:
         if debug:
             raise
