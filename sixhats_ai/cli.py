@@ -487,6 +487,8 @@ def batch(
         typer.Option("--context-window", help="The model's context size in tokens."),
     ] = None,
     truncate: Annotated[bool, typer.Option(help="Cut inputs too long for the context.")] = False,
+    max_reasks: Annotated[int, typer.Option("--max-reasks", help="Re-asks on bad JSON.")] = 2,
+    strict: Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")] = False,
     skip_optional: Annotated[
         bool, typer.Option("--skip-optional", help="Leave out optional steps.")
     ] = False,
@@ -526,7 +528,9 @@ def batch(
         rpm=rpm,
         timeout=timeout,
         max_tokens=max_tokens,
+        max_reasks=max_reasks,
         max_cost=max_cost,
+        strict=strict,
         include_optional=not skip_optional,
         mode=mode,
         context_window=context_window,

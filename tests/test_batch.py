@@ -332,3 +332,22 @@ def test_a_degraded_report_is_resumed_by_asking_only_its_failed_hats(cli, fake_l
     assert fake_llm.steps_requested() == ["5-black", "7-blue"]
     report = Report.model_validate_json((out / "a.json").read_text())
     assert not report.degraded
+
+
+def test_index_markdown_escapes_names_and_links_to_the_reports(cli, fake_llm, tmp_path):
+    from urllib.parse import unquote
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["we|ird [x] <b>.md"])
+    assert cli("batch", str(src), "--out", str(out), "-p", "quick-feedback").code == 0
+    markdown = (out / "index.md").read_text()
+    assert markdown.startswith("# Batch index: Quick Feedback")
+    row = next(line for line in markdown.splitlines() if "we" in line and "ird" in line)
+    assert "we\\|ird \\[x\\] &lt;b&gt;.md" in row
+    target = row.split("](", 1)[1].split(")", 1)[0]
+    assert (out / unquote(target)).read_text().startswith("# Six Thinking Hats")
+
+
+def test_batch_help_has_an_example(cli):
+    result = cli("batch", "--help")
+    assert result.code == 0 and "Example: sixhats batch" in result.out

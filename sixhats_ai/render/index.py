@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import urllib.parse
 from collections.abc import Callable
 from typing import Literal, get_args
 
@@ -90,19 +91,25 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
     )
 
 
+_MARKDOWN_ESCAPES = {"|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;"}
+
+
 def _cell(text: str | None) -> str:
     """Text safe inside a Markdown table cell (it comes from files and the model)."""
     if not text:
         return ""
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+    text = " ".join(text.split()).replace("\\", "\\\\")
+    for char, escaped in _MARKDOWN_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
 
 
 def _link(row: IndexRow) -> str:
     name = _cell(row.input)
     if row.report is None:
         return name
-    target = row.report.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-    return f"[{name}]({target}.md)"
+    target = urllib.parse.quote(f"{row.report}.md")
+    return f"[{name}]({target})"
 
 
 def _confidence(row: IndexRow) -> str:
