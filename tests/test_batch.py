@@ -351,3 +351,28 @@ def test_index_markdown_escapes_names_and_links_to_the_reports(cli, fake_llm, tm
 def test_batch_help_has_an_example(cli):
     result = cli("batch", "--help")
     assert result.code == 0 and "Example: sixhats batch" in result.out
+
+
+def test_a_429_pauses_every_file_not_just_the_one_that_met_it(cli, fake_llm, no_network, tmp_path):
+    write_proposals(tmp_path / "in", [f"p{n}.md" for n in range(4)])
+    loop_time = {"429": None}
+    sent_after: list[float] = []
+
+    async def rate_limited_once(request: httpx.Request) -> httpx.Response:
+        now = asyncio.get_running_loop().time()
+        if loop_time["429"] is None:
+            loop_time["429"] = now
+            return error(429, "slow down", {"retry-after-ms": "300"})
+        sent_after.append(now - loop_time["429"])
+        await asyncio.sleep(0.005)
+        return fake_llm(request)
+
+    no_network.routes[0].side_effect = rate_limited_once
+    args = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--concurrency", "4"]
+    result = cli(*args)
+
+    assert result.code == 0, result.err
+    assert len(sent_after) == 4 * CHOOSE_REQUESTS
+    # Only the three requests already in flight when the 429 came back went out during the
+    # pause; no file started another one until Retry-After had passed.
+    assert len([t for t in sent_after if t < 0.29]) <= 3
