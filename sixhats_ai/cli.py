@@ -856,6 +856,147 @@ def brief(
     _write_output(render_brief(made, chosen_format, library, page), output)
 
 
+@app.command()
+def batch(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Folder for the reports and the index."),
+    ] = None,
+    glob: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--glob", help="Only files in the folders matching this, e.g. '*.md'."),
+    ] = None,
+    program: Annotated[str, typer.Option("--program", "-p", help="Program slug, name or file.")] = (
+        "choose"
+    ),
+    problem: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--problem", help="The question asked of every proposal."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo every input, even unchanged ones.")
+    ] = False,
+    flow: Annotated[
+        str, typer.Option(help="sequential: each hat sees the board; parallel: hats run blind.")
+    ] = "sequential",
+    model: Annotated[Optional[str], typer.Option(help="Model name.")] = None,  # noqa: UP045
+    base_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--base-url", help="OpenAI-compatible server URL, ending in /v1."),
+    ] = None,
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--api-key", help="API key (prefer OPENAI_API_KEY)."),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--profile", help="Named profile from the config file."),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(help="Requests in flight at most, across all files and hats.")
+    ] = 4,
+    rpm: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--rpm", help="Requests per minute at most."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 120.0,
+    max_tokens: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--max-tokens", help="Completion token limit per request."),
+    ] = None,
+    max_cost: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--max-cost", help="Start no new file once the batch would pass this (USD)."),
+    ] = None,
+    mode: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Pin the output mode: json_schema, json_object or prompt."),
+    ] = None,
+    context_window: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--context-window", help="The model's context size in tokens."),
+    ] = None,
+    truncate: Annotated[bool, typer.Option(help="Cut inputs too long for the context.")] = False,
+    max_reasks: Annotated[int, typer.Option("--max-reasks", help="Re-asks on bad JSON.")] = 2,
+    strict: Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")] = False,
+    skip_optional: Annotated[
+        bool, typer.Option("--skip-optional", help="Leave out optional steps.")
+    ] = False,
+    prompts_dir: PromptsDirOption = None,
+) -> None:
+    """Analyse every proposal in files or folders; write a report each and an index.
+
+    Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
+    """
+    import asyncio
+
+    from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.batch import (
+        DEFAULT_PROBLEM,
+        BatchRunner,
+        BatchSettings,
+        check_out_dir,
+        prepare_out_dir,
+    )
+    from sixhats_ai.config import ProviderFlags, load_config, resolve_provider
+    from sixhats_ai.documents import sanitize
+    from sixhats_ai.inputs import count_inputs, discover
+    from sixhats_ai.programs import find_program
+
+    if not paths:
+        raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
+    if out is None:
+        raise UsageError("no --out folder given", hint="e.g. --out reports/")
+    if flow not in ("sequential", "parallel"):
+        raise UsageError(f"unknown flow {flow!r}", hint="use sequential or parallel")
+    question = sanitize(problem or DEFAULT_PROBLEM).strip()
+    if not question:
+        raise UsageError("--problem is empty", hint="ask a question, or leave it out")
+    options = RunOptions(
+        flow=flow,  # type: ignore[arg-type]
+        concurrency=concurrency,
+        rpm=rpm,
+        timeout=timeout,
+        max_tokens=max_tokens,
+        max_reasks=max_reasks,
+        max_cost=max_cost,
+        strict=strict,
+        include_optional=not skip_optional,
+        mode=mode,
+        context_window=context_window,
+        truncate=truncate,
+        prompts_dir=prompts_dir,
+    )
+    chosen = find_program(program, _programs_dir(None))
+    check_out_dir(out)
+    total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
+    prepare_out_dir(out)
+    config = load_config()
+    provider = resolve_provider(
+        ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile), config
+    )
+    _echo_err(
+        f"sixhats batch: {chosen.name} with {provider.model} at {provider.display_url}, "
+        f"{total if total is not None else 'streamed'} inputs, up to {concurrency} requests "
+        f"in flight, reports in {out}"
+    )
+    settings = BatchSettings(out=out, program=chosen, problem=question, force=force)
+
+    async def run() -> SixhatsError | None:
+        async with open_session(provider, options, config) as session:
+            runner = BatchRunner(session, settings, _echo_err, total)
+            index = await runner.run(discover(paths, glob=glob, skip=out))
+            return runner.outcome(index)
+
+    failure = asyncio.run(run())
+    if failure is not None:
+        raise failure
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one line on stderr and an exit code for every failure, no traceback."""
     debug = os.environ.get("SIXHATS_DEBUG") == "1"

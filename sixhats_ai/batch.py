@@ -1,0 +1,400 @@
+"""`sixhats batch`: analyse many proposals through one session, resumably.
+
+Batch is `analyze` over many inputs: every file goes through the same `Session` (one limiter,
+one budget), so `--concurrency` caps requests in flight across all files and hats, 429s slow
+the whole batch, and `--max-cost` bounds the whole batch. Inputs are pulled from the discovery
+generator only when a file slot frees up, so about `concurrency` texts are held at once.
+
+Each finished input gets its reports (one file per entry of `REPORT_FORMATS`, written
+atomically) and then a sidecar in `<out>/.sixhats/` holding its resume key: the content hash,
+program, models, prompt version and problem. A re-run skips an input whose sidecar key matches;
+a failed input has no sidecar, so it is tried again. The index is written at the end, also
+after Ctrl-C, from the rows of every input seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sixhats_ai.api import Session
+from sixhats_ai.documents import Document
+from sixhats_ai.engine import SynthesisFailed
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
+from sixhats_ai.files import atomic_write
+from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra, load_input
+from sixhats_ai.models import Report
+from sixhats_ai.programs import Program
+from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
+from sixhats_ai.render.markdown import report_markdown
+
+DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
+STATE_DIR = ".sixhats"
+INDEX_STEM = "index"
+MAX_STEM_BYTES = 120
+MAX_LISTED_FAILURES = 10
+_UNSAFE_CHARS = set('/\\:*?"<>|')
+
+
+def _report_json(report: Report) -> str:
+    return report.model_dump_json(indent=2)
+
+
+# Report files per input, by extension; an `html` renderer plugs in here with one line.
+REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
+    "json": _report_json,
+    "md": report_markdown,
+}
+
+
+def prompt_version(library: PromptLibrary) -> str:
+    """A hash of every template's source (user overrides included): changes when a prompt does."""
+    digest = hashlib.sha256()
+    for name in library.names():
+        text, _ = library.source(name)
+        digest.update(f"{name}\0{text}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file", hint="name a folder for the reports")
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Create `out` (and its state folder), or say clearly why it cannot be used."""
+    check_out_dir(out)
+    try:
+        (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"cannot create --out {out}: a file is in the way") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create --out {out}: {exc.strerror}") from None
+
+
+def _safe_stem(text: str) -> str:
+    """A file-name stem: no separators or control characters, not hidden, bounded in bytes."""
+    cleaned = "".join("_" if ch in _UNSAFE_CHARS or ord(ch) < 32 else ch for ch in text)
+    cleaned = cleaned.lstrip(".").rstrip(". ")
+    cleaned = cleaned.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore")
+    return cleaned or "input"
+
+
+class OutputNames:
+    """Unique report names, given in discovery order: the input's stem, else `parent__stem`,
+    else a number (`stem-2`). Compared case-insensitively, for case-insensitive file systems.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[str, str] = {INDEX_STEM: "the index"}
+
+    def assign(self, path: Path) -> tuple[str, str | None]:
+        """The stem for `path`, and a note to show when it is not the plain stem."""
+        base = _safe_stem(path.stem)
+        candidates = [base]
+        if path.parent.name:
+            candidates.append(_safe_stem(f"{path.parent.name}__{path.stem}"))
+        candidates += (f"{base}-{n}" for n in range(2, 10_000))
+        for stem in candidates:
+            if stem.casefold() not in self._taken:
+                clash = self._taken.get(base.casefold())
+                self._taken[stem.casefold()] = str(path)
+                note = (
+                    f"note: {path} shares the name {base!r} with {clash}; its reports are {stem}.*"
+                    if stem != base
+                    else None
+                )
+                return stem, note
+        raise UsageError(f"too many inputs named {base!r}")  # pragma: no cover
+
+
+@dataclass
+class BatchSettings:
+    out: Path
+    program: Program
+    problem: str = DEFAULT_PROBLEM
+    force: bool = False
+
+
+@dataclass
+class _Totals:
+    started: float = field(default_factory=time.perf_counter)
+    done: int = 0
+    failed: int = 0
+    ran: int = 0
+    tokens: int = 0
+
+
+class BatchRunner:
+    """Runs a batch through one session; `run` returns the index it wrote."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: BatchSettings,
+        echo: Callable[[str], None],
+        total: int | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.echo = echo
+        self.total = total
+        self.names = OutputNames()
+        self.rows: dict[int, IndexRow] = {}
+        self.totals = _Totals()
+        self.stop_reason: str | None = None
+        self.files_seen = 0
+        options = session.options
+        plan = settings.program.plan(include_optional=options.include_optional)
+        self.models = sorted({session.engine.model_for(step) for step in plan})
+        self._key_base = {
+            "program": settings.program.slug,
+            "program_sha256": hashlib.sha256(
+                settings.program.model_dump_json().encode()
+            ).hexdigest()[:16],
+            "models": self.models,
+            "prompt_version": prompt_version(session.engine.prompts),
+            "flow": options.flow,
+            "include_optional": options.include_optional,
+            "problem_sha256": hashlib.sha256(settings.problem.encode()).hexdigest()[:16],
+        }
+
+    # Paths ---------------------------------------------------------------------------
+
+    def _path(self, stem: str, ext: str) -> Path:
+        return self.settings.out / f"{stem}.{ext}"
+
+    def _sidecar(self, stem: str) -> Path:
+        return self.settings.out / STATE_DIR / f"{stem}.json"
+
+    # One input -----------------------------------------------------------------------
+
+    def _reusable(self, stem: str, key: dict[str, Any]) -> Report | None:
+        """The earlier report for this stem if it was made from the same key, else None."""
+        if self.settings.force:
+            return None
+        try:
+            sidecar = json.loads(self._sidecar(stem).read_text(encoding="utf-8"))
+            if sidecar.get("key") != key:
+                return None
+            if not all(self._path(stem, ext).is_file() for ext in REPORT_FORMATS):
+                return None
+            return Report.model_validate_json(self._path(stem, "json").read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, stem: str, name: str, key: dict[str, Any], report: Report) -> None:
+        """Reports first, the sidecar last: a sidecar means every report file is complete."""
+        for ext, render in REPORT_FORMATS.items():
+            atomic_write(self._path(stem, ext), render(report))
+        sidecar = {"input": name, "key": key}
+        atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
+
+    async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
+        name = str(item.path)
+        try:
+            loaded = await asyncio.to_thread(load_input, item.path)
+        except MissingExtra as exc:
+            return IndexRow(input=name, status="skipped", error=exc.one_line())
+        except UsageError as exc:
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        key = {**self._key_base, "sha256": loaded.sha256}
+        earlier = await asyncio.to_thread(self._reusable, stem, key)
+        if earlier is not None and not earlier.degraded:
+            return row_for_report(name, stem, earlier, reused=True)
+        # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
+        kept = {s.id: s for s in earlier.steps if s.role != "synthesis"} if earlier else {}
+        try:
+            request = self.session.request(
+                self.settings.problem,
+                self.settings.program,
+                [Document(name=item.path.name, text=loaded.text)],
+            )
+            report = await self.session.engine.run(request, reuse=kept)
+        except SixhatsError as exc:
+            cause = exc.__cause__ if isinstance(exc, SynthesisFailed) else exc
+            if isinstance(cause, BudgetExceeded):
+                self._stop(cause.message)
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        try:
+            # In the loop's thread, not a worker: Ctrl-C cannot fall between the files.
+            self._write(stem, name, key, report)
+        except (OSError, UsageError) as exc:
+            return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
+        return row_for_report(name, stem, report, reused=False)
+
+    async def _run_one(
+        self, seq: int, item: InputFile, stem: str, slots: asyncio.Semaphore
+    ) -> None:
+        try:
+            self.rows[seq] = row = await self._analyse(item, stem)
+            self._progress(row)  # before the slot frees, so the budget check sees this file
+        finally:
+            slots.release()
+
+    # Progress ------------------------------------------------------------------------
+
+    def _progress(self, row: IndexRow) -> None:
+        t = self.totals
+        if row.status in ("failed",):
+            t.failed += 1
+        else:
+            t.done += 1
+        if not row.reused and row.report is not None:
+            t.ran += 1
+            t.tokens += row.tokens
+        finished = t.done + t.failed
+        remaining = "?" if self.total is None else str(max(self.total - finished, 0))
+        eta = ""
+        if self.total is not None and t.ran:
+            per_file = (time.perf_counter() - t.started) / finished
+            eta = f", ETA {_duration(per_file * max(self.total - finished, 0))}"
+        if row.status in ("ok", "degraded"):
+            what = f"{row.recommendation} ({row.confidence:.0%})"
+            if row.reused:
+                what = f"unchanged, report kept: {what}"
+        else:
+            what = row.error or ""
+        self.echo(
+            f"[{finished}/{self.total or '?'}] {row.status} {row.input}: {what}\n"
+            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
+            f"{t.tokens} tokens, ${self.session.budget.spent:.4f}{eta}"
+        )
+
+    def _stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            self.echo(f"{reason}; starting no new files")
+
+    def _over_budget(self, running: int) -> bool:
+        """Would one more file likely pass --max-cost, judging by the files done so far?"""
+        budget = self.session.budget
+        if budget.max_usd is None or not self.totals.ran:
+            return False
+        per_file = budget.spent / self.totals.ran
+        return budget.spent + per_file * (running + 1) > budget.max_usd
+
+    # The batch -----------------------------------------------------------------------
+
+    async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
+        """Analyse every input; write the index, also when interrupted (then re-raise)."""
+        slots = asyncio.Semaphore(self.session.options.concurrency)
+        running: dict[int, tuple[asyncio.Task[None], str]] = {}
+        try:
+            for seq, item in enumerate(inputs):
+                name = str(item.path)
+                if isinstance(item, InputProblem):
+                    self.rows[seq] = IndexRow(
+                        input=name, status="failed", error=item.error.one_line()
+                    )
+                    self._progress(self.rows[seq])
+                    continue
+                self.files_seen += 1
+                stem, note = self.names.assign(item.path)
+                if note:
+                    self.echo(note)
+                if self.stop_reason is None:
+                    await slots.acquire()
+                    for done in [n for n, (task, _) in running.items() if task.done()]:
+                        running.pop(done)[0].result()  # a bug in one file surfaces here
+                    if self._over_budget(len(running)):
+                        budget = self.session.budget
+                        self._stop(
+                            f"spent ${budget.spent:.4f}, and one more file would likely pass "
+                            f"--max-cost ${budget.max_usd:.4f}"
+                        )
+                    if self.stop_reason is not None:
+                        slots.release()
+                if self.stop_reason is not None:
+                    self.rows[seq] = IndexRow(
+                        input=name, status="not started", error=self.stop_reason
+                    )
+                    continue
+                task = asyncio.create_task(self._run_one(seq, item, stem, slots))
+                running[seq] = (task, name)
+            await asyncio.gather(*(task for task, _ in running.values()))
+        except asyncio.CancelledError:
+            for task, _ in running.values():
+                task.cancel()
+            await asyncio.gather(*(task for task, _ in running.values()), return_exceptions=True)
+            for seq, (_, name) in running.items():
+                if seq not in self.rows:
+                    self.rows[seq] = IndexRow(
+                        input=name, status="interrupted", error="interrupted; no report written"
+                    )
+            self.stop_reason = "interrupted"
+            self._finish()
+            raise
+        return self._finish()
+
+    def _finish(self) -> BatchIndex:
+        """Write the index and print the summary."""
+        index = BatchIndex(
+            program=self.settings.program.name,
+            program_slug=self.settings.program.slug,
+            compares_alternatives=self.settings.program.compares_alternatives,
+            models=self.models,
+            rows=[self.rows[n] for n in sorted(self.rows)],
+        )
+        if self.files_seen == 0:
+            first = next((r.error for r in index.rows if r.error), "no inputs given")
+            raise UsageError(first)
+        for ext, render in INDEX_FORMATS.items():
+            atomic_write(self._path(INDEX_STEM, ext), render(index))
+        for line in self.summary(index):
+            self.echo(line)
+        return index
+
+    def summary(self, index: BatchIndex) -> list[str]:
+        """The closing stderr lines: counts, spend, each failure, and why the batch stopped."""
+        t = self.totals
+        counts = ", ".join(f"{n} {status}" for status, n in index.counts().items())
+        reused = sum(r.reused for r in index.rows)
+        lines = [
+            f"batch: {counts}"
+            + (f" ({reused} unchanged, reports kept)" if reused else "")
+            + f"; {t.tokens} tokens, ${self.session.budget.spent:.4f} this run, "
+            f"{_duration(time.perf_counter() - t.started)}"
+        ]
+        problems = [r for r in index.rows if r.status in ("failed", "skipped")]
+        for row in problems[:MAX_LISTED_FAILURES]:
+            error = row.error or ""
+            lines.append(
+                f"  {row.status}: {error}"
+                if row.input in error
+                else f"  {row.status}: {row.input}: {error}"
+            )
+        if len(problems) > MAX_LISTED_FAILURES:
+            lines.append(f"  ... and {len(problems) - MAX_LISTED_FAILURES} more (see the index)")
+        not_started = index.counts().get("not started", 0)
+        if self.stop_reason == "interrupted":
+            lines.append("interrupted: finished reports are kept; run the same command to resume")
+        elif self.stop_reason:
+            lines.append(f"{self.stop_reason}; {not_started} inputs not started")
+        lines.append(
+            "index: " + ", ".join(str(self._path(INDEX_STEM, ext)) for ext in INDEX_FORMATS)
+        )
+        return lines
+
+    def outcome(self, index: BatchIndex) -> SixhatsError | None:
+        """The error that makes the exit code 1 when some inputs have no report, else None."""
+        missing = [r for r in index.rows if r.status in ("failed", "not started")]
+        if not missing:
+            return None
+        return SixhatsError(
+            f"{len(missing)} of {len(index.rows)} inputs have no report",
+            hint=f"see {self._path(INDEX_STEM, 'md')}; re-run the same command to retry them",
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

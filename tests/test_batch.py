@@ -1,0 +1,378 @@
+"""`sixhats batch` end to end through the CLI, the real SDK and respx."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sixhats_ai.models import Report
+from tests.fakes import error, step_id
+
+CHOOSE_REQUESTS = 7  # Blue, White, (Green), Yellow, Black, Red, Blue
+
+
+def write_proposals(folder: Path, names: list[str]) -> dict[str, str]:
+    """One small proposal per name, each with a marker that shows up in its requests."""
+    folder.mkdir(parents=True, exist_ok=True)
+    markers = {}
+    for n, name in enumerate(names):
+        marker = f"MARKER-{n}-X"
+        (folder / name).write_text(f"# Proposal {name}\n\nWe propose plan {marker}.\n")
+        markers[name] = marker
+    return markers
+
+
+def requests_for(fake_llm, marker: str) -> int:
+    return sum(marker in body["messages"][-1]["content"] for body in fake_llm.requests)
+
+
+def stderr_tail(err: str, n: int = 4) -> str:
+    return "\n".join(err.strip().splitlines()[-n:])
+
+
+def test_batch_writes_a_report_per_input_and_an_index_matching_them(cli, fake_llm, tmp_path):
+    src = tmp_path / "proposals"
+    write_proposals(src, ["alpha.md", "bêta – plan.txt", "日本語.rst"])
+    (src / "page.html").write_text(
+        "<html><head><title>Web plan</title><script>evil()</script></head>"
+        "<body><h1>Open a shop</h1><p>Sell MARKER-HTML online.</p></body></html>"
+    )
+    (src / "ignored.png").write_bytes(b"\x89PNG\x00\x00")
+    out = tmp_path / "reports"
+
+    result = cli("batch", str(src), "--out", str(out), "--program", "choose")
+
+    assert result.code == 0, result.err
+    assert result.out == ""
+    html_prompt = next(b for b in fake_llm.requests if "MARKER-HTML" in str(b["messages"]))
+    assert "evil()" not in str(html_prompt["messages"])
+    assert len(fake_llm.requests) == 4 * CHOOSE_REQUESTS
+    stems = ["alpha", "bêta – plan", "page", "日本語"]
+    for stem in stems:
+        report = Report.model_validate_json((out / f"{stem}.json").read_text())
+        assert (out / f"{stem}.md").read_text().startswith("# Six Thinking Hats")
+        assert report.synthesis.recommendation.decision
+    index = json.loads((out / "index.json").read_text())
+    assert index["compares_alternatives"] is True
+    assert [row["report"] for row in index["rows"]] == stems
+    for row in index["rows"]:
+        report = Report.model_validate_json((out / f"{row['report']}.json").read_text())
+        assert row["status"] == "ok"
+        assert row["recommendation"] == report.synthesis.recommendation.decision
+        assert row["confidence"] == report.synthesis.recommendation.confidence
+        assert row["tokens"] == report.metadata.usage.total_tokens
+        assert row["top_risks"][0].startswith(report.synthesis.risks[0].text)
+    rows = list(csv.DictReader(io.StringIO((out / "index.csv").read_text())))
+    assert [r["input"] for r in rows] == [r["input"] for r in index["rows"]]
+    assert [r["recommendation"] for r in rows] == [r["recommendation"] for r in index["rows"]]
+    markdown = (out / "index.md").read_text()
+    assert markdown.startswith("# Comparison of proposals")
+    assert "[日本語.rst](" in markdown or "日本語" in markdown
+    assert "4 ok" in stderr_tail(result.err)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_the_concurrency_cap_holds_across_files_and_hats(cli, fake_llm, no_network, tmp_path):
+    write_proposals(tmp_path / "in", [f"p{n}.md" for n in range(6)])
+    state = {"now": 0, "peak": 0}
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        try:
+            await asyncio.sleep(0.01)
+            return fake_llm(request)
+        finally:
+            state["now"] -= 1
+
+    no_network.routes[0].side_effect = slow
+    args = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--concurrency", "3"]
+    result = cli(*args, "--flow", "parallel")
+
+    assert result.code == 0, result.err
+    assert len(fake_llm.requests) == 6 * CHOOSE_REQUESTS
+    assert state["peak"] == 3  # reached, so the test can see an overshoot, and never passed
+
+
+def test_resume_requests_only_what_is_missing_and_redoes_changed_inputs(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    markers = write_proposals(src, ["a.md", "b.md", "c.md"])
+    fake_llm.fail_when(
+        lambda body: error(400, "bad request") if markers["c.md"] in str(body) else None
+    )
+    first = cli("batch", str(src), "--out", str(out))
+    assert first.code == 1, first.err
+    assert "failed" in stderr_tail(first.err) and "c.md" in stderr_tail(first.err)
+    assert not (out / "c.json").exists()
+
+    fake_llm.responders.clear()
+    fake_llm.requests.clear()
+    second = cli("batch", str(src), "--out", str(out))
+    assert second.code == 0, second.err
+    assert requests_for(fake_llm, markers["a.md"]) == 0
+    assert requests_for(fake_llm, markers["b.md"]) == 0
+    assert requests_for(fake_llm, markers["c.md"]) == CHOOSE_REQUESTS
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [(r["report"], r["reused"]) for r in rows] == [("a", True), ("b", True), ("c", False)]
+
+    (src / "b.md").write_text("# b\n\nA changed plan MARKER-B2.\n")
+    fake_llm.requests.clear()
+    third = cli("batch", str(src), "--out", str(out))
+    assert third.code == 0, third.err
+    assert len(fake_llm.requests) == CHOOSE_REQUESTS
+    assert requests_for(fake_llm, "MARKER-B2") == CHOOSE_REQUESTS
+
+    fake_llm.requests.clear()
+    forced = cli("batch", str(src), "--out", str(out), "--force")
+    assert forced.code == 0
+    assert len(fake_llm.requests) == 3 * CHOOSE_REQUESTS
+
+
+def test_another_program_or_prompt_makes_reports_stale(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["a.md"])
+    assert cli("batch", str(src), "--out", str(out)).code == 0
+    fake_llm.requests.clear()
+    assert cli("batch", str(src), "--out", str(out), "-p", "quick-feedback").code == 0
+    assert len(fake_llm.requests) == 4
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    black = cli("prompts", "show", "black").out
+    (prompts / "black.j2").write_text(black + "\n{# changed #}\n")
+    fake_llm.requests.clear()
+    args = ["batch", str(src), "--out", str(out), "-p", "quick-feedback"]
+    assert cli(*args, "--prompts-dir", str(prompts)).code == 0
+    assert len(fake_llm.requests) == 4
+
+
+def test_bad_inputs_among_good_ones_are_recorded_and_the_rest_go_on(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["good.md", "other.txt"])
+    (src / "binary.md").write_bytes(b"\x00\x01\x02binary")
+    (src / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    notes = tmp_path / "notes.xyz"
+    notes.write_text("text")
+
+    result = cli("batch", str(src), str(tmp_path / "missing"), str(notes), "--out", str(out))
+
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    rows = {Path(r["input"]).name: r for r in json.loads((out / "index.json").read_text())["rows"]}
+    assert rows["good.md"]["status"] == rows["other.txt"]["status"] == "ok"
+    assert "binary, not text" in rows["binary.md"]["error"]
+    assert "not valid UTF-8" in rows["latin1.txt"]["error"]
+    assert "does not exist" in rows["missing"]["error"]
+    assert "unsupported format .xyz" in rows["notes.xyz"]["error"]
+    assert all(rows[n]["status"] == "failed" for n in ("binary.md", "latin1.txt", "missing"))
+    assert (out / "good.json").exists() and not (out / "binary.json").exists()
+    assert "2 ok, 4 failed" in result.err
+    assert "binary, not text" in result.err
+
+
+def test_model_failure_of_one_file_does_not_stop_the_others(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    markers = write_proposals(src, ["a.md", "b.md"])
+    fake_llm.fail_when(
+        lambda body: (
+            error(400, "boom")
+            if markers["a.md"] in str(body) and "Synthesis" in json.dumps(body)
+            else None
+        )
+    )
+    result = cli("batch", str(src), "--out", str(out))
+    assert result.code == 1
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert rows[0]["status"] == "failed" and "synthesis failed" in rows[0]["error"]
+    assert rows[1]["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: (p / "empty").mkdir(), "no inputs found in"),
+        (lambda p: None, "does not exist"),
+    ],
+)
+def test_nothing_to_analyse_is_a_usage_error(cli, fake_llm, tmp_path, setup, message):
+    setup(tmp_path)
+    target = tmp_path / "empty"
+    result = cli("batch", str(target), "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert fake_llm.requests == []
+
+
+def test_out_that_is_a_file_is_refused_before_any_request(cli, fake_llm, tmp_path):
+    write_proposals(tmp_path / "in", ["a.md"])
+    (tmp_path / "out").write_text("not a folder")
+    result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    assert "--out" in result.err and "is a file" in result.err
+    assert fake_llm.requests == []
+
+
+def test_two_inputs_with_one_name_get_distinct_reports(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src / "team-a", ["README.md"])
+    write_proposals(src / "team-b", ["README.md"])
+    write_proposals(src, ["index.md"])
+    result = cli("batch", str(src), "--out", str(out))
+    assert result.code == 0, result.err
+    assert "shares the name 'README'" in result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["report"] for r in rows] == ["in__index", "README", "team-b__README"]
+    assert json.loads((out / "index.json").read_text())["kind"] == "sixhats.batch-index"
+    assert "MARKER-0-X" in (out / "README.json").read_text() or (out / "README.json").exists()
+
+
+def test_paths_on_stdin_and_glob(cli, fake_llm, tmp_path, monkeypatch):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src / "deep" / "er", ["a.md", "b.txt"])
+    write_proposals(tmp_path / "other", ["c.md"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{src}\n\n{tmp_path / 'other' / 'c.md'}\n"))
+    result = cli("batch", "-", "--glob", "*.md", "--out", str(out))
+    assert result.code == 0, result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [Path(r["input"]).name for r in rows] == ["a.md", "c.md"]
+
+
+def test_max_cost_stops_starting_new_files(cli, fake_llm, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('[prices."fake-model"]\ninput = 0.0\noutput = 2000.0\n')
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, [f"p{n}.md" for n in range(5)])
+    # a request: 50 completion tokens x $2000 per million = $0.10; a file, 7 requests: $0.70
+    args = ["batch", str(src), "--out", str(out), "--concurrency", "1", "--max-tokens", "1"]
+    result = cli(*args, "--max-cost", "1.6")
+    assert result.code == 1
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "not started", "not started", "not started"]
+    assert "--max-cost" in stderr_tail(result.err)
+    assert "3 inputs not started" in result.err
+    assert len(fake_llm.requests) == 2 * CHOOSE_REQUESTS
+
+
+def test_ctrl_c_keeps_finished_reports_and_leaves_no_partial_files(
+    cli, fake_llm, no_network, tmp_path
+):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, [f"p{n}.md" for n in range(4)])
+
+    async def interrupt_in_second_file(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.001)  # a real server takes time: the batch awaits it
+        if len(fake_llm.requests) == CHOOSE_REQUESTS + 2:
+            signal.raise_signal(signal.SIGINT)
+        return fake_llm(request)
+
+    no_network.routes[0].side_effect = interrupt_in_second_file
+    result = cli("batch", str(src), "--out", str(out), "--concurrency", "1")
+
+    assert result.code == 130, result.err
+    assert "interrupted" in result.err
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert Report.model_validate_json((out / "p0.json").read_text())
+    assert not (out / "p1.json").exists(), result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["status"] for r in rows] == ["ok", "interrupted"]
+
+    no_network.routes[0].side_effect = fake_llm
+    fake_llm.requests.clear()
+    again = cli("batch", str(src), "--out", str(out))
+    assert again.code == 0, again.err
+    assert len(fake_llm.requests) == 3 * CHOOSE_REQUESTS
+
+
+def test_pdf_and_docx_are_read_or_skipped_without_the_extra(cli, fake_llm, tmp_path, monkeypatch):
+    docx = pytest.importorskip("docx")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    document = docx.Document()
+    document.add_paragraph("Word plan MARKER-DOCX")
+    document.save(src / "plan.docx")
+    assert cli("batch", str(src), "--out", str(out)).code == 0
+    assert requests_for(fake_llm, "MARKER-DOCX") == CHOOSE_REQUESTS
+
+    monkeypatch.setitem(sys.modules, "docx", None)
+    result = cli("batch", str(src), "--out", str(tmp_path / "out2"))
+    assert result.code == 0
+    row = json.loads((tmp_path / "out2" / "index.json").read_text())["rows"][0]
+    assert row["status"] == "skipped" and "sixhats-ai[docs]" in row["error"]
+    assert "skipped" in result.err
+
+
+def test_a_degraded_report_is_resumed_by_asking_only_its_failed_hats(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    markers = write_proposals(src, ["a.md", "b.md"])
+    fake_llm.fail_when(
+        lambda body: (
+            error(400, "no")
+            if markers["a.md"] in str(body) and step_id(body) == "5-black"
+            else None
+        )
+    )
+    first = cli("batch", str(src), "--out", str(out))
+    assert first.code == 0, first.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert rows[0]["status"] == "degraded" and "5-black" in rows[0]["error"]
+
+    fake_llm.responders.clear()
+    fake_llm.requests.clear()
+    second = cli("batch", str(src), "--out", str(out))
+    assert second.code == 0, second.err
+    assert fake_llm.steps_requested() == ["5-black", "7-blue"]
+    report = Report.model_validate_json((out / "a.json").read_text())
+    assert not report.degraded
+
+
+def test_index_markdown_escapes_names_and_links_to_the_reports(cli, fake_llm, tmp_path):
+    from urllib.parse import unquote
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["we|ird [x] <b>.md"])
+    assert cli("batch", str(src), "--out", str(out), "-p", "quick-feedback").code == 0
+    markdown = (out / "index.md").read_text()
+    assert markdown.startswith("# Batch index: Quick Feedback")
+    row = next(line for line in markdown.splitlines() if "we" in line and "ird" in line)
+    assert "we\\|ird \\[x\\] &lt;b&gt;.md" in row
+    target = row.split("](", 1)[1].split(")", 1)[0]
+    assert (out / unquote(target)).read_text().startswith("# Six Thinking Hats")
+
+
+def test_batch_help_has_an_example(cli):
+    result = cli("batch", "--help")
+    assert result.code == 0 and "Example: sixhats batch" in result.out
+
+
+def test_a_429_pauses_every_file_not_just_the_one_that_met_it(cli, fake_llm, no_network, tmp_path):
+    write_proposals(tmp_path / "in", [f"p{n}.md" for n in range(4)])
+    loop_time = {"429": None}
+    sent_after: list[float] = []
+
+    async def rate_limited_once(request: httpx.Request) -> httpx.Response:
+        now = asyncio.get_running_loop().time()
+        if loop_time["429"] is None:
+            loop_time["429"] = now
+            return error(429, "slow down", {"retry-after-ms": "300"})
+        sent_after.append(now - loop_time["429"])
+        await asyncio.sleep(0.005)
+        return fake_llm(request)
+
+    no_network.routes[0].side_effect = rate_limited_once
+    args = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--concurrency", "4"]
+    result = cli(*args)
+
+    assert result.code == 0, result.err
+    assert len(sent_after) == 4 * CHOOSE_REQUESTS
+    # Only the three requests already in flight when the 429 came back went out during the
+    # pause; no file started another one until Retry-After had passed.
+    assert len([t for t in sent_after if t < 0.29]) <= 3
