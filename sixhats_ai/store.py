@@ -24,12 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import UsageError, redact
 from sixhats_ai.models import Report, StepRecord, Usage
 from sixhats_ai.programs import Program
+
+if TYPE_CHECKING:
+    from sixhats_ai.config import Config
+    from sixhats_ai.engine import RunRequest
 
 STORE_FILENAME = "runs.sqlite3"
 APPLICATION_ID = 0x53584854  # "SXHT": marks the file as a sixhats store
@@ -138,6 +142,20 @@ class RunInputs:
     documents: Sequence[Document] = ()
     document_paths: Sequence[Path] = ()
     problem_path: Path | None = None
+
+    @classmethod
+    def of_request(
+        cls, request: RunRequest, document_paths: Sequence[Path], problem_path: Path | None
+    ) -> RunInputs:
+        return cls(
+            problem=request.problem,
+            program=request.program,
+            flow=request.flow,
+            include_optional=request.include_optional,
+            documents=request.documents,
+            document_paths=document_paths,
+            problem_path=problem_path,
+        )
 
     def stored_documents(self) -> list[StoredDocument]:
         paths = {p.name: p for p in self.document_paths}
@@ -600,3 +618,19 @@ class StoreCache:
             json.loads(redact(json.dumps(value), self.secrets)) for value in (request, response)
         ]
         self.store.log_request(key, clean[0], clean[1], seconds)
+
+
+def open_run_store(
+    config: Config, api_key: str | None, *, log: bool, read: bool
+) -> tuple[RunStore | None, StoreCache | None]:
+    """The store to keep a run in (None with --no-log or `log = false`) and its cache.
+
+    With logging off, the cache may still be read from an existing store, but nothing is
+    written to it.
+    """
+    log = log and config.log
+    if not log and not (read and default_store_path().exists()):
+        return None, None
+    store = RunStore()
+    cache = StoreCache(store, read=read, write=log, secrets=[api_key])
+    return (store if log else None), cache

@@ -1,0 +1,50 @@
+"""The `sixhats` command: argument handling only; the work happens in the modules it calls.
+
+One module per group of commands; importing them registers their commands on `app`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from sixhats_ai.cli import analyze, batch, brief, explore, runs
+from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
+
+__all__ = ["analyze", "app", "batch", "brief", "explore", "main", "runs"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one line on stderr and an exit code for every failure, no traceback."""
+    debug = os.environ.get("SIXHATS_DEBUG") == "1"
+    try:
+        # Outside standalone mode typer returns, not raises, the code of an Exit; it turns
+        # Ctrl-C into Exit(130).
+        code = app(args=argv, standalone_mode=False)
+    except SixhatsError as exc:
+        if debug:
+            raise
+        echo_err(f"error: {exc.one_line()}")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        if debug:
+            raise
+        echo_err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # typer's own usage errors (bad option, missing value)
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:
+        if debug:
+            raise
+        echo_err(f"error: unexpected {type(exc).__name__}: {exc} (set SIXHATS_DEBUG=1 for details)")
+        sys.exit(1)
+    if code == EXIT_INTERRUPTED:
+        echo_err("interrupted")
+    if isinstance(code, int) and code:
+        sys.exit(code)

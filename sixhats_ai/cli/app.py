@@ -1,0 +1,120 @@
+"""The typer application and the small helpers every command shares.
+
+Heavy modules (the OpenAI SDK, Jinja, Rich, pydantic models) are imported inside the commands
+that need them, so `sixhats --help` and `sixhats programs` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sixhats_ai import __version__
+from sixhats_ai.errors import UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.engine import StepEvent
+    from sixhats_ai.models import Report
+
+app = typer.Typer(
+    name="sixhats",
+    help="Run Edward de Bono's Six Thinking Hats with a language model.\n\n"
+    'Example: sixhats analyze "Should our team move to a four-day week?" --program choose',
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sixhats {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Run Edward de Bono's Six Thinking Hats with a language model."""
+
+
+def programs_dir(override: Path | None = None) -> Path:
+    from sixhats_ai.config import user_programs_dir
+
+    return override or user_programs_dir()
+
+
+def progress(event: StepEvent) -> None:
+    """One stderr line as each step starts, ends or fails."""
+    record = event.record
+    label = f"{event.step.id:<10} {event.step.step.label}"
+    if event.status == "running":
+        echo_err(f"  … {label}")
+    elif record is not None and event.status == "done":
+        usage = record.usage
+        cached = f", {usage.cached_requests} cached" if usage.cached_requests else ""
+        echo_err(f"  ✓ {label}: {usage.total_tokens} tokens, {record.seconds:.1f} s{cached}")
+    elif record is not None and event.status == "reused":
+        echo_err(f"  = {label}: reused")
+    elif record is not None:
+        echo_err(f"  ✗ {label}: {record.error}")
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Data to stdout, or to a file written atomically."""
+    from sixhats_ai.files import atomic_write
+
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    else:
+        atomic_write(output, text)
+        echo_err(f"wrote {output}")
+
+
+REPORT_SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
+
+
+def pick_format(fmt: str | None, output: Path | None) -> str:
+    """The report format: as given, else from -o's suffix, else rich on a terminal, else md."""
+    if fmt is None and output is not None:
+        fmt = REPORT_SUFFIXES.get(output.suffix.lower(), "md")
+    if fmt is None:
+        fmt = "rich" if sys.stdout.isatty() else "md"
+    if fmt not in ("md", "json", "html", "rich"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use md, json or html")
+    return fmt
+
+
+def emit_report(
+    report: Report, fmt: str | None, output: Path | None, run_id: str | None = None
+) -> None:
+    """Print or write a report in the chosen format."""
+    from sixhats_ai.render.markdown import report_markdown
+
+    chosen = pick_format(fmt, output)
+    if chosen == "json":
+        write_output(report.model_dump_json(indent=2), output)
+    elif chosen == "html":
+        from sixhats_ai.render.html import render_report_html
+
+        write_output(render_report_html(report, run_id=run_id), output)
+    elif chosen == "rich":
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(report_markdown(report)))
+    else:
+        write_output(report_markdown(report), output)

@@ -1,0 +1,142 @@
+"""`sixhats batch`: analyse a folder of proposals concurrently and resumably."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sixhats_ai.cli.app import app, echo_err, programs_dir
+from sixhats_ai.cli.options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    ContextWindowOption,
+    FlowOption,
+    MaxReasksOption,
+    MaxTokensOption,
+    ModelOption,
+    ModeOption,
+    ProfileOption,
+    ProgramOption,
+    PromptsDirOption,
+    SkipOptionalOption,
+    TimeoutOption,
+    TruncateOption,
+    check_flow,
+    provider_flags,
+)
+from sixhats_ai.errors import SixhatsError, UsageError
+
+
+@app.command()
+def batch(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Folder for the reports and the index."),
+    ] = None,
+    glob: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--glob", help="Only files in the folders matching this, e.g. '*.md'."),
+    ] = None,
+    program: ProgramOption = "choose",
+    problem: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--problem", help="The question asked of every proposal."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo every input, even unchanged ones.")
+    ] = False,
+    flow: FlowOption = "sequential",
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    profile: ProfileOption = None,
+    concurrency: Annotated[
+        int, typer.Option(help="Requests in flight at most, across all files and hats.")
+    ] = 4,
+    rpm: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--rpm", help="Requests per minute at most."),
+    ] = None,
+    timeout: TimeoutOption = 120.0,
+    max_tokens: MaxTokensOption = None,
+    max_cost: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--max-cost", help="Start no new file once the batch would pass this (USD)."),
+    ] = None,
+    mode: ModeOption = None,
+    context_window: ContextWindowOption = None,
+    truncate: TruncateOption = False,
+    max_reasks: MaxReasksOption = 2,
+    strict: Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")] = False,
+    skip_optional: SkipOptionalOption = False,
+    prompts_dir: PromptsDirOption = None,
+) -> None:
+    """Analyse every proposal in files or folders; write a report each and an index.
+
+    Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
+    """
+    import asyncio
+
+    from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.batch import (
+        DEFAULT_PROBLEM,
+        BatchRunner,
+        BatchSettings,
+        check_out_dir,
+        prepare_out_dir,
+    )
+    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.documents import sanitize
+    from sixhats_ai.inputs import count_inputs, discover
+    from sixhats_ai.programs import find_program
+
+    if not paths:
+        raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
+    if out is None:
+        raise UsageError("no --out folder given", hint="e.g. --out reports/")
+    question = sanitize(problem or DEFAULT_PROBLEM).strip()
+    if not question:
+        raise UsageError("--problem is empty", hint="ask a question, or leave it out")
+    options = RunOptions(
+        flow=check_flow(flow),  # type: ignore[arg-type]
+        concurrency=concurrency,
+        rpm=rpm,
+        timeout=timeout,
+        max_tokens=max_tokens,
+        max_reasks=max_reasks,
+        max_cost=max_cost,
+        strict=strict,
+        include_optional=not skip_optional,
+        mode=mode,
+        context_window=context_window,
+        truncate=truncate,
+        prompts_dir=prompts_dir,
+    )
+    chosen = find_program(program, programs_dir())
+    check_out_dir(out)
+    total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
+    prepare_out_dir(out)
+    config = load_config()
+    provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    echo_err(
+        f"sixhats batch: {chosen.name} with {provider.model} at {provider.display_url}, "
+        f"{total if total is not None else 'streamed'} inputs, up to {concurrency} requests "
+        f"in flight, reports in {out}"
+    )
+    settings = BatchSettings(out=out, program=chosen, problem=question, force=force)
+
+    async def run() -> SixhatsError | None:
+        async with open_session(provider, options, config) as session:
+            runner = BatchRunner(session, settings, echo_err, total)
+            index = await runner.run(discover(paths, glob=glob, skip=out))
+            return runner.outcome(index)
+
+    failure = asyncio.run(run())
+    if failure is not None:
+        raise failure

@@ -1,0 +1,117 @@
+"""Exploring the method offline: `hats`, `programs`, `prompts`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sixhats_ai.cli.app import app, programs_dir
+from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
+
+if TYPE_CHECKING:
+    from sixhats_ai.prompts import PromptLibrary
+
+programs_app = typer.Typer(
+    help="List the programs, or show one.\n\nExample: sixhats programs show choose",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+prompts_app = typer.Typer(
+    help="List the prompt templates, or print one.\n\nExample: sixhats prompts show black",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(programs_app, name="programs")
+app.add_typer(prompts_app, name="prompts")
+
+
+def _box(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+@app.command()
+def hats() -> None:
+    """The six hats: direction, technique and default time box.
+
+    Example: sixhats hats
+    """
+    from sixhats_ai.hats import HATS
+
+    for info in HATS.values():
+        typer.echo(f"{info.hat.value:<7} {info.overview}")
+        typer.echo(f"        direction: {info.direction}")
+        typer.echo(f"        technique: {info.technique}")
+        typer.echo(f"        time box:  about {_box(info.time_box_seconds)}")
+
+
+@programs_app.callback()
+def programs_list(ctx: typer.Context, programs_dir_: ProgramsDirOption = None) -> None:
+    """List the programs (slug, name, hat sequence)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sixhats_ai.programs import load_programs
+
+    for program in load_programs(programs_dir(programs_dir_)).values():
+        typer.echo(f"{program.slug:<20} {program.name}: {program.sequence}")
+
+
+@programs_app.command("show")
+def programs_show(
+    program: Annotated[str, typer.Argument(help="Slug, full name, or path to a .toml file.")],
+    programs_dir_: ProgramsDirOption = None,
+) -> None:
+    """Show a program's steps with hats, optional steps, focus and time boxes.
+
+    Example: sixhats programs show choose
+    """
+    from sixhats_ai.programs import find_program
+
+    found = find_program(program, programs_dir(programs_dir_))
+    typer.echo(f"{found.name} ({found.slug}): {found.sequence}")
+    if found.summary:
+        typer.echo(found.summary)
+    for planned in found.plan():
+        notes: list[str] = [planned.role]
+        if planned.step.optional:
+            notes.append("optional")
+        if planned.step.extended:
+            notes.append("extended")
+        if planned.step.model:
+            notes.append(f"model {planned.step.model}")
+        box = _box(planned.step.default_seconds)
+        typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
+
+
+def _prompt_library(prompts_dir: Path | None) -> PromptLibrary:
+    from sixhats_ai.config import user_prompts_dir
+    from sixhats_ai.prompts import PromptLibrary
+
+    return PromptLibrary(prompts_dir or user_prompts_dir())
+
+
+@prompts_app.callback()
+def prompts_list(ctx: typer.Context, prompts_dir: PromptsDirOption = None) -> None:
+    """List the prompt templates and where each comes from."""
+    if ctx.invoked_subcommand is not None:
+        return
+    library = _prompt_library(prompts_dir)
+    for name in library.names():
+        _, filename = library.source(name)
+        user = library.user_dir is not None and filename.startswith(str(library.user_dir))
+        typer.echo(f"{name:<28} {'user' if user else 'packaged'}")
+
+
+@prompts_app.command("show")
+def prompts_show(
+    name: Annotated[str, typer.Argument(help="A hat (black), 'framing', 'synthesis' or a file.")],
+    prompts_dir: PromptsDirOption = None,
+) -> None:
+    """Print a template's source.
+
+    Example: sixhats prompts show black
+    """
+    library = _prompt_library(prompts_dir)
+    text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
+    typer.echo(text, nl=not text.endswith("\n"))

@@ -1,0 +1,194 @@
+"""The run store's commands: `history`, `show` and `rerun`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, write_output
+from sixhats_ai.cli.options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    ModelOption,
+    NoLogOption,
+    OutputOption,
+    ProfileOption,
+    ReportFormatOption,
+    TimeoutOption,
+    provider_flags,
+)
+from sixhats_ai.errors import UsageError
+
+RunIdArgument = Annotated[
+    str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
+]
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date", hint="use YYYY-MM-DD") from None
+
+
+@app.command()
+def history(
+    text: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Show only runs whose problem contains this text."),
+    ] = None,
+    program: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--program", "-p", help="Only runs of this program (slug or name)."),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--since", help="Only runs on or after this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    until: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--until", help="Only runs on or before this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs (0: all).")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+) -> None:
+    """List the stored runs, newest first.
+
+    Example: sixhats history "four-day week" --program choose --since 2025-01-01
+    """
+    import json
+
+    from sixhats_ai.store import RunStore, default_store_path
+
+    if limit < 0:
+        raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
+    if not default_store_path().exists():
+        echo_err("no runs stored yet")
+        return
+    with RunStore() as store:
+        runs = store.history(
+            text=text,
+            program=program,
+            since=_parse_day(since, "--since"),
+            until=_parse_day(until, "--until"),
+            limit=limit or None,
+        )
+    if as_json:
+        typer.echo(json.dumps([run.summary() for run in runs], indent=2))
+        return
+    if not runs:
+        echo_err("no runs stored yet" if not (text or program or since or until) else "no match")
+        return
+    for run in runs:
+        problem = " ".join(run.problem.split())
+        problem = problem if len(problem) <= 60 else problem[:59] + "…"
+        typer.echo(
+            f"{run.id}  {run.created:%Y-%m-%d %H:%M}  {run.program.slug:<20} {run.status:<8} "
+            f"${run.usage.cost_usd:.4f}  {problem}"
+        )
+
+
+@app.command()
+def show(
+    run_id: RunIdArgument,
+    fmt: ReportFormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Render a stored run's report again, in any format, without calling the model.
+
+    Example: sixhats show 3fa2c1d0 --format html -o report.html
+    """
+    from sixhats_ai.store import RunStore
+
+    chosen = pick_format(fmt, output)
+    with RunStore(create=False) as store:
+        run = store.get(run_id)
+    if run.report is not None:
+        emit_report(run.report, chosen, output, run.id)
+        return
+    if chosen == "json":
+        import json
+
+        partial = {
+            "kind": "sixhats.failed_run",
+            "id": run.id,
+            "problem": run.problem,
+            "program": run.program.slug,
+            "error": run.error,
+            "steps": [s.model_dump(mode="json") for s in run.steps],
+        }
+        write_output(json.dumps(partial, indent=2), output)
+    elif chosen in ("md", "rich"):
+        from sixhats_ai.render.markdown import steps_markdown
+
+        lines = [f"# Hat outputs (synthesis failed: {run.error})", *steps_markdown(run.steps)]
+        write_output("\n".join(lines), output)
+    else:
+        raise UsageError(
+            f"run {run.id} has no report: its synthesis failed ({run.error})",
+            hint=f"use --format md or json, or finish it with `sixhats rerun {run.id}`",
+        )
+
+
+@app.command()
+def rerun(
+    run_id: RunIdArgument,
+    step: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
+    ] = None,
+    fmt: ReportFormatOption = None,
+    output: OutputOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    profile: ProfileOption = None,
+    timeout: TimeoutOption = 120.0,
+    no_log: NoLogOption = False,
+) -> None:
+    """Ask one step of a stored run again, then the synthesis; reuse every other step.
+
+    Without --step, the steps that failed are asked again. The new run is stored with its own
+    id; the old one is kept.
+
+    Example: sixhats rerun 3fa2c1d0 --step black
+    """
+    from sixhats_ai.api import RunOptions
+    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.store import RunStore
+
+    if fmt is not None:
+        pick_format(fmt, output)
+    with RunStore(create=False) as source:
+        run = source.get(run_id)
+    redo = run.redo_ids(step)
+    config = load_config()
+    provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    options = RunOptions(
+        flow=run.flow,  # type: ignore[arg-type]
+        timeout=timeout,
+        include_optional=run.include_optional,
+    )
+    echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
+    report, new_id = run_and_keep(
+        provider=provider,
+        options=options,
+        config=config,
+        problem=run.problem,
+        program=run.program,
+        documents=[d.load() for d in run.documents],
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+        log=not no_log,
+        read_cache=False,  # a rerun wants a new answer: the cache is written, not read
+        reuse={s.id: s for s in run.steps if s.status == "ok" and s.id not in redo},
+        parent_id=run.id,
+        rerun_step=",".join(redo),
+    )
+    emit_report(report, fmt, output, new_id)
