@@ -13,6 +13,11 @@ def test_version_and_help_with_examples(cli):
     assert cli("--version").out.strip() == f"sixhats {__version__}"
     for command in (
         ["analyze"],
+        ["brief"],
+        ["batch"],
+        ["history"],
+        ["show"],
+        ["rerun"],
         ["programs"],
         ["programs", "show"],
         ["prompts"],
