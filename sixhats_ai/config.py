@@ -46,6 +46,7 @@ LOCAL_SERVERS = (
     ("llama.cpp", "http://127.0.0.1:8080/v1"),
 )
 PROBE_TIMEOUT_SECONDS = 0.4
+MODEL_LIST_TIMEOUT_SECONDS = 3.0
 
 
 def config_dir() -> Path:
@@ -163,12 +164,16 @@ class Provider:
         return step_model or self.hat_models.get(role) or self.hat_models.get(hat) or self.model
 
 
-async def _probe(url: str, client: object) -> list[str] | None:
+async def _probe(
+    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS, api_key: str | None = None
+) -> list[str] | None:
+    """The model ids a server lists at `/models`, or None if it does not answer."""
     import httpx
 
     assert isinstance(client, httpx.AsyncClient)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = await client.get(f"{url}/models", timeout=PROBE_TIMEOUT_SECONDS)
+        response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
         response.raise_for_status()
         data = response.json().get("data", [])
     except (httpx.HTTPError, ValueError, AttributeError):
@@ -186,6 +191,13 @@ async def probe_local_servers() -> tuple[str, str, list[str]] | None:
         if models is not None:
             return name, url, models
     return None
+
+
+async def served_models(url: str, api_key: str | None) -> list[str] | None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        return await _probe(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
 
 
 NOTHING_CONFIGURED = """no model server is configured and no local server answered \
@@ -237,13 +249,16 @@ def resolve_provider(
             f"{base_url} needs an API key",
             hint="set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
         )
-    if not model:
-        if base_url:
+    if not model and base_url:
+        # A server of one's own usually serves one model: use the first it lists.
+        listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+        if not listed:
             raise ConfigError(
-                f"no model chosen for {base_url}",
+                f"no model chosen for {base_url}, and it lists none at /models",
                 hint="pass --model, set SIXHATS_MODEL, or set model in your profile",
             )
-        model = DEFAULT_OPENAI_MODEL
+        model = listed[0]
+    model = model or DEFAULT_OPENAI_MODEL
     return Provider(
         base_url=base_url.rstrip("/") if base_url else None,
         api_key=api_key,

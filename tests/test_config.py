@@ -119,3 +119,14 @@ def test_config_file_profile_used_by_the_cli(cli, no_network, tmp_path, monkeypa
     result = cli("analyze", "p", "--profile", "local", "--program", "quick-feedback")
     assert result.code == 0, result.err
     assert {b["model"] for b in fake.requests} == {"tiny"}
+
+
+def test_a_server_without_a_model_name_uses_the_first_it_lists(no_network):
+    route = no_network.get("http://localhost:8080/v1/models").mock(
+        return_value=httpx.Response(200, json={"data": [{"id": "qwen"}, {"id": "llama"}]})
+    )
+    p = resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
+    assert p.model == "qwen"
+    route.mock(return_value=httpx.Response(404))
+    with pytest.raises(ConfigError, match="lists none at /models"):
+        resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
