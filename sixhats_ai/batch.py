@@ -5,11 +5,13 @@ one budget), so `--concurrency` caps requests in flight across all files and hat
 the whole batch, and `--max-cost` bounds the whole batch. Inputs are pulled from the discovery
 generator only when a file slot frees up, so about `concurrency` texts are held at once.
 
-Each finished input gets its reports (one file per entry of `REPORT_FORMATS`, written
-atomically) and then a sidecar in `<out>/.sixhats/` holding its resume key: the content hash,
-program, models, prompt version and problem. A re-run skips an input whose sidecar key matches;
-a failed input has no sidecar, so it is tried again. The index is written at the end, also
-after Ctrl-C, from the rows of every input seen.
+Each finished input is kept in the run store (when logging is on), then gets its reports (one
+file per entry of `REPORT_FORMATS`, written atomically) and then a sidecar in
+`<out>/.sixhats/` holding its resume key: the content hash, program, models, prompt version and
+problem, plus the run's id. A re-run skips an input whose sidecar key matches; a failed input
+has no sidecar, so it is tried again. Requests go through the session's cache, so redoing an
+unchanged input (`--force`, or lost sidecars) is answered by the store, not the model. The
+index is written at the end, also after Ctrl-C, from the rows of every input seen.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
 from sixhats_ai.documents import Document
@@ -34,6 +37,10 @@ from sixhats_ai.programs import Program
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
 from sixhats_ai.render.markdown import report_markdown
+from sixhats_ai.store import RunInputs
+
+if TYPE_CHECKING:
+    from sixhats_ai.store import RunStore
 
 DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
 STATE_DIR = ".sixhats"
@@ -130,10 +137,17 @@ class _Totals:
     failed: int = 0
     ran: int = 0
     tokens: int = 0
+    requests: int = 0
+    cached: int = 0
+    kept: int = 0
 
 
 class BatchRunner:
-    """Runs a batch through one session; `run` returns the index it wrote."""
+    """Runs a batch through one session; `run` returns the index it wrote.
+
+    With a `store`, each file's run is kept there (one store shared by every file: it is safe
+    for concurrent writers).
+    """
 
     def __init__(
         self,
@@ -141,8 +155,10 @@ class BatchRunner:
         settings: BatchSettings,
         echo: Callable[[str], None],
         total: int | None = None,
+        store: RunStore | None = None,
     ) -> None:
         self.session = session
+        self.store = store
         self.settings = settings
         self.echo = echo
         self.total = total
@@ -190,12 +206,33 @@ class BatchRunner:
         except (OSError, ValueError):
             return None
 
-    def _write(self, stem: str, name: str, key: dict[str, Any], report: Report) -> None:
+    def _write(
+        self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
+    ) -> None:
         """Reports first, the sidecar last: a sidecar means every report file is complete."""
         for ext, render in REPORT_FORMATS.items():
             atomic_write(self._path(stem, ext), render(report))
-        sidecar = {"input": name, "key": key}
+        sidecar = {"input": name, "key": key, "run_id": run_id}
         atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
+
+    def _keep(self, inputs: RunInputs, outcome: Report | SynthesisFailed) -> str | None:
+        """Keep a run (or the hats of one whose synthesis failed) in the store; its id.
+
+        The reports matter more than the log: a store that cannot take the run (locked for
+        too long, disk full) costs a note, not the file's reports.
+        """
+        if self.store is None:
+            return None
+        try:
+            if isinstance(outcome, Report):
+                run_id = self.store.save_run(inputs, outcome)
+            else:
+                run_id = self.store.save_failed_run(inputs, outcome.steps, outcome.one_line())
+        except (sqlite3.Error, UsageError) as exc:
+            self.echo(f"note: {inputs.document_paths[0]}: not kept in the run store: {exc}")
+            return None
+        self.totals.kept += 1
+        return run_id
 
     async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
         name = str(item.path)
@@ -217,15 +254,22 @@ class BatchRunner:
                 self.settings.program,
                 [Document(name=item.path.name, text=loaded.text)],
             )
+        except UsageError as exc:
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        inputs = RunInputs.of_request(request, [item.path], None)
+        try:
             report = await self.session.engine.run(request, reuse=kept)
         except SixhatsError as exc:
             cause = exc.__cause__ if isinstance(exc, SynthesisFailed) else exc
             if isinstance(cause, BudgetExceeded):
                 self._stop(cause.message)
+            if isinstance(exc, SynthesisFailed):  # its hats are kept, for `sixhats rerun`
+                self._keep(inputs, exc)
             return IndexRow(input=name, status="failed", error=exc.one_line())
         try:
             # In the loop's thread, not a worker: Ctrl-C cannot fall between the files.
-            self._write(stem, name, key, report)
+            run_id = self._keep(inputs, report)
+            self._write(stem, name, key, report, run_id)
         except (OSError, UsageError) as exc:
             return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
         return row_for_report(name, stem, report, reused=False)
@@ -250,6 +294,8 @@ class BatchRunner:
         if not row.reused and row.report is not None:
             t.ran += 1
             t.tokens += row.tokens
+            t.requests += row.requests
+            t.cached += row.cached_requests
         finished = t.done + t.failed
         remaining = "?" if self.total is None else str(max(self.total - finished, 0))
         eta = ""
@@ -360,7 +406,8 @@ class BatchRunner:
         lines = [
             f"batch: {counts}"
             + (f" ({reused} unchanged, reports kept)" if reused else "")
-            + f"; {t.tokens} tokens, ${self.session.budget.spent:.4f} this run, "
+            + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
+            f"${self.session.budget.spent:.4f} this run, "
             f"{_duration(time.perf_counter() - t.started)}"
         ]
         problems = [r for r in index.rows if r.status in ("failed", "skipped")]
@@ -378,6 +425,8 @@ class BatchRunner:
             lines.append("interrupted: finished reports are kept; run the same command to resume")
         elif self.stop_reason:
             lines.append(f"{self.stop_reason}; {not_started} inputs not started")
+        if self.store is not None:
+            lines.append(f"kept {t.kept} runs in the store (see `sixhats history`)")
         lines.append(
             "index: " + ", ".join(str(self._path(INDEX_STEM, ext)) for ext in INDEX_FORMATS)
         )

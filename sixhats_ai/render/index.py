@@ -38,6 +38,8 @@ class IndexRow(BaseModel):
     top_risks: list[str] = []
     balance: int | None = None
     tokens: int = 0
+    requests: int = 0
+    cached_requests: int = 0
     cost_usd: float = 0.0
     error: str | None = None
 
@@ -86,6 +88,8 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         top_risks=_top(synthesis.risks),
         balance=_weight(synthesis.benefits) - _weight(synthesis.risks),
         tokens=usage.total_tokens,
+        requests=usage.requests,
+        cached_requests=usage.cached_requests,
         cost_usd=round(usage.cost_usd, 6),
         error=f"{', '.join(report.metadata.failed_steps)} failed" if report.degraded else None,
     )
@@ -186,6 +190,8 @@ CSV_COLUMNS = [
     "top_benefits",
     "top_risks",
     "tokens",
+    "requests",
+    "cached_requests",
     "cost_usd",
     "error",
 ]
