@@ -6,7 +6,7 @@ the whole batch, and `--max-cost` bounds the whole batch. Inputs are pulled from
 generator only when a file slot frees up, so about `concurrency` texts are held at once.
 
 Each finished input is kept in the run store (when logging is on), then gets its reports (one
-file per entry of `REPORT_FORMATS`, written atomically) and then a sidecar in
+file per format asked for, from `REPORT_FORMATS`, written atomically) and then a sidecar in
 `<out>/.sixhats/` holding its resume key: the content hash, program, models, prompt version and
 problem, plus the run's id. A re-run skips an input whose sidecar key matches; a failed input
 has no sidecar, so it is tried again. Requests go through the session's cache, so redoing an
@@ -21,7 +21,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,15 +50,43 @@ MAX_LISTED_FAILURES = 10
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
-def _report_json(report: Report) -> str:
+ReportRenderer = Callable[[Report, str | None], str]
+
+
+def _report_json(report: Report, run_id: str | None) -> str:
     return report.model_dump_json(indent=2)
 
 
-# Report files per input, by extension; an `html` renderer plugs in here with one line.
-REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
+def _report_markdown(report: Report, run_id: str | None) -> str:
+    return report_markdown(report)
+
+
+def _report_html(report: Report, run_id: str | None) -> str:
+    from sixhats_ai.render.html import render_report_html  # Jinja only when HTML is asked for
+
+    return render_report_html(report, run_id=run_id)
+
+
+# Report files per input, by extension, each rendered with the run's id in the store.
+REPORT_FORMATS: dict[str, ReportRenderer] = {
     "json": _report_json,
-    "md": report_markdown,
+    "md": _report_markdown,
+    "html": _report_html,
 }
+# Always written: resume reads the JSON, and index.md links the Markdown. The rest on request,
+# each with its index file when INDEX_FORMATS has one (index.html).
+BASE_FORMATS = ("json", "md")
+
+
+def report_formats(asked: Sequence[str]) -> tuple[str, ...]:
+    """The report formats to write for `--format` values, or a usage error naming a bad one."""
+    for fmt in asked:
+        if fmt not in REPORT_FORMATS:
+            raise UsageError(
+                f"unknown batch format {fmt!r}",
+                hint=f"use {', '.join(REPORT_FORMATS)} (json and md are always written)",
+            )
+    return tuple(ext for ext in REPORT_FORMATS if ext in BASE_FORMATS or ext in asked)
 
 
 def prompt_version(library: PromptLibrary) -> str:
@@ -128,6 +156,12 @@ class BatchSettings:
     program: Program
     problem: str = DEFAULT_PROBLEM
     force: bool = False
+    formats: tuple[str, ...] = BASE_FORMATS
+
+    @property
+    def index_formats(self) -> list[str]:
+        """md, json and csv always; an optional report format brings its index (index.html)."""
+        return [e for e in INDEX_FORMATS if e not in REPORT_FORMATS or e in self.formats]
 
 
 @dataclass
@@ -192,26 +226,37 @@ class BatchRunner:
 
     # One input -----------------------------------------------------------------------
 
-    def _reusable(self, stem: str, key: dict[str, Any]) -> Report | None:
-        """The earlier report for this stem if it was made from the same key, else None."""
+    def _reusable(self, stem: str, key: dict[str, Any]) -> tuple[Report, str | None] | None:
+        """The earlier report for this stem and its run id, if made from the same key."""
         if self.settings.force:
             return None
         try:
             sidecar = json.loads(self._sidecar(stem).read_text(encoding="utf-8"))
             if sidecar.get("key") != key:
                 return None
-            if not all(self._path(stem, ext).is_file() for ext in REPORT_FORMATS):
-                return None
-            return Report.model_validate_json(self._path(stem, "json").read_bytes())
+            report = Report.model_validate_json(self._path(stem, "json").read_bytes())
+            return report, sidecar.get("run_id")
         except (OSError, ValueError):
             return None
+
+    def _write_reports(
+        self, stem: str, report: Report, run_id: str | None, *, missing_only: bool = False
+    ) -> None:
+        """Each format asked for; a new report also drops files of formats not asked for this
+        time (an HTML page of the earlier report), so no file describes an older run."""
+        for ext in REPORT_FORMATS:
+            path = self._path(stem, ext)
+            if ext not in self.settings.formats:
+                if not missing_only:
+                    path.unlink(missing_ok=True)
+            elif not (missing_only and path.is_file()):
+                atomic_write(path, REPORT_FORMATS[ext](report, run_id))
 
     def _write(
         self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
     ) -> None:
         """Reports first, the sidecar last: a sidecar means every report file is complete."""
-        for ext, render in REPORT_FORMATS.items():
-            atomic_write(self._path(stem, ext), render(report))
+        self._write_reports(stem, report, run_id)
         sidecar = {"input": name, "key": key, "run_id": run_id}
         atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
 
@@ -244,10 +289,17 @@ class BatchRunner:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
         earlier = await asyncio.to_thread(self._reusable, stem, key)
-        if earlier is not None and not earlier.degraded:
-            return row_for_report(name, stem, earlier, reused=True)
+        previous, previous_id = earlier if earlier is not None else (None, None)
+        if previous is not None and not previous.degraded:
+            try:  # a format asked for since (html) is rendered from the kept report
+                await asyncio.to_thread(
+                    self._write_reports, stem, previous, previous_id, missing_only=True
+                )
+            except (OSError, UsageError) as exc:
+                return _unwritable(name, exc)
+            return row_for_report(name, stem, previous, reused=True)
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
-        kept = {s.id: s for s in earlier.steps if s.role != "synthesis"} if earlier else {}
+        kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         try:
             request = self.session.request(
                 self.settings.problem,
@@ -271,7 +323,7 @@ class BatchRunner:
             run_id = self._keep(inputs, report)
             self._write(stem, name, key, report, run_id)
         except (OSError, UsageError) as exc:
-            return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
+            return _unwritable(name, exc)
         return row_for_report(name, stem, report, reused=False)
 
     async def _run_one(
@@ -387,13 +439,17 @@ class BatchRunner:
             program_slug=self.settings.program.slug,
             compares_alternatives=self.settings.program.compares_alternatives,
             models=self.models,
+            report_formats=list(self.settings.formats),
             rows=[self.rows[n] for n in sorted(self.rows)],
         )
         if self.files_seen == 0:
             first = next((r.error for r in index.rows if r.error), "no inputs given")
             raise UsageError(first)
-        for ext, render in INDEX_FORMATS.items():
-            atomic_write(self._path(INDEX_STEM, ext), render(index))
+        for ext in INDEX_FORMATS:
+            if ext in self.settings.index_formats:
+                atomic_write(self._path(INDEX_STEM, ext), INDEX_FORMATS[ext](index))
+            else:  # an index.html left from an earlier run would not list this one
+                self._path(INDEX_STEM, ext).unlink(missing_ok=True)
         for line in self.summary(index):
             self.echo(line)
         return index
@@ -427,9 +483,8 @@ class BatchRunner:
             lines.append(f"{self.stop_reason}; {not_started} inputs not started")
         if self.store is not None:
             lines.append(f"kept {t.kept} runs in the store (see `sixhats history`)")
-        lines.append(
-            "index: " + ", ".join(str(self._path(INDEX_STEM, ext)) for ext in INDEX_FORMATS)
-        )
+        index_files = (str(self._path(INDEX_STEM, ext)) for ext in self.settings.index_formats)
+        lines.append("index: " + ", ".join(index_files))
         return lines
 
     def outcome(self, index: BatchIndex) -> SixhatsError | None:
@@ -441,6 +496,10 @@ class BatchRunner:
             f"{len(missing)} of {len(index.rows)} inputs have no report",
             hint=f"see {self._path(INDEX_STEM, 'md')}; re-run the same command to retry them",
         )
+
+
+def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
+    return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
 
 
 def _duration(seconds: float) -> str:

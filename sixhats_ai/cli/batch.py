@@ -58,6 +58,15 @@ def batch(
             "unless --no-cache).",
         ),
     ] = False,
+    fmt: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--format",
+            help="Also write each report in this format (repeatable): html adds a "
+            "self-contained HTML report per input and index.html. JSON and Markdown are "
+            "always written.",
+        ),
+    ] = None,
     flow: FlowOption = "sequential",
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -102,6 +111,7 @@ def batch(
         BatchSettings,
         check_out_dir,
         prepare_out_dir,
+        report_formats,
     )
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.documents import sanitize
@@ -131,6 +141,7 @@ def batch(
         truncate=truncate,
         prompts_dir=prompts_dir,
     )
+    formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_out_dir(out)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
@@ -143,7 +154,9 @@ def batch(
         f"{total if total is not None else 'streamed'} inputs, up to {concurrency} requests "
         f"in flight, reports in {out}"
     )
-    settings = BatchSettings(out=out, program=chosen, problem=question, force=force)
+    settings = BatchSettings(
+        out=out, program=chosen, problem=question, force=force, formats=formats
+    )
 
     async def run() -> SixhatsError | None:
         async with open_session(provider, options, config, cache=cache) as session:
