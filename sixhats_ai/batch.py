@@ -5,11 +5,13 @@ one budget), so `--concurrency` caps requests in flight across all files and hat
 the whole batch, and `--max-cost` bounds the whole batch. Inputs are pulled from the discovery
 generator only when a file slot frees up, so about `concurrency` texts are held at once.
 
-Each finished input gets its reports (one file per entry of `REPORT_FORMATS`, written
-atomically) and then a sidecar in `<out>/.sixhats/` holding its resume key: the content hash,
-program, models, prompt version and problem. A re-run skips an input whose sidecar key matches;
-a failed input has no sidecar, so it is tried again. The index is written at the end, also
-after Ctrl-C, from the rows of every input seen.
+Each finished input is kept in the run store (when logging is on), then gets its reports (one
+file per format asked for, from `REPORT_FORMATS`, written atomically) and then a sidecar in
+`<out>/.sixhats/` holding its resume key: the content hash, program, models, prompt version and
+problem, plus the run's id. A re-run skips an input whose sidecar key matches; a failed input
+has no sidecar, so it is tried again. Requests go through the session's cache, so redoing an
+unchanged input (`--force`, or lost sidecars) is answered by the store, not the model. The
+index is written at the end, also after Ctrl-C, from the rows of every input seen.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
 from sixhats_ai.documents import Document
@@ -34,6 +37,10 @@ from sixhats_ai.programs import Program
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
 from sixhats_ai.render.markdown import report_markdown
+from sixhats_ai.store import RunInputs
+
+if TYPE_CHECKING:
+    from sixhats_ai.store import RunStore
 
 DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
 STATE_DIR = ".sixhats"
@@ -43,15 +50,43 @@ MAX_LISTED_FAILURES = 10
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
-def _report_json(report: Report) -> str:
+ReportRenderer = Callable[[Report, str | None], str]
+
+
+def _report_json(report: Report, run_id: str | None) -> str:
     return report.model_dump_json(indent=2)
 
 
-# Report files per input, by extension; an `html` renderer plugs in here with one line.
-REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
+def _report_markdown(report: Report, run_id: str | None) -> str:
+    return report_markdown(report)
+
+
+def _report_html(report: Report, run_id: str | None) -> str:
+    from sixhats_ai.render.html import render_report_html  # Jinja only when HTML is asked for
+
+    return render_report_html(report, run_id=run_id)
+
+
+# Report files per input, by extension, each rendered with the run's id in the store.
+REPORT_FORMATS: dict[str, ReportRenderer] = {
     "json": _report_json,
-    "md": report_markdown,
+    "md": _report_markdown,
+    "html": _report_html,
 }
+# Always written: resume reads the JSON, and index.md links the Markdown. The rest on request,
+# each with its index file when INDEX_FORMATS has one (index.html).
+BASE_FORMATS = ("json", "md")
+
+
+def report_formats(asked: Sequence[str]) -> tuple[str, ...]:
+    """The report formats to write for `--format` values, or a usage error naming a bad one."""
+    for fmt in asked:
+        if fmt not in REPORT_FORMATS:
+            raise UsageError(
+                f"unknown batch format {fmt!r}",
+                hint=f"use {', '.join(REPORT_FORMATS)} (json and md are always written)",
+            )
+    return tuple(ext for ext in REPORT_FORMATS if ext in BASE_FORMATS or ext in asked)
 
 
 def prompt_version(library: PromptLibrary) -> str:
@@ -121,6 +156,12 @@ class BatchSettings:
     program: Program
     problem: str = DEFAULT_PROBLEM
     force: bool = False
+    formats: tuple[str, ...] = BASE_FORMATS
+
+    @property
+    def index_formats(self) -> list[str]:
+        """md, json and csv always; an optional report format brings its index (index.html)."""
+        return [e for e in INDEX_FORMATS if e not in REPORT_FORMATS or e in self.formats]
 
 
 @dataclass
@@ -130,10 +171,17 @@ class _Totals:
     failed: int = 0
     ran: int = 0
     tokens: int = 0
+    requests: int = 0
+    cached: int = 0
+    kept: int = 0
 
 
 class BatchRunner:
-    """Runs a batch through one session; `run` returns the index it wrote."""
+    """Runs a batch through one session; `run` returns the index it wrote.
+
+    With a `store`, each file's run is kept there (one store shared by every file: it is safe
+    for concurrent writers).
+    """
 
     def __init__(
         self,
@@ -141,8 +189,10 @@ class BatchRunner:
         settings: BatchSettings,
         echo: Callable[[str], None],
         total: int | None = None,
+        store: RunStore | None = None,
     ) -> None:
         self.session = session
+        self.store = store
         self.settings = settings
         self.echo = echo
         self.total = total
@@ -176,26 +226,58 @@ class BatchRunner:
 
     # One input -----------------------------------------------------------------------
 
-    def _reusable(self, stem: str, key: dict[str, Any]) -> Report | None:
-        """The earlier report for this stem if it was made from the same key, else None."""
+    def _reusable(self, stem: str, key: dict[str, Any]) -> tuple[Report, str | None] | None:
+        """The earlier report for this stem and its run id, if made from the same key."""
         if self.settings.force:
             return None
         try:
             sidecar = json.loads(self._sidecar(stem).read_text(encoding="utf-8"))
             if sidecar.get("key") != key:
                 return None
-            if not all(self._path(stem, ext).is_file() for ext in REPORT_FORMATS):
-                return None
-            return Report.model_validate_json(self._path(stem, "json").read_bytes())
+            report = Report.model_validate_json(self._path(stem, "json").read_bytes())
+            return report, sidecar.get("run_id")
         except (OSError, ValueError):
             return None
 
-    def _write(self, stem: str, name: str, key: dict[str, Any], report: Report) -> None:
+    def _write_reports(
+        self, stem: str, report: Report, run_id: str | None, *, missing_only: bool = False
+    ) -> None:
+        """Each format asked for; a new report also drops files of formats not asked for this
+        time (an HTML page of the earlier report), so no file describes an older run."""
+        for ext in REPORT_FORMATS:
+            path = self._path(stem, ext)
+            if ext not in self.settings.formats:
+                if not missing_only:
+                    path.unlink(missing_ok=True)
+            elif not (missing_only and path.is_file()):
+                atomic_write(path, REPORT_FORMATS[ext](report, run_id))
+
+    def _write(
+        self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
+    ) -> None:
         """Reports first, the sidecar last: a sidecar means every report file is complete."""
-        for ext, render in REPORT_FORMATS.items():
-            atomic_write(self._path(stem, ext), render(report))
-        sidecar = {"input": name, "key": key}
+        self._write_reports(stem, report, run_id)
+        sidecar = {"input": name, "key": key, "run_id": run_id}
         atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
+
+    def _keep(self, inputs: RunInputs, outcome: Report | SynthesisFailed) -> str | None:
+        """Keep a run (or the hats of one whose synthesis failed) in the store; its id.
+
+        The reports matter more than the log: a store that cannot take the run (locked for
+        too long, disk full) costs a note, not the file's reports.
+        """
+        if self.store is None:
+            return None
+        try:
+            if isinstance(outcome, Report):
+                run_id = self.store.save_run(inputs, outcome)
+            else:
+                run_id = self.store.save_failed_run(inputs, outcome.steps, outcome.one_line())
+        except (sqlite3.Error, UsageError) as exc:
+            self.echo(f"note: {inputs.document_paths[0]}: not kept in the run store: {exc}")
+            return None
+        self.totals.kept += 1
+        return run_id
 
     async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
         name = str(item.path)
@@ -207,27 +289,41 @@ class BatchRunner:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
         earlier = await asyncio.to_thread(self._reusable, stem, key)
-        if earlier is not None and not earlier.degraded:
-            return row_for_report(name, stem, earlier, reused=True)
+        previous, previous_id = earlier if earlier is not None else (None, None)
+        if previous is not None and not previous.degraded:
+            try:  # a format asked for since (html) is rendered from the kept report
+                await asyncio.to_thread(
+                    self._write_reports, stem, previous, previous_id, missing_only=True
+                )
+            except (OSError, UsageError) as exc:
+                return _unwritable(name, exc)
+            return row_for_report(name, stem, previous, reused=True)
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
-        kept = {s.id: s for s in earlier.steps if s.role != "synthesis"} if earlier else {}
+        kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         try:
             request = self.session.request(
                 self.settings.problem,
                 self.settings.program,
                 [Document(name=item.path.name, text=loaded.text)],
             )
+        except UsageError as exc:
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        inputs = RunInputs.of_request(request, [item.path], None)
+        try:
             report = await self.session.engine.run(request, reuse=kept)
         except SixhatsError as exc:
             cause = exc.__cause__ if isinstance(exc, SynthesisFailed) else exc
             if isinstance(cause, BudgetExceeded):
                 self._stop(cause.message)
+            if isinstance(exc, SynthesisFailed):  # its hats are kept, for `sixhats rerun`
+                self._keep(inputs, exc)
             return IndexRow(input=name, status="failed", error=exc.one_line())
         try:
             # In the loop's thread, not a worker: Ctrl-C cannot fall between the files.
-            self._write(stem, name, key, report)
+            run_id = self._keep(inputs, report)
+            self._write(stem, name, key, report, run_id)
         except (OSError, UsageError) as exc:
-            return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
+            return _unwritable(name, exc)
         return row_for_report(name, stem, report, reused=False)
 
     async def _run_one(
@@ -250,6 +346,8 @@ class BatchRunner:
         if not row.reused and row.report is not None:
             t.ran += 1
             t.tokens += row.tokens
+            t.requests += row.requests
+            t.cached += row.cached_requests
         finished = t.done + t.failed
         remaining = "?" if self.total is None else str(max(self.total - finished, 0))
         eta = ""
@@ -341,13 +439,17 @@ class BatchRunner:
             program_slug=self.settings.program.slug,
             compares_alternatives=self.settings.program.compares_alternatives,
             models=self.models,
+            report_formats=list(self.settings.formats),
             rows=[self.rows[n] for n in sorted(self.rows)],
         )
         if self.files_seen == 0:
             first = next((r.error for r in index.rows if r.error), "no inputs given")
             raise UsageError(first)
-        for ext, render in INDEX_FORMATS.items():
-            atomic_write(self._path(INDEX_STEM, ext), render(index))
+        for ext in INDEX_FORMATS:
+            if ext in self.settings.index_formats:
+                atomic_write(self._path(INDEX_STEM, ext), INDEX_FORMATS[ext](index))
+            else:  # an index.html left from an earlier run would not list this one
+                self._path(INDEX_STEM, ext).unlink(missing_ok=True)
         for line in self.summary(index):
             self.echo(line)
         return index
@@ -360,7 +462,8 @@ class BatchRunner:
         lines = [
             f"batch: {counts}"
             + (f" ({reused} unchanged, reports kept)" if reused else "")
-            + f"; {t.tokens} tokens, ${self.session.budget.spent:.4f} this run, "
+            + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
+            f"${self.session.budget.spent:.4f} this run, "
             f"{_duration(time.perf_counter() - t.started)}"
         ]
         problems = [r for r in index.rows if r.status in ("failed", "skipped")]
@@ -378,9 +481,10 @@ class BatchRunner:
             lines.append("interrupted: finished reports are kept; run the same command to resume")
         elif self.stop_reason:
             lines.append(f"{self.stop_reason}; {not_started} inputs not started")
-        lines.append(
-            "index: " + ", ".join(str(self._path(INDEX_STEM, ext)) for ext in INDEX_FORMATS)
-        )
+        if self.store is not None:
+            lines.append(f"kept {t.kept} runs in the store (see `sixhats history`)")
+        index_files = (str(self._path(INDEX_STEM, ext)) for ext in self.settings.index_formats)
+        lines.append("index: " + ", ".join(index_files))
         return lines
 
     def outcome(self, index: BatchIndex) -> SixhatsError | None:
@@ -392,6 +496,10 @@ class BatchRunner:
             f"{len(missing)} of {len(index.rows)} inputs have no report",
             hint=f"see {self._path(INDEX_STEM, 'md')}; re-run the same command to retry them",
         )
+
+
+def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
+    return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
 
 
 def _duration(seconds: float) -> str:

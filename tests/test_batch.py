@@ -131,7 +131,7 @@ def test_resume_requests_only_what_is_missing_and_redoes_changed_inputs(cli, fak
     assert requests_for(fake_llm, "MARKER-B2") == CHOOSE_REQUESTS
 
     fake_llm.requests.clear()
-    forced = cli("batch", str(src), "--out", str(out), "--force")
+    forced = cli("batch", str(src), "--out", str(out), "--force", "--no-cache")
     assert forced.code == 0
     assert len(fake_llm.requests) == 3 * CHOOSE_REQUESTS
 
@@ -148,7 +148,8 @@ def test_another_program_or_prompt_makes_reports_stale(cli, fake_llm, tmp_path):
     black = cli("prompts", "show", "black").out
     (prompts / "black.j2").write_text(black + "\n{# changed #}\n")
     fake_llm.requests.clear()
-    args = ["batch", str(src), "--out", str(out), "-p", "quick-feedback"]
+    # The changed template renders the same prompts, so only --no-cache shows the redo.
+    args = ["batch", str(src), "--out", str(out), "-p", "quick-feedback", "--no-cache"]
     assert cli(*args, "--prompts-dir", str(prompts)).code == 0
     assert len(fake_llm.requests) == 4
 
@@ -177,7 +178,9 @@ def test_bad_inputs_among_good_ones_are_recorded_and_the_rest_go_on(cli, fake_ll
     assert "binary, not text" in result.err
 
 
-def test_model_failure_of_one_file_does_not_stop_the_others(cli, fake_llm, tmp_path):
+def test_model_failure_of_one_file_does_not_stop_the_others_and_is_kept_for_rerun(
+    cli, fake_llm, tmp_path
+):
     src, out = tmp_path / "in", tmp_path / "out"
     markers = write_proposals(src, ["a.md", "b.md"])
     fake_llm.fail_when(
@@ -192,6 +195,15 @@ def test_model_failure_of_one_file_does_not_stop_the_others(cli, fake_llm, tmp_p
     rows = json.loads((out / "index.json").read_text())["rows"]
     assert rows[0]["status"] == "failed" and "synthesis failed" in rows[0]["error"]
     assert rows[1]["status"] == "ok"
+
+    runs = {r["status"]: r for r in json.loads(cli("history", "--json").out)}
+    assert set(runs) == {"ok", "failed"}  # the failed file's hats are in the store
+    fake_llm.responders.clear()
+    fake_llm.requests.clear()
+    finished = cli("rerun", runs["failed"]["id"], "--format", "json")
+    assert finished.code == 0, finished.err
+    assert fake_llm.steps_requested() == ["7-blue"]
+    assert requests_for(fake_llm, markers["a.md"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -289,7 +301,9 @@ def test_ctrl_c_keeps_finished_reports_and_leaves_no_partial_files(
     fake_llm.requests.clear()
     again = cli("batch", str(src), "--out", str(out))
     assert again.code == 0, again.err
-    assert len(fake_llm.requests) == 3 * CHOOSE_REQUESTS
+    # p1's hats answered before Ctrl-C come from the store; the rest are asked.
+    assert 0 < requests_for(fake_llm, "MARKER-1-X") < CHOOSE_REQUESTS
+    assert len(fake_llm.requests) == 2 * CHOOSE_REQUESTS + requests_for(fake_llm, "MARKER-1-X")
 
 
 def test_pdf_and_docx_are_read_or_skipped_without_the_extra(cli, fake_llm, tmp_path, monkeypatch):

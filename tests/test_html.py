@@ -9,13 +9,16 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from sixhats_ai.models import Report
-from sixhats_ai.render.html import IndexRow, render_index_html, render_report_html
+from sixhats_ai.render.html import render_index_html, render_report_html
+from sixhats_ai.render.index import BatchIndex, IndexRow
 from tests.fakes import SAMPLES, completion, schema_name
+from tests.test_batch import write_proposals
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "build" / "screenshots" / "report.png"
@@ -139,15 +142,24 @@ def test_a_degraded_run_is_flagged(cli, fake_llm):
 
 
 def test_the_batch_index_links_each_report_and_escapes(tmp_path):
-    html = render_index_html(
-        "Batch <b>Q3</b>",
-        [
-            IndexRow("a.md", "a.html", "ok", "Go <now>", 0.8, "choose"),
-            IndexRow("b.md", "b.html", "degraded", None, None, "choose"),
+    index = BatchIndex(
+        program="Batch <b>Q3</b>",
+        program_slug="q3",
+        compares_alternatives=False,
+        models=["fake-model"],
+        report_formats=["json", "md", "html"],
+        rows=[
+            IndexRow(
+                input="a b.md", status="ok", report="a b", recommendation="Go <now>", confidence=0.8
+            ),
+            IndexRow(input="c.md", status="degraded", report="c", error="5-black failed"),
+            IndexRow(input="d.md", status="failed", error="<script>x</script>"),
         ],
     )
+    html = render_index_html(index)
     assert "Batch &lt;b&gt;Q3&lt;/b&gt;" in html and "Go &lt;now&gt;" in html
-    assert [a["href"] for tag, a in parse(html).tags if tag == "a"] == ["a.html", "b.html"]
+    assert "&lt;script&gt;x" in html and "<script>x" not in html
+    assert [a["href"] for tag, a in parse(html).tags if tag == "a"] == ["a%20b.html", "c.html"]
     assert "80%" in html and "⚠ degraded" in html
 
 
@@ -219,3 +231,20 @@ def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
         page.as_uri(),
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+)
+def test_the_batch_index_in_a_real_browser_links_every_report(cli, fake_llm, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["north.md", "south <b>.md"])
+    result = cli("batch", str(src), "--out", str(out), "--format", "html")
+    assert result.code == 0, result.err
+    dom = chromium(tmp_path / "profile", "--dump-dom", (out / "index.html").as_uri()).stdout
+    links = [a["href"] for tag, a in parse(dom.split("All inputs", 1)[1]).tags if tag == "a"]
+    assert len(links) == 2
+    for href in links:
+        assert "<h1>" in (out / unquote(href)).read_text()
+    assert "south &lt;b&gt;.md" in dom and "<b>.md" not in dom

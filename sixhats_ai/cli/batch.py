@@ -17,6 +17,8 @@ from sixhats_ai.cli.options import (
     MaxTokensOption,
     ModelOption,
     ModeOption,
+    NoCacheOption,
+    NoLogOption,
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
@@ -49,8 +51,22 @@ def batch(
         typer.Option("--problem", help="The question asked of every proposal."),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Redo every input, even unchanged ones.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Redo every input, even unchanged ones (answered from the store's cache "
+            "unless --no-cache).",
+        ),
     ] = False,
+    fmt: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--format",
+            help="Also write each report in this format (repeatable): html adds a "
+            "self-contained HTML report per input and index.html. JSON and Markdown are "
+            "always written.",
+        ),
+    ] = None,
     flow: FlowOption = "sequential",
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -76,8 +92,13 @@ def batch(
     strict: Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")] = False,
     skip_optional: SkipOptionalOption = False,
     prompts_dir: PromptsDirOption = None,
+    no_cache: NoCacheOption = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Analyse every proposal in files or folders; write a report each and an index.
+
+    Each file's run is kept in the run store, as `analyze` keeps its runs (--no-log: not this
+    time); requests the store has already answered cost nothing (--no-cache: ask anyway).
 
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
@@ -90,11 +111,13 @@ def batch(
         BatchSettings,
         check_out_dir,
         prepare_out_dir,
+        report_formats,
     )
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs, discover
     from sixhats_ai.programs import find_program
+    from sixhats_ai.store import open_run_store
 
     if not paths:
         raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
@@ -118,25 +141,33 @@ def batch(
         truncate=truncate,
         prompts_dir=prompts_dir,
     )
+    formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_out_dir(out)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
-    prepare_out_dir(out)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
+    prepare_out_dir(out)
     echo_err(
         f"sixhats batch: {chosen.name} with {provider.model} at {provider.display_url}, "
         f"{total if total is not None else 'streamed'} inputs, up to {concurrency} requests "
         f"in flight, reports in {out}"
     )
-    settings = BatchSettings(out=out, program=chosen, problem=question, force=force)
+    settings = BatchSettings(
+        out=out, program=chosen, problem=question, force=force, formats=formats
+    )
 
     async def run() -> SixhatsError | None:
-        async with open_session(provider, options, config) as session:
-            runner = BatchRunner(session, settings, echo_err, total)
+        async with open_session(provider, options, config, cache=cache) as session:
+            runner = BatchRunner(session, settings, echo_err, total, store=store)
             index = await runner.run(discover(paths, glob=glob, skip=out))
             return runner.outcome(index)
 
-    failure = asyncio.run(run())
+    try:
+        failure = asyncio.run(run())
+    finally:
+        if cache is not None:  # the store's connections, whether it logs or only answers
+            cache.store.close()
     if failure is not None:
         raise failure

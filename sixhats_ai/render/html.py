@@ -29,6 +29,7 @@ from sixhats_ai.models import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.render.index import RANKING_NOTE, BatchIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}
@@ -65,18 +66,6 @@ class HatCard:
     @property
     def secondary(self) -> list[Group]:
         return [g for g in self.groups if not g.primary and g.points]
-
-
-@dataclass(frozen=True)
-class IndexRow:
-    """One report in a batch index: where it is and what it concluded."""
-
-    title: str
-    href: str
-    status: str
-    decision: str | None = None
-    confidence: float | None = None
-    program: str | None = None
 
 
 def _texts(items: Sequence[str], tag: str | None = None) -> list[Point]:
@@ -170,6 +159,8 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
     )
 
 
-def render_index_html(title: str, rows: Sequence[IndexRow]) -> str:
-    """An index linking a batch's reports, each with its decision and status."""
-    return _environment().get_template("index.html.j2").render(title=title, rows=rows)
+def render_index_html(index: BatchIndex) -> str:
+    """A batch's index, the same rows as `index.md`, each linking its report."""
+    return (
+        _environment().get_template("index.html.j2").render(index=index, ranking_note=RANKING_NOTE)
+    )

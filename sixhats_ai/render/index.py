@@ -1,4 +1,4 @@
-"""A batch's index: one row per input, as Markdown, JSON and CSV.
+"""A batch's index: one row per input, as Markdown, JSON, CSV and (when asked) HTML.
 
 Rows are built from the reports themselves (`row_for_report`), so the index always says what
 the reports say. For a program that compares alternatives the index is a comparison: the
@@ -23,6 +23,10 @@ RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "inter
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
 WEIGHTS = {"high": 3, "medium": 2, "low": 1}
 TOP_POINTS = 3
+RANKING_NOTE = (
+    "Ranked by balance: weighted benefits minus weighted risks (high 3, medium 2, low 1), "
+    "then confidence."
+)
 
 
 class IndexRow(BaseModel):
@@ -38,8 +42,14 @@ class IndexRow(BaseModel):
     top_risks: list[str] = []
     balance: int | None = None
     tokens: int = 0
+    requests: int = 0
+    cached_requests: int = 0
     cost_usd: float = 0.0
     error: str | None = None
+
+    def href(self, ext: str) -> str | None:
+        """A relative link to this row's report file in format `ext`, if it has a report."""
+        return None if self.report is None else urllib.parse.quote(f"{self.report}.{ext}")
 
 
 class BatchIndex(BaseModel):
@@ -50,7 +60,24 @@ class BatchIndex(BaseModel):
     program_slug: str
     compares_alternatives: bool
     models: list[str]
+    report_formats: list[str]
     rows: list[IndexRow]
+
+    @property
+    def title(self) -> str:
+        kind = "Comparison of proposals" if self.compares_alternatives else "Batch index"
+        return f"{kind}: {self.program}"
+
+    @property
+    def link_format(self) -> str:
+        """The report format a reader opens from the index: HTML when it was written."""
+        return "html" if "html" in self.report_formats else "md"
+
+    def totals_line(self) -> str:
+        tokens = sum(r.tokens for r in self.rows)
+        cost = sum(r.cost_usd for r in self.rows)
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
+        return f"{len(self.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
 
     def ranked(self) -> list[IndexRow]:
         """Rows with a report, best balance first (then confidence), for a comparison."""
@@ -86,6 +113,8 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         top_risks=_top(synthesis.risks),
         balance=_weight(synthesis.benefits) - _weight(synthesis.risks),
         tokens=usage.total_tokens,
+        requests=usage.requests,
+        cached_requests=usage.cached_requests,
         cost_usd=round(usage.cost_usd, 6),
         error=f"{', '.join(report.metadata.failed_steps)} failed" if report.degraded else None,
     )
@@ -106,10 +135,8 @@ def _cell(text: str | None) -> str:
 
 def _link(row: IndexRow) -> str:
     name = _cell(row.input)
-    if row.report is None:
-        return name
-    target = urllib.parse.quote(f"{row.report}.md")
-    return f"[{name}]({target})"
+    target = row.href("md")
+    return name if target is None else f"[{name}]({target})"
 
 
 def _confidence(row: IndexRow) -> str:
@@ -121,25 +148,16 @@ def _outcome(row: IndexRow) -> str:
     return f"{status}: {_cell(row.error)}" if row.error else status
 
 
-def _totals(index: BatchIndex) -> list[str]:
-    tokens = sum(r.tokens for r in index.rows)
-    cost = sum(r.cost_usd for r in index.rows)
-    counts = ", ".join(f"{n} {status}" for status, n in index.counts().items())
-    return [f"{len(index.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."]
-
-
 def index_markdown(index: BatchIndex) -> str:
-    title = "Comparison of proposals" if index.compares_alternatives else "Batch index"
     lines = [
-        f"# {title}: {index.program}",
+        f"# {index.title}",
         "",
-        f"Models: {', '.join(index.models)}. {_totals(index)[0]}",
+        f"Models: {', '.join(index.models)}. {index.totals_line()}",
         "",
     ]
     if index.compares_alternatives:
         lines += [
-            "Ranked by balance: weighted benefits minus weighted risks "
-            "(high 3, medium 2, low 1), then confidence.",
+            RANKING_NOTE,
             "",
             "| rank | proposal | recommendation | confidence | balance | top benefits "
             "| top risks |",
@@ -186,6 +204,8 @@ CSV_COLUMNS = [
     "top_benefits",
     "top_risks",
     "tokens",
+    "requests",
+    "cached_requests",
     "cost_usd",
     "error",
 ]
@@ -215,11 +235,19 @@ def index_csv(index: BatchIndex) -> str:
     return out.getvalue()
 
 
+def index_html(index: BatchIndex) -> str:
+    """Imported on use: Jinja loads only for a batch that asks for HTML (and no import cycle)."""
+    from sixhats_ai.render.html import render_index_html
+
+    return render_index_html(index)
+
+
 IndexRenderer = Callable[[BatchIndex], str]
 
-# Index files by extension; an `html` renderer plugs in here with one line.
+# Index files by extension; the batch writes `html` only when its reports are HTML too.
 INDEX_FORMATS: dict[str, IndexRenderer] = {
     "md": index_markdown,
     "json": index_json,
     "csv": index_csv,
+    "html": index_html,
 }
