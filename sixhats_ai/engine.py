@@ -94,17 +94,20 @@ class Engine:
     model_for: Callable[[PlannedStep], str]
     on_event: Callable[[StepEvent], None] = lambda event: None
 
-    def template_vars(
+    def render(
         self,
         request: RunRequest,
         step: PlannedStep,
         board: list[dict[str, Any]],
-        ok_ids: list[str],
-        failed_ids: list[str],
-        nonce: str,
-    ) -> dict[str, Any]:
+        ok_ids: list[str] | None = None,
+        failed_ids: list[str] | None = None,
+    ) -> RenderedPrompt:
+        """The step's two messages; every variable a template may use is set here."""
+        nonce = new_nonce()
+        while nonce in request.problem or any(nonce in d.text for d in request.documents):
+            nonce = new_nonce()
         program = request.program
-        return {
+        variables = {
             "hat": hat_info(step.hat),
             "step": {
                 "id": step.id,
@@ -122,23 +125,10 @@ class Engine:
             "documents": [{"name": d.name, "text": d.text} for d in request.documents],
             "board": board,
             "flow": request.flow,
-            "step_ids": ok_ids,
-            "failed_steps": failed_ids,
+            "step_ids": ok_ids or [],
+            "failed_steps": failed_ids or [],
             "nonce": nonce,
         }
-
-    def render(
-        self,
-        request: RunRequest,
-        step: PlannedStep,
-        board: list[dict[str, Any]],
-        ok_ids: list[str] | None = None,
-        failed_ids: list[str] | None = None,
-    ) -> RenderedPrompt:
-        nonce = new_nonce()
-        while nonce in request.problem or any(nonce in d.text for d in request.documents):
-            nonce = new_nonce()
-        variables = self.template_vars(request, step, board, ok_ids or [], failed_ids or [], nonce)
         return self.prompts.render_prompt(template_name_for(step.role, step.hat.value), variables)
 
     def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:

@@ -22,6 +22,7 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
+    RetriesOption,
     SkipOptionalOption,
     TimeoutOption,
     TruncateOption,
@@ -80,6 +81,7 @@ def batch(
         typer.Option("--rpm", help="Requests per minute at most."),
     ] = None,
     timeout: TimeoutOption = 120.0,
+    retries: RetriesOption = 2,
     max_tokens: MaxTokensOption = None,
     max_cost: Annotated[
         Optional[float],  # noqa: UP045
@@ -131,6 +133,7 @@ def batch(
         concurrency=concurrency,
         rpm=rpm,
         timeout=timeout,
+        max_retries=retries,
         max_tokens=max_tokens,
         max_reasks=max_reasks,
         max_cost=max_cost,
