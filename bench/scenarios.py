@@ -26,9 +26,25 @@ PROBLEM = (
 )
 
 
-def analyze_args(program: str, flow: str, *extra: str) -> tuple[str, ...]:
-    """`sixhats analyze` of the benchmark problem, with a JSON report on stdout."""
-    return ("analyze", PROBLEM, "--program", program, "--flow", flow, "--format", "json", *extra)
+def analyze_args(program: str, flow: str, *extra: str, cache: bool = False) -> tuple[str, ...]:
+    """`sixhats analyze` of the benchmark problem, with a JSON report on stdout.
+
+    Without `cache`, `--no-cache`: a scenario that times model calls must make them, not have
+    the run store answer a request it has seen before (runs are still logged, as for a user).
+    """
+    no_cache = () if cache else ("--no-cache",)
+    return (
+        "analyze",
+        PROBLEM,
+        "--program",
+        program,
+        "--flow",
+        flow,
+        "--format",
+        "json",
+        *no_cache,
+        *extra,
+    )
 
 
 def analyze(ctx: Context, program: str, flow: str, *extra: str) -> tuple[float, dict[str, Any]]:
