@@ -25,7 +25,6 @@ With nothing configured, the usual local servers are probed.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -178,6 +177,8 @@ async def _probe(url: str, client: object) -> list[str] | None:
 
 async def probe_local_servers() -> tuple[str, str, list[str]] | None:
     """The first usual local server that answers, with its models; all probed at once."""
+    import asyncio
+
     import httpx
 
     async with httpx.AsyncClient() as client:
@@ -220,6 +221,8 @@ def resolve_provider(
     origin = f"profile {profile_name}" if profile_name else "configured"
 
     if not base_url and not api_key:
+        import asyncio  # here: commands that need no server (an offline brief) never import it
+
         found = asyncio.run(probe_local_servers())
         if found is None:
             raise ConfigError(NOTHING_CONFIGURED.format(config=config_dir() / "config.toml"))
