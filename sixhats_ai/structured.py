@@ -19,6 +19,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -104,8 +105,15 @@ def extract_json(text: str) -> Any:
     raise InvalidAnswer("the answer holds no JSON object")
 
 
+@cache
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema, built once: pydantic builds it anew on every call, which
+    was a seventh of a batch's CPU time. Shared, so never to be changed in place."""
+    return model.model_json_schema()
+
+
 def schema_instruction(model: type[BaseModel]) -> str:
-    schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
+    schema = json.dumps(json_schema(model), separators=(",", ":"))
     return (
         "\n\nReply with one JSON object and nothing else (no prose, no code fence). "
         f"It must match this JSON schema:\n{schema}"
@@ -157,14 +165,14 @@ class StructuredCaller:
                 "type": "json_schema",
                 "json_schema": {
                     "name": schema_model.__name__,
-                    "schema": schema_model.model_json_schema(),
+                    "schema": json_schema(schema_model),
                     "strict": True,
                 },
             }
         else:
             sent[0]["content"] += schema_instruction(schema_model)
             response_format = (
-                {"type": "json_object", "schema": schema_model.model_json_schema()}
+                {"type": "json_object", "schema": json_schema(schema_model)}
                 if mode is OutputMode.JSON_OBJECT
                 else None
             )
