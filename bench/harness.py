@@ -150,8 +150,8 @@ class Context:
 
 
 def _warm_imports() -> None:
-    """Import what `analyze` imports, so in-process timings hold the command's work only."""
-    for name in ("openai", "sixhats_ai.api", "sixhats_ai.render.markdown"):
+    """Import what `analyze` and `batch` import: in-process timings hold the command's work."""
+    for name in ("openai", "sixhats_ai.api", "sixhats_ai.batch", "sixhats_ai.render.markdown"):
         importlib.import_module(name)
 
 
