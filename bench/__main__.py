@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bench import scenarios  # noqa: F401 - registers the scenarios
-from bench.harness import SCENARIOS, open_context
+from bench.harness import SCENARIOS, open_context, run_scenario
 from bench.report import RESULTS_DIR, Results, machine, table, write_json
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         for item in chosen:
             print(f"scenario {item.number}: {item.title} ...", file=sys.stderr, flush=True)
             try:
-                results.append((item, item.run(ctx), None))
+                results.append((item, run_scenario(item, ctx), None))
             except Exception as exc:  # one broken scenario must not hide the others
                 results.append((item, None, f"{type(exc).__name__}: {exc}"))
 

@@ -2,8 +2,9 @@
 
 A scenario is one function registered with `@scenario(number, title)`. It gets a `Context`
 (the stand-in server; `smoke` for tiny sizes) while the environment points sixhats at the
-stand-in and at a fresh config and data directory, and returns an `Outcome`: figures, each
-with its target, and the details worth keeping in the JSON.
+stand-in and at a config and data directory of its own, fresh for each scenario (so the run
+store of one cannot answer for another), and returns an `Outcome`: figures, each with its
+target, and the details worth keeping in the JSON.
 `Context.cli` runs the real CLI in this process (what a command costs once started; start-up
 is scenario 5's); `Context.process` runs it as a fresh process and also reports its peak RSS.
 """
@@ -149,27 +150,41 @@ class Context:
 
 
 def _warm_imports() -> None:
-    """Import what `analyze` imports, so in-process timings hold the command's work only."""
-    for name in ("openai", "sixhats_ai.api", "sixhats_ai.render.markdown"):
+    """Import what `analyze` and `batch` import: in-process timings hold the command's work."""
+    for name in ("openai", "sixhats_ai.api", "sixhats_ai.batch", "sixhats_ai.render.markdown"):
         importlib.import_module(name)
 
 
 @contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    """Set environment variables for the block, then restore the environment as it was."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
 def open_context(smoke: bool) -> Iterator[Context]:
-    """A stand-in server and an isolated sixhats home, wired through the environment."""
-    with tempfile.TemporaryDirectory(prefix="sixhats-bench-") as home, StandIn() as server:
-        saved = dict(os.environ)
+    """A stand-in server, wired through the environment as sixhats' provider."""
+    with StandIn() as server, _environ(OPENAI_BASE_URL=server.url, SIXHATS_MODEL=MODEL):
         for name in ("OPENAI_API_KEY", "SIXHATS_PROFILE", "SIXHATS_DEBUG"):
             os.environ.pop(name, None)
-        os.environ.update(
-            OPENAI_BASE_URL=server.url,
-            SIXHATS_MODEL=MODEL,
+        _warm_imports()
+        yield Context(server, smoke)
+
+
+def run_scenario(item: Scenario, ctx: Context) -> Outcome:
+    """Run one scenario in a fresh, empty sixhats home (config and data dirs): no run store,
+    cached response or user program left by another scenario, or by the user, can serve it."""
+    with (
+        tempfile.TemporaryDirectory(prefix="sixhats-bench-") as home,
+        _environ(
             SIXHATS_CONFIG_DIR=str(Path(home) / "config"),
             SIXHATS_DATA_DIR=str(Path(home) / "data"),
-        )
-        try:
-            _warm_imports()
-            yield Context(server, smoke)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        ),
+    ):
+        return item.run(ctx)

@@ -11,11 +11,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sixhats_ai.client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
+    LazyClient,
     RequestLimiter,
     build_client,
 )
@@ -134,8 +136,14 @@ async def open_session(
 ) -> AsyncIterator[Session]:
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    client = build_client(
-        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+    client = LazyClient(
+        partial(
+            build_client,
+            provider,
+            limiter=limiter,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        )
     )
     pinned = options.mode or provider.mode
     caller = StructuredCaller(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import sqlite3
 import time
@@ -136,8 +137,8 @@ class OutputNames:
         candidates = [base]
         if path.parent.name:
             candidates.append(_safe_stem(f"{path.parent.name}__{path.stem}"))
-        candidates += (f"{base}-{n}" for n in range(2, 10_000))
-        for stem in candidates:
+        numbered = (f"{base}-{n}" for n in range(2, 10_000))  # made lazily: few need one
+        for stem in itertools.chain(candidates, numbered):
             if stem.casefold() not in self._taken:
                 clash = self._taken.get(base.casefold())
                 self._taken[stem.casefold()] = str(path)

@@ -1,7 +1,9 @@
 """The one place that builds the OpenAI client, and the limiter every request goes through.
 
-The client is handed an `httpx.AsyncClient` that we build, so the transport production uses
-is the one tests mock with respx (openai 3.x would otherwise use its own httpx2 client).
+The client is built on first use (`LazyClient`): importing the SDK takes longer than the rest
+of a run answered wholly from the store, so such a run never imports it. It is handed an
+`httpx.AsyncClient` that we build, so the transport production uses is the one tests mock
+with respx (openai 3.x would otherwise use its own httpx2 client).
 Retries on 408/409/429/5xx and connection errors are the SDK's own (`max_retries`, honouring
 Retry-After); nothing here retries again, so one failing request is never multiplied.
 """
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sixhats_ai.config import Provider
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     import httpx
     from openai import AsyncOpenAI
@@ -103,3 +105,20 @@ def build_client(
         max_retries=max_retries,
         http_client=cast(Any, http_client),
     )
+
+
+class LazyClient:
+    """A client built by `build` when a request first needs it, and closed only if built."""
+
+    def __init__(self, build: Callable[[], AsyncOpenAI]) -> None:
+        self._build = build
+        self._client: AsyncOpenAI | None = None
+
+    def get(self) -> AsyncOpenAI:
+        if self._client is None:
+            self._client = self._build()
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()

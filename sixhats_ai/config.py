@@ -25,7 +25,6 @@ With nothing configured, the usual local servers are probed.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -183,6 +182,8 @@ async def _probe(
 
 async def probe_local_servers() -> tuple[str, str, list[str]] | None:
     """The first usual local server that answers, with its models; all probed at once."""
+    import asyncio
+
     import httpx
 
     async with httpx.AsyncClient() as client:
@@ -212,6 +213,8 @@ def resolve_provider(
     flags: ProviderFlags, config: Config, env: dict[str, str] | None = None
 ) -> Provider:
     """Apply flag > env > profile > default; probe local servers when nothing is set."""
+    import asyncio  # here: commands that need no server (an offline brief) never import it
+
     env = dict(os.environ) if env is None else env
     profile_name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
     profile = Profile()

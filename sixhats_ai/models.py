@@ -10,7 +10,7 @@ The `Report` and its metadata are ours, not the model's, so they may use default
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -332,7 +332,3 @@ class Report(BaseModel):
     def degraded(self) -> bool:
         return self.metadata.degraded
 
-
-def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema as strict `json_schema` mode wants it."""
-    return model.model_json_schema()

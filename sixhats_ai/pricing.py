@@ -7,7 +7,6 @@ costs 0 and is reported as unpriced: local models are free, and a guess would mi
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass, field
 
@@ -66,6 +65,8 @@ class Budget:
     """
 
     def __init__(self, max_usd: float | None) -> None:
+        import asyncio  # here: `pricing` is imported by commands that never run a loop
+
         self.max_usd = max_usd
         self.spent = 0.0
         self._reserved = 0.0

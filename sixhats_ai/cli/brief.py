@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, programs_dir, write_output
+from sixhats_ai.cli.app import app, echo_err, programs_dir, prompt_library, write_output
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -92,12 +92,8 @@ def brief(
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    import asyncio
-
     from sixhats_ai.agenda import parse_start
-    from sixhats_ai.api import RunOptions, open_session, prompt_library
-    from sixhats_ai.brief import BriefRequest, build_brief, tailored_plan
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.brief import BriefRequest, build_brief
     from sixhats_ai.documents import read_problem
     from sixhats_ai.programs import find_program
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, render_brief
@@ -125,12 +121,21 @@ def brief(
         include_optional=not skip_optional,
     )
     request.agenda()  # an impossible fit fails here, before any request
-    options = RunOptions(timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir)
-    library = prompt_library(options)
+    library = prompt_library(prompts_dir)
 
     if offline or report is not None:
         made = build_brief(library, request, report=report)
     else:
+        # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
+        import asyncio
+
+        from sixhats_ai.api import RunOptions, open_session
+        from sixhats_ai.brief import tailored_plan
+        from sixhats_ai.config import load_config, resolve_provider
+
+        options = RunOptions(
+            timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir
+        )
         config = load_config()
         flags = provider_flags(model, base_url, api_key, profile)
         provider = resolve_provider(flags, config)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from sixhats_ai.cli.app import app, programs_dir
+from sixhats_ai.cli.app import app, programs_dir, prompt_library
 from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
-
-if TYPE_CHECKING:
-    from sixhats_ai.prompts import PromptLibrary
 
 programs_app = typer.Typer(
     help="List the programs, or show one.\n\nExample: sixhats programs show choose",
@@ -84,19 +80,12 @@ def programs_show(
         typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
 
 
-def _prompt_library(prompts_dir: Path | None) -> PromptLibrary:
-    from sixhats_ai.config import user_prompts_dir
-    from sixhats_ai.prompts import PromptLibrary
-
-    return PromptLibrary(prompts_dir or user_prompts_dir())
-
-
 @prompts_app.callback()
 def prompts_list(ctx: typer.Context, prompts_dir: PromptsDirOption = None) -> None:
     """List the prompt templates and where each comes from."""
     if ctx.invoked_subcommand is not None:
         return
-    library = _prompt_library(prompts_dir)
+    library = prompt_library(prompts_dir)
     for name in library.names():
         _, filename = library.source(name)
         user = library.user_dir is not None and filename.startswith(str(library.user_dir))
@@ -112,6 +101,6 @@ def prompts_show(
 
     Example: sixhats prompts show black
     """
-    library = _prompt_library(prompts_dir)
+    library = prompt_library(prompts_dir)
     text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
     typer.echo(text, nl=not text.endswith("\n"))
