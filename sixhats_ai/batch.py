@@ -48,6 +48,10 @@ STATE_DIR = ".sixhats"
 INDEX_STEM = "index"
 MAX_STEM_BYTES = 120
 MAX_LISTED_FAILURES = 10
+# Files in flight per request slot: while one file is between steps (writing its reports,
+# reading the next input), another has a request ready, so no request slot idles. The
+# limiter, not this, caps requests in flight; this bounds the texts held in memory.
+FILES_PER_REQUEST_SLOT = 2
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
@@ -261,6 +265,13 @@ class BatchRunner:
         sidecar = {"input": name, "key": key, "run_id": run_id}
         atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
 
+    def _keep_and_write(
+        self, inputs: RunInputs, stem: str, name: str, key: dict[str, Any], report: Report
+    ) -> str | None:
+        run_id = self._keep(inputs, report)
+        self._write(stem, name, key, report, run_id)
+        return run_id
+
     def _keep(self, inputs: RunInputs, outcome: Report | SynthesisFailed) -> str | None:
         """Keep a run (or the hats of one whose synthesis failed) in the store; its id.
 
@@ -277,7 +288,6 @@ class BatchRunner:
         except (sqlite3.Error, UsageError) as exc:
             self.echo(f"note: {inputs.document_paths[0]}: not kept in the run store: {exc}")
             return None
-        self.totals.kept += 1
         return run_id
 
     async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
@@ -316,15 +326,18 @@ class BatchRunner:
             cause = exc.__cause__ if isinstance(exc, SynthesisFailed) else exc
             if isinstance(cause, BudgetExceeded):
                 self._stop(cause.message)
-            if isinstance(exc, SynthesisFailed):  # its hats are kept, for `sixhats rerun`
-                self._keep(inputs, exc)
+            if isinstance(exc, SynthesisFailed) and self._keep(inputs, exc):
+                self.totals.kept += 1  # its hats are kept, for `sixhats rerun`
             return IndexRow(input=name, status="failed", error=exc.one_line())
         try:
-            # In the loop's thread, not a worker: Ctrl-C cannot fall between the files.
-            run_id = self._keep(inputs, report)
-            self._write(stem, name, key, report, run_id)
+            # In a worker thread, so that fsyncs do not stall the other files' requests. A
+            # thread runs to its end even if Ctrl-C cancels this task: the files are complete.
+            run_id = await asyncio.to_thread(
+                self._keep_and_write, inputs, stem, name, key, report
+            )
         except (OSError, UsageError) as exc:
             return _unwritable(name, exc)
+        self.totals.kept += run_id is not None
         return row_for_report(name, stem, report, reused=False)
 
     async def _run_one(
@@ -384,7 +397,7 @@ class BatchRunner:
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
         """Analyse every input; write the index, also when interrupted (then re-raise)."""
-        slots = asyncio.Semaphore(self.session.options.concurrency)
+        slots = asyncio.Semaphore(FILES_PER_REQUEST_SLOT * self.session.options.concurrency)
         running: dict[int, tuple[asyncio.Task[None], str]] = {}
         try:
             for seq, item in enumerate(inputs):
