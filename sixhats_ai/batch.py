@@ -332,9 +332,7 @@ class BatchRunner:
         try:
             # In a worker thread, so that fsyncs do not stall the other files' requests. A
             # thread runs to its end even if Ctrl-C cancels this task: the files are complete.
-            run_id = await asyncio.to_thread(
-                self._keep_and_write, inputs, stem, name, key, report
-            )
+            run_id = await asyncio.to_thread(self._keep_and_write, inputs, stem, name, key, report)
         except (OSError, UsageError) as exc:
             return _unwritable(name, exc)
         self.totals.kept += run_id is not None

@@ -331,4 +331,3 @@ class Report(BaseModel):
     @property
     def degraded(self) -> bool:
         return self.metadata.degraded
-

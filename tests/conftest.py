@@ -15,8 +15,13 @@ from tests.fakes import API_KEY, BASE_URL, FakeLLM
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch) -> None:
     """Every test gets its own config and data dirs and no provider settings."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIXHATS_MODEL", "SIXHATS_PROFILE",
-                 "SIXHATS_DEBUG"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "SIXHATS_MODEL",
+        "SIXHATS_PROFILE",
+        "SIXHATS_DEBUG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SIXHATS_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "data"))

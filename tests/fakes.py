@@ -78,8 +78,12 @@ def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
             "sources": src,
         },
         "next_steps": [
-            {"action": "Draft pilot plan", "owner_role": "team lead", "when": "2 weeks",
-             "sources": src}
+            {
+                "action": "Draft pilot plan",
+                "owner_role": "team lead",
+                "when": "2 weeks",
+                "sources": src,
+            }
         ],
         "open_questions": ["How will customers react?"],
     }
