@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -45,10 +44,6 @@ class ModelError(SixhatsError):
 
 class BudgetExceeded(SixhatsError):
     """--max-cost would be exceeded by the next request."""
-
-
-class Interrupted(SixhatsError):
-    exit_code = EXIT_INTERRUPTED
 
 
 def redact(text: str, secrets: list[str | None]) -> str:
