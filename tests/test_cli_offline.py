@@ -18,6 +18,7 @@ def test_version_and_help_with_examples(cli):
         ["history"],
         ["show"],
         ["rerun"],
+        ["config"],
         ["programs"],
         ["programs", "show"],
         ["prompts"],
@@ -161,3 +162,19 @@ def test_debug_shows_the_traceback(tmp_path):
         check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_config_lists_paths_and_profiles_without_keys(cli, tmp_path):
+    config_dir = tmp_path / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "config.toml").write_text(
+        'default_profile = "local"\n'
+        '[profiles.local]\nbase_url = "http://localhost:11434/v1"\nmodel = "llama3.1"\n'
+        '[profiles.remote]\nmodel = "gpt-4o"\napi_key = "sk-SECRET-IN-FILE"\n'
+    )
+    result = cli("config")
+    assert result.code == 0
+    assert f"config file:  {config_dir / 'config.toml'}" in result.out
+    assert "local: http://localhost:11434/v1, model llama3.1, no key" in result.out
+    assert "remote: OpenAI, model gpt-4o, key in file" in result.out
+    assert "SECRET" not in result.out

@@ -104,3 +104,31 @@ def prompts_show(
     library = prompt_library(prompts_dir)
     text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
     typer.echo(text, nl=not text.endswith("\n"))
+
+
+@app.command("config")
+def show_config() -> None:
+    """Where sixhats keeps its files, and the profiles in the config file (no keys shown).
+
+    Example: sixhats config
+    """
+    from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
+    from sixhats_ai.store import default_store_path
+
+    path = config_dir() / "config.toml"
+    config = load_config(path)
+    typer.echo(f"config file:  {path}{'' if path.exists() else ' (not created yet)'}")
+    typer.echo(f"programs dir: {programs_dir()}")
+    typer.echo(f"prompts dir:  {user_prompts_dir()}")
+    typer.echo(f"data dir:     {data_dir()}")
+    typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
+    typer.echo(f"default profile: {config.default_profile or '(none)'}")
+    for name, profile in config.profiles.items():
+        key = (
+            f"key from ${profile.api_key_env}"
+            if profile.api_key_env
+            else ("key in file" if profile.api_key else "no key")
+        )
+        typer.echo(
+            f"  {name}: {profile.base_url or 'OpenAI'}, model {profile.model or '(default)'}, {key}"
+        )
