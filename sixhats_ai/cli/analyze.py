@@ -32,8 +32,8 @@ from sixhats_ai.cli.options import (
     StrictOption,
     TimeoutOption,
     TruncateOption,
-    check_flow,
     provider_flags,
+    run_options,
 )
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def _dry_run(problem: str, program_ref: str, options: RunOptions, flags: Provide
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     problem: Annotated[
         Optional[str],  # noqa: UP045
         typer.Argument(help="The problem, or '-' to read it from stdin."),
@@ -126,28 +127,13 @@ def analyze(
 
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.documents import read_documents, read_problem
     from sixhats_ai.programs import find_program
 
     text = read_problem(problem, file)
-    options = RunOptions(
-        flow=check_flow(flow),  # type: ignore[arg-type]
-        concurrency=concurrency,
-        timeout=timeout,
-        max_retries=retries,
-        max_tokens=max_tokens,
-        max_reasks=max_reasks,
-        max_cost=max_cost,
-        strict=strict,
-        include_optional=not skip_optional,
-        mode=mode,
-        context_window=context_window,
-        truncate=truncate,
-        prompts_dir=prompts_dir,
-    )
+    options = run_options(ctx.params)
     flags = provider_flags(model, base_url, api_key, profile)
     if fmt is not None:
         pick_format(fmt, output)

@@ -26,14 +26,15 @@ from sixhats_ai.cli.options import (
     SkipOptionalOption,
     TimeoutOption,
     TruncateOption,
-    check_flow,
     provider_flags,
+    run_options,
 )
 from sixhats_ai.errors import SixhatsError, UsageError
 
 
 @app.command()
 def batch(
+    ctx: typer.Context,
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
@@ -106,7 +107,7 @@ def batch(
     """
     import asyncio
 
-    from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.api import open_session
     from sixhats_ai.batch import (
         DEFAULT_PROBLEM,
         BatchRunner,
@@ -128,22 +129,7 @@ def batch(
     question = sanitize(problem or DEFAULT_PROBLEM).strip()
     if not question:
         raise UsageError("--problem is empty", hint="ask a question, or leave it out")
-    options = RunOptions(
-        flow=check_flow(flow),  # type: ignore[arg-type]
-        concurrency=concurrency,
-        rpm=rpm,
-        timeout=timeout,
-        max_retries=retries,
-        max_tokens=max_tokens,
-        max_reasks=max_reasks,
-        max_cost=max_cost,
-        strict=strict,
-        include_optional=not skip_optional,
-        mode=mode,
-        context_window=context_window,
-        truncate=truncate,
-        prompts_dir=prompts_dir,
-    )
+    options = run_options(ctx.params)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_out_dir(out)

@@ -7,13 +7,14 @@ typer reads options from parameter annotations; these aliases let `analyze`, `ba
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
+    from sixhats_ai.api import RunOptions
     from sixhats_ai.config import ProviderFlags
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
@@ -93,3 +94,24 @@ def check_flow(flow: str) -> str:
     if flow not in ("sequential", "parallel"):
         raise UsageError(f"unknown flow {flow!r}", hint="use sequential or parallel")
     return flow
+
+
+def run_options(params: dict[str, Any]) -> RunOptions:
+    """RunOptions from a command's parsed parameters (`ctx.params`).
+
+    The run options (see the aliases above) keep the names of RunOptions' fields, so every
+    command that runs a program builds its options here, from whichever of them it offers.
+    """
+    from dataclasses import fields
+
+    from sixhats_ai.api import RunOptions
+
+    names = {f.name for f in fields(RunOptions)}
+    given = {k: v for k, v in params.items() if k in names and k != "flow"}
+    if "flow" in params:
+        given["flow"] = check_flow(params["flow"])
+    if "retries" in params:
+        given["max_retries"] = params["retries"]
+    if "skip_optional" in params:
+        given["include_optional"] = not params["skip_optional"]
+    return RunOptions(**given)
