@@ -103,9 +103,18 @@ def prompt_version(library: PromptLibrary) -> str:
     return digest.hexdigest()[:16]
 
 
-def check_out_dir(out: Path) -> None:
+def check_out_dir(out: Path, inputs: Sequence[str] = ()) -> None:
+    """--out must be a folder, and not one of the input folders: reports would overwrite
+    the proposals they are named after."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file", hint="name a folder for the reports")
+    for raw in inputs:
+        folder = Path(raw).expanduser()
+        if raw != "-" and folder.is_dir() and folder.resolve() == out.resolve():
+            raise UsageError(
+                f"--out {out} is also an input folder; its reports would overwrite the proposals",
+                hint=f"use another folder, e.g. --out {out / 'reports'}",
+            )
 
 
 def prepare_out_dir(out: Path) -> None:

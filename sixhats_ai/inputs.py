@@ -71,10 +71,11 @@ def _walk(root: Path, glob: str | None, skip: Path | None) -> Iterator[Discovere
         dirs[:] = sorted(
             d for d in dirs if not _hidden(d) and (skip is None or not _same(here / d, skip))
         )
+        in_out_dir = skip is not None and _same(here, skip)
         for name in sorted(files):
             path = here / name
             rel = path.relative_to(root).as_posix()
-            if _hidden(name):
+            if _hidden(name) or in_out_dir:  # reports and the index are not proposals
                 continue
             if glob is not None:
                 wanted = fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob)
@@ -124,6 +125,14 @@ def discover(
         path = Path(raw).expanduser()
         if path.is_dir():
             yield from _walk(path, glob, skip)
+        elif path.exists() and skip is not None and _same(path.parent, skip):
+            yield InputProblem(
+                path,
+                UsageError(
+                    f"{path} is in the --out folder, where its report would overwrite it",
+                    hint="write the reports to another folder",
+                ),
+            )
         elif path.exists():
             yield InputFile(path)
         else:

@@ -397,3 +397,28 @@ def test_a_429_pauses_every_file_not_just_the_one_that_met_it(cli, fake_llm, no_
     # Only the three requests already in flight when the 429 came back went out during the
     # pause; no file started another one until Retry-After had passed.
     assert len([t for t in sent_after if t < 0.29]) <= 3
+
+
+def test_reports_never_overwrite_the_proposals(cli, fake_llm, tmp_path):
+    src = tmp_path / "same"
+    write_proposals(src, ["hire.md", "office.md"])
+    before = {p.name: p.read_text() for p in src.iterdir()}
+    result = cli("batch", str(src), "--out", str(src))
+    assert result.code == 2 and "also an input folder" in result.err
+    assert {p.name: p.read_text() for p in src.iterdir()} == before
+    assert fake_llm.requests == []
+
+    result = cli("batch", str(src / "hire.md"), str(src / "office.md"), "--out", str(src))
+    assert "is in the --out folder" in result.err
+    assert {p.name: p.read_text() for p in src.iterdir() if p.suffix == ".md"} == before
+    assert fake_llm.requests == []
+
+
+def test_reports_inside_the_input_folder_are_not_read_as_proposals(cli, fake_llm, tmp_path):
+    src = tmp_path / "in"
+    write_proposals(src, ["hire.md"])
+    assert cli("batch", str(src), "--out", str(src / "reports")).code == 0
+    fake_llm.requests.clear()
+    again = cli("batch", str(src), "--out", str(src / "reports"), "--force", "--no-cache")
+    assert again.code == 0
+    assert len(fake_llm.requests) == CHOOSE_REQUESTS  # one proposal, not its reports too

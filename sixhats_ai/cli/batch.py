@@ -132,7 +132,7 @@ def batch(
     options = run_options(ctx.params)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
-    check_out_dir(out)
+    check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
