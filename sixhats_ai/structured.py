@@ -130,13 +130,25 @@ def _error_text(error: Exception) -> str:
     return str(error)
 
 
-def cache_key(params: dict[str, Any]) -> str:
-    """The request's identity: its parameters, less the random nonce fencing the data, so
-    the same analysis asked again is recognised."""
+def cache_key(params: dict[str, Any], base_url: str) -> str:
+    """The request's identity: the server and the parameters, less the random nonce fencing
+    the data, so the same analysis asked of the same server again is recognised."""
     from sixhats_ai.prompts import NONCE_PATTERN
 
-    text = NONCE_PATTERN.sub("DATA-nonce", json.dumps(params, sort_keys=True))
+    text = NONCE_PATTERN.sub("DATA-nonce", json.dumps([base_url, params], sort_keys=True))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Exchange:
+    """One answered request: what was sent, what came back, and whether the store had it."""
+
+    params: dict[str, Any]
+    key: str
+    data: dict[str, Any]
+    mode: OutputMode
+    cached: bool
+    seconds: float = 0.0
 
 
 @dataclass
@@ -190,8 +202,8 @@ class StructuredCaller:
         completion = self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
         return self.prices.cost(params["model"], prompt, completion)
 
-    async def _send(self, params: dict[str, Any], key: str) -> dict[str, Any]:
-        """One request to the server; returns the response as a plain dict."""
+    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """One request to the server; the response as a plain dict, and its seconds."""
         estimate = self._estimate_cost(params)
         await self.budget.reserve(estimate)
         actual = 0.0
@@ -207,24 +219,22 @@ class StructuredCaller:
             )
         finally:
             self.budget.settle(estimate, actual)
-        if self.cache is not None:
-            self.cache.put(key, params, data, seconds)
-        return data
+        return data, seconds
 
     async def _send_with_fallback(
         self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
-    ) -> tuple[dict[str, Any], bool, OutputMode]:
+    ) -> Exchange:
         while True:
             mode = self.modes.mode
             params = self._request_params(model, messages, schema_model)
-            key = cache_key(params)
+            key = cache_key(params, self.base_url)
             if self.cache is not None and (hit := self.cache.get(key)) is not None:
                 self.modes.confirm(mode)
-                return hit, True, mode
+                return Exchange(params, key, hit, mode, cached=True)
             import openai  # only now: a run answered from the store never imports the SDK
 
             try:
-                data = await self._send(params, key)
+                data, seconds = await self._send(params)
             except openai.APIStatusError as exc:
                 text = str(exc).lower()
                 format_rejected = exc.status_code in (400, 415, 422, 500, 501) and any(
@@ -236,7 +246,7 @@ class StructuredCaller:
             except openai.OpenAIError as exc:
                 raise self._mapped(exc, model) from exc
             self.modes.confirm(mode)
-            return data, False, mode
+            return Exchange(params, key, data, mode, cached=False, seconds=seconds)
 
     def _mapped(self, exc: BaseException, model: str) -> SixhatsError:
         from sixhats_ai.errors import redact
@@ -264,13 +274,13 @@ class StructuredCaller:
             reraise=True,
         ):
             with attempt:
-                data, cached, mode = await self._send_with_fallback(
-                    model, conversation, schema_model
-                )
-                self._count(usage, model, data, cached)
-                text = self._answer_text(data)
+                exchange = await self._send_with_fallback(model, conversation, schema_model)
+                mode = exchange.mode
+                self._count(usage, model, exchange.data, exchange.cached)
+                text = self._answer_text(exchange.data)
                 try:
                     output = schema_model.model_validate(extract_json(text), context=context)
+                    self._remember(exchange)
                 except (InvalidAnswer, ValidationError) as exc:
                     conversation = [
                         *conversation,
@@ -289,6 +299,11 @@ class StructuredCaller:
                         ) from None
                     raise InvalidAnswer(_error_text(exc)) from None
         return Completion(output, usage, mode, time.perf_counter() - started)
+
+    def _remember(self, exchange: Exchange) -> None:
+        """Store a valid answer: only answers that passed validation may answer again."""
+        if self.cache is not None and not exchange.cached:
+            self.cache.put(exchange.key, exchange.params, exchange.data, exchange.seconds)
 
     def _count(self, usage: Usage, model: str, data: dict[str, Any], cached: bool) -> None:
         tokens = data.get("usage") or {}

@@ -306,3 +306,26 @@ def test_store_commands_have_help_with_examples_and_need_no_store(cli):
     result = cli("show", "abcd")
     assert result.code == 2 and "no run is stored yet" in result.err
     assert not (data_dir() / "runs.sqlite3").exists()
+
+
+def test_only_valid_answers_are_cached_and_only_for_their_server(cli, fake_llm, no_network):
+    import httpx
+
+    from tests.fakes import FakeLLM, completion
+
+    fake_llm.fail_when(
+        lambda b: httpx.Response(200, json=completion('{"fr', finish_reason="length"))
+    )
+    assert cli("analyze", "q", "--program", "quick-feedback").code == 1
+    fake_llm.responders.clear()
+    fake_llm.requests.clear()
+    assert cli("analyze", "q", "--program", "quick-feedback").code == 0
+    assert len(fake_llm.requests) == 4  # the cut-off answer was not kept to be served again
+
+    other = FakeLLM()
+    no_network.post("http://other.test/v1/chat/completions").mock(side_effect=other)
+    result = cli(
+        "analyze", "q", "--program", "quick-feedback", "--base-url", "http://other.test/v1"
+    )
+    assert result.code == 0
+    assert len(other.requests) == 4  # another server's answers are not this one's
