@@ -125,6 +125,14 @@ def load_config(path: Path | None = None) -> Config:
         raise UsageError(f"{path}: {where}: {first['msg']}", hint="fix the config file") from None
 
 
+def mask_credentials(url: str) -> str:
+    """`https://user:secret@host/v1` as `https://***@host/v1`."""
+    parts = urlparse(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def is_local_url(url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()
     return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or (
@@ -156,7 +164,8 @@ class Provider:
 
     @property
     def display_url(self) -> str:
-        return self.base_url or "https://api.openai.com/v1"
+        """The server's URL fit to show and store: credentials in it are masked."""
+        return mask_credentials(self.base_url or "https://api.openai.com/v1")
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
         """Program step > per-role or per-hat setting > the run's model."""
@@ -229,7 +238,11 @@ def resolve_provider(
 
     profile_key = env.get(profile.api_key_env) if profile.api_key_env else profile.api_key
     base_url = flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url
-    api_key = flags.api_key or env.get("OPENAI_API_KEY") or profile_key
+    # A key goes only to the server it was given for: with the profile's own server, the
+    # profile's key (never OPENAI_API_KEY, which may be OpenAI's); otherwise flag > env.
+    profile_server = bool(profile.base_url) and base_url == profile.base_url
+    env_key = None if profile_server else env.get("OPENAI_API_KEY")
+    api_key = flags.api_key or env_key or profile_key
     model = flags.model or env.get("SIXHATS_MODEL") or profile.model
     hat_models = {**config.models, **profile.models}
     origin = f"profile {profile_name}" if profile_name else "configured"
@@ -249,8 +262,10 @@ def resolve_provider(
         api_key = api_key or LOCAL_PLACEHOLDER_KEY
     if not api_key:
         raise ConfigError(
-            f"{base_url} needs an API key",
-            hint="set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
+            f"{mask_credentials(base_url or '')} needs an API key",
+            hint="pass --api-key, or set api_key_env in the profile"
+            if profile_server
+            else "set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
         )
     if not model and base_url:
         # A server of one's own usually serves one model: use the first it lists.

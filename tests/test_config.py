@@ -130,3 +130,30 @@ def test_a_server_without_a_model_name_uses_the_first_it_lists(no_network):
     route.mock(return_value=httpx.Response(404))
     with pytest.raises(ConfigError, match="lists none at /models"):
         resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
+
+
+def test_a_profile_server_gets_the_profile_key_never_openai_api_key():
+    config = Config(
+        profiles={
+            "router": Profile(
+                base_url="https://openrouter.example/api/v1", api_key_env="ROUTER_KEY", model="m"
+            ),
+            "bare": Profile(base_url="https://remote.example/v1", model="m"),
+        }
+    )
+    env = {"OPENAI_API_KEY": "sk-openai", "ROUTER_KEY": "sk-router"}
+    assert resolve_provider(ProviderFlags(profile="router"), config, env).api_key == "sk-router"
+    with pytest.raises(ConfigError, match="needs an API key"):
+        resolve_provider(ProviderFlags(profile="bare"), config, env)
+    # The environment's own server still takes the environment's key.
+    env["OPENAI_BASE_URL"] = "https://env.example/v1"
+    assert resolve_provider(ProviderFlags(profile="router"), config, env).api_key == "sk-openai"
+
+
+def test_credentials_in_a_url_are_masked_for_display():
+    p = resolve_provider(
+        ProviderFlags(base_url="https://user:pw123@host.example/v1", api_key="k", model="m"),
+        Config(),
+        {},
+    )
+    assert p.display_url == "https://***@host.example/v1"

@@ -112,7 +112,13 @@ def show_config() -> None:
 
     Example: sixhats config
     """
-    from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
+    from sixhats_ai.config import (
+        config_dir,
+        data_dir,
+        load_config,
+        mask_credentials,
+        user_prompts_dir,
+    )
     from sixhats_ai.store import default_store_path
 
     path = config_dir() / "config.toml"
@@ -130,5 +136,6 @@ def show_config() -> None:
             else ("key in file" if profile.api_key else "no key")
         )
         typer.echo(
-            f"  {name}: {profile.base_url or 'OpenAI'}, model {profile.model or '(default)'}, {key}"
+            f"  {name}: {mask_credentials(profile.base_url or 'OpenAI')}, "
+            f"model {profile.model or '(default)'}, {key}"
         )
