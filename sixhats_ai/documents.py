@@ -15,6 +15,7 @@ from pathlib import Path
 from sixhats_ai.errors import UsageError
 
 _KEPT_CONTROLS = {"\n", "\t"}
+TRUNCATION_MARK = "\n[... truncated]"
 
 
 def sanitize(text: str) -> str:
@@ -121,9 +122,9 @@ def fit_to_context(
             kept.append(doc)
             room -= size
             continue
-        chars = max(room, 0) * 4
+        chars = max(room - estimate_tokens(TRUNCATION_MARK), 0) * 4
         warnings.append(f"warning: {doc.name} cut from about {size} to {max(room, 0)} tokens")
         if chars:
-            kept.append(Document(doc.name, doc.text[:chars] + "\n[... truncated]"))
+            kept.append(Document(doc.name, doc.text[:chars] + TRUNCATION_MARK))
         room = 0
     return kept, warnings

@@ -329,3 +329,14 @@ def test_only_valid_answers_are_cached_and_only_for_their_server(cli, fake_llm, 
     )
     assert result.code == 0
     assert len(other.requests) == 4  # another server's answers are not this one's
+
+
+def test_rerun_of_a_truncated_run_with_its_context_window(cli, fake_llm, tmp_path):
+    big = tmp_path / "big.md"
+    big.write_text("word " * 20_000)
+    first = analyze(cli, "--context", str(big), "--context-window", "8000", "--truncate")
+    fake_llm.requests.clear()
+    again = cli("rerun", run_id_of(first.err), "--step", "black", "--context-window", "8000")
+    assert again.code == 0, again.err
+    assert len(fake_llm.requests) == 2
+    assert "[... truncated]" in fake_llm.requests[0]["messages"][1]["content"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,13 +13,21 @@ from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, write_ou
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
+    ContextWindowOption,
+    MaxReasksOption,
+    MaxTokensOption,
     ModelOption,
+    ModeOption,
     NoLogOption,
     OutputOption,
     ProfileOption,
+    PromptsDirOption,
     ReportFormatOption,
+    RetriesOption,
     TimeoutOption,
+    TruncateOption,
     provider_flags,
+    run_options,
 )
 from sixhats_ai.errors import UsageError
 
@@ -137,6 +146,7 @@ def show(
 
 @app.command()
 def rerun(
+    ctx: typer.Context,
     run_id: RunIdArgument,
     step: Annotated[
         Optional[str],  # noqa: UP045
@@ -149,6 +159,13 @@ def rerun(
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
     timeout: TimeoutOption = 120.0,
+    retries: RetriesOption = 2,
+    max_tokens: MaxTokensOption = None,
+    max_reasks: MaxReasksOption = 2,
+    mode: ModeOption = None,
+    context_window: ContextWindowOption = None,
+    truncate: TruncateOption = False,
+    prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,
 ) -> None:
     """Ask one step of a stored run again, then the synthesis; reuse every other step.
@@ -158,7 +175,6 @@ def rerun(
 
     Example: sixhats rerun 3fa2c1d0 --step black
     """
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.store import RunStore
@@ -170,9 +186,10 @@ def rerun(
     redo = run.redo_ids(step)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
-    options = RunOptions(
+    # The stored run decides the flow and the steps; the flags decide how to ask.
+    options = replace(
+        run_options(ctx.params),
         flow=run.flow,  # type: ignore[arg-type]
-        timeout=timeout,
         include_optional=run.include_optional,
     )
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
