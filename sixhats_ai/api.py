@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +28,6 @@ from sixhats_ai.config import (
     is_local_url,
     load_config,
     resolve_provider,
-    user_prompts_dir,
 )
 from sixhats_ai.documents import Document, fit_to_context, sanitize
 from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
@@ -36,7 +35,7 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.models import Report
 from sixhats_ai.pricing import Budget
 from sixhats_ai.programs import PlannedStep, Program, find_program
-from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.prompts import user_library
 from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
 
 REMOTE_CONTEXT_WINDOW = 128_000
@@ -80,8 +79,18 @@ class RunOptions:
             )
 
 
-def prompt_library(options: RunOptions) -> PromptLibrary:
-    return PromptLibrary(options.prompts_dir or user_prompts_dir())
+def input_budget(provider: Provider, options: RunOptions) -> int:
+    """Tokens the problem and documents may take: a share of the model's context window."""
+    window = (
+        options.context_window
+        or provider.context_window
+        or (
+            LOCAL_CONTEXT_WINDOW
+            if provider.base_url and is_local_url(provider.base_url)
+            else REMOTE_CONTEXT_WINDOW
+        )
+    )
+    return int(window * CONTEXT_SHARE_FOR_INPUT)
 
 
 @dataclass
@@ -93,28 +102,18 @@ class Session:
     engine: Engine
     limiter: RequestLimiter
     budget: Budget
-    warnings: list[str] = field(default_factory=list)
 
     def request(
         self, problem: str, program: Program, documents: Sequence[Document] = ()
     ) -> RunRequest:
-        """A run request, with the documents checked against the model's context."""
-        window = (
-            self.options.context_window
-            or self.provider.context_window
-            or (
-                LOCAL_CONTEXT_WINDOW
-                if self.provider.base_url and is_local_url(self.provider.base_url)
-                else REMOTE_CONTEXT_WINDOW
-            )
-        )
+        """A run request, with the documents checked against the model's context; what was
+        cut to fit is in the request's `warnings`."""
         docs, warnings = fit_to_context(
             problem,
             list(documents),
-            int(window * CONTEXT_SHARE_FOR_INPUT),
+            input_budget(self.provider, self.options),
             truncate=self.options.truncate,
         )
-        self.warnings.extend(warnings)
         return RunRequest(
             problem=problem,
             program=program,
@@ -122,6 +121,7 @@ class Session:
             flow=self.options.flow,
             include_optional=self.options.include_optional,
             strict=self.options.strict,
+            warnings=warnings,
         )
 
 
@@ -163,7 +163,7 @@ async def open_session(
     def model_for(step: PlannedStep) -> str:
         return provider.model_for(step.role, step.hat.value, step.step.model)
 
-    engine = Engine(caller, prompt_library(options), model_for, on_event)
+    engine = Engine(caller, user_library(options.prompts_dir), model_for, on_event)
     try:
         yield Session(provider, options, engine, limiter, budget)
     finally:

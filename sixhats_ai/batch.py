@@ -328,6 +328,8 @@ class BatchRunner:
             )
         except UsageError as exc:
             return IndexRow(input=name, status="failed", error=exc.one_line())
+        for warning in request.warnings:
+            self.echo(f"{name}: {warning}")
         inputs = RunInputs.of_request(request, [item.path], None)
         try:
             report = await self.session.engine.run(request, reuse=kept)

@@ -218,6 +218,35 @@ NOTHING_CONFIGURED = """no model server is configured and no local server answer
   No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
 
 
+def selected_profile(
+    flags: ProviderFlags, config: Config, env: dict[str, str]
+) -> tuple[str | None, Profile]:
+    """The profile in force (--profile > SIXHATS_PROFILE > default_profile), if any."""
+    name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
+    if not name:
+        return None, Profile()
+    if name not in config.profiles:
+        known = ", ".join(config.profiles) or "none defined"
+        raise ConfigError(
+            f"unknown profile {name!r} (known: {known})",
+            hint=f"add [profiles.{name}] to {config_dir() / 'config.toml'}",
+        )
+    return name, config.profiles[name]
+
+
+def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
+    """The models a run would use, as far as flags, environment and profile say, without
+    asking any server: what a dry run prices."""
+    env = dict(os.environ)
+    _, profile = selected_profile(flags, config, env)
+    return Provider(
+        base_url=flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url,
+        api_key="",
+        model=flags.model or env.get("SIXHATS_MODEL") or profile.model or DEFAULT_OPENAI_MODEL,
+        hat_models={**config.models, **profile.models},
+    )
+
+
 def resolve_provider(
     flags: ProviderFlags, config: Config, env: dict[str, str] | None = None
 ) -> Provider:
@@ -225,17 +254,7 @@ def resolve_provider(
     import asyncio  # here: commands that need no server (an offline brief) never import it
 
     env = dict(os.environ) if env is None else env
-    profile_name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
-    profile = Profile()
-    if profile_name:
-        if profile_name not in config.profiles:
-            known = ", ".join(config.profiles) or "none defined"
-            raise ConfigError(
-                f"unknown profile {profile_name!r} (known: {known})",
-                hint=f"add [profiles.{profile_name}] to {config_dir() / 'config.toml'}",
-            )
-        profile = config.profiles[profile_name]
-
+    profile_name, profile = selected_profile(flags, config, env)
     profile_key = env.get(profile.api_key_env) if profile.api_key_env else profile.api_key
     base_url = flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url
     # A key goes only to the server it was given for: with the profile's own server, the

@@ -55,6 +55,7 @@ class RunRequest:
     flow: Flow = "sequential"
     include_optional: bool = True
     strict: bool = False
+    warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
 
 
 @dataclass

@@ -131,3 +131,10 @@ class PromptLibrary:
             system=self.render_text(name, {**variables, "part": "system"}),
             user=self.render_text(name, {**variables, "part": "user"}),
         )
+
+
+def user_library(prompts_dir: Path | None = None) -> PromptLibrary:
+    """The packaged templates, overridden by `prompts_dir` or the config dir's `prompts/`."""
+    from sixhats_ai.config import user_prompts_dir
+
+    return PromptLibrary(prompts_dir or user_prompts_dir())

@@ -422,3 +422,14 @@ def test_reports_inside_the_input_folder_are_not_read_as_proposals(cli, fake_llm
     again = cli("batch", str(src), "--out", str(src / "reports"), "--force", "--no-cache")
     assert again.code == 0
     assert len(fake_llm.requests) == CHOOSE_REQUESTS  # one proposal, not its reports too
+
+
+def test_truncated_inputs_are_reported(cli, fake_llm, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.md").write_text("word " * 20_000)
+    result = cli(
+        "batch", str(src), "--out", str(tmp_path / "out"), "--context-window", "8000", "--truncate"
+    )
+    assert result.code == 0, result.err
+    assert "big.md: warning: big.md cut from about" in result.err

@@ -178,3 +178,23 @@ def test_config_lists_paths_and_profiles_without_keys(cli, tmp_path):
     assert "local: http://localhost:11434/v1, model llama3.1, no key" in result.out
     assert "remote: OpenAI, model gpt-4o, key in file" in result.out
     assert "SECRET" not in result.out
+
+
+def test_dry_run_shows_context_documents_and_prices_the_configured_model(cli, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("Support tickets peak on Mondays.")
+    config_dir = tmp_path / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "config.toml").write_text(
+        'default_profile = "p"\n[profiles.p]\nmodel = "gpt-4o"\n'
+        '[profiles.p.models]\nsynthesis = "gpt-4o-mini"\n'
+    )
+    result = cli(
+        "analyze", "q", "--program", "quick-feedback", "--context", str(notes), "--dry-run"
+    )
+    assert result.code == 0, result.err
+    assert result.out.count("Support tickets peak on Mondays.") == 4
+    assert result.out.count("model gpt-4o,") == 3 and "model gpt-4o-mini," in result.out
+
+    missing = cli("analyze", "q", "--context", str(tmp_path / "nope.md"), "--dry-run")
+    assert missing.code == 2 and "does not exist" in missing.err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -39,38 +38,58 @@ from sixhats_ai.cli.options import (
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.documents import Document
+    from sixhats_ai.programs import PlannedStep
 
 
-def _dry_run(problem: str, program_ref: str, options: RunOptions, flags: ProviderFlags) -> None:
+def _dry_run(
+    problem: str,
+    documents: list[Document],
+    program_ref: str,
+    options: RunOptions,
+    flags: ProviderFlags,
+) -> None:
     """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
-    from sixhats_ai.api import prompt_library
-    from sixhats_ai.config import DEFAULT_OPENAI_MODEL, load_config
+    from sixhats_ai.api import input_budget
+    from sixhats_ai.config import load_config, planned_provider
+    from sixhats_ai.documents import fit_to_context
     from sixhats_ai.engine import Engine, RunRequest
     from sixhats_ai.pricing import estimate_tokens
     from sixhats_ai.programs import find_program
+    from sixhats_ai.prompts import user_library
+    from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
-    model = flags.model or os.environ.get("SIXHATS_MODEL") or DEFAULT_OPENAI_MODEL
-    engine = Engine(None, prompt_library(options), lambda step: step.step.model or model)
+    provider = planned_provider(flags, config)
+    budget = input_budget(provider, options)
+    documents, warnings = fit_to_context(problem, documents, budget, truncate=options.truncate)
+    for warning in warnings:
+        echo_err(warning)
+
+    def model_for(step: PlannedStep) -> str:
+        return provider.model_for(step.role, step.hat.value, step.step.model)
+
+    engine = Engine(None, user_library(options.prompts_dir), model_for)
     request = RunRequest(
         problem=problem,
         program=program,
+        documents=documents,
         flow=options.flow,
         include_optional=options.include_optional,
     )
     prices = config.price_table()
+    completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
     total_tokens = 0
     total_cost = 0.0
     previews = engine.preview(request)
     for step, prompt in previews:
         tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
-        step_model = step.step.model or model
-        cost = prices.cost(step_model, tokens, options.max_tokens or 1000)
+        cost = prices.cost(model_for(step), tokens, completion)
         total_tokens += tokens
         total_cost += cost
         typer.echo(f"===== step {step.id}: {step.step.label} [{step.role}] =====")
-        typer.echo(f"model {step_model}, about {tokens} prompt tokens, ~${cost:.4f}")
+        typer.echo(f"model {model_for(step)}, about {tokens} prompt tokens, ~${cost:.4f}")
         typer.echo("--- system ---")
         typer.echo(prompt.system.rstrip())
         typer.echo("--- user ---")
@@ -78,7 +97,8 @@ def _dry_run(problem: str, program_ref: str, options: RunOptions, flags: Provide
         typer.echo("")
     typer.echo(
         f"dry run: {len(previews)} requests, about {total_tokens} prompt tokens, "
-        f"estimated ${total_cost:.4f} (model {model}); no request was sent"
+        f"estimated ${total_cost:.4f} at most (up to {completion} completion tokens a request); "
+        "no request was sent"
     )
 
 
@@ -137,10 +157,10 @@ def analyze(
     flags = provider_flags(model, base_url, api_key, profile)
     if fmt is not None:
         pick_format(fmt, output)
-    if dry_run:
-        _dry_run(text, program, options, flags)
-        return
     documents = read_documents(context or [])
+    if dry_run:
+        _dry_run(text, documents, program, options, flags)
+        return
     chosen = find_program(program, programs_dir())
     config = load_config()
     provider = resolve_provider(flags, config)

@@ -18,7 +18,6 @@ from sixhats_ai.errors import UsageError
 if TYPE_CHECKING:
     from sixhats_ai.engine import StepEvent
     from sixhats_ai.models import Report
-    from sixhats_ai.prompts import PromptLibrary
 
 app = typer.Typer(
     name="sixhats",
@@ -55,14 +54,6 @@ def programs_dir(override: Path | None = None) -> Path:
     from sixhats_ai.config import user_programs_dir
 
     return override or user_programs_dir()
-
-
-def prompt_library(prompts_dir: Path | None = None) -> PromptLibrary:
-    """The packaged templates, overridden by `--prompts-dir` or the config dir's `prompts/`."""
-    from sixhats_ai.config import user_prompts_dir
-    from sixhats_ai.prompts import PromptLibrary
-
-    return PromptLibrary(prompts_dir or user_prompts_dir())
 
 
 def progress(event: StepEvent) -> None:

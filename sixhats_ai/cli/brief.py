@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, programs_dir, prompt_library, write_output
+from sixhats_ai.cli.app import app, echo_err, programs_dir, write_output
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -121,7 +121,9 @@ def brief(
         include_optional=not skip_optional,
     )
     request.agenda()  # an impossible fit fails here, before any request
-    library = prompt_library(prompts_dir)
+    from sixhats_ai.prompts import user_library
+
+    library = user_library(prompts_dir)
 
     if offline or report is not None:
         made = build_brief(library, request, report=report)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sixhats_ai.cli.app import app, programs_dir, prompt_library
+from sixhats_ai.cli.app import app, programs_dir
 from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
 
 programs_app = typer.Typer(
@@ -85,7 +85,9 @@ def prompts_list(ctx: typer.Context, prompts_dir: PromptsDirOption = None) -> No
     """List the prompt templates and where each comes from."""
     if ctx.invoked_subcommand is not None:
         return
-    library = prompt_library(prompts_dir)
+    from sixhats_ai.prompts import user_library
+
+    library = user_library(prompts_dir)
     for name in library.names():
         _, filename = library.source(name)
         user = library.user_dir is not None and filename.startswith(str(library.user_dir))
@@ -101,7 +103,9 @@ def prompts_show(
 
     Example: sixhats prompts show black
     """
-    library = prompt_library(prompts_dir)
+    from sixhats_ai.prompts import user_library
+
+    library = user_library(prompts_dir)
     text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
     typer.echo(text, nl=not text.endswith("\n"))
 
