@@ -94,6 +94,7 @@ class Engine:
     prompts: PromptLibrary
     model_for: Callable[[PlannedStep], str]
     on_event: Callable[[StepEvent], None] = lambda event: None
+    _checked: set[str] = field(default_factory=set, init=False, repr=False)
 
     def render(
         self,
@@ -209,6 +210,14 @@ class Engine:
         started_at = datetime.now(UTC)
         started = time.perf_counter()
         plan = request.program.plan(include_optional=request.include_optional)
+        # Before the first request: a broken template or a budget that cannot bound a model
+        # fails now, not after the hats have been paid for (once per program: a batch runs
+        # the same program many times).
+        if request.program.slug not in self._checked:
+            self.preview(request)
+            if self.caller is not None:
+                self.caller.check_priced({self.model_for(step) for step in plan})
+            self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
         by_id = {s.id: s for s in plan}
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]

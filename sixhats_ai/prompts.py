@@ -122,7 +122,7 @@ class PromptLibrary:
                 f"template {where}: {exc.message}",
                 hint="use only the documented variables (see README, 'Override a prompt')",
             ) from None
-        except jinja2.TemplateError as exc:
+        except Exception as exc:  # a user's template can fail in any way: 1/0, range(10**9)
             where = _template_location(exc) or name
             raise UsageError(f"template {where}: {exc}", hint="fix the template") from None
 

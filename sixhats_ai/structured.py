@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from sixhats_ai.errors import ModelError, SixhatsError, map_api_error
+from sixhats_ai.errors import ModelError, SixhatsError, UsageError, map_api_error
 from sixhats_ai.models import Usage
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 
@@ -196,6 +196,20 @@ class StructuredCaller:
         if self.temperature is not None:
             params["temperature"] = self.temperature
         return params
+
+    def check_priced(self, models: set[str]) -> None:
+        """--max-cost can bound only priced models; a remote model without a price is refused."""
+        from sixhats_ai.config import is_local_url
+
+        if self.budget.max_usd is None or is_local_url(self.base_url):
+            return
+        unpriced = sorted(m for m in models if self.prices.price(m) is None)
+        if unpriced:
+            raise UsageError(
+                f"--max-cost cannot bound {', '.join(unpriced)}: no price is known for it",
+                hint=f'add [prices."{unpriced[0]}"] with input and output (USD per million '
+                "tokens) to config.toml",
+            )
 
     def _estimate_cost(self, params: dict[str, Any]) -> float:
         prompt = sum(estimate_tokens(m["content"]) for m in params["messages"])

@@ -225,3 +225,21 @@ def test_api_key_never_leaks(cli, fake_llm, tmp_path):
     assert result.code == 1
     assert API_KEY not in result.err + result.out
     assert "rejected the API key" in result.err and "OPENAI_API_KEY" in result.err
+
+
+def test_a_template_that_fails_at_run_time_is_refused_before_any_request(cli, fake_llm, tmp_path):
+    (tmp_path / "synthesis.j2").write_text(
+        '{% extends "_hat.j2" %}{% block method %}{{ 1 / 0 }}{% endblock %}'
+    )
+    result = cli("analyze", "p", "--prompts-dir", str(tmp_path))
+    assert result.code == 2
+    assert "synthesis.j2:1" in result.err and "division by zero" in result.err
+    assert fake_llm.requests == []
+
+
+def test_max_cost_refuses_a_remote_model_without_a_price(cli, fake_llm, monkeypatch):
+    monkeypatch.setenv("SIXHATS_MODEL", "o3-unlisted")
+    result = cli("analyze", "p", "--max-cost", "0.01")
+    assert result.code == 2
+    assert "--max-cost cannot bound o3-unlisted" in result.err and "[prices." in result.err
+    assert fake_llm.requests == []
