@@ -155,8 +155,7 @@ def analyze(
     text = read_problem(problem, file)
     options = run_options(ctx.params)
     flags = provider_flags(model, base_url, api_key, profile)
-    if fmt is not None:
-        pick_format(fmt, output)
+    pick_format(fmt, output)  # a bad format or -o fails before any request
     documents = read_documents(context or [])
     if dry_run:
         _dry_run(text, documents, program, options, flags)

@@ -94,7 +94,13 @@ def pick_format(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
         fmt = "rich" if sys.stdout.isatty() else "md"
     if fmt not in ("md", "json", "html", "rich"):
-        raise UsageError(f"unknown format {fmt!r}", hint="use md, json or html")
+        raise UsageError(f"unknown format {fmt!r}", hint="use md, json or html (or rich)")
+    if output is not None:
+        from sixhats_ai.files import check_writable
+
+        if fmt == "rich":
+            raise UsageError("--format rich is for the terminal", hint="use md, json or html")
+        check_writable(output)  # now, not after the model has been paid
     return fmt
 
 

@@ -30,6 +30,10 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
         fmt = BRIEF_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
     if fmt not in BRIEF_FORMATS.values():
         raise UsageError(f"unknown format {fmt!r}", hint="use md, html, json or ics")
+    if output is not None:
+        from sixhats_ai.files import check_writable
+
+        check_writable(output)  # now, not after the model has been asked
     return fmt
 
 

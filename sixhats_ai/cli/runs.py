@@ -179,8 +179,7 @@ def rerun(
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.store import RunStore
 
-    if fmt is not None:
-        pick_format(fmt, output)
+    pick_format(fmt, output)  # a bad format or -o fails before any request
     with RunStore(create=False) as source:
         run = source.get(run_id)
     redo = run.redo_ids(step)
