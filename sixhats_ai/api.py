@@ -70,6 +70,13 @@ class RunOptions:
             raise UsageError("--max-reasks cannot be negative")
         if self.max_retries < 0:
             raise UsageError("--retries cannot be negative")
+        for flag, value in (("--max-tokens", self.max_tokens), ("--rpm", self.rpm)):
+            if value is not None and value <= 0:
+                raise UsageError(f"{flag} must be more than 0 (got {value})")
+        if self.max_cost is not None and self.max_cost < 0:
+            raise UsageError(f"--max-cost cannot be negative (got {self.max_cost})")
+        if self.context_window is not None and self.context_window <= 0:
+            raise UsageError(f"--context-window must be more than 0 (got {self.context_window})")
         if self.timeout <= 0:
             raise UsageError("--timeout must be more than 0 seconds")
         if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:

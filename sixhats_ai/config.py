@@ -29,6 +29,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -79,11 +80,11 @@ class Profile(BaseModel):
     model: str | None = None
     api_key_env: str | None = Field(None, description="environment variable holding the key")
     api_key: str | None = None
-    mode: str | None = Field(
-        None, description="pin the output mode: json_schema|json_object|prompt"
+    mode: Literal["json_schema", "json_object", "prompt"] | None = Field(
+        None, description="pin the output mode"
     )
     models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
-    context_window: int | None = None
+    context_window: int | None = Field(None, gt=0)
 
 
 class PriceEntry(BaseModel):

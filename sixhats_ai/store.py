@@ -306,7 +306,14 @@ class RunStore:
         """This thread's connection (SQLite connections must not cross threads)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot create the run store's folder {self.path.parent}: "
+                    f"{exc.strerror or exc}",
+                    hint="set SIXHATS_DATA_DIR to a folder, or pass --no-log",
+                ) from None
             # Never shared: each thread gets its own; any thread may close them all.
             conn = sqlite3.connect(
                 self.path,

@@ -157,3 +157,32 @@ def test_credentials_in_a_url_are_masked_for_display():
         {},
     )
     assert p.display_url == "https://***@host.example/v1"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-tokens", "-5"], "--max-tokens must be more than 0"),
+        (["--max-cost", "-1"], "--max-cost cannot be negative"),
+        (["--context-window", "0"], "--context-window must be more than 0"),
+        (["--concurrency", "0"], "--concurrency must be at least 1"),
+    ],
+)
+def test_bad_numbers_are_refused_before_anything_runs(cli, fake_llm, args, message):
+    result = cli("analyze", "p", *args)
+    assert result.code == 2 and message in result.err
+    assert fake_llm.requests == []
+
+
+def test_a_bad_profile_mode_names_the_field(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.x]\nmode = "jsonschema"\n')
+    with pytest.raises(UsageError, match=r"profiles.x.mode"):
+        load_config(path)
+
+
+def test_a_data_dir_that_is_a_file_is_one_line(cli, fake_llm, tmp_path, monkeypatch):
+    (tmp_path / "datafile").write_text("")
+    monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "datafile"))
+    result = cli("analyze", "p", "--program", "quick-feedback")
+    assert result.code == 2 and "cannot create the run store's folder" in result.err
