@@ -57,14 +57,30 @@ def read_text_file(path: Path, *, what: str = "file") -> str:
         ) from None
 
 
+def document_text(path: Path, *, what: str) -> str:
+    """A file's text: extracted from HTML, PDF or Word as batch does, else read as UTF-8."""
+    from sixhats_ai.inputs import EXTRACTED_SUFFIXES, load_input
+
+    if path.suffix.lower() in EXTRACTED_SUFFIXES and path.is_file():
+        return load_input(path).text
+    return read_text_file(path, what=what)
+
+
 def read_problem(text: str | None, file: Path | None) -> str:
     """The problem statement from the argument, a file (`-f`), or stdin (`-`)."""
     if text is not None and file is not None:
         raise UsageError("give the problem either as text or with -f, not both")
     if file is not None:
-        raw = read_text_file(file, what="problem file")
+        raw = document_text(file, what="problem file")
     elif text == "-":
-        raw = sys.stdin.read()
+        data = sys.stdin.buffer.read()
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"stdin is not valid UTF-8 (byte {exc.start})",
+                hint="convert it, e.g. `iconv -t utf-8`",
+            ) from None
     elif text is not None:
         raw = text
     else:
@@ -80,7 +96,7 @@ def read_problem(text: str | None, file: Path | None) -> str:
 def read_documents(paths: list[Path]) -> list[Document]:
     docs = []
     for path in paths:
-        text = sanitize(read_text_file(path, what="context file")).strip()
+        text = sanitize(document_text(path, what="context file")).strip()
         if text:
             docs.append(Document(name=path.name, text=text))
     return docs

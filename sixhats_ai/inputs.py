@@ -26,7 +26,8 @@ from sixhats_ai.errors import UsageError
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 DOCS_SUFFIXES = frozenset({".pdf", ".docx"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | DOCS_SUFFIXES
+EXTRACTED_SUFFIXES = HTML_SUFFIXES | DOCS_SUFFIXES  # text taken out of markup or a binary
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXTRACTED_SUFFIXES
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 DOCS_EXTRA_HINT = "install the docs extra: pip install 'sixhats-ai[docs]'"
 

@@ -75,9 +75,19 @@ def test_problem_from_file_stdin_and_context_documents(cli, fake_llm, tmp_path, 
 
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("From stdin: hire two people?"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"From stdin: hire two?")))
     assert cli("analyze", "-", "--program", "quick-feedback").code == 0
-    assert "From stdin: hire two people?" in fake_llm.requests[-1]["messages"][1]["content"]
+    assert "From stdin: hire two?" in fake_llm.requests[-1]["messages"][1]["content"]
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9")))
+    result = cli("analyze", "-")
+    assert result.code == 2 and "stdin is not valid UTF-8" in result.err
+
+    page = tmp_path / "proposal.html"
+    page.write_text("<html><body><h1>Hire two SREs</h1><script>alert(1)</script></body></html>")
+    assert cli("analyze", "-f", str(page), "--program", "quick-feedback").code == 0
+    user = fake_llm.requests[-1]["messages"][1]["content"]
+    assert "Hire two SREs" in user and "<script>" not in user and "alert" not in user
 
 
 def test_output_file_is_written_and_progress_goes_to_stderr(cli, fake_llm, tmp_path):
