@@ -144,12 +144,24 @@ def program_dirs(user_dir: Path | None) -> list[Path]:
     return dirs
 
 
-def load_programs(user_dir: Path | None = None) -> dict[str, Program]:
-    """All known programs by slug; a user file with the same slug replaces the packaged one."""
+def load_programs(
+    user_dir: Path | None = None, problems: list[tuple[Path, UsageError]] | None = None
+) -> dict[str, Program]:
+    """All known programs by slug; a user file with the same slug replaces the packaged one.
+
+    With a `problems` list, a broken file is listed there and skipped, so one bad file in the
+    config dir does not hide every other program; without one, it raises.
+    """
     programs: dict[str, Program] = {}
     for folder in program_dirs(user_dir):
         for path in sorted(folder.glob("*.toml")):
-            program = load_program_file(path)
+            try:
+                program = load_program_file(path)
+            except UsageError as exc:
+                if problems is None:
+                    raise
+                problems.append((path, exc))
+                continue
             programs[program.slug] = program
     return programs
 
@@ -162,11 +174,17 @@ def find_program(ref: str, user_dir: Path | None = None) -> Program:
     """A program by slug, by full name (case-insensitive), or by path to a program file."""
     if _looks_like_path(ref):
         return load_program_file(Path(ref).expanduser())
-    programs = load_programs(user_dir)
+    problems: list[tuple[Path, UsageError]] = []
+    programs = load_programs(user_dir, problems)
     wanted = ref.strip().casefold()
+    for path, problem in problems:  # the user's own file for this program is broken
+        if path.stem.casefold() == wanted:
+            raise problem
     for program in programs.values():
         if wanted in (program.slug.casefold(), program.name.casefold()):
             return program
+    if problems:
+        raise problems[0][1]
     raise UsageError(
         f"unknown program {ref!r}",
         hint=f"use one of: {', '.join(programs)}; or a path to a .toml program file",

@@ -78,3 +78,19 @@ def test_unknown_program_names_the_choices():
         find_program("nope")
     assert "unknown program 'nope'" in err.value.one_line()
     assert "choose" in err.value.one_line()
+
+
+def test_a_broken_user_file_hides_no_other_program(tmp_path, cli, monkeypatch):
+    (tmp_path / "broken.toml").write_text("format = 1\nslug = \n")
+    assert find_program("choose", tmp_path).slug == "choose"
+    with pytest.raises(UsageError, match=r"broken\.toml"):
+        find_program("broken", tmp_path)
+    with pytest.raises(UsageError, match=r"broken\.toml"):
+        find_program("nothing-like-it", tmp_path)  # the likely culprit is named
+
+    monkeypatch.setenv("SIXHATS_CONFIG_DIR", str(tmp_path.parent))
+    (tmp_path.parent / "programs").mkdir(exist_ok=True)
+    (tmp_path.parent / "programs" / "broken.toml").write_text("format = 1\nslug = \n")
+    result = cli("programs")
+    assert result.code == 0 and len(result.out.splitlines()) == 8
+    assert "warning: skipped" in result.err and "broken.toml" in result.err

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sixhats_ai.cli.app import app, programs_dir
+from sixhats_ai.cli.app import app, echo_err, programs_dir
 from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
+from sixhats_ai.errors import UsageError
 
 programs_app = typer.Typer(
     help="List the programs, or show one.\n\nExample: sixhats programs show choose",
@@ -49,8 +51,11 @@ def programs_list(ctx: typer.Context, programs_dir_: ProgramsDirOption = None) -
         return
     from sixhats_ai.programs import load_programs
 
-    for program in load_programs(programs_dir(programs_dir_)).values():
+    problems: list[tuple[Path, UsageError]] = []
+    for program in load_programs(programs_dir(programs_dir_), problems).values():
         typer.echo(f"{program.slug:<20} {program.name}: {program.sequence}")
+    for _, problem in problems:
+        echo_err(f"warning: skipped {problem.one_line()}")
 
 
 @programs_app.command("show")
