@@ -39,6 +39,7 @@ from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
 from sixhats_ai.render.markdown import report_markdown
 from sixhats_ai.store import RunInputs
+from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
 if TYPE_CHECKING:
     from sixhats_ai.store import RunStore
@@ -52,6 +53,8 @@ MAX_LISTED_FAILURES = 10
 # reading the next input), another has a request ready, so no request slot idles. The
 # limiter, not this, caps requests in flight; this bounds the texts held in memory.
 FILES_PER_REQUEST_SLOT = 2
+# A step's prompt before any file has run: instructions, a short proposal and the board.
+PROMPT_TOKENS_GUESS = 2000
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
@@ -218,6 +221,16 @@ class BatchRunner:
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})
+        caller = session.engine.caller
+        completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
+        self._file_estimate = (
+            sum(
+                caller.prices.cost(session.engine.model_for(step), PROMPT_TOKENS_GUESS, completion)
+                for step in plan
+            )
+            if caller is not None
+            else 0.0
+        )
         self._key_base = {
             "program": settings.program.slug,
             "program_sha256": hashlib.sha256(
@@ -395,14 +408,21 @@ class BatchRunner:
             self.echo(f"{reason}; starting no new files")
 
     def _over_budget(self, running: int) -> bool:
-        """Would one more file likely pass --max-cost, judging by the files done so far?"""
+        """Would one more file likely pass --max-cost? Judged by the files done so far, or,
+        before any is done, by a worst-case guess, so the first round cannot overrun."""
         budget = self.session.budget
-        if budget.max_usd is None or not self.totals.ran:
+        if budget.max_usd is None:
             return False
-        per_file = budget.spent / self.totals.ran
+        per_file = budget.spent / self.totals.ran if self.totals.ran else self._file_estimate
         return budget.spent + per_file * (running + 1) > budget.max_usd
 
     # The batch -----------------------------------------------------------------------
+
+    @staticmethod
+    def _reap(running: dict[int, tuple[asyncio.Task[None], str]]) -> None:
+        """Forget finished files; a bug in one of them surfaces here."""
+        for done in [n for n, (task, _) in running.items() if task.done()]:
+            running.pop(done)[0].result()
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
         """Analyse every input; write the index, also when interrupted (then re-raise)."""
@@ -423,8 +443,13 @@ class BatchRunner:
                     self.echo(note)
                 if self.stop_reason is None:
                     await slots.acquire()
-                    for done in [n for n, (task, _) in running.items() if task.done()]:
-                        running.pop(done)[0].result()  # a bug in one file surfaces here
+                    self._reap(running)
+                    while running and self._over_budget(len(running)):
+                        # The files in flight may cost less than feared: wait for one, and
+                        # judge again by what it really cost.
+                        tasks = [task for task, _ in running.values()]
+                        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                        self._reap(running)
                     if self._over_budget(len(running)):
                         budget = self.session.budget
                         self._stop(

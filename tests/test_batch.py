@@ -433,3 +433,21 @@ def test_truncated_inputs_are_reported(cli, fake_llm, tmp_path):
     )
     assert result.code == 0, result.err
     assert "big.md: warning: big.md cut from about" in result.err
+
+
+def test_max_cost_holds_back_the_first_round_until_real_costs_are_known(cli, fake_llm, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('[prices."fake-model"]\ninput = 0.0\noutput = 2000.0\n')
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, [f"p{n}.md" for n in range(8)])
+    # Feared: 7 requests x 2000 completion tokens x $2000 per million = $28 a file (a request
+    # reserves $4). Real: 7 x 50 tokens = $0.70 a file. Eight files started at once would
+    # reserve $32 and some would be cut off part-way; held back until the first file shows
+    # what files really cost, all eight run.
+    args = ["batch", str(src), "--out", str(out), "--concurrency", "8", "--max-cost", "30"]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["status"] for r in rows] == ["ok"] * 8
+    assert len(fake_llm.requests) == 8 * CHOOSE_REQUESTS
