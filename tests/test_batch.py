@@ -257,10 +257,14 @@ def test_paths_on_stdin_and_glob(cli, fake_llm, tmp_path, monkeypatch):
     assert [Path(r["input"]).name for r in rows] == ["a.md", "c.md"]
 
 
-def test_max_cost_stops_starting_new_files(cli, fake_llm, tmp_path):
+def price_fake_model_output_at_2000_per_million(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "config.toml").write_text('[prices."fake-model"]\ninput = 0.0\noutput = 2000.0\n')
+
+
+def test_max_cost_stops_starting_new_files(cli, fake_llm, tmp_path):
+    price_fake_model_output_at_2000_per_million(tmp_path)
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, [f"p{n}.md" for n in range(5)])
     # a request: 50 completion tokens x $2000 per million = $0.10; a file, 7 requests: $0.70
@@ -436,9 +440,7 @@ def test_truncated_inputs_are_reported(cli, fake_llm, tmp_path):
 
 
 def test_max_cost_holds_back_the_first_round_until_real_costs_are_known(cli, fake_llm, tmp_path):
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "config.toml").write_text('[prices."fake-model"]\ninput = 0.0\noutput = 2000.0\n')
+    price_fake_model_output_at_2000_per_million(tmp_path)
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, [f"p{n}.md" for n in range(8)])
     # Feared: 7 requests x 2000 completion tokens x $2000 per million = $28 a file (a request
