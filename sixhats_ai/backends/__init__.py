@@ -1,0 +1,1 @@
+"""Backends: the one seam between sixhats and any model (see `base.Backend`)."""

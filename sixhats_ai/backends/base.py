@@ -1,0 +1,125 @@
+"""The one seam to any model: a `Backend` answers one chat completion request.
+
+Everything above this seam (output modes, validation, re-asks, the cache, the store, flows and
+batches) is the same whatever answers: an OpenAI-compatible server over HTTP, llama.cpp in
+this process, or the Batch API. A backend knows its transport and nothing of hats or schemas;
+the structured-output layer knows schemas and nothing of transports.
+
+A backend raises `SixhatsError` subclasses only (never its SDK's exceptions), and two of them
+have meaning for the layer above: `FormatRejected` (the server refused this response_format, so
+the run moves down an output mode) and `ParameterRejected` (the server refused one sampling or
+limit parameter, so the run drops or renames it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from sixhats_ai.errors import ModelError
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """One chat completion request, in the OpenAI chat shape every backend understands."""
+
+    model: str
+    messages: list[dict[str, str]]
+    response_format: dict[str, Any] | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # server-specific body fields
+
+    def params(self) -> dict[str, Any]:
+        """The request body as sent (and as keyed in the cache): only the fields that are set."""
+        body: dict[str, Any] = {"model": self.model, "messages": self.messages}
+        if self.response_format is not None:
+            body["response_format"] = self.response_format
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.top_p is not None:
+            body["top_p"] = self.top_p
+        body.update(self.extra)
+        return body
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a backend returns: the answer's text, why it stopped, its usage and latency."""
+
+    content: str
+    finish_reason: str | None = None
+    usage: TokenCount = field(default_factory=TokenCount)
+    seconds: float = 0.0
+    refusal: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The OpenAI-shaped response body: the form the run store's cache keeps."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.content}
+        if self.refusal:
+            message["refusal"] = self.refusal
+        return {
+            "choices": [{"index": 0, "message": message, "finish_reason": self.finish_reason}],
+            "usage": {
+                "prompt_tokens": self.usage.prompt_tokens,
+                "completion_tokens": self.usage.completion_tokens,
+                "total_tokens": self.usage.prompt_tokens + self.usage.completion_tokens,
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], seconds: float = 0.0) -> Completion:
+        """A completion from an OpenAI-shaped response body (a server's, or the cache's)."""
+        choices = data.get("choices") or []
+        if not choices:
+            raise ModelError("the server answered with no choices")
+        choice = choices[0]
+        message = choice.get("message") or {}
+        usage = data.get("usage") or {}
+        return cls(
+            content=str(message.get("content") or ""),
+            finish_reason=choice.get("finish_reason"),
+            usage=TokenCount(
+                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            ),
+            seconds=seconds,
+            refusal=message.get("refusal") or None,
+        )
+
+
+class FormatRejected(ModelError):
+    """The server refused the request's response_format; a lower output mode may work."""
+
+
+class ParameterRejected(ModelError):
+    """The server refused one parameter (`name`); the caller may drop or rename it."""
+
+    def __init__(self, message: str, *, name: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.name = name
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything that answers chat completions.
+
+    `identity` names the server (a base URL, `local:<model file>`, ...): the cache keys requests
+    by it, so an answer from one server never answers for another. `is_local` says whether
+    requests leave this machine (local models are free and need no key).
+    """
+
+    identity: str
+    is_local: bool
+
+    async def complete(self, request: CompletionRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...
