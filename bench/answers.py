@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from sixhats_ai.pricing import estimate_tokens
 
 VOCABULARY = (
     *("customer", "coverage", "rota", "pilot", "budget", "risk", "benefit", "retention"),
     *("survey", "quarter", "team", "support", "evidence", "option", "feeling", "idea"),
     *("priority", "morale", "schedule", "cost", "review"),
 )
+MODEL = "standin"
 VALID_IDS = re.compile(r"Valid step ids: ([^\n]*?)\.?$", re.MULTILINE)
 
 
@@ -75,3 +79,38 @@ class AnswerMaker:
         if kind == "boolean":
             return True
         return None
+
+
+def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The schema name and schema a request asks for, in json_schema or json_object mode."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        return str(spec.get("name", "")), spec.get("schema") or {}
+    if fmt.get("type") == "json_object" and fmt.get("schema"):
+        schema = fmt["schema"]
+        return str(schema.get("title", "")), schema
+    return None
+
+
+def completion_body(content: str, prompt_tokens: int, model: str | None = None) -> dict[str, Any]:
+    """A chat completion answering with `content`, its usage counted from the text."""
+    completion_tokens = estimate_tokens(content)
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model or MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }

@@ -6,6 +6,7 @@
   schema in `response_format` (`json_schema` or `json_object` mode), with usage counted from
   the text (about four characters a token);
 - `GET /v1/models` lists one model;
+- the Batch API (`/v1/files`, `/v1/batches`), played as documented (`bench.batchapi`);
 - `POST /_bench/reset` applies new settings and zeroes the counters;
 - `GET /_bench/stats` returns the counters: requests, peak in flight and, when `record` is
   on, every exchange (messages, answer, times).
@@ -29,10 +30,10 @@ import httpx
 from aiohttp import web
 
 from bench import ROOT
-from bench.answers import AnswerMaker, valid_step_ids
+from bench.answers import MODEL, AnswerMaker, completion_body, requested_schema, valid_step_ids
+from bench.batchapi import BatchSettings, BatchStats, add_batch_routes
 from sixhats_ai.pricing import estimate_tokens
 
-MODEL = "standin"
 READY = "standin listening on port"
 
 
@@ -69,40 +70,6 @@ class _State:
 STATE = web.AppKey("state", _State)
 
 
-def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The schema name and schema a request asks for, in json_schema or json_object mode."""
-    fmt = body.get("response_format") or {}
-    if fmt.get("type") == "json_schema":
-        spec = fmt.get("json_schema") or {}
-        return str(spec.get("name", "")), spec.get("schema") or {}
-    if fmt.get("type") == "json_object" and fmt.get("schema"):
-        schema = fmt["schema"]
-        return str(schema.get("title", "")), schema
-    return None
-
-
-def _completion(content: str, prompt_tokens: int) -> dict[str, Any]:
-    completion_tokens = estimate_tokens(content)
-    return {
-        "id": "chatcmpl-standin",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-
-
 async def _chat(request: web.Request) -> web.Response:
     state = request.app[STATE]
     settings, stats = state.settings, state.stats
@@ -133,7 +100,7 @@ async def _chat(request: web.Request) -> web.Response:
                 "finished": time.monotonic() - state.epoch,
             }
         )
-    return web.json_response(_completion(content, sum(estimate_tokens(t) for t in texts)))
+    return web.json_response(completion_body(content, sum(estimate_tokens(t) for t in texts)))
 
 
 async def _models(request: web.Request) -> web.Response:
@@ -159,6 +126,7 @@ def build_app() -> web.Application:
     app.router.add_get("/v1/models", _models)
     app.router.add_post("/_bench/reset", _reset)
     app.router.add_get("/_bench/stats", _stats)
+    add_batch_routes(app)
     return app
 
 
@@ -220,6 +188,17 @@ class StandIn:
         response = self._control.get("/stats")
         response.raise_for_status()
         return Stats(**response.json())
+
+    def batch_reset(self, **settings: Any) -> BatchSettings:
+        """Apply Batch API settings (see `BatchSettings`) and zero its counters."""
+        response = self._control.post("/batch/reset", json=asdict(BatchSettings(**settings)))
+        response.raise_for_status()
+        return BatchSettings(**response.json())
+
+    def batch_stats(self) -> BatchStats:
+        data = self._control.get("/batch/stats").raise_for_status().json()
+        data.pop("duplicate_submissions")
+        return BatchStats(**data)
 
     def close(self) -> None:
         if hasattr(self, "_control"):
