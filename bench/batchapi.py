@@ -37,6 +37,7 @@ class BatchSettings:
     complete_seconds: float = 0.0  # then `in_progress` until this long after creation
     expire_seconds: float | None = None  # expire (partly done) this long after creation
     expire_done_fraction: float = 0.5  # the share of lines answered before expiry
+    expire_first: int | None = None  # only the first N batches expire (None: every one)
     error_every: int = 0  # every Nth line of a batch fails with HTTP 500 (0: none)
     max_lines: int = MAX_LINES
     max_bytes: int = MAX_BYTES
@@ -51,6 +52,7 @@ class BatchStats:
     uploads: int = 0
     batches_created: int = 0
     cancels: int = 0
+    expired: int = 0
     polls: int = 0
     custom_ids: list[str] = field(default_factory=list)
 
@@ -151,6 +153,13 @@ def _finish(state: _BatchState, batch: _Batch, status: str, done: int) -> None:
     record[f"{status}_at"] = int(time.time())
 
 
+def _expires(state: _BatchState) -> bool:
+    settings = state.settings
+    if settings.expire_seconds is None:
+        return False
+    return settings.expire_first is None or state.stats.expired < settings.expire_first
+
+
 def _advance(state: _BatchState, batch: _Batch) -> None:
     """Move a batch along its documented statuses, by the time since it was created."""
     record, settings = batch.record, state.settings
@@ -159,7 +168,8 @@ def _advance(state: _BatchState, batch: _Batch) -> None:
     age = time.monotonic() - batch.created
     if batch.cancelled:
         _finish(state, batch, "cancelled", 0)
-    elif settings.expire_seconds is not None and age >= settings.expire_seconds:
+    elif _expires(state) and age >= (settings.expire_seconds or 0.0):
+        state.stats.expired += 1
         _finish(state, batch, "expired", int(len(batch.lines) * settings.expire_done_fraction))
     elif age >= settings.complete_seconds:
         _finish(state, batch, "completed", len(batch.lines))

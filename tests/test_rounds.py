@@ -1,0 +1,159 @@
+"""Calls answered in rounds through the Batch API stand-in: chains of dependent calls become
+rounds by themselves, nothing is submitted twice, failures and expiry go into the next round."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable
+
+import pytest
+
+from sixhats_ai.backends.base import CompletionRequest
+from sixhats_ai.backends.batchapi import BatchApiTransport
+from sixhats_ai.backends.rounds import LineResult, OpenBatch, RoundBackend, RoundPolicy
+from sixhats_ai.errors import ModelError
+from sixhats_ai.models import HAT_OUTPUTS
+
+pytestmark = pytest.mark.loopback
+SCHEMA = HAT_OUTPUTS["black"].model_json_schema()
+
+
+class MemoryLedger:
+    """The run store's part in rounds, kept in memory (what a second process would read)."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, LineResult] = {}
+        self.batches: dict[str, OpenBatch] = {}
+        self.closed: dict[str, str] = {}
+        self.rounds = 0
+
+    def result(self, custom_id: str) -> LineResult | None:
+        return self.results.get(custom_id)
+
+    def save_results(self, results: Iterable[LineResult]) -> None:
+        for result in results:
+            self.results[result.custom_id] = result
+
+    def open_batches(self) -> list[OpenBatch]:
+        return [b for b in self.batches.values() if b.batch_id not in self.closed]
+
+    def add_batch(self, batch: OpenBatch) -> None:
+        self.batches[batch.batch_id] = batch
+
+    def close_batch(self, batch_id: str, status: str) -> None:
+        self.closed[batch_id] = status
+
+    def next_round(self) -> int:
+        self.rounds += 1
+        return self.rounds
+
+
+def _key(request: CompletionRequest) -> str:
+    return hashlib.sha256(json.dumps(request.params(), sort_keys=True).encode()).hexdigest()
+
+
+def _request(text: str) -> CompletionRequest:
+    return CompletionRequest(
+        model="standin",
+        messages=[{"role": "user", "content": text}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "BlackOutput", "schema": SCHEMA, "strict": True},
+        },
+    )
+
+
+def _backend(standin, tmp_path, ledger: MemoryLedger, **transport: int) -> RoundBackend:
+    return RoundBackend(
+        identity=standin.url,
+        transport=BatchApiTransport(standin.url, "sk-test", tmp_path / "rounds", **transport),
+        ledger=ledger,
+        key_of=_key,
+        policy=RoundPolicy(grace=0.05, poll_min=0.01, poll_max=0.05),
+    )
+
+
+async def _chain(backend: RoundBackend, name: str, steps: int) -> list[str]:
+    """One file's run in miniature: each call needs the answer before it."""
+    answers = []
+    for step in range(steps):
+        done = await backend.complete(_request(f"{name} step {step} after {answers[-1:]}"))
+        answers.append(done.content)
+    return answers
+
+
+async def test_dependent_calls_go_in_rounds_with_nothing_sent_twice(standin, tmp_path):
+    standin.batch_reset()
+    ledger = MemoryLedger()
+    backend = _backend(standin, tmp_path, ledger)
+    results = await asyncio.gather(*(_chain(backend, f"file {i}", 3) for i in range(5)))
+    await backend.aclose()
+    for answers in results:
+        assert len(answers) == 3
+        HAT_OUTPUTS["black"].model_validate_json(answers[-1])
+    stats = standin.batch_stats()
+    assert backend.rounds_submitted == 3
+    assert stats.batches_created == 3
+    assert len(stats.custom_ids) == 15
+    assert stats.duplicate_submissions == 0
+
+
+async def test_a_round_over_the_line_limit_is_split(standin, tmp_path):
+    standin.batch_reset()
+    backend = _backend(standin, tmp_path, MemoryLedger(), max_lines=4)
+    await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(10)))
+    await backend.aclose()
+    assert standin.batch_stats().batches_created == 3  # 4 + 4 + 2 lines
+    assert backend.rounds_submitted == 1
+    assert list((tmp_path / "rounds").iterdir()) == []  # request and result files cleaned up
+
+
+async def test_a_second_process_attaches_to_the_open_batch(standin, tmp_path):
+    standin.batch_reset(complete_seconds=0.3)
+    ledger = MemoryLedger()
+    first = _backend(standin, tmp_path, ledger)
+    task = asyncio.ensure_future(_chain(first, "file", 2))
+    while not ledger.batches:  # the first round is submitted, then the process "dies"
+        await asyncio.sleep(0.01)
+    task.cancel()
+    await first.aclose()
+    second = _backend(standin, tmp_path, ledger)
+    answers = await _chain(second, "file", 2)
+    await second.aclose()
+    assert len(answers) == 2
+    stats = standin.batch_stats()
+    assert stats.batches_created == 2  # round 1 once (attached again), then round 2
+    assert stats.duplicate_submissions == 0
+
+
+async def test_failed_and_expired_lines_go_into_the_next_round(standin, tmp_path):
+    standin.batch_reset(error_every=2)
+    backend = _backend(standin, tmp_path, MemoryLedger())
+    answers = await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(4)))
+    await backend.aclose()
+    assert all(len(a) == 1 for a in answers)
+    # every 2nd line of a batch fails: 4 lines (2 fail), then 2 (1 fails), then 1
+    assert standin.batch_stats().batches_created == 3
+
+
+async def test_the_unfinished_lines_of_an_expired_batch_are_sent_again(standin, tmp_path):
+    standin.batch_reset(expire_seconds=0, expire_done_fraction=0.5, expire_first=1)
+    backend = _backend(standin, tmp_path, MemoryLedger())
+    answers = await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(4)))
+    await backend.aclose()
+    assert all(len(a) == 1 for a in answers)
+    stats = standin.batch_stats()
+    assert stats.expired == 1
+    assert stats.batches_created == 2
+    assert len(stats.custom_ids) == 6  # 4 lines, then the 2 the expired batch did not finish
+
+
+async def test_a_line_that_keeps_failing_fails_its_call_only(standin, tmp_path):
+    standin.batch_reset(error_every=1)
+    backend = _backend(standin, tmp_path, MemoryLedger())
+    with pytest.raises(ModelError, match="HTTP 500"):
+        await _chain(backend, "file", 1)
+    await backend.aclose()
+    assert standin.batch_stats().batches_created == 3  # first try and two retries
