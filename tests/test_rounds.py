@@ -12,8 +12,9 @@ import pytest
 
 from sixhats_ai.backends.base import CompletionRequest
 from sixhats_ai.backends.batchapi import BatchApiTransport
+from sixhats_ai.backends.jsonl import JsonlTransport, RoundPending, ingest_results
 from sixhats_ai.backends.rounds import LineResult, OpenBatch, RoundBackend, RoundPolicy
-from sixhats_ai.errors import ModelError
+from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.models import HAT_OUTPUTS
 
 pytestmark = pytest.mark.loopback
@@ -157,3 +158,43 @@ async def test_a_line_that_keeps_failing_fails_its_call_only(standin, tmp_path):
         await _chain(backend, "file", 1)
     await backend.aclose()
     assert standin.batch_stats().batches_created == 3  # first try and two retries
+
+
+async def test_file_rounds_are_written_then_answered_from_the_results(standin, tmp_path):
+    """`--via jsonl`: each run writes the next round, the engine's results answer it."""
+    ledger = MemoryLedger()
+    folder = tmp_path / "rounds"
+
+    def backend() -> RoundBackend:
+        return RoundBackend(
+            identity="jsonl",
+            transport=JsonlTransport(folder, "standin"),
+            ledger=ledger,
+            key_of=_key,
+            policy=RoundPolicy(grace=0.01, poll_min=0.01),
+        )
+
+    for round_no in (1, 2):
+        with pytest.raises(RoundPending, match=f"round-{round_no} waits"):
+            await _chain(backend(), "file", 2)
+        requests = folder / f"round-{round_no}.requests.jsonl"
+        results = tmp_path / f"round-{round_no}.results.jsonl"
+        results.write_text(_answer_like_vllm(requests, standin))
+        assert ingest_results(ledger, results) == (f"round-{round_no}", 1)
+    answers = await _chain(backend(), "file", 2)
+    assert len(answers) == 2
+    with pytest.raises(UsageError, match="answers no round"):
+        ingest_results(ledger, results)
+
+
+def _answer_like_vllm(requests, standin) -> str:
+    """What `vllm run-batch` writes for a requests file, with answers from the stand-in."""
+    import httpx
+
+    rows = []
+    for raw in requests.read_text().splitlines():
+        line = json.loads(raw)
+        body = httpx.post(f"{standin.url}/chat/completions", json=line["body"]).json()
+        response = {"status_code": 200, "request_id": "vllm-batch-1", "body": body}
+        rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
+    return "".join(json.dumps(row) + "\n" for row in rows)

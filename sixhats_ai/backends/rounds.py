@@ -272,16 +272,19 @@ class RoundBackend:
                 if self._open_ids() & self._waiting.keys():
                     await self._wait_for_one()
                 self._answer_from_ledger()
-        except BaseException as exc:
-            for future in self._waiting.values():
-                if future.done():
-                    continue
-                if isinstance(exc, Exception):
-                    future.set_exception(exc)
-                else:
-                    future.cancel()
-            self._waiting.clear()
+        except Exception as exc:  # every waiting call fails with it; the driver ends
+            failure = exc
+            self._release(lambda future: future.set_exception(failure))
+        except BaseException:
+            self._release(lambda future: future.cancel())
             raise
+
+    def _release(self, settle: Callable[[asyncio.Future[Completion]], object]) -> None:
+        for future in self._waiting.values():
+            if not future.done():
+                settle(future)
+        self._waiting.clear()
+        self._requests.clear()
 
     async def _submit(self) -> None:
         """Send every queued call as the next round (the transport splits it at its limits)."""

@@ -1,0 +1,85 @@
+"""Rounds as files, for any engine that reads the OpenAI batch format (`vllm run-batch`,
+other providers' batch tools): sixhats writes a round's requests to
+`round-N.requests.jsonl` and stops; the user runs the engine and hands the results back with
+`--results FILE`, and the next run answers from them and writes the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sixhats_ai.backends.rounds import (
+    BatchState,
+    RoundLedger,
+    RoundLine,
+    Submitted,
+    read_results,
+    write_parts,
+)
+from sixhats_ai.errors import SixhatsError, UsageError
+
+NO_LIMIT = 10**12
+
+
+class RoundPending(SixhatsError):
+    """A round's requests are written and wait for the engine: not a failure.
+
+    The run stops here; the files it left unanswered are listed as waiting.
+    """
+
+    exit_code = 0
+
+
+@dataclass
+class JsonlTransport:
+    """Each round written to `folder` for the user's batch engine; nothing is sent."""
+
+    folder: Path
+    model: str
+    command_hint: str = "sixhats batch ... --via jsonl --results RESULTS.jsonl"
+
+    async def submit(self, round_no: int, lines: Iterator[RoundLine]) -> list[Submitted]:
+        parts = write_parts(self.folder, f"round-{round_no}", lines, NO_LIMIT, NO_LIMIT)
+        return [Submitted(path.name.removesuffix(".requests.jsonl"), ids) for path, ids in parts]
+
+    async def state(self, batch_id: str) -> BatchState:
+        requests = self.folder / f"{batch_id}.requests.jsonl"
+        raise RoundPending(
+            f"{batch_id} waits for its answers: {requests}",
+            hint=f"run `vllm run-batch -i {requests} -o {batch_id}.results.jsonl "
+            f"--model {self.model}` (or another engine reading the OpenAI batch format), then "
+            f"{self.command_hint.replace('RESULTS', batch_id + '.results')}",
+        )
+
+    async def download(self, batch_id: str) -> list[Path]:
+        raise AssertionError("a file round is answered by ingest_results, never downloaded")
+
+    async def cancel(self, batch_id: str) -> None:
+        (self.folder / f"{batch_id}.requests.jsonl").unlink(missing_ok=True)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def ingest_results(ledger: RoundLedger, results: Path) -> tuple[str, int]:
+    """Keep a results file's answers and close the round they answer: (round, lines)."""
+    try:
+        answers = list(read_results([results]))
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"cannot read the results file {results}: {exc}",
+            hint="pass the JSONL file the batch engine wrote (one JSON object a line)",
+        ) from None
+    ids = {answer.custom_id for answer in answers}
+    matching = [batch for batch in ledger.open_batches() if batch.custom_ids & ids]
+    if not matching:
+        raise UsageError(
+            f"{results} answers no round this batch is waiting for",
+            hint="pass the results of the newest round-N.requests.jsonl of this --out folder",
+        )
+    ledger.save_results(answers)
+    for batch in matching:
+        ledger.close_batch(batch.batch_id, "completed")
+    return ", ".join(batch.batch_id for batch in matching), len(answers)
