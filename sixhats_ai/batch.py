@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sixhats_ai.api import Session
 from sixhats_ai.documents import Document
@@ -55,6 +55,7 @@ MAX_LISTED_FAILURES = 10
 FILES_PER_REQUEST_SLOT = 2
 # A step's prompt before any file has run: instructions, a short proposal and the board.
 PROMPT_TOKENS_GUESS = 2000
+T = TypeVar("T")
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
@@ -356,7 +357,9 @@ class BatchRunner:
         try:
             # In a worker thread, so that fsyncs do not stall the other files' requests. A
             # thread runs to its end even if Ctrl-C cancels this task: the files are complete.
-            run_id = await asyncio.to_thread(self._keep_and_write, inputs, stem, name, key, report)
+            run_id = await _to_thread_to_the_end(
+                self._keep_and_write, inputs, stem, name, key, report
+            )
         except (OSError, UsageError) as exc:
             return _unwritable(name, exc)
         self.totals.kept += run_id is not None
@@ -544,6 +547,19 @@ class BatchRunner:
             f"{len(missing)} of {len(index.rows)} inputs have no report",
             hint=f"see {self._path(INDEX_STEM, 'md')}; re-run the same command to retry them",
         )
+
+
+async def _to_thread_to_the_end(func: Callable[..., T], *args: Any) -> T:
+    """`func` in a worker thread, awaited to its end even when Ctrl-C cancels this task.
+
+    The thread cannot be stopped, so its files get written anyway; waiting for it lets the
+    file's row say so (ok, not "interrupted") and nothing is left half written.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        return await work
 
 
 def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
