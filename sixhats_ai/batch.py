@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sixhats_ai import render
 from sixhats_ai.api import Session
 from sixhats_ai.documents import Document
 from sixhats_ai.engine import SynthesisFailed
@@ -36,8 +37,8 @@ from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra,
 from sixhats_ai.models import Report
 from sixhats_ai.programs import Program
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
-from sixhats_ai.render.markdown import report_markdown
+from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
+from sixhats_ai.render import INDEX_FORMATS, REPORT_FORMATS
 from sixhats_ai.store import RunInputs
 from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
@@ -59,29 +60,6 @@ T = TypeVar("T")
 _UNSAFE_CHARS = set('/\\:*?"<>|')
 
 
-ReportRenderer = Callable[[Report, str | None], str]
-
-
-def _report_json(report: Report, run_id: str | None) -> str:
-    return report.model_dump_json(indent=2)
-
-
-def _report_markdown(report: Report, run_id: str | None) -> str:
-    return report_markdown(report)
-
-
-def _report_html(report: Report, run_id: str | None) -> str:
-    from sixhats_ai.render.html import render_report_html  # Jinja only when HTML is asked for
-
-    return render_report_html(report, run_id=run_id)
-
-
-# Report files per input, by extension, each rendered with the run's id in the store.
-REPORT_FORMATS: dict[str, ReportRenderer] = {
-    "json": _report_json,
-    "md": _report_markdown,
-    "html": _report_html,
-}
 # Always written: resume reads the JSON, and index.md links the Markdown. The rest on request,
 # each with its index file when INDEX_FORMATS has one (index.html).
 BASE_FORMATS = ("json", "md")
@@ -278,7 +256,7 @@ class BatchRunner:
                 if not missing_only:
                     path.unlink(missing_ok=True)
             elif not (missing_only and path.is_file()):
-                atomic_write(path, REPORT_FORMATS[ext](report, run_id))
+                atomic_write(path, render.report(report, ext, run_id=run_id))
 
     def _write(
         self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
@@ -498,7 +476,7 @@ class BatchRunner:
             raise UsageError(first)
         for ext in INDEX_FORMATS:
             if ext in self.settings.index_formats:
-                atomic_write(self._path(INDEX_STEM, ext), INDEX_FORMATS[ext](index))
+                atomic_write(self._path(INDEX_STEM, ext), render.batch_index(index, ext))
             else:  # an index.html left from an earlier run would not list this one
                 self._path(INDEX_STEM, ext).unlink(missing_ok=True)
         for line in self.summary(index):

@@ -66,10 +66,9 @@ def run_and_keep(
     try:
         report = asyncio.run(run())
     except SynthesisFailed as failed:
-        from sixhats_ai.render.markdown import steps_markdown
+        from sixhats_ai.render.markdown import failed_run_markdown
 
-        lines = ["# Hat outputs (synthesis failed)", *steps_markdown(failed.steps)]
-        write_output("\n".join(lines), None)
+        write_output(failed_run_markdown(failed.steps), None)
         if store is not None and inputs:
             failed_id = store.save_failed_run(inputs[0], failed.steps, failed.one_line(), **lineage)
             _saved(failed_id, "rerun")

@@ -133,10 +133,9 @@ def show(
         }
         write_output(json.dumps(partial, indent=2), output)
     elif chosen in ("md", "rich"):
-        from sixhats_ai.render.markdown import steps_markdown
+        from sixhats_ai.render.markdown import failed_run_markdown
 
-        lines = [f"# Hat outputs (synthesis failed: {run.error})", *steps_markdown(run.steps)]
-        write_output("\n".join(lines), output)
+        write_output(failed_run_markdown(run.steps, run.error), output)
     else:
         raise UsageError(
             f"run {run.id} has no report: its synthesis failed ({run.error})",

@@ -31,6 +31,12 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
     return lines
 
 
+def failed_run_markdown(steps: list[StepRecord], error: str | None = None) -> str:
+    """What a run whose synthesis failed has to show: its hats' findings."""
+    reason = f"synthesis failed: {error}" if error else "synthesis failed"
+    return "\n".join([f"# Hat outputs ({reason})", *steps_markdown(steps)])
+
+
 def report_markdown(report: Report) -> str:
     s = report.synthesis
     meta = report.metadata
