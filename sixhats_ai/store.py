@@ -118,7 +118,8 @@ class StoredDocument:
         """The document's text, re-read from its path (and checked) when it was not kept."""
         if self.text is not None:
             return Document(self.name, self.text)
-        from sixhats_ai.documents import read_text_file, sanitize
+        from sixhats_ai.documents import sanitize
+        from sixhats_ai.inputs import read_text_file
 
         if self.path is None:
             raise UsageError(f"context file {self.name} was not kept and has no path")
