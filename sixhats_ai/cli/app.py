@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sixhats_ai import __version__
 from sixhats_ai.errors import UsageError
 from sixhats_ai.render import REPORT_FORMATS
+from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
     from sixhats_ai.engine import StepEvent
