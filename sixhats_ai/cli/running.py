@@ -50,7 +50,6 @@ def run_and_keep(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.engine import SynthesisFailed
-    from sixhats_ai.models import Usage
     from sixhats_ai.runs import Lineage, RunResult
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
     from sixhats_ai.store import open_run_store
@@ -83,15 +82,22 @@ def run_and_keep(
             _saved(result.run_id, "rerun")
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
+    echo_err(_cost_line(report, reuse))
+    return report, run_id
+
+
+def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
+    """What the run took, counting only the steps it asked (not those a rerun reused)."""
+    from sixhats_ai.models import Usage
+
     asked = Usage()
     for record in report.steps:
         if record.id not in reuse:
             asked.add(record.usage)
     degraded = report.metadata.failed_steps
-    echo_err(
+    return (
         f"done in {report.metadata.seconds:.1f} s: {asked.requests} requests "
         f"({asked.cached_requests} cached), {asked.total_tokens} tokens, ${asked.cost_usd:.4f}"
         + (f"; reused {len(reuse)} steps" if reuse else "")
         + (f"; DEGRADED: {', '.join(degraded)} failed" if degraded else "")
     )
-    return report, run_id
