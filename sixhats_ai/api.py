@@ -36,7 +36,14 @@ from sixhats_ai.models import Report
 from sixhats_ai.pricing import Budget
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import user_library
-from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.structured import (
+    DEFAULT_COMPLETION_ESTIMATE,
+    MODE_ORDER,
+    ModeState,
+    OutputMode,
+    ResponseCache,
+    StructuredCaller,
+)
 
 REMOTE_CONTEXT_WINDOW = 128_000
 LOCAL_CONTEXT_WINDOW = 8_192
@@ -130,6 +137,15 @@ class Session:
             strict=self.options.strict,
             warnings=warnings,
         )
+
+    def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
+        """The most one request of `step` with this prompt may cost (its completion as long as
+        allowed): what the budget holds back for it. 0 when the model has no price."""
+        caller = self.engine.caller
+        if caller is None:
+            return 0.0
+        completion = self.options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
+        return caller.prices.cost(self.engine.model_for(step), prompt_tokens, completion)
 
 
 @asynccontextmanager

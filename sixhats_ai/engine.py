@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sixhats_ai import __version__
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
@@ -38,6 +37,7 @@ from sixhats_ai.models import (
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.structured import StructuredCaller
+from sixhats_ai.version import __version__
 
 Flow = Literal["sequential", "parallel"]
 BOARD_LINES_PER_STEP = 8

@@ -1,4 +1,7 @@
-"""Finding a batch's inputs and extracting their text.
+"""Reading the user's files: a problem, context documents, a batch's inputs and their text.
+
+Binary or non-UTF-8 files are refused with a clear message rather than fed to the model as
+noise.
 
 Discovery is a generator: directories are walked lazily (one directory's names at a time) and
 paths on stdin are read line by line, so thousands of files cost no more than their names.
@@ -20,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sixhats_ai.documents import read_text_file, sanitize
+from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.errors import UsageError
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
@@ -259,3 +262,69 @@ def load_input(path: Path) -> LoadedInput:
         hint = "a scanned PDF needs OCR first" if suffix == ".pdf" else "pass a proposal with text"
         raise UsageError(f"{path} has no text", hint=hint)
     return LoadedInput(text=text, sha256=digest)
+
+
+def read_text_file(path: Path, *, what: str = "file") -> str:
+    """A UTF-8 text file's content, or a UsageError saying why it cannot be used."""
+    if not path.exists():
+        raise UsageError(f"{what} {path} does not exist", hint="check the path")
+    if path.is_dir():
+        raise UsageError(f"{what} {path} is a directory", hint="pass a file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {what} {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
+    if b"\x00" in data[:8192]:
+        raise UsageError(f"{what} {path} is binary, not text", hint="pass a UTF-8 text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{what} {path} is not valid UTF-8 (byte {exc.start})",
+            hint="convert it, e.g. `iconv -t utf-8`",
+        ) from None
+
+
+def document_text(path: Path, *, what: str) -> str:
+    """A file's text: extracted from HTML, PDF or Word as batch does, else read as UTF-8."""
+    if path.suffix.lower() in EXTRACTED_SUFFIXES and path.is_file():
+        return load_input(path).text
+    return read_text_file(path, what=what)
+
+
+def read_problem(text: str | None, file: Path | None) -> str:
+    """The problem statement from the argument, a file (`-f`), or stdin (`-`)."""
+    if text is not None and file is not None:
+        raise UsageError("give the problem either as text or with -f, not both")
+    if file is not None:
+        raw = document_text(file, what="problem file")
+    elif text == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"stdin is not valid UTF-8 (byte {exc.start})",
+                hint="convert it, e.g. `iconv -t utf-8`",
+            ) from None
+    elif text is not None:
+        raw = text
+    else:
+        raise UsageError(
+            "no problem given", hint='pass it as text, e.g. sixhats analyze "Should we...?"'
+        )
+    problem = sanitize(raw).strip()
+    if not problem:
+        raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    return problem
+
+
+def read_documents(paths: list[Path]) -> list[Document]:
+    docs = []
+    for path in paths:
+        text = sanitize(document_text(path, what="context file")).strip()
+        if text:
+            docs.append(Document(name=path.name, text=text))
+    return docs

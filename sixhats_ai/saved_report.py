@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sixhats_ai.documents import read_text_file
 from sixhats_ai.errors import UsageError
+from sixhats_ai.inputs import read_text_file
 from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
 
 _HINT = "save one with `sixhats analyze ... --format json -o report.json`"

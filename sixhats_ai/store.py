@@ -106,29 +106,14 @@ def _sha256(text: str) -> str:
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A context document as kept: its text when small, else its hash and path to re-read."""
+    """A context document as kept: its text when small, else its hash and path to re-read
+    (`runs.load_document`)."""
 
     name: str
     sha256: str
     chars: int
     text: str | None = None
     path: str | None = None
-
-    def load(self) -> Document:
-        """The document's text, re-read from its path (and checked) when it was not kept."""
-        if self.text is not None:
-            return Document(self.name, self.text)
-        from sixhats_ai.documents import read_text_file, sanitize
-
-        if self.path is None:
-            raise UsageError(f"context file {self.name} was not kept and has no path")
-        text = sanitize(read_text_file(Path(self.path), what="context file")).strip()
-        if _sha256(text) != self.sha256:
-            raise UsageError(
-                f"context file {self.path} changed since the run",
-                hint="restore it, or run `sixhats analyze` again",
-            )
-        return Document(self.name, text)
 
 
 @dataclass
@@ -196,50 +181,6 @@ class StoredRun:
     seconds: float
     parent_id: str | None = None
     rerun_step: str | None = None
-
-    def redo_ids(self, step_ref: str | None) -> list[str]:
-        """The steps `rerun` asks again: the one named (by id or hat), or the failed ones;
-        the synthesis always, since it must see the new answers."""
-        plan = self.program.plan(include_optional=self.include_optional)
-        synthesis = plan[-1].id
-        if step_ref is None:
-            return [s.id for s in self.steps if s.status == "failed"] + [synthesis]
-        wanted = step_ref.strip().lower()
-        ids = [s.id for s in plan]
-        if wanted in ids:
-            return [wanted] if wanted == synthesis else [wanted, synthesis]
-        matches = [s.id for s in plan[:-1] if s.hat.value == wanted]
-        if len(matches) == 1:
-            return [matches[0], synthesis]
-        if matches:
-            raise UsageError(
-                f"run {self.id} has several {wanted} steps ({', '.join(matches)})",
-                hint="name one by its step id, e.g. --step " + matches[0],
-            )
-        raise UsageError(
-            f"run {self.id} has no step {step_ref!r}",
-            hint=f"use a hat or a step id: {', '.join(ids)}",
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """The run as one line of `history --json`."""
-        return {
-            "id": self.id,
-            "created": self.created.isoformat(),
-            "status": self.status,
-            "problem": self.problem,
-            "program": self.program.slug,
-            "program_name": self.program.name,
-            "models": self.models,
-            "flow": self.flow,
-            "usage": self.usage.model_dump(),
-            "seconds": self.seconds,
-            "parent_id": self.parent_id,
-            "rerun_step": self.rerun_step,
-            "recommendation": (
-                self.report.synthesis.recommendation.decision if self.report else None
-            ),
-        }
 
 
 def _store_error(path: Path, what: str) -> UsageError:

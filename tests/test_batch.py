@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import signal
 import sys
 from pathlib import Path
@@ -284,13 +285,17 @@ def test_ctrl_c_keeps_finished_reports_and_leaves_no_partial_files(
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, [f"p{n}.md" for n in range(4)])
 
-    async def interrupt_after_first_report(request: httpx.Request) -> httpx.Response:
+    async def interrupt_as_a_file_starts_after_a_report(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0.001)  # a real server takes time: the batch awaits it
-        if list(out.glob("p*.json")):
-            signal.raise_signal(signal.SIGINT)  # one file is done, another is in flight
+        marker = re.search(r"MARKER-\d+-X", json.loads(request.content)["messages"][-1]["content"])
+        starts_a_file = marker is not None and requests_for(fake_llm, marker.group()) == 0
+        if starts_a_file and list(out.glob("p*.json")):
+            # One file is done and the next has just started; the other file in flight may
+            # be anywhere, even writing its reports (then it finishes, and says so).
+            signal.raise_signal(signal.SIGINT)
         return fake_llm(request)
 
-    no_network.routes[0].side_effect = interrupt_after_first_report
+    no_network.routes[0].side_effect = interrupt_as_a_file_starts_after_a_report
     result = cli("batch", str(src), "--out", str(out), "--concurrency", "1")
 
     assert result.code == 130, result.err

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from sixhats_ai.models import Report
+from sixhats_ai.ranking import BatchIndex, IndexRow
 from sixhats_ai.render.html import render_index_html, render_report_html
-from sixhats_ai.render.index import BatchIndex, IndexRow
 from tests.fakes import SAMPLES, completion, schema_name
 from tests.test_batch import write_proposals
 

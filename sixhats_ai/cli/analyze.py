@@ -149,7 +149,7 @@ def analyze(
     """
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config, resolve_provider
-    from sixhats_ai.documents import read_documents, read_problem
+    from sixhats_ai.inputs import read_documents, read_problem
     from sixhats_ai.programs import find_program
 
     text = read_problem(problem, file)

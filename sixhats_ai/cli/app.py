@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sixhats_ai import __version__
 from sixhats_ai.errors import UsageError
+from sixhats_ai.render import REPORT_FORMATS
+from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
     from sixhats_ai.engine import StepEvent
@@ -93,7 +94,7 @@ def pick_format(fmt: str | None, output: Path | None) -> str:
         fmt = REPORT_SUFFIXES.get(output.suffix.lower(), "md")
     if fmt is None:
         fmt = "rich" if sys.stdout.isatty() else "md"
-    if fmt not in ("md", "json", "html", "rich"):
+    if fmt not in (*REPORT_FORMATS, "rich"):
         raise UsageError(f"unknown format {fmt!r}", hint="use md, json or html (or rich)")
     if output is not None:
         from sixhats_ai.files import check_writable
@@ -107,20 +108,14 @@ def pick_format(fmt: str | None, output: Path | None) -> str:
 def emit_report(
     report: Report, fmt: str | None, output: Path | None, run_id: str | None = None
 ) -> None:
-    """Print or write a report in the chosen format."""
-    from sixhats_ai.render.markdown import report_markdown
+    """Print or write a report in the chosen format (`rich`: the Markdown, styled)."""
+    from sixhats_ai import render
 
     chosen = pick_format(fmt, output)
-    if chosen == "json":
-        write_output(report.model_dump_json(indent=2), output)
-    elif chosen == "html":
-        from sixhats_ai.render.html import render_report_html
-
-        write_output(render_report_html(report, run_id=run_id), output)
-    elif chosen == "rich":
+    if chosen == "rich":
         from rich.console import Console
         from rich.markdown import Markdown
 
-        Console().print(Markdown(report_markdown(report)))
+        Console().print(Markdown(render.report(report, "md")))
     else:
-        write_output(report_markdown(report), output)
+        write_output(render.report(report, chosen, run_id=run_id), output)

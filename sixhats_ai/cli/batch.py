@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -31,68 +31,82 @@ from sixhats_ai.cli.options import (
 )
 from sixhats_ai.errors import SixhatsError, UsageError
 
+if TYPE_CHECKING:
+    from sixhats_ai.api import RunOptions
+    from sixhats_ai.batch import BatchSettings
+    from sixhats_ai.config import Config, Provider
+
+# ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
+
+# The options only batch has, or has with its own meaning (across all files, not one run).
+PathsArgument = Annotated[
+    Optional[list[str]],
+    typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
+]
+OutOption = Annotated[
+    Optional[Path], typer.Option("--out", "-o", help="Folder for the reports and the index.")
+]
+GlobOption = Annotated[
+    Optional[str],
+    typer.Option("--glob", help="Only files in the folders matching this, e.g. '*.md'."),
+]
+ProblemOption = Annotated[
+    Optional[str], typer.Option("--problem", help="The question asked of every proposal.")
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Redo every input, even unchanged ones (answered from the store's cache "
+        "unless --no-cache).",
+    ),
+]
+BatchFormatOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--format",
+        help="Also write each report in this format (repeatable): html adds a "
+        "self-contained HTML report per input and index.html. JSON and Markdown are "
+        "always written.",
+    ),
+]
+BatchConcurrencyOption = Annotated[
+    int, typer.Option(help="Requests in flight at most, across all files and hats.")
+]
+RpmOption = Annotated[Optional[float], typer.Option("--rpm", help="Requests per minute at most.")]
+BatchMaxCostOption = Annotated[
+    Optional[float],
+    typer.Option("--max-cost", help="Start no new file once the batch would pass this (USD)."),
+]
+BatchStrictOption = Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")]
+
 
 @app.command()
 def batch(
     ctx: typer.Context,
-    paths: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
-    ] = None,
-    out: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--out", "-o", help="Folder for the reports and the index."),
-    ] = None,
-    glob: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--glob", help="Only files in the folders matching this, e.g. '*.md'."),
-    ] = None,
+    paths: PathsArgument = None,
+    out: OutOption = None,
+    glob: GlobOption = None,
     program: ProgramOption = "choose",
-    problem: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--problem", help="The question asked of every proposal."),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Redo every input, even unchanged ones (answered from the store's cache "
-            "unless --no-cache).",
-        ),
-    ] = False,
-    fmt: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--format",
-            help="Also write each report in this format (repeatable): html adds a "
-            "self-contained HTML report per input and index.html. JSON and Markdown are "
-            "always written.",
-        ),
-    ] = None,
+    problem: ProblemOption = None,
+    force: ForceOption = False,
+    fmt: BatchFormatOption = None,
     flow: FlowOption = "sequential",
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
-    concurrency: Annotated[
-        int, typer.Option(help="Requests in flight at most, across all files and hats.")
-    ] = 4,
-    rpm: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option("--rpm", help="Requests per minute at most."),
-    ] = None,
+    concurrency: BatchConcurrencyOption = 4,
+    rpm: RpmOption = None,
     timeout: TimeoutOption = 120.0,
     retries: RetriesOption = 2,
     max_tokens: MaxTokensOption = None,
-    max_cost: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option("--max-cost", help="Start no new file once the batch would pass this (USD)."),
-    ] = None,
+    max_cost: BatchMaxCostOption = None,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
     truncate: TruncateOption = False,
     max_reasks: MaxReasksOption = 2,
-    strict: Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")] = False,
+    strict: BatchStrictOption = False,
     skip_optional: SkipOptionalOption = False,
     prompts_dir: PromptsDirOption = None,
     no_cache: NoCacheOption = False,
@@ -105,22 +119,16 @@ def batch(
 
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
-    import asyncio
-
-    from sixhats_ai.api import open_session
     from sixhats_ai.batch import (
         DEFAULT_PROBLEM,
-        BatchRunner,
         BatchSettings,
         check_out_dir,
-        prepare_out_dir,
         report_formats,
     )
     from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.documents import sanitize
-    from sixhats_ai.inputs import count_inputs, discover
+    from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
-    from sixhats_ai.store import open_run_store
 
     if not paths:
         raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
@@ -136,15 +144,38 @@ def batch(
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
-    store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
-    prepare_out_dir(out)
-    echo_err(
-        f"sixhats batch: {chosen.name} with {provider.model} at {provider.display_url}, "
-        f"{total if total is not None else 'streamed'} inputs, up to {concurrency} requests "
-        f"in flight, reports in {out}"
-    )
     settings = BatchSettings(
         out=out, program=chosen, problem=question, force=force, formats=formats
+    )
+    _run_batch(settings, paths, glob, total, provider, options, config, no_log, no_cache)
+
+
+def _run_batch(
+    settings: BatchSettings,
+    paths: list[str],
+    glob: str | None,
+    total: int | None,
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    no_log: bool,
+    no_cache: bool,
+) -> None:
+    """Open the store and the session, run the batch, and fail (exit 1) if inputs failed."""
+    import asyncio
+
+    from sixhats_ai.api import open_session
+    from sixhats_ai.batch import BatchRunner, prepare_out_dir
+    from sixhats_ai.inputs import discover
+    from sixhats_ai.store import open_run_store
+
+    store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
+    out = settings.out
+    prepare_out_dir(out)
+    echo_err(
+        f"sixhats batch: {settings.program.name} with {provider.model} at "
+        f"{provider.display_url}, {total if total is not None else 'streamed'} inputs, up to "
+        f"{options.concurrency} requests in flight, reports in {out}"
     )
 
     async def run() -> SixhatsError | None:

@@ -98,7 +98,7 @@ def brief(
     """
     from sixhats_ai.agenda import parse_start
     from sixhats_ai.brief import BriefRequest, build_brief
-    from sixhats_ai.documents import read_problem
+    from sixhats_ai.inputs import read_problem
     from sixhats_ai.programs import find_program
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, render_brief
     from sixhats_ai.saved_report import read_report

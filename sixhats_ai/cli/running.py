@@ -1,4 +1,8 @@
-"""Running a program through a model and keeping the run: shared by `analyze` and `rerun`."""
+"""Running a program with live progress and keeping the run: shared by `analyze` and `rerun`.
+
+The pipeline itself is `runs.run_and_keep` (batch uses it too); this adds the terminal: the
+progress lines, the hat outputs of a failed synthesis, and what the run cost.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ if TYPE_CHECKING:
     from sixhats_ai.documents import Document
     from sixhats_ai.models import Report, StepRecord
     from sixhats_ai.programs import Program
-    from sixhats_ai.store import RunInputs
 
 
 def _saved(run_id: str, next_command: str) -> str:
@@ -47,43 +50,54 @@ def run_and_keep(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.engine import SynthesisFailed
-    from sixhats_ai.models import Usage
-    from sixhats_ai.store import RunInputs, open_run_store
+    from sixhats_ai.runs import Lineage, RunResult
+    from sixhats_ai.runs import run_and_keep as run_and_keep_in
+    from sixhats_ai.store import open_run_store
 
     reuse = reuse or {}
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
-    inputs: list[RunInputs] = []
 
-    async def run() -> Report:
+    async def run() -> RunResult:
         async with open_session(provider, options, config, on_event=progress, cache=cache) as s:
             request = s.request(problem, program, documents)
             for warning in request.warnings:
                 echo_err(warning)
-            inputs.append(RunInputs.of_request(request, document_paths, problem_path))
-            return await s.engine.run(request, reuse=reuse)
+            return await run_and_keep_in(
+                s,
+                request,
+                store,
+                document_paths=document_paths,
+                problem_path=problem_path,
+                reuse=reuse,
+                lineage=Lineage(parent_id, rerun_step),
+            )
 
-    lineage = {"parent_id": parent_id, "rerun_step": rerun_step}
-    try:
-        report = asyncio.run(run())
-    except SynthesisFailed as failed:
-        from sixhats_ai.render.markdown import steps_markdown
+    result = asyncio.run(run())
+    report = result.outcome
+    if isinstance(report, SynthesisFailed):
+        from sixhats_ai.render.markdown import failed_run_markdown
 
-        lines = ["# Hat outputs (synthesis failed)", *steps_markdown(failed.steps)]
-        write_output("\n".join(lines), None)
-        if store is not None and inputs:
-            failed_id = store.save_failed_run(inputs[0], failed.steps, failed.one_line(), **lineage)
-            _saved(failed_id, "rerun")
-        raise
-    run_id = _saved(store.save_run(inputs[0], report, **lineage), "show") if store else None
+        write_output(failed_run_markdown(report.steps), None)
+        if result.run_id is not None:
+            _saved(result.run_id, "rerun")
+        raise report
+    run_id = _saved(result.run_id, "show") if result.run_id is not None else None
+    echo_err(_cost_line(report, reuse))
+    return report, run_id
+
+
+def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
+    """What the run took, counting only the steps it asked (not those a rerun reused)."""
+    from sixhats_ai.models import Usage
+
     asked = Usage()
     for record in report.steps:
         if record.id not in reuse:
             asked.add(record.usage)
     degraded = report.metadata.failed_steps
-    echo_err(
+    return (
         f"done in {report.metadata.seconds:.1f} s: {asked.requests} requests "
         f"({asked.cached_requests} cached), {asked.total_tokens} tokens, ${asked.cost_usd:.4f}"
         + (f"; reused {len(reuse)} steps" if reuse else "")
         + (f"; DEGRADED: {', '.join(degraded)} failed" if degraded else "")
     )
-    return report, run_id

@@ -72,6 +72,7 @@ def history(
     """
     import json
 
+    from sixhats_ai.runs import history_summary
     from sixhats_ai.store import RunStore, default_store_path
 
     if limit < 0:
@@ -88,7 +89,7 @@ def history(
             limit=limit or None,
         )
     if as_json:
-        typer.echo(json.dumps([run.summary() for run in runs], indent=2))
+        typer.echo(json.dumps([history_summary(run) for run in runs], indent=2))
         return
     if not runs:
         echo_err("no runs stored yet" if not (text or program or since or until) else "no match")
@@ -133,10 +134,9 @@ def show(
         }
         write_output(json.dumps(partial, indent=2), output)
     elif chosen in ("md", "rich"):
-        from sixhats_ai.render.markdown import steps_markdown
+        from sixhats_ai.render.markdown import failed_run_markdown
 
-        lines = [f"# Hat outputs (synthesis failed: {run.error})", *steps_markdown(run.steps)]
-        write_output("\n".join(lines), output)
+        write_output(failed_run_markdown(run.steps, run.error), output)
     else:
         raise UsageError(
             f"run {run.id} has no report: its synthesis failed ({run.error})",
@@ -177,12 +177,13 @@ def rerun(
     """
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.runs import load_document, redo_ids, reused_steps
     from sixhats_ai.store import RunStore
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
     with RunStore(create=False) as source:
         run = source.get(run_id)
-    redo = run.redo_ids(step)
+    redo = redo_ids(run, step)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
     # The stored run decides the flow and the steps; the flags decide how to ask.
@@ -198,12 +199,12 @@ def rerun(
         config=config,
         problem=run.problem,
         program=run.program,
-        documents=[d.load() for d in run.documents],
+        documents=[load_document(d) for d in run.documents],
         document_paths=[Path(d.path) for d in run.documents if d.path],
         problem_path=Path(run.problem_path) if run.problem_path else None,
         log=not no_log,
         read_cache=False,  # a rerun wants a new answer: the cache is written, not read
-        reuse={s.id: s for s in run.steps if s.status == "ok" and s.id not in redo},
+        reuse=reused_steps(run, redo),
         parent_id=run.id,
         rerun_step=",".join(redo),
     )

@@ -29,7 +29,7 @@ from sixhats_ai.models import (
     WhiteOutput,
     YellowOutput,
 )
-from sixhats_ai.render.index import RANKING_NOTE, BatchIndex
+from sixhats_ai.ranking import RANKING_NOTE, BatchIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}

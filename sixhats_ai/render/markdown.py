@@ -31,6 +31,12 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
     return lines
 
 
+def failed_run_markdown(steps: list[StepRecord], error: str | None = None) -> str:
+    """What a run whose synthesis failed has to show: its hats' findings."""
+    reason = f"synthesis failed: {error}" if error else "synthesis failed"
+    return "\n".join([f"# Hat outputs ({reason})", *steps_markdown(steps)])
+
+
 def report_markdown(report: Report) -> str:
     s = report.synthesis
     meta = report.metadata
@@ -82,8 +88,14 @@ def report_markdown(report: Report) -> str:
     ]
     lines += ["", "## Open questions", "", *[f"- {q}" for q in s.open_questions]]
     lines += ["", "## Findings by hat", *steps_markdown(report.steps)]
+    return "\n".join([*lines, *_run_lines(report)])
+
+
+def _run_lines(report: Report) -> list[str]:
+    """The closing `## Run` section: program, models, tokens, cost and time."""
+    meta = report.metadata
     usage = meta.usage
-    lines += [
+    return [
         "",
         "## Run",
         "",
@@ -95,4 +107,3 @@ def report_markdown(report: Report) -> str:
         f"- Time: {meta.seconds:.1f} s; sixhats {meta.sixhats_version}",
         "",
     ]
-    return "\n".join(lines)

@@ -1,0 +1,193 @@
+"""What a batch leaves in `--out`: report names, the reports, resume sidecars and the index.
+
+Every file is written atomically. A finished input gets its reports (one file per format
+asked for) and then a sidecar in `<out>/.sixhats/` holding its resume key: the content hash,
+program, models, prompt version and problem, plus the run's id. A sidecar therefore means
+every report file is complete; a re-run skips an input whose sidecar key matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sixhats_ai import render
+from sixhats_ai.errors import UsageError
+from sixhats_ai.files import atomic_write
+from sixhats_ai.models import Report
+from sixhats_ai.programs import Program
+from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.ranking import BatchIndex
+
+STATE_DIR = ".sixhats"
+INDEX_STEM = "index"
+MAX_STEM_BYTES = 120
+# Always written: resume reads the JSON, and index.md links the Markdown. The rest on request,
+# each with its index file when there is one (index.html).
+BASE_FORMATS = ("json", "md")
+_UNSAFE_CHARS = set('/\\:*?"<>|')
+
+
+def report_formats(asked: Sequence[str]) -> tuple[str, ...]:
+    """The report formats to write for `--format` values, or a usage error naming a bad one."""
+    for fmt in asked:
+        if fmt not in render.REPORT_FORMATS:
+            raise UsageError(
+                f"unknown batch format {fmt!r}",
+                hint=f"use {', '.join(render.REPORT_FORMATS)} (json and md are always written)",
+            )
+    return tuple(ext for ext in render.REPORT_FORMATS if ext in BASE_FORMATS or ext in asked)
+
+
+def check_out_dir(out: Path, inputs: Sequence[str] = ()) -> None:
+    """--out must be a folder, and not one of the input folders: reports would overwrite
+    the proposals they are named after."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file", hint="name a folder for the reports")
+    for raw in inputs:
+        folder = Path(raw).expanduser()
+        if raw != "-" and folder.is_dir() and folder.resolve() == out.resolve():
+            raise UsageError(
+                f"--out {out} is also an input folder; its reports would overwrite the proposals",
+                hint=f"use another folder, e.g. --out {out / 'reports'}",
+            )
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Create `out` (and its state folder), or say clearly why it cannot be used."""
+    check_out_dir(out)
+    try:
+        (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"cannot create --out {out}: a file is in the way") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create --out {out}: {exc.strerror}") from None
+
+
+def prompt_version(library: PromptLibrary) -> str:
+    """A hash of every template's source (user overrides included): changes when a prompt does."""
+    digest = hashlib.sha256()
+    for name in library.names():
+        text, _ = library.source(name)
+        digest.update(f"{name}\0{text}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def resume_key(
+    program: Program, models: list[str], library: PromptLibrary, problem: str, **how: Any
+) -> dict[str, Any]:
+    """What must not change for an earlier report to be kept: all but the input's own hash."""
+    return {
+        "program": program.slug,
+        "program_sha256": hashlib.sha256(program.model_dump_json().encode()).hexdigest()[:16],
+        "models": models,
+        "prompt_version": prompt_version(library),
+        **how,
+        "problem_sha256": hashlib.sha256(problem.encode()).hexdigest()[:16],
+    }
+
+
+def _safe_stem(text: str) -> str:
+    """A file-name stem: no separators or control characters, not hidden, bounded in bytes."""
+    cleaned = "".join("_" if ch in _UNSAFE_CHARS or ord(ch) < 32 else ch for ch in text)
+    cleaned = cleaned.lstrip(".").rstrip(". ")
+    cleaned = cleaned.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore")
+    return cleaned or "input"
+
+
+class OutputNames:
+    """Unique report names, given in discovery order: the input's stem, else `parent__stem`,
+    else a number (`stem-2`). Compared case-insensitively, for case-insensitive file systems.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[str, str] = {INDEX_STEM: "the index"}
+
+    def assign(self, path: Path) -> tuple[str, str | None]:
+        """The stem for `path`, and a note to show when it is not the plain stem."""
+        base = _safe_stem(path.stem)
+        candidates = [base]
+        if path.parent.name:
+            candidates.append(_safe_stem(f"{path.parent.name}__{path.stem}"))
+        numbered = (f"{base}-{n}" for n in range(2, 10_000))  # made lazily: few need one
+        for stem in itertools.chain(candidates, numbered):
+            if stem.casefold() not in self._taken:
+                clash = self._taken.get(base.casefold())
+                self._taken[stem.casefold()] = str(path)
+                note = (
+                    f"note: {path} shares the name {base!r} with {clash}; its reports are {stem}.*"
+                    if stem != base
+                    else None
+                )
+                return stem, note
+        raise UsageError(f"too many inputs named {base!r}")  # pragma: no cover
+
+
+class BatchOutputs:
+    """The files of one batch in `out`: reports in `formats`, sidecars and the index."""
+
+    def __init__(self, out: Path, formats: tuple[str, ...], *, force: bool = False) -> None:
+        self.out = out
+        self.formats = formats
+        self.force = force
+
+    @property
+    def index_formats(self) -> list[str]:
+        """md, json and csv always; an optional report format brings its index (index.html)."""
+        return [
+            e for e in render.INDEX_FORMATS if e not in render.REPORT_FORMATS or e in self.formats
+        ]
+
+    def path(self, stem: str, ext: str) -> Path:
+        return self.out / f"{stem}.{ext}"
+
+    def _sidecar(self, stem: str) -> Path:
+        return self.out / STATE_DIR / f"{stem}.json"
+
+    def reusable(self, stem: str, key: dict[str, Any]) -> tuple[Report, str | None] | None:
+        """The earlier report for this stem and its run id, if made from the same key."""
+        if self.force:
+            return None
+        try:
+            sidecar = json.loads(self._sidecar(stem).read_text(encoding="utf-8"))
+            if sidecar.get("key") != key:
+                return None
+            report = Report.model_validate_json(self.path(stem, "json").read_bytes())
+            return report, sidecar.get("run_id")
+        except (OSError, ValueError):
+            return None
+
+    def write_reports(
+        self, stem: str, report: Report, run_id: str | None, *, missing_only: bool = False
+    ) -> None:
+        """Each format asked for; a new report also drops files of formats not asked for this
+        time (an HTML page of the earlier report), so no file describes an older run."""
+        for ext in render.REPORT_FORMATS:
+            path = self.path(stem, ext)
+            if ext not in self.formats:
+                if not missing_only:
+                    path.unlink(missing_ok=True)
+            elif not (missing_only and path.is_file()):
+                atomic_write(path, render.report(report, ext, run_id=run_id))
+
+    def write(
+        self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
+    ) -> None:
+        """Reports first, the sidecar last: a sidecar means every report file is complete."""
+        self.write_reports(stem, report, run_id)
+        sidecar = {"input": name, "key": key, "run_id": run_id}
+        atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
+
+    def write_index(self, index: BatchIndex) -> None:
+        for ext in render.INDEX_FORMATS:
+            if ext in self.index_formats:
+                atomic_write(self.path(INDEX_STEM, ext), render.batch_index(index, ext))
+            else:  # an index.html left from an earlier run would not list this one
+                self.path(INDEX_STEM, ext).unlink(missing_ok=True)
+
+    def index_files(self) -> list[str]:
+        return [str(self.path(INDEX_STEM, ext)) for ext in self.index_formats]

@@ -1,0 +1,114 @@
+"""What a batch tells the user on stderr: a line per finished input, and the closing summary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sixhats_ai.pricing import Budget
+from sixhats_ai.ranking import BatchIndex, IndexRow
+
+MAX_LISTED_FAILURES = 10
+
+
+@dataclass
+class Totals:
+    started: float = field(default_factory=time.perf_counter)
+    done: int = 0
+    failed: int = 0
+    ran: int = 0
+    tokens: int = 0
+    requests: int = 0
+    cached: int = 0
+    kept: int = 0
+
+    def count(self, row: IndexRow) -> None:
+        if row.status == "failed":
+            self.failed += 1
+        else:
+            self.done += 1
+        if not row.reused and row.report is not None:
+            self.ran += 1
+            self.tokens += row.tokens
+            self.requests += row.requests
+            self.cached += row.cached_requests
+
+
+class Progress:
+    """Counts the inputs as they finish and says so; `total` is None for paths from stdin."""
+
+    def __init__(self, echo: Callable[[str], None], total: int | None, budget: Budget) -> None:
+        self.echo = echo
+        self.total = total
+        self.budget = budget
+        self.totals = Totals()
+
+    def finished(self, row: IndexRow) -> None:
+        """Count the row and print its two lines: the outcome, then the running totals."""
+        t = self.totals
+        t.count(row)
+        finished = t.done + t.failed
+        remaining = "?" if self.total is None else str(max(self.total - finished, 0))
+        eta = ""
+        if self.total is not None and t.ran:
+            per_file = (time.perf_counter() - t.started) / finished
+            eta = f", ETA {_duration(per_file * max(self.total - finished, 0))}"
+        if row.status in ("ok", "degraded"):
+            what = f"{row.recommendation} ({row.confidence:.0%})"
+            if row.reused:
+                what = f"unchanged, report kept: {what}"
+        else:
+            what = row.error or ""
+        self.echo(
+            f"[{finished}/{self.total or '?'}] {row.status} {row.input}: {what}\n"
+            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
+            f"{t.tokens} tokens, ${self.budget.spent:.4f}{eta}"
+        )
+
+    def summary(
+        self, index: BatchIndex, stop_reason: str | None, *, logged: bool, index_files: list[str]
+    ) -> list[str]:
+        """The closing lines: counts, spend, each failure, and why the batch stopped."""
+        t = self.totals
+        counts = ", ".join(f"{n} {status}" for status, n in index.counts().items())
+        reused = sum(r.reused for r in index.rows)
+        lines = [
+            f"batch: {counts}"
+            + (f" ({reused} unchanged, reports kept)" if reused else "")
+            + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
+            f"${self.budget.spent:.4f} this run, "
+            f"{_duration(time.perf_counter() - t.started)}"
+        ]
+        lines += _problems(index)
+        not_started = index.counts().get("not started", 0)
+        if stop_reason == "interrupted":
+            lines.append("interrupted: finished reports are kept; run the same command to resume")
+        elif stop_reason:
+            lines.append(f"{stop_reason}; {not_started} inputs not started")
+        if logged:
+            lines.append(f"kept {t.kept} runs in the store (see `sixhats history`)")
+        lines.append("index: " + ", ".join(index_files))
+        return lines
+
+
+def _problems(index: BatchIndex) -> list[str]:
+    """A line per failed or skipped input, the first few of them."""
+    problems = [r for r in index.rows if r.status in ("failed", "skipped")]
+    lines = []
+    for row in problems[:MAX_LISTED_FAILURES]:
+        error = row.error or ""
+        lines.append(
+            f"  {row.status}: {error}"
+            if row.input in error
+            else f"  {row.status}: {row.input}: {error}"
+        )
+    if len(problems) > MAX_LISTED_FAILURES:
+        lines.append(f"  ... and {len(problems) - MAX_LISTED_FAILURES} more (see the index)")
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,239 @@
+"""One batch, input by input: read it, keep its earlier report or run it, and write it out.
+
+Each input goes through `runs.run_and_keep`, the pipeline `analyze` uses, on the batch's one
+`Session` (one limiter, one budget). Requests go through the session's cache, so redoing an
+unchanged input (`--force`, or lost sidecars) is answered by the store, not the model. The
+index is written at the end, also after Ctrl-C, from the rows of every input seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sixhats_ai.api import Session
+from sixhats_ai.batch.outputs import (
+    BASE_FORMATS,
+    INDEX_STEM,
+    BatchOutputs,
+    OutputNames,
+    resume_key,
+)
+from sixhats_ai.batch.progress import Progress
+from sixhats_ai.batch.scheduler import Scheduler
+from sixhats_ai.documents import Document
+from sixhats_ai.engine import SynthesisFailed
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
+from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra, load_input
+from sixhats_ai.models import StepRecord
+from sixhats_ai.programs import Program
+from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
+from sixhats_ai.runs import in_thread_to_the_end, run_and_keep
+from sixhats_ai.store import RunStore
+
+DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
+
+
+@dataclass
+class BatchSettings:
+    out: Path
+    program: Program
+    problem: str = DEFAULT_PROBLEM
+    force: bool = False
+    formats: tuple[str, ...] = BASE_FORMATS
+
+
+class BatchRunner:
+    """Runs a batch through one session; `run` returns the index it wrote.
+
+    With a `store`, each file's run is kept there (one store shared by every file: it is safe
+    for concurrent writers).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        settings: BatchSettings,
+        echo: Callable[[str], None],
+        total: int | None = None,
+        store: RunStore | None = None,
+    ) -> None:
+        self.session = session
+        self.store = store
+        self.settings = settings
+        self.echo = echo
+        self.outputs = BatchOutputs(settings.out, settings.formats, force=settings.force)
+        self.names = OutputNames()
+        self.rows: dict[int, IndexRow] = {}
+        self.files_seen = 0
+        self.progress = Progress(echo, total, session.budget)
+        options = session.options
+        plan = settings.program.plan(include_optional=options.include_optional)
+        self.models = sorted({session.engine.model_for(step) for step in plan})
+        self.scheduler = Scheduler(session, plan, echo, lambda: self.progress.totals.ran)
+        self._key_base = resume_key(
+            settings.program,
+            self.models,
+            session.engine.prompts,
+            settings.problem,
+            flow=options.flow,
+            include_optional=options.include_optional,
+        )
+
+    # One input -----------------------------------------------------------------------
+
+    async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
+        name = str(item.path)
+        try:
+            loaded = await asyncio.to_thread(load_input, item.path)
+        except MissingExtra as exc:
+            return IndexRow(input=name, status="skipped", error=exc.one_line())
+        except UsageError as exc:
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        key = {**self._key_base, "sha256": loaded.sha256}
+        earlier = await asyncio.to_thread(self.outputs.reusable, stem, key)
+        previous, previous_id = earlier if earlier is not None else (None, None)
+        if previous is not None and not previous.degraded:
+            try:  # a format asked for since (html) is rendered from the kept report
+                await asyncio.to_thread(
+                    self.outputs.write_reports, stem, previous, previous_id, missing_only=True
+                )
+            except (OSError, UsageError) as exc:
+                return _unwritable(name, exc)
+            return row_for_report(name, stem, previous, reused=True)
+        # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
+        kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
+        return await self._run(item, loaded.text, stem, key, kept)
+
+    async def _run(
+        self,
+        item: InputFile,
+        text: str,
+        stem: str,
+        key: dict[str, Any],
+        kept: dict[str, StepRecord],
+    ) -> IndexRow:
+        """Ask the model for what is not kept, keep the run, write the reports."""
+        name = str(item.path)
+        try:
+            request = self.session.request(
+                self.settings.problem, self.settings.program, [Document(item.path.name, text)]
+            )
+        except UsageError as exc:
+            return IndexRow(input=name, status="failed", error=exc.one_line())
+        for warning in request.warnings:
+            self.echo(f"{name}: {warning}")
+
+        def unkept(exc: Exception) -> None:
+            self.echo(f"note: {item.path}: not kept in the run store: {exc}")
+
+        try:
+            result = await run_and_keep(
+                self.session,
+                request,
+                self.store,
+                document_paths=[item.path],
+                reuse=kept,
+                on_unkept=unkept,
+            )
+        except SixhatsError as exc:
+            return self._failed(name, exc)
+        report = result.outcome
+        if isinstance(report, SynthesisFailed):
+            self.progress.totals.kept += result.run_id is not None  # its hats, for `rerun`
+            return self._failed(name, report)
+        try:  # a thread runs to its end even if Ctrl-C cancels this task: the files are whole
+            await in_thread_to_the_end(self.outputs.write, stem, name, key, report, result.run_id)
+        except (OSError, UsageError) as exc:
+            return _unwritable(name, exc)
+        self.progress.totals.kept += result.run_id is not None
+        return row_for_report(name, stem, report, reused=False)
+
+    def _failed(self, name: str, exc: SixhatsError) -> IndexRow:
+        """The row of a file with no report; a spent budget also stops the batch."""
+        cause = exc.__cause__ if isinstance(exc, SynthesisFailed) else exc
+        if isinstance(cause, BudgetExceeded):
+            self.scheduler.stop(cause.message)
+        return IndexRow(input=name, status="failed", error=exc.one_line())
+
+    async def _run_one(self, seq: int, item: InputFile, stem: str) -> None:
+        self.rows[seq] = row = await self._analyse(item, stem)
+        self.progress.finished(row)  # before the slot frees, so the budget check sees this file
+
+    # The batch -----------------------------------------------------------------------
+
+    async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
+        """Analyse every input; write the index, also when interrupted (then re-raise)."""
+        try:
+            for seq, item in enumerate(inputs):
+                await self._take(seq, item)
+            await self.scheduler.wait()
+        except asyncio.CancelledError:
+            for seq, name in await self.scheduler.cancel():
+                if seq not in self.rows:
+                    self.rows[seq] = IndexRow(
+                        input=name, status="interrupted", error="interrupted; no report written"
+                    )
+            self._finish()
+            raise
+        return self._finish()
+
+    async def _take(self, seq: int, item: Discovered) -> None:
+        """Start the next input when the scheduler lets it, or give it its row now."""
+        name = str(item.path)
+        if isinstance(item, InputProblem):
+            self.rows[seq] = IndexRow(input=name, status="failed", error=item.error.one_line())
+            self.progress.finished(self.rows[seq])
+            return
+        self.files_seen += 1
+        stem, note = self.names.assign(item.path)
+        if note:
+            self.echo(note)
+        if await self.scheduler.admit():
+            self.scheduler.start(seq, name, self._run_one(seq, item, stem))
+        else:
+            self.rows[seq] = IndexRow(
+                input=name, status="not started", error=self.scheduler.stop_reason
+            )
+
+    def _finish(self) -> BatchIndex:
+        """Write the index and print the summary."""
+        index = BatchIndex(
+            program=self.settings.program.name,
+            program_slug=self.settings.program.slug,
+            compares_alternatives=self.settings.program.compares_alternatives,
+            models=self.models,
+            report_formats=list(self.settings.formats),
+            rows=[self.rows[n] for n in sorted(self.rows)],
+        )
+        if self.files_seen == 0:
+            first = next((r.error for r in index.rows if r.error), "no inputs given")
+            raise UsageError(first)
+        self.outputs.write_index(index)
+        lines = self.progress.summary(
+            index,
+            self.scheduler.stop_reason,
+            logged=self.store is not None,
+            index_files=self.outputs.index_files(),
+        )
+        for line in lines:
+            self.echo(line)
+        return index
+
+    def outcome(self, index: BatchIndex) -> SixhatsError | None:
+        """The error that makes the exit code 1 when some inputs have no report, else None."""
+        missing = [r for r in index.rows if r.status in ("failed", "not started")]
+        if not missing:
+            return None
+        index_md = self.outputs.path(INDEX_STEM, "md")
+        return SixhatsError(
+            f"{len(missing)} of {len(index.rows)} inputs have no report",
+            hint=f"see {index_md}; re-run the same command to retry them",
+        )
+
+
+def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
+    return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")

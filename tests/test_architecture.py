@@ -1,0 +1,223 @@
+"""The shape of the code: no import circles between sixhats' modules, and no module or
+function too long to read.
+
+Read from the source with `ast`, so an import hidden inside a function (a lazy import) counts
+as much as one at the top: it still ties the two modules together. Imports under
+`if TYPE_CHECKING:` never run and are left out.
+
+The limits: a module at most 400 lines; a function at most 60 lines outside `cli/`; a CLI
+command function (its options included) at most 80 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import sixhats_ai
+
+PACKAGE_DIR = Path(sixhats_ai.__file__).resolve().parent
+PACKAGE = "sixhats_ai"
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+MAX_COMMAND_LINES = 80
+# Over a limit today, in modules being rewritten by others this round; each entry must still
+# be over (the test says when one can go), and nothing may join the list.
+KNOWN_OVER = {
+    "sixhats_ai/store.py",  # the run store, 584 lines (store split: reliability)
+    "sixhats_ai/brief.py",  # 500 lines (brief)
+    "sixhats_ai/brief.py:build_brief",  # 82 lines (brief)
+    "sixhats_ai/engine.py:Engine.run",  # 80 lines (seam / quality)
+    "sixhats_ai/cli/brief.py:brief",  # a 120-line command (brief)
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE_DIR.rglob("*.py"))}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement that can run, at any depth, skipping TYPE_CHECKING blocks."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package's modules that `name` imports: `from a import b` means the module a.b when
+    there is one, else the module a."""
+    is_package = path.name == "__init__.py"
+    targets: set[str] = set()
+    for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = name.split(".")
+            anchor = anchor if is_package else anchor[:-1]
+            anchor = anchor[: len(anchor) - (node.level - 1)]
+            base = ".".join([*anchor, base] if base else anchor)
+        for alias in node.names:
+            full = f"{base}.{alias.name}"
+            targets.add(full if full in modules else base)
+    return {t for t in targets if t in modules and t != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = package_modules()
+    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle per strongly connected group of modules (Tarjan), each as a path A -> ... -> A."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return [_path_through(group, graph) for group in groups]
+
+
+def _path_through(group: list[str], graph: dict[str, set[str]]) -> list[str]:
+    """A readable cycle inside a group: from its first module back to it."""
+    start, members = group[0], set(group)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for target in sorted(graph[node] & members):
+            if target == start:
+                return [*paths[node], start]
+            if target not in paths:
+                paths[target] = [*paths[node], target]
+                queue.append(target)
+    return group  # pragma: no cover (a strongly connected group always has a way back)
+
+
+def test_the_import_graph_is_read_including_lazy_imports():
+    graph = import_graph()
+    assert "sixhats_ai.render.html" in graph["sixhats_ai.render"]  # imported inside report()
+    assert "sixhats_ai.ranking" in graph["sixhats_ai.render.html"]
+    assert "sixhats_ai.cli.analyze" in graph["sixhats_ai.cli"]  # from sixhats_ai.cli import x
+
+
+def test_the_cycle_finder_finds_a_circle_of_lazy_imports(tmp_path):
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_itself_back():
+    cycles = find_cycles(import_graph())
+    assert cycles == [], "import circles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def _is_command(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Registered as a typer command: `@app.command()` or `@group.command("show")`."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "command":
+            return True
+    return False
+
+
+def _functions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
+    """Every function and method, named `Class.method`, nested ones too."""
+    found: list[tuple[str, ast.AST]] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append((prefix + node.name, node))
+            found += _functions(node, f"{prefix}{node.name}.")
+        elif isinstance(node, ast.ClassDef):
+            found += _functions(node, f"{prefix}{node.name}.")
+        else:
+            found += _functions(node, prefix)
+    return found
+
+
+def over_the_limits() -> dict[str, str]:
+    """What is too long, as `path` or `path:function`, with its length and limit."""
+    over: dict[str, str] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        rel = path.relative_to(PACKAGE_DIR.parent).as_posix()
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        if lines > MAX_MODULE_LINES:
+            over[rel] = f"{lines} lines > {MAX_MODULE_LINES}"
+        in_cli = "cli" in path.relative_to(PACKAGE_DIR).parts
+        for name, node in _functions(ast.parse(text)):
+            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            length = (node.end_lineno or node.lineno) - start + 1
+            limit = MAX_COMMAND_LINES if _is_command(node) else MAX_FUNCTION_LINES
+            if (in_cli and not _is_command(node)) or length <= limit:
+                continue
+            over[f"{rel}:{name}"] = f"{length} lines > {limit}"
+    return over
+
+
+def test_the_limits_see_long_functions_and_commands():
+    tree = ast.parse(
+        "@app.command()\ndef cmd():\n"
+        + "    pass\n" * 90
+        + "class C:\n    def m(self):\n"
+        + "        pass\n" * 70
+    )
+    named = dict(_functions(tree))
+    assert set(named) == {"cmd", "C.m"}
+    assert _is_command(named["cmd"]) and not _is_command(named["C.m"])  # type: ignore[arg-type]
+
+
+def test_no_module_or_function_is_over_its_limit():
+    over = over_the_limits()
+    new = {name: why for name, why in over.items() if name not in KNOWN_OVER}
+    assert new == {}, "too long: " + "; ".join(f"{n} ({why})" for n, why in new.items())
+    fixed = KNOWN_OVER - set(over)
+    assert not fixed, f"now within the limits, remove from KNOWN_OVER: {sorted(fixed)}"
