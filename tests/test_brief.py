@@ -81,7 +81,7 @@ def test_offline_markdown_brief_has_every_part(cli):
         "## Outcome",
     ):
         assert heading in out
-    assert "| 14:00–14:02 | 1-blue |" in out and "–14:45 | 7-blue |" in out
+    assert "| 14:00–14:05 | 1-blue |" in out and "–14:45 | 7-blue |" in out
     assert "justifications, reasons or explanations" in out  # no justification under red
     assert "judging or criticising ideas" in out  # no criticism under green
     assert "opinions, interpretations" in out  # facts, not opinions, under white
