@@ -34,23 +34,30 @@ def _programs():
     )
 
 
-@settings(max_examples=400, deadline=None)
-@given(
+meetings = given(
     planned=_programs(),
     extra=st.integers(min_value=0, max_value=240),
     participants=st.none() | st.integers(min_value=1, max_value=40),
     clock=st.sampled_from(["hh:mm", "mm:ss"]),
 )
-def test_time_boxes_fill_the_meeting_exactly(planned, extra, participants, clock):
-    steps, program = planned
-    minutes = minimum_minutes(steps) + extra
-    boxes = time_boxes(
+
+
+def _boxes(steps, program, minutes, participants, clock):
+    return time_boxes(
         steps,
         minutes,
         participants,
         compares_alternatives=program.compares_alternatives,
         clock=clock,
     )
+
+
+@settings(max_examples=400, deadline=None)
+@meetings
+def test_time_boxes_fill_the_meeting_exactly(planned, extra, participants, clock):
+    steps, program = planned
+    minutes = minimum_minutes(steps) + extra
+    boxes = _boxes(steps, program, minutes, participants, clock)
     assert sum(boxes) == minutes * 60
     unit = 30 if clock == "mm:ss" else 60
     for step, seconds in zip(steps, boxes, strict=True):
@@ -68,22 +75,11 @@ def test_time_boxes_fill_the_meeting_exactly(planned, extra, participants, clock
 
 
 @settings(max_examples=400, deadline=None)
-@given(
-    planned=_programs(),
-    extra=st.integers(min_value=0, max_value=240),
-    participants=st.none() | st.integers(min_value=1, max_value=40),
-    clock=st.sampled_from(["hh:mm", "mm:ss"]),
-)
+@meetings
 def test_the_blues_are_capped_and_the_closing_never_shorter(planned, extra, participants, clock):
     steps, program = planned
     minutes = minimum_minutes(steps) + extra
-    boxes = time_boxes(
-        steps,
-        minutes,
-        participants,
-        compares_alternatives=program.compares_alternatives,
-        clock=clock,
-    )
+    boxes = _boxes(steps, program, minutes, participants, clock)
     opening, closing, hats = boxes[0], boxes[-1], boxes[1:-1]
     assert closing >= opening, "the closing blue is at least as long as the opening"
     assert opening <= 5 * 60, "the opening blue never grows past 5 minutes"
