@@ -57,8 +57,11 @@ class Meeting:
 
     def texts(self) -> list[str]:
         """Every untrusted text, which no nonce may appear in."""
-        points = [p for s in self.notes.steps for p in s.points]
-        return [self.topic, *points, self.notes.outcome.decision]
+        notes = self.notes
+        points = [p for s in notes.steps for p in s.points]
+        points += [p for u in notes.unplaced for p in (u.heading, *u.points)]
+        actions = [" ".join((a.action, a.owner, a.due)) for a in notes.outcome.actions]
+        return [self.topic, *points, *actions, notes.outcome.decision]
 
 
 def _nonce(meeting: Meeting) -> str:
