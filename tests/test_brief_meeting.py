@@ -260,3 +260,17 @@ def test_both_audiences_render_in_a_real_browser(cli, tmp_path, audience):
     assert dom.count('<tr data-step="') == 8 and "Decision owner: Ops lead" in dom
     assert "Rota &lt;b&gt;now&lt;/b&gt;" in dom and "<b>now</b>" not in dom
     assert RED_LABEL in dom
+
+
+def test_the_participants_json_holds_nothing_of_the_facilitators(cli):
+    args = ["brief", TOPICS[0], "--offline", "--format", "json"]
+    participants = json.loads(cli(*args).out)
+    facilitator = json.loads(cli(*args, "--audience", "facilitator").out)
+    assert participants["audience"] == "participants"
+    assert participants["facilitator_notes"] == participants["time_cues"] == []
+    assert participants["outcome"] is None
+    assert facilitator["facilitator_notes"] and facilitator["time_cues"]
+    assert facilitator["outcome"] == {"decision": "", "actions": []}
+    for key in ("facilitator_notes", "time_cues", "outcome", "audience"):
+        participants.pop(key), facilitator.pop(key)
+    assert participants == facilitator

@@ -323,3 +323,28 @@ def test_hostile_notes_stay_data(cli, fake_llm, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     result = cli("minutes", *args)
     assert result.code == 2 and message in result.err and result.out == ""
+
+
+def test_the_notes_template_filled_in_becomes_minutes(cli, tmp_path):
+    template = tmp_path / "notes.md"
+    result = cli(
+        "brief",
+        "Replace the rota?",
+        "-p",
+        "quick-feedback",
+        "--notes-template",
+        "-o",
+        str(template),
+    )
+    assert result.code == 0, result.err
+    text = template.read_text()
+    assert "## 2-black · Black hat" in text and "## Outcome" in text
+    text = re.sub(r"(## 3-green[^\n]*\n)", r"\1\n- Swap weeks freely\n", text)
+    template.write_text(text.replace("**Decision:**", "**Decision:** Try swaps for a month"))
+    minutes = cli("minutes", str(template), "-p", "quick-feedback", "--offline", "--format", "json")
+    assert minutes.code == 0, minutes.err
+    data = json.loads(minutes.out)
+    assert data["topic"] == "Replace the rota?" and data["unplaced"] == []
+    assert data["steps"][2]["points"] == ["Swap weeks freely"]
+    assert data["decision"] == "Try swaps for a month"
+    assert data["empty_steps"] == ["1-blue", "2-black", "4-blue"]

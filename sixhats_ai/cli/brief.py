@@ -218,7 +218,7 @@ def brief(
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
     from sixhats_ai.saved_report import read_report
 
-    chosen_format = "md" if notes_template_ else _brief_format(fmt, output)
+    chosen_format = _brief_format("md" if notes_template_ else fmt, output)
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)
     if page is None:
         raise UsageError(f"unknown paper {paper!r}", hint="use auto, A4 or letter")
