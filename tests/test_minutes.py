@@ -348,3 +348,12 @@ def test_the_notes_template_filled_in_becomes_minutes(cli, tmp_path):
     assert data["steps"][2]["points"] == ["Swap weeks freely"]
     assert data["decision"] == "Try swaps for a month"
     assert data["empty_steps"] == ["1-blue", "2-black", "4-blue"]
+
+
+def test_a_hat_heading_may_carry_its_focus_and_other_words_do_not_match():
+    steps = load_programs()["process-improvement"].plan()
+    text = "## White\n- a fact\n## White (Other People's Views)\n- a view\n## White paper\n- x\n"
+    notes = parse_notes(text, steps)
+    points = {s.step.id: s.points for s in notes.steps}
+    assert points["2-white"] == ["a fact"] and points["3-white"] == ["a view"]
+    assert [u.heading for u in notes.unplaced] == ["White paper"]

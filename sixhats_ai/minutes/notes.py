@@ -21,6 +21,9 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _POINT = re.compile(r"^(?:[-*+•]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
 _ITALIC = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")
 _STEP_ID = re.compile(r"^(\d+-[a-z]+)\b")
+_HAT_HEADING = re.compile(
+    rf"^({'|'.join(h.value for h in Hat)})(?:\s+hat)?\s*(?:$|[:(·,–—-])", re.IGNORECASE
+)
 _DECISION = re.compile(r"^\**decision:?\**:?\s*(.*)$", re.IGNORECASE)
 BRIEF_SECTIONS = (
     "purpose",
@@ -88,10 +91,10 @@ def _match(heading: str, steps: list[StepNotes]) -> StepNotes | None:
     text = heading.strip().lower()
     if found := _STEP_ID.match(text):
         return next((s for s in steps if s.step.id == found.group(1)), None)
-    words = re.findall(r"[a-z]+", text)
-    hat = words[0] if words else ""
-    if hat not in {h.value for h in Hat} or (len(words) > 1 and words[1] not in ("hat",)):
+    found = _HAT_HEADING.match(text)
+    if found is None:
         return None
+    hat = found.group(1)
     return next((s for s in steps if s.step.hat.value == hat and s.heading is None), None)
 
 
