@@ -357,3 +357,22 @@ def test_a_hat_heading_may_carry_its_focus_and_other_words_do_not_match():
     points = {s.step.id: s.points for s in notes.steps}
     assert points["2-white"] == ["a fact"] and points["3-white"] == ["a view"]
     assert [u.heading for u in notes.unplaced] == ["White paper"]
+
+
+def test_a_failed_closing_blue_keeps_the_structured_steps_for_rerun(cli, fake_llm):
+    from tests.fakes import error
+
+    fake_llm.fail_when(
+        lambda body: error(500, "down") if schema_name(body) == "Synthesis" else None
+    )
+    fake_llm.fail_when(scribe)
+    result = cli("minutes", str(NOTES), "--votes", str(VOTES), "--retries", "0", "--format", "json")
+    assert result.code == 1 and "the synthesis failed" in result.err
+    run_id = re.search(r"saved run ([0-9a-f]+) \(sixhats rerun", result.err).group(1)
+    fake_llm.responders.pop(0)
+    fake_llm.requests.clear()
+    finished = cli("rerun", run_id, "--format", "json")
+    assert finished.code == 0, finished.err
+    assert [schema_name(b) for b in fake_llm.requests] == ["Synthesis"]
+    report = Report.model_validate_json(finished.out)
+    assert report.step("6-red").votes[0].alternative == "Follow-the-sun"

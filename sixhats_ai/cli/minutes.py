@@ -105,6 +105,7 @@ def run_meeting(
     import asyncio
 
     from sixhats_ai.api import open_session
+    from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.minutes.structure import meeting_report
     from sixhats_ai.store import open_run_store
 
@@ -114,7 +115,14 @@ def run_meeting(
         async with open_session(provider, options, config, cache=cache) as session:
             return await meeting_report(session, meeting, reuse)
 
-    report = asyncio.run(run())
+    try:
+        report = asyncio.run(run())
+    except SynthesisFailed as failed:
+        if store is not None:
+            lineage = {"parent_id": parent_id, "rerun_step": rerun_step}
+            failed_id = store.save_failed_run(inputs, failed.steps, failed.one_line(), **lineage)
+            echo_err(f"saved run {failed_id} (sixhats rerun {failed_id})")
+        raise
     run_id = None
     if store is not None:
         run_id = store.save_run(inputs, report, parent_id=parent_id, rerun_step=rerun_step)

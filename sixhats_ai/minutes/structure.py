@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from sixhats_ai import __version__
 from sixhats_ai.brief_questions import program_vars
-from sixhats_ai.engine import output_schema
+from sixhats_ai.engine import SynthesisFailed, output_schema
+from sixhats_ai.errors import SixhatsError
 from sixhats_ai.hats import Hat, hat_info
 from sixhats_ai.minutes.layout import dot_votes
 from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
@@ -217,7 +218,10 @@ async def meeting_report(
         meeting.records.append(
             kept if kept is not None else await structure_step(session, meeting, notes)
         )
-    closing_record, synthesis = await synthesise(session, meeting, closing.step)
+    try:
+        closing_record, synthesis = await synthesise(session, meeting, closing.step)
+    except SixhatsError as exc:  # the structured steps are kept; `rerun` finishes the report
+        raise SynthesisFailed(exc, meeting.records) from exc
     records = [*meeting.records, closing_record]
     usage = Usage()
     for record in records:
