@@ -14,6 +14,7 @@ from sixhats_ai.minutes.votes import parse_votes, tally
 from sixhats_ai.models import Report
 from sixhats_ai.programs import load_programs
 from tests.fakes import completion, schema_name, valid_step_ids
+from tests.test_html import CHROMIUM, chromium
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 NOTES = EXAMPLES / "choose-notes.md"
@@ -376,3 +377,24 @@ def test_a_failed_closing_blue_keeps_the_structured_steps_for_rerun(cli, fake_ll
     assert [schema_name(b) for b in fake_llm.requests] == ["Synthesis"]
     report = Report.model_validate_json(finished.out)
     assert report.step("6-red").votes[0].alternative == "Follow-the-sun"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+)
+def test_a_meeting_report_in_a_real_browser_marks_whose_points_they_are(cli, fake_llm, tmp_path):
+    fake_llm.fail_when(scribe)
+    page = tmp_path / "meeting.html"
+    args = ["minutes", str(NOTES), "--votes", str(VOTES), "--fill-gaps", "-o", str(page)]
+    assert cli(*args).code == 0
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    origins = dict(
+        re.findall(
+            r'data-step="([^"]+)" data-hat="[a-z]+" data-status="[a-z]+" data-origin="([a-z]+)"',
+            dom,
+        )
+    )
+    assert origins["5-black"] == "meeting" and origins["3-green"] == "model"
+    assert "Dot vote" in dom and "Follow-the-sun" in dom
+    assert "Added by the model (not said in the meeting)" in dom
