@@ -160,7 +160,10 @@ def _ask_model(
 
     plan = asyncio.run(ask())
     usage = plan.usage
-    echo_err(f"done: {usage.requests} request, {usage.total_tokens} tokens, ${usage.cost_usd:.4f}")
+    echo_err(
+        f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
+        f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
+    )
     missing = plan.missing([s.id for s in request.steps()])
     if missing:
         echo_err(
