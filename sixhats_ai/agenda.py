@@ -1,12 +1,17 @@
 """A meeting's timed agenda: a time box for every step of a program, and clock times.
 
 The method gives each hat about two minutes, the red hat about thirty seconds and an opening
-white hat longer; practitioners allow about a minute per participant per hat. Those are the
-proportions; `--minutes` is the total. The red hat is a gut reaction, often a dot vote that
-everyone casts at once, so it keeps its short box whatever the meeting's length and size. The
-other steps share what is left in whole minutes, in proportion to their natural length, so the
-boxes add up exactly to the meeting. A red box is under a minute where the total still comes
-out in whole minutes (two reds share one); a lone red hat gets the whole minute.
+white hat longer; practitioners allow about a minute per participant per hat. A facilitator
+shapes the meeting round the hats:
+
+- the opening blue is the facilitator's framing: 2 to 5 minutes, about a tenth of the meeting,
+  whatever the group's size;
+- the closing blue turns the hats into a decision, owners and dates, so it weighs more where
+  the meeting must choose: the opening's length times the decision's weight, never shorter
+  than the opening;
+- a red hat is a 30 s gut reaction or dot vote, boxed at a minute with the changeover;
+- the other hats share the rest in proportion to their natural length, which grows with the
+  group, in whole minutes (half minutes with `--clock mm:ss`) adding up exactly to the meeting.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Literal
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.hats import Hat
@@ -23,56 +29,60 @@ from sixhats_ai.programs import PlannedStep
 MINUTE = 60
 HALF_MINUTE = 30
 SECONDS_PER_PARTICIPANT = 60
+OPENING_SHARE = 0.10
+OPENING_MIN_SECONDS = 2 * MINUTE
+OPENING_MAX_SECONDS = 5 * MINUTE
+CHOOSING_WEIGHT = 2.0  # the closing blue of a meeting that chooses between alternatives
+DECIDING_WEIGHT = 1.5  # any other closing blue: a decision, owners and dates
+RED_SECONDS = MINUTE
+RED_LABEL = "30 s gut reaction / dot vote (1 min with changeover)"
 START_HINT = "use HH:MM, e.g. 14:00, or a date and time, e.g. 2026-12-01T14:00"
 
+Clock = Literal["hh:mm", "mm:ss"]
+CLOCKS: dict[str, int] = {"hh:mm": MINUTE, "mm:ss": HALF_MINUTE}
 
-def _fixed(step: PlannedStep) -> bool:
-    """A red hat keeps its own box; the other steps share the rest of the meeting."""
+
+def _is_red(step: PlannedStep) -> bool:
     return step.hat is Hat.RED
 
 
-def _red_seconds(steps: list[PlannedStep]) -> list[int]:
-    """Each red step's box: half minutes under a minute, whole minutes above, adding up to
-    whole minutes (the first short red takes the odd half minute)."""
-    boxes = []
-    for step in steps:
-        seconds = step.step.default_seconds
-        unit = HALF_MINUTE if seconds < MINUTE else MINUTE
-        boxes.append(max(HALF_MINUTE, round(seconds / unit) * unit))
-    if sum(boxes) % MINUTE:
-        short = boxes.index(HALF_MINUTE)
-        boxes[short] = MINUTE
-    return boxes
+def closing_weight(compares_alternatives: bool) -> float:
+    """The decision's weight: how much longer than the opening the closing blue runs."""
+    return CHOOSING_WEIGHT if compares_alternatives else DECIDING_WEIGHT
 
 
 def natural_seconds(step: PlannedStep, participants: int | None) -> float:
-    """A step's length before fitting: the method's box, longer for a larger group.
+    """A hat's length before fitting: the method's box, longer for a larger group.
 
-    The opening blue is the facilitator's and a box set in the program file is the author's,
-    so neither grows with the group.
+    A box set in the program file is the author's, so it does not grow with the group.
     """
     seconds = step.step.default_seconds
-    if participants is None or step.role == "framing" or step.step.minutes is not None:
+    if participants is None or step.step.minutes is not None:
         return seconds
     per_participant = participants * SECONDS_PER_PARTICIPANT * (2 if step.step.extended else 1)
     return max(seconds, per_participant)
 
 
 def minimum_minutes(steps: list[PlannedStep]) -> int:
-    """The shortest meeting that gives every step a box: a minute a step, reds their own."""
-    reds = [s for s in steps if _fixed(s)]
-    return len(steps) - len(reds) + sum(_red_seconds(reds)) // MINUTE
+    """The shortest meeting that gives every step a box: a minute a step."""
+    return len(steps)
 
 
-def suggested_minutes(steps: list[PlannedStep], participants: int | None) -> int:
-    """The meeting's natural length: the method's boxes, scaled for the group."""
-    natural = sum(natural_seconds(s, participants) for s in steps if not _fixed(s))
-    reds = sum(_red_seconds([s for s in steps if _fixed(s)]))
-    return max(minimum_minutes(steps), math.ceil((natural + reds) / MINUTE))
+def suggested_minutes(
+    steps: list[PlannedStep], participants: int | None, compares_alternatives: bool = False
+) -> int:
+    """The meeting's natural length: the method's boxes, the hats scaled for the group."""
+    hats = sum(natural_seconds(s, participants) for s in steps[1:-1] if not _is_red(s))
+    reds = RED_SECONDS * sum(1 for s in steps[1:-1] if _is_red(s))
+    blues = OPENING_MIN_SECONDS * (1 + closing_weight(compares_alternatives))
+    return max(minimum_minutes(steps), math.ceil((hats + reds + blues) / MINUTE))
 
 
-def time_boxes(steps: list[PlannedStep], minutes: int, participants: int | None) -> list[int]:
-    """Seconds for each step, summing exactly to `minutes`; UsageError if they cannot fit."""
+def _round_to(seconds: float, unit: int) -> int:
+    return math.floor(seconds / unit + 0.5) * unit
+
+
+def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> None:
     if minutes <= 0:
         raise UsageError(f"--minutes must be more than 0 (got {minutes})", hint="e.g. --minutes 45")
     if participants is not None and participants <= 0:
@@ -86,23 +96,87 @@ def time_boxes(steps: list[PlannedStep], minutes: int, participants: int | None)
             f"{needed}",
             hint=f"use --minutes {needed} or more, or a program with fewer steps",
         )
-    reds = iter(_red_seconds([s for s in steps if _fixed(s)]))
-    fixed = {i: next(reds) for i, s in enumerate(steps) if _fixed(s)}
-    shared = [i for i in range(len(steps)) if i not in fixed]
-    available = minutes - sum(fixed.values()) // MINUTE
-    weights = {i: natural_seconds(steps[i], participants) for i in shared}
-    total = sum(weights.values())
-    ideal = {i: available * weights[i] / total for i in shared}
-    counts = {i: max(1, math.floor(ideal[i])) for i in shared}
-    # Largest remainder: hand out (or take back) whole minutes where the gap to ideal is widest.
-    while (left := available - sum(counts.values())) != 0:
+
+
+def _blue_boxes(total: int, others_need: int, weight: float, unit: int) -> tuple[int, int]:
+    """Opening and closing blue, shrunk (closing first, never below the opening) until the
+    other steps have their minute each."""
+    opening = _round_to(total * OPENING_SHARE, unit)
+    opening = min(OPENING_MAX_SECONDS, max(OPENING_MIN_SECONDS, opening))
+    closing = max(opening, _round_to(opening * weight, unit))
+    while total - opening - closing < others_need:
+        if closing > opening:
+            closing -= unit
+        else:
+            opening -= unit
+    return opening, closing
+
+
+def _share(available: int, weights: list[float], unit: int) -> list[int]:
+    """`available` seconds in units, in proportion to `weights`, a minute at least each
+    (largest remainder, so the boxes add up exactly)."""
+    if not weights:
+        return []
+    slots, floor_units = available // unit, MINUTE // unit
+    total = sum(weights)
+    ideal = [slots * w / total for w in weights]
+    counts = [max(floor_units, math.floor(x)) for x in ideal]
+    while (left := slots - sum(counts)) != 0:
         if left > 0:
-            pick = max(shared, key=lambda i: ideal[i] - counts[i])
+            pick = max(range(len(counts)), key=lambda i: ideal[i] - counts[i])
             counts[pick] += 1
         else:
-            pick = max((i for i in shared if counts[i] > 1), key=lambda i: counts[i] - ideal[i])
+            pick = max(
+                (i for i in range(len(counts)) if counts[i] > floor_units),
+                key=lambda i: counts[i] - ideal[i],
+            )
             counts[pick] -= 1
-    return [fixed[i] if i in fixed else counts[i] * MINUTE for i in range(len(steps))]
+    return [c * unit for c in counts]
+
+
+def time_boxes(
+    steps: list[PlannedStep],
+    minutes: int,
+    participants: int | None,
+    *,
+    compares_alternatives: bool = False,
+    clock: Clock = "hh:mm",
+) -> list[int]:
+    """Seconds for each step, summing exactly to `minutes`; UsageError if they cannot fit."""
+    _check(steps, minutes, participants)
+    unit = CLOCKS[clock]
+    total = minutes * MINUTE
+    middle = steps[1:-1]
+    hats = [i for i, s in enumerate(middle) if not _is_red(s)]
+    reds = RED_SECONDS * (len(middle) - len(hats))
+    weight = closing_weight(compares_alternatives)
+    opening, closing = _blue_boxes(total, reds + len(hats) * MINUTE, weight, unit)
+    available = total - reds - opening - closing
+    shared = _share(available, [natural_seconds(middle[i], participants) for i in hats], unit)
+    if not hats:
+        closing += available
+    boxes = [RED_SECONDS] * len(middle)
+    for i, seconds in zip(hats, shared, strict=True):
+        boxes[i] = seconds
+    return [opening, *boxes, closing]
+
+
+def overflow_warning(
+    steps: list[PlannedStep],
+    minutes: int,
+    participants: int | None,
+    compares_alternatives: bool = False,
+) -> str | None:
+    """One line when the meeting is too short for the group: the minutes it would need."""
+    if participants is None:
+        return None
+    needed = suggested_minutes(steps, participants, compares_alternatives)
+    if minutes >= needed:
+        return None
+    return (
+        f"warning: {participants} participants need about {needed} minutes for these hats "
+        f"(about a minute each per hat); in {minutes} minutes each contribution must be short"
+    )
 
 
 @dataclass(frozen=True)
@@ -137,6 +211,12 @@ def parse_start(text: str) -> Start:
         raise UsageError(f"--start {text!r} is not a time", hint=START_HINT) from None
 
 
+def parse_clock(text: str) -> Clock:
+    if text not in CLOCKS:
+        raise UsageError(f"unknown --clock {text!r}", hint="use hh:mm or mm:ss (half minutes)")
+    return text  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Slot:
     """One agenda line: a step, its box, and its place in the meeting."""
@@ -146,13 +226,37 @@ class Slot:
     offset: int
 
 
-def plan_agenda(steps: list[PlannedStep], minutes: int, participants: int | None) -> list[Slot]:
+def plan_agenda(
+    steps: list[PlannedStep],
+    minutes: int,
+    participants: int | None,
+    *,
+    compares_alternatives: bool = False,
+    clock: Clock = "hh:mm",
+) -> list[Slot]:
     slots = []
     offset = 0
-    for step, seconds in zip(steps, time_boxes(steps, minutes, participants), strict=True):
+    boxes = time_boxes(
+        steps, minutes, participants, compares_alternatives=compares_alternatives, clock=clock
+    )
+    for step, seconds in zip(steps, boxes, strict=True):
         slots.append(Slot(step, seconds, offset))
         offset += seconds
     return slots
+
+
+def step_title(step: PlannedStep, focus: str | None = None) -> str:
+    """The step as the agenda names it: `Red hat: 30 s gut reaction / dot vote (...)`."""
+    title = f"{step.hat.value.capitalize()} hat"
+    if step.role == "framing":
+        title += ": opening (purpose, factors, priorities)"
+    elif step.role == "synthesis":
+        title += ": closing (decision, owners, dates)"
+    elif step.hat is Hat.RED:
+        title += f": {RED_LABEL}"
+    elif focus or step.step.focus:
+        title += f": {focus or step.step.focus}"
+    return title + (" (optional)" if step.step.optional else "")
 
 
 def format_box(seconds: int) -> str:

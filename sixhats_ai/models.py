@@ -273,6 +273,15 @@ class Usage(BaseModel):
 
 
 StepStatus = Literal["ok", "failed"]
+Origin = Literal["model", "meeting"]
+
+
+class DotVote(BaseModel):
+    """One alternative's dots in a meeting's dot vote (`sixhats minutes --votes`)."""
+
+    alternative: str
+    dots: int
+    voters: int
 
 
 class StepRecord(BaseModel):
@@ -289,6 +298,12 @@ class StepRecord(BaseModel):
     mode: str | None = None
     seconds: float = 0.0
     usage: Usage = Field(default_factory=Usage)
+    # `sixhats minutes`: whose points `output` holds (the meeting's notes, structured by the
+    # model, or the model's own), the model's additions with --fill-gaps, and a red hat's
+    # real dot votes. Defaults keep analyze's reports and stored runs as they were.
+    origin: Origin = "model"
+    added: AnyStepOutput | None = None
+    votes: list[DotVote] = Field(default_factory=list)
 
 
 class ProgramRef(BaseModel):

@@ -98,10 +98,7 @@ def brief_sample(step_ids: list[str]) -> dict[str, Any]:
         "pre_work": [
             {"question": "How many pages a week?", "how_to_fill": "Export from the pager tool"}
         ],
-        "steps": [
-            {"step_id": s, "questions": [f"{s}: tailored question {n}?" for n in (1, 2, 3)]}
-            for s in step_ids
-        ],
+        "steps": {s: [f"{s}: tailored question {n}?" for n in (1, 2, 3)] for s in step_ids},
     }
 
 

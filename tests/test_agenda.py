@@ -1,4 +1,4 @@
-"""Time boxes: whole minutes (red may be shorter), adding up exactly to the meeting."""
+"""Time boxes: whole or half minutes adding up exactly to the meeting, blues capped."""
 
 from datetime import datetime
 
@@ -7,11 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sixhats_ai.agenda import (
+    RED_LABEL,
     format_box,
     minimum_minutes,
     natural_seconds,
+    overflow_warning,
+    parse_clock,
     parse_start,
     plan_agenda,
+    step_title,
     suggested_minutes,
     time_boxes,
 )
@@ -22,51 +26,104 @@ from sixhats_ai.programs import Program, Step, load_programs
 PROGRAMS = list(load_programs().values())
 
 
-def _plans():
+def _programs():
     return st.builds(
-        lambda program, optional: program.plan(include_optional=optional),
+        lambda program, optional: (program.plan(include_optional=optional), program),
         st.sampled_from(PROGRAMS),
         st.booleans(),
     )
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    steps=_plans(),
+meetings = given(
+    planned=_programs(),
     extra=st.integers(min_value=0, max_value=240),
     participants=st.none() | st.integers(min_value=1, max_value=40),
+    clock=st.sampled_from(["hh:mm", "mm:ss"]),
 )
-def test_time_boxes_fill_the_meeting_exactly_in_whole_minutes(steps, extra, participants):
+
+
+def _boxes(steps, program, minutes, participants, clock):
+    return time_boxes(
+        steps,
+        minutes,
+        participants,
+        compares_alternatives=program.compares_alternatives,
+        clock=clock,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@meetings
+def test_time_boxes_fill_the_meeting_exactly(planned, extra, participants, clock):
+    steps, program = planned
     minutes = minimum_minutes(steps) + extra
-    boxes = time_boxes(steps, minutes, participants)
+    boxes = _boxes(steps, program, minutes, participants, clock)
     assert sum(boxes) == minutes * 60
+    unit = 30 if clock == "mm:ss" else 60
     for step, seconds in zip(steps, boxes, strict=True):
+        assert seconds % unit == 0 and seconds >= 60
         if step.hat is Hat.RED:
-            assert seconds in (30, 60), "red stays a gut reaction whatever the meeting"
-        else:
-            assert seconds >= 60 and seconds % 60 == 0
-    # a step the method makes longer never gets less time than a shorter one
+            assert seconds == 60, "red is a 30 s gut reaction, a minute with the changeover"
+    # a hat the method makes longer never gets less time than a shorter one
     shared = [
         (natural_seconds(s, participants), b)
-        for s, b in zip(steps, boxes, strict=True)
+        for s, b in zip(steps[1:-1], boxes[1:-1], strict=True)
         if s.hat is not Hat.RED
     ]
     for longer, box in shared:
         assert all(box >= other for shorter, other in shared if shorter < longer)
 
 
+@settings(max_examples=400, deadline=None)
+@meetings
+def test_the_blues_are_capped_and_the_closing_never_shorter(planned, extra, participants, clock):
+    steps, program = planned
+    minutes = minimum_minutes(steps) + extra
+    boxes = _boxes(steps, program, minutes, participants, clock)
+    opening, closing, hats = boxes[0], boxes[-1], boxes[1:-1]
+    assert closing >= opening, "the closing blue is at least as long as the opening"
+    assert opening <= 5 * 60, "the opening blue never grows past 5 minutes"
+    if opening < 2 * 60:
+        # squeezed below 2 minutes only when nothing else can give
+        unit = 30 if clock == "mm:ss" else 60
+        assert all(b == 60 for b in hats) and closing <= opening + unit
+    if opening > 2 * 60:
+        assert opening <= minutes * 60 * 0.1 + 30, "above 2 minutes it stays about a tenth"
+    assert (
+        boxes
+        == time_boxes(
+            steps, minutes, 1, compares_alternatives=program.compares_alternatives, clock=clock
+        )[:1]
+        + boxes[1:]
+    ), "the group's size never changes the opening blue"
+
+
 @settings(max_examples=100, deadline=None)
-@given(steps=_plans(), short=st.integers(min_value=1, max_value=7))
-def test_too_short_a_meeting_names_the_minimum_that_works(steps, short):
+@given(planned=_programs(), short=st.integers(min_value=1, max_value=7))
+def test_too_short_a_meeting_names_the_minimum_that_works(planned, short):
+    steps, _ = planned
     needed = minimum_minutes(steps)
     with pytest.raises(UsageError, match=f"needs at least {needed}"):
         time_boxes(steps, max(1, needed - short), None)
     assert sum(time_boxes(steps, needed, None)) == needed * 60
 
 
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.slug)
+@pytest.mark.parametrize("minutes", [30, 45, 60, 90])
+@pytest.mark.parametrize("participants", [3, 8, 15])
+def test_the_opening_blue_is_two_to_five_minutes(program, minutes, participants):
+    steps = program.plan()
+    boxes = time_boxes(
+        steps, minutes, participants, compares_alternatives=program.compares_alternatives
+    )
+    assert 120 <= boxes[0] <= 300 or boxes[0] <= minutes * 6
+    assert boxes[-1] >= boxes[0]
+
+
 def test_the_method_proportions_without_a_length():
     choose = load_programs()["choose"].plan()
-    boxes = time_boxes(choose, suggested_minutes(choose, None), None)
+    minutes = suggested_minutes(choose, None, compares_alternatives=True)
+    boxes = time_boxes(choose, minutes, None, compares_alternatives=True)
     assert [format_box(b) for b in boxes] == [
         "2 min",
         "4 min",
@@ -74,7 +131,7 @@ def test_the_method_proportions_without_a_length():
         "2 min",
         "2 min",
         "1 min",
-        "2 min",
+        "4 min",
     ]
 
 
@@ -84,10 +141,21 @@ def test_more_participants_lengthen_the_meeting_and_the_hats():
         suggested_minutes(steps, 6) > suggested_minutes(steps, 2) >= suggested_minutes(steps, None)
     )
     few, many = time_boxes(steps, 45, 1), time_boxes(steps, 45, 8)
-    assert many[0] < few[0], "the facilitator's opening does not grow with the group"
+    assert many[0] == few[0], "the facilitator's opening does not grow with the group"
+    squeezed = time_boxes(steps, 45, 15)
+    assert squeezed[0] >= 120, "nor is it squeezed by a large group"
 
 
-def test_two_red_hats_share_a_minute():
+def test_a_meeting_too_short_for_the_group_is_said_with_the_minutes_needed():
+    steps = load_programs()["choose"].plan()
+    needed = suggested_minutes(steps, 15, compares_alternatives=True)
+    line = overflow_warning(steps, 45, 15, compares_alternatives=True)
+    assert line is not None and f"need about {needed} minutes" in line and "\n" not in line
+    assert overflow_warning(steps, needed, 15, compares_alternatives=True) is None
+    assert overflow_warning(steps, 45, None) is None
+
+
+def test_each_red_hat_gets_a_minute_and_half_minute_clocks():
     program = Program(
         format=1,
         slug="reds",
@@ -102,11 +170,25 @@ def test_two_red_hats_share_a_minute():
     )
     steps = program.plan()
     boxes = time_boxes(steps, 10, None)
-    assert boxes[1] == boxes[3] == 30 and sum(boxes) == 600
-    assert minimum_minutes(steps) == 4
-    slots = plan_agenda(steps, 10, None)
+    assert boxes[1] == boxes[3] == 60 and sum(boxes) == 600
+    assert minimum_minutes(steps) == 5
+    halves = time_boxes(steps, 25, None, clock="mm:ss")
+    assert sum(halves) == 1500 and any(b % 60 for b in halves)
+    slots = plan_agenda(steps, 25, None, clock="mm:ss")
     start = parse_start("09:00")
-    assert [start.clock(s.offset) for s in slots][:3] == ["09:00", "09:03", "09:03:30"]
+    assert any(":" in start.clock(s.offset)[3:] for s in slots)
+
+
+def test_the_red_label_is_the_same_everywhere():
+    steps = load_programs()["choose"].plan()
+    red = next(s for s in steps if s.hat is Hat.RED)
+    assert RED_LABEL in step_title(red)
+    assert RED_LABEL == "30 s gut reaction / dot vote (1 min with changeover)"
+
+
+def test_unknown_clock_is_a_usage_error():
+    with pytest.raises(UsageError, match="--clock"):
+        parse_clock("ss")
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,8 @@ def test_offline_brief_for_every_program_needs_no_network(cli, program):
         "--minutes",
         "60",
         "--offline",
+        "--audience",
+        "facilitator",
         "--format",
         "json",
     )
@@ -67,7 +69,17 @@ def test_offline_brief_for_every_program_needs_no_network(cli, program):
 
 def test_offline_markdown_brief_has_every_part(cli):
     result = cli(
-        "brief", TOPIC, "--minutes", "45", "--participants", "6", "--start", "14:00", "--offline"
+        "brief",
+        TOPIC,
+        "--minutes",
+        "45",
+        "--participants",
+        "6",
+        "--start",
+        "14:00",
+        "--offline",
+        "--audience",
+        "facilitator",
     )
     assert result.code == 0, result.err
     out = result.out
@@ -81,7 +93,7 @@ def test_offline_markdown_brief_has_every_part(cli):
         "## Outcome",
     ):
         assert heading in out
-    assert "| 14:00–14:02 | 1-blue |" in out and "–14:45 | 7-blue |" in out
+    assert "| 14:00–14:05 | 1-blue |" in out and "–14:45 | 7-blue |" in out
     assert "justifications, reasons or explanations" in out  # no justification under red
     assert "judging or criticising ideas" in out  # no criticism under green
     assert "opinions, interpretations" in out  # facts, not opinions, under white

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -11,6 +11,7 @@ from sixhats_ai.cli.app import app, echo_err, programs_dir, write_output
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
+    MaxReasksOption,
     MaxTokensOption,
     ModelOption,
     ModeOption,
@@ -19,10 +20,80 @@ from sixhats_ai.cli.options import (
     SkipOptionalOption,
     TimeoutOption,
     provider_flags,
+    run_options,
 )
 from sixhats_ai.errors import UsageError
 
+if TYPE_CHECKING:
+    from sixhats_ai.agenda import Start
+    from sixhats_ai.api import RunOptions
+    from sixhats_ai.brief import BriefRequest
+    from sixhats_ai.brief_plan import TailoredPlan
+    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.models import Report
+    from sixhats_ai.prompts import PromptLibrary
+
 BRIEF_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json", ".ics": "ics"}
+
+
+# ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
+TopicArgument = Annotated[
+    Optional[str], typer.Argument(help="The meeting's topic, or '-' to read it from stdin.")
+]
+TopicFileOption = Annotated[
+    Optional[Path], typer.Option("--file", "-f", help="Read the topic from a file.")
+]
+BriefProgramOption = Annotated[
+    Optional[str],
+    typer.Option("--program", "-p", help="Program slug, name or file (default: choose)."),
+]
+MinutesOption = Annotated[
+    Optional[int], typer.Option(help="Meeting length (default: the method's boxes for the group).")
+]
+ParticipantsOption = Annotated[
+    Optional[int], typer.Option(help="Number of participants (about a minute each per hat).")
+]
+StartOption = Annotated[
+    Optional[str],
+    typer.Option(help="Start: HH:MM, or a date and time (2026-12-01T14:00) for ICS."),
+]
+ClockOption = Annotated[
+    str, typer.Option(help="hh:mm (whole-minute boxes) or mm:ss (half-minute boxes).")
+]
+KindOption = Annotated[
+    Optional[str],
+    typer.Option(help="The topic's kind: question, proposal or problem (default: detected)."),
+]
+AudienceOption = Annotated[
+    str, typer.Option(help="participants, or facilitator (adds notes, time cues, outcome).")
+]
+AttendeesOption = Annotated[
+    Optional[str],
+    typer.Option(help="Comma-separated: 'Ann <ann@example.org>, Bob'. E-mails go in ICS."),
+]
+OwnerOption = Annotated[Optional[str], typer.Option(help="Who owns the decision.")]
+WhereOption = Annotated[Optional[str], typer.Option(help="The room, or the call's link.")]
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="No model: questions from the question banks.")
+]
+FromReportOption = Annotated[
+    Optional[Path],
+    typer.Option("--from-report", help="Build on a saved `analyze --format json` report."),
+]
+NotesTemplateOption = Annotated[
+    bool,
+    typer.Option(
+        "--notes-template", help="Write an empty note-taking template for `sixhats minutes`."
+    ),
+]
+BriefFormatOption = Annotated[
+    Optional[str],
+    typer.Option("--format", help="md, html, json or ics (default: from -o, else md)."),
+]
+BriefOutputOption = Annotated[
+    Optional[Path], typer.Option("--output", "-o", help="Write the brief to a file (atomically).")
+]
+PaperOption = Annotated[str, typer.Option(help="HTML page size: auto, A4 or letter.")]
 
 
 def _brief_format(fmt: str | None, output: Path | None) -> str:
@@ -37,48 +108,92 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
+def _request(
+    params: dict[str, Any], topic: str, start: Start | None, report: Report | None
+) -> BriefRequest:
+    """The brief's request from the command's parameters, each checked."""
+    from sixhats_ai.agenda import parse_clock
+    from sixhats_ai.brief import BriefRequest, parse_attendees
+    from sixhats_ai.programs import find_program
+    from sixhats_ai.topic import parse_kind
+
+    program = params["program"] or (report.program.slug if report else "choose")
+    return BriefRequest(
+        topic=topic,
+        program=find_program(program, programs_dir()),
+        minutes=params["minutes"],
+        participants=params["participants"],
+        start=start,
+        include_optional=not params["skip_optional"],
+        kind=parse_kind(params["kind"], topic),
+        clock=parse_clock(params["clock"]),
+        audience=params["audience"],
+        attendees=parse_attendees(params["attendees"]),
+        owner=params["owner"],
+        where=params["where"],
+    )
+
+
+def _ask_model(
+    request: BriefRequest, library: PromptLibrary, flags: ProviderFlags, options: RunOptions
+) -> TailoredPlan:
+    """The tailored brief's one request (and re-asks), through the session and the store's
+    cache as `analyze` uses them; steps a weak model missed are said on stderr."""
+    # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
+    import asyncio
+
+    from sixhats_ai.api import open_session
+    from sixhats_ai.brief_plan import tailored_plan
+    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.store import open_run_store
+
+    config = load_config()
+    provider = resolve_provider(flags, config)
+    echo_err(f"sixhats brief: asking {provider.model} at {provider.display_url}")
+    _, cache = open_run_store(config, provider.api_key, log=True, read=True)
+
+    async def ask() -> TailoredPlan:
+        async with open_session(provider, options, config, cache=cache) as session:
+            return await tailored_plan(
+                session, library, request.topic, request.program, request.agenda()
+            )
+
+    plan = asyncio.run(ask())
+    usage = plan.usage
+    echo_err(
+        f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
+        f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
+    )
+    missing = plan.missing([s.id for s in request.steps()])
+    if missing:
+        echo_err(
+            f"warning: the model's answer did not fit for {', '.join(missing)}; "
+            "their questions come from the question banks"
+        )
+    return plan
+
+
 @app.command()
 def brief(
-    problem: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Argument(help="The meeting's topic, or '-' to read it from stdin."),
-    ] = None,
-    file: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--file", "-f", help="Read the topic from a file."),
-    ] = None,
-    program: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--program", "-p", help="Program slug, name or file (default: choose)."),
-    ] = None,
-    minutes: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(help="Meeting length (default: the method's boxes for the group)."),
-    ] = None,
-    participants: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(help="Number of participants (about a minute each per hat)."),
-    ] = None,
-    start: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="Start: HH:MM, or a date and time (2026-12-01T14:00) for ICS."),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="No model: questions from the question banks.")
-    ] = False,
-    from_report: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--from-report", help="Build on a saved `analyze --format json` report."),
-    ] = None,
-    fmt: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--format", help="md, html, json or ics (default: from -o, else md)."),
-    ] = None,
-    output: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the brief to a file (atomically)."),
-    ] = None,
-    paper: Annotated[str, typer.Option(help="HTML page size: auto, A4 or letter.")] = "auto",
+    ctx: typer.Context,
+    problem: TopicArgument = None,
+    file: TopicFileOption = None,
+    program: BriefProgramOption = None,
+    minutes: MinutesOption = None,
+    participants: ParticipantsOption = None,
+    start: StartOption = None,
+    clock: ClockOption = "hh:mm",
+    kind: KindOption = None,
+    audience: AudienceOption = "participants",
+    attendees: AttendeesOption = None,
+    owner: OwnerOption = None,
+    where: WhereOption = None,
+    offline: OfflineOption = False,
+    from_report: FromReportOption = None,
+    notes_template_: NotesTemplateOption = False,
+    fmt: BriefFormatOption = None,
+    output: BriefOutputOption = None,
+    paper: PaperOption = "auto",
     skip_optional: SkipOptionalOption = False,
     prompts_dir: PromptsDirOption = None,
     model: ModelOption = None,
@@ -87,26 +202,31 @@ def brief(
     profile: ProfileOption = None,
     timeout: TimeoutOption = 120.0,
     max_tokens: MaxTokensOption = None,
+    max_reasks: MaxReasksOption = 2,
     mode: ModeOption = None,
 ) -> None:
-    """Write a pre-meeting brief: purpose, timed agenda, questions per hat, pre-work.
+    """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions, pre-work.
 
     Questions are tailored by one model request, or come from the question banks with
     --offline (no model, no key), or build on a saved report with --from-report (no request).
+    --audience facilitator adds the facilitator notes, time-keeping cues and the outcome.
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    from sixhats_ai.agenda import parse_start
-    from sixhats_ai.brief import BriefRequest, build_brief
+    from sixhats_ai.agenda import overflow_warning, parse_start
+    from sixhats_ai.brief import build_brief
+    from sixhats_ai.brief_model import AUDIENCES
     from sixhats_ai.inputs import read_problem
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, render_brief
+    from sixhats_ai.prompts import user_library
+    from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
     from sixhats_ai.saved_report import read_report
 
-    chosen_format = _brief_format(fmt, output)
+    chosen_format = _brief_format("md" if notes_template_ else fmt, output)
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)
     if page is None:
         raise UsageError(f"unknown paper {paper!r}", hint="use auto, A4 or letter")
+    if audience not in AUDIENCES:
+        raise UsageError(f"unknown --audience {audience!r}", hint="use participants or facilitator")
     starts = parse_start(start) if start is not None else None
     if chosen_format == "ics" and (starts is None or not starts.dated):
         raise ics_needs_a_date()
@@ -115,46 +235,19 @@ def brief(
         topic = report.problem
     else:
         topic = read_problem(problem, file)
-    program_ref = program or (report.program.slug if report else "choose")
-    request = BriefRequest(
-        topic=topic,
-        program=find_program(program_ref, programs_dir()),
-        minutes=minutes,
-        participants=participants,
-        start=starts,
-        include_optional=not skip_optional,
-    )
+    request = _request(ctx.params, topic, starts, report)
     request.agenda()  # an impossible fit fails here, before any request
-    from sixhats_ai.prompts import user_library
-
+    steps, compares = request.steps(), request.program.compares_alternatives
+    if warning := overflow_warning(steps, request.meeting_minutes, participants, compares):
+        echo_err(warning)
     library = user_library(prompts_dir)
-
-    if offline or report is not None:
+    if offline or report is not None or notes_template_:
         made = build_brief(library, request, report=report)
     else:
-        # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
-        import asyncio
-
-        from sixhats_ai.api import RunOptions, open_session
-        from sixhats_ai.brief import tailored_plan
-        from sixhats_ai.config import load_config, resolve_provider
-
-        options = RunOptions(
-            timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir
-        )
-        config = load_config()
         flags = provider_flags(model, base_url, api_key, profile)
-        provider = resolve_provider(flags, config)
-        echo_err(f"sixhats brief: asking {provider.model} at {provider.display_url}")
-
-        async def ask() -> Any:
-            async with open_session(provider, options, config) as session:
-                return await tailored_plan(session, request)
-
-        plan, usage, used_model = asyncio.run(ask())
-        echo_err(
-            f"done: {usage.requests} request, {usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
-        )
-        made = build_brief(library, request, plan=plan, model=used_model, usage=usage)
-
+        plan = _ask_model(request, library, flags, run_options(ctx.params))
+        made = build_brief(library, request, plan=plan)
+    if notes_template_:
+        write_output(notes_template(made, library), output)
+        return
     write_output(render_brief(made, chosen_format, library, page), output)

@@ -67,6 +67,8 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
+    from sixhats_ai.agenda import RED_LABEL
+    from sixhats_ai.hats import Hat
     from sixhats_ai.programs import find_program
 
     found = find_program(program, programs_dir(programs_dir_))
@@ -82,6 +84,8 @@ def programs_show(
         if planned.step.model:
             notes.append(f"model {planned.step.model}")
         box = _box(planned.step.default_seconds)
+        if planned.hat is Hat.RED and planned.step.minutes is None:
+            box, notes = "1 min", [*notes, RED_LABEL]
         typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
 
 

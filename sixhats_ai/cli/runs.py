@@ -186,6 +186,14 @@ def rerun(
     redo = redo_ids(run, step)
     config = load_config()
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
+        from sixhats_ai.cli.minutes import rerun_meeting
+
+        echo_err(f"sixhats: rerun of meeting {run.id}: {', '.join(redo)} with {provider.model}")
+        options = replace(run_options(ctx.params), include_optional=run.include_optional)
+        report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
+        emit_report(report, fmt, output, new_id)
+        return
     # The stored run decides the flow and the steps; the flags decide how to ask.
     options = replace(
         run_options(ctx.params),

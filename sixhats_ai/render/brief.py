@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sixhats_ai.brief import Brief
+from sixhats_ai.brief_model import Brief
 from sixhats_ai.errors import UsageError
 from sixhats_ai.hats import HATS
 from sixhats_ai.prompts import PromptLibrary
@@ -31,6 +31,11 @@ def brief_html(brief: Brief, library: PromptLibrary, paper: Paper = "auto") -> s
     )
 
 
+def notes_template(brief: Brief, library: PromptLibrary) -> str:
+    """An empty note-taking template for the meeting, which `sixhats minutes` reads back."""
+    return library.render_text("brief/notes-template.md.j2", {"brief": brief})
+
+
 def ics_needs_a_date() -> UsageError:
     return UsageError(
         "--format ics needs the meeting's date and time",
@@ -39,15 +44,16 @@ def ics_needs_a_date() -> UsageError:
 
 
 def brief_ics(brief: Brief, library: PromptLibrary) -> str:
-    """One calendar event spanning the meeting, the agenda and questions in its description.
+    """One calendar event spanning the meeting, the agenda and questions in its description;
+    the place as its LOCATION, and each attendee with an e-mail address as an ATTENDEE.
 
     The UID comes from the start and the topic, so a brief sent again updates the same event.
     """
     if brief.start is None:
         raise ics_needs_a_date()
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vCalAddress
 
-    from sixhats_ai import __version__
+    from sixhats_ai.version import __version__
 
     start = brief.start.astimezone(UTC) if brief.start.tzinfo else brief.start
     summary = f"Six Thinking Hats: {brief.framing}"
@@ -59,6 +65,14 @@ def brief_ics(brief: Brief, library: PromptLibrary) -> str:
     event.add("dtend", start + timedelta(minutes=brief.minutes))
     event.add("summary", " ".join(summary.split()))
     event.add("description", brief_markdown(brief, library))
+    if brief.where:
+        event.add("location", brief.where)
+    for person in brief.attendees:
+        if person.email:
+            address = vCalAddress(f"mailto:{person.email}")
+            address.params["cn"] = person.name
+            address.params["role"] = "REQ-PARTICIPANT"
+            event.add("attendee", address, encode=False)
     calendar = Calendar()
     calendar.add("prodid", f"-//sixhats {__version__}//sixhats brief//EN")
     calendar.add("version", "2.0")

@@ -121,14 +121,27 @@ def step_groups(output: StepOutput) -> list[Group]:
     return [Group("Findings", _texts(output.summary_lines()))]
 
 
+def meeting_groups(record: StepRecord) -> list[Group]:
+    """A minutes report's extras: the real dot votes, and the model's own points apart."""
+    groups = []
+    if record.votes:
+        votes = [Point(v.alternative, f"{v.dots} dots", f"{v.voters} voters") for v in record.votes]
+        groups.append(Group("Dot vote", votes))
+    if record.added is not None:
+        added = [Point(line, "model") for line in record.added.summary_lines()]
+        groups.append(Group("Added by the model (not said in the meeting)", added))
+    return groups
+
+
 def hat_card(record: StepRecord) -> HatCard:
     info = hat_info(record.hat)
+    groups = step_groups(record.output) if record.output is not None else []
     return HatCard(
         record=record,
         title=info.title,
         overview=info.overview,
         colour=info.colour,
-        groups=step_groups(record.output) if record.output is not None else [],
+        groups=groups + meeting_groups(record),
     )
 
 

@@ -17,17 +17,25 @@ def _points(points: list[SourcedPoint]) -> list[str]:
 def steps_markdown(steps: list[StepRecord]) -> list[str]:
     """Each step's findings, in program order; failed steps say why."""
     lines: list[str] = []
+    meeting = any(r.origin == "meeting" for r in steps)
     for record in steps:
         if record.role == "synthesis":
             continue
         label = hat_info(record.hat).title + (f" ({record.focus})" if record.focus else "")
         if record.role == "framing":
             label += ", framing"
+        if meeting:
+            label += ORIGIN_LABELS[record.origin]
         lines += ["", f"### {record.id}: {label}", ""]
         if record.status == "failed" or record.output is None:
             lines.append(f"> Failed: {record.error}")
         else:
             lines += [f"- {line}" for line in record.output.summary_lines()]
+        lines += [
+            f"- Dot vote: {v.alternative}: {v.dots} dots, {v.voters} voters" for v in record.votes
+        ]
+        if record.added is not None:
+            lines += [f"- _Added by the model:_ {line}" for line in record.added.summary_lines()]
     return lines
 
 
@@ -35,6 +43,10 @@ def failed_run_markdown(steps: list[StepRecord], error: str | None = None) -> st
     """What a run whose synthesis failed has to show: its hats' findings."""
     reason = f"synthesis failed: {error}" if error else "synthesis failed"
     return "\n".join([f"# Hat outputs ({reason})", *steps_markdown(steps)])
+
+
+# How a minutes report (`sixhats minutes`) marks whose points a step holds.
+ORIGIN_LABELS = {"meeting": " (the meeting's points)", "model": " (added by the model)"}
 
 
 def report_markdown(report: Report) -> str:

@@ -1,0 +1,251 @@
+"""A meeting's notes turned into the same `Report` as `analyze`, through the model.
+
+Each step's findings are the meeting's own points, which the model only structures into the
+hat's schema (`origin: meeting`); with `fill_gaps` it may add points of its own, kept apart
+in `added` (or, for a step the meeting left empty, as the step's output with
+`origin: model`). The red hat carries the real dot votes. The closing blue writes the
+decision, owners and dates from the meeting's points. The notes are untrusted: they reach the
+model only as fenced data (`prompts/minutes/`), through the session's `StructuredCaller`,
+cache and budget, as every other request does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sixhats_ai import __version__
+from sixhats_ai.brief_questions import program_vars
+from sixhats_ai.engine import SynthesisFailed, output_schema
+from sixhats_ai.errors import SixhatsError
+from sixhats_ai.hats import Hat, hat_info
+from sixhats_ai.minutes.layout import dot_votes
+from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
+from sixhats_ai.minutes.votes import Tally
+from sixhats_ai.models import (
+    Framing,
+    Metadata,
+    Origin,
+    ProgramRef,
+    RedOutput,
+    Report,
+    StepOutput,
+    StepRecord,
+    Synthesis,
+    Usage,
+)
+from sixhats_ai.programs import PlannedStep, Program
+from sixhats_ai.prompts import RenderedPrompt, new_nonce
+
+if TYPE_CHECKING:
+    from sixhats_ai.api import Session
+
+NO_NOTES = "the meeting's notes have nothing for this step"
+
+
+@dataclass
+class Meeting:
+    """What `minutes` structures: the topic, the program, the notes and the votes."""
+
+    topic: str
+    program: Program
+    notes: MeetingNotes
+    votes: list[Tally]
+    fill_gaps: bool = False
+    records: list[StepRecord] = field(default_factory=list)
+
+    def texts(self) -> list[str]:
+        """Every untrusted text, which no nonce may appear in."""
+        notes = self.notes
+        points = [p for s in notes.steps for p in s.points]
+        points += [p for u in notes.unplaced for p in (u.heading, *u.points)]
+        actions = [" ".join((a.action, a.owner, a.due)) for a in notes.outcome.actions]
+        return [self.topic, *points, *actions, notes.outcome.decision]
+
+
+def _nonce(meeting: Meeting) -> str:
+    texts = meeting.texts()
+    nonce = new_nonce()
+    while any(nonce in t for t in texts):
+        nonce = new_nonce()
+    return nonce
+
+
+def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str) -> RenderedPrompt:
+    step = notes.step
+    return session.engine.prompts.render_prompt(
+        "minutes/structure.j2",
+        {
+            "problem": meeting.topic,
+            "program": program_vars(meeting.program),
+            "step": {
+                "id": step.id,
+                "label": step.step.label,
+                "role": step.role,
+                "focus": step.step.focus,
+            },
+            "hat": hat_info(step.hat),
+            "mode": mode,
+            "notes": "\n".join(f"- {p}" for p in notes.points) or "(no notes)",
+            "nonce": _nonce(meeting),
+        },
+    )
+
+
+async def _ask(
+    session: Session, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
+) -> StepOutput:
+    caller = session.engine.caller
+    assert caller is not None, "minutes with a model need a session with a caller"
+    done = await caller.call(session.engine.model_for(step), prompt.messages(), output_schema(step))
+    usage.add(done.usage)
+    assert isinstance(done.output, StepOutput)
+    return done.output
+
+
+async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -> StepRecord:
+    """One step: the meeting's points structured, the model's additions apart, votes on red."""
+    step = notes.step
+    started = time.perf_counter()
+    usage = Usage()
+    votes = dot_votes(meeting.votes) if step.hat is Hat.RED else []
+    base: dict[str, Any] = {
+        "id": step.id,
+        "hat": step.hat.value,
+        "role": step.role,
+        "focus": step.step.focus,
+        "model": session.engine.model_for(step),
+        "votes": votes,
+    }
+    output: StepOutput | None = None
+    added: StepOutput | None = None
+    origin: Origin = "meeting"
+    if notes.points:
+        output = await _ask(session, step, _step_prompt(session, meeting, notes, "meeting"), usage)
+        if meeting.fill_gaps:
+            added = await _ask(session, step, _step_prompt(session, meeting, notes, "fill"), usage)
+    elif meeting.fill_gaps:
+        output = await _ask(session, step, _step_prompt(session, meeting, notes, "fill"), usage)
+        origin = "model"
+    elif votes:
+        output = RedOutput(reactions=[])
+    seconds = round(time.perf_counter() - started, 3)
+    if output is None:
+        return StepRecord(
+            **base, status="failed", error=NO_NOTES, origin="meeting", seconds=seconds
+        )
+    return StepRecord(
+        **base, status="ok", output=output, added=added, origin=origin, seconds=seconds, usage=usage
+    )
+
+
+def _board(records: list[StepRecord], steps: dict[str, PlannedStep]) -> list[dict[str, Any]]:
+    board = []
+    for record in records:
+        if record.output is None:
+            continue
+        lines = record.output.summary_lines()
+        if record.origin == "model":
+            lines = [f"(added by the model, not the meeting) {line}" for line in lines]
+        if record.added is not None:
+            lines += [f"(added by the model) {line}" for line in record.added.summary_lines()]
+        board.append({"id": record.id, "label": steps[record.id].step.label, "lines": lines})
+    return board
+
+
+def _outcome_text(notes: MeetingNotes) -> str:
+    """The outcome section, the closing blue's own notes, and what matched no step."""
+    outcome = notes.outcome
+    lines = [f"Decision: {outcome.decision}"] if outcome.decision else []
+    lines += [f"Action: {a.action}; owner: {a.owner}; by: {a.due}" for a in outcome.actions]
+    lines += [f"Closing note: {p}" for p in notes.steps[-1].points]
+    lines += [f"Note under {u.heading!r}: {p}" for u in notes.unplaced for p in u.points]
+    return "\n".join(lines)
+
+
+async def synthesise(
+    session: Session, meeting: Meeting, closing: PlannedStep
+) -> tuple[StepRecord, Synthesis]:
+    """The closing blue: the meeting's decision, owners and dates, from its own points."""
+    steps = {s.step.id: s.step for s in meeting.notes.steps}
+    ok_ids = [r.id for r in meeting.records if r.status == "ok"]
+    prompt = session.engine.prompts.render_prompt(
+        "minutes/synthesis.j2",
+        {
+            "problem": meeting.topic,
+            "program": program_vars(meeting.program),
+            "step": {"id": closing.id},
+            "board": _board(meeting.records, steps),
+            "votes": [
+                f"{t.alternative}: {t.dots} dots from {t.voters} voters" for t in meeting.votes
+            ],
+            "outcome": _outcome_text(meeting.notes),
+            "step_ids": ok_ids,
+            "nonce": _nonce(meeting),
+        },
+    )
+    caller = session.engine.caller
+    assert caller is not None
+    model = session.engine.model_for(closing)
+    done = await caller.call(model, prompt.messages(), Synthesis, context={"step_ids": set(ok_ids)})
+    assert isinstance(done.output, Synthesis)
+    record = StepRecord(
+        id=closing.id,
+        hat=closing.hat.value,
+        role=closing.role,
+        status="ok",
+        output=None,
+        model=model,
+        mode=done.mode.value,
+        seconds=round(done.seconds, 3),
+        usage=done.usage,
+        origin="meeting",
+    )
+    return record, done.output
+
+
+async def meeting_report(
+    session: Session, meeting: Meeting, reuse: dict[str, StepRecord] | None = None
+) -> Report:
+    """The meeting as a `Report`: each step structured (or reused), then the synthesis."""
+    reuse = reuse or {}
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    *hats, closing = meeting.notes.steps
+    for notes in hats:
+        kept = reuse.get(notes.step.id)
+        meeting.records.append(
+            kept if kept is not None else await structure_step(session, meeting, notes)
+        )
+    try:
+        closing_record, synthesis = await synthesise(session, meeting, closing.step)
+    except SixhatsError as exc:  # the structured steps are kept; `rerun` finishes the report
+        raise SynthesisFailed(exc, meeting.records) from exc
+    records = [*meeting.records, closing_record]
+    usage = Usage()
+    for record in records:
+        if record.id not in reuse:
+            usage.add(record.usage)
+    failed = [r.id for r in records if r.status == "failed"]
+    framing = records[0].output
+    program = meeting.program
+    return Report(
+        problem=meeting.topic,
+        program=ProgramRef(slug=program.slug, name=program.name, sequence=program.sequence),
+        framing=framing if isinstance(framing, Framing) else None,
+        steps=records,
+        synthesis=synthesis,
+        metadata=Metadata(
+            sixhats_version=__version__,
+            flow="sequential",
+            models=sorted({r.model for r in records}),
+            base_url=session.engine.caller.base_url if session.engine.caller else None,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            seconds=round(time.perf_counter() - started, 3),
+            usage=usage,
+            degraded=bool(failed),
+            failed_steps=failed,
+        ),
+    )
