@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
+from sixhats_ai.display.plain import PlainBatch, duration
 from sixhats_ai.documents import Document
 from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
@@ -42,6 +43,7 @@ from sixhats_ai.store import RunInputs
 from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
 if TYPE_CHECKING:
+    from sixhats_ai.display import BatchDisplay
     from sixhats_ai.store import RunStore
 
 DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
@@ -184,8 +186,6 @@ class BatchSettings:
 @dataclass
 class _Totals:
     started: float = field(default_factory=time.perf_counter)
-    done: int = 0
-    failed: int = 0
     ran: int = 0
     tokens: int = 0
     requests: int = 0
@@ -195,6 +195,8 @@ class _Totals:
 
 class BatchRunner:
     """Runs a batch through one session; `run` returns the index it wrote.
+
+    Each finished input goes to `progress` (plain lines unless a live bar is given).
 
     With a `store`, each file's run is kept there (one store shared by every file: it is safe
     for concurrent writers).
@@ -207,12 +209,15 @@ class BatchRunner:
         echo: Callable[[str], None],
         total: int | None = None,
         store: RunStore | None = None,
+        progress: BatchDisplay | None = None,
     ) -> None:
         self.session = session
         self.store = store
         self.settings = settings
         self.echo = echo
-        self.total = total
+        self.progress = progress or PlainBatch(lambda: session.budget.spent, echo)
+        if total is not None:
+            self.progress.on_discovered(total)
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.totals = _Totals()
@@ -375,32 +380,12 @@ class BatchRunner:
 
     def _progress(self, row: IndexRow) -> None:
         t = self.totals
-        if row.status in ("failed",):
-            t.failed += 1
-        else:
-            t.done += 1
         if not row.reused and row.report is not None:
             t.ran += 1
             t.tokens += row.tokens
             t.requests += row.requests
             t.cached += row.cached_requests
-        finished = t.done + t.failed
-        remaining = "?" if self.total is None else str(max(self.total - finished, 0))
-        eta = ""
-        if self.total is not None and t.ran:
-            per_file = (time.perf_counter() - t.started) / finished
-            eta = f", ETA {_duration(per_file * max(self.total - finished, 0))}"
-        if row.status in ("ok", "degraded"):
-            what = f"{row.recommendation} ({row.confidence:.0%})"
-            if row.reused:
-                what = f"unchanged, report kept: {what}"
-        else:
-            what = row.error or ""
-        self.echo(
-            f"[{finished}/{self.total or '?'}] {row.status} {row.input}: {what}\n"
-            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
-            f"{t.tokens} tokens, ${self.session.budget.spent:.4f}{eta}"
-        )
+        self.progress.on_file_done(row)
 
     def _stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -481,7 +466,8 @@ class BatchRunner:
         return self._finish()
 
     def _finish(self) -> BatchIndex:
-        """Write the index and print the summary."""
+        """Write the index and print the summary (under the progress bar's last frame)."""
+        self.progress.close()
         index = BatchIndex(
             program=self.settings.program.name,
             program_slug=self.settings.program.slug,
@@ -512,7 +498,7 @@ class BatchRunner:
             + (f" ({reused} unchanged, reports kept)" if reused else "")
             + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
             f"${self.session.budget.spent:.4f} this run, "
-            f"{_duration(time.perf_counter() - t.started)}"
+            f"{duration(time.perf_counter() - t.started)}"
         ]
         problems = [r for r in index.rows if r.status in ("failed", "skipped")]
         for row in problems[:MAX_LISTED_FAILURES]:
@@ -548,9 +534,3 @@ class BatchRunner:
 
 def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
     return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -19,6 +19,7 @@ from sixhats_ai.cli.options import (
     ModeOption,
     NoCacheOption,
     NoLogOption,
+    NoProgressOption,
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
@@ -97,6 +98,7 @@ def batch(
     prompts_dir: PromptsDirOption = None,
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Analyse every proposal in files or folders; write a report each and an index.
 
@@ -117,6 +119,7 @@ def batch(
         report_formats,
     )
     from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.display import for_stderr
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs, discover
     from sixhats_ai.programs import find_program
@@ -147,10 +150,20 @@ def batch(
         out=out, program=chosen, problem=question, force=force, formats=formats
     )
 
+    display = for_stderr(no_progress=no_progress)
+
     async def run() -> SixhatsError | None:
         async with open_session(provider, options, config, cache=cache) as session:
-            runner = BatchRunner(session, settings, echo_err, total, store=store)
-            index = await runner.run(discover(paths, glob=glob, skip=out))
+            limiter, budget = session.limiter, session.budget
+            bar = display.batch(
+                concurrency=concurrency,
+                in_flight=lambda: limiter.in_flight,
+                spent=lambda: budget.spent,
+                max_cost=max_cost,
+            )
+            with bar:
+                runner = BatchRunner(session, settings, bar.echo, total, store=store, progress=bar)
+                index = await runner.run(discover(paths, glob=glob, skip=out))
             return runner.outcome(index)
 
     try:
