@@ -67,7 +67,7 @@ def run_and_keep(
         ) as s:
             request = s.request(problem, program, documents)
             for warning in request.warnings:
-                echo_err(warning)
+                board.echo(warning)  # above the live board, not through it
             inputs.append(RunInputs.of_request(request, document_paths, problem_path))
             return await s.engine.run(request, reuse=reuse)
 
