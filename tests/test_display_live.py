@@ -114,6 +114,8 @@ def test_events_only_change_state_the_refresh_draws():
         assert len(console.file.getvalue()) > len(drawn)
     assert board._live is not None
     assert board._live.refresh_per_second == REFRESH_PER_SECOND == 10
+    with BatchBar(console, concurrency=1, in_flight=int, spent=float) as bar:
+        assert bar._live is not None and bar._live.refresh_per_second <= REFRESH_PER_SECOND
 
 
 def test_the_last_frame_stays_and_nothing_is_drawn_after_the_end():

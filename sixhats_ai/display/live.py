@@ -27,9 +27,12 @@ INTERRUPTS = (KeyboardInterrupt, asyncio.CancelledError)
 class LiveDisplay:
     """A renderable kept on screen by a `Live` between `__enter__` and `close()`.
 
-    Subclasses keep state and render it in `render_frame`. `auto_refresh=False` (for tests)
-    draws only on `refresh()` and at the start and the end.
+    Subclasses keep state and render it in `render_frame`, and may draw less often than
+    `REFRESH_PER_SECOND`. `auto_refresh=False` (for tests) draws only on `refresh()` and at
+    the start and the end.
     """
+
+    refresh_per_second: float = REFRESH_PER_SECOND
 
     def __init__(
         self, console: Console, *, auto_refresh: bool = True, clock: Clock = time.monotonic
@@ -53,7 +56,7 @@ class LiveDisplay:
             self,
             console=self.console,
             auto_refresh=self._auto_refresh,
-            refresh_per_second=REFRESH_PER_SECOND,
+            refresh_per_second=self.refresh_per_second,
             redirect_stdout=False,  # the report goes to stdout, after the board
             redirect_stderr=True,  # other stderr lines print above the board, not through it
         )
