@@ -243,3 +243,7 @@ def test_the_same_bar_counts_bytes_and_seconds():
     assert "15 s of 60 s" in lines[1]
     download.finish()  # done at what it has: the bar is full, its spinner a tick
     assert "✓ llama-3.2-1b.gguf" in frame(bar)[0] and "1.0 MB of 1.0 MB" in frame(bar)[0]
+    with bar:
+        pass
+    stopped = frame(bar)[1]  # the last frame: the wait never finished
+    assert stopped.startswith("■ batch API round 2") and stopped.endswith("15 s of 60 s")

@@ -88,5 +88,10 @@ class LiveDisplay:
         """A line of text above the display (a warning, a note), never through it."""
         self.console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
+    @property
+    def closed(self) -> bool:
+        """True from the last frame on."""
+        return self._closed
+
     def elapsed(self) -> float:
         return self.clock() - self.started

@@ -53,21 +53,24 @@ def _amount(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def _task_line(task: Task, now: float) -> Text:
-    """`⠹ files ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 12/200 files 0:01:05`: one task, one line.
+def _task_line(task: Task, now: float | None) -> Text:
+    """`⠹ files ━━━━━━━━━━━━━━━━━━━━─────────── 120/200 files 0:01:05`: one task, one line.
 
     Drawn as one `Text`, not through `Progress`'s table: a frame costs a fifth as much, and
-    frames are what the display costs a batch.
+    frames are what the display costs a batch. `now` is None in the last frame: a task not
+    finished then was stopped, and has neither a spinner nor a time left.
     """
     unit = task.fields.get("unit", "files")
     if task.finished:
         line = Text("✓ ", style="green")
+    elif now is None:
+        line = Text("■ ", style="yellow")
     else:
         line = Text(SPINNER_FRAMES[int(now / SPINNER_INTERVAL) % len(SPINNER_FRAMES)] + " ", "cyan")
     line.append(f"{task.description} ")
     filled = int(BAR_WIDTH * min(task.completed / task.total, 1)) if task.total else 0
     line.append("━" * filled, style="green" if task.finished else "magenta")
-    line.append("━" * (BAR_WIDTH - filled) + " ", style="bright_black")
+    line.append("─" * (BAR_WIDTH - filled) + " ", style="bright_black")  # readable uncoloured
     done = _amount(task.completed, unit)
     if task.total is None:
         line.append(f"{done} {unit}" if unit == "files" else done)
@@ -75,7 +78,8 @@ def _task_line(task: Task, now: float) -> Text:
         total = _amount(task.total, unit)
         line.append(f"{done}/{total} files" if unit == "files" else f"{done} of {total}")
     left = task.time_remaining
-    line.append(f" {timedelta(seconds=int(left))}" if left is not None else " -:--:--", "cyan")
+    if now is not None and not task.finished:
+        line.append(f" {timedelta(seconds=int(left))}" if left is not None else " -:--:--", "cyan")
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
 
@@ -122,7 +126,7 @@ class TaskBar(LiveDisplay):
         return TaskHandle(self.progress, self.progress.add_task(label, total=total, unit=unit))
 
     def render_frame(self) -> RenderResult:
-        now = self.clock()
+        now = None if self.closed else self.clock()
         for task in self.progress.tasks:
             yield _task_line(task, now)
 
