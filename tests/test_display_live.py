@@ -237,7 +237,7 @@ def test_the_same_bar_counts_bytes_and_seconds():
     download = bar.task("llama-3.2-1b.gguf", total=3_000_000, unit="bytes")
     wait = bar.task("batch API round 2", total=60, unit="seconds")
     download.advance(1_000_000)
-    wait.update(completed=15)
+    wait.advance(15)
     lines = frame(bar)
     assert "llama-3.2-1b.gguf" in lines[0] and "1.0 MB of 3.0 MB" in lines[0]
     assert "15 s of 60 s" in lines[1]

@@ -104,7 +104,7 @@ def test_a_plain_task_prints_one_line_when_it_ends():
     lines: list[str] = []
     task = PlainTasks(lines.append).task("llama-3.2-1b.gguf", total=3_000_000, unit="bytes")
     task.advance(1_000_000)
-    task.update(completed=3_000_000)
+    task.advance(2_000_000)
     assert lines == []
     task.finish()
     assert lines == ["llama-3.2-1b.gguf: 3,000,000 bytes"]

@@ -16,48 +16,21 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from sixhats_ai.display.plain import Echo, PlainBatch, PlainSteps, PlainTasks, echo_stderr
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from rich.console import Console
 
-    from sixhats_ai.display.progress import TaskBar
-    from sixhats_ai.engine import StepEvent
+    from sixhats_ai.display.board import HatBoard
+    from sixhats_ai.display.progress import BatchBar, TaskBar
     from sixhats_ai.programs import PlannedStep
-    from sixhats_ai.render.index import IndexRow
 
-
-class _Display(Protocol):
-    def __enter__(self) -> object: ...
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None: ...
-
-    def echo(self, message: str) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class StepDisplay(_Display, Protocol):
-    """What `analyze` and `rerun` feed: the engine's step events."""
-
-    def on_event(self, event: StepEvent) -> None: ...
-
-
-class BatchDisplay(_Display, Protocol):
-    """What the batch runner feeds: the number of inputs, then each finished input."""
-
-    def on_discovered(self, total: int) -> None: ...
-
-    def on_file_done(self, row: IndexRow) -> None: ...
+# What `analyze` and `rerun` feed (`on_event`), and what the batch runner feeds
+# (`on_discovered`, `on_file_done`); both also take `echo(line)` and `close()`.
+StepDisplay: TypeAlias = "PlainSteps | HatBoard"
+BatchDisplay: TypeAlias = "PlainBatch | BatchBar"
 
 
 def live_wanted(

@@ -9,22 +9,21 @@ exception goes on (exit codes are the callers', unchanged).
 
 from __future__ import annotations
 
-import asyncio
 import time
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
+from sixhats_ai.display.base import Display
+
 if TYPE_CHECKING:
     from sixhats_ai.display.plain import Clock
 
 REFRESH_PER_SECOND = 10
-INTERRUPTS = (KeyboardInterrupt, asyncio.CancelledError)
 
 
-class LiveDisplay:
+class LiveDisplay(Display):
     """A renderable kept on screen by a `Live` between `__enter__` and `close()`.
 
     Subclasses keep state and render it in `render_frame`, and may draw less often than
@@ -40,7 +39,6 @@ class LiveDisplay:
         self.console = console
         self.clock = clock
         self.started = clock()
-        self.interrupted = False
         self._auto_refresh = auto_refresh
         self._live: Live | None = None
         self._closed = False
@@ -62,16 +60,6 @@ class LiveDisplay:
         )
         self._live.start()
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if kind is not None and issubclass(kind, INTERRUPTS):
-            self.interrupted = True
-        self.close()
 
     def refresh(self) -> None:
         """Draw now (tests, and displays started with `auto_refresh=False`)."""

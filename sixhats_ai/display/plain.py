@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING
+
+from sixhats_ai.display.base import Display
 
 if TYPE_CHECKING:
     from sixhats_ai.engine import StepEvent
@@ -34,25 +35,7 @@ def duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class _Quiet:
-    """Context-manager no-ops: a plain display has no terminal state to set up or restore."""
-
-    def __enter__(self) -> _Quiet:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class PlainSteps(_Quiet):
+class PlainSteps(Display):
     """One stderr line as each step of a run starts, ends or fails."""
 
     def __init__(self, echo: Echo = echo_stderr) -> None:
@@ -108,7 +91,7 @@ class FileTally:
         return per_file * max(self.total - self.finished, 0)
 
 
-class PlainBatch(_Quiet):
+class PlainBatch(Display):
     """Two stderr lines per finished file: its outcome, then the batch's counts and ETA."""
 
     def __init__(
@@ -150,22 +133,11 @@ class PlainTask:
     def advance(self, amount: float = 1) -> None:
         self.completed += amount
 
-    def update(
-        self,
-        *,
-        completed: float | None = None,
-        total: float | None = None,
-        label: str | None = None,
-    ) -> None:
-        self.completed = self.completed if completed is None else completed
-        self.total = self.total if total is None else total
-        self.label = self.label if label is None else label
-
     def finish(self) -> None:
         self.echo(f"{self.label}: {self.completed:,.0f} {self.unit}")
 
 
-class PlainTasks(_Quiet):
+class PlainTasks(Display):
     """`TaskBar`'s plain twin: the same `task(...)` calls, a line per finished task."""
 
     def __init__(self, echo: Echo = echo_stderr) -> None:

@@ -94,15 +94,6 @@ class TaskHandle:
     def advance(self, amount: float = 1) -> None:
         self.progress.advance(self.task_id, amount)
 
-    def update(
-        self,
-        *,
-        completed: float | None = None,
-        total: float | None = None,
-        label: str | None = None,
-    ) -> None:
-        self.progress.update(self.task_id, completed=completed, total=total, description=label)
-
     def finish(self) -> None:
         task = self.progress.tasks[self.task_id]
         self.progress.update(self.task_id, total=task.completed, completed=task.completed)
@@ -157,7 +148,7 @@ class BatchBar(TaskBar):
 
     def on_discovered(self, total: int) -> None:
         self.tally.total = total
-        self.files.update(total=total, label="files")
+        self.progress.update(self.files.task_id, total=total, description="files")
 
     def on_file_done(self, row: IndexRow) -> None:
         self.tally.add(row)
