@@ -148,8 +148,8 @@ def display_cpu(ctx: Context) -> Outcome:
         },
         notes=[
             f"a real {files}-file batch took {plain_cpu:.2f} s of CPU in {wall:.1f} s with plain "
-            f"lines, {live_cpu:.2f} s in {live_wall:.1f} s with the live bar (the difference is "
-            f"within the machine's noise); the bar alone, fed the same {files} events over "
-            f"{wall:.1f} s, took {display:.3f} s more than the same replay without it"
+            f"lines, {live_cpu:.2f} s in {live_wall:.1f} s with the live bar; the bar alone, fed "
+            f"the same {files} events over {wall:.1f} s, took {display:.3f} s more than the same "
+            "replay without it"
         ],
     )
