@@ -68,6 +68,8 @@ def test_a_row_per_planned_step_in_program_order_with_its_state():
     assert "✗ the model answered 500 twice (retry later)" in row_of(lines, "5-black")
     assert "waiting" in row_of(lines, "6-red") and "waiting" in row_of(lines, "7-blue")
     assert "Yellow" in row_of(lines, "4-yellow")  # the step's label beside its hat
+    assert "Blue (opening)" in row_of(lines, "1-blue")
+    assert "Blue (closing)" in row_of(lines, "7-blue")
 
 
 def test_parallel_hats_run_on_several_rows_at_once():

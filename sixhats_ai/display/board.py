@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sixhats_ai.models import StepRecord
     from sixhats_ai.programs import PlannedStep
 
+ROLE_NOTES = {"framing": " (opening)", "synthesis": " (closing)"}  # which blue is which
 RowState = Literal["waiting", "running", "done", "failed", "reused", "interrupted", "stopped"]
 
 
@@ -62,15 +63,16 @@ class HatBoard(LiveDisplay):
         self._spinner = Spinner("dots", style="cyan")
 
     def on_event(self, event: StepEvent) -> None:
-        """Record the step's new state; the next refresh draws it."""
+        """Record the step's new state; the next refresh draws it (from another thread: the
+        state is set last, so a frame never shows a state without what it needs)."""
         row = self._by_id.get(event.step.id)
         if row is None:  # a step the plan did not show: still worth a row
             row = self._by_id[event.step.id] = StepRow(event.step)
             self.rows.append(row)
         if event.status == "running":
             row.started = self.clock()
-        row.state = event.status
         row.record = event.record
+        row.state = event.status
 
     def close(self) -> None:
         """The last frame: a step still running when the run ended was cut short."""
@@ -98,7 +100,7 @@ class HatBoard(LiveDisplay):
             table.add_row(
                 Text("  ", style=f"on {info.colour}"),
                 Text(row.step.id, style="bold"),
-                Text(row.step.step.label),
+                Text(row.step.step.label + ROLE_NOTES.get(row.step.role, "")),
                 self._state(row),
             )
         yield table
