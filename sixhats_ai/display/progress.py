@@ -56,7 +56,7 @@ def _amount(value: float, unit: str) -> str:
 def _task_line(task: Task, now: float | None) -> Text:
     """`⠹ files ━━━━━━━━━━━━━━━━━━━━─────────── 120/200 files 0:01:05`: one task, one line.
 
-    Drawn as one `Text`, not through `Progress`'s table: a frame costs a fifth as much, and
+    Drawn as one `Text`, not through `Progress`'s table: a frame costs half as much, and
     frames are what the display costs a batch. `now` is None in the last frame: a task not
     finished then was stopped, and has neither a spinner nor a time left.
     """
