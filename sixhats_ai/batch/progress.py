@@ -5,9 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from sixhats_ai.display.plain import PlainBatch, duration
 from sixhats_ai.pricing import Budget
 from sixhats_ai.ranking import BatchIndex, IndexRow
+
+if TYPE_CHECKING:
+    from sixhats_ai.display import BatchDisplay
 
 MAX_LISTED_FAILURES = 10
 
@@ -36,35 +41,26 @@ class Totals:
 
 
 class Progress:
-    """Counts the inputs as they finish and says so; `total` is None for paths from stdin."""
+    """Counts the inputs as they finish and shows each on the display (plain lines unless a
+    live bar is given); `total` is None for paths from stdin."""
 
-    def __init__(self, echo: Callable[[str], None], total: int | None, budget: Budget) -> None:
-        self.echo = echo
-        self.total = total
+    def __init__(
+        self,
+        echo: Callable[[str], None],
+        total: int | None,
+        budget: Budget,
+        display: BatchDisplay | None = None,
+    ) -> None:
         self.budget = budget
         self.totals = Totals()
+        self.display = display or PlainBatch(lambda: budget.spent, echo)
+        if total is not None:
+            self.display.on_discovered(total)
 
     def finished(self, row: IndexRow) -> None:
-        """Count the row and print its two lines: the outcome, then the running totals."""
-        t = self.totals
-        t.count(row)
-        finished = t.done + t.failed
-        remaining = "?" if self.total is None else str(max(self.total - finished, 0))
-        eta = ""
-        if self.total is not None and t.ran:
-            per_file = (time.perf_counter() - t.started) / finished
-            eta = f", ETA {_duration(per_file * max(self.total - finished, 0))}"
-        if row.status in ("ok", "degraded"):
-            what = f"{row.recommendation} ({row.confidence:.0%})"
-            if row.reused:
-                what = f"unchanged, report kept: {what}"
-        else:
-            what = row.error or ""
-        self.echo(
-            f"[{finished}/{self.total or '?'}] {row.status} {row.input}: {what}\n"
-            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
-            f"{t.tokens} tokens, ${self.budget.spent:.4f}{eta}"
-        )
+        """Count the row and show it (plain: its outcome, then the running totals)."""
+        self.totals.count(row)
+        self.display.on_file_done(row)
 
     def summary(
         self, index: BatchIndex, stop_reason: str | None, *, logged: bool, index_files: list[str]
@@ -73,12 +69,13 @@ class Progress:
         t = self.totals
         counts = ", ".join(f"{n} {status}" for status, n in index.counts().items())
         reused = sum(r.reused for r in index.rows)
+        self.display.close()  # the bar's last frame stays above the summary
         lines = [
             f"batch: {counts}"
             + (f" ({reused} unchanged, reports kept)" if reused else "")
             + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
             f"${self.budget.spent:.4f} this run, "
-            f"{_duration(time.perf_counter() - t.started)}"
+            f"{duration(time.perf_counter() - t.started)}"
         ]
         lines += _problems(index)
         not_started = index.counts().get("not started", 0)
@@ -106,9 +103,3 @@ def _problems(index: BatchIndex) -> list[str]:
     if len(problems) > MAX_LISTED_FAILURES:
         lines.append(f"  ... and {len(problems) - MAX_LISTED_FAILURES} more (see the index)")
     return lines
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
 from sixhats_ai.batch.outputs import (
@@ -33,6 +33,9 @@ from sixhats_ai.programs import Program
 from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.runs import in_thread_to_the_end, run_and_keep
 from sixhats_ai.store import RunStore
+
+if TYPE_CHECKING:
+    from sixhats_ai.display import BatchDisplay
 
 DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
 
@@ -60,6 +63,7 @@ class BatchRunner:
         echo: Callable[[str], None],
         total: int | None = None,
         store: RunStore | None = None,
+        progress: BatchDisplay | None = None,
     ) -> None:
         self.session = session
         self.store = store
@@ -69,7 +73,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
-        self.progress = Progress(echo, total, session.budget)
+        self.progress = Progress(echo, total, session.budget, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})

@@ -21,6 +21,7 @@ from sixhats_ai.cli.options import (
     ModeOption,
     NoCacheOption,
     NoLogOption,
+    NoProgressOption,
     OutputOption,
     ProfileOption,
     ProgramOption,
@@ -142,6 +143,7 @@ def analyze(
     ] = False,
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Analyse a problem with a program of hats and print the report.
 
@@ -178,5 +180,6 @@ def analyze(
         problem_path=file,
         log=not no_log,
         read_cache=not no_cache,
+        no_progress=no_progress,
     )
     emit_report(report, fmt, output, run_id)

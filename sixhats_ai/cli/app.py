@@ -17,7 +17,6 @@ from sixhats_ai.render import REPORT_FORMATS
 from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
-    from sixhats_ai.engine import StepEvent
     from sixhats_ai.models import Report
 
 app = typer.Typer(
@@ -55,22 +54,6 @@ def programs_dir(override: Path | None = None) -> Path:
     from sixhats_ai.config import user_programs_dir
 
     return override or user_programs_dir()
-
-
-def progress(event: StepEvent) -> None:
-    """One stderr line as each step starts, ends or fails."""
-    record = event.record
-    label = f"{event.step.id:<10} {event.step.step.label}"
-    if event.status == "running":
-        echo_err(f"  … {label}")
-    elif record is not None and event.status == "done":
-        usage = record.usage
-        cached = f", {usage.cached_requests} cached" if usage.cached_requests else ""
-        echo_err(f"  ✓ {label}: {usage.total_tokens} tokens, {record.seconds:.1f} s{cached}")
-    elif record is not None and event.status == "reused":
-        echo_err(f"  = {label}: reused")
-    elif record is not None:
-        echo_err(f"  ✗ {label}: {record.error}")
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -19,6 +19,7 @@ from sixhats_ai.cli.options import (
     ModeOption,
     NoCacheOption,
     NoLogOption,
+    NoProgressOption,
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
@@ -111,6 +112,7 @@ def batch(
     prompts_dir: PromptsDirOption = None,
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Analyse every proposal in files or folders; write a report each and an index.
 
@@ -147,7 +149,9 @@ def batch(
     settings = BatchSettings(
         out=out, program=chosen, problem=question, force=force, formats=formats
     )
-    _run_batch(settings, paths, glob, total, provider, options, config, no_log, no_cache)
+    _run_batch(
+        settings, paths, glob, total, provider, options, config, no_log, no_cache, no_progress
+    )
 
 
 def _run_batch(
@@ -160,12 +164,14 @@ def _run_batch(
     config: Config,
     no_log: bool,
     no_cache: bool,
+    no_progress: bool,
 ) -> None:
     """Open the store and the session, run the batch, and fail (exit 1) if inputs failed."""
     import asyncio
 
     from sixhats_ai.api import open_session
     from sixhats_ai.batch import BatchRunner, prepare_out_dir
+    from sixhats_ai.display import for_stderr
     from sixhats_ai.inputs import discover
     from sixhats_ai.store import open_run_store
 
@@ -178,10 +184,20 @@ def _run_batch(
         f"{options.concurrency} requests in flight, reports in {out}"
     )
 
+    display = for_stderr(no_progress=no_progress)
+
     async def run() -> SixhatsError | None:
         async with open_session(provider, options, config, cache=cache) as session:
-            runner = BatchRunner(session, settings, echo_err, total, store=store)
-            index = await runner.run(discover(paths, glob=glob, skip=out))
+            limiter, budget = session.limiter, session.budget
+            bar = display.batch(
+                concurrency=options.concurrency,
+                in_flight=lambda: limiter.in_flight,
+                spent=lambda: budget.spent,
+                max_cost=options.max_cost,
+            )
+            with bar:
+                runner = BatchRunner(session, settings, bar.echo, total, store=store, progress=bar)
+                index = await runner.run(discover(paths, glob=glob, skip=out))
             return runner.outcome(index)
 
     try:

@@ -71,6 +71,15 @@ NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Ask the model even if the store has the answer.")
 ]
 NoLogOption = Annotated[bool, typer.Option("--no-log", help="Do not keep this run in the store.")]
+NoProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-progress",
+        "--quiet",
+        "-q",
+        help="Plain progress lines on stderr, even on a terminal (no live display).",
+    ),
+]
 
 # Output ----------------------------------------------------------------------------------
 ReportFormatOption = Annotated[

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sixhats_ai.cli.app import echo_err, progress, write_output
+from sixhats_ai.cli.app import echo_err, write_output
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -40,8 +40,11 @@ def run_and_keep(
     reuse: dict[str, StepRecord] | None = None,
     parent_id: str | None = None,
     rerun_step: str | None = None,
+    no_progress: bool = False,
 ) -> tuple[Report, str | None]:
     """Run the program with live progress, keep it in the store, and say what it cost.
+
+    Progress is the live hat board on a terminal, else (or with `no_progress`) plain lines.
 
     Steps in `reuse` are not asked again (a rerun). If the synthesis fails, the hat outputs
     are printed and kept, so `sixhats rerun` can finish the run.
@@ -49,6 +52,7 @@ def run_and_keep(
     import asyncio
 
     from sixhats_ai.api import open_session
+    from sixhats_ai.display import for_stderr
     from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.runs import Lineage, RunResult
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
@@ -57,11 +61,17 @@ def run_and_keep(
     reuse = reuse or {}
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
 
+    board = for_stderr(no_progress=no_progress).steps(
+        program.plan(include_optional=options.include_optional)
+    )
+
     async def run() -> RunResult:
-        async with open_session(provider, options, config, on_event=progress, cache=cache) as s:
+        async with open_session(
+            provider, options, config, on_event=board.on_event, cache=cache
+        ) as s:
             request = s.request(problem, program, documents)
             for warning in request.warnings:
-                echo_err(warning)
+                board.echo(warning)  # above the live board, not through it
             return await run_and_keep_in(
                 s,
                 request,
@@ -72,7 +82,8 @@ def run_and_keep(
                 lineage=Lineage(parent_id, rerun_step),
             )
 
-    result = asyncio.run(run())
+    with board:  # stopped, and its last frame drawn, before anything else is printed
+        result = asyncio.run(run())
     report = result.outcome
     if isinstance(report, SynthesisFailed):
         from sixhats_ai.render.markdown import failed_run_markdown

@@ -19,6 +19,7 @@ from sixhats_ai.cli.options import (
     ModelOption,
     ModeOption,
     NoLogOption,
+    NoProgressOption,
     OutputOption,
     ProfileOption,
     PromptsDirOption,
@@ -167,6 +168,7 @@ def rerun(
     truncate: TruncateOption = False,
     prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Ask one step of a stored run again, then the synthesis; reuse every other step.
 
@@ -215,5 +217,6 @@ def rerun(
         reuse=reused_steps(run, redo),
         parent_id=run.id,
         rerun_step=",".join(redo),
+        no_progress=no_progress,
     )
     emit_report(report, fmt, output, new_id)

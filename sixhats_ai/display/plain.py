@@ -1,0 +1,147 @@
+"""Plain progress lines on stderr: what logs, pipes and `--no-progress` get.
+
+These are the lines sixhats has always printed; scripts read them, so their format is pinned
+byte for byte by a test. The live displays (`board`, `progress`) are the terminal's variant of
+the same events.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sixhats_ai.display.base import Display
+
+if TYPE_CHECKING:
+    from sixhats_ai.engine import StepEvent
+    from sixhats_ai.ranking import IndexRow
+
+Echo = Callable[[str], None]
+Clock = Callable[[], float]
+
+
+def echo_stderr(message: str) -> None:
+    """One line on stderr, written at once (what `typer.echo(..., err=True)` writes)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def duration(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour up."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class PlainSteps(Display):
+    """One stderr line as each step of a run starts, ends or fails."""
+
+    def __init__(self, echo: Echo = echo_stderr) -> None:
+        self.echo = echo
+
+    def on_event(self, event: StepEvent) -> None:
+        record = event.record
+        label = f"{event.step.id:<10} {event.step.step.label}"
+        if event.status == "running":
+            self.echo(f"  … {label}")
+        elif record is not None and event.status == "done":
+            usage = record.usage
+            cached = f", {usage.cached_requests} cached" if usage.cached_requests else ""
+            self.echo(f"  ✓ {label}: {usage.total_tokens} tokens, {record.seconds:.1f} s{cached}")
+        elif record is not None and event.status == "reused":
+            self.echo(f"  = {label}: reused")
+        elif record is not None:
+            self.echo(f"  ✗ {label}: {record.error}")
+
+
+class FileTally:
+    """A batch's counts as files finish: what both the lines and the bar show."""
+
+    def __init__(self, clock: Clock = time.perf_counter) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.total: int | None = None
+        self.done = 0  # every finished file that did not fail (skipped ones included)
+        self.failed = 0
+        self.skipped = 0
+        self.ran = 0  # files the model was asked about this time (not kept from before)
+        self.tokens = 0
+
+    def add(self, row: IndexRow) -> None:
+        if row.status == "failed":
+            self.failed += 1
+        else:
+            self.done += 1
+            self.skipped += row.status == "skipped"
+        if not row.reused and row.report is not None:
+            self.ran += 1
+            self.tokens += row.tokens
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    def eta(self) -> float | None:
+        """Seconds left at the pace so far; None until the total and one real run are known."""
+        if self.total is None or not self.ran:
+            return None
+        per_file = (self.clock() - self.started) / self.finished
+        return per_file * max(self.total - self.finished, 0)
+
+
+class PlainBatch(Display):
+    """Two stderr lines per finished file: its outcome, then the batch's counts and ETA."""
+
+    def __init__(
+        self, spent: Callable[[], float], echo: Echo = echo_stderr, clock: Clock = time.perf_counter
+    ) -> None:
+        self.spent = spent
+        self.echo = echo
+        self.tally = FileTally(clock)
+
+    def on_discovered(self, total: int) -> None:
+        self.tally.total = total
+
+    def on_file_done(self, row: IndexRow) -> None:
+        t = self.tally
+        t.add(row)
+        remaining = "?" if t.total is None else str(max(t.total - t.finished, 0))
+        left = t.eta()
+        eta = "" if left is None else f", ETA {duration(left)}"
+        if row.status in ("ok", "degraded"):
+            what = f"{row.recommendation} ({row.confidence:.0%})"
+            if row.reused:
+                what = f"unchanged, report kept: {what}"
+        else:
+            what = row.error or ""
+        self.echo(
+            f"[{t.finished}/{t.total or '?'}] {row.status} {row.input}: {what}\n"
+            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
+            f"{t.tokens} tokens, ${self.spent():.4f}{eta}"
+        )
+
+
+class PlainTask:
+    """A task off the terminal: silent while it runs, one line when it ends."""
+
+    def __init__(self, label: str, total: float | None, unit: str, echo: Echo) -> None:
+        self.label, self.total, self.unit, self.echo = label, total, unit, echo
+        self.completed = 0.0
+
+    def advance(self, amount: float = 1) -> None:
+        self.completed += amount
+
+    def finish(self) -> None:
+        self.echo(f"{self.label}: {self.completed:,.0f} {self.unit}")
+
+
+class PlainTasks(Display):
+    """`TaskBar`'s plain twin: the same `task(...)` calls, a line per finished task."""
+
+    def __init__(self, echo: Echo = echo_stderr) -> None:
+        self.echo = echo
+
+    def task(self, label: str, total: float | None = None, unit: str = "files") -> PlainTask:
+        return PlainTask(label, total, unit, self.echo)
