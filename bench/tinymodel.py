@@ -15,7 +15,7 @@ N_EMBD = 256
 N_FF = 512
 N_HEAD = 4
 N_LAYER = 2
-N_CTX_TRAIN = 4096
+N_CTX_TRAIN = 32768  # the tests open contexts up to this size
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}\n"
     "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
