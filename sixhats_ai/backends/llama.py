@@ -60,6 +60,7 @@ class EngineStats:
             "n_ctx": self.n_ctx,
             "load_seconds": round(self.load_seconds, 3),
             "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "generation_seconds": round(self.generation_seconds, 3),
             "tokens_per_second": round(self.tokens_per_second, 1),

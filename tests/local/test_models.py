@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from collections import namedtuple
 from pathlib import Path
@@ -143,3 +145,28 @@ def test_rm_of_a_model_not_pulled_is_a_usage_error(cli, fake_hub):
     result = cli("local", "rm", "phi-4-mini")
     assert result.code == 2
     assert "no pulled model named 'phi-4-mini' (pulled: qwen2.5-1.5b)" in result.err
+
+
+def test_the_local_commands_import_neither_the_engine_nor_the_hub_client(tmp_path):
+    """`sixhats local list` must stay as quick as the other light commands."""
+    code = (
+        "import sys; from sixhats_ai.cli import main\n"
+        "try:\n    main(['local', 'list', '--catalogue'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('llama_cpp', 'huggingface_hub') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SIXHATS_CACHE_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_pull_without_the_hub_client_names_the_pip_command(cli, monkeypatch):
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # as if not installed
+    result = cli("local", "pull", "qwen2.5-1.5b")
+    assert result.code == 2
+    assert "pip install 'sixhats-ai[local]'" in result.err
