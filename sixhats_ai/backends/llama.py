@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,6 +95,33 @@ class LoadedModel:
 
 _MODELS: dict[tuple[str, int, int | None, int], LoadedModel] = {}
 _MODELS_LOCK = threading.Lock()
+_GGML_LOG_ERROR = 4  # ggml.h: NONE, DEBUG, INFO, WARN, ERROR, CONT
+
+
+class EngineLog:
+    """llama.cpp's log, kept off the terminal: sixhats reports progress and failures itself,
+    in one line, with llama.cpp's first error as the reason (SIXHATS_DEBUG=1 shows it all)."""
+
+    def __init__(self) -> None:
+        self.first_error = ""  # since the last reset
+        self.callback: Any = None  # the C callback must stay referenced while installed
+
+    def install(self) -> None:
+        import llama_cpp
+
+        if self.callback is None:
+            self.callback = llama_cpp.llama_log_callback(self._log)
+            llama_cpp.llama_log_set(self.callback, None)
+
+    def _log(self, level: int, text: bytes, _data: Any) -> None:
+        line = text.decode("utf-8", errors="replace")
+        if level == _GGML_LOG_ERROR and line.strip() and not self.first_error:
+            self.first_error = line.strip()
+        if os.environ.get("SIXHATS_DEBUG") == "1":
+            sys.stderr.write(line)
+
+
+ENGINE_LOG = EngineLog()
 
 
 def check_gguf(path: Path) -> None:
@@ -122,6 +151,8 @@ def load_model(path: Path, n_ctx: int, n_threads: int | None, n_gpu_layers: int)
         except ImportError:
             raise ConfigError("the local engine is not installed", hint=INSTALL_HINT) from None
         check_gguf(path)
+        ENGINE_LOG.install()
+        ENGINE_LOG.first_error = ""
         started = time.perf_counter()
         try:
             llama = Llama(
@@ -133,7 +164,7 @@ def load_model(path: Path, n_ctx: int, n_threads: int | None, n_gpu_layers: int)
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
-                f"llama.cpp could not load {path.name}: {exc}",
+                f"llama.cpp could not load {path.name}: {ENGINE_LOG.first_error or exc}",
                 hint="the file may be truncated or of an architecture this llama-cpp-python "
                 "does not know: pull it again, or upgrade llama-cpp-python",
             ) from None
@@ -253,13 +284,15 @@ class LlamaBackend:
             options["temperature"] = request.temperature
         if request.top_p is not None:
             options["top_p"] = request.top_p
+        ENGINE_LOG.first_error = ""
         try:
             return dict(model.llama.create_chat_completion(messages=request.messages, **options))
         except RuntimeError as exc:  # llama_decode failed: aborted, or no room left
             model.llama.reset()
             if cancel.is_set():
                 raise _Cancelled from None
-            raise ModelError(f"llama.cpp failed: {exc}", hint="raise n_ctx") from None
+            reason = ENGINE_LOG.first_error or exc
+            raise ModelError(f"llama.cpp failed: {reason}", hint="raise n_ctx") from None
         except ValueError as exc:
             if "context window" in str(exc):
                 raise ModelError(

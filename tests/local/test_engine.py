@@ -152,7 +152,7 @@ async def test_the_stats_give_tokens_per_second(backend):
 
 
 async def test_a_cancelled_request_stops_within_a_second_and_the_engine_stays_usable(
-    long_backend,
+    long_backend, capfd
 ):
     model = long_backend.load()
     task = asyncio.create_task(long_backend.complete(ask(LONG_PROMPT, max_tokens=8)))
@@ -166,8 +166,27 @@ async def test_a_cancelled_request_stops_within_a_second_and_the_engine_stays_us
         await task
     assert time.monotonic() - cancelled_at < 1.0
     assert model.running is None and not model.lock.locked()
+    assert capfd.readouterr().err == ""  # llama.cpp's own log stays off the terminal
     after = await long_backend.complete(ask(response_format=json_schema_format(Verdict)))
     Verdict.model_validate_json(after.content)
+
+
+async def test_an_answer_is_cancelled_between_two_tokens(long_backend):
+    model = long_backend.load()
+    endless = {"type": "object", "properties": {"text": {"type": "string", "minLength": 20000}}}
+    response_format = {"type": "json_object", "schema": {**endless, "required": ["text"]}}
+    task = asyncio.create_task(long_backend.complete(ask("go", response_format=response_format)))
+    deadline = time.monotonic() + 30
+    while model.running is None:
+        assert time.monotonic() < deadline, "the request never started"
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # well into the answer: the prompt takes milliseconds
+    cancelled_at = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - cancelled_at < 1.0
+    assert not model.lock.locked()
 
 
 async def test_a_prompt_longer_than_the_context_is_one_line(tiny_model):
@@ -176,13 +195,17 @@ async def test_a_prompt_longer_than_the_context_is_one_line(tiny_model):
         await small.complete(ask("z" * 500))
 
 
-def test_a_broken_gguf_is_one_line(tmp_path):
+def test_a_broken_gguf_is_one_line_with_llama_cpp_s_reason(tmp_path, tiny_model):
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + os.urandom(4096))
-    with pytest.raises(ModelError) as caught:
-        LlamaBackend(broken).load()
-    assert "llama.cpp could not load broken.gguf" in caught.value.one_line()
-    assert "\n" not in caught.value.one_line()
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(tiny_model.read_bytes()[: tiny_model.stat().st_size // 2])
+    for path in (broken, truncated):
+        with pytest.raises(ModelError) as caught:
+            LlamaBackend(path).load()
+        message = caught.value.one_line()
+        assert f"llama.cpp could not load {path.name}: " in message and "\n" not in message
+        assert "Failed to load model from file" not in message  # llama.cpp's reason instead
 
 
 CTRL_C_SCRIPT = """
