@@ -87,6 +87,7 @@ def local_engine(ctx: Context) -> Outcome:
     return Outcome(
         figures=[
             Figure("load time", stats.load_seconds, "s"),
+            Figure("prompt reading speed", stats.prompt_tokens_per_second, "tokens/s"),
             Figure("generation speed", stats.tokens_per_second, "tokens/s"),
             Figure("sequential: wall / sum of generation", ratios["sequential"], "x", 1.10),
             Figure("parallel flow: wall / sum of generation", ratios["parallel"], "x", 1.10),

@@ -7,7 +7,7 @@ Structured output is llama.cpp's grammar: a `json_schema` or `json_object` respo
 becomes the grammar llama-cpp-python builds for `{"type": "json_object", "schema": ...}`, so
 the answer is valid JSON for the schema by construction and the mode ladder stays on its
 first rung. A cancelled request (Ctrl-C) aborts llama.cpp between two graph steps, through
-its abort callback, so it stops within a token (or within a prompt batch), and the model is
+its abort callback, whether it is reading the prompt or writing the answer, and the model is
 reset so that the next request starts clean.
 """
 
@@ -39,7 +39,11 @@ class _Cancelled(Exception):
 
 @dataclass
 class EngineStats:
-    """Load time and generation speed: for the run's metadata and the closing stderr line."""
+    """Load time and speeds: for the run's metadata and the closing stderr line.
+
+    Speeds come from llama.cpp's own timings, so reading the prompt (fast, batched) and
+    writing the answer (a token at a time) are told apart.
+    """
 
     model: str
     n_ctx: int
@@ -47,13 +51,25 @@ class EngineStats:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    generation_seconds: float = 0.0
+    engine_seconds: float = 0.0  # wall time of the requests in the engine
+    prompt_eval: tuple[int, float] = (0, 0.0)  # tokens read, seconds
+    token_eval: tuple[int, float] = (0, 0.0)  # tokens written, seconds
 
     @property
     def tokens_per_second(self) -> float:
-        if self.generation_seconds <= 0:
-            return 0.0
-        return self.completion_tokens / self.generation_seconds
+        """Generation speed: the answer's tokens over the time spent writing them."""
+        return _rate(*self.token_eval)
+
+    @property
+    def prompt_tokens_per_second(self) -> float:
+        return _rate(*self.prompt_eval)
+
+    def add_timings(self, timings: Any) -> None:
+        """Add llama.cpp's timings of one request (a `llama_perf_context_data`)."""
+        read, read_s = self.prompt_eval
+        written, written_s = self.token_eval
+        self.prompt_eval = (read + timings.n_p_eval, read_s + timings.t_p_eval_ms / 1000)
+        self.token_eval = (written + timings.n_eval, written_s + timings.t_eval_ms / 1000)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,15 +80,21 @@ class EngineStats:
             "requests": self.requests,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
-            "generation_seconds": round(self.generation_seconds, 3),
+            "engine_seconds": round(self.engine_seconds, 3),
+            "prompt_tokens_per_second": round(self.prompt_tokens_per_second, 1),
             "tokens_per_second": round(self.tokens_per_second, 1),
         }
 
     def summary(self) -> str:
         return (
             f"local engine: {self.model} loaded in {self.load_seconds:.1f} s; "
-            f"{self.completion_tokens} tokens generated at {self.tokens_per_second:.1f} tokens/s"
+            f"prompts read at {self.prompt_tokens_per_second:.0f} tokens/s, "
+            f"{self.completion_tokens} tokens written at {self.tokens_per_second:.1f} tokens/s"
         )
+
+
+def _rate(tokens: int, seconds: float) -> float:
+    return tokens / seconds if seconds > 0 else 0.0
 
 
 class LoadedModel:
@@ -257,6 +279,8 @@ class LlamaBackend:
         """Nothing to release: the model stays loaded for the next run in this process."""
 
     def _generate(self, request: CompletionRequest, cancel: threading.Event) -> Completion:
+        import llama_cpp
+
         grammar = _grammar(request.response_format)
         model = self.load()
         while not model.lock.acquire(timeout=_LOCK_POLL_SECONDS):
@@ -267,10 +291,11 @@ class LlamaBackend:
                 raise _Cancelled
             model.running = cancel
             started = time.perf_counter()
+            llama_cpp.llama_perf_context_reset(model.llama.ctx)
             data = self._create(model, request, grammar, cancel)
             seconds = time.perf_counter() - started
             completion = Completion.from_dict(data, seconds)
-            self._count(completion)
+            self._count(completion, llama_cpp.llama_perf_context(model.llama.ctx))
         finally:
             model.running = None
             model.lock.release()
@@ -301,9 +326,10 @@ class LlamaBackend:
                 ) from None
             raise ModelError(f"llama.cpp rejected the request: {exc}") from None
 
-    def _count(self, completion: Completion) -> None:
+    def _count(self, completion: Completion, timings: Any) -> None:
         stats = self.stats
         stats.requests += 1
         stats.prompt_tokens += completion.usage.prompt_tokens
         stats.completion_tokens += completion.usage.completion_tokens
-        stats.generation_seconds += completion.seconds
+        stats.engine_seconds += completion.seconds
+        stats.add_timings(timings)

@@ -144,11 +144,18 @@ async def test_concurrent_requests_queue_one_at_a_time(backend):
     assert backend.stats.requests == 4
 
 
-async def test_the_stats_give_tokens_per_second(backend):
-    await backend.complete(ask(max_tokens=16))
-    stats = backend.stats.to_dict()
-    assert stats["tokens_per_second"] > 0 and stats["requests"] == 1
-    assert "tokens/s" in backend.stats.summary()
+async def test_the_stats_time_reading_and_writing_apart(backend):
+    completion = await backend.complete(ask("A question no other test asks " * 4, max_tokens=16))
+    stats = backend.stats
+    read, read_seconds = stats.prompt_eval
+    written, written_seconds = stats.token_eval
+    assert 0 < read <= completion.usage.prompt_tokens  # a prefix still cached is not read again
+    assert 0 < written <= completion.usage.completion_tokens
+    assert 0 < read_seconds + written_seconds <= stats.engine_seconds
+    summary = stats.to_dict()
+    assert summary["tokens_per_second"] > 0 and summary["prompt_tokens_per_second"] > 0
+    assert summary["requests"] == 1
+    assert "tokens written at" in stats.summary()
 
 
 async def test_a_cancelled_request_stops_within_a_second_and_the_engine_stays_usable(
