@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import display, scenarios  # noqa: F401 - registers the scenarios
+from bench import display, local_engine, scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import SCENARIOS, open_context, run_scenario
 from bench.report import RESULTS_DIR, Results, machine, table, write_json
 
@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run these scenarios")
     parser.add_argument("--output", type=Path, help="JSON results file")
     args = parser.parse_args(argv)
-    chosen = [s for s in SCENARIOS if not args.only or s.number in args.only]
+    chosen = [
+        s
+        for s in sorted(SCENARIOS, key=lambda s: s.number)
+        if not args.only or s.number in args.only
+    ]
     if not chosen:
         parser.error(f"no such scenario; there are {', '.join(str(s.number) for s in SCENARIOS)}")
     output = args.output or RESULTS_DIR / ("smoke.json" if args.smoke else "latest.json")

@@ -30,6 +30,7 @@ def test_wheel_holds_prompts_and_programs(wheel):
         assert f"sixhats_ai/_data/programs/{program.name}" in names
     for template in (ROOT / "sixhats_ai" / "render" / "templates").iterdir():
         assert f"sixhats_ai/render/templates/{template.name}" in names
+    assert "sixhats_ai/local/catalogue.toml" in names
 
 
 def test_installed_wheel_run_from_elsewhere_finds_its_data(wheel, tmp_path):

@@ -10,11 +10,11 @@ import sys
 
 import typer
 
-from sixhats_ai.cli import analyze, batch, brief, explore, minutes, runs
+from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs
 from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
 
-__all__ = ["analyze", "app", "batch", "brief", "explore", "main", "minutes", "runs"]
+__all__ = ["analyze", "app", "batch", "brief", "explore", "local", "main", "minutes", "runs"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,98 @@
+"""`sixhats local pull|list|rm`: the model files of the embedded engine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sixhats_ai.cli.app import app, echo_err
+
+local_app = typer.Typer(
+    help="The embedded model (llama.cpp in this process): pull, list and remove model files.\n\n"
+    "Example: sixhats local pull",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(local_app, name="local")
+
+
+@local_app.command("pull")
+def pull_model(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="A catalogue name (see `sixhats local list --catalogue`), a hub file as "
+            "owner/repo/file.gguf, or nothing for the default model.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Download a GGUF model into the cache; an interrupted pull resumes where it stopped.
+
+    Example: sixhats local pull qwen2.5-1.5b
+    """
+    from sixhats_ai.local.cache import cached_path, pull
+    from sixhats_ai.local.catalogue import resolve
+
+    hub = resolve(name)
+    target = cached_path(hub)
+    if target.is_file():
+        echo_err(f"{hub.name} is already pulled")
+    else:
+        about = (
+            f"{hub.entry.size_text}, {hub.entry.licence} licence" if hub.entry else "size unknown"
+        )
+        echo_err(f"pulling {hub.name} ({about}) from {hub.repo}")
+        target = pull(hub)
+    typer.echo(str(target))
+
+
+@local_app.command("list")
+def list_models(
+    catalogue: Annotated[
+        bool, typer.Option("--catalogue", help="List the models one can pull instead.")
+    ] = False,
+) -> None:
+    """The pulled models, their sizes, and which one is the default (*).
+
+    Example: sixhats local list
+    """
+    from sixhats_ai.local.cache import cached_path, pulled_models
+    from sixhats_ai.local.catalogue import HubFile, load_catalogue
+
+    if catalogue:
+        known = load_catalogue()
+        for entry in known.models.values():
+            mark = "*" if entry.name == known.default else " "
+            pulled = "pulled" if cached_path(HubFile(entry.repo, entry.file)).is_file() else ""
+            typer.echo(
+                f"{mark} {entry.name:<16} {entry.size_text:>8}  {entry.licence:<10} "
+                f"context {entry.context_length:>6}  n_ctx {entry.n_ctx:>5}  {pulled}".rstrip()
+            )
+        return
+    models = pulled_models()
+    if not models:
+        default = load_catalogue().default_model()
+        echo_err(
+            f"no model pulled yet: sixhats local pull downloads the default, {default.name} "
+            f"({default.size_text})"
+        )
+        return
+    for model in models:
+        mark = "*" if model.is_default else " "
+        typer.echo(f"{mark} {model.name:<24} {model.size_text:>8}  {model.path}")
+
+
+@local_app.command("rm")
+def remove_model(
+    name: Annotated[str, typer.Argument(help="The name `sixhats local list` shows.")],
+) -> None:
+    """Delete a pulled model file.
+
+    Example: sixhats local rm qwen2.5-1.5b
+    """
+    from sixhats_ai.local.cache import remove
+
+    removed = remove(name)
+    echo_err(f"removed {removed.name} ({removed.size_text})")

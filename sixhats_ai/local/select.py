@@ -1,0 +1,139 @@
+"""Which local engine a run gets: from `--local` and `--model`, a profile, or nothing at all.
+
+The command layer asks here and gets a ready `LlamaBackend` or a one-line error that says
+what to do: install the extra (the pip command), or pull a model (the command and the size).
+Nothing is downloaded unless the run asked for it with `--pull`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sixhats_ai.errors import ConfigError
+from sixhats_ai.local import INSTALL_HINT
+from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
+from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
+
+if TYPE_CHECKING:
+    from sixhats_ai.backends.llama import LlamaBackend
+
+LOCAL_BACKEND = "local"  # the profile's `backend = "local"`
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """The engine's settings: from the flags, else the profile, else the catalogue."""
+
+    model: str | None = None  # a catalogue name, owner/repo/file.gguf, or a path to a .gguf
+    n_ctx: int | None = None
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+
+    @classmethod
+    def from_profile(cls, profile: Mapping[str, Any], model: str | None = None) -> LocalSettings:
+        """A profile's `model`, `n_ctx`, `n_threads` and `n_gpu_layers`; `model` (a flag)
+        overrides the profile's."""
+        return cls(
+            model=model or profile.get("model"),
+            n_ctx=profile.get("n_ctx"),
+            n_threads=profile.get("n_threads"),
+            n_gpu_layers=profile.get("n_gpu_layers") or 0,
+        )
+
+
+def wants_local(local_flag: bool, profile: Mapping[str, Any] | None = None) -> bool:
+    """`--local`, or a profile with `backend = "local"`."""
+    return local_flag or (profile or {}).get("backend") == LOCAL_BACKEND
+
+
+def engine_installed() -> bool:
+    """Whether the `local` extra (llama-cpp-python) is installed, without importing it."""
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def local_backend(settings: LocalSettings, *, pull_missing: bool = False) -> LlamaBackend:
+    """The engine a run asked for; `pull_missing` (`--pull`) downloads a missing model."""
+    if not engine_installed():
+        raise ConfigError("the local engine is not installed", hint=INSTALL_HINT)
+    from sixhats_ai.backends.llama import DEFAULT_N_CTX, LlamaBackend
+
+    path, entry = model_file(settings.model, pull_missing=pull_missing)
+    n_ctx = settings.n_ctx or (entry.n_ctx if entry else DEFAULT_N_CTX)
+    return LlamaBackend(
+        path, n_ctx=n_ctx, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers
+    )
+
+
+def _looks_like_path(model: str) -> bool:
+    """A `.gguf` that exists, or one written as a path rather than as owner/repo/file."""
+    if Path(model).expanduser().exists():
+        return True
+    hub_like = len(model.split("/")) == 3 and not model.startswith(("/", ".", "~"))
+    return model.lower().endswith(".gguf") and not hub_like
+
+
+def _first_pulled() -> PulledModel | None:
+    pulled = pulled_models()
+    return next((m for m in pulled if m.is_default), pulled[0] if pulled else None)
+
+
+def model_file(model: str | None, *, pull_missing: bool) -> tuple[Path, CatalogueModel | None]:
+    """The model file to load, and its catalogue entry if it has one.
+
+    No model named: the default if pulled, else any pulled model, else the default (pulled
+    only with `pull_missing`).
+    """
+    if model is not None and _looks_like_path(model):
+        return Path(model).expanduser(), None
+    if model is None and (found := _first_pulled()) is not None:
+        return found.path, _entry_of(found)
+    hub = resolve(model)
+    path = cached_path(hub)
+    if path.is_file():
+        return path, hub.entry
+    if pull_missing:
+        return pull(hub), hub.entry
+    size = f", {hub.entry.size_text}" if hub.entry else ""
+    raise ConfigError(
+        f"model {hub.name} is not pulled yet",
+        hint=f"run: sixhats local pull {hub.name} (a one-time download{size}), or pass --pull",
+    )
+
+
+def _entry_of(model: PulledModel) -> CatalogueModel | None:
+    return load_catalogue().models.get(model.name)
+
+
+def auto_local_backend() -> tuple[LlamaBackend, str] | None:
+    """For a run with nothing configured and no local server answering: the local engine,
+    if it is installed and a model is pulled, and the one line that says it is used."""
+    if not engine_installed() or (found := _first_pulled()) is None:
+        return None
+    backend = local_backend(LocalSettings())  # no model named: the one found here
+    note = (
+        f"no model server configured or answering: using the local engine with {found.name} "
+        "(--local chooses it; --base-url or a profile chooses a server)"
+    )
+    return backend, note
+
+
+def nothing_configured_hint() -> str:
+    """The line the 'no model configured' message gives for the embedded engine."""
+    default = load_catalogue().default_model()
+    if engine_installed():
+        return f"sixhats local pull   (downloads {default.name}, {default.size_text}), then --local"
+    return f"{INSTALL_HINT.split(' (')[0]}, then sixhats local pull"
+
+
+def concurrency_note(concurrency: int) -> str | None:
+    """The one-line note for `--concurrency` above 1 with the local engine."""
+    if concurrency <= 1:
+        return None
+    return (
+        f"note: the local engine answers one request at a time; --concurrency {concurrency} "
+        "queues the requests"
+    )
