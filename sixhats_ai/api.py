@@ -11,16 +11,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from sixhats_ai.client import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT_SECONDS,
-    LazyClient,
-    RequestLimiter,
-    build_client,
-)
+from sixhats_ai.backends.base import Backend
+from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, OpenAIBackend
 from sixhats_ai.config import (
     Config,
     Provider,
@@ -32,6 +26,7 @@ from sixhats_ai.config import (
 from sixhats_ai.documents import Document, fit_to_context, sanitize
 from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
+from sixhats_ai.limiter import RequestLimiter
 from sixhats_ai.models import Report
 from sixhats_ai.pricing import Budget
 from sixhats_ai.programs import PlannedStep, Program, find_program
@@ -140,31 +135,26 @@ async def open_session(
     *,
     on_event: Callable[[StepEvent], None] = lambda event: None,
     cache: ResponseCache | None = None,
+    backend: Backend | None = None,
 ) -> AsyncIterator[Session]:
+    """The session's wiring, built once; `backend` answers its requests (by default the
+    provider's OpenAI-compatible server)."""
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    client = LazyClient(
-        partial(
-            build_client,
-            provider,
-            limiter=limiter,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+    backend = backend or OpenAIBackend(
+        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
     )
     pinned = options.mode or provider.mode
     caller = StructuredCaller(
-        client=client,
+        backend=backend,
         limiter=limiter,
         modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
         prices=config.price_table(),
         budget=budget,
-        base_url=provider.display_url,
         max_reasks=options.max_reasks,
         max_tokens=options.max_tokens,
         temperature=options.temperature,
         cache=cache,
-        secrets=[provider.api_key],
     )
 
     def model_for(step: PlannedStep) -> str:
@@ -174,7 +164,7 @@ async def open_session(
     try:
         yield Session(provider, options, engine, limiter, budget)
     finally:
-        await client.close()
+        await backend.aclose()
 
 
 async def analyze_async(

@@ -275,7 +275,7 @@ class Engine:
                 sixhats_version=__version__,
                 flow=request.flow,
                 models=sorted({r.model for r in records}),
-                base_url=self.caller.base_url if self.caller else None,
+                base_url=self.caller.backend.identity if self.caller else None,
                 started_at=started_at,
                 finished_at=datetime.now(UTC),
                 seconds=round(time.perf_counter() - started, 3),
