@@ -28,9 +28,9 @@ from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
 from sixhats_ai.models import Report
-from sixhats_ai.pricing import Budget
+from sixhats_ai.pricing import Budget, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
-from sixhats_ai.prompts import user_library
+from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
 
 REMOTE_CONTEXT_WINDOW = 128_000
@@ -95,6 +95,17 @@ def input_budget(provider: Provider, options: RunOptions) -> int:
     return int(window * CONTEXT_SHARE_FOR_INPUT)
 
 
+@dataclass(frozen=True)
+class StepPreview:
+    """One request a run would send: its prompt, model, prompt tokens and cost at most."""
+
+    step: PlannedStep
+    prompt: RenderedPrompt
+    model: str
+    tokens: int
+    cost_usd: float
+
+
 @dataclass
 class Session:
     """One configured connection to a model server, shared by every run that uses it."""
@@ -126,9 +137,26 @@ class Session:
             warnings=warnings,
         )
 
+    @property
+    def completion_estimate(self) -> int:
+        """The completion tokens a request is priced at: --max-tokens, or a typical answer."""
+        return self.engine.caller.completion_estimate
 
-@asynccontextmanager
-async def open_session(
+    def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
+        """What one request of `step` may cost, with this many prompt tokens (USD)."""
+        return self.engine.caller.price_of(self.engine.model_for(step), prompt_tokens)
+
+    def preview(self, request: RunRequest) -> list[StepPreview]:
+        """Every request the run would send, priced; none is sent (what --dry-run shows)."""
+        previews = []
+        for step, prompt in self.engine.preview(request):
+            tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
+            model = self.engine.model_for(step)
+            previews.append(StepPreview(step, prompt, model, tokens, self.price_of(step, tokens)))
+        return previews
+
+
+def new_session(
     provider: Provider,
     options: RunOptions,
     config: Config,
@@ -136,9 +164,9 @@ async def open_session(
     on_event: Callable[[StepEvent], None] = lambda event: None,
     cache: ResponseCache | None = None,
     backend: Backend | None = None,
-) -> AsyncIterator[Session]:
+) -> Session:
     """The session's wiring, built once; `backend` answers its requests (by default the
-    provider's OpenAI-compatible server)."""
+    provider's OpenAI-compatible server, whose client is built on the first request)."""
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
     backend = backend or OpenAIBackend(
@@ -156,15 +184,28 @@ async def open_session(
         temperature=options.temperature,
         cache=cache,
     )
+    engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
+    return Session(provider, options, engine, limiter, budget)
 
-    def model_for(step: PlannedStep) -> str:
-        return provider.model_for(step.role, step.hat.value, step.step.model)
 
-    engine = Engine(caller, user_library(options.prompts_dir), model_for, on_event)
+@asynccontextmanager
+async def open_session(
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    *,
+    on_event: Callable[[StepEvent], None] = lambda event: None,
+    cache: ResponseCache | None = None,
+    backend: Backend | None = None,
+) -> AsyncIterator[Session]:
+    """A session (see `new_session`) whose backend is closed when the block ends."""
+    session = new_session(
+        provider, options, config, on_event=on_event, cache=cache, backend=backend
+    )
     try:
-        yield Session(provider, options, engine, limiter, budget)
+        yield session
     finally:
-        await backend.aclose()
+        await session.engine.caller.backend.aclose()
 
 
 async def analyze_async(

@@ -39,7 +39,6 @@ from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
 from sixhats_ai.render.markdown import report_markdown
 from sixhats_ai.store import RunInputs
-from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
 if TYPE_CHECKING:
     from sixhats_ai.store import RunStore
@@ -221,16 +220,7 @@ class BatchRunner:
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})
-        caller = session.engine.caller
-        completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-        self._file_estimate = (
-            sum(
-                caller.prices.cost(session.engine.model_for(step), PROMPT_TOKENS_GUESS, completion)
-                for step in plan
-            )
-            if caller is not None
-            else 0.0
-        )
+        self._file_estimate = sum(session.price_of(step, PROMPT_TOKENS_GUESS) for step in plan)
         self._key_base = {
             "program": settings.program.slug,
             "program_sha256": hashlib.sha256(

@@ -29,13 +29,16 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sixhats_ai.errors import ConfigError, UsageError
 from sixhats_ai.pricing import DEFAULT_PRICES, Price, PriceTable
+
+if TYPE_CHECKING:
+    from sixhats_ai.programs import PlannedStep
 
 APP_NAME = "sixhats"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -171,6 +174,10 @@ class Provider:
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
         """Program step > per-role or per-hat setting > the run's model."""
         return step_model or self.hat_models.get(role) or self.hat_models.get(hat) or self.model
+
+    def model_for_step(self, step: PlannedStep) -> str:
+        """The model a program's step runs on."""
+        return self.model_for(step.role, step.hat.value, step.step.model)
 
 
 async def _probe(

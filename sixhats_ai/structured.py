@@ -209,10 +209,18 @@ class StructuredCaller:
                 "tokens) to config.toml",
             )
 
+    @property
+    def completion_estimate(self) -> int:
+        """The completion tokens a request is priced at before it is sent: its limit, if set."""
+        return self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
+
+    def price_of(self, model: str, prompt_tokens: int) -> float:
+        """The most a request to `model` with this many prompt tokens is expected to cost."""
+        return self.prices.cost(model, prompt_tokens, self.completion_estimate)
+
     def _estimate_cost(self, request: CompletionRequest) -> float:
         prompt = sum(estimate_tokens(m["content"]) for m in request.messages)
-        completion = self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-        return self.prices.cost(request.model, prompt, completion)
+        return self.price_of(request.model, prompt)
 
     async def _send(self, request: CompletionRequest) -> Completion:
         """One request to the backend, within the budget and the limiter."""

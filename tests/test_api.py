@@ -40,3 +40,21 @@ def test_empty_problem_is_refused(fake_llm):
     with pytest.raises(UsageError, match="the problem is empty"):
         analyze(" \u200b ", provider=_provider())
     assert fake_llm.requests == []
+
+
+def test_a_preview_prices_every_request_and_sends_none():
+    from sixhats_ai.api import RunOptions, new_session
+    from sixhats_ai.programs import find_program
+    from tests.fakes import FakeBackend
+
+    config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})
+    backend = FakeBackend()
+    options = RunOptions(max_tokens=100)
+    session = new_session(_provider("house-model"), options, config, backend=backend)
+    previews = session.preview(session.request("Hire two people?", find_program("quick-feedback")))
+    assert [p.step.id for p in previews] == ["1-blue", "2-black", "3-green", "4-blue"]
+    first = previews[0]
+    assert first.model == "house-model" and first.tokens > 0
+    assert first.cost_usd == pytest.approx((first.tokens * 1.0 + 100 * 2.0) / 1e6)
+    assert first.cost_usd == session.price_of(first.step, first.tokens)
+    assert backend.requests == []

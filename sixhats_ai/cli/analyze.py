@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.config import ProviderFlags
     from sixhats_ai.documents import Document
-    from sixhats_ai.programs import PlannedStep
 
 
 def _dry_run(
@@ -50,55 +49,29 @@ def _dry_run(
     flags: ProviderFlags,
 ) -> None:
     """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
-    from sixhats_ai.api import input_budget
+    from sixhats_ai.api import new_session
     from sixhats_ai.config import load_config, planned_provider
-    from sixhats_ai.documents import fit_to_context
-    from sixhats_ai.engine import Engine, RunRequest
-    from sixhats_ai.pricing import estimate_tokens
     from sixhats_ai.programs import find_program
-    from sixhats_ai.prompts import user_library
-    from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
-    provider = planned_provider(flags, config)
-    budget = input_budget(provider, options)
-    documents, warnings = fit_to_context(problem, documents, budget, truncate=options.truncate)
-    for warning in warnings:
+    session = new_session(planned_provider(flags, config), options, config)
+    request = session.request(problem, program, documents)
+    for warning in request.warnings:
         echo_err(warning)
-
-    def model_for(step: PlannedStep) -> str:
-        return provider.model_for(step.role, step.hat.value, step.step.model)
-
-    engine = Engine(None, user_library(options.prompts_dir), model_for)
-    request = RunRequest(
-        problem=problem,
-        program=program,
-        documents=documents,
-        flow=options.flow,
-        include_optional=options.include_optional,
-    )
-    prices = config.price_table()
-    completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-    total_tokens = 0
-    total_cost = 0.0
-    previews = engine.preview(request)
-    for step, prompt in previews:
-        tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
-        cost = prices.cost(model_for(step), tokens, completion)
-        total_tokens += tokens
-        total_cost += cost
-        typer.echo(f"===== step {step.id}: {step.step.label} [{step.role}] =====")
-        typer.echo(f"model {model_for(step)}, about {tokens} prompt tokens, ~${cost:.4f}")
+    previews = session.preview(request)
+    for p in previews:
+        typer.echo(f"===== step {p.step.id}: {p.step.step.label} [{p.step.role}] =====")
+        typer.echo(f"model {p.model}, about {p.tokens} prompt tokens, ~${p.cost_usd:.4f}")
         typer.echo("--- system ---")
-        typer.echo(prompt.system.rstrip())
+        typer.echo(p.prompt.system.rstrip())
         typer.echo("--- user ---")
-        typer.echo(prompt.user.rstrip())
+        typer.echo(p.prompt.user.rstrip())
         typer.echo("")
     typer.echo(
-        f"dry run: {len(previews)} requests, about {total_tokens} prompt tokens, "
-        f"estimated ${total_cost:.4f} at most (up to {completion} completion tokens a request); "
-        "no request was sent"
+        f"dry run: {len(previews)} requests, about {sum(p.tokens for p in previews)} prompt "
+        f"tokens, estimated ${sum(p.cost_usd for p in previews):.4f} at most (up to "
+        f"{session.completion_estimate} completion tokens a request); no request was sent"
     )
 
 
