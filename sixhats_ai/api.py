@@ -15,14 +15,7 @@ from pathlib import Path
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, OpenAIBackend
-from sixhats_ai.config import (
-    Config,
-    Provider,
-    ProviderFlags,
-    is_local_url,
-    load_config,
-    resolve_provider,
-)
+from sixhats_ai.config import Config, load_config
 from sixhats_ai.documents import Document, fit_to_context, sanitize
 from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
@@ -31,6 +24,7 @@ from sixhats_ai.models import Report
 from sixhats_ai.pricing import Budget, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
+from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
 from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
 
 REMOTE_CONTEXT_WINDOW = 128_000

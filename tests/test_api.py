@@ -2,9 +2,10 @@
 
 import pytest
 
-from sixhats_ai.config import Config, PriceEntry, Provider
+from sixhats_ai.config import Config, PriceEntry
 from sixhats_ai.errors import UsageError
 from sixhats_ai.models import Report
+from sixhats_ai.provider import Provider
 from tests.fakes import API_KEY, BASE_URL
 
 

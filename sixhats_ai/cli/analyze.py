@@ -37,8 +37,8 @@ from sixhats_ai.cli.options import (
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import ProviderFlags
     from sixhats_ai.documents import Document
+    from sixhats_ai.provider import ProviderFlags
 
 
 def _dry_run(
@@ -50,8 +50,9 @@ def _dry_run(
 ) -> None:
     """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
     from sixhats_ai.api import new_session
-    from sixhats_ai.config import load_config, planned_provider
+    from sixhats_ai.config import load_config
     from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import planned_provider
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
@@ -121,9 +122,10 @@ def analyze(
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
     from sixhats_ai.cli.running import run_and_keep
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
     from sixhats_ai.documents import read_documents, read_problem
     from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import resolve_provider
 
     text = read_problem(problem, file)
     options = run_options(ctx.params)

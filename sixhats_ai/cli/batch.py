@@ -116,10 +116,11 @@ def batch(
         prepare_out_dir,
         report_formats,
     )
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs, discover
     from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import resolve_provider
     from sixhats_ai.store import open_run_store
 
     if not paths:

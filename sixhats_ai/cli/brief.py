@@ -137,7 +137,8 @@ def brief(
 
         from sixhats_ai.api import RunOptions, open_session
         from sixhats_ai.brief import tailored_plan
-        from sixhats_ai.config import load_config, resolve_provider
+        from sixhats_ai.config import load_config
+        from sixhats_ai.provider import resolve_provider
 
         options = RunOptions(
             timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir

@@ -15,7 +15,7 @@ from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.provider import ProviderFlags
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -85,7 +85,7 @@ OutputOption = Annotated[
 def provider_flags(
     model: str | None, base_url: str | None, api_key: str | None, profile: str | None
 ) -> ProviderFlags:
-    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.provider import ProviderFlags
 
     return ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
 

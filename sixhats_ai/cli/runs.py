@@ -176,7 +176,8 @@ def rerun(
     Example: sixhats rerun 3fa2c1d0 --step black
     """
     from sixhats_ai.cli.running import run_and_keep
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
+    from sixhats_ai.provider import resolve_provider
     from sixhats_ai.store import RunStore
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
