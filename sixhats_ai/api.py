@@ -11,13 +11,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sixhats_ai.backends.base import Backend
-from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, OpenAIBackend
+from sixhats_ai.backends.openai import OpenAIBackend
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.documents import Document, fit_to_context, sanitize
-from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
+from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
 from sixhats_ai.models import Report
@@ -25,54 +24,12 @@ from sixhats_ai.pricing import Budget, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
-from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.run_options import RunOptions
+from sixhats_ai.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
 
 REMOTE_CONTEXT_WINDOW = 128_000
 LOCAL_CONTEXT_WINDOW = 8_192
 CONTEXT_SHARE_FOR_INPUT = 0.6
-
-
-@dataclass
-class RunOptions:
-    """How to run: everything a command line or API caller can tune."""
-
-    flow: Flow = "sequential"
-    concurrency: int = 4
-    rpm: float | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
-    max_retries: int = DEFAULT_MAX_RETRIES
-    max_tokens: int | None = None
-    max_reasks: int = 2
-    max_cost: float | None = None
-    temperature: float | None = None
-    strict: bool = False
-    include_optional: bool = True
-    mode: str | None = None
-    context_window: int | None = None
-    truncate: bool = False
-    prompts_dir: Path | None = None
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        if self.max_reasks < 0:
-            raise UsageError("--max-reasks cannot be negative")
-        if self.max_retries < 0:
-            raise UsageError("--retries cannot be negative")
-        for flag, value in (("--max-tokens", self.max_tokens), ("--rpm", self.rpm)):
-            if value is not None and value <= 0:
-                raise UsageError(f"{flag} must be more than 0 (got {value})")
-        if self.max_cost is not None and self.max_cost < 0:
-            raise UsageError(f"--max-cost cannot be negative (got {self.max_cost})")
-        if self.context_window is not None and self.context_window <= 0:
-            raise UsageError(f"--context-window must be more than 0 (got {self.context_window})")
-        if self.timeout <= 0:
-            raise UsageError("--timeout must be more than 0 seconds")
-        if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:
-            raise UsageError(
-                f"unknown output mode {self.mode!r}",
-                hint="use json_schema, json_object or prompt",
-            )
 
 
 def input_budget(provider: Provider, options: RunOptions) -> int:
@@ -226,6 +183,25 @@ async def analyze_async(
         return await session.engine.run(session.request(problem, program, documents))
 
 
-def analyze(problem: str, **kwargs: object) -> Report:
+def analyze(
+    problem: str,
+    *,
+    program: str | Program = "choose",
+    documents: Sequence[Document] = (),
+    options: RunOptions | None = None,
+    provider: Provider | None = None,
+    flags: ProviderFlags | None = None,
+    config: Config | None = None,
+) -> Report:
     """Blocking twin of `analyze_async`."""
-    return asyncio.run(analyze_async(problem, **kwargs))  # type: ignore[arg-type]
+    return asyncio.run(
+        analyze_async(
+            problem,
+            program=program,
+            documents=documents,
+            options=options,
+            provider=provider,
+            flags=flags,
+            config=config,
+        )
+    )

@@ -59,3 +59,23 @@ def test_a_preview_prices_every_request_and_sends_none():
     assert first.cost_usd == pytest.approx((first.tokens * 1.0 + 100 * 2.0) / 1e6)
     assert first.cost_usd == session.price_of(first.step, first.tokens)
     assert backend.requests == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"concurrency": 0}, "concurrency must be at least 1"),
+        ({"max_retries": -1}, "max_retries cannot be negative"),
+        ({"rpm": 0}, "rpm must be more than 0 (got 0)"),
+    ],
+)
+def test_the_library_words_bad_options_in_its_own_terms(given, message):
+    from sixhats_ai.api import RunOptions
+
+    with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        RunOptions(**given)
+
+
+def test_the_cli_names_the_flag(cli):
+    result = cli("analyze", "Should we?", "--retries", "-1", "--dry-run")
+    assert result.code == 2 and "--retries cannot be negative" in result.err

@@ -31,13 +31,17 @@ from sixhats_ai.cli.options import (
     StrictOption,
     TimeoutOption,
     TruncateOption,
+    input_options,
     provider_flags,
     run_options,
+    running_options,
+    sending_options,
 )
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.documents import Document
+    from sixhats_ai.models import Report
     from sixhats_ai.provider import ProviderFlags
 
 
@@ -76,9 +80,47 @@ def _dry_run(
     )
 
 
+def _run(
+    problem: str,
+    documents: list[Document],
+    program_ref: str,
+    options: RunOptions,
+    flags: ProviderFlags,
+    *,
+    problem_path: Path | None,
+    document_paths: list[Path],
+    log: bool,
+    read_cache: bool,
+) -> tuple[Report, str | None]:
+    """The analysis: find the server, run the program, keep the run in the store."""
+    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.config import load_config
+    from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import resolve_provider
+
+    chosen = find_program(program_ref, programs_dir())
+    config = load_config()
+    provider = resolve_provider(flags, config)
+    echo_err(
+        f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
+        f"at {provider.display_url}, {options.flow} flow"
+    )
+    return run_and_keep(
+        provider=provider,
+        options=options,
+        config=config,
+        problem=problem,
+        program=chosen,
+        documents=documents,
+        document_paths=document_paths,
+        problem_path=problem_path,
+        log=log,
+        read_cache=read_cache,
+    )
+
+
 @app.command()
 def analyze(
-    ctx: typer.Context,
     problem: Annotated[
         Optional[str],  # noqa: UP045
         typer.Argument(help="The problem, or '-' to read it from stdin."),
@@ -121,36 +163,40 @@ def analyze(
 
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
-    from sixhats_ai.cli.running import run_and_keep
-    from sixhats_ai.config import load_config
     from sixhats_ai.documents import read_documents, read_problem
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.provider import resolve_provider
 
     text = read_problem(problem, file)
-    options = run_options(ctx.params)
+    options = run_options(
+        sending_options(
+            timeout=timeout,
+            retries=retries,
+            max_tokens=max_tokens,
+            max_reasks=max_reasks,
+            mode=mode,
+        ),
+        input_options(context_window=context_window, truncate=truncate, prompts_dir=prompts_dir),
+        running_options(
+            flow=flow,
+            concurrency=concurrency,
+            max_cost=max_cost,
+            strict=strict,
+            skip_optional=skip_optional,
+        ),
+    )
     flags = provider_flags(model, base_url, api_key, profile)
     pick_format(fmt, output)  # a bad format or -o fails before any request
     documents = read_documents(context or [])
     if dry_run:
         _dry_run(text, documents, program, options, flags)
         return
-    chosen = find_program(program, programs_dir())
-    config = load_config()
-    provider = resolve_provider(flags, config)
-    echo_err(
-        f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
-        f"at {provider.display_url}, {flow} flow"
-    )
-    report, run_id = run_and_keep(
-        provider=provider,
-        options=options,
-        config=config,
-        problem=text,
-        program=chosen,
-        documents=documents,
-        document_paths=context or [],
+    report, run_id = _run(
+        text,
+        documents,
+        program,
+        options,
+        flags,
         problem_path=file,
+        document_paths=context or [],
         log=not no_log,
         read_cache=not no_cache,
     )

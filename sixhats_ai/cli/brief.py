@@ -18,6 +18,7 @@ from sixhats_ai.cli.options import (
     PromptsDirOption,
     SkipOptionalOption,
     TimeoutOption,
+    named_flags,
     provider_flags,
 )
 from sixhats_ai.errors import UsageError
@@ -140,9 +141,10 @@ def brief(
         from sixhats_ai.config import load_config
         from sixhats_ai.provider import resolve_provider
 
-        options = RunOptions(
-            timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir
-        )
+        with named_flags():
+            options = RunOptions(
+                timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir
+            )
         config = load_config()
         flags = provider_flags(model, base_url, api_key, profile)
         provider = resolve_provider(flags, config)

@@ -6,16 +6,19 @@ typer reads options from parameter annotations; these aliases let `analyze`, `ba
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypedDict, cast
 
 import typer
 
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
+    from sixhats_ai.engine import Flow
     from sixhats_ai.provider import ProviderFlags
+    from sixhats_ai.run_options import RunOptions
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -90,28 +93,96 @@ def provider_flags(
     return ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
 
 
-def check_flow(flow: str) -> str:
-    if flow not in ("sequential", "parallel"):
-        raise UsageError(f"unknown flow {flow!r}", hint="use sequential or parallel")
-    return flow
+class SendingOptions(TypedDict):
+    """How each request is sent: --timeout, --retries, --max-tokens, --max-reasks, --mode."""
+
+    timeout: float
+    max_retries: int
+    max_tokens: int | None
+    max_reasks: int
+    mode: str | None
 
 
-def run_options(params: dict[str, Any]) -> RunOptions:
-    """RunOptions from a command's parsed parameters (`ctx.params`).
+class InputOptions(TypedDict):
+    """How the input meets the model: --context-window, --truncate, --prompts-dir."""
 
-    The run options (see the aliases above) keep the names of RunOptions' fields, so every
-    command that runs a program builds its options here, from whichever of them it offers.
-    """
-    from dataclasses import fields
+    context_window: int | None
+    truncate: bool
+    prompts_dir: Path | None
 
-    from sixhats_ai.api import RunOptions
 
-    names = {f.name for f in fields(RunOptions)}
-    given = {k: v for k, v in params.items() if k in names and k != "flow"}
-    if "flow" in params:
-        given["flow"] = check_flow(params["flow"])
-    if "retries" in params:
-        given["max_retries"] = params["retries"]
-    if "skip_optional" in params:
-        given["include_optional"] = not params["skip_optional"]
-    return RunOptions(**given)
+class RunningOptions(TypedDict):
+    """How a program runs: --flow, --concurrency, --rpm, --max-cost, --strict, --skip-optional."""
+
+    flow: Flow
+    concurrency: int
+    rpm: float | None
+    max_cost: float | None
+    strict: bool
+    include_optional: bool
+
+
+def sending_options(
+    *, timeout: float, retries: int, max_tokens: int | None, max_reasks: int, mode: str | None
+) -> SendingOptions:
+    return SendingOptions(
+        timeout=timeout,
+        max_retries=retries,
+        max_tokens=max_tokens,
+        max_reasks=max_reasks,
+        mode=mode,
+    )
+
+
+def input_options(
+    *, context_window: int | None, truncate: bool, prompts_dir: Path | None
+) -> InputOptions:
+    return InputOptions(context_window=context_window, truncate=truncate, prompts_dir=prompts_dir)
+
+
+def running_options(
+    *,
+    flow: str,
+    concurrency: int,
+    max_cost: float | None,
+    strict: bool,
+    skip_optional: bool,
+    rpm: float | None = None,
+) -> RunningOptions:
+    return RunningOptions(
+        flow=cast("Flow", flow),  # RunOptions refuses any other
+        concurrency=concurrency,
+        rpm=rpm,
+        max_cost=max_cost,
+        strict=strict,
+        include_optional=not skip_optional,
+    )
+
+
+# The flags whose names are not their RunOptions field's, dashed.
+FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-optional"}
+
+
+@contextmanager
+def named_flags() -> Iterator[None]:
+    """The library's option errors, worded with the flag that set the option."""
+    from sixhats_ai.run_options import OptionError
+
+    try:
+        yield
+    except OptionError as exc:
+        flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
+        raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None
+
+
+def run_options(
+    sending: SendingOptions, inputs: InputOptions, running: RunningOptions | None = None
+) -> RunOptions:
+    """A command's RunOptions, from its option groups (rerun has no running group: the
+    stored run decides the flow and the steps)."""
+    from sixhats_ai.run_options import RunOptions
+
+    with named_flags():
+        if running is None:
+            return RunOptions(**sending, **inputs)
+        return RunOptions(**sending, **inputs, **running)

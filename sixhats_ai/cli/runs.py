@@ -26,8 +26,10 @@ from sixhats_ai.cli.options import (
     RetriesOption,
     TimeoutOption,
     TruncateOption,
+    input_options,
     provider_flags,
     run_options,
+    sending_options,
 )
 from sixhats_ai.errors import UsageError
 
@@ -146,7 +148,6 @@ def show(
 
 @app.command()
 def rerun(
-    ctx: typer.Context,
     run_id: RunIdArgument,
     step: Annotated[
         Optional[str],  # noqa: UP045
@@ -188,7 +189,18 @@ def rerun(
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
     # The stored run decides the flow and the steps; the flags decide how to ask.
     options = replace(
-        run_options(ctx.params),
+        run_options(
+            sending_options(
+                timeout=timeout,
+                retries=retries,
+                max_tokens=max_tokens,
+                max_reasks=max_reasks,
+                mode=mode,
+            ),
+            input_options(
+                context_window=context_window, truncate=truncate, prompts_dir=prompts_dir
+            ),
+        ),
         flow=run.flow,  # type: ignore[arg-type]
         include_optional=run.include_optional,
     )
