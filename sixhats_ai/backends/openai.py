@@ -1,18 +1,18 @@
 """The OpenAI-compatible backend: everything sixhats knows of the OpenAI SDK lives here.
 
 The client is built on first use: importing the SDK takes longer than the rest of a run
-answered wholly from the store, so such a run never imports it (`preload` starts the import
-in a thread, for a run that will need it). It is handed an `httpx.AsyncClient` that we build,
-so the transport production uses is the one tests mock with respx (openai 3.x would
-otherwise use its own httpx2 client). Retries on 408/409/429/5xx and connection errors are
-the SDK's own (`max_retries`, honouring Retry-After); nothing here retries again, so one
-failing request is never multiplied. A 429 also pauses the shared `RequestLimiter`.
+answered wholly from the store, so such a run never imports it. It is handed an
+`httpx.AsyncClient` that we build, so the transport production uses is the one tests mock
+with respx (openai 3.x would otherwise use its own httpx2 client). Retries on
+408/409/429/5xx and connection errors are the SDK's own (`max_retries`, honouring
+Retry-After); nothing here retries again, so one failing request is never multiplied. A 429
+also pauses the shared `RequestLimiter`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
+import sys
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,6 +20,8 @@ from sixhats_ai.backends.base import Completion, CompletionRequest, FormatReject
 from sixhats_ai.errors import ModelError, SixhatsError, redact
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     import httpx
     from openai import AsyncOpenAI
 
@@ -44,6 +46,22 @@ def _retry_after_seconds(response: httpx.Response) -> float:
         return 1.0
 
 
+def import_sdk() -> ModuleType:
+    """The SDK, imported without its optional aiohttp transport: we hand it our own httpx
+    client, and importing aiohttp (if installed) would add a fifth to the SDK's import time."""
+    if "openai" in sys.modules or "aiohttp" in sys.modules:
+        import openai
+
+        return openai
+    sys.modules["aiohttp"] = None  # type: ignore[assignment]  # makes `import aiohttp` fail
+    try:
+        import openai
+    finally:
+        if sys.modules.get("aiohttp", False) is None:
+            del sys.modules["aiohttp"]
+    return openai
+
+
 def build_client(
     provider: Provider,
     *,
@@ -53,18 +71,21 @@ def build_client(
 ) -> AsyncOpenAI:
     """An AsyncOpenAI client for the provider, on an httpx transport we own."""
     import httpx
-    from openai import AsyncOpenAI
+
+    openai = import_sdk()
 
     async def on_response(response: httpx.Response) -> None:
         if response.status_code == 429 and limiter is not None:
             limiter.pause(min(_retry_after_seconds(response), RETRY_AFTER_CAP_SECONDS))
 
     http_client = httpx.AsyncClient(
+        # A plain-HTTP server (a local one) needs no TLS: skip loading the CA bundle.
+        verify=not (provider.base_url or "").startswith("http:"),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=max(limiter.concurrency if limiter else 10, 10)),
         event_hooks={"response": [on_response]},
     )
-    return AsyncOpenAI(
+    return openai.AsyncOpenAI(
         api_key=provider.api_key,
         base_url=provider.base_url,
         timeout=timeout,
@@ -78,17 +99,6 @@ def _rejects_format(exc: BaseException, status_error: type[Any]) -> bool:
     if not isinstance(exc, status_error) or exc.status_code not in _FORMAT_STATUSES:
         return False
     return any(word in str(exc).lower() for word in _FORMAT_WORDS)
-
-
-def _import_sdk() -> None:
-    import openai  # noqa: F401
-
-
-def preload() -> threading.Thread:
-    """Start importing the SDK in a thread, so the import overlaps a run's local work."""
-    thread = threading.Thread(target=_import_sdk, name="sixhats-import-openai", daemon=True)
-    thread.start()
-    return thread
 
 
 class OpenAIBackend:
@@ -124,19 +134,21 @@ class OpenAIBackend:
         return self._client
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        import openai
-
         client = self.client()
+        import openai  # imported by client(), without aiohttp
+
         sent_at = time.perf_counter()
         try:
-            # The raw body, not the SDK's pydantic model of it: the cache keeps the plain
-            # dict anyway, and parsing it twice costs CPU on every request.
-            raw = await client.chat.completions.with_raw_response.create(**request.params())
+            # The SDK's plain `post` (its way to any endpoint): the same auth, retries and
+            # errors as `chat.completions.create`, without walking the request through its
+            # type transforms and the answer through its pydantic models. The body is already
+            # the dict the cache keeps, and those two passes were most of a request's CPU.
+            body = await client.post("/chat/completions", body=request.params(), cast_to=bytes)
         except openai.OpenAIError as exc:
             raise self._error(exc, request.model) from exc
         seconds = time.perf_counter() - sent_at
         try:
-            data = json.loads(raw.content)
+            data = json.loads(body)
         except ValueError:
             raise ModelError(f"{self.identity} answered with a body that is not JSON") from None
         if not isinstance(data, dict):
