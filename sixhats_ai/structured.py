@@ -24,7 +24,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
 from sixhats_ai.errors import ModelError, UsageError
@@ -86,7 +85,7 @@ class ValidatedAnswer:
 
 
 class InvalidAnswer(Exception):
-    """The answer was not valid JSON for the schema; the re-ask loop reports it back."""
+    """The answer holds no JSON; the re-ask loop reports it back."""
 
 
 def extract_json(text: str) -> Any:
@@ -269,38 +268,31 @@ class StructuredCaller:
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
-        mode = self.modes.mode
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.max_reasks + 1),
-            retry=retry_if_exception_type(InvalidAnswer),
-            reraise=True,
-        ):
-            with attempt:
-                exchange = await self._send_with_fallback(model, conversation, schema_model)
-                mode = exchange.mode
-                self._count(usage, model, exchange.completion, exchange.cached)
-                text = self._answer_text(exchange.completion)
-                try:
-                    output = schema_model.model_validate(extract_json(text), context=context)
-                    self._remember(exchange)
-                except (InvalidAnswer, ValidationError) as exc:
-                    conversation = [
-                        *conversation,
-                        {"role": "assistant", "content": text},
-                        {
-                            "role": "user",
-                            "content": "Your answer was not valid: "
-                            f"{_error_text(exc)}. Reply again with the corrected JSON object only.",
-                        },
-                    ]
-                    if attempt.retry_state.attempt_number > self.max_reasks:
-                        raise ModelError(
-                            f"the model's answer did not fit the schema after {self.max_reasks} "
-                            f"re-asks: {_error_text(exc)}",
-                            hint="use a stronger model or raise --max-reasks",
-                        ) from None
-                    raise InvalidAnswer(_error_text(exc)) from None
-        return ValidatedAnswer(output, usage, mode, time.perf_counter() - started)
+        error = ""
+        for _ in range(self.max_reasks + 1):
+            exchange = await self._send_with_fallback(model, conversation, schema_model)
+            self._count(usage, model, exchange.completion, exchange.cached)
+            text = self._answer_text(exchange.completion)
+            try:
+                output = schema_model.model_validate(extract_json(text), context=context)
+            except (InvalidAnswer, ValidationError) as exc:
+                error = _error_text(exc)
+                conversation = [
+                    *conversation,
+                    {"role": "assistant", "content": text},
+                    {
+                        "role": "user",
+                        "content": f"Your answer was not valid: {error}. "
+                        "Reply again with the corrected JSON object only.",
+                    },
+                ]
+                continue
+            self._remember(exchange)
+            return ValidatedAnswer(output, usage, exchange.mode, time.perf_counter() - started)
+        raise ModelError(
+            f"the model's answer did not fit the schema after {self.max_reasks} re-asks: {error}",
+            hint="use a stronger model or raise --max-reasks",
+        )
 
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""
