@@ -1,8 +1,9 @@
 """The Python API, and the wiring every model-backed command shares.
 
-`analyze()` / `analyze_async()` return a validated `Report`. `open_session()` builds the
-client, limiter, budget and engine once; the CLI's `analyze`, `batch` and `rerun` and this
-API all go through it, so a step runs the same way whoever asks for it.
+`analyze()` / `analyze_async()` return a validated `Report`. `new_session()` builds the
+backend, limiter, budget and engine once (`open_session()` also closes the backend); the
+CLI's `analyze`, `batch`, `rerun` and `--dry-run` and this API all go through it, so a step
+runs, and is priced, the same way whoever asks for it.
 """
 
 from __future__ import annotations
