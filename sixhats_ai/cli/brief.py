@@ -18,8 +18,10 @@ from sixhats_ai.cli.options import (
     PromptsDirOption,
     SkipOptionalOption,
     TimeoutOption,
-    named_flags,
+    input_options,
     provider_flags,
+    run_options,
+    sending_options,
 )
 from sixhats_ai.errors import UsageError
 
@@ -136,15 +138,15 @@ def brief(
         # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
         import asyncio
 
-        from sixhats_ai.api import RunOptions, open_session
+        from sixhats_ai.api import open_session
         from sixhats_ai.brief import tailored_plan
         from sixhats_ai.config import load_config
         from sixhats_ai.provider import resolve_provider
 
-        with named_flags():
-            options = RunOptions(
-                timeout=timeout, max_tokens=max_tokens, mode=mode, prompts_dir=prompts_dir
-            )
+        options = run_options(
+            sending_options(timeout=timeout, max_tokens=max_tokens, mode=mode),
+            input_options(prompts_dir=prompts_dir),
+        )
         config = load_config()
         flags = provider_flags(model, base_url, api_key, profile)
         provider = resolve_provider(flags, config)

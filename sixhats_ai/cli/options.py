@@ -6,8 +6,6 @@ typer reads options from parameter annotations; these aliases let `analyze`, `ba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TypedDict, cast
 
@@ -93,96 +91,110 @@ def provider_flags(
     return ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
 
 
-class SendingOptions(TypedDict):
+class SendingOptions(TypedDict, total=False):
     """How each request is sent: --timeout, --retries, --max-tokens, --max-reasks, --mode."""
 
     timeout: float
     max_retries: int
-    max_tokens: int | None
+    max_tokens: int
     max_reasks: int
-    mode: str | None
+    mode: str
 
 
-class InputOptions(TypedDict):
+class InputOptions(TypedDict, total=False):
     """How the input meets the model: --context-window, --truncate, --prompts-dir."""
 
-    context_window: int | None
+    context_window: int
     truncate: bool
-    prompts_dir: Path | None
+    prompts_dir: Path
 
 
-class RunningOptions(TypedDict):
+class RunningOptions(TypedDict, total=False):
     """How a program runs: --flow, --concurrency, --rpm, --max-cost, --strict, --skip-optional."""
 
     flow: Flow
     concurrency: int
-    rpm: float | None
-    max_cost: float | None
+    rpm: float
+    max_cost: float
     strict: bool
     include_optional: bool
 
 
+# Each helper takes the flags of its group that a command offers, by name. A flag a command
+# does not offer, or that was not given (None), is left out: the run keeps the library's
+# default for it.
+
+
 def sending_options(
-    *, timeout: float, retries: int, max_tokens: int | None, max_reasks: int, mode: str | None
+    *,
+    timeout: float | None = None,
+    retries: int | None = None,
+    max_tokens: int | None = None,
+    max_reasks: int | None = None,
+    mode: str | None = None,
 ) -> SendingOptions:
-    return SendingOptions(
-        timeout=timeout,
-        max_retries=retries,
-        max_tokens=max_tokens,
-        max_reasks=max_reasks,
-        mode=mode,
-    )
+    given = SendingOptions()
+    if timeout is not None:
+        given["timeout"] = timeout
+    if retries is not None:
+        given["max_retries"] = retries
+    if max_tokens is not None:
+        given["max_tokens"] = max_tokens
+    if max_reasks is not None:
+        given["max_reasks"] = max_reasks
+    if mode is not None:
+        given["mode"] = mode
+    return given
 
 
 def input_options(
-    *, context_window: int | None, truncate: bool, prompts_dir: Path | None
+    *, context_window: int | None = None, truncate: bool = False, prompts_dir: Path | None = None
 ) -> InputOptions:
-    return InputOptions(context_window=context_window, truncate=truncate, prompts_dir=prompts_dir)
+    given = InputOptions(truncate=truncate)
+    if context_window is not None:
+        given["context_window"] = context_window
+    if prompts_dir is not None:
+        given["prompts_dir"] = prompts_dir
+    return given
 
 
 def running_options(
     *,
-    flow: str,
-    concurrency: int,
-    max_cost: float | None,
-    strict: bool,
-    skip_optional: bool,
+    flow: str | None = None,
+    concurrency: int | None = None,
     rpm: float | None = None,
+    max_cost: float | None = None,
+    strict: bool = False,
+    skip_optional: bool = False,
 ) -> RunningOptions:
-    return RunningOptions(
-        flow=cast("Flow", flow),  # RunOptions refuses any other
-        concurrency=concurrency,
-        rpm=rpm,
-        max_cost=max_cost,
-        strict=strict,
-        include_optional=not skip_optional,
-    )
+    given = RunningOptions(strict=strict, include_optional=not skip_optional)
+    if flow is not None:
+        given["flow"] = cast("Flow", flow)  # RunOptions refuses any other
+    if concurrency is not None:
+        given["concurrency"] = concurrency
+    if rpm is not None:
+        given["rpm"] = rpm
+    if max_cost is not None:
+        given["max_cost"] = max_cost
+    return given
 
 
 # The flags whose names are not their RunOptions field's, dashed.
 FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-optional"}
 
 
-@contextmanager
-def named_flags() -> Iterator[None]:
-    """The library's option errors, worded with the flag that set the option."""
-    from sixhats_ai.run_options import OptionError
+def run_options(
+    sending: SendingOptions | None = None,
+    inputs: InputOptions | None = None,
+    running: RunningOptions | None = None,
+) -> RunOptions:
+    """A command's RunOptions, from the option groups it offers (rerun has no running group:
+    the stored run decides the flow and the steps). The library names a bad option by its
+    field; the user is told the flag."""
+    from sixhats_ai.run_options import OptionError, RunOptions
 
     try:
-        yield
+        return RunOptions(**(sending or {}), **(inputs or {}), **(running or {}))
     except OptionError as exc:
         flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
         raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None
-
-
-def run_options(
-    sending: SendingOptions, inputs: InputOptions, running: RunningOptions | None = None
-) -> RunOptions:
-    """A command's RunOptions, from its option groups (rerun has no running group: the
-    stored run decides the flow and the steps)."""
-    from sixhats_ai.run_options import RunOptions
-
-    with named_flags():
-        if running is None:
-            return RunOptions(**sending, **inputs)
-        return RunOptions(**sending, **inputs, **running)
