@@ -31,11 +31,8 @@ from sixhats_ai.cli.options import (
     StrictOption,
     TimeoutOption,
     TruncateOption,
-    input_options,
     provider_flags,
     run_options,
-    running_options,
-    sending_options,
 )
 
 if TYPE_CHECKING:
@@ -121,6 +118,7 @@ def _run(
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     problem: Annotated[
         Optional[str],  # noqa: UP045
         typer.Argument(help="The problem, or '-' to read it from stdin."),
@@ -166,23 +164,7 @@ def analyze(
     from sixhats_ai.documents import read_documents, read_problem
 
     text = read_problem(problem, file)
-    options = run_options(
-        sending_options(
-            timeout=timeout,
-            retries=retries,
-            max_tokens=max_tokens,
-            max_reasks=max_reasks,
-            mode=mode,
-        ),
-        input_options(context_window=context_window, truncate=truncate, prompts_dir=prompts_dir),
-        running_options(
-            flow=flow,
-            concurrency=concurrency,
-            max_cost=max_cost,
-            strict=strict,
-            skip_optional=skip_optional,
-        ),
-    )
+    options = run_options(ctx.params)
     flags = provider_flags(model, base_url, api_key, profile)
     pick_format(fmt, output)  # a bad format or -o fails before any request
     documents = read_documents(context or [])

@@ -26,17 +26,15 @@ from sixhats_ai.cli.options import (
     SkipOptionalOption,
     TimeoutOption,
     TruncateOption,
-    input_options,
     provider_flags,
     run_options,
-    running_options,
-    sending_options,
 )
 from sixhats_ai.errors import SixhatsError, UsageError
 
 
 @app.command()
 def batch(
+    ctx: typer.Context,
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(help="Files or folders (searched recursively); '-' reads paths from stdin."),
@@ -132,24 +130,7 @@ def batch(
     question = sanitize(problem or DEFAULT_PROBLEM).strip()
     if not question:
         raise UsageError("--problem is empty", hint="ask a question, or leave it out")
-    options = run_options(
-        sending_options(
-            timeout=timeout,
-            retries=retries,
-            max_tokens=max_tokens,
-            max_reasks=max_reasks,
-            mode=mode,
-        ),
-        input_options(context_window=context_window, truncate=truncate, prompts_dir=prompts_dir),
-        running_options(
-            flow=flow,
-            concurrency=concurrency,
-            rpm=rpm,
-            max_cost=max_cost,
-            strict=strict,
-            skip_optional=skip_optional,
-        ),
-    )
+    options = run_options(ctx.params)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_out_dir(out, paths)

@@ -18,10 +18,8 @@ from sixhats_ai.cli.options import (
     PromptsDirOption,
     SkipOptionalOption,
     TimeoutOption,
-    input_options,
     provider_flags,
     run_options,
-    sending_options,
 )
 from sixhats_ai.errors import UsageError
 
@@ -144,8 +142,7 @@ def brief(
         from sixhats_ai.provider import resolve_provider
 
         options = run_options(
-            sending_options(timeout=timeout, max_tokens=max_tokens, mode=mode),
-            input_options(prompts_dir=prompts_dir),
+            {"timeout": timeout, "max_tokens": max_tokens, "mode": mode, "prompts_dir": prompts_dir}
         )
         config = load_config()
         flags = provider_flags(model, base_url, api_key, profile)

@@ -6,8 +6,9 @@ typer reads options from parameter annotations; these aliases let `analyze`, `ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, TypedDict, cast
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypedDict, cast
 
 import typer
 
@@ -120,81 +121,67 @@ class RunningOptions(TypedDict, total=False):
     include_optional: bool
 
 
-# Each helper takes the flags of its group that a command offers, by name. A flag a command
-# does not offer, or that was not given (None), is left out: the run keeps the library's
-# default for it.
+# One helper per group reads the group's flags from a command's parsed parameters
+# (`ctx.params`), each flag to the RunOptions field it sets. A flag the command does not offer,
+# or that was not given (None), is left out: the run keeps the library's default for it.
 
 
-def sending_options(
-    *,
-    timeout: float | None = None,
-    retries: int | None = None,
-    max_tokens: int | None = None,
-    max_reasks: int | None = None,
-    mode: str | None = None,
-) -> SendingOptions:
-    given = SendingOptions()
-    if timeout is not None:
-        given["timeout"] = timeout
-    if retries is not None:
-        given["max_retries"] = retries
-    if max_tokens is not None:
-        given["max_tokens"] = max_tokens
-    if max_reasks is not None:
-        given["max_reasks"] = max_reasks
-    if mode is not None:
-        given["mode"] = mode
-    return given
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
 
 
-def input_options(
-    *, context_window: int | None = None, truncate: bool = False, prompts_dir: Path | None = None
-) -> InputOptions:
-    given = InputOptions(truncate=truncate)
-    if context_window is not None:
-        given["context_window"] = context_window
-    if prompts_dir is not None:
-        given["prompts_dir"] = prompts_dir
-    return given
+def sending_options(params: Mapping[str, Any]) -> SendingOptions:
+    return cast(
+        "SendingOptions",
+        _given(
+            timeout=params.get("timeout"),
+            max_retries=params.get("retries"),
+            max_tokens=params.get("max_tokens"),
+            max_reasks=params.get("max_reasks"),
+            mode=params.get("mode"),
+        ),
+    )
 
 
-def running_options(
-    *,
-    flow: str | None = None,
-    concurrency: int | None = None,
-    rpm: float | None = None,
-    max_cost: float | None = None,
-    strict: bool = False,
-    skip_optional: bool = False,
-) -> RunningOptions:
-    given = RunningOptions(strict=strict, include_optional=not skip_optional)
-    if flow is not None:
-        given["flow"] = cast("Flow", flow)  # RunOptions refuses any other
-    if concurrency is not None:
-        given["concurrency"] = concurrency
-    if rpm is not None:
-        given["rpm"] = rpm
-    if max_cost is not None:
-        given["max_cost"] = max_cost
-    return given
+def input_options(params: Mapping[str, Any]) -> InputOptions:
+    return cast(
+        "InputOptions",
+        _given(
+            context_window=params.get("context_window"),
+            truncate=params.get("truncate"),
+            prompts_dir=params.get("prompts_dir"),
+        ),
+    )
+
+
+def running_options(params: Mapping[str, Any]) -> RunningOptions:
+    skip_optional = params.get("skip_optional")
+    return cast(
+        "RunningOptions",
+        _given(
+            flow=params.get("flow"),  # RunOptions refuses a flow it does not know
+            concurrency=params.get("concurrency"),
+            rpm=params.get("rpm"),
+            max_cost=params.get("max_cost"),
+            strict=params.get("strict"),
+            include_optional=None if skip_optional is None else not skip_optional,
+        ),
+    )
 
 
 # The flags whose names are not their RunOptions field's, dashed.
 FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-optional"}
 
 
-def run_options(
-    sending: SendingOptions | None = None,
-    inputs: InputOptions | None = None,
-    running: RunningOptions | None = None,
-) -> RunOptions:
-    """A command's RunOptions, from the option groups it offers (rerun has no running group:
-    the stored run decides the flow and the steps). The library names a bad option by its
-    field; the user is told the flag."""
+def run_options(params: Mapping[str, Any]) -> RunOptions:
+    """A command's RunOptions from its parsed parameters, group by group. The library names
+    a bad option by its field; the user is told the flag."""
     from sixhats_ai.run_options import OptionError, RunOptions
 
     try:
-        return RunOptions(**(sending or {}), **(inputs or {}), **(running or {}))
+        return RunOptions(
+            **sending_options(params), **input_options(params), **running_options(params)
+        )
     except OptionError as exc:
         flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
         raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None

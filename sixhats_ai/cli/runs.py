@@ -26,10 +26,8 @@ from sixhats_ai.cli.options import (
     RetriesOption,
     TimeoutOption,
     TruncateOption,
-    input_options,
     provider_flags,
     run_options,
-    sending_options,
 )
 from sixhats_ai.errors import UsageError
 
@@ -148,6 +146,7 @@ def show(
 
 @app.command()
 def rerun(
+    ctx: typer.Context,
     run_id: RunIdArgument,
     step: Annotated[
         Optional[str],  # noqa: UP045
@@ -189,18 +188,7 @@ def rerun(
     provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
     # The stored run decides the flow and the steps; the flags decide how to ask.
     options = replace(
-        run_options(
-            sending_options(
-                timeout=timeout,
-                retries=retries,
-                max_tokens=max_tokens,
-                max_reasks=max_reasks,
-                mode=mode,
-            ),
-            input_options(
-                context_window=context_window, truncate=truncate, prompts_dir=prompts_dir
-            ),
-        ),
+        run_options(ctx.params),
         flow=run.flow,  # type: ignore[arg-type]
         include_optional=run.include_optional,
     )
