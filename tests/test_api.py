@@ -79,3 +79,13 @@ def test_the_library_words_bad_options_in_its_own_terms(given, message):
 def test_the_cli_names_the_flag(cli):
     result = cli("analyze", "Should we?", "--retries", "-1", "--dry-run")
     assert result.code == 2 and "--retries cannot be negative" in result.err
+
+
+def test_each_flag_sets_its_option_and_an_absent_one_keeps_the_default():
+    from sixhats_ai.cli.options import run_options
+
+    options = run_options(
+        {"retries": 0, "skip_optional": True, "concurrency": 3, "max_tokens": None, "x": 1}
+    )
+    assert (options.max_retries, options.include_optional, options.concurrency) == (0, False, 3)
+    assert options.max_tokens is None and options.max_reasks == 2 and options.flow == "sequential"
