@@ -150,3 +150,20 @@ async def test_the_openai_backend_pauses_the_limiter_on_429(no_network):
     with pytest.raises(ModelError, match="rate limited"):
         await backend.complete(REQUEST)
     assert 25 < limiter.paused_for() <= 30
+
+
+def test_the_sdk_is_imported_without_aiohttp_which_stays_importable():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sixhats_ai.backends.openai import import_sdk\n"
+        "import_sdk()\n"
+        "print('openai' in sys.modules, 'aiohttp' in sys.modules)\n"
+        "import aiohttp\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "True"]
