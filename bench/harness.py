@@ -66,6 +66,10 @@ class Run:
     out: str
     err: str
     max_rss_mb: float | None = None
+    # CPU seconds of a fresh process (with `clock_imports`: of the command, without the
+    # interpreter's start and finalization) and, with `clock_imports`, those inside imports.
+    cpu: float | None = None
+    import_cpu: float | None = None
 
 
 @dataclass
@@ -125,13 +129,19 @@ class Context:
         run = Run(time.perf_counter() - started, code, out.getvalue(), err.getvalue())
         return _checked(run, args)
 
-    def process(self, *args: str, check: bool = True) -> Run:
-        """Run `sixhats ARGS` as a fresh process (see `bench.measure`), with its peak RSS."""
+    def process(self, *args: str, check: bool = True, clock_imports: bool = False) -> Run:
+        """Run `sixhats ARGS` as a fresh process (see `bench.measure`), with its peak RSS and
+        CPU; `clock_imports` also splits out the CPU spent importing (see `bench.cpuclock`)."""
         with tempfile.TemporaryDirectory() as scratch:
-            out, err, report = (Path(scratch) / name for name in ("out", "err", "report"))
+            out, err, report, clock = (
+                Path(scratch) / name for name in ("out", "err", "report", "clock")
+            )
+            command = sixhats_command()
+            if clock_imports:
+                command = [sys.executable, "-m", "bench.cpuclock", str(clock), command[-1]]
             with out.open("w") as stdout, err.open("w") as stderr:
                 subprocess.run(
-                    [sys.executable, "-m", "bench.measure", str(report), *sixhats_command(), *args],
+                    [sys.executable, "-m", "bench.measure", str(report), *command, *args],
                     stdin=subprocess.DEVNULL,
                     stdout=stdout,
                     stderr=stderr,
@@ -139,12 +149,15 @@ class Context:
                     check=True,
                 )
             measured = json.loads(report.read_text())
+            clocked = json.loads(clock.read_text()) if clock_imports else {}
             run = Run(
                 measured["wall"],
                 measured["code"],
                 out.read_text(),
                 err.read_text(),
                 measured["max_rss_mb"],
+                clocked.get("cpu", measured["cpu"]),
+                clocked.get("import_cpu"),
             )
         return _checked(run, args) if check else run
 

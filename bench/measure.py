@@ -1,4 +1,5 @@
-"""`python -m bench.measure REPORT CMD...`: run CMD, write its wall time and peak RSS to REPORT.
+"""`python -m bench.measure REPORT CMD...`: run CMD, write its wall time, CPU seconds and peak
+RSS to REPORT.
 
 A child forked from the benchmark process would be charged the benchmark's own memory (Linux
 keeps the pre-exec peak in `ru_maxrss`), so commands are started from this small launcher,
@@ -34,7 +35,14 @@ def main(argv: list[str]) -> int:
     wall = time.perf_counter() - started
     process.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     report.write_text(
-        json.dumps({"wall": wall, "code": code, "max_rss_mb": usage.ru_maxrss / 1024})
+        json.dumps(
+            {
+                "wall": wall,
+                "code": code,
+                "max_rss_mb": usage.ru_maxrss / 1024,
+                "cpu": usage.ru_utime + usage.ru_stime,
+            }
+        )
     )
     return 0
 

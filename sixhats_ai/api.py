@@ -1,8 +1,9 @@
 """The Python API, and the wiring every model-backed command shares.
 
-`analyze()` / `analyze_async()` return a validated `Report`. `open_session()` builds the
-client, limiter, budget and engine once; the CLI's `analyze`, `batch` and `rerun` and this
-API all go through it, so a step runs the same way whoever asks for it.
+`analyze()` / `analyze_async()` return a validated `Report`. `new_session()` builds the
+backend, limiter, budget and engine once (`open_session()` also closes the backend); the
+CLI's `analyze`, `batch`, `rerun` and `--dry-run` and this API all go through it, so a step
+runs, and is priced, the same way whoever asks for it.
 """
 
 from __future__ import annotations
@@ -11,86 +12,25 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 
-from sixhats_ai.client import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT_SECONDS,
-    LazyClient,
-    RequestLimiter,
-    build_client,
-)
-from sixhats_ai.config import (
-    Config,
-    Provider,
-    ProviderFlags,
-    is_local_url,
-    load_config,
-    resolve_provider,
-)
+from sixhats_ai.backends.base import Backend
+from sixhats_ai.backends.openai import OpenAIBackend
+from sixhats_ai.config import Config, load_config
 from sixhats_ai.documents import Document, fit_to_context, sanitize
-from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
+from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
+from sixhats_ai.limiter import RequestLimiter
 from sixhats_ai.models import Report
-from sixhats_ai.pricing import Budget
+from sixhats_ai.pricing import Budget, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
-from sixhats_ai.prompts import user_library
-from sixhats_ai.structured import (
-    DEFAULT_COMPLETION_ESTIMATE,
-    MODE_ORDER,
-    ModeState,
-    OutputMode,
-    ResponseCache,
-    StructuredCaller,
-)
+from sixhats_ai.prompts import RenderedPrompt, user_library
+from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
+from sixhats_ai.run_options import RunOptions
+from sixhats_ai.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
 
 REMOTE_CONTEXT_WINDOW = 128_000
 LOCAL_CONTEXT_WINDOW = 8_192
 CONTEXT_SHARE_FOR_INPUT = 0.6
-
-
-@dataclass
-class RunOptions:
-    """How to run: everything a command line or API caller can tune."""
-
-    flow: Flow = "sequential"
-    concurrency: int = 4
-    rpm: float | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
-    max_retries: int = DEFAULT_MAX_RETRIES
-    max_tokens: int | None = None
-    max_reasks: int = 2
-    max_cost: float | None = None
-    temperature: float | None = None
-    strict: bool = False
-    include_optional: bool = True
-    mode: str | None = None
-    context_window: int | None = None
-    truncate: bool = False
-    prompts_dir: Path | None = None
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        if self.max_reasks < 0:
-            raise UsageError("--max-reasks cannot be negative")
-        if self.max_retries < 0:
-            raise UsageError("--retries cannot be negative")
-        for flag, value in (("--max-tokens", self.max_tokens), ("--rpm", self.rpm)):
-            if value is not None and value <= 0:
-                raise UsageError(f"{flag} must be more than 0 (got {value})")
-        if self.max_cost is not None and self.max_cost < 0:
-            raise UsageError(f"--max-cost cannot be negative (got {self.max_cost})")
-        if self.context_window is not None and self.context_window <= 0:
-            raise UsageError(f"--context-window must be more than 0 (got {self.context_window})")
-        if self.timeout <= 0:
-            raise UsageError("--timeout must be more than 0 seconds")
-        if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:
-            raise UsageError(
-                f"unknown output mode {self.mode!r}",
-                hint="use json_schema, json_object or prompt",
-            )
 
 
 def input_budget(provider: Provider, options: RunOptions) -> int:
@@ -105,6 +45,17 @@ def input_budget(provider: Provider, options: RunOptions) -> int:
         )
     )
     return int(window * CONTEXT_SHARE_FOR_INPUT)
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """One request a run would send: its prompt, model, prompt tokens and cost at most."""
+
+    step: PlannedStep
+    prompt: RenderedPrompt
+    model: str
+    tokens: int
+    cost_usd: float
 
 
 @dataclass
@@ -138,14 +89,55 @@ class Session:
             warnings=warnings,
         )
 
+    @property
+    def completion_estimate(self) -> int:
+        """The completion tokens a request is priced at: --max-tokens, or a typical answer."""
+        return self.engine.caller.completion_estimate
+
     def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
-        """The most one request of `step` with this prompt may cost (its completion as long as
-        allowed): what the budget holds back for it. 0 when the model has no price."""
-        caller = self.engine.caller
-        if caller is None:
-            return 0.0
-        completion = self.options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-        return caller.prices.cost(self.engine.model_for(step), prompt_tokens, completion)
+        """What one request of `step` may cost, with this many prompt tokens (USD)."""
+        return self.engine.caller.price_of(self.engine.model_for(step), prompt_tokens)
+
+    def preview(self, request: RunRequest) -> list[StepPreview]:
+        """Every request the run would send, priced; none is sent (what --dry-run shows)."""
+        previews = []
+        for step, prompt in self.engine.preview(request):
+            tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
+            model = self.engine.model_for(step)
+            previews.append(StepPreview(step, prompt, model, tokens, self.price_of(step, tokens)))
+        return previews
+
+
+def new_session(
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    *,
+    on_event: Callable[[StepEvent], None] = lambda event: None,
+    cache: ResponseCache | None = None,
+    backend: Backend | None = None,
+) -> Session:
+    """The session's wiring, built once; `backend` answers its requests (by default the
+    provider's OpenAI-compatible server, whose client is built on the first request)."""
+    limiter = RequestLimiter(options.concurrency, options.rpm)
+    budget = Budget(options.max_cost)
+    backend = backend or OpenAIBackend(
+        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+    )
+    pinned = options.mode or provider.mode
+    caller = StructuredCaller(
+        backend=backend,
+        limiter=limiter,
+        modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
+        prices=config.price_table(),
+        budget=budget,
+        max_reasks=options.max_reasks,
+        max_tokens=options.max_tokens,
+        temperature=options.temperature,
+        cache=cache,
+    )
+    engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
+    return Session(provider, options, engine, limiter, budget)
 
 
 @asynccontextmanager
@@ -156,41 +148,16 @@ async def open_session(
     *,
     on_event: Callable[[StepEvent], None] = lambda event: None,
     cache: ResponseCache | None = None,
+    backend: Backend | None = None,
 ) -> AsyncIterator[Session]:
-    limiter = RequestLimiter(options.concurrency, options.rpm)
-    budget = Budget(options.max_cost)
-    client = LazyClient(
-        partial(
-            build_client,
-            provider,
-            limiter=limiter,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+    """A session (see `new_session`) whose backend is closed when the block ends."""
+    session = new_session(
+        provider, options, config, on_event=on_event, cache=cache, backend=backend
     )
-    pinned = options.mode or provider.mode
-    caller = StructuredCaller(
-        client=client,
-        limiter=limiter,
-        modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
-        prices=config.price_table(),
-        budget=budget,
-        base_url=provider.display_url,
-        max_reasks=options.max_reasks,
-        max_tokens=options.max_tokens,
-        temperature=options.temperature,
-        cache=cache,
-        secrets=[provider.api_key],
-    )
-
-    def model_for(step: PlannedStep) -> str:
-        return provider.model_for(step.role, step.hat.value, step.step.model)
-
-    engine = Engine(caller, user_library(options.prompts_dir), model_for, on_event)
     try:
-        yield Session(provider, options, engine, limiter, budget)
+        yield session
     finally:
-        await client.close()
+        await session.engine.caller.backend.aclose()
 
 
 async def analyze_async(
@@ -217,6 +184,25 @@ async def analyze_async(
         return await session.engine.run(session.request(problem, program, documents))
 
 
-def analyze(problem: str, **kwargs: object) -> Report:
+def analyze(
+    problem: str,
+    *,
+    program: str | Program = "choose",
+    documents: Sequence[Document] = (),
+    options: RunOptions | None = None,
+    provider: Provider | None = None,
+    flags: ProviderFlags | None = None,
+    config: Config | None = None,
+) -> Report:
     """Blocking twin of `analyze_async`."""
-    return asyncio.run(analyze_async(problem, **kwargs))  # type: ignore[arg-type]
+    return asyncio.run(
+        analyze_async(
+            problem,
+            program=program,
+            documents=documents,
+            options=options,
+            provider=provider,
+            flags=flags,
+            config=config,
+        )
+    )

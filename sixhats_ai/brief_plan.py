@@ -163,7 +163,6 @@ async def tailored_plan(
     the steps that must come from the banks. Any other failure (server, key) is raised.
     """
     caller = session.engine.caller
-    assert caller is not None, "a tailored brief needs a model session"
     model = session.provider.model_for("brief", "blue", None)
     step_ids = [s.step.id for s in slots]
     answers: list[dict[str, Any]] = []

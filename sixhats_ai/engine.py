@@ -90,7 +90,7 @@ def _board_entry(record: StepRecord, step: PlannedStep, max_lines: int) -> dict[
 
 @dataclass
 class Engine:
-    caller: StructuredCaller | None
+    caller: StructuredCaller
     prompts: PromptLibrary
     model_for: Callable[[PlannedStep], str]
     on_event: Callable[[StepEvent], None] = lambda event: None
@@ -151,7 +151,6 @@ class Engine:
         failed_ids: list[str] | None = None,
     ) -> tuple[StepRecord, Any]:
         """Run one step; a failed hat becomes a failed record unless the run is strict."""
-        assert self.caller is not None, "a model run needs a StructuredCaller"
         model = self.model_for(step)
         prompt = self.render(request, step, board, ok_ids, failed_ids)
         self.on_event(StepEvent(step, "running"))
@@ -215,8 +214,7 @@ class Engine:
         # the same program many times).
         if request.program.slug not in self._checked:
             self.preview(request)
-            if self.caller is not None:
-                self.caller.check_priced({self.model_for(step) for step in plan})
+            self.caller.check_priced({self.model_for(step) for step in plan})
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
         by_id = {s.id: s for s in plan}
@@ -275,7 +273,7 @@ class Engine:
                 sixhats_version=__version__,
                 flow=request.flow,
                 models=sorted({r.model for r in records}),
-                base_url=self.caller.base_url if self.caller else None,
+                base_url=self.caller.backend.identity,
                 started_at=started_at,
                 finished_at=datetime.now(UTC),
                 seconds=round(time.perf_counter() - started, 3),

@@ -6,7 +6,8 @@ Three modes, tried in order and remembered for the run once one works:
 2. `json_object`: JSON mode with the schema in the prompt (llama.cpp enforces it by grammar);
 3. `prompt`: plain text with the schema in the prompt, the JSON extracted from the answer.
 
-A server that rejects a mode's `response_format` moves the run down a mode. Whatever the
+A server that rejects a mode's `response_format` (the backend raises `FormatRejected`) moves
+the run down a mode. Every request goes through a `Backend`; nothing here knows HTTP. Whatever the
 mode, the answer is validated locally; an invalid answer is re-asked with the error (the
 re-ask loop, bounded by `max_reasks`). A truncated answer or a refusal fails the step with
 a message saying what to do.
@@ -17,20 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from sixhats_ai.errors import ModelError, SixhatsError, UsageError, map_api_error
+from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
+from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.models import Usage
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 
 if TYPE_CHECKING:
-    from sixhats_ai.client import LazyClient, RequestLimiter
+    from sixhats_ai.limiter import RequestLimiter
 
 
 class OutputMode(StrEnum):
@@ -40,7 +41,6 @@ class OutputMode(StrEnum):
 
 
 MODE_ORDER = [OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT]
-_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar")
 DEFAULT_COMPLETION_ESTIMATE = 2000
 
 
@@ -75,7 +75,9 @@ class ResponseCache(Protocol):
 
 
 @dataclass
-class Completion:
+class ValidatedAnswer:
+    """A step's answer, validated against its schema, with what it cost to get."""
+
     output: BaseModel
     usage: Usage
     mode: OutputMode
@@ -83,7 +85,7 @@ class Completion:
 
 
 class InvalidAnswer(Exception):
-    """The answer was not valid JSON for the schema; the re-ask loop reports it back."""
+    """The answer holds no JSON; the re-ask loop reports it back."""
 
 
 def extract_json(text: str) -> Any:
@@ -130,12 +132,13 @@ def _error_text(error: Exception) -> str:
     return str(error)
 
 
-def cache_key(params: dict[str, Any], base_url: str) -> str:
-    """The request's identity: the server and the parameters, less the random nonce fencing
-    the data, so the same analysis asked of the same server again is recognised."""
+def cache_key(params: dict[str, Any], server: str) -> str:
+    """The request's identity: the server (a backend's `identity`) and the parameters, less
+    the random nonce fencing the data, so the same analysis asked of the same server again
+    is recognised."""
     from sixhats_ai.prompts import NONCE_PATTERN
 
-    text = NONCE_PATTERN.sub("DATA-nonce", json.dumps([base_url, params], sort_keys=True))
+    text = NONCE_PATTERN.sub("DATA-nonce", json.dumps([server, params], sort_keys=True))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -145,31 +148,28 @@ class Exchange:
 
     params: dict[str, Any]
     key: str
-    data: dict[str, Any]
+    completion: Completion
     mode: OutputMode
     cached: bool
-    seconds: float = 0.0
 
 
 @dataclass
 class StructuredCaller:
     """Sends one step's messages and returns a validated model, with usage and cost."""
 
-    client: LazyClient
+    backend: Backend
     limiter: RequestLimiter
     modes: ModeState
     prices: PriceTable
     budget: Budget
-    base_url: str
     max_reasks: int = 2
     max_tokens: int | None = None
     temperature: float | None = None
     cache: ResponseCache | None = None
-    secrets: list[str | None] = field(default_factory=list)
 
-    def _request_params(
+    def _request(
         self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
-    ) -> dict[str, Any]:
+    ) -> CompletionRequest:
         mode = self.modes.mode
         sent = [dict(m) for m in messages]
         if mode is OutputMode.JSON_SCHEMA:
@@ -188,20 +188,17 @@ class StructuredCaller:
                 if mode is OutputMode.JSON_OBJECT
                 else None
             )
-        params: dict[str, Any] = {"model": model, "messages": sent}
-        if response_format is not None:
-            params["response_format"] = response_format
-        if self.max_tokens is not None:
-            params["max_tokens"] = self.max_tokens
-        if self.temperature is not None:
-            params["temperature"] = self.temperature
-        return params
+        return CompletionRequest(
+            model=model,
+            messages=sent,
+            response_format=response_format,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+        )
 
     def check_priced(self, models: set[str]) -> None:
         """--max-cost can bound only priced models; a remote model without a price is refused."""
-        from sixhats_ai.config import is_local_url
-
-        if self.budget.max_usd is None or is_local_url(self.base_url):
+        if self.budget.max_usd is None or self.backend.is_local:
             return
         unpriced = sorted(m for m in models if self.prices.price(m) is None)
         if unpriced:
@@ -211,63 +208,53 @@ class StructuredCaller:
                 "tokens) to config.toml",
             )
 
-    def _estimate_cost(self, params: dict[str, Any]) -> float:
-        prompt = sum(estimate_tokens(m["content"]) for m in params["messages"])
-        completion = self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-        return self.prices.cost(params["model"], prompt, completion)
+    @property
+    def completion_estimate(self) -> int:
+        """The completion tokens a request is priced at before it is sent: its limit, if set."""
+        return self.max_tokens or DEFAULT_COMPLETION_ESTIMATE
 
-    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], float]:
-        """One request to the server; the response as a plain dict, and its seconds."""
-        estimate = self._estimate_cost(params)
+    def price_of(self, model: str, prompt_tokens: int) -> float:
+        """The most a request to `model` with this many prompt tokens is expected to cost."""
+        return self.prices.cost(model, prompt_tokens, self.completion_estimate)
+
+    def _estimate_cost(self, request: CompletionRequest) -> float:
+        prompt = sum(estimate_tokens(m["content"]) for m in request.messages)
+        return self.price_of(request.model, prompt)
+
+    async def _send(self, request: CompletionRequest) -> Completion:
+        """One request to the backend, within the budget and the limiter."""
+        estimate = self._estimate_cost(request)
         await self.budget.reserve(estimate)
         actual = 0.0
         try:
             async with self.limiter.slot():
-                sent_at = time.perf_counter()
-                response = await self.client.get().chat.completions.create(**params)
-                seconds = time.perf_counter() - sent_at
-            data = response.model_dump(mode="json", exclude_none=True)
-            usage = data.get("usage") or {}
+                done = await self.backend.complete(request)
             actual = self.prices.cost(
-                params["model"], usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+                request.model, done.usage.prompt_tokens, done.usage.completion_tokens
             )
         finally:
             self.budget.settle(estimate, actual)
-        return data, seconds
+        return done
 
     async def _send_with_fallback(
         self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
     ) -> Exchange:
         while True:
             mode = self.modes.mode
-            params = self._request_params(model, messages, schema_model)
-            key = cache_key(params, self.base_url)
+            request = self._request(model, messages, schema_model)
+            params = request.params()
+            key = cache_key(params, self.backend.identity)
             if self.cache is not None and (hit := self.cache.get(key)) is not None:
                 self.modes.confirm(mode)
-                return Exchange(params, key, hit, mode, cached=True)
-            import openai  # only now: a run answered from the store never imports the SDK
-
+                return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
             try:
-                data, seconds = await self._send(params)
-            except openai.APIStatusError as exc:
-                text = str(exc).lower()
-                format_rejected = exc.status_code in (400, 415, 422, 500, 501) and any(
-                    w in text for w in _FORMAT_WORDS
-                )
-                if format_rejected and self.modes.downgrade(mode):
+                done = await self._send(request)
+            except FormatRejected:
+                if self.modes.downgrade(mode):
                     continue
-                raise self._mapped(exc, model) from exc
-            except openai.OpenAIError as exc:
-                raise self._mapped(exc, model) from exc
+                raise
             self.modes.confirm(mode)
-            return Exchange(params, key, data, mode, cached=False, seconds=seconds)
-
-    def _mapped(self, exc: BaseException, model: str) -> SixhatsError:
-        from sixhats_ai.errors import redact
-
-        error = map_api_error(exc, base_url=self.base_url, model=model)
-        error.message = redact(error.message, self.secrets)
-        return error
+            return Exchange(params, key, done, mode, cached=False)
 
     async def call(
         self,
@@ -276,52 +263,45 @@ class StructuredCaller:
         schema_model: type[BaseModel],
         *,
         context: dict[str, Any] | None = None,
-    ) -> Completion:
+    ) -> ValidatedAnswer:
         """Ask, validate, re-ask with the error if invalid; usage counts every attempt."""
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
-        mode = self.modes.mode
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.max_reasks + 1),
-            retry=retry_if_exception_type(InvalidAnswer),
-            reraise=True,
-        ):
-            with attempt:
-                exchange = await self._send_with_fallback(model, conversation, schema_model)
-                mode = exchange.mode
-                self._count(usage, model, exchange.data, exchange.cached)
-                text = self._answer_text(exchange.data)
-                try:
-                    output = schema_model.model_validate(extract_json(text), context=context)
-                    self._remember(exchange)
-                except (InvalidAnswer, ValidationError) as exc:
-                    conversation = [
-                        *conversation,
-                        {"role": "assistant", "content": text},
-                        {
-                            "role": "user",
-                            "content": "Your answer was not valid: "
-                            f"{_error_text(exc)}. Reply again with the corrected JSON object only.",
-                        },
-                    ]
-                    if attempt.retry_state.attempt_number > self.max_reasks:
-                        raise ModelError(
-                            f"the model's answer did not fit the schema after {self.max_reasks} "
-                            f"re-asks: {_error_text(exc)}",
-                            hint="use a stronger model or raise --max-reasks",
-                        ) from None
-                    raise InvalidAnswer(_error_text(exc)) from None
-        return Completion(output, usage, mode, time.perf_counter() - started)
+        error = ""
+        for _ in range(self.max_reasks + 1):
+            exchange = await self._send_with_fallback(model, conversation, schema_model)
+            self._count(usage, model, exchange.completion, exchange.cached)
+            text = self._answer_text(exchange.completion)
+            try:
+                output = schema_model.model_validate(extract_json(text), context=context)
+            except (InvalidAnswer, ValidationError) as exc:
+                error = _error_text(exc)
+                conversation = [
+                    *conversation,
+                    {"role": "assistant", "content": text},
+                    {
+                        "role": "user",
+                        "content": f"Your answer was not valid: {error}. "
+                        "Reply again with the corrected JSON object only.",
+                    },
+                ]
+                continue
+            self._remember(exchange)
+            return ValidatedAnswer(output, usage, exchange.mode, time.perf_counter() - started)
+        raise ModelError(
+            f"the model's answer did not fit the schema after {self.max_reasks} re-asks: {error}",
+            hint="use a stronger model or raise --max-reasks",
+        )
 
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""
         if self.cache is not None and not exchange.cached:
-            self.cache.put(exchange.key, exchange.params, exchange.data, exchange.seconds)
+            done = exchange.completion
+            self.cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
 
-    def _count(self, usage: Usage, model: str, data: dict[str, Any], cached: bool) -> None:
-        tokens = data.get("usage") or {}
-        prompt, completion = tokens.get("prompt_tokens", 0), tokens.get("completion_tokens", 0)
+    def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
+        prompt, completion = done.usage.prompt_tokens, done.usage.completion_tokens
         usage.add(
             Usage(
                 prompt_tokens=prompt,
@@ -333,22 +313,17 @@ class StructuredCaller:
         )
 
     @staticmethod
-    def _answer_text(data: dict[str, Any]) -> str:
-        choices = data.get("choices") or []
-        if not choices:
-            raise ModelError("the server answered with no choices")
-        choice = choices[0]
-        message = choice.get("message") or {}
-        if message.get("refusal"):
+    def _answer_text(done: Completion) -> str:
+        if done.refusal:
             raise ModelError(
-                f"the model refused: {message['refusal']}",
+                f"the model refused: {done.refusal}",
                 hint="rephrase the problem or use another model",
             )
-        if choice.get("finish_reason") == "length":
+        if done.finish_reason == "length":
             raise ModelError(
                 "the answer was cut off at the token limit (finish_reason=length)",
                 hint="raise --max-tokens",
             )
-        if choice.get("finish_reason") == "content_filter":
+        if done.finish_reason == "content_filter":
             raise ModelError("the answer was withheld by the server's content filter")
-        return str(message.get("content") or "")
+        return done.content

@@ -2,7 +2,7 @@
 
 `FakeLLM` answers chat completions with a valid sample of whichever schema the request asks
 for, in any output mode, and records every request. Tests script failures per step with
-`fail_when`.
+`fail_when`. `FakeBackend` does the same one level up, at the `Backend` seam, with no HTTP.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from sixhats_ai.backends.base import Completion, CompletionRequest
 
 BASE_URL = "http://llm.test/v1"
 API_KEY = "sk-test-SECRET-0123456789"
@@ -187,3 +189,38 @@ class FakeLLM:
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
     return httpx.Response(status, json={"error": {"message": message}}, headers=headers or {})
+
+
+Script = Callable[[CompletionRequest], Completion | Exception | None]
+
+
+@dataclass
+class FakeBackend:
+    """A `Backend` in process, for tests at the seam (as simonw/llm tests at Model.execute).
+
+    It answers every request with a valid sample of the schema asked for, unless a script
+    (`answer_when`) returns a completion or an exception to raise first; it records every
+    request, as sent.
+    """
+
+    identity: str = "fake:backend"
+    is_local: bool = False
+    requests: list[CompletionRequest] = field(default_factory=list)
+    scripts: list[Script] = field(default_factory=list)
+    closed: bool = False
+
+    def answer_when(self, script: Script) -> None:
+        self.scripts.append(script)
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        self.requests.append(request)
+        for script in self.scripts:
+            answer = script(request)
+            if isinstance(answer, Exception):
+                raise answer
+            if answer is not None:
+                return answer
+        return Completion.from_dict(completion(sample_answer(request.params())))
+
+    async def aclose(self) -> None:
+        self.closed = True

@@ -2,9 +2,10 @@
 
 import pytest
 
-from sixhats_ai.config import Config, PriceEntry, Provider
+from sixhats_ai.config import Config, PriceEntry
 from sixhats_ai.errors import UsageError
 from sixhats_ai.models import Report
+from sixhats_ai.provider import Provider
 from tests.fakes import API_KEY, BASE_URL
 
 
@@ -40,3 +41,51 @@ def test_empty_problem_is_refused(fake_llm):
     with pytest.raises(UsageError, match="the problem is empty"):
         analyze(" \u200b ", provider=_provider())
     assert fake_llm.requests == []
+
+
+def test_a_preview_prices_every_request_and_sends_none():
+    from sixhats_ai.api import RunOptions, new_session
+    from sixhats_ai.programs import find_program
+    from tests.fakes import FakeBackend
+
+    config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})
+    backend = FakeBackend()
+    options = RunOptions(max_tokens=100)
+    session = new_session(_provider("house-model"), options, config, backend=backend)
+    previews = session.preview(session.request("Hire two people?", find_program("quick-feedback")))
+    assert [p.step.id for p in previews] == ["1-blue", "2-black", "3-green", "4-blue"]
+    first = previews[0]
+    assert first.model == "house-model" and first.tokens > 0
+    assert first.cost_usd == pytest.approx((first.tokens * 1.0 + 100 * 2.0) / 1e6)
+    assert first.cost_usd == session.price_of(first.step, first.tokens)
+    assert backend.requests == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"concurrency": 0}, "concurrency must be at least 1"),
+        ({"max_retries": -1}, "max_retries cannot be negative"),
+        ({"rpm": 0}, "rpm must be more than 0 (got 0)"),
+    ],
+)
+def test_the_library_words_bad_options_in_its_own_terms(given, message):
+    from sixhats_ai.api import RunOptions
+
+    with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        RunOptions(**given)
+
+
+def test_the_cli_names_the_flag(cli):
+    result = cli("analyze", "Should we?", "--retries", "-1", "--dry-run")
+    assert result.code == 2 and "--retries cannot be negative" in result.err
+
+
+def test_each_flag_sets_its_option_and_an_absent_one_keeps_the_default():
+    from sixhats_ai.cli.options import run_options
+
+    options = run_options(
+        {"retries": 0, "skip_optional": True, "concurrency": 3, "max_tokens": None, "x": 1}
+    )
+    assert (options.max_retries, options.include_optional, options.concurrency) == (0, False, 3)
+    assert options.max_tokens is None and options.max_reasks == 2 and options.flow == "sequential"

@@ -3,15 +3,9 @@
 import httpx
 import pytest
 
-from sixhats_ai.config import (
-    LOCAL_PLACEHOLDER_KEY,
-    Config,
-    Profile,
-    ProviderFlags,
-    load_config,
-    resolve_provider,
-)
+from sixhats_ai.config import Config, Profile, load_config
 from sixhats_ai.errors import ConfigError, UsageError
+from sixhats_ai.provider import LOCAL_PLACEHOLDER_KEY, ProviderFlags, resolve_provider
 
 CONFIG = Config(
     default_profile="work",
@@ -186,3 +180,16 @@ def test_a_data_dir_that_is_a_file_is_one_line(cli, fake_llm, tmp_path, monkeypa
     monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "datafile"))
     result = cli("analyze", "p", "--program", "quick-feedback")
     assert result.code == 2 and "cannot create the run store's folder" in result.err
+
+
+def test_a_dry_run_plans_by_the_same_precedence_and_asks_no_server(monkeypatch):
+    from sixhats_ai.provider import planned_provider
+
+    monkeypatch.setenv("SIXHATS_MODEL", "env-model")
+    planned = planned_provider(ProviderFlags(model="flag-model"), CONFIG)
+    assert (planned.model, planned.base_url) == ("flag-model", "https://work.example/v1")
+    assert planned_provider(ProviderFlags(), CONFIG).model == "env-model"
+    monkeypatch.delenv("SIXHATS_MODEL")
+    local = planned_provider(ProviderFlags(profile="local"), CONFIG)
+    assert local.model == "llama3.1" and local.api_key == ""
+    assert local.model_for("hat", "black", None) == "qwen"

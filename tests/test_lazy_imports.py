@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from sixhats_ai import api
+from sixhats_ai.backends import openai as openai_backend
 
 PROBLEM = "Should our team move to a four-day week?"
 HEAVY = ("openai", "httpx", "rich", "asyncio", "tenacity", "sixhats_ai.api", "sixhats_ai.engine")
@@ -58,7 +58,7 @@ def test_a_run_answered_from_the_store_never_builds_the_client(cli, fake_llm, mo
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the client was built for a run the store answers")
 
-    monkeypatch.setattr(api, "build_client", refuse)
+    monkeypatch.setattr(openai_backend, "build_client", refuse)
     again = cli(*args)
     assert again.code == 0, again.err
     assert "0 requests (7 cached)" in again.err

@@ -38,9 +38,9 @@ from sixhats_ai.cli.options import (
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import ProviderFlags
     from sixhats_ai.documents import Document
-    from sixhats_ai.programs import PlannedStep
+    from sixhats_ai.models import Report
+    from sixhats_ai.provider import ProviderFlags
 
 
 def _dry_run(
@@ -51,55 +51,71 @@ def _dry_run(
     flags: ProviderFlags,
 ) -> None:
     """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
-    from sixhats_ai.api import input_budget
-    from sixhats_ai.config import load_config, planned_provider
-    from sixhats_ai.documents import fit_to_context
-    from sixhats_ai.engine import Engine, RunRequest
-    from sixhats_ai.pricing import estimate_tokens
+    from sixhats_ai.api import new_session
+    from sixhats_ai.config import load_config
     from sixhats_ai.programs import find_program
-    from sixhats_ai.prompts import user_library
-    from sixhats_ai.structured import DEFAULT_COMPLETION_ESTIMATE
+    from sixhats_ai.provider import planned_provider
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
-    provider = planned_provider(flags, config)
-    budget = input_budget(provider, options)
-    documents, warnings = fit_to_context(problem, documents, budget, truncate=options.truncate)
-    for warning in warnings:
+    session = new_session(planned_provider(flags, config), options, config)
+    request = session.request(problem, program, documents)
+    for warning in request.warnings:
         echo_err(warning)
-
-    def model_for(step: PlannedStep) -> str:
-        return provider.model_for(step.role, step.hat.value, step.step.model)
-
-    engine = Engine(None, user_library(options.prompts_dir), model_for)
-    request = RunRequest(
-        problem=problem,
-        program=program,
-        documents=documents,
-        flow=options.flow,
-        include_optional=options.include_optional,
-    )
-    prices = config.price_table()
-    completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-    total_tokens = 0
-    total_cost = 0.0
-    previews = engine.preview(request)
-    for step, prompt in previews:
-        tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
-        cost = prices.cost(model_for(step), tokens, completion)
-        total_tokens += tokens
-        total_cost += cost
-        typer.echo(f"===== step {step.id}: {step.step.label} [{step.role}] =====")
-        typer.echo(f"model {model_for(step)}, about {tokens} prompt tokens, ~${cost:.4f}")
+    previews = session.preview(request)
+    for p in previews:
+        typer.echo(f"===== step {p.step.id}: {p.step.step.label} [{p.step.role}] =====")
+        typer.echo(f"model {p.model}, about {p.tokens} prompt tokens, ~${p.cost_usd:.4f}")
         typer.echo("--- system ---")
-        typer.echo(prompt.system.rstrip())
+        typer.echo(p.prompt.system.rstrip())
         typer.echo("--- user ---")
-        typer.echo(prompt.user.rstrip())
+        typer.echo(p.prompt.user.rstrip())
         typer.echo("")
     typer.echo(
-        f"dry run: {len(previews)} requests, about {total_tokens} prompt tokens, "
-        f"estimated ${total_cost:.4f} at most (up to {completion} completion tokens a request); "
-        "no request was sent"
+        f"dry run: {len(previews)} requests, about {sum(p.tokens for p in previews)} prompt "
+        f"tokens, estimated ${sum(p.cost_usd for p in previews):.4f} at most (up to "
+        f"{session.completion_estimate} completion tokens a request); no request was sent"
+    )
+
+
+def _run(
+    problem: str,
+    documents: list[Document],
+    program_ref: str,
+    options: RunOptions,
+    flags: ProviderFlags,
+    *,
+    problem_path: Path | None,
+    document_paths: list[Path],
+    log: bool,
+    read_cache: bool,
+    no_progress: bool,
+) -> tuple[Report, str | None]:
+    """The analysis: find the server, run the program, keep the run in the store."""
+    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.config import load_config
+    from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import resolve_provider
+
+    chosen = find_program(program_ref, programs_dir())
+    config = load_config()
+    provider = resolve_provider(flags, config)
+    echo_err(
+        f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
+        f"at {provider.display_url}, {options.flow} flow"
+    )
+    return run_and_keep(
+        provider=provider,
+        options=options,
+        config=config,
+        problem=problem,
+        program=chosen,
+        documents=documents,
+        document_paths=document_paths,
+        problem_path=problem_path,
+        log=log,
+        read_cache=read_cache,
+        no_progress=no_progress,
     )
 
 
@@ -149,10 +165,7 @@ def analyze(
 
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
-    from sixhats_ai.cli.running import run_and_keep
-    from sixhats_ai.config import load_config, resolve_provider
     from sixhats_ai.inputs import read_documents, read_problem
-    from sixhats_ai.programs import find_program
 
     text = read_problem(problem, file)
     options = run_options(ctx.params)
@@ -162,22 +175,14 @@ def analyze(
     if dry_run:
         _dry_run(text, documents, program, options, flags)
         return
-    chosen = find_program(program, programs_dir())
-    config = load_config()
-    provider = resolve_provider(flags, config)
-    echo_err(
-        f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
-        f"at {provider.display_url}, {flow} flow"
-    )
-    report, run_id = run_and_keep(
-        provider=provider,
-        options=options,
-        config=config,
-        problem=text,
-        program=chosen,
-        documents=documents,
-        document_paths=context or [],
+    report, run_id = _run(
+        text,
+        documents,
+        program,
+        options,
+        flags,
         problem_path=file,
+        document_paths=context or [],
         log=not no_log,
         read_cache=not no_cache,
         no_progress=no_progress,

@@ -35,7 +35,8 @@ from sixhats_ai.errors import SixhatsError, UsageError
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.batch import BatchSettings
-    from sixhats_ai.config import Config, Provider
+    from sixhats_ai.config import Config
+    from sixhats_ai.provider import Provider
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -127,10 +128,11 @@ def batch(
         check_out_dir,
         report_formats,
     )
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
+    from sixhats_ai.provider import resolve_provider
 
     if not paths:
         raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.brief import BriefRequest
     from sixhats_ai.brief_plan import TailoredPlan
-    from sixhats_ai.config import ProviderFlags
     from sixhats_ai.models import Report
     from sixhats_ai.prompts import PromptLibrary
+    from sixhats_ai.provider import ProviderFlags
 
 BRIEF_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json", ".ics": "ics"}
 
@@ -144,7 +144,8 @@ def _ask_model(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.brief_plan import tailored_plan
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
+    from sixhats_ai.provider import resolve_provider
     from sixhats_ai.store import open_run_store
 
     config = load_config()

@@ -129,9 +129,9 @@ def show_config() -> None:
         config_dir,
         data_dir,
         load_config,
-        mask_credentials,
         user_prompts_dir,
     )
+    from sixhats_ai.provider import mask_credentials
     from sixhats_ai.store import default_store_path
 
     path = config_dir() / "config.toml"

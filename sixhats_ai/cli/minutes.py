@@ -32,10 +32,11 @@ from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import Config, Provider
+    from sixhats_ai.config import Config
     from sixhats_ai.minutes.structure import Meeting
     from sixhats_ai.models import Report, StepRecord
     from sixhats_ai.programs import Program
+    from sixhats_ai.provider import Provider
     from sixhats_ai.store import RunInputs, StoredRun
 
 MINUTES_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
@@ -209,7 +210,8 @@ def _with_model(
     paths: list[Path],
 ) -> tuple[Report, str | None]:
     """The meeting structured by the configured model, and kept in the store."""
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
+    from sixhats_ai.provider import resolve_provider
 
     config = load_config()
     flags = provider_flags(

@@ -6,16 +6,18 @@ typer reads options from parameter annotations; these aliases let `analyze`, `ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypedDict, cast
 
 import typer
 
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.engine import Flow
+    from sixhats_ai.provider import ProviderFlags
+    from sixhats_ai.run_options import RunOptions
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -94,33 +96,101 @@ OutputOption = Annotated[
 def provider_flags(
     model: str | None, base_url: str | None, api_key: str | None, profile: str | None
 ) -> ProviderFlags:
-    from sixhats_ai.config import ProviderFlags
+    from sixhats_ai.provider import ProviderFlags
 
     return ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
 
 
-def check_flow(flow: str) -> str:
-    if flow not in ("sequential", "parallel"):
-        raise UsageError(f"unknown flow {flow!r}", hint="use sequential or parallel")
-    return flow
+class SendingOptions(TypedDict, total=False):
+    """How each request is sent: --timeout, --retries, --max-tokens, --max-reasks, --mode."""
+
+    timeout: float
+    max_retries: int
+    max_tokens: int
+    max_reasks: int
+    mode: str
 
 
-def run_options(params: dict[str, Any]) -> RunOptions:
-    """RunOptions from a command's parsed parameters (`ctx.params`).
+class InputOptions(TypedDict, total=False):
+    """How the input meets the model: --context-window, --truncate, --prompts-dir."""
 
-    The run options (see the aliases above) keep the names of RunOptions' fields, so every
-    command that runs a program builds its options here, from whichever of them it offers.
-    """
-    from dataclasses import fields
+    context_window: int
+    truncate: bool
+    prompts_dir: Path
 
-    from sixhats_ai.api import RunOptions
 
-    names = {f.name for f in fields(RunOptions)}
-    given = {k: v for k, v in params.items() if k in names and k != "flow"}
-    if "flow" in params:
-        given["flow"] = check_flow(params["flow"])
-    if "retries" in params:
-        given["max_retries"] = params["retries"]
-    if "skip_optional" in params:
-        given["include_optional"] = not params["skip_optional"]
-    return RunOptions(**given)
+class RunningOptions(TypedDict, total=False):
+    """How a program runs: --flow, --concurrency, --rpm, --max-cost, --strict, --skip-optional."""
+
+    flow: Flow
+    concurrency: int
+    rpm: float
+    max_cost: float
+    strict: bool
+    include_optional: bool
+
+
+# One helper per group reads the group's flags from a command's parsed parameters
+# (`ctx.params`), each flag to the RunOptions field it sets. A flag the command does not offer,
+# or that was not given (None), is left out: the run keeps the library's default for it.
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def sending_options(params: Mapping[str, Any]) -> SendingOptions:
+    return cast(
+        "SendingOptions",
+        _given(
+            timeout=params.get("timeout"),
+            max_retries=params.get("retries"),
+            max_tokens=params.get("max_tokens"),
+            max_reasks=params.get("max_reasks"),
+            mode=params.get("mode"),
+        ),
+    )
+
+
+def input_options(params: Mapping[str, Any]) -> InputOptions:
+    return cast(
+        "InputOptions",
+        _given(
+            context_window=params.get("context_window"),
+            truncate=params.get("truncate"),
+            prompts_dir=params.get("prompts_dir"),
+        ),
+    )
+
+
+def running_options(params: Mapping[str, Any]) -> RunningOptions:
+    skip_optional = params.get("skip_optional")
+    return cast(
+        "RunningOptions",
+        _given(
+            flow=params.get("flow"),  # RunOptions refuses a flow it does not know
+            concurrency=params.get("concurrency"),
+            rpm=params.get("rpm"),
+            max_cost=params.get("max_cost"),
+            strict=params.get("strict"),
+            include_optional=None if skip_optional is None else not skip_optional,
+        ),
+    )
+
+
+# The flags whose names are not their RunOptions field's, dashed.
+FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-optional"}
+
+
+def run_options(params: Mapping[str, Any]) -> RunOptions:
+    """A command's RunOptions from its parsed parameters, group by group. The library names
+    a bad option by its field; the user is told the flag."""
+    from sixhats_ai.run_options import OptionError, RunOptions
+
+    try:
+        return RunOptions(
+            **sending_options(params), **input_options(params), **running_options(params)
+        )
+    except OptionError as exc:
+        flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
+        raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None

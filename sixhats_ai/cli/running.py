@@ -14,10 +14,11 @@ from sixhats_ai.cli.app import echo_err, write_output
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.config import Config, Provider
+    from sixhats_ai.config import Config
     from sixhats_ai.documents import Document
     from sixhats_ai.models import Report, StepRecord
     from sixhats_ai.programs import Program
+    from sixhats_ai.provider import Provider
 
 
 def _saved(run_id: str, next_command: str) -> str:

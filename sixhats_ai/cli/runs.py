@@ -178,7 +178,8 @@ def rerun(
     Example: sixhats rerun 3fa2c1d0 --step black
     """
     from sixhats_ai.cli.running import run_and_keep
-    from sixhats_ai.config import load_config, resolve_provider
+    from sixhats_ai.config import load_config
+    from sixhats_ai.provider import resolve_provider
     from sixhats_ai.runs import load_document, redo_ids, reused_steps
     from sixhats_ai.store import RunStore
 

@@ -98,7 +98,6 @@ async def _ask(
     session: Session, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
 ) -> StepOutput:
     caller = session.engine.caller
-    assert caller is not None, "minutes with a model need a session with a caller"
     done = await caller.call(session.engine.model_for(step), prompt.messages(), output_schema(step))
     usage.add(done.usage)
     assert isinstance(done.output, StepOutput)
@@ -187,7 +186,6 @@ async def synthesise(
         },
     )
     caller = session.engine.caller
-    assert caller is not None
     model = session.engine.model_for(closing)
     done = await caller.call(model, prompt.messages(), Synthesis, context={"step_ids": set(ok_ids)})
     assert isinstance(done.output, Synthesis)
@@ -240,7 +238,7 @@ async def meeting_report(
             sixhats_version=__version__,
             flow="sequential",
             models=sorted({r.model for r in records}),
-            base_url=session.engine.caller.base_url if session.engine.caller else None,
+            base_url=session.engine.caller.backend.identity,
             started_at=started_at,
             finished_at=datetime.now(UTC),
             seconds=round(time.perf_counter() - started, 3),

@@ -1,0 +1,57 @@
+"""The limiter every model request goes through, whichever backend answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+
+class RequestLimiter:
+    """Caps requests in flight (and optionally per minute); backs every caller off on 429.
+
+    One limiter is shared by every step of a run, and by every file of a batch, so the cap
+    holds across all of them. When the server answers 429, new requests wait out its
+    Retry-After together instead of each worker hammering the server.
+    """
+
+    def __init__(self, concurrency: int = 4, rpm: float | None = None) -> None:
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._interval = 60.0 / rpm if rpm else 0.0
+        self._next_start = 0.0
+        self._paused_until = 0.0
+        self._pace = asyncio.Lock()
+        self.in_flight = 0
+        self.peak_in_flight = 0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every new request back `seconds` (a server's Retry-After on 429)."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds new requests still wait for a 429's Retry-After (0 if none)."""
+        return max(0.0, self._paused_until - time.monotonic())
+
+    async def _wait_turn(self) -> None:
+        async with self._pace:
+            now = time.monotonic()
+            start = max(now, self._next_start, self._paused_until)
+            self._next_start = start + self._interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self._slots:
+            await self._wait_turn()
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1

@@ -1,0 +1,236 @@
+"""Which server, key and models a run uses: flag > environment > profile > default.
+
+`settle` applies that precedence, in one place, to every setting. A dry run prices what it
+says (`planned_provider`); a real run also probes the usual local servers when nothing is
+set, and asks a server of one's own which model it serves (`resolve_provider`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from sixhats_ai.config import Config, Profile, config_dir
+from sixhats_ai.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sixhats_ai.programs import PlannedStep
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+LOCAL_PLACEHOLDER_KEY = "sk-local-no-key"
+LOCAL_SERVERS = (
+    ("Ollama", "http://127.0.0.1:11434/v1"),
+    ("LM Studio", "http://127.0.0.1:1234/v1"),
+    ("llama.cpp", "http://127.0.0.1:8080/v1"),
+)
+PROBE_TIMEOUT_SECONDS = 0.4
+MODEL_LIST_TIMEOUT_SECONDS = 3.0
+
+
+def mask_credentials(url: str) -> str:
+    """`https://user:secret@host/v1` as `https://***@host/v1`."""
+    parts = urlparse(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def is_local_url(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or (
+        host.startswith("127.")
+    )
+
+
+@dataclass
+class ProviderFlags:
+    """What the user passed on the command line (None: not given)."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    profile: str | None = None
+
+
+@dataclass
+class Provider:
+    """The resolved server, key and models for a run."""
+
+    base_url: str | None
+    api_key: str = field(repr=False)
+    model: str
+    hat_models: dict[str, str] = field(default_factory=dict)
+    mode: str | None = None
+    context_window: int | None = None
+    origin: str = "configured"
+
+    @property
+    def display_url(self) -> str:
+        """The server's URL fit to show and store: credentials in it are masked."""
+        return mask_credentials(self.base_url or DEFAULT_BASE_URL)
+
+    def model_for(self, role: str, hat: str, step_model: str | None) -> str:
+        """Program step > per-role or per-hat setting > the run's model."""
+        return step_model or self.hat_models.get(role) or self.hat_models.get(hat) or self.model
+
+    def model_for_step(self, step: PlannedStep) -> str:
+        """The model a program's step runs on."""
+        return self.model_for(step.role, step.hat.value, step.step.model)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What flags, environment and profile say, before any server is asked."""
+
+    profile_name: str | None
+    profile: Profile
+    base_url: str | None
+    api_key: str | None
+    model: str | None
+    # The profile's own server is in use: only the profile's key may go to it.
+    profile_server: bool
+
+    def provider(self, config: Config, **resolved: str) -> Provider:
+        """The provider, with `resolved` (base_url, api_key, model) overriding what is set."""
+        base_url = resolved.get("base_url", self.base_url)
+        return Provider(
+            base_url=base_url.rstrip("/") if base_url else None,
+            api_key=resolved.get("api_key", self.api_key or ""),
+            model=resolved.get("model", self.model or DEFAULT_OPENAI_MODEL),
+            hat_models={**config.models, **self.profile.models},
+            mode=self.profile.mode,
+            context_window=self.profile.context_window,
+            origin=resolved.get(
+                "origin", f"profile {self.profile_name}" if self.profile_name else "configured"
+            ),
+        )
+
+
+def settle(flags: ProviderFlags, config: Config, env: dict[str, str]) -> Settled:
+    """Every setting by flag > environment > profile; the only place that order is written."""
+    name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
+    profile = config.profile(name) if name else Profile()
+    base_url = flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url
+    # A key goes only to the server it was given for: with the profile's own server, the
+    # profile's key (never OPENAI_API_KEY, which may be OpenAI's); otherwise flag > env.
+    profile_server = bool(profile.base_url) and base_url == profile.base_url
+    env_key = None if profile_server else env.get("OPENAI_API_KEY")
+    profile_key = env.get(profile.api_key_env) if profile.api_key_env else profile.api_key
+    return Settled(
+        profile_name=name,
+        profile=profile,
+        base_url=base_url,
+        api_key=flags.api_key or env_key or profile_key,
+        model=flags.model or env.get("SIXHATS_MODEL") or profile.model,
+        profile_server=profile_server,
+    )
+
+
+def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
+    """The models a run would use, as far as flags, environment and profile say, without
+    asking any server: what a dry run prices."""
+    return settle(flags, config, dict(os.environ)).provider(config, api_key="")
+
+
+async def _probe(
+    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS, api_key: str | None = None
+) -> list[str] | None:
+    """The model ids a server lists at `/models`, or None if it does not answer."""
+    import httpx
+
+    assert isinstance(client, httpx.AsyncClient)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
+        response.raise_for_status()
+        data = response.json().get("data", [])
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
+
+
+async def probe_local_servers() -> tuple[str, str, list[str]] | None:
+    """The first usual local server that answers, with its models; all probed at once."""
+    import asyncio
+
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        results = await asyncio.gather(*(_probe(url, client) for _, url in LOCAL_SERVERS))
+    for (name, url), models in zip(LOCAL_SERVERS, results, strict=True):
+        if models is not None:
+            return name, url, models
+    return None
+
+
+async def served_models(url: str, api_key: str | None) -> list[str] | None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        return await _probe(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
+
+
+NOTHING_CONFIGURED = """no model server is configured and no local server answered \
+(probed Ollama :11434, LM Studio :1234, llama.cpp :8080). Configure one of:
+  OpenAI:        export OPENAI_API_KEY=sk-...            (or --api-key)
+  Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or --base-url)
+  A profile:     add [profiles.NAME] to {config} and pass --profile NAME
+  No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
+
+
+def _found_locally(model: str | None) -> dict[str, str]:
+    """The first local server that answers, and its first model unless one is chosen."""
+    import asyncio  # here: commands that need no server (an offline brief) never import it
+
+    found = asyncio.run(probe_local_servers())
+    if found is None:
+        raise ConfigError(NOTHING_CONFIGURED.format(config=config_dir() / "config.toml"))
+    name, base_url, models = found
+    if not model and not models:
+        raise ConfigError(f"{name} at {base_url} serves no model", hint="pull or load one")
+    return {
+        "base_url": base_url,
+        "model": model or models[0],
+        "origin": f"{name} found at {base_url}",
+    }
+
+
+def _first_served_model(base_url: str, api_key: str) -> str:
+    """A server of one's own usually serves one model: the first it lists."""
+    import asyncio
+
+    listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+    if not listed:
+        raise ConfigError(
+            f"no model chosen for {base_url}, and it lists none at /models",
+            hint="pass --model, set SIXHATS_MODEL, or set model in your profile",
+        )
+    return listed[0]
+
+
+def resolve_provider(
+    flags: ProviderFlags, config: Config, env: dict[str, str] | None = None
+) -> Provider:
+    """Apply flag > env > profile > default; probe local servers when nothing is set."""
+    settled = settle(flags, config, dict(os.environ) if env is None else env)
+    resolved: dict[str, str] = {}
+    if not settled.base_url and not settled.api_key:
+        resolved = _found_locally(settled.model)
+    base_url = resolved.get("base_url", settled.base_url)
+    api_key = settled.api_key
+    if base_url and is_local_url(base_url):
+        api_key = api_key or LOCAL_PLACEHOLDER_KEY
+    if not api_key:
+        raise ConfigError(
+            f"{mask_credentials(base_url or '')} needs an API key",
+            hint="pass --api-key, or set api_key_env in the profile"
+            if settled.profile_server
+            else "set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
+        )
+    resolved["api_key"] = api_key
+    if not resolved.get("model", settled.model) and base_url:
+        resolved["model"] = _first_served_model(base_url, api_key)
+    return settled.provider(config, **resolved)
