@@ -21,6 +21,7 @@ from sixhats_ai.client import (
     RequestLimiter,
     build_client,
 )
+from sixhats_ai.condense import FIT_POLICIES, Condenser, FitPolicy, fit_documents
 from sixhats_ai.config import (
     Config,
     Provider,
@@ -29,18 +30,21 @@ from sixhats_ai.config import (
     load_config,
     resolve_provider,
 )
-from sixhats_ai.documents import Document, fit_to_context, sanitize
+from sixhats_ai.context_window import ContextWindow, WindowCache, WindowLookup
+from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.engine import Engine, Flow, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.models import Report
 from sixhats_ai.pricing import Budget
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import user_library
+from sixhats_ai.store import StoreCache
 from sixhats_ai.structured import MODE_ORDER, ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.tokens import estimate_tokens
 
-REMOTE_CONTEXT_WINDOW = 128_000
-LOCAL_CONTEXT_WINDOW = 8_192
 CONTEXT_SHARE_FOR_INPUT = 0.6
+# An input this small fits any model's context: no need to ask the server how large it is.
+SMALL_INPUT_TOKENS = 1_200
 
 
 @dataclass
@@ -60,7 +64,8 @@ class RunOptions:
     include_optional: bool = True
     mode: str | None = None
     context_window: int | None = None
-    truncate: bool = False
+    fit: FitPolicy = "condense"
+    truncate: bool = False  # the old spelling of fit="truncate"
     prompts_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -77,6 +82,10 @@ class RunOptions:
             raise UsageError(f"--max-cost cannot be negative (got {self.max_cost})")
         if self.context_window is not None and self.context_window <= 0:
             raise UsageError(f"--context-window must be more than 0 (got {self.context_window})")
+        if self.truncate:
+            self.fit = "truncate"
+        if self.fit not in FIT_POLICIES:
+            raise UsageError(f"unknown --fit {self.fit!r}", hint="use condense, truncate or refuse")
         if self.timeout <= 0:
             raise UsageError("--timeout must be more than 0 seconds")
         if self.mode is not None and self.mode not in {m.value for m in MODE_ORDER}:
@@ -86,18 +95,36 @@ class RunOptions:
             )
 
 
-def input_budget(provider: Provider, options: RunOptions) -> int:
-    """Tokens the problem and documents may take: a share of the model's context window."""
-    window = (
-        options.context_window
-        or provider.context_window
-        or (
-            LOCAL_CONTEXT_WINDOW
-            if provider.base_url and is_local_url(provider.base_url)
-            else REMOTE_CONTEXT_WINDOW
-        )
+def window_lookup(
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    kept: WindowCache | None,
+    *,
+    probe: bool = True,
+) -> WindowLookup:
+    """How a session learns the model's context: flag, profile, config table, the store's
+    kept answer, the server (unless `probe` is off), the packaged table (context_window.py)."""
+    return WindowLookup(
+        base_url=provider.base_url,
+        model=provider.model,
+        api_key=provider.api_key,
+        stated=options.context_window,
+        profile=provider.context_window,
+        configured=config.context_windows,
+        cache=kept,
+        server=provider.display_url,
+        local=bool(provider.base_url and is_local_url(provider.base_url)),
+        probe=probe,
     )
-    return int(window * CONTEXT_SHARE_FOR_INPUT)
+
+
+def planned_window(provider: Provider, options: RunOptions, config: Config) -> ContextWindow:
+    """The context a dry run assumes: everything but asking the server (it sends nothing)."""
+    from sixhats_ai.store import default_store_path
+
+    kept = WindowCache(default_store_path(), write=False)
+    return asyncio.run(window_lookup(provider, options, config, kept, probe=False).get())
 
 
 @dataclass
@@ -109,26 +136,35 @@ class Session:
     engine: Engine
     limiter: RequestLimiter
     budget: Budget
+    window: WindowLookup
 
-    def request(
+    async def request(
         self, problem: str, program: Program, documents: Sequence[Document] = ()
     ) -> RunRequest:
-        """A run request, with the documents checked against the model's context; what was
-        cut to fit is in the request's `warnings`."""
-        docs, warnings = fit_to_context(
+        """A run request, with the documents fitted to the model's context (condensed, cut or
+        refused by --fit); what was done to fit them is in the request's `warnings`."""
+        size = estimate_tokens(problem) + sum(estimate_tokens(d.text) for d in documents)
+        budget = SMALL_INPUT_TOKENS
+        if size > budget or self.options.context_window:
+            budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
+        caller = self.engine.caller
+        condense_model = self.provider.model_for("condense", "white", None)
+        fitted = await fit_documents(
             problem,
-            list(documents),
-            input_budget(self.provider, self.options),
-            truncate=self.options.truncate,
+            documents,
+            budget,
+            policy=self.options.fit,
+            condenser=Condenser(caller, condense_model) if caller else None,
         )
         return RunRequest(
             problem=problem,
             program=program,
-            documents=docs,
+            documents=fitted.documents,
             flow=self.options.flow,
             include_optional=self.options.include_optional,
             strict=self.options.strict,
-            warnings=warnings,
+            warnings=self.window.take_warning() + fitted.warnings,
+            condensed=fitted.condensed,
         )
 
 
@@ -172,7 +208,13 @@ async def open_session(
 
     engine = Engine(caller, user_library(options.prompts_dir), model_for, on_event)
     try:
-        yield Session(provider, options, engine, limiter, budget)
+        kept = (
+            WindowCache(cache.store.path, write=cache.write)
+            if isinstance(cache, StoreCache)
+            else None
+        )
+        window = window_lookup(provider, options, config, kept)
+        yield Session(provider, options, engine, limiter, budget, window)
     finally:
         await client.close()
 
@@ -198,7 +240,7 @@ async def analyze_async(
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
     async with open_session(provider, options, config) as session:
-        return await session.engine.run(session.request(problem, program, documents))
+        return await session.engine.run(await session.request(problem, program, documents))
 
 
 def analyze(problem: str, **kwargs: object) -> Report:

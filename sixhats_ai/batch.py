@@ -334,12 +334,12 @@ class BatchRunner:
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         try:
-            request = self.session.request(
+            request = await self.session.request(
                 self.settings.problem,
                 self.settings.program,
                 [Document(name=item.path.name, text=loaded.text)],
             )
-        except UsageError as exc:
+        except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
         for warning in request.warnings:
             self.echo(f"{name}: {warning}")

@@ -20,6 +20,9 @@ The config file is TOML at `<config dir>/config.toml`:
     input = 0.5
     output = 1.5
 
+    [context_windows]                   # tokens, for servers that do not say
+    "my-model" = 32768
+
 With nothing configured, the usual local servers are probed.
 """
 
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from sixhats_ai.errors import ConfigError, UsageError
 from sixhats_ai.pricing import DEFAULT_PRICES, Price, PriceTable
@@ -100,6 +103,9 @@ class Config(BaseModel):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
+    context_windows: dict[str, PositiveInt] = Field(
+        default_factory=dict, description="context window (tokens) per model, as the table"
+    )
     log: bool = Field(True, description="keep every run in the local store")
 
     def price_table(self) -> PriceTable:

@@ -26,6 +26,7 @@ from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     HAT_OUTPUTS,
+    CondensedDocument,
     Framing,
     Metadata,
     ProgramRef,
@@ -56,6 +57,7 @@ class RunRequest:
     include_optional: bool = True
     strict: bool = False
     warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
+    condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
 
 
 @dataclass
@@ -260,6 +262,8 @@ class Engine:
         usage = Usage()
         for record in records:
             usage.add(record.usage)
+        for condensed in request.condensed:
+            usage.add(condensed.usage)
         framing = records[0].output
         return Report(
             problem=request.problem,
@@ -282,5 +286,6 @@ class Engine:
                 usage=usage,
                 degraded=bool(failed_ids),
                 failed_steps=failed_ids,
+                condensed=request.condensed,
             ),
         )

@@ -13,6 +13,7 @@ from sixhats_ai.cli.options import (
     BaseUrlOption,
     ConcurrencyOption,
     ContextWindowOption,
+    FitOption,
     FlowOption,
     MaxCostOption,
     MaxReasksOption,
@@ -50,9 +51,9 @@ def _dry_run(
     flags: ProviderFlags,
 ) -> None:
     """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
-    from sixhats_ai.api import input_budget
+    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, planned_window
+    from sixhats_ai.condense import preview_fit
     from sixhats_ai.config import load_config, planned_provider
-    from sixhats_ai.documents import fit_to_context
     from sixhats_ai.engine import Engine, RunRequest
     from sixhats_ai.pricing import estimate_tokens
     from sixhats_ai.programs import find_program
@@ -62,10 +63,13 @@ def _dry_run(
     config = load_config()
     program = find_program(program_ref, programs_dir())
     provider = planned_provider(flags, config)
-    budget = input_budget(provider, options)
-    documents, warnings = fit_to_context(problem, documents, budget, truncate=options.truncate)
-    for warning in warnings:
-        echo_err(warning)
+    window = planned_window(provider, options, config)
+    fitted = preview_fit(
+        problem, documents, int(window.tokens * CONTEXT_SHARE_FOR_INPUT), policy=options.fit
+    )
+    documents = fitted.documents
+    for note in fitted.notes:
+        echo_err(note if note.startswith("warning") else f"dry run: {note}")
 
     def model_for(step: PlannedStep) -> str:
         return provider.model_for(step.role, step.hat.value, step.step.model)
@@ -80,8 +84,9 @@ def _dry_run(
     )
     prices = config.price_table()
     completion = options.max_tokens or DEFAULT_COMPLETION_ESTIMATE
-    total_tokens = 0
-    total_cost = 0.0
+    total_tokens = fitted.prompt_tokens
+    condense_model = provider.model_for("condense", "white", None)
+    total_cost = prices.cost(condense_model, total_tokens, completion * fitted.requests)
     previews = engine.preview(request)
     for step, prompt in previews:
         tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
@@ -96,7 +101,8 @@ def _dry_run(
         typer.echo(prompt.user.rstrip())
         typer.echo("")
     typer.echo(
-        f"dry run: {len(previews)} requests, about {total_tokens} prompt tokens, "
+        f"dry run: {len(previews) + fitted.requests} requests, about {total_tokens} prompt "
+        f"tokens (context {window.tokens}: {window.source}), "
         f"estimated ${total_cost:.4f} at most (up to {completion} completion tokens a request); "
         "no request was sent"
     )
@@ -133,6 +139,7 @@ def analyze(
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
+    fit: FitOption = "condense",
     truncate: TruncateOption = False,
     strict: StrictOption = False,
     skip_optional: SkipOptionalOption = False,

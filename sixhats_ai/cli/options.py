@@ -54,7 +54,15 @@ MaxCostOption = Annotated[
 ContextWindowOption = Annotated[
     Optional[int], typer.Option("--context-window", help="The model's context size in tokens.")
 ]
-TruncateOption = Annotated[bool, typer.Option(help="Cut documents too long for the context.")]
+FitOption = Annotated[
+    str,
+    typer.Option(
+        "--fit",
+        help="Documents too long for the context: condense (extract their facts, claims, "
+        "risks and proposals by section first), truncate (cut them) or refuse.",
+    ),
+]
+TruncateOption = Annotated[bool, typer.Option(help="Same as --fit truncate.")]
 StrictOption = Annotated[bool, typer.Option(help="Fail if any hat fails.")]
 SkipOptionalOption = Annotated[
     bool, typer.Option("--skip-optional", help="Leave out optional steps.")

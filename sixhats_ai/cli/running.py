@@ -56,7 +56,7 @@ def run_and_keep(
 
     async def run() -> Report:
         async with open_session(provider, options, config, on_event=progress, cache=cache) as s:
-            request = s.request(problem, program, documents)
+            request = await s.request(problem, program, documents)
             for warning in request.warnings:
                 echo_err(warning)
             inputs.append(RunInputs.of_request(request, document_paths, problem_path))
