@@ -119,12 +119,15 @@ def window_lookup(
     )
 
 
-def planned_window(provider: Provider, options: RunOptions, config: Config) -> ContextWindow:
-    """The context a dry run assumes: everything but asking the server (it sends nothing)."""
+def planned_window(
+    provider: Provider, options: RunOptions, config: Config, *, probe: bool = False
+) -> ContextWindow:
+    """The context a command that runs no model shows: a dry run sends nothing, so it does
+    not ask the server (`probe`); `sixhats config` does, and keeps the answer."""
     from sixhats_ai.store import default_store_path
 
-    kept = WindowCache(default_store_path(), write=False)
-    return asyncio.run(window_lookup(provider, options, config, kept, probe=False).get())
+    kept = WindowCache(default_store_path(), write=probe and config.log)
+    return asyncio.run(window_lookup(provider, options, config, kept, probe=probe).get())
 
 
 @dataclass

@@ -251,6 +251,7 @@ def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
         api_key="",
         model=flags.model or env.get("SIXHATS_MODEL") or profile.model or DEFAULT_OPENAI_MODEL,
         hat_models={**config.models, **profile.models},
+        context_window=profile.context_window,
     )
 
 

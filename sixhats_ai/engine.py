@@ -127,6 +127,7 @@ class Engine:
             },
             "problem": request.problem,
             "documents": [{"name": d.name, "text": d.text} for d in request.documents],
+            "condensed": bool(request.condensed),
             "board": board,
             "flow": request.flow,
             "step_ids": ok_ids or [],

@@ -121,11 +121,14 @@ def show_config() -> None:
 
     Example: sixhats config
     """
+    from sixhats_ai.api import RunOptions, planned_window
     from sixhats_ai.config import (
+        ProviderFlags,
         config_dir,
         data_dir,
         load_config,
         mask_credentials,
+        planned_provider,
         user_prompts_dir,
     )
     from sixhats_ai.store import default_store_path
@@ -138,6 +141,14 @@ def show_config() -> None:
     typer.echo(f"data dir:     {data_dir()}")
     typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
     typer.echo(f"default profile: {config.default_profile or '(none)'}")
+    provider = planned_provider(ProviderFlags(), config)
+    window = planned_window(provider, RunOptions(), config, probe=True)
+    typer.echo(
+        f"context:      {window.tokens} tokens for {provider.model} at {provider.display_url} "
+        f"(from {window.source})"
+    )
+    if window.warning:
+        echo_err(window.warning)
     for name, profile in config.profiles.items():
         key = (
             f"key from ${profile.api_key_env}"

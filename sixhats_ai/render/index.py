@@ -35,6 +35,7 @@ class IndexRow(BaseModel):
     input: str
     status: RowStatus
     reused: bool = False
+    condensed: bool = False  # a document was condensed to fit the model's context
     report: str | None = None
     recommendation: str | None = None
     confidence: float | None = None
@@ -106,6 +107,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         input=input_name,
         status="degraded" if report.degraded else "ok",
         reused=reused,
+        condensed=bool(report.metadata.condensed),
         report=stem,
         recommendation=synthesis.recommendation.decision,
         confidence=synthesis.recommendation.confidence,
@@ -145,6 +147,7 @@ def _confidence(row: IndexRow) -> str:
 
 def _outcome(row: IndexRow) -> str:
     status = f"{row.status} (reused)" if row.reused else row.status
+    status += ", condensed" if row.condensed else ""
     return f"{status}: {_cell(row.error)}" if row.error else status
 
 
@@ -196,6 +199,7 @@ CSV_COLUMNS = [
     "input",
     "status",
     "reused",
+    "condensed",
     "report",
     "recommendation",
     "confidence",

@@ -46,6 +46,15 @@ def report_markdown(report: Report) -> str:
             "their findings are missing.",
             "",
         ]
+    for doc in meta.condensed:
+        lines += [
+            f"> **Condensed:** {doc.name} was too long for the model's context: the hats saw "
+            f"its facts, figures, claims, risks and proposals by section (about "
+            f"{doc.original_tokens} to {doc.condensed_tokens} tokens, {doc.chunks} chunks, "
+            f"{doc.passes} pass{'es' if doc.passes > 1 else ''}"
+            f"{', then cut' if doc.truncated else ''}).",
+            "",
+        ]
     rec = s.recommendation
     lines += [
         "## Recommendation",
