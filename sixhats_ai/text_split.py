@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sixhats_ai.tokens import chars_for_tokens
 
-OPENING = "opening"  # the reference of the text before the first heading
+OPENING = "opening"  # the reference of a text without headings
 MAX_REF_CHARS = 100
 # A heading line: Markdown `## Title`, a condensed document's `[§ Title]`, or an underline
 # (`=====`, `-----`, ...) under a title line (Markdown setext, reStructuredText).
@@ -70,7 +70,8 @@ def _headings(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def sections(text: str) -> list[Section]:
-    """The text's sections in order; text before the first heading is the `opening`."""
+    """The text's sections in order. Text before the first heading (badges, a title block)
+    is part of the first section; a text without headings is one section, the `opening`."""
     found: list[Section] = []
     ref, start = OPENING, 0
     for title, head_start, head_end in _headings(text):
@@ -81,6 +82,8 @@ def sections(text: str) -> list[Section]:
         ref, start = title, head_end
     if _NONBLANK.search(text, start):
         found.append(Section(ref, start, len(text)))
+    if len(found) > 1 and found[0].ref == OPENING:  # a preamble belongs to the first section
+        found[:2] = [Section(found[1].ref, 0, found[1].end)]
     return found
 
 

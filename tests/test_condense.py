@@ -31,7 +31,7 @@ def _size(path: Path) -> int:
 
 
 def headings_of(text: str) -> set[str]:
-    return {s.ref for s in sections(text)} - {OPENING}
+    return {s.ref for s in sections(text)}
 
 
 def condensing_model(item_chars: int = 60):
@@ -69,7 +69,9 @@ def test_sections_are_found_in_markdown_and_restructured_text():
         "Intro line\n\n# Title\n\nbody\n\n## Costs and *risks*\n\nmore\n\n"
         "Rollout plan\n============\n\nsteps\n\n| a | b |\n|---|---|\n\nNo\n-\n\ntext\n"
     )
-    assert [s.ref for s in sections(text)] == [OPENING, "Title", "Costs and *risks", "Rollout plan"]
+    assert [s.ref for s in sections(text)] == ["Title", "Costs and *risks", "Rollout plan"]
+    assert text[: sections(text)[0].end].startswith("Intro line")  # the preamble is kept
+    assert [s.ref for s in sections("no headings\n\nat all")] == [OPENING]
 
 
 def test_chunks_fit_keep_every_word_and_name_real_sections():
@@ -80,8 +82,7 @@ def test_chunks_fit_keep_every_word_and_name_real_sections():
     bodies = "\n".join(text[s.start : s.end] for s in sections(text))  # all but the headings
     words = re.findall(r"\w+", bodies)
     assert re.findall(r"\w+", SECTION_LINE.sub("", "\n".join(c.text for c in chunks))) == words
-    known = headings_of(text) | {OPENING}
-    assert all(ref in known for c in chunks for ref in c.refs)
+    assert all(ref in headings_of(text) for c in chunks for ref in c.refs)
 
 
 def test_a_document_without_headings_or_breaks_is_still_cut_to_size():
@@ -127,7 +128,9 @@ def test_a_90kb_document_in_an_8k_context_is_condensed_and_its_report_cites_its_
     hats = [b for b in fake_llm.requests if schema_name(b) != "ChunkExtract"]
     assert all("condensed first" in b["messages"][0]["content"] for b in hats)
     cited = re.findall(r"\[§ ([^\]]+)\]", report.model_dump_json())
-    assert cited and set(cited) <= headings_of(doc.read_text(encoding="utf-8"))
+    text = doc.read_text(encoding="utf-8")
+    assert cited and set(cited) <= headings_of(text)
+    assert all(re.search(rf"^ *{re.escape(ref)} *$", text, re.MULTILINE) for ref in cited)
 
 
 @pytest.mark.parametrize("server", ["llama.cpp", "vLLM", "Ollama", "LM Studio"])
