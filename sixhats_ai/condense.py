@@ -284,12 +284,21 @@ async def fit_documents(
         return plan
     assert condenser is not None
     size = chunk_tokens(budget)
+    try:  # the documents at once: the caller's limiter caps the requests in flight
+        async with asyncio.TaskGroup() as group:
+            tasks = {
+                n: group.create_task(condense_document(doc, target, size, condenser))
+                for n, (doc, target) in enumerate(zip(docs, plan, strict=True))
+                if target is not None
+            }
+    except ExceptionGroup as errors:
+        raise errors.exceptions[0] from None
     result = FitResult([])
-    for doc, target in zip(docs, plan, strict=True):
-        if target is None:
+    for n, doc in enumerate(docs):
+        if n not in tasks:
             result.documents.append(doc)
             continue
-        fitted, record, warnings = await condense_document(doc, target, size, condenser)
+        fitted, record, warnings = tasks[n].result()
         result.documents.append(fitted)
         result.condensed.append(record)
         result.warnings.extend(warnings)

@@ -162,7 +162,9 @@ def test_a_batch_of_long_documents_is_condensed_not_refused_on_each_kind_of_serv
     long_doc = CORPUS / "httpx-CHANGELOG.md"
     (src / long_doc.name).write_text(long_doc.read_text(encoding="utf-8"), encoding="utf-8")
     (src / "short.md").write_text("# Short\n\nA small proposal: buy one more laptop.\n")
-    result = cli("batch", str(src), "--out", str(out), "--program", "quick-feedback")
+    result = cli(
+        "batch", str(src), "--out", str(out), "--program", "quick-feedback", "--format", "html"
+    )
     assert result.code == 0, result.err
     rows = {Path(r["input"]).name: r for r in json.loads((out / "index.json").read_text())["rows"]}
     assert {n: (r["status"], r["condensed"]) for n, r in rows.items()} == {
@@ -172,10 +174,15 @@ def test_a_batch_of_long_documents_is_condensed_not_refused_on_each_kind_of_serv
     assert "ok, condensed" in (out / "index.md").read_text()
     assert "**Condensed:**" in (out / "httpx-CHANGELOG.md").read_text()
     assert "**Condensed:**" not in (out / "short.md").read_text()
+    page = (out / "httpx-CHANGELOG.html").read_text()
+    assert "Condensed: httpx-CHANGELOG.md was too long" in page
 
     fake_llm.requests.clear()
     calls = len(no_network.calls)
-    again = cli("batch", str(src), "--out", str(out), "--program", "quick-feedback", "--force")
+    again = cli(
+        "batch", str(src), "--out", str(out), "--program", "quick-feedback", "--force",
+        "--format", "html",
+    )  # fmt: skip
     assert again.code == 0, again.err
     assert fake_llm.requests == []  # condensing and hats answered by the store
     assert len(no_network.calls) == calls  # and the context window too
@@ -245,3 +252,36 @@ def test_refuse_and_a_bad_policy_exit_2_with_one_line(cli, fake_llm, args, messa
     assert result.code == 2 and message in result.err.strip().splitlines()[-1]
     assert result.err.count("error:") == 1 and "Traceback" not in result.err
     assert fake_llm.requests == []
+
+
+def test_several_documents_share_the_room_and_only_the_long_ones_are_condensed(
+    cli, fake_llm, no_network
+):
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    docs = [
+        CORPUS / "requests-HISTORY.md",
+        CORPUS / "jinja2-switching.rst",
+        CORPUS / "jinja2-api.rst",
+    ]
+    context = [arg for doc in docs for arg in ("--context", str(doc))]
+    result = cli("analyze", "p", *context, "--program", "quick-feedback", "--format", "json")
+    assert result.code == 0, result.err
+    condensed = Report.model_validate_json(result.out).metadata.condensed
+    assert [c.name for c in condensed] == ["requests-HISTORY.md", "jinja2-api.rst"]
+    hat = next(b for b in fake_llm.requests if schema_name(b) == "Framing")
+    user = hat["messages"][1]["content"]
+    assert (CORPUS / "jinja2-switching.rst").read_text(encoding="utf-8").strip()[:2000] in user
+    assert sum(estimate_tokens(m["content"]) for m in hat["messages"]) < 8192
+
+
+def test_truncate_cuts_to_the_room_and_marks_the_cut(cli, fake_llm, no_network):
+    doc = largest_document()
+    result = cli(
+        "analyze", "p", "--context", str(doc), "--context-window", "8192", "--fit", "truncate",
+        "--program", "quick-feedback",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert f"warning: {doc.name} cut from about" in result.err
+    user = fake_llm.requests[0]["messages"][1]["content"]
+    assert "[... truncated]" in user and estimate_tokens(user) < 8192
