@@ -293,16 +293,23 @@ async def discover_window(
         return ContextWindow(profile, "the profile's context_window")
     if configured and (tokens := table_window(model, configured)):
         return ContextWindow(tokens, "config [context_windows]")
-    server = server or base_url or "openai"
-    if probes_server(base_url):
-        assert base_url is not None
-        if cache is not None and (kept := await asyncio.to_thread(cache.get, server, model)):
-            return kept
-        found = await probe_server(base_url, model, api_key) if probe else None
-        if found is not None:
-            if cache is not None:
-                await asyncio.to_thread(cache.put, server, model, found)
-            return found
+    server = server or str(base_url)
+    asks = probes_server(base_url)
+    if asks and cache is not None and (kept := await asyncio.to_thread(cache.get, server, model)):
+        return kept
+    if not (asks and probe):
+        return fallback_window(model, local)
+    assert base_url is not None
+    # What the server said, or that it said nothing: both are kept, so the next run asks
+    # nothing either way until the time limit.
+    found = await probe_server(base_url, model, api_key) or fallback_window(model, local)
+    if cache is not None:
+        await asyncio.to_thread(cache.put, server, model, found)
+    return found
+
+
+def fallback_window(model: str, local: bool) -> ContextWindow:
+    """The figure for a model whose server does not say: the packaged table, else a default."""
     if tokens := table_window(model, packaged_windows()):
         return ContextWindow(tokens, "packaged table of known models")
     if local:

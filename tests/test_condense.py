@@ -285,3 +285,18 @@ def test_truncate_cuts_to_the_room_and_marks_the_cut(cli, fake_llm, no_network):
     assert f"warning: {doc.name} cut from about" in result.err
     user = fake_llm.requests[0]["messages"][1]["content"]
     assert "[... truncated]" in user and estimate_tokens(user) < 8192
+
+
+def test_dry_run_uses_the_context_kept_by_an_earlier_run_and_asks_nothing(
+    cli, fake_llm, no_network
+):
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    doc = CORPUS / "attrs-init.md"
+    first = cli("analyze", "p", "--context", str(doc), "--program", "quick-feedback")
+    assert first.code == 0, first.err
+    calls = len(no_network.calls)
+    dry = cli("analyze", "p", "--context", str(doc), "--dry-run")
+    assert dry.code == 0, dry.err
+    assert "context 8192: llama.cpp /props, cached" in dry.out.strip().splitlines()[-1]
+    assert len(no_network.calls) == calls

@@ -175,6 +175,17 @@ async def test_the_answer_is_kept_so_the_next_run_asks_nothing(no_network, tmp_p
     RunStore(store_path).close()  # the store still opens: the extra table does not upset it
 
 
+async def test_a_server_that_says_nothing_is_not_asked_again_either(no_network, tmp_path):
+    store_path = tmp_path / "runs.sqlite3"
+    RunStore(store_path).close()
+    no_network.route().respond(404)
+    first = await discover(cache=WindowCache(store_path))
+    calls = len(no_network.calls)
+    again = await discover(cache=WindowCache(store_path))
+    assert len(no_network.calls) == calls > 0
+    assert again.tokens == first.tokens == DEFAULT_LOCAL_WINDOW and again.source.endswith("cached")
+
+
 async def test_no_cache_table_is_made_in_a_file_that_is_not_a_store(no_network, tmp_path):
     other = tmp_path / "other.sqlite3"
     sqlite3.connect(other).close()
