@@ -261,10 +261,8 @@ class Engine:
         records.append(closing_record)
 
         usage = Usage()
-        for record in records:
-            usage.add(record.usage)
-        for condensed in request.condensed:
-            usage.add(condensed.usage)
+        for spent in [r.usage for r in records] + [c.usage for c in request.condensed]:
+            usage.add(spent)  # condensing the documents is part of the run's cost
         framing = records[0].output
         return Report(
             problem=request.problem,
