@@ -72,9 +72,13 @@ class Extract(Strict):
     @classmethod
     def _section_exists(cls, section: str, info: ValidationInfo) -> str:
         known = (info.context or {}).get("sections")
-        if known is not None and section not in known:
+        if known is None or section in known:
+            return section
+        loose = {" ".join(ref.casefold().split()): ref for ref in known}
+        found = loose.get(" ".join(section.strip("[]§ ").casefold().split()))
+        if found is None:
             raise ValueError(f"unknown section {section!r}; use one of these headings: {known}")
-        return section
+        return found  # the heading as written, whatever the case and spacing it was cited in
 
 
 class ChunkExtract(Strict):

@@ -96,6 +96,12 @@ def test_small_documents_stay_whole_and_large_ones_share_the_rest():
     assert shares([100, 200], 1000) == [None, None]
 
 
+def test_a_section_cited_in_another_case_or_spacing_is_the_heading_as_written():
+    data = {"items": [{"kind": "risk", "text": "t", "section": "[§ costs  and Risks]"}]}
+    extract = ChunkExtract.model_validate(data, context={"sections": ["Costs and risks"]})
+    assert extract.items[0].section == "Costs and risks"
+
+
 def test_an_item_citing_a_section_not_in_the_chunk_is_sent_back():
     data = {"items": [{"kind": "risk", "text": "t", "section": "Invented"}]}
     with pytest.raises(ValidationError, match="unknown section 'Invented'"):
@@ -300,3 +306,26 @@ def test_dry_run_uses_the_context_kept_by_an_earlier_run_and_asks_nothing(
     assert dry.code == 0, dry.err
     assert "context 8192: llama.cpp /props, cached" in dry.out.strip().splitlines()[-1]
     assert len(no_network.calls) == calls
+
+
+def test_a_document_that_cannot_be_condensed_fails_alone_in_a_batch(
+    cli, fake_llm, no_network, tmp_path
+):
+    llama_cpp_reports(no_network, 8192)
+
+    def cites_nothing_real(body: dict[str, Any]) -> httpx.Response | None:
+        if schema_name(body) != "ChunkExtract":
+            return None
+        items = [{"kind": "claim", "text": "t", "section": "Nowhere"}]
+        return httpx.Response(200, json=completion(json.dumps({"items": items})))
+
+    fake_llm.fail_when(cites_nothing_real)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "long.md").write_text((CORPUS / "attrs-init.md").read_text(encoding="utf-8"))
+    (src / "short.md").write_text("# Short\n\nBuy one more laptop.\n")
+    result = cli("batch", str(src), "--out", str(out), "--program", "quick-feedback")
+    assert result.code == 1
+    rows = {Path(r["input"]).name: r for r in json.loads((out / "index.json").read_text())["rows"]}
+    assert rows["short.md"]["status"] == "ok"
+    assert rows["long.md"]["status"] == "failed" and "unknown section" in rows["long.md"]["error"]
