@@ -148,7 +148,7 @@ class Session:
         refused by --fit); what was done to fit them is in the request's `warnings`."""
         size = estimate_tokens(problem) + sum(estimate_tokens(d.text) for d in documents)
         budget = SMALL_INPUT_TOKENS
-        if size > budget or self.options.context_window:
+        if size > budget or self.options.context_window or self.provider.context_window:
             budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
         caller = self.engine.caller
         condense_model = self.provider.model_for("condense", "white", None)
