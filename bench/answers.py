@@ -3,8 +3,9 @@
 The value is built from the schema alone (objects with every property, `$ref`, `anyOf`,
 `enum`, `const`, arrays, scalars), so the stand-in needs no knowledge of sixhats' models.
 Strings are `words` words long and arrays hold `items` items: together they set the size of
-an answer, and so its token count. A string list whose property name is in `choices` takes its
-values from there: that is how a synthesis cites only step ids that exist.
+an answer, and so its token count. A string list, or a string, whose property name is in
+`choices` takes its values from there: that is how a synthesis cites only step ids that exist,
+and a condensing answer only sections that the chunk has.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ VOCABULARY = (
 )
 MODEL = "standin"
 VALID_IDS = re.compile(r"Valid step ids: ([^\n]*?)\.?$", re.MULTILINE)
+SECTION_MARKER = re.compile(r"^\[§ (.+)\]$", re.MULTILINE)
+HEADINGS_LABEL = "its section headings>>"
 
 
 def valid_step_ids(text: str) -> list[str]:
     """The step ids a prompt lists as `Valid step ids: 1-blue, 2-white, ....`."""
     match = VALID_IDS.search(text)
     return [s.strip() for s in match.group(1).split(",") if s.strip()] if match else []
+
+
+def section_refs(text: str) -> list[str]:
+    """The section headings a condensing prompt lists after its chunk."""
+    _, _, listed = text.partition(HEADINGS_LABEL)
+    return SECTION_MARKER.findall(listed)
 
 
 @dataclass
@@ -71,7 +80,8 @@ class AnswerMaker:
                 return pool[: self.items]
             return [self._value(schema.get("items", {}), defs, None) for _ in range(self.items)]
         if kind == "string":
-            return self._text()
+            pool = self.choices.get(name or "")
+            return pool[next(self._counter) % len(pool)] if pool else self._text()
         if kind in ("number", "integer"):
             low, high = schema.get("minimum", 0), schema.get("maximum", 1)
             middle = (low + high) / 2

@@ -7,6 +7,8 @@
   the text (about four characters a token);
 - `GET /v1/models` lists one model;
 - the Batch API (`/v1/files`, `/v1/batches`), played as documented (`bench.batchapi`);
+- `GET /props` says the context size, as llama.cpp's `llama-server` does, when `n_ctx` is set
+  (else 404, as other servers answer);
 - `POST /_bench/reset` applies new settings and zeroes the counters;
 - `GET /_bench/stats` returns the counters: requests, peak in flight and, when `record` is
   on, every exchange (messages, answer, times).
@@ -30,7 +32,14 @@ import httpx
 from aiohttp import web
 
 from bench import ROOT
-from bench.answers import MODEL, AnswerMaker, completion_body, requested_schema, valid_step_ids
+from bench.answers import (
+    MODEL,
+    AnswerMaker,
+    completion_body,
+    requested_schema,
+    section_refs,
+    valid_step_ids,
+)
 from bench.batchapi import BatchSettings, BatchStats, add_batch_routes
 from sixhats_ai.pricing import estimate_tokens
 
@@ -45,6 +54,7 @@ class Settings:
     words: int = 8
     items: int = 2
     record: bool = False
+    n_ctx: int | None = None
 
 
 @dataclass
@@ -88,7 +98,12 @@ async def _chat(request: web.Request) -> web.Response:
         return web.json_response({"error": {"message": message}}, status=400)
     name, schema = wanted
     texts = [str(m.get("content") or "") for m in body.get("messages", [])]
-    choices = {"sources": valid_step_ids("\n".join(texts))}
+    prompt_tokens = sum(estimate_tokens(t) for t in texts)
+    if settings.n_ctx is not None and prompt_tokens > settings.n_ctx:  # as llama-server does
+        message = "the request exceeds the available context size, try increasing it"
+        return web.json_response({"error": {"message": message}}, status=400)
+    prompt = "\n".join(texts)
+    choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
     content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
     if settings.record:
         stats.exchanges.append(
@@ -100,13 +115,20 @@ async def _chat(request: web.Request) -> web.Response:
                 "finished": time.monotonic() - state.epoch,
             }
         )
-    return web.json_response(completion_body(content, sum(estimate_tokens(t) for t in texts)))
+    return web.json_response(completion_body(content, prompt_tokens))
 
 
 async def _models(request: web.Request) -> web.Response:
     return web.json_response(
         {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "bench"}]}
     )
+
+
+async def _props(request: web.Request) -> web.Response:
+    n_ctx = request.app[STATE].settings.n_ctx
+    if n_ctx is None:
+        raise web.HTTPNotFound()
+    return web.json_response({"default_generation_settings": {"n_ctx": n_ctx}, "total_slots": 1})
 
 
 async def _reset(request: web.Request) -> web.Response:
@@ -124,6 +146,7 @@ def build_app() -> web.Application:
     app[STATE] = _State()
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_get("/v1/models", _models)
+    app.router.add_get("/props", _props)
     app.router.add_post("/_bench/reset", _reset)
     app.router.add_get("/_bench/stats", _stats)
     add_batch_routes(app)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.openai import OpenAIBackend
+from sixhats_ai.condense import Condenser, fit_documents
 from sixhats_ai.config import Config, load_config
-from sixhats_ai.documents import Document, fit_to_context, sanitize
+from sixhats_ai.context_window import ContextWindow, WindowCache, WindowLookup
+from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
@@ -26,25 +28,46 @@ from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
 from sixhats_ai.run_options import RunOptions
+from sixhats_ai.store import StoreCache, default_store_path
 from sixhats_ai.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.tokens import estimate_tokens as input_tokens
 
-REMOTE_CONTEXT_WINDOW = 128_000
-LOCAL_CONTEXT_WINDOW = 8_192
 CONTEXT_SHARE_FOR_INPUT = 0.6
+# An input this small fits any model's context: no need to ask the server how large it is.
+SMALL_INPUT_TOKENS = 1_200
 
 
-def input_budget(provider: Provider, options: RunOptions) -> int:
-    """Tokens the problem and documents may take: a share of the model's context window."""
-    window = (
-        options.context_window
-        or provider.context_window
-        or (
-            LOCAL_CONTEXT_WINDOW
-            if provider.base_url and is_local_url(provider.base_url)
-            else REMOTE_CONTEXT_WINDOW
-        )
+def window_lookup(
+    provider: Provider,
+    options: RunOptions,
+    config: Config,
+    kept: WindowCache | None,
+    *,
+    probe: bool = True,
+) -> WindowLookup:
+    """How a session learns the model's context: flag, profile, config table, the store's
+    kept answer, the server (unless `probe` is off), the packaged table (context_window.py)."""
+    return WindowLookup(
+        base_url=provider.base_url,
+        model=provider.model,
+        api_key=provider.api_key,
+        stated=options.context_window,
+        profile=provider.context_window,
+        configured=config.context_windows,
+        cache=kept,
+        server=provider.display_url,
+        local=bool(provider.base_url and is_local_url(provider.base_url)),
+        probe=probe,
     )
-    return int(window * CONTEXT_SHARE_FOR_INPUT)
+
+
+def planned_window(
+    provider: Provider, options: RunOptions, config: Config, *, probe: bool = False
+) -> ContextWindow:
+    """The context a command that runs no model shows: a dry run sends nothing, so it does
+    not ask the server (`probe`); `sixhats config` does, and keeps the answer."""
+    kept = WindowCache(default_store_path(), write=probe and config.log)
+    return asyncio.run(window_lookup(provider, options, config, kept, probe=probe).get())
 
 
 @dataclass(frozen=True)
@@ -67,26 +90,41 @@ class Session:
     engine: Engine
     limiter: RequestLimiter
     budget: Budget
+    window: WindowLookup
 
-    def request(
+    async def request(
         self, problem: str, program: Program, documents: Sequence[Document] = ()
     ) -> RunRequest:
-        """A run request, with the documents checked against the model's context; what was
-        cut to fit is in the request's `warnings`."""
-        docs, warnings = fit_to_context(
+        """A run request, with the documents fitted to the model's context (condensed, cut or
+        refused by --fit); what was done to fit them is in the request's `warnings`."""
+        size = input_tokens(problem) + sum(input_tokens(d.text) for d in documents)
+        budget = SMALL_INPUT_TOKENS
+        if size > budget or self.options.context_window or self.provider.context_window:
+            budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
+        condense_model = self.provider.model_for("condense", "white", None)
+        fitted = await fit_documents(
             problem,
-            list(documents),
-            input_budget(self.provider, self.options),
-            truncate=self.options.truncate,
+            documents,
+            budget,
+            policy=self.options.fit,
+            condenser=Condenser(self.engine.caller, condense_model),
         )
+        request = self.run_request(problem, program, fitted.documents)
+        request.warnings = self.window.take_warning() + fitted.warnings
+        request.condensed = fitted.condensed
+        return request
+
+    def run_request(
+        self, problem: str, program: Program, documents: Sequence[Document]
+    ) -> RunRequest:
+        """A run request with this session's options, for documents already fitted."""
         return RunRequest(
             problem=problem,
             program=program,
-            documents=docs,
+            documents=list(documents),
             flow=self.options.flow,
             include_optional=self.options.include_optional,
             strict=self.options.strict,
-            warnings=warnings,
         )
 
     @property
@@ -137,7 +175,11 @@ def new_session(
         cache=cache,
     )
     engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
-    return Session(provider, options, engine, limiter, budget)
+    kept = (
+        WindowCache(cache.store.path, write=cache.write) if isinstance(cache, StoreCache) else None
+    )
+    window = window_lookup(provider, options, config, kept)
+    return Session(provider, options, engine, limiter, budget, window)
 
 
 @asynccontextmanager
@@ -181,7 +223,7 @@ async def analyze_async(
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
     async with open_session(provider, options, config) as session:
-        return await session.engine.run(session.request(problem, program, documents))
+        return await session.engine.run(await session.request(problem, program, documents))
 
 
 def analyze(

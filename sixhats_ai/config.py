@@ -19,6 +19,9 @@ in `provider.py`. The config file is TOML at `<config dir>/config.toml`:
     [prices."my-model"]                 # USD per million tokens
     input = 0.5
     output = 1.5
+
+    [context_windows]                   # tokens, for servers that do not say
+    "my-model" = 32768
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from sixhats_ai.errors import ConfigError, UsageError
 from sixhats_ai.pricing import DEFAULT_PRICES, Price, PriceTable
@@ -87,6 +90,9 @@ class Config(BaseModel):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
+    context_windows: dict[str, PositiveInt] = Field(
+        default_factory=dict, description="context window (tokens) per model, as the table"
+    )
     log: bool = Field(True, description="keep every run in the local store")
 
     def profile(self, name: str) -> Profile:

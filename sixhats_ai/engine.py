@@ -25,6 +25,7 @@ from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     HAT_OUTPUTS,
+    CondensedDocument,
     Framing,
     Metadata,
     ProgramRef,
@@ -56,6 +57,7 @@ class RunRequest:
     include_optional: bool = True
     strict: bool = False
     warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
+    condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
 
 
 @dataclass
@@ -125,6 +127,7 @@ class Engine:
             },
             "problem": request.problem,
             "documents": [{"name": d.name, "text": d.text} for d in request.documents],
+            "condensed": bool(request.condensed),
             "board": board,
             "flow": request.flow,
             "step_ids": ok_ids or [],
@@ -256,8 +259,8 @@ class Engine:
         records.append(closing_record)
 
         usage = Usage()
-        for record in records:
-            usage.add(record.usage)
+        for spent in [r.usage for r in records] + [c.usage for c in request.condensed]:
+            usage.add(spent)  # condensing the documents is part of the run's cost
         framing = records[0].output
         return Report(
             problem=request.problem,
@@ -280,5 +283,6 @@ class Engine:
                 usage=usage,
                 degraded=bool(failed_ids),
                 failed_steps=failed_ids,
+                condensed=request.condensed,
             ),
         )

@@ -272,6 +272,18 @@ class Usage(BaseModel):
         self.cost_usd += other.cost_usd
 
 
+class CondensedDocument(BaseModel):
+    """A document too long for the model's context, condensed before the hats saw it."""
+
+    name: str
+    original_tokens: int
+    condensed_tokens: int
+    chunks: int = Field(description="extraction requests of the first pass")
+    passes: int
+    truncated: bool = Field(False, description="still too long after the last pass, so cut")
+    usage: Usage = Field(default_factory=Usage)
+
+
 StepStatus = Literal["ok", "failed"]
 Origin = Literal["model", "meeting"]
 
@@ -323,6 +335,7 @@ class Metadata(BaseModel):
     usage: Usage
     degraded: bool
     failed_steps: list[str]
+    condensed: list[CondensedDocument] = Field(default_factory=list)
 
 
 REPORT_SCHEMA_VERSION = 1

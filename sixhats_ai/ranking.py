@@ -31,6 +31,7 @@ class IndexRow(BaseModel):
     input: str
     status: RowStatus
     reused: bool = False
+    condensed: bool = False  # a document was condensed to fit the model's context
     report: str | None = None
     recommendation: str | None = None
     confidence: float | None = None
@@ -102,6 +103,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         input=input_name,
         status="degraded" if report.degraded else "ok",
         reused=reused,
+        condensed=bool(report.metadata.condensed),
         report=stem,
         recommendation=synthesis.recommendation.decision,
         confidence=synthesis.recommendation.confidence,

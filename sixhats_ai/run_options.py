@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import get_args
 
 from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from sixhats_ai.condense import FIT_POLICIES, FitPolicy
 from sixhats_ai.engine import Flow
 from sixhats_ai.errors import UsageError
 from sixhats_ai.structured import OutputMode
@@ -42,7 +43,8 @@ class RunOptions:
     include_optional: bool = True
     mode: str | None = None
     context_window: int | None = None
-    truncate: bool = False
+    fit: FitPolicy = "condense"
+    truncate: bool = False  # the old spelling of fit="truncate"
     prompts_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -66,3 +68,7 @@ class RunOptions:
             raise OptionError("max_cost", f"cannot be negative (got {self.max_cost})")
         if self.timeout <= 0:
             raise OptionError("timeout", "must be more than 0 seconds")
+        if self.truncate:
+            self.fit = "truncate"
+        if self.fit not in FIT_POLICIES:
+            raise UsageError(f"unknown --fit {self.fit!r}", hint="use condense, truncate or refuse")

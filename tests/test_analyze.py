@@ -163,7 +163,9 @@ def test_usage_and_cost_are_reported(cli, fake_llm, monkeypatch):
 def test_input_larger_than_context_is_refused_or_truncated(cli, fake_llm, tmp_path):
     big = tmp_path / "big.md"
     big.write_text("word " * 20_000)  # about 25k tokens
-    result = cli("analyze", "p", "--context", str(big), "--context-window", "8000")
+    result = cli(
+        "analyze", "p", "--context", str(big), "--context-window", "8000", "--fit", "refuse"
+    )
     assert result.code == 2 and "--truncate" in result.err
     assert fake_llm.requests == []
     result = cli(

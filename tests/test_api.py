@@ -52,7 +52,8 @@ def test_a_preview_prices_every_request_and_sends_none():
     backend = FakeBackend()
     options = RunOptions(max_tokens=100)
     session = new_session(_provider("house-model"), options, config, backend=backend)
-    previews = session.preview(session.request("Hire two people?", find_program("quick-feedback")))
+    request = session.run_request("Hire two people?", find_program("quick-feedback"), [])
+    previews = session.preview(request)
     assert [p.step.id for p in previews] == ["1-blue", "2-black", "3-green", "4-blue"]
     first = previews[0]
     assert first.model == "house-model" and first.tokens > 0

@@ -105,7 +105,7 @@ async def test_a_session_runs_a_program_through_the_given_backend():
     provider = Provider(base_url=None, api_key="", model="fake-model")
     options = RunOptions(flow="parallel")
     async with open_session(provider, options, Config(), backend=backend) as session:
-        request = session.request("Hire two people?", find_program("quick-feedback"))
+        request = await session.request("Hire two people?", find_program("quick-feedback"))
         report = await session.engine.run(request)
     assert backend.closed
     assert [s.status for s in report.steps] == ["ok"] * 4

@@ -123,10 +123,10 @@ class BatchRunner:
         """Ask the model for what is not kept, keep the run, write the reports."""
         name = str(item.path)
         try:
-            request = self.session.request(
+            request = await self.session.request(
                 self.settings.problem, self.settings.program, [Document(item.path.name, text)]
             )
-        except UsageError as exc:
+        except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
         for warning in request.warnings:
             self.echo(f"{name}: {warning}")

@@ -13,6 +13,7 @@ from sixhats_ai.cli.options import (
     BaseUrlOption,
     ConcurrencyOption,
     ContextWindowOption,
+    FitOption,
     FlowOption,
     MaxCostOption,
     MaxReasksOption,
@@ -50,19 +51,32 @@ def _dry_run(
     options: RunOptions,
     flags: ProviderFlags,
 ) -> None:
-    """Every prompt the program would send, with estimated tokens and cost; nothing sent."""
-    from sixhats_ai.api import new_session
+    """Every prompt the program would send, with estimated tokens and cost; nothing sent.
+
+    The context is not asked of the server (a dry run sends nothing) and documents too long
+    for it are shown as the condensing would leave them, with its requests priced too.
+    """
+    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
+    from sixhats_ai.condense import preview_fit
     from sixhats_ai.config import load_config
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import planned_provider
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
-    session = new_session(planned_provider(flags, config), options, config)
-    request = session.request(problem, program, documents)
-    for warning in request.warnings:
-        echo_err(warning)
-    previews = session.preview(request)
+    provider = planned_provider(flags, config)
+    window = planned_window(provider, options, config)
+    budget = int(window.tokens * CONTEXT_SHARE_FOR_INPUT)
+    fitted = preview_fit(problem, documents, budget, policy=options.fit)
+    for note in fitted.notes:
+        echo_err(note if note.startswith("warning") else f"dry run: {note}")
+    session = new_session(provider, options, config)
+    previews = session.preview(session.run_request(problem, program, fitted.documents))
+    condense_model = provider.model_for("condense", "white", None)
+    total_tokens = fitted.prompt_tokens + sum(p.tokens for p in previews)
+    total_cost = session.engine.caller.prices.cost(
+        condense_model, fitted.prompt_tokens, session.completion_estimate * fitted.requests
+    ) + sum(p.cost_usd for p in previews)
     for p in previews:
         typer.echo(f"===== step {p.step.id}: {p.step.step.label} [{p.step.role}] =====")
         typer.echo(f"model {p.model}, about {p.tokens} prompt tokens, ~${p.cost_usd:.4f}")
@@ -72,9 +86,10 @@ def _dry_run(
         typer.echo(p.prompt.user.rstrip())
         typer.echo("")
     typer.echo(
-        f"dry run: {len(previews)} requests, about {sum(p.tokens for p in previews)} prompt "
-        f"tokens, estimated ${sum(p.cost_usd for p in previews):.4f} at most (up to "
-        f"{session.completion_estimate} completion tokens a request); no request was sent"
+        f"dry run: {len(previews) + fitted.requests} requests, about {total_tokens} prompt "
+        f"tokens (context {window.tokens}: {window.source}), estimated ${total_cost:.4f} at "
+        f"most (up to {session.completion_estimate} completion tokens a request); "
+        "no request was sent"
     )
 
 
@@ -150,6 +165,7 @@ def analyze(
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
+    fit: FitOption = "condense",
     truncate: TruncateOption = False,
     strict: StrictOption = False,
     skip_optional: SkipOptionalOption = False,

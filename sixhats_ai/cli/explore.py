@@ -125,13 +125,10 @@ def show_config() -> None:
 
     Example: sixhats config
     """
-    from sixhats_ai.config import (
-        config_dir,
-        data_dir,
-        load_config,
-        user_prompts_dir,
-    )
-    from sixhats_ai.provider import mask_credentials
+    from sixhats_ai.api import planned_window
+    from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
+    from sixhats_ai.provider import ProviderFlags, mask_credentials, planned_provider
+    from sixhats_ai.run_options import RunOptions
     from sixhats_ai.store import default_store_path
 
     path = config_dir() / "config.toml"
@@ -142,6 +139,14 @@ def show_config() -> None:
     typer.echo(f"data dir:     {data_dir()}")
     typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
     typer.echo(f"default profile: {config.default_profile or '(none)'}")
+    provider = planned_provider(ProviderFlags(), config)
+    window = planned_window(provider, RunOptions(), config, probe=True)
+    typer.echo(
+        f"context:      {window.tokens} tokens for {provider.model} at {provider.display_url} "
+        f"(from {window.source})"
+    )
+    if window.warning:
+        echo_err(window.warning)
     for name, profile in config.profiles.items():
         key = (
             f"key from ${profile.api_key_env}"

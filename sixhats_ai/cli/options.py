@@ -15,6 +15,7 @@ import typer
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
+    from sixhats_ai.condense import FitPolicy
     from sixhats_ai.engine import Flow
     from sixhats_ai.provider import ProviderFlags
     from sixhats_ai.run_options import RunOptions
@@ -56,7 +57,15 @@ MaxCostOption = Annotated[
 ContextWindowOption = Annotated[
     Optional[int], typer.Option("--context-window", help="The model's context size in tokens.")
 ]
-TruncateOption = Annotated[bool, typer.Option(help="Cut documents too long for the context.")]
+FitOption = Annotated[
+    str,
+    typer.Option(
+        "--fit",
+        help="Documents too long for the context: condense (extract their facts, claims, "
+        "risks and proposals by section first), truncate (cut them) or refuse.",
+    ),
+]
+TruncateOption = Annotated[bool, typer.Option(help="Same as --fit truncate.")]
 StrictOption = Annotated[bool, typer.Option(help="Fail if any hat fails.")]
 SkipOptionalOption = Annotated[
     bool, typer.Option("--skip-optional", help="Leave out optional steps.")
@@ -112,9 +121,10 @@ class SendingOptions(TypedDict, total=False):
 
 
 class InputOptions(TypedDict, total=False):
-    """How the input meets the model: --context-window, --truncate, --prompts-dir."""
+    """How the input meets the model: --context-window, --fit, --truncate, --prompts-dir."""
 
     context_window: int
+    fit: FitPolicy
     truncate: bool
     prompts_dir: Path
 
@@ -157,6 +167,7 @@ def input_options(params: Mapping[str, Any]) -> InputOptions:
         "InputOptions",
         _given(
             context_window=params.get("context_window"),
+            fit=params.get("fit"),
             truncate=params.get("truncate"),
             prompts_dir=params.get("prompts_dir"),
         ),

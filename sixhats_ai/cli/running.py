@@ -70,7 +70,7 @@ def run_and_keep(
         async with open_session(
             provider, options, config, on_event=board.on_event, cache=cache
         ) as s:
-            request = s.request(problem, program, documents)
+            request = await s.request(problem, program, documents)
             for warning in request.warnings:
                 board.echo(warning)  # above the live board, not through it
             return await run_and_keep_in(

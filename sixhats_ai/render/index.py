@@ -37,6 +37,7 @@ def _confidence(row: IndexRow) -> str:
 
 def _outcome(row: IndexRow) -> str:
     status = f"{row.status} (reused)" if row.reused else row.status
+    status += ", condensed" if row.condensed else ""
     return f"{status}: {_cell(row.error)}" if row.error else status
 
 
@@ -88,6 +89,7 @@ CSV_COLUMNS = [
     "input",
     "status",
     "reused",
+    "condensed",
     "report",
     "recommendation",
     "confidence",

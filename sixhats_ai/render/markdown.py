@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sixhats_ai.hats import hat_info
-from sixhats_ai.models import Report, SourcedPoint, StepRecord
+from sixhats_ai.models import CondensedDocument, Report, SourcedPoint, StepRecord
 
 
 def _sources(ids: list[str]) -> str:
@@ -49,6 +49,21 @@ def failed_run_markdown(steps: list[StepRecord], error: str | None = None) -> st
 ORIGIN_LABELS = {"meeting": " (the meeting's points)", "model": " (added by the model)"}
 
 
+def _condensed_notes(condensed: list[CondensedDocument]) -> list[str]:
+    """A line (and a blank) for each document the hats saw condensed."""
+    lines = []
+    for doc in condensed:
+        lines += [
+            f"> **Condensed:** {doc.name} was too long for the model's context: the hats saw "
+            f"its facts, figures, claims, risks and proposals by section (about "
+            f"{doc.original_tokens} to {doc.condensed_tokens} tokens, {doc.chunks} chunks, "
+            f"{doc.passes} pass{'es' if doc.passes > 1 else ''}"
+            f"{', then cut' if doc.truncated else ''}).",
+            "",
+        ]
+    return lines
+
+
 def report_markdown(report: Report) -> str:
     s = report.synthesis
     meta = report.metadata
@@ -64,6 +79,7 @@ def report_markdown(report: Report) -> str:
             "their findings are missing.",
             "",
         ]
+    lines += _condensed_notes(meta.condensed)
     rec = s.recommendation
     lines += [
         "## Recommendation",
