@@ -2,9 +2,10 @@
 
 The value is built from the schema alone (objects with every property, `$ref`, `anyOf`,
 `enum`, `const`, arrays, scalars), so the stand-in needs no knowledge of sixhats' models.
-Strings are `words` words long and arrays hold `items` items: together they set the size of
-an answer, and so its token count. A string list whose property name is in `choices` takes its
-values from there: that is how a synthesis cites only step ids that exist.
+Strings are `words` words long and arrays hold `items` items (within the schema's `minItems`
+and `maxItems`): together they set the size of an answer, and so its token count. A string
+list whose property name is in `choices` takes its values from there; the per-run schemas
+list the valid step ids as an `enum`, which is how a synthesis cites only steps that exist.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ class AnswerMaker:
             properties = schema.get("properties", {})
             return {key: self._value(sub, defs, key) for key, sub in properties.items()}
         if kind == "array":
+            count = max(schema.get("minItems", 0), min(self.items, schema.get("maxItems", 10**6)))
             pool = self.choices.get(name or "")
             if pool:
-                return pool[: self.items]
-            return [self._value(schema.get("items", {}), defs, None) for _ in range(self.items)]
+                return pool[:count]
+            return [self._value(schema.get("items", {}), defs, None) for _ in range(count)]
         if kind == "string":
             return self._text()
         if kind in ("number", "integer"):

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sixhats_ai.closing import ClosingShape
 from sixhats_ai.errors import UsageError
 from sixhats_ai.hats import Hat, hat_info
 from sixhats_ai.resources import packaged_dir
@@ -70,6 +71,9 @@ class Program(BaseModel):
     name: str
     summary: str = ""
     compares_alternatives: bool = False
+    closing: ClosingShape = Field(
+        "decision", description="how the closing blue closes: decision, shortlist, ..."
+    )
     steps: tuple[Step, ...] = Field(min_length=2)
     source: str = Field("", exclude=True)
 

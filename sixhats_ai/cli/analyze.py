@@ -89,7 +89,9 @@ def _dry_run(
         total_tokens += tokens
         total_cost += cost
         typer.echo(f"===== step {step.id}: {step.step.label} [{step.role}] =====")
+        schema, size = engine.preview_schema(request, step)
         typer.echo(f"model {model_for(step)}, about {tokens} prompt tokens, ~${cost:.4f}")
+        typer.echo(f"schema {schema}, {size} characters")
         typer.echo("--- system ---")
         typer.echo(prompt.system.rstrip())
         typer.echo("--- user ---")
