@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from sixhats_ai import __version__
 from sixhats_ai.board import alternatives_of, board_entries, direction
+from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
@@ -287,6 +288,7 @@ class Engine:
             framing=framing if isinstance(framing, Framing) else None,
             steps=records,
             synthesis=synthesis,
+            comparison=compare(records),
             metadata=Metadata(
                 sixhats_version=__version__,
                 flow=request.flow,

@@ -32,6 +32,7 @@ from sixhats_ai.closing import (
     Synthesis,
     Tension,
 )
+from sixhats_ai.comparison import AlternativeColumn
 from sixhats_ai.hat_outputs import (
     ALL,
     HAT_OUTPUTS,
@@ -60,6 +61,7 @@ __all__ = [
     "HAT_OUTPUTS",
     "Action",
     "Alternative",
+    "AlternativeColumn",
     "AnotherRound",
     "AnyStepOutput",
     "Benefit",
@@ -158,7 +160,8 @@ class Metadata(BaseModel):
     failed_steps: list[str]
 
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comparison
+READABLE_REPORT_VERSIONS = (1, 2)  # `show`, `rerun` and `brief --from-report` read these
 
 
 class Report(BaseModel):
@@ -172,6 +175,9 @@ class Report(BaseModel):
     steps: list[StepRecord]
     synthesis: Synthesis
     metadata: Metadata
+    comparison: list[AlternativeColumn] = Field(
+        default_factory=list, description="a column per alternative, from the hats' tags"
+    )
 
     def step(self, step_id: str) -> StepRecord:
         return next(s for s in self.steps if s.id == step_id)

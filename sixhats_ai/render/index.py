@@ -40,6 +40,7 @@ class IndexRow(BaseModel):
     confidence: float | None = None
     top_benefits: list[str] = []
     top_risks: list[str] = []
+    alternatives: list[str] = []  # per alternative, from the hats' tags: leader first
     balance: int | None = None
     tokens: int = 0
     requests: int = 0
@@ -99,6 +100,12 @@ def _weight(points: list[SourcedPoint]) -> int:
     return sum(WEIGHTS[p.weight] for p in points)
 
 
+def _alternatives(report: Report) -> list[str]:
+    """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
+    columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
+    return [f"{c.name}: {c.dots} dots, {c.balance:+d}" for c in columns]
+
+
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:
     synthesis = report.synthesis
     usage = report.metadata.usage
@@ -111,6 +118,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         confidence=synthesis.recommendation.confidence,
         top_benefits=_top(synthesis.benefits),
         top_risks=_top(synthesis.risks),
+        alternatives=_alternatives(report),
         balance=_weight(synthesis.benefits) - _weight(synthesis.risks),
         tokens=usage.total_tokens,
         requests=usage.requests,
@@ -160,14 +168,15 @@ def index_markdown(index: BatchIndex) -> str:
             RANKING_NOTE,
             "",
             "| rank | proposal | recommendation | confidence | balance | top benefits "
-            "| top risks |",
-            "|---:|---|---|---:|---:|---|---|",
+            "| top risks | alternatives (dots, balance) |",
+            "|---:|---|---|---:|---:|---|---|---|",
         ]
         for rank, row in enumerate(index.ranked(), 1):
             lines.append(
                 f"| {rank} | {_link(row)} | {_cell(row.recommendation)} | {_confidence(row)} "
                 f"| {row.balance:+d} | {'<br>'.join(map(_cell, row.top_benefits))} "
-                f"| {'<br>'.join(map(_cell, row.top_risks))} |"
+                f"| {'<br>'.join(map(_cell, row.top_risks))} "
+                f"| {'<br>'.join(map(_cell, row.alternatives))} |"
             )
         lines += ["", "## All inputs", ""]
     lines += [
@@ -203,6 +212,7 @@ CSV_COLUMNS = [
     "rank",
     "top_benefits",
     "top_risks",
+    "alternatives",
     "tokens",
     "requests",
     "cached_requests",
@@ -230,6 +240,7 @@ def index_csv(index: BatchIndex) -> str:
         data = row.model_dump()
         data["top_benefits"] = "; ".join(row.top_benefits)
         data["top_risks"] = "; ".join(row.top_risks)
+        data["alternatives"] = "; ".join(row.alternatives)
         data["rank"] = ranks.get(row.input, "") if index.compares_alternatives else ""
         writer.writerow({k: "" if data[k] is None else _csv_text(data[k]) for k in CSV_COLUMNS})
     return out.getvalue()
