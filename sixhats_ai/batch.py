@@ -33,7 +33,7 @@ from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
 from sixhats_ai.files import atomic_write
 from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra, load_input
-from sixhats_ai.models import Report
+from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
 from sixhats_ai.programs import Program
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.render.index import INDEX_FORMATS, BatchIndex, IndexRow, row_for_report
@@ -262,6 +262,8 @@ class BatchRunner:
             if sidecar.get("key") != key:
                 return None
             report = Report.model_validate_json(self._path(stem, "json").read_bytes())
+            if report.schema_version != REPORT_SCHEMA_VERSION:  # an older version: redo it
+                return None
             return report, sidecar.get("run_id")
         except (OSError, ValueError):
             return None
