@@ -122,19 +122,74 @@ def _fact_variants(node: dict[str, Any], shape: RunShape) -> dict[str, Any]:
     return {"anyOf": [form("checked", supplied), form("believed", sources)]}
 
 
-def _concrete(node: Any, shape: RunShape) -> Any:
-    """The node with every object fully required, no defaults, and `x-run` rules applied."""
+RULE_READS: dict[str, tuple[str, ...]] = {
+    "step_ids": ("step_ids",),
+    "alternative": ("alternatives",),
+    "alternative_names": ("alternatives",),
+    "alternatives_compared": ("alternatives",),
+    "dots": ("alternatives",),
+    "alternatives_count": ("compares",),
+    "views_count": ("opv",),
+    "risks": ("risk_refs",),
+    "closing": ("closing",),
+    "not_null": (),
+    "fact": ("documents",),
+}
+
+
+@functools.cache
+def _reads(node_id: int) -> tuple[str, ...]:
+    """The shape fields a base-schema node's rules read, in its whole subtree."""
+    node = _NODES[node_id]
+    fields: set[str] = set()
+    if isinstance(node, dict):
+        fields.update(RULE_READS.get(node.get("x-run", ""), ()))
+        children = list(node.values())
+    else:
+        children = list(node)
+    for child in children:
+        if isinstance(child, dict | list):
+            fields.update(_reads(_register(child)))
+    return tuple(sorted(fields))
+
+
+_NODES: dict[int, Any] = {}  # the nodes of the cached base schemas, which live as long
+
+
+def _register(node: Any) -> int:
+    _NODES[id(node)] = node
+    return id(node)
+
+
+@functools.lru_cache(maxsize=4096)
+def _concrete_node(node_id: int, key: tuple[Any, ...], shape: RunShape) -> Any:
+    """One node made concrete, shared by every shape that agrees on what it reads (`key`):
+    a choose batch's schemas differ only where the alternatives are, and share the rest."""
+    node = _NODES[node_id]
     if isinstance(node, list):
         return [_concrete(item, shape) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _concrete(v, shape) for k, v in node.items() if k != "default"}
-    if "properties" in node:
-        node["required"] = list(node["properties"])
-    rule = node.pop("x-run", None)
+    made = {k: _concrete(v, shape) for k, v in node.items() if k != "default"}
+    if "properties" in made:
+        made["required"] = list(made["properties"])
+    rule = made.pop("x-run", None)
     if rule == "fact":
-        return _fact_variants(node, shape)
-    return _resolve(rule, node, shape) if rule else node
+        return _fact_variants(made, shape)
+    return _resolve(rule, made, shape) if rule else made
+
+
+def _concrete(node: Any, shape: RunShape) -> Any:
+    """The node with every object fully required, no defaults, and `x-run` rules applied."""
+    if not isinstance(node, dict | list):
+        return node
+    node_id = _register(node)
+    key = tuple(getattr(shape, field) for field in _reads(node_id))
+    return _concrete_node(node_id, key, _relevant(shape, _reads(node_id)))
+
+
+def _relevant(shape: RunShape, fields: tuple[str, ...]) -> RunShape:
+    """The shape with only `fields` kept, so the memo is keyed by what a node reads."""
+    kept = {name: getattr(shape, name) for name in fields}
+    return RunShape(**kept)
 
 
 def _prune(schema: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +299,13 @@ def base_model(step: PlannedStep) -> type[BaseModel]:
     return HAT_OUTPUTS["framing" if step.role == "framing" else step.hat.value]
 
 
-@functools.lru_cache(maxsize=MODEL_CACHE)
 def output_model(base: type[BaseModel], shape: RunShape) -> type[RunModel]:
-    """The class standing for `base` in a run of this shape (named like it, for the server)."""
+    """The class standing for `base` in a run of this shape (named like it, for the server).
+    Runs that differ only in what `base` does not read share one class."""
+    reads = _reads(_register(_base_schema(base)))
+    return _output_model(base, _relevant(shape, (*reads, "step_ids")))
+
+
+@functools.lru_cache(maxsize=MODEL_CACHE)
+def _output_model(base: type[BaseModel], shape: RunShape) -> type[RunModel]:
     return type(base.__name__, (RunModel,), {"base": base, "shape": shape})
