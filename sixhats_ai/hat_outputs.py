@@ -214,13 +214,21 @@ class Benefit(Strict):
     alternative: str = alternative_field()
 
 
-class BlackOutput(StepOutput):
+class _PMI(StepOutput):
+    """Black and yellow both use PMI: their side of it, and the Interesting points."""
+
+    interesting: list[str] = Field(
+        description="Interesting: points neither plus nor minus", max_length=5
+    )
+
+    def _interesting(self) -> Section:
+        return ("Interesting", [f"Interesting: {i}" for i in self.interesting])
+
+
+class BlackOutput(_PMI):
     kind: ClassVar[str] = "black"
     risks: list[Risk] = Field(
         description="Minus: risks, weaknesses, difficulties", min_length=1, max_length=8
-    )
-    interesting: list[str] = Field(
-        description="Interesting: points neither plus nor minus", max_length=5
     )
 
     def sections(self) -> list[Section]:
@@ -229,16 +237,13 @@ class BlackOutput(StepOutput):
             f"{_because(r.reason, likelihood=r.likelihood, impact=r.impact)}{_tag(r.alternative)}"
             for r in self.risks
         ]
-        return [("Risk", risks), ("Interesting", [f"Interesting: {i}" for i in self.interesting])]
+        return [("Risk", risks), self._interesting()]
 
 
-class YellowOutput(StepOutput):
+class YellowOutput(_PMI):
     kind: ClassVar[str] = "yellow"
     benefits: list[Benefit] = Field(
         description="Plus: benefits, value, why it may work", min_length=1, max_length=8
-    )
-    interesting: list[str] = Field(
-        description="Interesting: points neither plus nor minus", max_length=5
     )
 
     def sections(self) -> list[Section]:
@@ -249,10 +254,7 @@ class YellowOutput(StepOutput):
             + _tag(b.alternative)
             for b in self.benefits
         ]
-        return [
-            ("Benefit", benefits),
-            ("Interesting", [f"Interesting: {i}" for i in self.interesting]),
-        ]
+        return [("Benefit", benefits), self._interesting()]
 
 
 # Green ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ run's schemas, so the prompts and their token estimates are close to a real run'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sixhats_ai.hat_outputs import (
     Benefit,
@@ -45,82 +45,83 @@ def _framing() -> Framing:
     )
 
 
-def _output(step: PlannedStep, risks_from: str | None) -> StepOutput:
-    hat = step.hat.value
-    if step.role == "framing":
-        return _framing()
-    if hat == "white":
-        return WhiteOutput(
-            facts=[
-                Fact(
-                    statement="(example) The team has 8 people",
-                    status="checked",
-                    source="problem statement",
-                ),
-                Fact(
-                    statement="(example) Fridays get a fifth of the week's tickets",
-                    status="believed",
-                    source="assumption",
-                ),
-            ],
-            gaps=[InformationGap(question="(example) Customer hours?", how_to_fill="ask sales")],
-        )
-    if hat == "red":
-        return RedOutput(
-            reactions=[
-                Reaction(
-                    about="the pilot", feeling="hopeful", intensity="high", alternative=FOUR_DAY
-                )
-            ],
-            dots=[FOUR_DAY, FOUR_DAY, FIVE_DAY],
-        )
-    if hat == "black":
-        return BlackOutput(
-            risks=[
-                Risk(
-                    point="(example) Friday coverage gaps",
-                    reason="the SLA covers weekdays",
-                    weight="high",
-                    likelihood="medium",
-                    impact="high",
-                    alternative=FOUR_DAY,
-                )
-            ],
-            interesting=["(example) other teams may follow"],
-        )
-    if hat == "yellow":
-        return YellowOutput(
-            benefits=[
-                Benefit(
-                    point="(example) better retention",
-                    reason="exit surveys cite burnout",
-                    weight="medium",
-                    likelihood="medium",
-                    feasibility="high",
-                    for_whom="the team",
-                    alternative=FOUR_DAY,
-                )
-            ],
-            interesting=[],
-        )
-    if hat == "green":
-        return GreenOutput(
-            concept_challenges=["(example) why must everyone be off on the same day?"],
-            ideas=[
-                Idea(
-                    idea="(example) staggered days off", technique="reversal", addresses=risks_from
-                )
-            ],
-            provocations=[
-                Provocation(po="Po: the office closes on Wednesdays", movement="split weeks")
-            ],
-        )
+def _white(risks_from: str | None) -> StepOutput:
+    facts = [
+        Fact(
+            statement="(example) The team has 8 people",
+            status="checked",
+            source="problem statement",
+        ),
+        Fact(
+            statement="(example) Fridays get a fifth of the week's tickets",
+            status="believed",
+            source="assumption",
+        ),
+    ]
+    gap = InformationGap(question="(example) Customer hours?", how_to_fill="ask sales")
+    return WhiteOutput(facts=facts, gaps=[gap])
+
+
+def _red(risks_from: str | None) -> StepOutput:
+    reaction = Reaction(
+        about="the pilot", feeling="hopeful", intensity="high", alternative=FOUR_DAY
+    )
+    return RedOutput(reactions=[reaction], dots=[FOUR_DAY, FOUR_DAY, FIVE_DAY])
+
+
+def _black(risks_from: str | None) -> StepOutput:
+    risk = Risk(
+        point="(example) Friday coverage gaps",
+        reason="the SLA covers weekdays",
+        weight="high",
+        likelihood="medium",
+        impact="high",
+        alternative=FOUR_DAY,
+    )
+    return BlackOutput(risks=[risk], interesting=["(example) other teams may follow"])
+
+
+def _yellow(risks_from: str | None) -> StepOutput:
+    benefit = Benefit(
+        point="(example) better retention",
+        reason="exit surveys cite burnout",
+        weight="medium",
+        likelihood="medium",
+        feasibility="high",
+        for_whom="the team",
+        alternative=FOUR_DAY,
+    )
+    return YellowOutput(benefits=[benefit], interesting=[])
+
+
+def _green(risks_from: str | None) -> StepOutput:
+    idea = Idea(idea="(example) staggered days off", technique="reversal", addresses=risks_from)
+    po = Provocation(po="Po: the office closes on Wednesdays", movement="split weeks")
+    challenge = "(example) why must everyone be off on the same day?"
+    return GreenOutput(concept_challenges=[challenge], ideas=[idea], provocations=[po])
+
+
+def _blue(risks_from: str | None) -> StepOutput:
     return BlueReview(
         summary="(example) the risks are clear; the options are thin",
         priorities=["(example) coverage"],
         next_focus="(example) ideas that keep Fridays covered",
         process=["(example) spend longer on green"],
     )
+
+
+EXAMPLES: dict[str, Callable[[str | None], StepOutput]] = {
+    "white": _white,
+    "red": _red,
+    "black": _black,
+    "yellow": _yellow,
+    "green": _green,
+    "blue": _blue,
+}
+
+
+def _output(step: PlannedStep, risks_from: str | None) -> StepOutput:
+    return _framing() if step.role == "framing" else EXAMPLES[step.hat.value](risks_from)
 
 
 def placeholder_records(plan: Sequence[PlannedStep]) -> list[StepRecord]:
