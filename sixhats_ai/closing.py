@@ -191,3 +191,16 @@ class Synthesis(Strict):
     )
     next_steps: list[Action] = Field(min_length=1, max_length=8)
     open_questions: list[OpenQuestion] = Field(max_length=8)
+
+    @model_validator(mode="after")
+    def _each_alternative_once(self) -> Synthesis:
+        """A rule strict mode cannot state (no `uniqueItems`): the prompt says it, and an answer
+        that breaks it is re-asked."""
+        names = [a.name for a in self.alternatives]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"{PROMPT_ONLY_RULE}: {', '.join(twice)}")
+        return self
+
+
+PROMPT_ONLY_RULE = "compare each alternative once; these appear more than once"

@@ -11,7 +11,15 @@ import pytest
 
 from sixhats_ai.models import Report
 from sixhats_ai.programs import load_programs
-from tests.fakes import ALTERNATIVES, completion, hat_sample, requested_schema, schema_name, step_id
+from tests.fakes import (
+    ALTERNATIVES,
+    completion,
+    hat_sample,
+    requested_schema,
+    sample_answer,
+    schema_name,
+    step_id,
+)
 
 PROBLEM = "Should our team move to a four-day week?"
 FACTORS = [f"factor {n}: the effect on {topic}" for n, topic in enumerate(
@@ -163,3 +171,20 @@ def test_each_hat_samples_in_its_own_way_and_a_profile_may_override_it():
     assert hat_sampling("white", {"green": {"temperature": 1.2}}) == HATS["white"].sampling
     with pytest.raises(ValueError, match="unknown sampling setting 'seed'"):
         hat_sampling("red", {"red": {"seed": 1}})
+
+
+def test_an_alternative_compared_twice_is_reasked(cli, fake_llm):
+    calls = {"n": 0}
+
+    def twice(body):
+        if schema_name(body) != "Synthesis" or calls["n"]:
+            return None
+        calls["n"] += 1
+        answer = json.loads(sample_answer(body))
+        answer["alternatives"][1]["name"] = answer["alternatives"][0]["name"]
+        return httpx.Response(200, json=completion(json.dumps(answer)))
+
+    fake_llm.fail_when(twice)
+    analyze(cli, "choose")
+    reask = fake_llm.requests[-1]["messages"][-1]["content"]
+    assert "compare each alternative once; these appear more than once: Four-day week" in reask
