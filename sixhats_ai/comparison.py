@@ -33,6 +33,13 @@ class AlternativeColumn(BaseModel):
     dots: int = 0
     balance: int = 0
 
+    def tally(self) -> str:
+        return (
+            f"{self.name}: {self.dots} dots, balance {self.balance:+d} "
+            f"({len(self.benefits)} benefits, {len(self.risks)} risks, "
+            f"{len(self.feelings)} feelings)"
+        )
+
 
 def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
     """A column per alternative the framing named, counted from the tagged points."""

@@ -127,6 +127,9 @@ class Engine:
             "failed_steps": failed_ids or [],
             "direction": direction(seen or []),
             "alternatives": alternatives,
+            "comparison": [c.tally() for c in compare(seen or [])]
+            if step.role == "synthesis"
+            else [],
             "dots": dot_total(len(alternatives)),
             "random_word": random_word(request, step) if step.hat.value == "green" else None,
             "nonce": nonce,

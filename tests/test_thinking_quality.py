@@ -114,6 +114,8 @@ def test_a_choose_report_compares_alternative_by_alternative_with_a_dot_vote(cli
     assert four_day.risks == ["Coverage gaps on Fridays (high) [5-black]"]
     assert four_day.balance == 2 - 3
     assert [a.name for a in report.synthesis.alternatives] == ALTERNATIVES
+    synthesis = next(b for b in fake_llm.requests if step_id(b) == "7-blue")
+    assert "Four-day week: 2 dots, balance -1" in synthesis["messages"][1]["content"]
     red = report.step("6-red").output
     assert red is not None and red.dot_counts() == {"Four-day week": 2, "Keep five days": 1}
     markdown = analyze(cli, "choose")
