@@ -38,7 +38,7 @@ from sixhats_ai.placeholder import placeholder_records
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.random_entry import random_word
-from sixhats_ai.run_schema import base_model, dot_total, output_model, shape_for
+from sixhats_ai.run_schema import RunShape, base_model, dot_total, output_model, shape_for
 from sixhats_ai.structured import StructuredCaller
 
 Flow = Literal["sequential", "parallel"]
@@ -74,10 +74,18 @@ class SynthesisFailed(SixhatsError):
 
 
 def output_schema(
-    request: RunRequest, step: PlannedStep, seen: list[StepRecord], cited: list[str]
+    step: PlannedStep,
+    request: RunRequest | None = None,
+    seen: list[StepRecord] | None = None,
+    cited: list[str] | None = None,
 ) -> type[Any]:
-    """The answer model of `step` in this run: its schema carries this run's ids and choices."""
-    shape = shape_for(request.program, step, seen, cited=cited, documents=bool(request.documents))
+    """The answer model of `step` in this run: its schema carries this run's ids and choices
+    (without a request: the rules every run shares, for callers outside a run)."""
+    if request is None:
+        return output_model(base_model(step), RunShape(step_ids=tuple(cited or ())))
+    shape = shape_for(
+        request.program, step, seen or [], cited=cited or [], documents=bool(request.documents)
+    )
     return output_model(base_model(step), shape)
 
 
@@ -149,7 +157,7 @@ class Engine:
         """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
         plan = request.program.plan(include_optional=request.include_optional)
         seen = dict((s.id, v) for s, v in self._placeholder_seen(request, plan))[step.id]
-        model = output_schema(request, step, seen, [s.id for s in plan[:-1]])
+        model = output_schema(step, request, seen, [s.id for s in plan[:-1]])
         return model.__name__, len(json.dumps(model.model_json_schema(), separators=(",", ":")))
 
     @staticmethod
@@ -197,7 +205,7 @@ class Engine:
             model=model,
             random_word=random_word(request, step) if step.hat.value == "green" else None,
         )
-        answer_model = output_schema(request, step, seen, ok_ids or [])
+        answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
             done = await self.caller.call(model, prompt.messages(), answer_model)
         except SixhatsError as exc:

@@ -43,7 +43,7 @@ def _sent(slug: str, documents: bool = False) -> list[tuple[str, Any]]:
 
         request.documents = [Document(name="brief.md", text="x")]
     return [
-        (step.id, output_schema(request, step, records[:index], [s.id for s in plan[:index]]))
+        (step.id, output_schema(step, request, records[:index], [s.id for s in plan[:index]]))
         for index, step in enumerate(plan)
     ]
 
@@ -182,3 +182,11 @@ def test_dry_run_engine_reports_each_schema_name_and_size():
     named = [engine.preview_schema(request, step) for step in PROGRAMS["choose"].plan()]
     assert named[0][0] == "Framing" and named[-1][0] == "Synthesis"
     assert all(size > 300 for _, size in named)
+
+
+@pytest.mark.parametrize("slug", sorted(PROGRAMS))
+def test_a_step_outside_a_run_gets_the_rules_every_run_shares(slug):
+    for step in PROGRAMS[slug].plan():
+        schema = output_schema(step).model_json_schema()
+        assert strict_mode_problems(schema) == []
+        assert "x-run" not in json.dumps(schema)
