@@ -6,8 +6,9 @@ provocations and challenges...): a step's share of the budget is split among its
 each category gives its first line (cut to its share if need be), then further lines are
 taken from the categories in turn while they fit. The alternatives a framing named are on
 every board in full, outside the budget. A hat's whole board has a fixed budget, shared by the
-steps before it, so its prompt stays bounded however long the program; the synthesis gets a
-budget per step, so an analysis's prompt tokens grow linearly with its steps.
+steps before it, so its prompt stays bounded however long the program (a category's first line
+is never cut below 40 characters, which only a program of dozens of steps reaches); the
+synthesis gets a budget per step, so an analysis's prompt tokens grow linearly with its steps.
 
 A mid-program blue also steers: its next focus and process decisions become the `direction`
 of the steps that follow it, said in the system message as a facilitator's words would be.

@@ -17,14 +17,6 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sixhats_ai.hat_outputs import Strict, Weight, run_enum
 
-ClosingShape = Literal["decision", "shortlist", "keep-stop-start", "direction", "review"]
-CLOSING_SHAPES: tuple[ClosingShape, ...] = (
-    "decision",
-    "shortlist",
-    "keep-stop-start",
-    "direction",
-    "review",
-)
 HatName = Literal["blue", "white", "red", "black", "yellow", "green"]
 
 

@@ -13,12 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from sixhats_ai.closing import (
-    CLOSING_SHAPES,
     Action,
     Alternative,
     AnotherRound,
     Closing,
-    ClosingShape,
     Decision,
     Direction,
     Feeling,
@@ -54,6 +52,7 @@ from sixhats_ai.hat_outputs import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.programs import CLOSING_SHAPES, ClosingShape
 
 __all__ = [
     "ALL",

@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sixhats_ai.closing import ClosingShape
 from sixhats_ai.errors import UsageError
 from sixhats_ai.hats import Hat, hat_info
 from sixhats_ai.resources import packaged_dir
@@ -22,6 +21,15 @@ from sixhats_ai.resources import packaged_dir
 PROGRAM_FORMAT = 1
 
 StepRole = Literal["framing", "hat", "synthesis"]
+# How the closing blue closes a program (the report models live in `closing`).
+ClosingShape = Literal["decision", "shortlist", "keep-stop-start", "direction", "review"]
+CLOSING_SHAPES: tuple[ClosingShape, ...] = (
+    "decision",
+    "shortlist",
+    "keep-stop-start",
+    "direction",
+    "review",
+)
 
 
 class Step(BaseModel):

@@ -25,12 +25,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sixhats_ai.board import alternatives_of, risk_ref
-from sixhats_ai.closing import ClosingShape, Synthesis
+from sixhats_ai.closing import Synthesis
 from sixhats_ai.hat_outputs import ALL, HAT_OUTPUTS, SUPPLIED, BlackOutput
 from sixhats_ai.hats import Hat
 from sixhats_ai.json_subset import schema_errors
 from sixhats_ai.models import StepRecord
-from sixhats_ai.programs import PlannedStep, Program
+from sixhats_ai.programs import ClosingShape, PlannedStep, Program
 
 CLOSING_MODELS: dict[ClosingShape, str] = {
     "decision": "Decision",
