@@ -103,7 +103,7 @@ def _weight(points: list[SourcedPoint]) -> int:
 def _alternatives(report: Report) -> list[str]:
     """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
     columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
-    return [f"{c.name}: {c.dots} dots, {c.balance:+d}" for c in columns]
+    return [f"{c.name}: {c.dots} dot{'s' * (c.dots != 1)}, {c.balance:+d}" for c in columns]
 
 
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:
