@@ -190,3 +190,13 @@ def test_an_alternative_compared_twice_is_reasked(cli, fake_llm):
     analyze(cli, "choose")
     reask = fake_llm.requests[-1]["messages"][-1]["content"]
     assert "compare each alternative once; these appear more than once: Four-day week" in reask
+
+
+def test_a_dry_run_shows_each_schema_and_a_realistic_board(cli):
+    result = cli("analyze", PROBLEM, "--program", "choose", "--dry-run", "--api-key", "sk-x")
+    assert result.code == 0, result.err
+    schemas = re.findall(r"^schema (\w+), (\d+) characters$", result.out, re.MULTILINE)
+    assert [name for name, _ in schemas][::6] == ["Framing", "Synthesis"]
+    assert len(schemas) == 7 and all(int(size) > 500 for _, size in schemas)
+    assert "Risk (high): (example) Friday coverage gaps" in result.out
+    assert "(their findings appear here)" not in result.out
