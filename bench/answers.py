@@ -2,10 +2,11 @@
 
 The value is built from the schema alone (objects with every property, `$ref`, `anyOf`,
 `enum`, `const`, arrays, scalars), so the stand-in needs no knowledge of sixhats' models.
-Strings are `words` words long and arrays hold `items` items: together they set the size of
-an answer, and so its token count. A string list, or a string, whose property name is in
-`choices` takes its values from there: that is how a synthesis cites only step ids that exist,
-and a condensing answer only sections that the chunk has.
+Strings are `words` words long and arrays hold `items` items (within the schema's `minItems`
+and `maxItems`): together they set the size of an answer, and so its token count. A string
+list, or a string, whose property name is in `choices` takes its values from there: that is
+how a condensing answer cites only sections that the chunk has; the per-run schemas list the
+valid step ids as an `enum`, which is how a synthesis cites only steps that exist.
 """
 
 from __future__ import annotations
@@ -57,28 +58,34 @@ class AnswerMaker:
         start = next(self._counter)
         return " ".join(VOCABULARY[(start + i) % len(VOCABULARY)] for i in range(self.words))
 
-    def _value(self, schema: dict[str, Any], defs: dict[str, Any], name: str | None) -> Any:
+    def _value(
+        self, schema: dict[str, Any], defs: dict[str, Any], name: str | None, at: int | None = None
+    ) -> Any:
+        """A value for `schema`; `at` is the position in the array it is an item of (or in),
+        so that the items of an array take different enum values (one per alternative)."""
         if "$ref" in schema:
-            return self._value(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+            return self._value(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, at)
         if "const" in schema:
             return schema["const"]
         if "enum" in schema:
-            return schema["enum"][next(self._counter) % len(schema["enum"])]
+            choice = next(self._counter) if at is None else at
+            return schema["enum"][choice % len(schema["enum"])]
         options = schema.get("anyOf") or schema.get("oneOf")
         if options:
             typed = [o for o in options if o.get("type") != "null"] or options
-            return self._value(typed[0], defs, name)
+            return self._value(typed[0], defs, name, at)
         kind = schema.get("type", "object")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
         if kind == "object":
             properties = schema.get("properties", {})
-            return {key: self._value(sub, defs, key) for key, sub in properties.items()}
+            return {key: self._value(sub, defs, key, at) for key, sub in properties.items()}
         if kind == "array":
+            count = max(schema.get("minItems", 0), min(self.items, schema.get("maxItems", 10**6)))
             pool = self.choices.get(name or "")
             if pool:
-                return pool[: self.items]
-            return [self._value(schema.get("items", {}), defs, None) for _ in range(self.items)]
+                return pool[:count]
+            return [self._value(schema.get("items", {}), defs, None, i) for i in range(count)]
         if kind == "string":
             pool = self.choices.get(name or "")
             return pool[next(self._counter) % len(pool)] if pool else self._text()

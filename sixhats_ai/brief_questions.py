@@ -141,7 +141,7 @@ class Findings:
                 found.feelings += [f"{r.about}: {r.feeling}" for r in out.reactions]
         found.risks += [r.text for r in report.synthesis.risks]
         found.benefits += [b.text for b in report.synthesis.benefits]
-        found.open_questions = list(report.synthesis.open_questions)
+        found.open_questions = [q.question for q in report.synthesis.open_questions]
         for name in ("risks", "benefits", "ideas", "feelings", "open_questions"):
             setattr(found, name, list(dict.fromkeys(map(_finding, getattr(found, name)))))
         return found

@@ -4,27 +4,27 @@ Every command that talks to a model (`analyze`, `batch`, `rerun`) goes through `
 The opening blue frames the problem; the hats run in program order, each seeing the board so
 far (`sequential`), or all at once and blind to each other (`parallel`); the closing blue
 synthesises the report. A failed hat does not sink the run: the synthesis goes on and the
-report says it is degraded. The board passed to each step is a compact summary: a few short
-lines a step and, for a hat, `BOARD_LINES` lines in all, shared by the steps before it. A hat's
-prompt so stays bounded however long the program, and an analysis's prompt tokens grow
-linearly with its steps.
+report says it is degraded. The board passed to each step is a compact summary within a token
+budget (see `board`), and each step answers the schema of this run (see `run_schema`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from sixhats_ai.board import alternatives_of, board_entries, direction
+from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
-    HAT_OUTPUTS,
     CondensedDocument,
     Framing,
     Metadata,
@@ -32,20 +32,17 @@ from sixhats_ai.models import (
     Report,
     StepOutput,
     StepRecord,
-    Synthesis,
     Usage,
 )
+from sixhats_ai.placeholder import placeholder_records
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
+from sixhats_ai.random_entry import random_word
+from sixhats_ai.run_schema import RunShape, base_model, dot_total, output_model, shape_for
 from sixhats_ai.structured import StructuredCaller
 from sixhats_ai.version import __version__
 
 Flow = Literal["sequential", "parallel"]
-BOARD_LINES_PER_STEP = 8
-BOARD_LINES = 48  # a hat's whole board (six steps in full): its prompt stays bounded
-SYNTHESIS_LINES_PER_STEP = 16
-BOARD_LINE_CHARS = 240
-DRY_RUN_BOARD = [{"id": "…", "label": "earlier steps", "lines": ["(their findings appear here)"]}]
 
 
 @dataclass
@@ -78,16 +75,20 @@ class SynthesisFailed(SixhatsError):
         self.steps = steps
 
 
-def output_schema(step: PlannedStep) -> type[Any]:
-    if step.role == "synthesis":
-        return Synthesis
-    return HAT_OUTPUTS["framing" if step.role == "framing" else step.hat.value]
-
-
-def _board_entry(record: StepRecord, step: PlannedStep, max_lines: int) -> dict[str, Any]:
-    assert record.output is not None
-    lines = [line[:BOARD_LINE_CHARS] for line in record.output.summary_lines()[:max_lines]]
-    return {"id": record.id, "label": step.step.label, "lines": lines}
+def output_schema(
+    step: PlannedStep,
+    request: RunRequest | None = None,
+    seen: list[StepRecord] | None = None,
+    cited: list[str] | None = None,
+) -> type[Any]:
+    """The answer model of `step` in this run: its schema carries this run's ids and choices
+    (without a request: the rules every run shares, for callers outside a run)."""
+    if request is None:
+        return output_model(base_model(step), RunShape(step_ids=tuple(cited or ())))
+    shape = shape_for(
+        request.program, step, seen or [], cited=cited or [], documents=bool(request.documents)
+    )
+    return output_model(base_model(step), shape)
 
 
 @dataclass
@@ -105,12 +106,14 @@ class Engine:
         board: list[dict[str, Any]],
         ok_ids: list[str] | None = None,
         failed_ids: list[str] | None = None,
+        seen: list[StepRecord] | None = None,
     ) -> RenderedPrompt:
         """The step's two messages; every variable a template may use is set here."""
         nonce = new_nonce()
         while nonce in request.problem or any(nonce in d.text for d in request.documents):
             nonce = new_nonce()
         program = request.program
+        alternatives = alternatives_of(seen or []) if program.compares_alternatives else []
         variables = {
             "hat": hat_info(step.hat),
             "step": {
@@ -124,6 +127,7 @@ class Engine:
                 "slug": program.slug,
                 "sequence": program.sequence,
                 "compares_alternatives": program.compares_alternatives,
+                "closing": program.closing,
             },
             "problem": request.problem,
             "documents": [{"name": d.name, "text": d.text} for d in request.documents],
@@ -132,6 +136,13 @@ class Engine:
             "flow": request.flow,
             "step_ids": ok_ids or [],
             "failed_steps": failed_ids or [],
+            "direction": direction(seen or []),
+            "alternatives": alternatives,
+            "comparison": [c.tally() for c in compare(seen or [])]
+            if step.role == "synthesis"
+            else [],
+            "dots": dot_total(len(alternatives)),
+            "random_word": random_word(request, step) if step.hat.value == "green" else None,
             "nonce": nonce,
         }
         return self.prompts.render_prompt(template_name_for(step.role, step.hat.value), variables)
@@ -141,21 +152,50 @@ class Engine:
         plan = request.program.plan(include_optional=request.include_optional)
         ids = [s.id for s in plan[:-1]]
         return [
-            (step, self.render(request, step, [] if i == 0 else DRY_RUN_BOARD, ids, []))
+            (step, self.render(request, step, self._board(request, step, seen), ids, [], seen))
+            for step, seen in self._placeholder_seen(request, plan)
+        ]
+
+    def preview_schema(self, request: RunRequest, step: PlannedStep) -> tuple[str, int]:
+        """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
+        plan = request.program.plan(include_optional=request.include_optional)
+        seen = dict((s.id, v) for s, v in self._placeholder_seen(request, plan))[step.id]
+        model = output_schema(step, request, seen, [s.id for s in plan[:-1]])
+        return model.__name__, len(json.dumps(model.model_json_schema(), separators=(",", ":")))
+
+    @staticmethod
+    def _placeholder_seen(
+        request: RunRequest, plan: list[PlannedStep]
+    ) -> list[tuple[PlannedStep, list[StepRecord]]]:
+        """Each step with what it would see, answered by the placeholder analysis."""
+        records = placeholder_records(plan)
+        parallel = request.flow == "parallel"
+        return [
+            (step, records[: min(i, 1) if parallel and step.role == "hat" else i])
             for i, step in enumerate(plan)
         ]
+
+    @staticmethod
+    def _board(
+        request: RunRequest, step: PlannedStep, seen: list[StepRecord]
+    ) -> list[dict[str, Any]]:
+        by_id = {s.id: s for s in request.program.plan()}
+        return board_entries(seen, by_id, synthesis=step.role == "synthesis")
 
     async def _run_step(
         self,
         request: RunRequest,
         step: PlannedStep,
-        board: list[dict[str, Any]],
+        seen: list[StepRecord],
         ok_ids: list[str] | None = None,
         failed_ids: list[str] | None = None,
     ) -> tuple[StepRecord, Any]:
-        """Run one step; a failed hat becomes a failed record unless the run is strict."""
+        """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
+        record unless the run is strict."""
         model = self.model_for(step)
-        prompt = self.render(request, step, board, ok_ids, failed_ids)
+        prompt = self.render(
+            request, step, self._board(request, step, seen), ok_ids, failed_ids, seen
+        )
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -165,12 +205,11 @@ class Engine:
             role=step.role,
             focus=step.step.focus,
             model=model,
+            random_word=random_word(request, step) if step.hat.value == "green" else None,
         )
-        context = {"step_ids": set(ok_ids or [])} if step.role == "synthesis" else None
+        answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
-            done = await self.caller.call(
-                model, prompt.messages(), output_schema(step), context=context
-            )
+            done = await self.caller.call(model, prompt.messages(), answer_model)
         except SixhatsError as exc:
             record = base(
                 status="failed",
@@ -196,14 +235,14 @@ class Engine:
         self,
         request: RunRequest,
         step: PlannedStep,
-        board: list[dict[str, Any]],
+        seen: list[StepRecord],
         reuse: dict[str, StepRecord],
     ) -> StepRecord:
         kept = reuse.get(step.id)
         if kept is not None and kept.status == "ok":
             self.on_event(StepEvent(step, "reused", kept))
             return kept
-        record, _ = await self._run_step(request, step, board)
+        record, _ = await self._run_step(request, step, seen)
         return record
 
     async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
@@ -220,28 +259,17 @@ class Engine:
             self.caller.check_priced({self.model_for(step) for step in plan})
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
-        by_id = {s.id: s for s in plan}
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
-
-        def board(per_step: int, total: int | None = None) -> list[dict[str, Any]]:
-            done = [r for r in records if r.status == "ok"]
-            if total is not None:
-                per_step = max(1, min(per_step, total // max(len(done), 1)))
-            return [_board_entry(r, by_id[r.id], per_step) for r in done]
 
         if request.flow == "sequential":
             for step in hats:
-                records.append(
-                    await self._hat_step(
-                        request, step, board(BOARD_LINES_PER_STEP, BOARD_LINES), reuse
-                    )
-                )
+                records.append(await self._hat_step(request, step, list(records), reuse))
         else:
-            framing_board = board(BOARD_LINES_PER_STEP)
+            framing_only = list(records)
             try:
                 async with asyncio.TaskGroup() as group:
                     tasks = [
-                        group.create_task(self._hat_step(request, s, framing_board, reuse))
+                        group.create_task(self._hat_step(request, s, framing_only, reuse))
                         for s in hats
                     ]
             except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
@@ -252,7 +280,7 @@ class Engine:
         failed_ids = [r.id for r in records if r.status == "failed"]
         try:
             closing_record, synthesis = await self._run_step(
-                request, closing, board(SYNTHESIS_LINES_PER_STEP), ok_ids, failed_ids
+                request, closing, records, ok_ids, failed_ids
             )
         except SixhatsError as exc:
             raise SynthesisFailed(exc, records) from exc
@@ -272,6 +300,7 @@ class Engine:
             framing=framing if isinstance(framing, Framing) else None,
             steps=records,
             synthesis=synthesis,
+            comparison=compare(records),
             metadata=Metadata(
                 sixhats_version=__version__,
                 flow=request.flow,

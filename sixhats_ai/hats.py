@@ -6,7 +6,8 @@ method is written down once, as the user gave it in the seed text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -20,6 +21,14 @@ class Hat(StrEnum):
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How a hat samples: green warmer (new ideas), white and black cooler (facts, caution)."""
+
+    temperature: float
+    top_p: float
+
+
+@dataclass(frozen=True)
 class HatInfo:
     hat: Hat
     overview: str
@@ -29,6 +38,15 @@ class HatInfo:
     colour: str
     belongs: str
     does_not_belong: str
+    sampling: Sampling
+
+    @property
+    def temperature(self) -> float:
+        return self.sampling.temperature
+
+    @property
+    def top_p(self) -> float:
+        return self.sampling.top_p
 
     @property
     def title(self) -> str:
@@ -47,6 +65,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#1f5fbf",
             belongs="goals, the focus of the session, the order of hats, summaries and decisions",
             does_not_belong="arguing the substance of the problem while managing the process",
+            sampling=Sampling(0.3, 1.0),
         ),
         HatInfo(
             Hat.WHITE,
@@ -57,6 +76,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#9a9a9a",
             belongs="checked facts, figures, believed facts marked as such, missing information",
             does_not_belong="opinions, interpretations, proposals or feelings",
+            sampling=Sampling(0.2, 1.0),
         ),
         HatInfo(
             Hat.RED,
@@ -67,6 +87,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#c62828",
             belongs="immediate gut reactions, likes and dislikes, hunches, dot votes",
             does_not_belong="justifications, reasons or explanations of the feeling",
+            sampling=Sampling(0.8, 1.0),
         ),
         HatInfo(
             Hat.BLACK,
@@ -77,6 +98,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#212121",
             belongs="risks, difficulties, mismatches with facts or values, each with its reason",
             does_not_belong="new ideas, benefits, or criticism without a reason",
+            sampling=Sampling(0.3, 1.0),
         ),
         HatInfo(
             Hat.YELLOW,
@@ -87,6 +109,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#f9a825",
             belongs="benefits, value, feasibility, best cases, each with its reason",
             does_not_belong="risks and criticism, or optimism without a reason",
+            sampling=Sampling(0.5, 1.0),
         ),
         HatInfo(
             Hat.GREEN,
@@ -97,6 +120,7 @@ HATS: dict[Hat, HatInfo] = {
             colour="#2e7d32",
             belongs="alternatives, modifications, provocations (Po), ways round the risks",
             does_not_belong="judging or criticising ideas while they are being generated",
+            sampling=Sampling(1.0, 0.95),
         ),
     )
 }
@@ -104,3 +128,19 @@ HATS: dict[Hat, HatInfo] = {
 
 def hat_info(hat: Hat | str) -> HatInfo:
     return HATS[Hat(hat)]
+
+
+SAMPLING_KEYS = ("temperature", "top_p")
+
+
+def hat_sampling(
+    hat: Hat | str, overrides: Mapping[str, Mapping[str, float]] | None = None
+) -> Sampling:
+    """A hat's sampling, with a profile's overrides (`[profiles.NAME.sampling.green]
+    temperature = 1.1`) applied; a key that is not a sampling parameter is refused."""
+    sampling = hat_info(hat).sampling
+    given = (overrides or {}).get(Hat(hat).value, {})
+    unknown = sorted(set(given) - set(SAMPLING_KEYS))
+    if unknown:
+        raise ValueError(f"unknown sampling setting {unknown[0]!r}: use temperature or top_p")
+    return replace(sampling, **{key: float(value) for key, value in given.items()})

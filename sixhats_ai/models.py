@@ -1,253 +1,99 @@
-"""What each step returns, and the report the closing blue hat produces.
+"""The report a run produces, and the models it is made of.
 
-Models sent to the model as a JSON schema (`StepOutput` subclasses and `Synthesis`) follow
-OpenAI's strict mode: every field required, `X | None` instead of defaults, no free-form dicts,
-extra fields forbidden, no string constraints. Checks strict mode cannot express (confidence in
-[0, 1], references to steps that exist) are validators, which the re-ask loop reports back.
-The `Report` and its metadata are ours, not the model's, so they may use defaults.
+The step answers live in `hat_outputs`, the closing blue's synthesis in `closing`; both are
+re-exported here, the one place the rest of the code imports models from. The `Report` and its
+metadata are ours, not the model's, so they may use defaults.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field
 
-Weight = Literal["low", "medium", "high"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StepOutput(Strict):
-    """The structured answer of one step; `summary_lines` feeds the board for later steps."""
-
-    kind: ClassVar[str]
-
-    def summary_lines(self) -> list[str]:
-        raise NotImplementedError
-
-
-# Opening blue -----------------------------------------------------------------------------
-
-
-class Framing(StepOutput):
-    kind: ClassVar[str] = "framing"
-    framing: str = Field(description="the problem restated as the question to decide or solve")
-    goals: list[str] = Field(description="what this thinking session must produce")
-    factors: list[str] = Field(description="CAF: all the factors to consider")
-    priorities: list[str] = Field(description="FIP: the first important priorities, in order")
-    alternatives: list[str] = Field(description="the options being chosen between, if any")
-    out_of_scope: list[str] = Field(description="what this session will not decide")
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"Framing: {self.framing}", *(f"Goal: {g}" for g in self.goals)]
-        lines += [f"Priority: {p}" for p in self.priorities]
-        lines += [f"Alternative: {a}" for a in self.alternatives]
-        return lines
-
-
-# White ------------------------------------------------------------------------------------
-
-
-class Fact(Strict):
-    statement: str
-    status: Literal["checked", "believed"] = Field(
-        description="checked fact, or believed fact that still needs checking"
-    )
-
-
-class InformationGap(Strict):
-    question: str = Field(description="the information we lack")
-    how_to_fill: str = Field(description="how to obtain it, and from whom")
-
-
-class WhiteOutput(StepOutput):
-    kind: ClassVar[str] = "white"
-    facts: list[Fact]
-    gaps: list[InformationGap]
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"Fact ({f.status}): {f.statement}" for f in self.facts]
-        return lines + [f"Gap: {g.question} (to fill: {g.how_to_fill})" for g in self.gaps]
-
-
-# Red --------------------------------------------------------------------------------------
-
-
-class Reaction(Strict):
-    about: str = Field(description="what the feeling is about")
-    feeling: str = Field(description="the gut reaction, in a few words, with no justification")
-    intensity: Weight
-
-
-class RedOutput(StepOutput):
-    kind: ClassVar[str] = "red"
-    reactions: list[Reaction]
-
-    def summary_lines(self) -> list[str]:
-        return [f"Feeling ({r.intensity}) about {r.about}: {r.feeling}" for r in self.reactions]
-
-
-# Black and yellow -------------------------------------------------------------------------
-
-
-class WeighedPoint(Strict):
-    point: str
-    reason: str = Field(description="why: the logical basis for the point")
-    weight: Weight
-
-
-class BlackOutput(StepOutput):
-    kind: ClassVar[str] = "black"
-    risks: list[WeighedPoint] = Field(description="Minus: risks, weaknesses, difficulties")
-    interesting: list[str] = Field(description="Interesting: points neither plus nor minus")
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"Risk ({r.weight}): {r.point} (because {r.reason})" for r in self.risks]
-        return lines + [f"Interesting: {i}" for i in self.interesting]
-
-
-class YellowOutput(StepOutput):
-    kind: ClassVar[str] = "yellow"
-    benefits: list[WeighedPoint] = Field(description="Plus: benefits, value, why it may work")
-    interesting: list[str] = Field(description="Interesting: points neither plus nor minus")
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"Benefit ({b.weight}): {b.point} (because {b.reason})" for b in self.benefits]
-        return lines + [f"Interesting: {i}" for i in self.interesting]
-
-
-# Green ------------------------------------------------------------------------------------
-
-
-class Idea(Strict):
-    idea: str
-    addresses: str | None = Field(description="the risk or benefit it answers, if any")
-
-
-class Provocation(Strict):
-    po: str = Field(description="a deliberately provocative statement, prefixed 'Po:'")
-    movement: str = Field(description="the useful idea reached by moving on from it")
-
-
-class GreenOutput(StepOutput):
-    kind: ClassVar[str] = "green"
-    concept_challenges: list[str] = Field(description="assumptions challenged: why must it be so?")
-    ideas: list[Idea]
-    provocations: list[Provocation]
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"Challenge: {c}" for c in self.concept_challenges]
-        lines += [
-            f"Idea: {i.idea}" + (f" (for: {i.addresses})" if i.addresses else "")
-            for i in self.ideas
-        ]
-        return lines + [
-            f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}" for p in self.provocations
-        ]
-
-
-# Blue in the middle of a program ----------------------------------------------------------
-
-
-class BlueReview(StepOutput):
-    kind: ClassVar[str] = "blue"
-    summary: str = Field(description="where the thinking stands")
-    priorities: list[str] = Field(description="FIP: what matters most now")
-    next_focus: str = Field(description="what the following hats should concentrate on")
-
-    def summary_lines(self) -> list[str]:
-        return [f"Review: {self.summary}", *(f"Priority: {p}" for p in self.priorities)]
-
-
-HAT_OUTPUTS: dict[str, type[StepOutput]] = {
-    cls.kind: cls
-    for cls in (Framing, WhiteOutput, RedOutput, BlackOutput, YellowOutput, GreenOutput, BlueReview)
-}
-
-AnyStepOutput = (
-    Framing | WhiteOutput | RedOutput | BlackOutput | YellowOutput | GreenOutput | BlueReview
+from sixhats_ai.closing import (
+    Action,
+    Alternative,
+    AnotherRound,
+    Closing,
+    Decision,
+    Direction,
+    Feeling,
+    Insight,
+    KeepStopStart,
+    OpenQuestion,
+    Recommendation,
+    ReviewClose,
+    Shortlist,
+    SourcedPoint,
+    Synthesis,
+    Tension,
 )
+from sixhats_ai.comparison import AlternativeColumn
+from sixhats_ai.hat_outputs import (
+    ALL,
+    HAT_OUTPUTS,
+    AnyStepOutput,
+    Benefit,
+    BlackOutput,
+    BlueReview,
+    Fact,
+    Framing,
+    GreenOutput,
+    Idea,
+    InformationGap,
+    RedOutput,
+    Risk,
+    StepOutput,
+    Strict,
+    View,
+    Weight,
+    WhiteOutput,
+    YellowOutput,
+)
+from sixhats_ai.programs import CLOSING_SHAPES, ClosingShape
 
-
-# Closing blue: the synthesis --------------------------------------------------------------
-
-
-class _Sourced(Strict):
-    """Something the synthesis states, with the ids of the steps it came from."""
-
-    sources: list[str] = Field(description="ids of the steps this came from, e.g. '4-black'")
-
-    @field_validator("sources")
-    @classmethod
-    def _sources_exist(cls, sources: list[str], info: ValidationInfo) -> list[str]:
-        known = (info.context or {}).get("step_ids")
-        if known is not None:
-            unknown = [s for s in sources if s not in known]
-            if unknown:
-                raise ValueError(
-                    f"unknown step ids {unknown}; use only these step ids: {sorted(known)}"
-                )
-        if not sources:
-            raise ValueError("name at least one source step id")
-        return sources
-
-
-class Insight(_Sourced):
-    text: str
-
-
-class SourcedPoint(_Sourced):
-    text: str
-    weight: Weight
-
-
-class Feeling(_Sourced):
-    text: str
-
-
-class Alternative(Strict):
-    name: str
-    benefits: list[SourcedPoint]
-    risks: list[SourcedPoint]
-    feelings: list[Feeling]
-
-
-class Recommendation(_Sourced):
-    decision: str
-    confidence: float = Field(description="from 0 (a guess) to 1 (certain)")
-    rationale: str
-
-    @field_validator("confidence")
-    @classmethod
-    def _in_unit_range(cls, value: float) -> float:
-        if not 0 <= value <= 1:
-            raise ValueError("confidence must be between 0 and 1")
-        return value
-
-
-class Action(_Sourced):
-    action: str
-    owner_role: str = Field(description="who should do it, as a role, not a name")
-    when: str = Field(description="by when, e.g. 'before the meeting', 'within two weeks'")
-
-
-class Synthesis(Strict):
-    """What the closing blue hat writes."""
-
-    summary: str
-    key_insights: list[Insight]
-    benefits: list[SourcedPoint]
-    risks: list[SourcedPoint]
-    alternatives: list[Alternative] = Field(
-        description="each option compared, when the program chooses between alternatives"
-    )
-    recommendation: Recommendation
-    next_steps: list[Action]
-    open_questions: list[str]
+__all__ = [
+    "ALL",
+    "CLOSING_SHAPES",
+    "HAT_OUTPUTS",
+    "Action",
+    "Alternative",
+    "AlternativeColumn",
+    "AnotherRound",
+    "AnyStepOutput",
+    "Benefit",
+    "BlackOutput",
+    "BlueReview",
+    "Closing",
+    "ClosingShape",
+    "Decision",
+    "Direction",
+    "Fact",
+    "Feeling",
+    "Framing",
+    "GreenOutput",
+    "Idea",
+    "InformationGap",
+    "Insight",
+    "KeepStopStart",
+    "OpenQuestion",
+    "Recommendation",
+    "RedOutput",
+    "ReviewClose",
+    "Risk",
+    "Shortlist",
+    "SourcedPoint",
+    "StepOutput",
+    "Strict",
+    "Synthesis",
+    "Tension",
+    "View",
+    "Weight",
+    "WhiteOutput",
+    "YellowOutput",
+]
 
 
 # The report -------------------------------------------------------------------------------
@@ -316,6 +162,9 @@ class StepRecord(BaseModel):
     origin: Origin = "model"
     added: AnyStepOutput | None = None
     votes: list[DotVote] = Field(default_factory=list)
+    random_word: str | None = Field(
+        None, description="the random entry word a green step was given by the tool"
+    )
 
 
 class ProgramRef(BaseModel):
@@ -338,7 +187,8 @@ class Metadata(BaseModel):
     condensed: list[CondensedDocument] = Field(default_factory=list)
 
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comparison
+READABLE_REPORT_VERSIONS = (1, 2)  # `show`, `rerun` and `brief --from-report` read these
 
 
 class Report(BaseModel):
@@ -352,6 +202,9 @@ class Report(BaseModel):
     steps: list[StepRecord]
     synthesis: Synthesis
     metadata: Metadata
+    comparison: list[AlternativeColumn] = Field(
+        default_factory=list, description="a column per alternative, from the hats' tags"
+    )
 
     def step(self, step_id: str) -> StepRecord:
         return next(s for s in self.steps if s.id == step_id)

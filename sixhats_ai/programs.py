@@ -21,6 +21,15 @@ from sixhats_ai.resources import packaged_dir
 PROGRAM_FORMAT = 1
 
 StepRole = Literal["framing", "hat", "synthesis"]
+# How the closing blue closes a program (the report models live in `closing`).
+ClosingShape = Literal["decision", "shortlist", "keep-stop-start", "direction", "review"]
+CLOSING_SHAPES: tuple[ClosingShape, ...] = (
+    "decision",
+    "shortlist",
+    "keep-stop-start",
+    "direction",
+    "review",
+)
 
 
 class Step(BaseModel):
@@ -70,6 +79,9 @@ class Program(BaseModel):
     name: str
     summary: str = ""
     compares_alternatives: bool = False
+    closing: ClosingShape = Field(
+        "decision", description="how the closing blue closes: decision, shortlist, ..."
+    )
     steps: tuple[Step, ...] = Field(min_length=2)
     source: str = Field("", exclude=True)
 

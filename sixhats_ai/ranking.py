@@ -37,6 +37,7 @@ class IndexRow(BaseModel):
     confidence: float | None = None
     top_benefits: list[str] = []
     top_risks: list[str] = []
+    alternatives: list[str] = []  # per alternative, from the hats' tags: leader first
     balance: int | None = None
     tokens: int = 0
     requests: int = 0
@@ -96,6 +97,12 @@ def _weight(points: list[SourcedPoint]) -> int:
     return sum(WEIGHTS[p.weight] for p in points)
 
 
+def _alternatives(report: Report) -> list[str]:
+    """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
+    columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
+    return [f"{c.name}: {c.dots} dot{'s' * (c.dots != 1)}, {c.balance:+d}" for c in columns]
+
+
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:
     synthesis = report.synthesis
     usage = report.metadata.usage
@@ -109,6 +116,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         confidence=synthesis.recommendation.confidence,
         top_benefits=_top(synthesis.benefits),
         top_risks=_top(synthesis.risks),
+        alternatives=_alternatives(report),
         balance=_weight(synthesis.benefits) - _weight(synthesis.risks),
         tokens=usage.total_tokens,
         requests=usage.requests,

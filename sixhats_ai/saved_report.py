@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.inputs import read_text_file
-from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
+from sixhats_ai.models import READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION, Report
 
 _HINT = "save one with `sixhats analyze ... --format json -o report.json`"
 
@@ -27,10 +27,10 @@ def read_report(path: Path) -> Report:
     if not isinstance(data, dict) or data.get("kind") != "sixhats.report":
         raise UsageError(f"{path} is not a sixhats report (no kind 'sixhats.report')", hint=_HINT)
     version = data.get("schema_version")
-    if version != REPORT_SCHEMA_VERSION:
+    if version not in READABLE_REPORT_VERSIONS:
         raise UsageError(
             f"{path} is a sixhats report of schema version {version!r}; this version of sixhats "
-            f"reads version {REPORT_SCHEMA_VERSION}",
+            f"reads versions {READABLE_REPORT_VERSIONS[0]} to {REPORT_SCHEMA_VERSION}",
             hint="re-run the analysis with this version, or use the sixhats that wrote it",
         )
     try:

@@ -20,45 +20,135 @@ from sixhats_ai.backends.base import Completion, CompletionRequest
 BASE_URL = "http://llm.test/v1"
 API_KEY = "sk-test-SECRET-0123456789"
 
+ALTERNATIVES = ["Four-day week", "Keep five days"]
 SAMPLES: dict[str, dict[str, Any]] = {
     "Framing": {
         "framing": "Decide whether to move the team to a four-day week",
         "goals": ["a decision with owners"],
         "factors": ["workload", "customers", "pay"],
         "priorities": ["customer coverage"],
-        "alternatives": ["Four-day week", "Keep five days"],
+        "alternatives": ALTERNATIVES,
         "out_of_scope": ["salary changes"],
     },
     "WhiteOutput": {
-        "facts": [{"statement": "The team has 8 people", "status": "checked"}],
+        "facts": [
+            {
+                "statement": "The team has 8 people",
+                "status": "checked",
+                "source": "problem statement",
+                "where": None,
+            }
+        ],
         "gaps": [{"question": "Customer hours needed?", "how_to_fill": "Ask support lead"}],
+        "views": [],
     },
     "RedOutput": {
-        "reactions": [{"about": "four-day week", "feeling": "excited", "intensity": "high"}]
+        "reactions": [
+            {
+                "about": "four-day week",
+                "feeling": "excited",
+                "intensity": "high",
+                "alternative": "Four-day week",
+            }
+        ],
+        "dots": ["Four-day week", "Four-day week", "Keep five days"],
     },
     "BlackOutput": {
-        "risks": [{"point": "Coverage gaps on Fridays", "reason": "support SLA", "weight": "high"}],
+        "risks": [
+            {
+                "point": "Coverage gaps on Fridays",
+                "reason": "support SLA",
+                "weight": "high",
+                "likelihood": "medium",
+                "impact": "high",
+                "alternative": "Four-day week",
+            }
+        ],
         "interesting": ["Other teams may follow"],
     },
     "YellowOutput": {
-        "benefits": [{"point": "Better retention", "reason": "surveys", "weight": "medium"}],
+        "benefits": [
+            {
+                "point": "Better retention",
+                "reason": "surveys",
+                "weight": "medium",
+                "likelihood": "medium",
+                "feasibility": "high",
+                "for_whom": "the team",
+                "alternative": "Four-day week",
+            }
+        ],
         "interesting": [],
     },
     "GreenOutput": {
         "concept_challenges": ["Why must everyone be off on the same day?"],
-        "ideas": [{"idea": "Staggered days off", "addresses": "Coverage gaps"}],
+        "ideas": [{"idea": "Staggered days off", "technique": "reversal", "addresses": None}],
         "provocations": [{"po": "Po: the office closes on Wednesdays", "movement": "split week"}],
     },
     "BlueReview": {
         "summary": "Risks are clear, options are thin",
         "priorities": ["coverage"],
         "next_focus": "ideas for coverage",
+        "process": ["spend longer on the green hat"],
+    },
+}
+
+CLOSINGS: dict[str, dict[str, Any]] = {
+    "Decision": {
+        "shape": "decision",
+        "choice": "Pilot a staggered four-day week",
+        "conditions": ["Fridays stay covered"],
+    },
+    "Shortlist": {
+        "shape": "shortlist",
+        "ideas": [{"idea": "Staggered days off", "why": "keeps coverage", "sources": []}],
+    },
+    "KeepStopStart": {
+        "shape": "keep-stop-start",
+        "keep": [{"text": "Weekly review", "sources": []}],
+        "stop": [{"text": "Friday deploys", "sources": []}],
+        "start": [{"text": "Staggered days off", "sources": []}],
+    },
+    "Direction": {
+        "shape": "direction",
+        "options": [{"option": "Pilot first", "assessment": "low risk", "sources": []}],
+        "direction": "Pilot a staggered four-day week, then decide",
+    },
+    "ReviewClose": {
+        "shape": "review",
+        "went_well": [{"text": "Retention", "sources": []}],
+        "went_badly": [{"text": "Friday coverage", "sources": []}],
+        "changes": [{"text": "Stagger days off", "sources": []}],
     },
 }
 
 
-def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
+def requested_schema(body: dict[str, Any]) -> dict[str, Any]:
+    """The schema a request sends, in any output mode."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return dict(fmt["json_schema"]["schema"])
+    system = body["messages"][0]["content"]
+    return dict(json.loads(system.split("It must match this JSON schema:\n", 1)[1]))
+
+
+def _with_sources(node: Any, src: list[str]) -> Any:
+    if isinstance(node, dict):
+        return {k: src if k == "sources" else _with_sources(v, src) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_with_sources(item, src) for item in node]
+    return node
+
+
+def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A synthesis fitting the schema sent: its closing shape and the alternatives it names."""
     src = step_ids[-1:] or ["1-blue"]
+    properties = (schema or {}).get("properties", {})
+    closing = properties.get("closing", {}).get("$ref", "#/$defs/Decision").rsplit("/", 1)[-1]
+    names = properties.get("alternatives", {}).get("items", {})
+    alternatives = (schema or {}).get("$defs", {}).get("Alternative", {}) or names
+    named = alternatives.get("properties", {}).get("name", {}).get("enum", [])
+    count = properties.get("alternatives", {}).get("minItems", 1 if schema is None else 0)
     point = {"text": "Coverage risk", "weight": "high", "sources": src}
     return {
         "summary": "Try a staggered four-day week for a quarter.",
@@ -67,11 +157,13 @@ def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
         "risks": [point],
         "alternatives": [
             {
-                "name": "Four-day week",
+                "name": name,
                 "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
                 "risks": [point],
                 "feelings": [{"text": "excited", "sources": src}],
+                "verdict": f"{name}: worth a pilot",
             }
+            for name in (named or ["Four-day week"])[:count]
         ],
         "recommendation": {
             "decision": "Pilot a staggered four-day week",
@@ -79,6 +171,10 @@ def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
             "rationale": "Benefits are large and the main risk has a mitigation",
             "sources": src,
         },
+        "closing": _with_sources(CLOSINGS[closing], src),
+        "tensions": [{"tension": "Red is excited; black sees coverage gaps", "sources": src}],
+        "change_conditions": ["Customers object to Friday response times"],
+        "another_round": {"needed": False, "hats": [], "why": "the pilot will tell"},
         "next_steps": [
             {
                 "action": "Draft pilot plan",
@@ -87,8 +183,32 @@ def synthesis_sample(step_ids: list[str]) -> dict[str, Any]:
                 "sources": src,
             }
         ],
-        "open_questions": ["How will customers react?"],
+        "open_questions": [{"question": "How will customers react?", "owner_role": "support lead"}],
     }
+
+
+def hat_sample(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A hat's sample answer, fitted to the schema sent (its dot count, its risk numbers)."""
+    answer = json.loads(json.dumps(SAMPLES[name]))
+    properties = schema.get("properties", {})
+    if name == "RedOutput":
+        dots = properties["dots"]
+        answer["dots"] = (dots.get("items", {}).get("enum", []) * 9)[: dots.get("minItems", 0)]
+        if not dots.get("items", {}).get("enum"):
+            answer["dots"] = []
+    if name == "WhiteOutput" and properties["views"].get("minItems"):
+        answer["views"] = [
+            {"holder": "customers", "view": "want Friday cover", "basis": "inferred"}
+        ]
+    tagged = {"RedOutput": "Reaction", "BlackOutput": "Risk", "YellowOutput": "Benefit"}
+    if name in tagged:
+        allowed = schema["$defs"][tagged[name]]["properties"]["alternative"]["enum"]
+        for item in answer.get("reactions", answer.get("risks", answer.get("benefits", []))):
+            item["alternative"] = item["alternative"] if item["alternative"] in allowed else "all"
+    if name == "GreenOutput":
+        risks = schema["$defs"]["Idea"]["properties"]["addresses"].get("anyOf", [{}])[0]
+        answer["ideas"][0]["addresses"] = (risks.get("enum") or [None])[0]
+    return answer
 
 
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
@@ -155,10 +275,10 @@ def valid_step_ids(body: dict[str, Any]) -> list[str]:
 def sample_answer(body: dict[str, Any]) -> str:
     name = schema_name(body)
     if name == "Synthesis":
-        return json.dumps(synthesis_sample(valid_step_ids(body)))
+        return json.dumps(synthesis_sample(valid_step_ids(body), requested_schema(body)))
     if name == "BriefPlan":
         return json.dumps(brief_sample(valid_step_ids(body)))
-    return json.dumps(SAMPLES[name])
+    return json.dumps(hat_sample(name, requested_schema(body)))
 
 
 Responder = Callable[[dict[str, Any]], httpx.Response | None]

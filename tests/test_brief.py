@@ -260,7 +260,7 @@ BAD = {
     "not a report": (["--from-report", {"kind": "other"}], "is not a sixhats report"),
     "incompatible version": (
         ["--from-report", {"kind": "sixhats.report", "schema_version": 99}],
-        "schema version 99; this version of sixhats reads version 1",
+        "schema version 99; this version of sixhats reads versions 1 to 2",
     ),
     "broken report": (
         ["--from-report", {"kind": "sixhats.report", "schema_version": 1}],

@@ -49,8 +49,17 @@ def condensing_model(item_chars: int = 60):
             ]
             return httpx.Response(200, json=completion(json.dumps({"items": items})))
         if name == "WhiteOutput" and (refs := SECTION_LINE.findall(user)):
-            facts = [{"statement": f"Stated in [§ {ref}]", "status": "checked"} for ref in refs[:3]]
-            return httpx.Response(200, json=completion(json.dumps({"facts": facts, "gaps": []})))
+            facts = [
+                {
+                    "statement": f"Stated in [§ {ref}]",
+                    "status": "checked",
+                    "source": "document",
+                    "where": f"[§ {ref}]",
+                }
+                for ref in refs[:3]
+            ]
+            answer = {"facts": facts, "gaps": [], "views": []}
+            return httpx.Response(200, json=completion(json.dumps(answer)))
         return None
 
     return answer

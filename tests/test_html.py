@@ -17,7 +17,7 @@ import pytest
 from sixhats_ai.models import Report
 from sixhats_ai.ranking import BatchIndex, IndexRow
 from sixhats_ai.render.html import render_index_html, render_report_html
-from tests.fakes import SAMPLES, completion, schema_name
+from tests.fakes import completion, hat_sample, requested_schema, schema_name
 from tests.test_batch import write_proposals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ def hostile_black(body):
     """A black hat whose points carry markup, as a hostile document might make it write."""
     if schema_name(body) != "BlackOutput":
         return None
-    answer = json.loads(json.dumps(SAMPLES["BlackOutput"]))
+    answer = hat_sample("BlackOutput", requested_schema(body))
     answer["risks"][0]["point"] = f"Coverage {SCRIPT} gaps"
     answer["interesting"] = ['<img src=x onerror="alert(1)">']
     return httpx.Response(200, json=completion(json.dumps(answer)))
@@ -40,7 +40,7 @@ def hostile_aside(body):
     """Markup in a folded-away point, so the screenshot shows an ordinary report."""
     if schema_name(body) != "BlackOutput":
         return None
-    answer = {**SAMPLES["BlackOutput"], "interesting": [SCRIPT]}
+    answer = {**hat_sample("BlackOutput", requested_schema(body)), "interesting": [SCRIPT]}
     return httpx.Response(200, json=completion(json.dumps(answer)))
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from sixhats_ai.errors import UsageError
-from sixhats_ai.programs import find_program, load_programs
+from sixhats_ai.programs import find_program, load_program_file, load_programs
 
 # The seed's table, exactly (../shared/six-thinking-hats.txt).
 SEED = {
@@ -94,3 +94,30 @@ def test_a_broken_user_file_hides_no_other_program(tmp_path, cli, monkeypatch):
     result = cli("programs")
     assert result.code == 0 and len(result.out.splitlines()) == 8
     assert "warning: skipped" in result.err and "broken.toml" in result.err
+
+
+def test_each_program_names_the_shape_it_closes_in():
+    closing = {slug: program.closing for slug, program in load_programs().items()}
+    assert closing == {
+        "choose": "decision",
+        "identify-solutions": "decision",
+        "solve": "decision",
+        "quick-feedback": "decision",
+        "initial-ideas": "shortlist",
+        "process-improvement": "keep-stop-start",
+        "strategic-planning": "direction",
+        "performance-review": "review",
+    }
+
+
+def test_a_program_file_with_an_unknown_closing_shape_is_one_line(tmp_path):
+    path = tmp_path / "odd.toml"
+    path.write_text(
+        'format = 1\nslug = "odd"\nname = "Odd"\nclosing = "verdict"\n'
+        '[[steps]]\nhat = "blue"\n[[steps]]\nhat = "blue"\n'
+    )
+    with pytest.raises(UsageError) as err:
+        load_program_file(path)
+    message = err.value.one_line()
+    assert "odd.toml: closing: Input should be 'decision', 'shortlist'" in message
+    assert len(message.splitlines()) == 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sixhats_ai.engine import DRY_RUN_BOARD, Engine, RunRequest
+from sixhats_ai.engine import Engine, RunRequest
 from sixhats_ai.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary, template_name_for
 
@@ -92,4 +92,23 @@ def test_template_name_for_roles():
     assert template_name_for("framing", "blue") == "framing.j2"
     assert template_name_for("synthesis", "blue") == "synthesis.j2"
     assert template_name_for("hat", "blue") == "blue.j2"
-    assert DRY_RUN_BOARD
+
+
+def test_a_dry_run_board_is_a_realistic_placeholder_analysis():
+    program = load_programs()["choose"]
+    previews = dict(
+        (s.id, p) for s, p in _engine().preview(RunRequest(problem="p", program=program))
+    )
+    board = previews["7-blue"].user
+    assert "(their findings appear here)" not in board
+    for category in (
+        "Alternative:",
+        "Factor:",
+        "Fact (",
+        "Gap:",
+        "Benefit (",
+        "Risk (",
+        "Dot vote:",
+    ):
+        assert category in board, category
+    assert "(example)" in board

@@ -18,7 +18,7 @@ from typing import Any
 from sixhats_ai import render
 from sixhats_ai.errors import UsageError
 from sixhats_ai.files import atomic_write
-from sixhats_ai.models import Report
+from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
 from sixhats_ai.programs import Program
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.ranking import BatchIndex
@@ -157,6 +157,8 @@ class BatchOutputs:
             if sidecar.get("key") != key:
                 return None
             report = Report.model_validate_json(self.path(stem, "json").read_bytes())
+            if report.schema_version != REPORT_SCHEMA_VERSION:  # an older version: redo it
+                return None
             return report, sidecar.get("run_id")
         except (OSError, ValueError):
             return None

@@ -71,7 +71,8 @@ def _dry_run(
     for note in fitted.notes:
         echo_err(note if note.startswith("warning") else f"dry run: {note}")
     session = new_session(provider, options, config)
-    previews = session.preview(session.run_request(problem, program, fitted.documents))
+    request = session.run_request(problem, program, fitted.documents)
+    previews = session.preview(request)
     condense_model = provider.model_for("condense", "white", None)
     total_tokens = fitted.prompt_tokens + sum(p.tokens for p in previews)
     total_cost = session.engine.caller.prices.cost(
@@ -80,6 +81,8 @@ def _dry_run(
     for p in previews:
         typer.echo(f"===== step {p.step.id}: {p.step.step.label} [{p.step.role}] =====")
         typer.echo(f"model {p.model}, about {p.tokens} prompt tokens, ~${p.cost_usd:.4f}")
+        schema, size = session.engine.preview_schema(request, p.step)
+        typer.echo(f"schema {schema}, {size} characters")
         typer.echo("--- system ---")
         typer.echo(p.prompt.system.rstrip())
         typer.echo("--- user ---")

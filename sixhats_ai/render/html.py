@@ -18,6 +18,7 @@ import jinja2
 
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
+    ALL,
     BlackOutput,
     BlueReview,
     Framing,
@@ -72,6 +73,52 @@ def _texts(items: Sequence[str], tag: str | None = None) -> list[Point]:
     return [Point(text, tag) for text in items]
 
 
+def _about(about: str, alternative: str) -> str:
+    return f"about {about}" + ("" if alternative == ALL else f" · {alternative}")
+
+
+def _note(reason: str, alternative: str, **ratings: str | None) -> str:
+    """A point's reason, then its ratings and the alternative it is about (if not all)."""
+    rated = [f"{name.replace('_', ' ')} {value}" for name, value in ratings.items() if value]
+    tag = [] if alternative == ALL else [alternative]
+    return " · ".join([reason, *rated, *tag])
+
+
+def _weighed_groups(output: BlackOutput | YellowOutput) -> list[Group]:
+    """Black's risks or yellow's benefits, each with its ratings, then the interesting points."""
+    if isinstance(output, BlackOutput):
+        title, points = (
+            "Risks",
+            [
+                Point(
+                    r.point,
+                    r.weight,
+                    _note(r.reason, r.alternative, likelihood=r.likelihood, impact=r.impact),
+                )
+                for r in output.risks
+            ],
+        )
+    else:
+        title, points = (
+            "Benefits",
+            [
+                Point(
+                    b.point,
+                    b.weight,
+                    _note(
+                        b.reason,
+                        b.alternative,
+                        likelihood=b.likelihood,
+                        feasibility=b.feasibility,
+                        for_whom=b.for_whom,
+                    ),
+                )
+                for b in output.benefits
+            ],
+        )
+    return [Group(title, points), Group("Interesting", _texts(output.interesting), primary=False)]
+
+
 def step_groups(output: StepOutput) -> list[Group]:
     """A hat's findings as groups of points, in the order the method asks for them."""
     match output:
@@ -86,29 +133,31 @@ def step_groups(output: StepOutput) -> list[Group]:
             ]
         case WhiteOutput():
             return [
-                Group("Facts", [Point(f.statement, f.status) for f in output.facts]),
+                Group("Facts", [Point(f.statement, f.status, f.provenance) for f in output.facts]),
                 Group("Missing", [Point(g.question, None, g.how_to_fill) for g in output.gaps]),
+                Group(
+                    "Other people's views",
+                    [Point(v.view, v.basis, v.holder) for v in output.views],
+                ),
             ]
         case RedOutput():
-            return [
-                Group(
-                    "Gut reactions",
-                    [Point(r.feeling, r.intensity, f"about {r.about}") for r in output.reactions],
-                )
+            votes = [
+                Point(f"{name}: {n} dot{'s' * (n != 1)}") for name, n in output.dot_counts().items()
             ]
-        case BlackOutput():
-            return [
-                Group("Risks", [Point(r.point, r.weight, r.reason) for r in output.risks]),
-                Group("Interesting", _texts(output.interesting), primary=False),
+            reactions = [
+                Point(r.feeling, r.intensity, _about(r.about, r.alternative))
+                for r in output.reactions
             ]
-        case YellowOutput():
-            return [
-                Group("Benefits", [Point(b.point, b.weight, b.reason) for b in output.benefits]),
-                Group("Interesting", _texts(output.interesting), primary=False),
-            ]
+            return [Group("Dot vote", votes), Group("Gut reactions", reactions)]
+        case BlackOutput() | YellowOutput():
+            return _weighed_groups(output)
         case GreenOutput():
+            ideas = [
+                Point(i.idea, i.technique, f"answers risk {i.addresses}" if i.addresses else None)
+                for i in output.ideas
+            ]
             return [
-                Group("Ideas", [Point(i.idea, None, i.addresses) for i in output.ideas]),
+                Group("Ideas", ideas),
                 Group("Concept challenges", _texts(output.concept_challenges), primary=False),
                 Group("Provocations", [Point(p.po, None, p.movement) for p in output.provocations]),
             ]
@@ -117,6 +166,7 @@ def step_groups(output: StepOutput) -> list[Group]:
                 Group("Where we stand", [Point(output.summary)]),
                 Group("Priorities", _texts(output.priorities)),
                 Group("Next focus", [Point(output.next_focus)], primary=False),
+                Group("Process", _texts(output.process), primary=False),
             ]
     return [Group("Findings", _texts(output.summary_lines()))]
 

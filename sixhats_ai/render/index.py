@@ -53,14 +53,15 @@ def index_markdown(index: BatchIndex) -> str:
             RANKING_NOTE,
             "",
             "| rank | proposal | recommendation | confidence | balance | top benefits "
-            "| top risks |",
-            "|---:|---|---|---:|---:|---|---|",
+            "| top risks | alternatives (dots, balance) |",
+            "|---:|---|---|---:|---:|---|---|---|",
         ]
         for rank, row in enumerate(index.ranked(), 1):
             lines.append(
                 f"| {rank} | {_link(row)} | {_cell(row.recommendation)} | {_confidence(row)} "
                 f"| {row.balance:+d} | {'<br>'.join(map(_cell, row.top_benefits))} "
-                f"| {'<br>'.join(map(_cell, row.top_risks))} |"
+                f"| {'<br>'.join(map(_cell, row.top_risks))} "
+                f"| {'<br>'.join(map(_cell, row.alternatives))} |"
             )
         lines += ["", "## All inputs", ""]
     lines += [
@@ -97,6 +98,7 @@ CSV_COLUMNS = [
     "rank",
     "top_benefits",
     "top_risks",
+    "alternatives",
     "tokens",
     "requests",
     "cached_requests",
@@ -124,6 +126,7 @@ def index_csv(index: BatchIndex) -> str:
         data = row.model_dump()
         data["top_benefits"] = "; ".join(row.top_benefits)
         data["top_risks"] = "; ".join(row.top_risks)
+        data["alternatives"] = "; ".join(row.alternatives)
         data["rank"] = ranks.get(row.input, "") if index.compares_alternatives else ""
         writer.writerow({k: "" if data[k] is None else _csv_text(data[k]) for k in CSV_COLUMNS})
     return out.getvalue()

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from sixhats_ai.comparison import AlternativeColumn
 from sixhats_ai.hats import hat_info
-from sixhats_ai.models import CondensedDocument, Report, SourcedPoint, StepRecord
+from sixhats_ai.models import (
+    CondensedDocument,
+    Decision,
+    Direction,
+    Insight,
+    KeepStopStart,
+    Report,
+    ReviewClose,
+    Shortlist,
+    SourcedPoint,
+    StepRecord,
+    Synthesis,
+)
 
 
 def _sources(ids: list[str]) -> str:
@@ -12,6 +25,86 @@ def _sources(ids: list[str]) -> str:
 
 def _points(points: list[SourcedPoint]) -> list[str]:
     return [f"- **{p.weight}**: {p.text}{_sources(p.sources)}" for p in points]
+
+
+def _insights(title: str, items: list[Insight]) -> list[str]:
+    points = [f"- {i.text}{_sources(i.sources)}" for i in items] or ["- none"]
+    return [f"**{title}:**", "", *points, ""]
+
+
+def closing_markdown(s: Synthesis) -> list[str]:
+    """The program's own closing: decision, shortlist, keep/stop/start, direction or review."""
+    closing = s.closing
+    if isinstance(closing, Decision):
+        lines = ["## Decision", "", f"**{closing.choice}**", ""]
+        return lines + [f"- Condition: {c}" for c in closing.conditions]
+    if isinstance(closing, Shortlist):
+        lines = ["## Shortlist", ""]
+        ideas = enumerate(closing.ideas, 1)
+        return lines + [f"{n}. **{i.idea}**: {i.why}{_sources(i.sources)}" for n, i in ideas]
+    if isinstance(closing, KeepStopStart):
+        return [
+            "## Keep, stop, start",
+            "",
+            *_insights("Keep", closing.keep),
+            *_insights("Stop", closing.stop),
+            *_insights("Start", closing.start),
+        ]
+    if isinstance(closing, Direction):
+        lines = ["## Direction", "", f"**{closing.direction}**", "", "Options considered:", ""]
+        return lines + [
+            f"- {o.option}: {o.assessment}{_sources(o.sources)}" for o in closing.options
+        ]
+    if isinstance(closing, ReviewClose):
+        return [
+            "## Review",
+            "",
+            *_insights("What went well", closing.went_well),
+            *_insights("What did not", closing.went_badly),
+            *_insights("Changes", closing.changes),
+        ]
+    return []
+
+
+def comparison_markdown(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
+    """A column per alternative, counted from the hats' tags, with the synthesis's verdicts."""
+    if not columns:
+        return []
+    verdicts = {a.name: a.verdict for a in s.alternatives}
+    cells = {
+        "Dots (red)": [str(c.dots) for c in columns],
+        "Balance": [f"{c.balance:+d}" for c in columns],
+        "Benefits (yellow)": ["<br>".join(c.benefits) or "–" for c in columns],
+        "Risks (black)": ["<br>".join(c.risks) or "–" for c in columns],
+        "Feelings (red)": ["<br>".join(c.feelings) or "–" for c in columns],
+        "Verdict": [verdicts.get(c.name) or "–" for c in columns],
+    }
+    lines = ["## Alternatives compared", ""]
+    lines += ["| | " + " | ".join(_cell(c.name) for c in columns) + " |"]
+    lines += ["|---|" + "---|" * len(columns)]
+    lines += [f"| {row} | " + " | ".join(map(_cell, cols)) + " |" for row, cols in cells.items()]
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def deliberation_markdown(s: Synthesis) -> list[str]:
+    """Tensions between hats, what would change the decision, whether to meet again."""
+    lines: list[str] = []
+    if s.tensions:
+        lines += ["## Tensions between hats", ""]
+        lines += [f"- {t.tension}{_sources(t.sources)}" for t in s.tensions] + [""]
+    if s.change_conditions:
+        lines += ["## What would change the decision", ""]
+        lines += [f"- {c}" for c in s.change_conditions] + [""]
+    if s.another_round is not None:
+        round_ = s.another_round
+        hats = f" ({', '.join(round_.hats)})" if round_.hats else ""
+        needed = "Another round is needed" if round_.needed else "No further round needed"
+        lines += ["## Another round", "", f"{needed}{hats}: {round_.why}", ""]
+    return lines
 
 
 def steps_markdown(steps: list[StepRecord]) -> list[str]:
@@ -64,7 +157,18 @@ def _condensed_notes(condensed: list[CondensedDocument]) -> list[str]:
     return lines
 
 
-def report_markdown(report: Report) -> str:
+def _alternatives_markdown(s: Synthesis) -> list[str]:
+    """The synthesis's comparison, for a report without tagged points (an older version)."""
+    lines = ["## Alternatives compared"]
+    for alt in s.alternatives:
+        lines += ["", f"### {alt.name}", "", "Benefits:", *_points(alt.benefits), "", "Risks:"]
+        lines += _points(alt.risks)
+        lines += ["", "Feelings:", *[f"- {f.text}{_sources(f.sources)}" for f in alt.feelings]]
+    return lines
+
+
+def _verdict_markdown(report: Report) -> list[str]:
+    """The title, the problem, the recommendation, the summary, the benefits and risks."""
     s = report.synthesis
     meta = report.metadata
     lines = [
@@ -81,7 +185,8 @@ def report_markdown(report: Report) -> str:
         ]
     lines += _condensed_notes(meta.condensed)
     rec = s.recommendation
-    lines += [
+    return [
+        *lines,
         "## Recommendation",
         "",
         f"**{rec.decision}** (confidence {rec.confidence:.0%}){_sources(rec.sources)}",
@@ -104,17 +209,23 @@ def report_markdown(report: Report) -> str:
         "",
         *_points(s.risks),
     ]
-    if s.alternatives:
-        lines += ["", "## Alternatives compared"]
-        for alt in s.alternatives:
-            lines += ["", f"### {alt.name}", "", "Benefits:", *_points(alt.benefits), "", "Risks:"]
-            lines += _points(alt.risks)
-            lines += ["", "Feelings:", *[f"- {f.text}{_sources(f.sources)}" for f in alt.feelings]]
-    lines += ["", "## Next steps", ""]
+
+
+def report_markdown(report: Report) -> str:
+    s = report.synthesis
+    lines = _verdict_markdown(report)
+    if s.closing is not None:
+        lines += ["", *closing_markdown(s)]
+    if report.comparison:
+        lines += ["", *comparison_markdown(report.comparison, s)]
+    elif s.alternatives:
+        lines += ["", *_alternatives_markdown(s)]
+    lines += ["", *deliberation_markdown(s), "## Next steps", ""]
     lines += [
         f"- [ ] {a.action} ({a.owner_role}, {a.when}){_sources(a.sources)}" for a in s.next_steps
     ]
-    lines += ["", "## Open questions", "", *[f"- {q}" for q in s.open_questions]]
+    lines += ["", "## Open questions", ""]
+    lines += [f"- {q.question} (owner: {q.owner_role})" for q in s.open_questions]
     lines += ["", "## Findings by hat", *steps_markdown(report.steps)]
     return "\n".join([*lines, *_run_lines(report)])
 

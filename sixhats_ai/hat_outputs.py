@@ -1,0 +1,340 @@
+"""What each hat step returns: the structured answers the board and the report are built from.
+
+These models are sent to the model as JSON schemas, through the per-run schemas of
+`run_schema` (which make every field required, and turn the fields marked `x-run` into enums
+of this run's step ids, alternatives and risks). Fields added after the first report version
+have defaults so that stored reports of that version still read; the schema sent has none.
+Every count is a `min_length`/`max_length`, so it is in the schema and checked locally alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Weight = Literal["low", "medium", "high"]
+ALL = "all"  # a point about every alternative, or about the problem as a whole
+Section = tuple[str, list[str]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def run_enum(rule: str, description: str, **kwargs: Any) -> Any:
+    """A field whose allowed values are this run's (`step_ids`, `alternatives`, `risks`...)."""
+    return Field(description=description, json_schema_extra={"x-run": rule}, **kwargs)
+
+
+def added(description: str) -> Any:
+    """A field new in report version 2: required in every answer, absent from older reports."""
+    return Field(None, description=description, json_schema_extra={"x-run": "not_null"})
+
+
+def alternative_field() -> Any:
+    return run_enum(
+        "alternative",
+        "the alternative this point is about, exactly as named, or 'all'",
+        default=ALL,
+    )
+
+
+class StepOutput(Strict):
+    """The structured answer of one step; `sections` feeds the board for later steps."""
+
+    kind: ClassVar[str]
+
+    def sections(self) -> list[Section]:
+        """The step's findings by category, each category's most important first; each line
+        starts with its category (`Risk (high): ...`), so it reads alone on a board."""
+        raise NotImplementedError
+
+    def summary_lines(self) -> list[str]:
+        return [line for _, lines in self.sections() for line in lines]
+
+
+def _tag(alternative: str) -> str:
+    return "" if alternative == ALL else f" [{alternative}]"
+
+
+def _because(reason: str, **ratings: str | None) -> str:
+    """`(because X; likelihood medium, impact high)`, leaving out what an older report lacks."""
+    rated = ", ".join(f"{name} {value}" for name, value in ratings.items() if value)
+    return f"(because {reason}; {rated})" if rated else f"(because {reason})"
+
+
+# Opening blue -----------------------------------------------------------------------------
+
+
+class Framing(StepOutput):
+    kind: ClassVar[str] = "framing"
+    framing: str = Field(description="the problem restated as the question to decide or solve")
+    goals: list[str] = Field(description="what this session must produce", max_length=5)
+    factors: list[str] = Field(description="CAF: all the factors to consider", max_length=12)
+    priorities: list[str] = Field(
+        description="FIP: the first important priorities, in order", max_length=5
+    )
+    alternatives: list[str] = Field(
+        description="the options being chosen between, if any",
+        max_length=6,
+        json_schema_extra={"x-run": "alternatives_count"},
+    )
+    out_of_scope: list[str] = Field(description="what this session will not decide", max_length=6)
+
+    def sections(self) -> list[Section]:
+        return [
+            ("Framing", [f"Framing: {self.framing}"]),
+            ("Alternative", [f"Alternative: {a}" for a in self.alternatives]),
+            ("Factor", [f"Factor: {f}" for f in self.factors]),
+            ("Priority", [f"Priority: {p}" for p in self.priorities]),
+            ("Goal", [f"Goal: {g}" for g in self.goals]),
+            ("Out of scope", [f"Out of scope: {o}" for o in self.out_of_scope]),
+        ]
+
+
+# White ------------------------------------------------------------------------------------
+
+Source = Literal["problem statement", "document", "general knowledge", "assumption"]
+SUPPLIED: tuple[Source, ...] = ("problem statement", "document")
+
+
+class Fact(Strict):
+    # in the schema sent: a checked fact must come from the supplied material
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"x-run": "fact"})
+
+    statement: str
+    status: Literal["checked", "believed"] = Field(
+        description="checked: found in the supplied material; believed: still needs checking"
+    )
+    source: Source | None = added(
+        "where it came from: the problem statement, a supplied document, general knowledge, "
+        "or an assumption"
+    )
+    where: str | None = Field(
+        None, description="for a document: its name and the heading or section; else null"
+    )
+
+    @property
+    def provenance(self) -> str:
+        source = self.source or "source not recorded"
+        return f"{source}: {self.where}" if self.where else source
+
+
+class InformationGap(Strict):
+    question: str = Field(description="the information we lack")
+    how_to_fill: str = Field(description="how to obtain it, and from whom")
+
+
+class View(Strict):
+    """Other People's Views: whose view it is, and whether someone said it or we infer it."""
+
+    holder: str = Field(description="whose view: a person's role or a group")
+    view: str
+    basis: Literal["reported", "inferred"] = Field(
+        description="reported: they said it (in the material); inferred: we expect they think it"
+    )
+
+
+class WhiteOutput(StepOutput):
+    kind: ClassVar[str] = "white"
+    facts: list[Fact] = Field(min_length=1, max_length=12)
+    gaps: list[InformationGap] = Field(max_length=8)
+    views: list[View] = Field(
+        default_factory=list,
+        description="Other People's Views: only in a step with that focus, else empty",
+        max_length=8,
+        json_schema_extra={"x-run": "views_count"},
+    )
+
+    def sections(self) -> list[Section]:
+        return [
+            ("Fact", [f"Fact ({f.status}, {f.provenance}): {f.statement}" for f in self.facts]),
+            ("Gap", [f"Gap: {g.question} (to fill: {g.how_to_fill})" for g in self.gaps]),
+            ("View", [f"View ({v.holder}, {v.basis}): {v.view}" for v in self.views]),
+        ]
+
+
+# Red --------------------------------------------------------------------------------------
+
+
+class Reaction(Strict):
+    about: str = Field(description="what the feeling is about")
+    feeling: str = Field(description="the gut reaction, in a few words, with no justification")
+    intensity: Weight
+    alternative: str = alternative_field()
+
+
+class RedOutput(StepOutput):
+    kind: ClassVar[str] = "red"
+    reactions: list[Reaction] = Field(min_length=1, max_length=8)
+    dots: list[str] = Field(
+        default_factory=list,
+        description="the dot vote: one entry per dot, naming the alternative it goes on",
+        json_schema_extra={"x-run": "dots"},
+    )
+
+    def dot_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for dot in self.dots:
+            counts[dot] = counts.get(dot, 0) + 1
+        return counts
+
+    def sections(self) -> list[Section]:
+        votes = [f"{alt} {n}" for alt, n in self.dot_counts().items()]
+        reactions = [
+            f"Feeling ({r.intensity}) about {r.about}: {r.feeling}{_tag(r.alternative)}"
+            for r in self.reactions
+        ]
+        return [
+            ("Dot vote", [f"Dot vote: {', '.join(votes)}"] if votes else []),
+            ("Feeling", reactions),
+        ]
+
+
+# Black and yellow -------------------------------------------------------------------------
+
+
+class Risk(Strict):
+    point: str
+    reason: str = Field(description="why: the logical basis for the point")
+    weight: Weight = Field(description="how much it matters overall")
+    likelihood: Weight | None = added("how likely it is to happen")
+    impact: Weight | None = added("how bad it would be if it happened")
+    alternative: str = alternative_field()
+
+
+class Benefit(Strict):
+    point: str
+    reason: str = Field(description="why: the logic or evidence behind the optimism")
+    weight: Weight = Field(description="how much it matters overall")
+    likelihood: Weight | None = added("how likely the benefit is to come")
+    feasibility: Weight | None = added("how feasible it is to obtain")
+    for_whom: str | None = added("who benefits")
+    alternative: str = alternative_field()
+
+
+class _PMI(StepOutput):
+    """Black and yellow both use PMI: their side of it, and the Interesting points."""
+
+    interesting: list[str] = Field(
+        description="Interesting: points neither plus nor minus", max_length=5
+    )
+
+    def _interesting(self) -> Section:
+        return ("Interesting", [f"Interesting: {i}" for i in self.interesting])
+
+
+class BlackOutput(_PMI):
+    kind: ClassVar[str] = "black"
+    risks: list[Risk] = Field(
+        description="Minus: risks, weaknesses, difficulties", min_length=1, max_length=8
+    )
+
+    def sections(self) -> list[Section]:
+        risks = [
+            f"Risk ({r.weight}): {r.point} "
+            f"{_because(r.reason, likelihood=r.likelihood, impact=r.impact)}{_tag(r.alternative)}"
+            for r in self.risks
+        ]
+        return [("Risk", risks), self._interesting()]
+
+
+class YellowOutput(_PMI):
+    kind: ClassVar[str] = "yellow"
+    benefits: list[Benefit] = Field(
+        description="Plus: benefits, value, why it may work", min_length=1, max_length=8
+    )
+
+    def sections(self) -> list[Section]:
+        benefits = [
+            f"Benefit ({b.weight}): {b.point}"
+            + (f", for {b.for_whom}" if b.for_whom else "")
+            + f" {_because(b.reason, likelihood=b.likelihood, feasibility=b.feasibility)}"
+            + _tag(b.alternative)
+            for b in self.benefits
+        ]
+        return [("Benefit", benefits), self._interesting()]
+
+
+# Green ------------------------------------------------------------------------------------
+
+Technique = Literal[
+    "po", "random entry", "reversal", "escape", "stepping stone", "concept fan", "analogy"
+]
+
+
+class Idea(Strict):
+    idea: str
+    technique: Technique | None = added("the lateral-thinking tool that produced it")
+    addresses: str | None = run_enum(
+        "risks", "the risk on the board this idea answers, exactly as written, or null"
+    )
+
+
+class Provocation(Strict):
+    po: str = Field(description="a deliberately provocative statement, prefixed 'Po:'")
+    movement: str = Field(description="the useful idea reached by moving on from it")
+
+
+class GreenOutput(StepOutput):
+    kind: ClassVar[str] = "green"
+    concept_challenges: list[str] = Field(
+        description="assumptions challenged: why must it be so?", max_length=5
+    )
+    ideas: list[Idea] = Field(min_length=1, max_length=8)
+    provocations: list[Provocation] = Field(max_length=4)
+
+    def sections(self) -> list[Section]:
+        ideas = [
+            "Idea"
+            + (f" ({i.technique})" if i.technique else "")
+            + f": {i.idea}"
+            + (f" (for: {i.addresses})" if i.addresses else "")
+            for i in self.ideas
+        ]
+        return [
+            ("Idea", ideas),
+            (
+                "Po",
+                [
+                    f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}"
+                    for p in self.provocations
+                ],
+            ),
+            ("Challenge", [f"Challenge: {c}" for c in self.concept_challenges]),
+        ]
+
+
+# Blue in the middle of a program ----------------------------------------------------------
+
+
+class BlueReview(StepOutput):
+    kind: ClassVar[str] = "blue"
+    summary: str = Field(description="where the thinking stands")
+    priorities: list[str] = Field(description="FIP: what matters most now", max_length=5)
+    next_focus: str = Field(description="what the following hats should concentrate on")
+    process: list[str] = Field(
+        default_factory=list,
+        description="decisions on the process for the following hats, e.g. what to spend "
+        "longer on or leave aside",
+        max_length=4,
+    )
+
+    def sections(self) -> list[Section]:
+        return [
+            ("Next focus", [f"Next focus: {self.next_focus}"]),
+            ("Process", [f"Process: {p}" for p in self.process]),
+            ("Review", [f"Review: {self.summary}"]),
+            ("Priority", [f"Priority: {p}" for p in self.priorities]),
+        ]
+
+
+HAT_OUTPUTS: dict[str, type[StepOutput]] = {
+    cls.kind: cls
+    for cls in (Framing, WhiteOutput, RedOutput, BlackOutput, YellowOutput, GreenOutput, BlueReview)
+}
+
+AnyStepOutput = (
+    Framing | WhiteOutput | RedOutput | BlackOutput | YellowOutput | GreenOutput | BlueReview
+)
