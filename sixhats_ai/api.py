@@ -23,7 +23,7 @@ from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
 from sixhats_ai.models import Report
-from sixhats_ai.pricing import Budget, estimate_tokens
+from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
@@ -154,9 +154,11 @@ def new_session(
     on_event: Callable[[StepEvent], None] = lambda event: None,
     cache: ResponseCache | None = None,
     backend: Backend | None = None,
+    prices: PriceTable | None = None,
 ) -> Session:
     """The session's wiring, built once; `backend` answers its requests (by default the
-    provider's OpenAI-compatible server, whose client is built on the first request)."""
+    provider's OpenAI-compatible server, whose client is built on the first request) at
+    `prices` (by default the config's live prices)."""
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
     backend = backend or OpenAIBackend(
@@ -167,7 +169,7 @@ def new_session(
         backend=backend,
         limiter=limiter,
         modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
-        prices=config.price_table(),
+        prices=prices or config.price_table(),
         budget=budget,
         max_reasks=options.max_reasks,
         max_tokens=options.max_tokens,
@@ -191,10 +193,11 @@ async def open_session(
     on_event: Callable[[StepEvent], None] = lambda event: None,
     cache: ResponseCache | None = None,
     backend: Backend | None = None,
+    prices: PriceTable | None = None,
 ) -> AsyncIterator[Session]:
     """A session (see `new_session`) whose backend is closed when the block ends."""
     session = new_session(
-        provider, options, config, on_event=on_event, cache=cache, backend=backend
+        provider, options, config, on_event=on_event, cache=cache, backend=backend, prices=prices
     )
     try:
         yield session

@@ -81,6 +81,8 @@ class PriceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input: float
     output: float
+    batch_input: float | None = None  # Batch API prices; half the live ones when not given
+    batch_output: float | None = None
 
 
 class Config(BaseModel):
@@ -107,7 +109,12 @@ class Config(BaseModel):
 
     def price_table(self) -> PriceTable:
         prices = dict(DEFAULT_PRICES)
-        prices.update({name: Price(p.input, p.output) for name, p in self.prices.items()})
+        prices.update(
+            {
+                name: Price(p.input, p.output, p.batch_input, p.batch_output)
+                for name, p in self.prices.items()
+            }
+        )
         return PriceTable(prices)
 
 

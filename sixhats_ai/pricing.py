@@ -12,11 +12,22 @@ from dataclasses import dataclass, field
 
 from sixhats_ai.errors import BudgetExceeded
 
+BATCH_DISCOUNT = 0.5  # the Batch API's price is half the live one
+
 
 @dataclass(frozen=True)
 class Price:
     input: float
     output: float
+    batch_input: float | None = None  # the Batch API's price, when not half the live one
+    batch_output: float | None = None
+
+    def for_batch(self) -> Price:
+        """What the same tokens cost through the Batch API."""
+        return Price(
+            self.input * BATCH_DISCOUNT if self.batch_input is None else self.batch_input,
+            self.output * BATCH_DISCOUNT if self.batch_output is None else self.batch_output,
+        )
 
 
 DEFAULT_PRICES: dict[str, Price] = {
@@ -49,6 +60,10 @@ class PriceTable:
             (name for name in self.prices if model.startswith(name + "-")), key=len, default=None
         )
         return self.prices[family] if family else None
+
+    def for_batch(self) -> PriceTable:
+        """The same table at Batch API prices (half, unless a model states its own)."""
+        return PriceTable({name: price.for_batch() for name, price in self.prices.items()})
 
     def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
         price = self.price(model)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from sixhats_ai.models import Report, SourcedPoint
 
-RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted"]
+RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
 WEIGHTS = {"high": 3, "medium": 2, "low": 1}
 TOP_POINTS = 3

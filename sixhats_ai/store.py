@@ -86,6 +86,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX runs_created ON runs (created);
         """,
     ),
+    (
+        "batch rounds",
+        """
+        CREATE TABLE batch_rounds (
+            batch_id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            closed TEXT,
+            custom_ids TEXT NOT NULL
+        );
+        CREATE INDEX batch_rounds_scope ON batch_rounds (scope);
+        CREATE TABLE batch_results (
+            custom_id TEXT PRIMARY KEY,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            error_code TEXT,
+            created TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -282,6 +304,24 @@ class RunStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(sql, params)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._corrupt(exc) from None
+            raise
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Read a table kept here by another module (the batch rounds' ledger)."""
+        return self._query(sql, params)
+
+    def write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Write rows of a table kept here by another module, in one transaction."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(sql, rows)
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:

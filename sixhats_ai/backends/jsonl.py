@@ -18,18 +18,25 @@ from sixhats_ai.backends.rounds import (
     read_results,
     write_parts,
 )
-from sixhats_ai.errors import SixhatsError, UsageError
+from sixhats_ai.errors import UsageError
 
 NO_LIMIT = 10**12
 
 
-class RoundPending(SixhatsError):
+class RoundPending(Exception):
     """A round's requests are written and wait for the engine: not a failure.
 
-    The run stops here; the files it left unanswered are listed as waiting.
+    Not a `SixhatsError`, so no hat takes it for a failed step: the run stops here and the
+    batch lists its file as waiting for the round.
     """
 
-    exit_code = 0
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} ({self.hint})"
 
 
 @dataclass

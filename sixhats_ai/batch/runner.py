@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
+from sixhats_ai.backends.jsonl import RoundPending
 from sixhats_ai.batch.outputs import (
     BASE_FORMATS,
     INDEX_STEM,
@@ -73,6 +74,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
+        self.pending: RoundPending | None = None  # a round written for the user's engine
         self.progress = Progress(echo, total, session.budget, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
@@ -128,6 +130,8 @@ class BatchRunner:
             )
         except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
+        except RoundPending as pending:  # its condensing waits for a round of --via jsonl
+            return self._waiting(name, pending)
         for warning in request.warnings:
             self.echo(f"{name}: {warning}")
 
@@ -145,6 +149,8 @@ class BatchRunner:
             )
         except SixhatsError as exc:
             return self._failed(name, exc)
+        except RoundPending as pending:
+            return self._waiting(name, pending)
         report = result.outcome
         if isinstance(report, SynthesisFailed):
             self.progress.totals.kept += result.run_id is not None  # its hats, for `rerun`
@@ -155,6 +161,11 @@ class BatchRunner:
             return _unwritable(name, exc)
         self.progress.totals.kept += result.run_id is not None
         return row_for_report(name, stem, report, reused=False)
+
+    def _waiting(self, name: str, pending: RoundPending) -> IndexRow:
+        """The row of a file whose next requests wait for a round's results (--via jsonl)."""
+        self.pending = pending
+        return IndexRow(input=name, status="waiting", error=pending.message)
 
     def _failed(self, name: str, exc: SixhatsError) -> IndexRow:
         """The row of a file with no report; a spent budget also stops the batch."""
@@ -225,6 +236,8 @@ class BatchRunner:
         )
         for line in lines:
             self.echo(line)
+        if self.pending is not None:
+            self.echo(f"next: {self.pending.hint}")
         return index
 
     def outcome(self, index: BatchIndex) -> SixhatsError | None:

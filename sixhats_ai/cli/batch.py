@@ -36,6 +36,7 @@ from sixhats_ai.errors import SixhatsError, UsageError
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.batch import BatchSettings
+    from sixhats_ai.cli.batch_rounds import Rounds
     from sixhats_ai.config import Config
     from sixhats_ai.provider import Provider
 
@@ -82,6 +83,25 @@ BatchMaxCostOption = Annotated[
     typer.Option("--max-cost", help="Start no new file once the batch would pass this (USD)."),
 ]
 BatchStrictOption = Annotated[bool, typer.Option(help="Fail a file if any of its hats fails.")]
+ViaOption = Annotated[
+    str,
+    typer.Option(
+        "--via",
+        metavar="live|batch-api|jsonl",
+        help="live: a request at a time; batch-api: in rounds through the OpenAI Batch API "
+        "(half price, up to 24 h a round); jsonl: rounds as files for vllm run-batch.",
+    ),
+]
+ResultsOption = Annotated[
+    Optional[Path],
+    typer.Option("--results", metavar="FILE", help="With --via jsonl: a round's results file."),
+]
+StatusOption = Annotated[
+    bool, typer.Option("--status", help="Show the rounds of the batch in --out (or PATH).")
+]
+CancelOption = Annotated[
+    bool, typer.Option("--cancel", help="Cancel the open rounds of the batch in --out (or PATH).")
+]
 
 
 @app.command()
@@ -116,6 +136,10 @@ def batch(
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
     no_progress: NoProgressOption = False,
+    via: ViaOption = "live",
+    results: ResultsOption = None,
+    status: StatusOption = False,
+    cancel: CancelOption = False,
 ) -> None:
     """Analyse every proposal in files or folders; write a report each and an index.
 
@@ -124,18 +148,17 @@ def batch(
 
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
-    from sixhats_ai.batch import (
-        DEFAULT_PROBLEM,
-        BatchSettings,
-        check_out_dir,
-        report_formats,
-    )
+    from sixhats_ai.batch import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
+    from sixhats_ai.cli.batch_rounds import Rounds, check_via, rounds_admin, via_options
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
 
+    if status or cancel:
+        flags = provider_flags(model, base_url, api_key, profile)
+        return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
     if not paths:
         raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
     if out is None:
@@ -143,7 +166,8 @@ def batch(
     question = sanitize(problem or DEFAULT_PROBLEM).strip()
     if not question:
         raise UsageError("--problem is empty", hint="ask a question, or leave it out")
-    options = run_options(ctx.params)
+    flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
+    options = via_options(run_options(ctx.params), via, flow_given=flow_given)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_out_dir(out, paths)
@@ -153,9 +177,11 @@ def batch(
     settings = BatchSettings(
         out=out, program=chosen, problem=question, force=force, formats=formats
     )
+    rounds = Rounds(check_via(via, logged=not no_log and config.log, results=results), results)
     _run_batch(
-        settings, paths, glob, total, provider, options, config, no_log, no_cache, no_progress
-    )
+        settings, paths, glob, total, provider, options, config, no_log, no_cache, no_progress,
+        rounds,
+    )  # fmt: skip
 
 
 def _run_batch(
@@ -169,17 +195,21 @@ def _run_batch(
     no_log: bool,
     no_cache: bool,
     no_progress: bool,
+    rounds: Rounds,
 ) -> None:
     """Open the store and the session, run the batch, and fail (exit 1) if inputs failed."""
     import asyncio
 
     from sixhats_ai.api import open_session
     from sixhats_ai.batch import BatchRunner, prepare_out_dir
+    from sixhats_ai.cli.batch_rounds import rounds_note
     from sixhats_ai.display import for_stderr
     from sixhats_ai.inputs import discover
     from sixhats_ai.store import open_run_store
 
     store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
+    if note := rounds_note(settings.program, options, rounds.via):
+        echo_err(note)
     out = settings.out
     prepare_out_dir(out)
     echo_err(
@@ -190,8 +220,12 @@ def _run_batch(
 
     display = for_stderr(no_progress=no_progress)
 
+    backend, prices = rounds.backend(provider, out, store, config, echo_err)
+
     async def run() -> SixhatsError | None:
-        async with open_session(provider, options, config, cache=cache) as session:
+        async with open_session(
+            provider, options, config, cache=cache, backend=backend, prices=prices
+        ) as session:
             limiter, budget = session.limiter, session.budget
             bar = display.batch(
                 concurrency=options.concurrency,
@@ -206,6 +240,11 @@ def _run_batch(
 
     try:
         failure = asyncio.run(run())
+    except KeyboardInterrupt:
+        if rounds.via == "batch-api":
+            echo_err(f"the submitted batches keep running: run the same command again to pick "
+                     f"them up (sixhats batch --status {out})")  # fmt: skip
+        raise
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()

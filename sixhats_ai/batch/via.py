@@ -1,0 +1,134 @@
+"""How a batch reaches its model (`--via`): live requests, the Batch API, or JSONL files.
+
+`live` sends each request as the run needs it. `batch-api` and `jsonl` answer in rounds
+(`backends.rounds`): every file is started at once, each file's next requests wait together,
+and a round goes out when all of them wait. The Batch API costs half the live price and has
+its own rate limits; `jsonl` writes each round for an engine the user runs (vLLM's
+`run-batch` on their own GPUs) and reads its results back with `--results`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
+from sixhats_ai.batch.ledger import StoreLedger
+from sixhats_ai.errors import UsageError
+from sixhats_ai.provider import Provider
+from sixhats_ai.store import RunStore
+from sixhats_ai.structured import cache_key
+
+Via = Literal["live", "batch-api", "jsonl"]
+VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
+# Every file is live at once under rounds: a round holds whatever all of them wait for.
+ROUND_CONCURRENCY = 1_000_000
+ROUNDS_FOLDER = ".sixhats/rounds"
+
+
+def check_via(via: str, *, logged: bool, results: Path | None) -> Via:
+    """The --via asked for, refused before anything runs if it cannot work."""
+    if via not in VIAS:
+        raise UsageError(f"unknown --via {via!r}", hint="use live, batch-api or jsonl")
+    if via != "live" and not logged:
+        raise UsageError(
+            f"--via {via} keeps its rounds in the run store, and logging is off",
+            hint="drop --no-log (or set log = true in config.toml)",
+        )
+    if results is not None and via != "jsonl":
+        raise UsageError("--results goes with --via jsonl", hint="add --via jsonl")
+    return via
+
+
+def rounds_folder(out: Path) -> Path:
+    return out / ROUNDS_FOLDER
+
+
+def ledger_for(store: RunStore, out: Path) -> StoreLedger:
+    """The rounds of the batch writing to `out` (its folder, resolved, names the batch)."""
+    return StoreLedger(store, str(out.resolve()))
+
+
+def round_backend(
+    via: Via,
+    provider: Provider,
+    out: Path,
+    store: RunStore,
+    *,
+    echo: Callable[[str], None],
+    policy: RoundPolicy | None = None,
+) -> RoundBackend:
+    """The backend answering a batch in rounds, through the Batch API or JSONL files."""
+    from sixhats_ai.backends.batchapi import BatchApiTransport
+    from sixhats_ai.backends.jsonl import JsonlTransport
+
+    folder = rounds_folder(out)
+    transport = (
+        BatchApiTransport(
+            provider.base_url or "https://api.openai.com/v1", provider.api_key, folder
+        )
+        if via == "batch-api"
+        else JsonlTransport(folder, provider.model)
+    )
+    identity = provider.display_url
+    return RoundBackend(
+        identity=identity,
+        transport=transport,
+        ledger=ledger_for(store, out),
+        key_of=lambda request: cache_key(request.params(), identity),
+        policy=policy or policy_from_env(),
+        on_progress=_progress_line(echo),
+    )
+
+
+def policy_from_env() -> RoundPolicy:
+    """Polling from `SIXHATS_POLL_SECONDS` (first wait, doubling to 5 min; default 10 s) and
+    the quiet time that closes a round from `SIXHATS_ROUND_GRACE` (default 0.5 s)."""
+    default = RoundPolicy()
+    try:
+        poll = float(os.environ.get("SIXHATS_POLL_SECONDS", default.poll_min))
+        grace = float(os.environ.get("SIXHATS_ROUND_GRACE", default.grace))
+    except ValueError:
+        raise UsageError(
+            "SIXHATS_POLL_SECONDS and SIXHATS_ROUND_GRACE take seconds, e.g. 10"
+        ) from None
+    if poll <= 0 or grace <= 0:
+        raise UsageError("SIXHATS_POLL_SECONDS and SIXHATS_ROUND_GRACE must be more than 0")
+    return RoundPolicy(grace=grace, poll_min=poll, poll_max=max(poll, default.poll_max))
+
+
+def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], None]:
+    """A stderr line each time the rounds are polled: round, requests done, time waited."""
+    started = time.monotonic()
+
+    def show(progress: RoundProgress) -> None:
+        waited = int(time.monotonic() - started)
+        echo(
+            f"round {progress.round}: {progress.completed}/{progress.total} requests answered, "
+            f"{waited // 60}:{waited % 60:02d} waited"
+        )
+
+    return show
+
+
+def status_lines(store: RunStore, out: Path) -> list[str]:
+    """What `--status` prints: every round of the batch writing to `out`, oldest first."""
+    records = list(ledger_for(store, out).rounds())
+    if not records:
+        return [f"no rounds were submitted for {out} (run the batch with --via batch-api or jsonl)"]
+    lines = [f"rounds of {out}:"]
+    for r in records:
+        lines.append(
+            f"  round {r.round}: {r.batch_id}, {r.status}, {r.requests} requests, "
+            f"submitted {r.created}"
+        )
+    waiting = [r for r in records if r.status == "submitted"]
+    lines.append(
+        f"{len(waiting)} batches open; each finishes within 24 h of its submission"
+        if waiting
+        else "no batch is open"
+    )
+    return lines

@@ -1,0 +1,111 @@
+"""`sixhats batch --via batch-api|jsonl`: the batch answered in rounds, and `--status`,
+`--cancel` and `--results` for those rounds (see `batch.via`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sixhats_ai.batch.via import ROUND_CONCURRENCY, Via, check_via
+from sixhats_ai.cli.app import echo_err
+from sixhats_ai.errors import UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.backends.base import Backend
+    from sixhats_ai.config import Config
+    from sixhats_ai.pricing import PriceTable
+    from sixhats_ai.programs import Program
+    from sixhats_ai.provider import Provider, ProviderFlags
+    from sixhats_ai.run_options import RunOptions
+    from sixhats_ai.store import RunStore
+
+__all__ = ["Rounds", "check_via", "rounds_admin", "rounds_note", "via_options"]
+
+
+def via_options(options: RunOptions, via: str, *, flow_given: bool) -> RunOptions:
+    """Under rounds every file is live at once, and the parallel flow (three rounds) is the
+    default: the sequential one needs a round per step."""
+    if via == "live":
+        return options
+    flow = options.flow if flow_given else "parallel"
+    return dataclasses.replace(options, concurrency=ROUND_CONCURRENCY, flow=flow)
+
+
+def rounds_note(program: Program, options: RunOptions, via: str) -> str | None:
+    """How many rounds the batch takes (at the least: a re-ask adds one)."""
+    if via == "live":
+        return None
+    steps = len(program.plan(include_optional=options.include_optional))
+    rounds = 3 if options.flow == "parallel" else steps
+    wait = "up to 24 h each" if via == "batch-api" else "one results file each"
+    return f"--via {via}: {rounds} rounds at least, {wait} ({options.flow} flow)"
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The batch's --via and, for jsonl, the results file handed back for the last round."""
+
+    via: Via
+    results: Path | None = None
+
+    def backend(
+        self,
+        provider: Provider,
+        out: Path,
+        store: RunStore | None,
+        config: Config,
+        echo: Callable[[str], None],
+    ) -> tuple[Backend | None, PriceTable | None]:
+        """The backend and prices of a batch in rounds; (None, None) for a live one."""
+        if self.via == "live":
+            return None, None
+        from sixhats_ai.backends.jsonl import ingest_results
+        from sixhats_ai.batch.via import ledger_for, round_backend
+        from sixhats_ai.pricing import PriceTable
+
+        if store is None:  # check_via refused --no-log; `log = false` is refused there too
+            raise UsageError(f"--via {self.via} needs the run store", hint="turn logging on")
+        if self.results is not None:
+            rounds, answers = ingest_results(ledger_for(store, out), self.results)
+            echo(f"{self.results}: {answers} answers to {rounds} kept")
+        backend = round_backend(self.via, provider, out, store, echo=echo)
+        # The Batch API is billed at its own price; a user's own engine costs nothing here.
+        prices = config.price_table().for_batch() if self.via == "batch-api" else PriceTable({})
+        return backend, prices
+
+
+def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> None:
+    """`--status`: the rounds of the batch in `out`; with `--cancel`, cancel the open ones."""
+    import asyncio
+
+    from sixhats_ai.batch.via import round_backend, status_lines
+    from sixhats_ai.config import load_config
+    from sixhats_ai.provider import resolve_provider
+    from sixhats_ai.store import RunStore, default_store_path
+
+    if not default_store_path().exists():
+        raise UsageError("no run store yet, so no rounds", hint="run a batch with --via first")
+    with RunStore(create=False) as store:
+        for line in status_lines(store, out):
+            echo_err(line)
+        if not cancel:
+            return
+        if via not in ("batch-api", "jsonl"):
+            raise UsageError("--cancel needs the --via the rounds went through",
+                             hint="add --via batch-api or --via jsonl")  # fmt: skip
+        config = load_config()
+        provider = resolve_provider(flags, config)
+        backend = round_backend(check_via(via, logged=True, results=None), provider, out, store,
+                                echo=echo_err)  # fmt: skip
+
+        async def cancel_all() -> list[str]:
+            try:
+                return await backend.cancel_open()
+            finally:
+                await backend.aclose()
+
+        cancelled = asyncio.run(cancel_all())
+        echo_err(f"cancelled {len(cancelled)} open batches: {', '.join(cancelled) or 'none'}")

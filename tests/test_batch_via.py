@@ -1,0 +1,137 @@
+"""`sixhats batch --via batch-api|jsonl`: a batch answered in rounds by a batch engine.
+
+Real loopback HTTP to the stand-in, which plays the Batch API as documented; the CLI runs
+in-process, or as a subprocess where it is killed mid-wait.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_batch import write_proposals
+
+pytestmark = pytest.mark.loopback
+FILES = [f"proposal-{n:03d}.md" for n in range(200)]
+
+
+@pytest.fixture
+def rounds(served, monkeypatch, tmp_path):
+    """The stand-in as the Batch API, polled quickly; a price for its model."""
+    served.batch_reset()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-batch-test")
+    monkeypatch.setenv("SIXHATS_POLL_SECONDS", "0.05")
+    monkeypatch.setenv("SIXHATS_ROUND_GRACE", "0.2")
+    config = Path(os.environ["SIXHATS_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("[prices.standin]\ninput = 1.0\noutput = 2.0\n")
+    return served
+
+
+def test_a_200_file_batch_goes_in_three_rounds_at_batch_prices(cli, rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES)
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+        "--via", "batch-api", "--no-progress",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "--via batch-api: 3 rounds at least" in result.err
+    index = json.loads((out / "index.json").read_text())
+    assert len(index["rows"]) == 200 and {r["status"] for r in index["rows"]} == {"ok"}
+    assert len(list(out.glob("proposal-*.json"))) == 200
+    stats = rounds.batch_stats()
+    assert stats.batches_created == 3  # framing, the hats at once, the synthesis
+    assert len(stats.custom_ids) == 200 * 4 and stats.duplicate_submissions == 0
+    assert rounds.stats().requests == 0  # no live chat request at all
+    report = json.loads((out / "proposal-000.json").read_text())
+    usage = report["metadata"]["usage"]
+    live = (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6
+    assert usage["cost_usd"] == pytest.approx(live / 2)
+    status = cli("batch", "--status", str(out))
+    assert status.code == 0 and "round 3:" in status.err and "no batch is open" in status.err
+
+
+def test_killed_mid_wait_the_same_command_finishes_with_nothing_sent_twice(rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES[:20])
+    out = tmp_path / "out"
+    rounds.batch_reset(complete_seconds=3600)  # round 1 stays in progress
+    command = [
+        sys.executable, "-m", "sixhats_ai", "batch", str(tmp_path / "in"), "--out", str(out),
+        "--program", "quick-feedback", "--via", "batch-api", "--no-progress",
+    ]  # fmt: skip
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while rounds.batch_stats().polls < 1:  # submitted, and waiting on it
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    submitted = rounds.batch_stats().custom_ids
+    httpx.post(  # the engine finishes round 1 while no sixhats runs
+        f"http://127.0.0.1:{rounds.port}/_bench/batch/reset", json={}
+    ).raise_for_status()
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    resubmitted = rounds.batch_stats().custom_ids
+    assert not set(submitted) & set(resubmitted)  # round 1 was attached to, not sent again
+    assert rounds.batch_stats().batches_created == 2  # only rounds 2 and 3
+    index = json.loads((out / "index.json").read_text())
+    assert {r["status"] for r in index["rows"]} == {"ok"}
+
+
+def test_jsonl_rounds_are_written_and_their_results_read_back(cli, rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES[:3])
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+            "--via", "jsonl", "--no-progress"]  # fmt: skip
+    result = cli(*base)
+    for round_no in (1, 2, 3):
+        assert result.code == 0, result.err
+        requests = out / ".sixhats" / "rounds" / f"round-{round_no}.requests.jsonl"
+        assert f"vllm run-batch -i {requests}" in result.err
+        index = json.loads((out / "index.json").read_text())
+        assert {r["status"] for r in index["rows"]} == {"waiting"}
+        answers = tmp_path / f"round-{round_no}.results.jsonl"
+        answers.write_text(vllm_results(requests, rounds.url))
+        result = cli(*base, "--results", str(answers))
+    assert result.code == 0, result.err
+    index = json.loads((out / "index.json").read_text())
+    assert {r["status"] for r in index["rows"]} == {"ok"}
+    assert rounds.batch_stats().batches_created == 0  # nothing went to a Batch API
+
+
+def vllm_results(requests: Path, url: str) -> str:
+    """What `vllm run-batch` writes for a requests file: the stand-in's answer to each line."""
+    rows = []
+    for raw in requests.read_text().splitlines():
+        line = json.loads(raw)
+        body = httpx.post(f"{url}/chat/completions", json=line["body"]).json()
+        response = {"status_code": 200, "request_id": "vllm-1", "body": body}
+        rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--via", "carrier-pigeon"], "unknown --via 'carrier-pigeon'"),
+        (["--via", "batch-api", "--no-log"], "keeps its rounds in the run store"),
+        (["--results", "r.jsonl"], "--results goes with --via jsonl"),
+    ],
+)
+def test_a_bad_via_is_refused_before_anything_runs(cli, rounds, tmp_path, args, message):
+    write_proposals(tmp_path / "in", FILES[:1])
+    result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args)
+    assert result.code == 2 and message in result.err
+    assert rounds.batch_stats().uploads == 0
