@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from sixhats_ai.backends.rounds import BatchState, RoundLine, Submitted, write_parts
 from sixhats_ai.errors import ModelError, redact
@@ -22,6 +23,11 @@ from sixhats_ai.errors import ModelError, redact
 MAX_LINES = 50_000  # the Batch API's limits for one input file
 MAX_BYTES = 200 * 1024 * 1024
 COMPLETION_WINDOW = "24h"
+RETRIES = 3  # a failed API call is tried this many times more
+
+
+class _Transient(ModelError):
+    """A failure worth trying again: the connection, a 429 or a 5xx."""
 
 
 @dataclass
@@ -60,17 +66,36 @@ class BatchApiTransport:
         )
 
     async def _call(self, what: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = await self._client().request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ModelError(
-                f"{what}: cannot reach {self.base_url} ({type(exc).__name__})",
-                hint="is the server running, and does the URL end in /v1?",
-            ) from exc
+        """One API call; a connection error, 429 or 5xx is tried again (backing off), since
+        a round's wait is long and one lost poll must not fail every file waiting on it."""
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(RETRIES + 1),
+            wait=wait_exponential(multiplier=0.5, max=8),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        ):
+            with attempt:
+                response = await self._send(what, method, path, **kwargs)
         if response.status_code >= 400:
             raise self._failed(what, response)
         data: dict[str, Any] = response.json()
         return data
+
+    async def _send(self, what: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        files = kwargs.get("files")
+        if files:  # an upload is read again from the start on a retry
+            for _, (_, handle, _) in files.items():
+                handle.seek(0)
+        try:
+            response = await self._client().request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise _Transient(
+                f"{what}: cannot reach {self.base_url} ({type(exc).__name__})",
+                hint="is the server running, and does the URL end in /v1?",
+            ) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(self._failed(what, response).message)
+        return response
 
     async def submit(self, round_no: int, lines: Iterator[RoundLine]) -> list[Submitted]:
         parts = []
