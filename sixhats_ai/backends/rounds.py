@@ -203,6 +203,7 @@ class RoundBackend:
     _queue: dict[str, CompletionRequest] = field(default_factory=dict, init=False)
     _tries: dict[str, int] = field(default_factory=dict, init=False)
     _open: dict[str, OpenBatch] | None = field(default=None, init=False)
+    _open_keys: dict[str, int] = field(default_factory=dict, init=False)  # key: open batches
     _arrivals: int = field(default=0, init=False)
     _driver: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -216,7 +217,7 @@ class RoundBackend:
             future = asyncio.get_running_loop().create_future()
             self._waiting[key] = future
             self._requests[key] = request
-            if kept is not None or key not in self._open_ids():
+            if kept is not None or not self._is_open(key):
                 self._queue[key] = request
         self._arrivals += 1
         if self._driver is None or self._driver.done():
@@ -224,12 +225,30 @@ class RoundBackend:
         return await asyncio.shield(future)
 
     def _open_batches(self) -> dict[str, OpenBatch]:
+        """The submitted batches not yet fetched, read from the ledger once (a restart
+        attaches to them), then kept here as batches open and close."""
         if self._open is None:
-            self._open = {b.batch_id: b for b in self.ledger.open_batches()}
+            self._open = {}
+            for batch in self.ledger.open_batches():
+                self._opened(batch)
         return self._open
 
-    def _open_ids(self) -> set[str]:
-        return {key for batch in self._open_batches().values() for key in batch.custom_ids}
+    def _opened(self, batch: OpenBatch) -> None:
+        assert self._open is not None
+        self._open[batch.batch_id] = batch
+        for key in batch.custom_ids:
+            self._open_keys[key] = self._open_keys.get(key, 0) + 1
+
+    def _closed(self, batch_id: str) -> None:
+        for key in self._open_batches().pop(batch_id).custom_ids:
+            if self._open_keys[key] == 1:
+                del self._open_keys[key]
+            else:
+                self._open_keys[key] -= 1
+
+    def _is_open(self, key: str) -> bool:
+        self._open_batches()
+        return key in self._open_keys
 
     def _retry(self, key: str, result: LineResult) -> bool:
         """Whether a failed line goes into the next round: while it has tries left."""
@@ -269,7 +288,7 @@ class RoundBackend:
                 await self._settle()
                 if self._queue:
                     await self._submit()
-                if self._open_ids() & self._waiting.keys():
+                if any(self._is_open(key) for key in self._waiting):
                     await self._wait_for_one()
                 self._answer_from_ledger()
         except Exception as exc:  # every waiting call fails with it; the driver ends
@@ -294,7 +313,8 @@ class RoundBackend:
         for part in await self.transport.submit(round_no, lines):
             batch = OpenBatch(part.batch_id, round_no, part.custom_ids)
             self.ledger.add_batch(batch)
-            self._open_batches()[part.batch_id] = batch
+            self._open_batches()
+            self._opened(batch)
         self.rounds_submitted += 1
 
     async def _wait_for_one(self) -> None:
@@ -323,13 +343,12 @@ class RoundBackend:
             for path in paths:
                 path.unlink()
             self.ledger.close_batch(batch.batch_id, state.status)
-            del self._open_batches()[batch.batch_id]
+            self._closed(batch.batch_id)
 
     def _answer_from_ledger(self) -> None:
         """Resolve every waiting call whose answer is in; queue again the ones to retry."""
-        open_ids = self._open_ids()
         for key, future in list(self._waiting.items()):
-            if key in open_ids or key in self._queue:
+            if self._is_open(key) or key in self._queue:
                 continue
             result = self.ledger.result(key) or LineResult(key, 0, {}, "missing")
             if self._retry(key, result):
@@ -347,7 +366,7 @@ class RoundBackend:
         for batch_id in list(self._open_batches()):
             await self.transport.cancel(batch_id)
             self.ledger.close_batch(batch_id, "cancelled")
-            del self._open_batches()[batch_id]
+            self._closed(batch_id)
             cancelled.append(batch_id)
         return cancelled
 
