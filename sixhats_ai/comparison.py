@@ -5,11 +5,15 @@ feeling names the alternative it is about (or "all"), and the red hat casts a do
 comparison is counted from those tags, not rebuilt from prose: for each alternative its
 benefits, risks and feelings with the step they came from, its dots, and its balance (weighted
 benefits minus weighted risks: high 3, medium 2, low 1). Points about "all" alternatives do not
-tell them apart and stay out of the columns.
+tell them apart and stay out of the columns. A meeting's real dot votes
+(`sixhats minutes --votes`) are counted instead of a model's dots, each on the alternative it
+names, matched to the framing's names (a voted alternative the framing did not name gets a
+column of its own), so the dots of the comparison add up to the participants' dots.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -42,11 +46,14 @@ class AlternativeColumn(BaseModel):
 
 
 def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
-    """A column per alternative the framing named, counted from the tagged points."""
+    """A column per alternative the framing named, counted from the tagged points; a meeting's
+    real dot votes (`sixhats minutes --votes`) count instead of the model's dots."""
     framing = next((s.output for s in steps if isinstance(s.output, Framing)), None)
-    if framing is None or not framing.alternatives:
+    named = list(framing.alternatives) if framing is not None else []
+    votes = [vote for step in steps for vote in step.votes]
+    if not named and not votes:
         return []
-    columns = {name: AlternativeColumn(name=name) for name in dict.fromkeys(framing.alternatives)}
+    columns = {name: AlternativeColumn(name=name) for name in dict.fromkeys(named)}
 
     def column(alternative: str) -> AlternativeColumn | None:
         return None if alternative == ALL else columns.get(alternative)
@@ -67,10 +74,29 @@ def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
             for reaction in output.reactions:
                 if (col := column(reaction.alternative)) is not None:
                     col.feelings.append(f"{reaction.feeling} ({reaction.intensity}) [{step.id}]")
-            for name, dots in output.dot_counts().items():
+            for name, dots in ({} if votes else output.dot_counts()).items():
                 if (col := column(name)) is not None:
                     col.dots += dots
+    for vote in votes:
+        name = voted_alternative(vote.alternative, named) or vote.alternative
+        columns.setdefault(name, AlternativeColumn(name=name)).dots += vote.dots
     return list(columns.values())
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", name.casefold()))
+
+
+def voted_alternative(voted: str, named: Sequence[str]) -> str | None:
+    """The named alternative a vote's name means: the one with the same words, else the only
+    one whose words all appear in the vote's name, or the other way round ("Paid on-call pool"
+    is "Paid pool"). A meeting's notes and its votes CSV rarely spell an option alike."""
+    words = _words(voted)
+    same = [name for name in named if _words(name) == words]
+    if same:
+        return same[0]
+    within = [n for n in named if _words(n) and (_words(n) <= words or words <= _words(n))]
+    return within[0] if len(within) == 1 else None
 
 
 def leader(columns: Sequence[AlternativeColumn]) -> AlternativeColumn | None:

@@ -59,6 +59,7 @@ class RunShape:
     risk_refs: tuple[str, ...] = ()
     documents: bool = False
     opv: bool = False
+    meeting: bool = False  # `sixhats minutes`: the meeting voted, so the model casts no dots
 
     def context(self) -> dict[str, Any]:
         """What the base models' own validators check against."""
@@ -93,7 +94,7 @@ def _resolve(rule: str, node: dict[str, Any], shape: RunShape) -> dict[str, Any]
     if rule == "views_count":
         return {**node, "minItems": 1} if shape.opv else {**node, "maxItems": 0}
     if rule == "dots":
-        dots = dot_total(len(alternatives))
+        dots = 0 if shape.meeting else dot_total(len(alternatives))
         items = _string_enum(node["items"], alternatives)
         return {**node, "items": items, "minItems": dots, "maxItems": dots}
     if rule == "risks":
@@ -127,7 +128,7 @@ RULE_READS: dict[str, tuple[str, ...]] = {
     "alternative": ("alternatives",),
     "alternative_names": ("alternatives",),
     "alternatives_compared": ("alternatives",),
-    "dots": ("alternatives",),
+    "dots": ("alternatives", "meeting"),
     "alternatives_count": ("compares",),
     "views_count": ("opv",),
     "risks": ("risk_refs",),

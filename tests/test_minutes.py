@@ -13,7 +13,14 @@ from sixhats_ai.minutes.notes import parse_notes
 from sixhats_ai.minutes.votes import parse_votes, tally
 from sixhats_ai.models import Report
 from sixhats_ai.programs import load_programs
-from tests.fakes import completion, schema_name, valid_step_ids
+from tests.fakes import (
+    completion,
+    hat_sample,
+    requested_schema,
+    schema_name,
+    synthesis_sample,
+    valid_step_ids,
+)
 from tests.test_html import CHROMIUM, chromium
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
@@ -137,85 +144,106 @@ def _points(lines: list[str]) -> list[str]:
     return [line.removeprefix("- ").strip() for line in lines if line.strip()]
 
 
-def _structure(name: str, points: list[str]) -> dict:
-    weighed = [{"point": p, "reason": "not said", "weight": "medium"} for p in points]
-    return {
-        "Framing": {
-            "framing": points[0],
-            "goals": points[:1],
-            "factors": [],
-            "priorities": [],
-            "alternatives": [],
-            "out_of_scope": [],
-        },
-        "WhiteOutput": {
-            "facts": [{"statement": p, "status": "checked"} for p in points],
-            "gaps": [],
-        },
-        "YellowOutput": {"benefits": weighed, "interesting": []},
-        "BlackOutput": {"risks": weighed, "interesting": []},
-        "RedOutput": {
-            "reactions": [
-                {"about": "the options", "feeling": p, "intensity": "medium"} for p in points
-            ]
-        },
-        "GreenOutput": {
-            "concept_challenges": [],
-            "ideas": [{"idea": p, "addresses": None} for p in points],
-            "provocations": [],
-        },
-        "BlueReview": {"summary": points[0], "priorities": [], "next_focus": "n/a"},
-    }[name]
+# How the scribe reads the sample's options line (the notes' own short names, which the votes
+# CSV spells differently: "Paid on-call pool").
+MEETING_OPTIONS = ["Follow-the-sun", "Paid pool", "Weekly rota"]
 
 
-def _synthesis(blocks: dict[str, list[str]]) -> dict:
-    def lines(step: str) -> list[str]:
-        return next((v for k, v in blocks.items() if k.startswith(f"step {step}")), [])
+def _tagged(point: str, allowed: list[str]) -> tuple[str, str]:
+    """A note's alternative ("Paid pool: ...") and the rest of it, or "all" and the note."""
+    name, _, rest = point.partition(": ")
+    return (name, rest) if rest and name in allowed else ("all", point)
 
-    alternatives: dict[str, dict] = {}
-    for step, kind in (("4-yellow", "benefits"), ("5-black", "risks")):
-        for line in lines(step):
-            name, _, text = line.partition(": ")[2].partition(": ")
-            entry = alternatives.setdefault(
-                name, {"name": name, "benefits": [], "risks": [], "feelings": []}
-            )
-            entry[kind].append(
-                {"text": text.split(" (because")[0], "weight": "medium", "sources": [step]}
-            )
+
+def _structure(name: str, points: list[str], schema: dict) -> dict:
+    """The v2 sample of the schema sent, its lists replaced by the meeting's points."""
+    answer = hat_sample(name, schema)
+    defs = schema.get("$defs", {})
+
+    def allowed(model: str) -> list[str]:
+        return defs[model]["properties"]["alternative"]["enum"]
+
+    if name == "Framing":
+        options = any(p.startswith("Options:") for p in points)
+        compares = schema["properties"]["alternatives"].get("minItems")
+        answer.update(framing=points[0], goals=points[:1], factors=[], priorities=[])
+        answer.update(alternatives=MEETING_OPTIONS if options or compares else [])
+        scope = [p.removeprefix("Out of scope: ") for p in points if p.startswith("Out of scope")]
+        answer.update(out_of_scope=scope)
+    elif name == "WhiteOutput":
+        fact = {"status": "believed", "source": "document", "where": "the meeting's notes"}
+        answer["facts"] = [{"statement": p, **fact} for p in points]
+        answer["gaps"] = []
+    elif name in ("YellowOutput", "BlackOutput"):
+        field, model = ("benefits", "Benefit") if name == "YellowOutput" else ("risks", "Risk")
+        sample = answer[field][0]
+        rated = {k: "medium" for k in ("weight", "likelihood", "impact", "feasibility")}
+        said = {k: "not said" for k in ("reason", "for_whom")}
+        filled = {k: v for k, v in {**rated, **said}.items() if k in sample}
+        answer[field] = [
+            {**sample, **filled, "point": text, "alternative": alternative}
+            for alternative, text in (_tagged(p, allowed(model)) for p in points)
+        ]
+        answer["interesting"] = []
+    elif name == "RedOutput":
+        answer["reactions"] = [
+            {"about": "the options", "feeling": p, "intensity": "medium", "alternative": "all"}
+            for p in points
+        ]
+    elif name == "GreenOutput":
+        answer["ideas"] = [{"idea": p, "technique": "escape", "addresses": None} for p in points]
+        answer.update(concept_challenges=[], provocations=[])
+    elif name == "BlueReview":
+        answer.update(summary=points[0], priorities=[], next_focus="n/a", process=[])
+    return answer
+
+
+_TAGGED_LINE = re.compile(r"^(Benefit|Risk) \((\w+)\): (.*?) \(because .*\) \[(.+)\]$")
+
+
+def _synthesis(blocks: dict[str, list[str]], valid: list[str], schema: dict) -> dict:
+    """The v2 sample synthesis, its alternatives, decision and actions from the meeting."""
+    answer = synthesis_sample(valid, schema)
+    source = "6-red" if "6-red" in valid else valid[0]
+    entries = {a["name"]: a for a in answer["alternatives"]}
+    for entry in entries.values():
+        entry.update(benefits=[], risks=[], feelings=[])
+    for label, lines in blocks.items():
+        step = label.removeprefix("step ").split(" ")[0]
+        for line in lines:
+            found = _TAGGED_LINE.match(line)
+            if found and found.group(4) in entries:
+                kind, weight, text, name = found.groups()
+                entries[name]["benefits" if kind == "Benefit" else "risks"].append(
+                    {"text": text, "weight": weight, "sources": [step]}
+                )
     for line in blocks.get("dot vote", []):
         name, _, dots = line.partition(": ")
-        if name in alternatives:
-            alternatives[name]["feelings"].append({"text": dots, "sources": ["6-red"]})
+        if name in entries:
+            entries[name]["feelings"].append({"text": dots, "sources": [source]})
     outcome = blocks.get("outcome section", [])
     decisions = [line.removeprefix("Decision: ") for line in outcome if line.startswith("Decision")]
-    actions = [line for line in outcome if line.startswith("Action: ")]
-    return {
-        "summary": "The meeting's summary",
-        "key_insights": [],
-        "benefits": [],
-        "risks": [],
-        "alternatives": list(alternatives.values()),
-        "recommendation": {
-            "decision": decisions[0] if decisions else "none recorded",
-            "confidence": 0.8,
-            "rationale": "the dot vote",
-            "sources": ["6-red"],
-        },
-        "next_steps": [
-            {
-                "action": a.split("; ")[0].removeprefix("Action: "),
-                "owner_role": a.split("; ")[1].removeprefix("owner: "),
-                "when": a.split("; ")[2].removeprefix("by: "),
-                "sources": ["6-red"],
-            }
-            for a in actions
-        ],
-        "open_questions": [],
-    }
+    actions = [line.removeprefix("Action: ").split("; ") for line in outcome if "Action: " in line]
+    answer["recommendation"].update(
+        decision=decisions[0] if decisions else "none recorded",
+        confidence=0.8,
+        rationale="the dot vote",
+        sources=[source],
+    )
+    answer["next_steps"] = [
+        {
+            "action": action,
+            "owner_role": owner.removeprefix("owner: "),
+            "when": due.removeprefix("by: "),
+            "sources": [source],
+        }
+        for action, owner, due in actions
+    ] or answer["next_steps"]
+    return answer
 
 
 def scribe(body):
-    """Answers a minutes request with the meeting's own notes put into the schema."""
+    """Answers a minutes request with the meeting's own notes put into the schema sent."""
     name = schema_name(body)
     system, user = body["messages"][0]["content"], body["messages"][1]["content"]
     if (
@@ -224,17 +252,15 @@ def scribe(body):
     ):
         return None
     blocks = _fenced(user)
+    schema = requested_schema(body)
     if name == "Synthesis":
-        answer = json.dumps(_synthesis(blocks))
-        valid = valid_step_ids(body)
-        if "6-red" not in valid:  # a program without a red hat: cite a step it has
-            answer = answer.replace('"6-red"', json.dumps(valid[0]))
-        return httpx.Response(200, json=completion(answer))
+        answer = _synthesis(blocks, valid_step_ids(body), schema)
+        return httpx.Response(200, json=completion(json.dumps(answer)))
     [notes] = [v for k, v in blocks.items() if k.startswith("notes for step")]
     points = _points(notes)
     if "Add only what the meeting missed" in system:
         points = ["A point the meeting did not make"]
-    return httpx.Response(200, json=completion(json.dumps(_structure(name, points))))
+    return httpx.Response(200, json=completion(json.dumps(_structure(name, points, schema))))
 
 
 def test_minutes_turn_a_choose_meeting_into_a_report_from_the_meeting(cli, fake_llm, tmp_path):
@@ -275,6 +301,106 @@ def test_minutes_turn_a_choose_meeting_into_a_report_from_the_meeting(cli, fake_
     assert rerun.code == 0, rerun.err
     assert len(fake_llm.requests) == 2  # the black hat from its notes, and the closing blue
     assert "notes for step 5-black" in fake_llm.requests[0]["messages"][1]["content"]
+
+
+def test_the_comparison_and_dot_vote_add_up_the_votes_csv(cli, fake_llm):
+    fake_llm.fail_when(scribe)
+    result = cli("minutes", str(NOTES), "--votes", str(VOTES), "--format", "json")
+    assert result.code == 0, result.err
+    report = Report.model_validate_json(result.out)
+    by_csv: dict[str, int] = {}
+    for ballot in parse_votes(VOTES.read_text()):
+        by_csv[ballot.alternative] = by_csv.get(ballot.alternative, 0) + ballot.dots
+    dots = {c.name: c.dots for c in report.comparison}
+    # the notes say "Paid pool", the CSV "Paid on-call pool": one alternative, one column
+    assert dots == {
+        "Follow-the-sun": by_csv["Follow-the-sun"],
+        "Paid pool": by_csv["Paid on-call pool"],
+        "Weekly rota": by_csv["Weekly rota"],
+    }
+    assert sum(dots.values()) == sum(by_csv.values()) == 18
+    follow = next(c for c in report.comparison if c.name == "Follow-the-sun")
+    assert follow.risks == [
+        "handovers across time zones lose context; Lisbon does not know our systems yet "
+        "(medium) [5-black]"
+    ]
+    assert [b.split(" (")[0] for b in follow.benefits] == [
+        "nobody is paged at night; Lisbon covers our nights in their daytime"
+    ]
+    red = report.step("6-red")
+    assert red.output.dots == [] and sum(v.dots for v in red.votes) == 18
+    # the model is sent v2 schemas: tags of this run's alternatives, and no dots of its own
+    bodies = {schema_name(b): b for b in fake_llm.requests}
+    red_schema = requested_schema(bodies["RedOutput"])
+    assert red_schema["properties"]["dots"]["maxItems"] == 0
+    tags = red_schema["$defs"]["Reaction"]["properties"]["alternative"]["enum"]
+    assert tags == [*MEETING_OPTIONS, "all"]
+    framing = bodies["Framing"]["messages"]
+    assert "Paid on-call pool" not in framing[0]["content"]  # the votes are data, fenced
+    assert re.search(
+        r"<<DATA-[0-9a-f]+ alternatives of the dot vote>>\nFollow-the-sun\n", framing[1]["content"]
+    )
+    synthesis = bodies["Synthesis"]
+    assert "Follow-the-sun: 10 dots, balance" in synthesis["messages"][1]["content"]
+    assert requested_schema(synthesis)["properties"]["closing"]["$ref"] == "#/$defs/Decision"
+    md = cli("show", re.search(r"saved run ([0-9a-f]+)", result.err).group(1)).out
+    assert "| Dots (red) | 10 | 5 | 3 |" in md
+
+
+def test_a_red_hat_without_notes_still_carries_the_votes(cli, fake_llm, tmp_path):
+    fake_llm.fail_when(scribe)
+    notes = tmp_path / "notes.md"
+    notes.write_text(re.sub(r"## Red\n.*?(?=## 7-blue)", "", NOTES.read_text(), flags=re.S))
+    args = ["--votes", str(VOTES), "--format", "json"]
+    result = cli("minutes", str(notes), *args)
+    assert result.code == 0, result.err
+    report = Report.model_validate_json(result.out)
+    red = report.step("6-red")
+    assert red.status == "failed" and red.votes[0].dots == 10
+    assert sum(c.dots for c in report.comparison) == 18
+    quick = cli("minutes", str(notes), "-p", "quick-feedback", *args)
+    assert quick.code == 0, quick.err
+    assert "quick-feedback has no red hat to carry the dot votes" in quick.err
+
+
+def test_votes_count_in_the_comparison_instead_of_the_models_dots():
+    from sixhats_ai.comparison import compare, voted_alternative
+    from sixhats_ai.models import DotVote, Framing, RedOutput, StepRecord
+
+    def record(step_id: str, output, votes=()) -> StepRecord:
+        hat = step_id.split("-")[1]
+        return StepRecord(
+            id=step_id, hat=hat, role="hat", status="ok", output=output, model="m", votes=votes
+        )
+
+    framing = Framing(
+        framing="Which rota?",
+        goals=[],
+        factors=[],
+        priorities=[],
+        alternatives=["Weekly rota", "Paid pool"],
+        out_of_scope=[],
+    )
+    red = RedOutput(
+        reactions=[{"about": "x", "feeling": "calm", "intensity": "low"}],
+        dots=["Weekly rota"] * 3,
+    )
+    votes = [
+        DotVote(alternative="weekly ROTA", dots=2, voters=1),
+        DotVote(alternative="Paid on-call pool", dots=4, voters=2),
+        DotVote(alternative="Lisbon", dots=1, voters=1),
+    ]
+    steps = [record("1-blue", framing), record("6-red", red, votes)]
+    assert [(c.name, c.dots) for c in compare(steps)] == [
+        ("Weekly rota", 2),
+        ("Paid pool", 4),
+        ("Lisbon", 1),  # voted for, though the framing did not name it: its own column
+    ]
+    assert [(c.name, c.dots) for c in compare([steps[0], record("6-red", red)])] == [
+        ("Weekly rota", 3),  # no meeting votes: the model's dots
+        ("Paid pool", 0),
+    ]
+    assert voted_alternative("Pool", ["Paid pool", "Pool table"]) is None  # ambiguous
 
 
 def test_fill_gaps_marks_the_models_points_in_every_format(cli, fake_llm, tmp_path):

@@ -9,6 +9,7 @@ SIXHATS_UPDATE_SNAPSHOTS=1 after a deliberate change.
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,14 @@ SENT_WITH_DOCUMENTS = [
     for step_id, model in _sent(slug, True)
 ]
 
+# `sixhats minutes`: the notes are the supplied material and the meeting's votes replace the
+# model's dot vote (see `Meeting.answer_model`)
+SENT_IN_A_MEETING = [
+    (slug, step_id, output_model(model.base, replace(model.shape, meeting=True, documents=True)))
+    for slug in ("choose", "solve")
+    for step_id, model in _sent(slug)
+]
+
 
 def _objects(node: Any):
     if isinstance(node, dict):
@@ -81,7 +90,9 @@ def _keywords(node: Any):
             yield from _keywords(value)
 
 
-@pytest.mark.parametrize(("slug", "step_id", "model"), SENT, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("slug", "step_id", "model"), SENT + SENT_IN_A_MEETING, ids=lambda v: str(v)
+)
 def test_every_sent_schema_is_strict_mode_compatible(slug, step_id, model):
     schema = model.model_json_schema()
     assert strict_mode_problems(schema) == []
@@ -145,7 +156,9 @@ def _accepts(model: Any, answer: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("slug", "step_id", "model"), SENT + SENT_WITH_DOCUMENTS, ids=lambda v: str(v)
+    ("slug", "step_id", "model"),
+    SENT + SENT_WITH_DOCUMENTS + SENT_IN_A_MEETING,
+    ids=lambda v: str(v),
 )
 def test_local_validation_accepts_every_answer_the_sent_schema_allows(slug, step_id, model):
     schema = model.model_json_schema()

@@ -80,13 +80,19 @@ def read_meeting(
     for prefix in TITLE_PREFIXES:
         if title.lower().startswith(prefix):
             title = title[len(prefix) :].strip()
-    return Meeting(
+    meeting = Meeting(
         topic=topic or title or Path(notes_name).stem,
         program=program,
         notes=notes,
         votes=tally(ballots),
         fill_gaps=fill_gaps,
     )
+    if meeting.votes and meeting.voting_step() is None:
+        echo_err(
+            f"warning: {program.slug} has no red hat to carry the dot votes; "
+            "only the offline minutes list them"
+        )
+    return meeting
 
 
 def run_meeting(

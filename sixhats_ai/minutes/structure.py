@@ -1,35 +1,39 @@
 """A meeting's notes turned into the same `Report` as `analyze`, through the model.
 
 Each step's findings are the meeting's own points, which the model only structures into the
-hat's schema (`origin: meeting`); with `fill_gaps` it may add points of its own, kept apart
-in `added` (or, for a step the meeting left empty, as the step's output with
-`origin: model`). The red hat carries the real dot votes. The closing blue writes the
-decision, owners and dates from the meeting's points. The notes are untrusted: they reach the
-model only as fenced data (`prompts/minutes/`), through the session's `StructuredCaller`,
-cache and budget, as every other request does.
+hat's schema of this run (`run_schema`, as `analyze` sends it: yellow, black and red points
+tagged with the alternative they concern), marked `origin: meeting`; with `fill_gaps` it may
+add points of its own, kept apart in `added` (or, for a step the meeting left empty, as the
+step's output with `origin: model`). The red hat carries the real dot votes, which the model
+does not replace with its own, and which the comparison counts. The closing blue writes the
+decision, owners and dates from the meeting's points, in the program's closing shape. The notes
+are untrusted: they reach the model only as fenced data (`prompts/minutes/`), through the
+session's `StructuredCaller`, cache and budget, as every other request does.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai import __version__
+from sixhats_ai.board import alternatives_of, risk_ref
 from sixhats_ai.brief_questions import program_vars
-from sixhats_ai.engine import SynthesisFailed, output_schema
+from sixhats_ai.comparison import compare
+from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import SixhatsError
 from sixhats_ai.hats import Hat, hat_info
 from sixhats_ai.minutes.layout import dot_votes
 from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
 from sixhats_ai.minutes.votes import Tally
 from sixhats_ai.models import (
+    BlackOutput,
     Framing,
     Metadata,
     Origin,
     ProgramRef,
-    RedOutput,
     Report,
     StepOutput,
     StepRecord,
@@ -38,6 +42,7 @@ from sixhats_ai.models import (
 )
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import RenderedPrompt, new_nonce
+from sixhats_ai.run_schema import base_model, output_model, shape_for
 
 if TYPE_CHECKING:
     from sixhats_ai.api import Session
@@ -62,7 +67,23 @@ class Meeting:
         points = [p for s in notes.steps for p in s.points]
         points += [p for u in notes.unplaced for p in (u.heading, *u.points)]
         actions = [" ".join((a.action, a.owner, a.due)) for a in notes.outcome.actions]
-        return [self.topic, *points, *actions, notes.outcome.decision]
+        voted = [t.alternative for t in self.votes]
+        return [self.topic, *points, *actions, *voted, notes.outcome.decision]
+
+    def voting_step(self) -> str | None:
+        """The step that carries the dot votes: the program's (last) red hat, if it has one."""
+        reds = [s.step.id for s in self.notes.steps if s.step.hat is Hat.RED]
+        return reds[-1] if self.votes and reds else None
+
+    def alternatives(self) -> list[str]:
+        """The alternatives the meeting's opening blue named, in a program that compares."""
+        return alternatives_of(self.records) if self.program.compares_alternatives else []
+
+    def answer_model(self, step: PlannedStep, cited: list[str] | None = None) -> type[Any]:
+        """The schema `step` is sent, as in `analyze`: this run's alternatives, risks and step
+        ids; the notes count as the supplied material, and the model casts no dot vote."""
+        shape = shape_for(self.program, step, self.records, cited=cited or [], documents=True)
+        return output_model(base_model(step), replace(shape, meeting=True))
 
 
 def _nonce(meeting: Meeting) -> str:
@@ -71,6 +92,16 @@ def _nonce(meeting: Meeting) -> str:
     while any(nonce in t for t in texts):
         nonce = new_nonce()
     return nonce
+
+
+def _risks(records: list[StepRecord]) -> list[str]:
+    """The black hats' risks by number, for a green that says which one an idea answers."""
+    return [
+        f"{risk_ref(r.id, n)}: {risk.point}"
+        for r in records
+        if isinstance(r.output, BlackOutput)
+        for n, risk in enumerate(r.output.risks, 1)
+    ]
 
 
 def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str) -> RenderedPrompt:
@@ -85,9 +116,15 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
                 "label": step.step.label,
                 "role": step.role,
                 "focus": step.step.focus,
+                "hat": step.hat.value,
             },
             "hat": hat_info(step.hat),
             "mode": mode,
+            "alternatives": meeting.alternatives(),
+            "voted": [t.alternative for t in meeting.votes]
+            if step.role == "framing" and meeting.program.compares_alternatives
+            else [],
+            "risks": _risks(meeting.records) if step.hat is Hat.GREEN else [],
             "notes": "\n".join(f"- {p}" for p in notes.points) or "(no notes)",
             "nonce": _nonce(meeting),
         },
@@ -95,10 +132,11 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
 
 
 async def _ask(
-    session: Session, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
+    session: Session, meeting: Meeting, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
 ) -> StepOutput:
     caller = session.engine.caller
-    done = await caller.call(session.engine.model_for(step), prompt.messages(), output_schema(step))
+    model = meeting.answer_model(step)
+    done = await caller.call(session.engine.model_for(step), prompt.messages(), model)
     usage.add(done.usage)
     assert isinstance(done.output, StepOutput)
     return done.output
@@ -109,7 +147,7 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
     step = notes.step
     started = time.perf_counter()
     usage = Usage()
-    votes = dot_votes(meeting.votes) if step.hat is Hat.RED else []
+    votes = dot_votes(meeting.votes) if step.id == meeting.voting_step() else []
     base: dict[str, Any] = {
         "id": step.id,
         "hat": step.hat.value,
@@ -121,17 +159,20 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
     output: StepOutput | None = None
     added: StepOutput | None = None
     origin: Origin = "meeting"
+
+    async def ask(mode: str) -> StepOutput:
+        return await _ask(
+            session, meeting, step, _step_prompt(session, meeting, notes, mode), usage
+        )
+
     if notes.points:
-        output = await _ask(session, step, _step_prompt(session, meeting, notes, "meeting"), usage)
+        output = await ask("meeting")
         if meeting.fill_gaps:
-            added = await _ask(session, step, _step_prompt(session, meeting, notes, "fill"), usage)
+            added = await ask("fill")
     elif meeting.fill_gaps:
-        output = await _ask(session, step, _step_prompt(session, meeting, notes, "fill"), usage)
-        origin = "model"
-    elif votes:
-        output = RedOutput(reactions=[])
+        output, origin = await ask("fill"), "model"
     seconds = round(time.perf_counter() - started, 3)
-    if output is None:
+    if output is None:  # listed as failed; a red hat's votes are kept, and still counted
         return StepRecord(
             **base, status="failed", error=NO_NOTES, origin="meeting", seconds=seconds
         )
@@ -174,20 +215,23 @@ async def synthesise(
         "minutes/synthesis.j2",
         {
             "problem": meeting.topic,
-            "program": program_vars(meeting.program),
+            "program": {**program_vars(meeting.program), "closing": meeting.program.closing},
             "step": {"id": closing.id},
             "board": _board(meeting.records, steps),
             "votes": [
                 f"{t.alternative}: {t.dots} dots from {t.voters} voters" for t in meeting.votes
             ],
+            "comparison": [c.tally() for c in compare(meeting.records)],
+            "alternatives": meeting.alternatives(),
             "outcome": _outcome_text(meeting.notes),
             "step_ids": ok_ids,
+            "failed_steps": [r.id for r in meeting.records if r.status == "failed"],
             "nonce": _nonce(meeting),
         },
     )
     caller = session.engine.caller
     model = session.engine.model_for(closing)
-    done = await caller.call(model, prompt.messages(), Synthesis, context={"step_ids": set(ok_ids)})
+    done = await caller.call(model, prompt.messages(), meeting.answer_model(closing, ok_ids))
     assert isinstance(done.output, Synthesis)
     record = StepRecord(
         id=closing.id,
@@ -234,6 +278,7 @@ async def meeting_report(
         framing=framing if isinstance(framing, Framing) else None,
         steps=records,
         synthesis=synthesis,
+        comparison=compare(records),
         metadata=Metadata(
             sixhats_version=__version__,
             flow="sequential",
