@@ -17,3 +17,11 @@ def test_ctrl_c_during_a_run_exits_130(cli, fake_llm, no_network):
     assert result.code == 130
     assert result.err.strip().splitlines()[-1] == "interrupted"
     assert result.out == ""
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(cli, monkeypatch):
+    monkeypatch.setenv("SIXHATS_DEBUG", "1")
+    result = cli("analyze", "p", "--program", "nope", "--dry-run")
+    assert result.code == 2
+    assert "Traceback" in result.err and "UsageError" in result.err
+    assert result.err.strip().splitlines()[-1].startswith("error: unknown program")
