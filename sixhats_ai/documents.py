@@ -113,9 +113,16 @@ def fit_to_context(
     """
     from sixhats_ai.pricing import estimate_tokens
 
-    total = estimate_tokens(problem) + sum(estimate_tokens(d.text) for d in docs)
+    problem_tokens = estimate_tokens(problem)
+    total = problem_tokens + sum(estimate_tokens(d.text) for d in docs)
     if total <= max_tokens:
         return docs, []
+    if problem_tokens > max_tokens:  # no cut of the documents can help: say so at once
+        raise UsageError(
+            f"the problem alone is about {problem_tokens} tokens, more than "
+            f"the {max_tokens} available",
+            hint="put the long text in a --context file, or shorten it",
+        )
     if not truncate:
         raise UsageError(
             f"the input is about {total} tokens, more than the {max_tokens} this model's "
@@ -123,13 +130,7 @@ def fit_to_context(
             hint="pass --truncate to cut it, --context-window if the model's is larger, "
             "or a shorter input",
         )
-    room = max_tokens - estimate_tokens(problem)
-    if room <= 0:
-        raise UsageError(
-            f"the problem alone is about {estimate_tokens(problem)} tokens, more than "
-            f"the {max_tokens} available",
-            hint="put the long text in a --context file, or shorten it",
-        )
+    room = max_tokens - problem_tokens
     kept: list[Document] = []
     warnings = []
     for doc in docs:
