@@ -22,12 +22,21 @@ from sixhats_ai.cli.options import (
 )
 from sixhats_ai.errors import UsageError
 
-BRIEF_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json", ".ics": "ics"}
+BRIEF_FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".ics": "ics",
+}
 
 
 def _brief_format(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
-        fmt = BRIEF_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
+        from sixhats_ai.files import format_of
+
+        fmt = format_of(output, BRIEF_FORMATS) if output is not None else "md"
     if fmt not in BRIEF_FORMATS.values():
         raise UsageError(f"unknown format {fmt!r}", hint="use md, html, json or ics")
     if output is not None:
