@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import scenarios  # noqa: F401 - registers the scenarios
+from bench import reliability, scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import SCENARIOS, open_context, run_scenario
 from bench.report import RESULTS_DIR, Results, machine, table, write_json
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sixhats_ai.documents import sanitize
 
 
 @pytest.mark.parametrize("truncate", [[], ["--truncate"]])
@@ -27,3 +34,47 @@ def test_a_large_context_file_still_suggests_truncate(cli, fake_llm, tmp_path):
     result = cli("analyze", "p", "--context", str(big), "--context-window", "8000")
     assert result.code == 2 and "pass --truncate" in result.err
     assert "problem alone" not in result.err
+
+
+def _sanitize_one_char_at_a_time(text: str) -> str:
+    """The first `sanitize`, kept as the reference the fast one must equal."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in text
+        if ch in {"\n", "\t"} or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)))
+def test_sanitize_equals_the_char_by_char_reference_on_any_unicode(text):
+    assert sanitize(text) == _sanitize_one_char_at_a_time(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain ascii\r\nwith\x00 controls\x7f\ttab\rcr",
+        "zero\u200bwidth \u202ebidi\u202c soft\xadhyphen \ufeffbom",
+        "private \ue000\U000f0000\U0010fffd astral tag \U000e0041 emoji 😀 surrogate \ud800",
+        "Les élèves — “oui” \u0600 \U000110bd \U0001d173",
+    ],
+)
+def test_sanitize_equals_the_reference_on_known_hidden_characters(text):
+    assert sanitize(text) == _sanitize_one_char_at_a_time(text)
+
+
+def test_sanitize_drops_exactly_the_characters_the_reference_drops_in_every_plane():
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert sanitize(every) == _sanitize_one_char_at_a_time(every)
+
+
+def test_sanitize_looks_up_no_character_category_once_its_table_is_built(monkeypatch):
+    sanitize("é\u200b")  # builds what it needs once
+
+    def no_lookup(ch: str) -> str:
+        raise AssertionError("sanitize looked a category up character by character")
+
+    monkeypatch.setattr(unicodedata, "category", no_lookup)
+    assert sanitize("Les élèves\u200b — 😀\U000e0041 \x00ok") == "Les élèves — 😀 ok"

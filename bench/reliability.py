@@ -1,0 +1,60 @@
+"""Scenarios of issue 12: what reading inputs and opening the run store cost at scale.
+
+Both run in this process: the work measured is CPU and file I/O, no model call.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from bench.harness import Context, Figure, Outcome, scenario
+from sixhats_ai import documents
+
+PROSE = (
+    "Les élèves ont répondu « oui » — à 72 % — et l'équipe a voté. "
+    "Plain English prose follows, with a date (2026-11-27) and a price of 12 €.\n"
+)
+HIDDEN = "\u200b\u202e\x00\ufeff"  # zero-width space, bidi override, NUL, BOM
+
+
+def _text(megabytes: float, hidden_every: int) -> str:
+    """Prose of about `megabytes` million characters, a hidden character every so often."""
+    chunk = PROSE * hidden_every + HIDDEN
+    size = int(megabytes * 1_000_000)
+    return (chunk * (size // len(chunk) + 1))[:size]
+
+
+def _median_seconds(text: str, runs: int) -> float:
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        documents.sanitize(text)
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
+
+
+@scenario(11, "sanitize: 10 MB of text made safe for a prompt")
+def sanitize_speed(ctx: Context) -> Outcome:
+    megabytes = ctx.size(10, 0.5)
+    runs = ctx.size(5, 2)
+    documents._dropped_patterns.cache_clear()
+    started = time.perf_counter()
+    documents.sanitize("é\u200b")  # a line to clean: the classes are built
+    table = time.perf_counter() - started
+    mixed = _median_seconds(_text(megabytes, 20), runs)
+    dense = _median_seconds(_text(megabytes, 1), runs)
+    ascii_only = _median_seconds(_text(megabytes, 20).encode("ascii", "ignore").decode(), runs)
+    return Outcome(
+        figures=[
+            Figure(f"{megabytes:g} MB prose, accents, a hidden character a 2 KB", mixed, "s", 0.3),
+            Figure(f"{megabytes:g} MB, a hidden character on every line", dense, "s"),
+            Figure(f"{megabytes:g} MB of ASCII", ascii_only, "s", 0.3),
+            Figure("building the character classes, once a process", table, "s", 0.1),
+        ],
+        details={"runs": runs},
+        notes=[
+            "`documents.sanitize`, in this process; the median of the runs. Lines holding a "
+            "hidden character go through the slower compiled classes, hence the second figure"
+        ],
+    )
