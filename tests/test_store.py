@@ -340,3 +340,15 @@ def test_rerun_of_a_truncated_run_with_its_context_window(cli, fake_llm, tmp_pat
     assert again.code == 0, again.err
     assert len(fake_llm.requests) == 2
     assert "[... truncated]" in fake_llm.requests[0]["messages"][1]["content"]
+
+
+def test_history_says_when_more_runs_are_stored_than_it_lists(cli, tmp_path):
+    with RunStore() as store:
+        program = find_program("quick-feedback")
+        for i in range(4):
+            store.save_failed_run(RunInputs(f"problem {i}", program), [], "none")
+    listed = cli("history", "--limit", "3")
+    assert len(listed.out.splitlines()) == 3
+    assert "more runs are stored" in listed.err and "--limit 0" in listed.err
+    everything = cli("history", "--limit", "4")
+    assert len(everything.out.splitlines()) == 4 and "more" not in everything.err
