@@ -2,8 +2,8 @@
 
 Why SQLite: one file, safe for several writers (WAL mode, a busy timeout, one connection per
 thread, writes in `BEGIN IMMEDIATE` transactions), and queryable for `history`. The schema
-grows by migrations, a list of steps whose number is kept in `PRAGMA user_version` and listed
-in `schema_migrations`, so a store made by an older version opens in a newer one. A file that
+grows by named migrations (`migrations.py`), so a store made by an older version opens in a
+newer one. A file that
 is not our store, is corrupt, or comes from a newer version is refused with one line and left
 as it was: nothing is written before the file has been checked.
 
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import UsageError, redact
+from sixhats_ai.migrations import APPLICATION_ID, migrate, schema_version, unknown_migrations
 from sixhats_ai.models import Report, StepRecord, Usage
 from sixhats_ai.programs import Program
 
@@ -36,58 +37,11 @@ if TYPE_CHECKING:
     from sixhats_ai.engine import RunRequest
 
 STORE_FILENAME = "runs.sqlite3"
-APPLICATION_ID = 0x53584854  # "SXHT": marks the file as a sixhats store
 BUSY_TIMEOUT_SECONDS = 30.0
 INLINE_DOCUMENT_CHARS = 256 * 1024
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 RunStatus = Literal["ok", "degraded", "failed"]
-
-# Each step runs once, in order; never edit a released step, append a new one.
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "runs and requests",
-        """
-        CREATE TABLE runs (
-            id TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            status TEXT NOT NULL,
-            problem TEXT NOT NULL,
-            program_slug TEXT NOT NULL,
-            program_name TEXT NOT NULL,
-            program TEXT NOT NULL,
-            models TEXT NOT NULL,
-            flow TEXT NOT NULL,
-            inputs TEXT NOT NULL,
-            report TEXT,
-            steps TEXT,
-            error TEXT,
-            usage TEXT NOT NULL,
-            cost_usd REAL NOT NULL,
-            seconds REAL NOT NULL
-        );
-        CREATE TABLE requests (
-            key TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            model TEXT NOT NULL,
-            request TEXT NOT NULL,
-            response TEXT NOT NULL,
-            prompt_tokens INTEGER NOT NULL,
-            completion_tokens INTEGER NOT NULL,
-            seconds REAL NOT NULL
-        );
-        """,
-    ),
-    (
-        "rerun lineage and history index",
-        """
-        ALTER TABLE runs ADD COLUMN parent_id TEXT;
-        ALTER TABLE runs ADD COLUMN rerun_step TEXT;
-        CREATE INDEX runs_created ON runs (created);
-        """,
-    ),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def default_store_path() -> Path:
@@ -288,16 +242,23 @@ class RunStore:
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                applied = (
+                    [row[0] for row in conn.execute("SELECT name FROM schema_migrations")]
+                    if app_id == APPLICATION_ID
+                    else []
+                )
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             raise _store_error(self.path, f"is corrupt ({exc})") from None
         if app_id != APPLICATION_ID and (app_id != 0 or tables):
             raise _store_error(self.path, "is an SQLite file of another program")
-        if version > SCHEMA_VERSION:
+        unknown = unknown_migrations(applied)
+        if version > schema_version() or unknown:
+            names = f"; unknown migrations: {', '.join(unknown)}" if unknown else ""
             raise UsageError(
                 f"the run store {self.path} was written by a newer sixhats "
-                f"(schema {version}, this version reads up to {SCHEMA_VERSION}); "
+                f"(schema {version}, this version reads up to {schema_version()}{names}); "
                 "it was left untouched",
                 hint="upgrade sixhats-ai, or set SIXHATS_DATA_DIR to use another store",
             )
@@ -356,29 +317,7 @@ class RunStore:
         return exc
 
     def _migrate(self) -> None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(
-                    "CREATE TABLE schema_migrations "
-                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
-                )
-            for number, (name, script) in enumerate(MIGRATIONS, start=1):
-                if number <= version:
-                    continue
-                for statement in filter(str.strip, script.split(";")):
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, _now())
-                )
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        migrate(self._conn())
 
     def close(self) -> None:
         with self._lock:
