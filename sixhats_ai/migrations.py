@@ -97,6 +97,21 @@ def m002_rerun_lineage(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("large request messages kept as their hash")
+def m003_large_request_messages(conn: sqlite3.Connection) -> None:
+    """Stores written before kept every request whole, a large context file's text too."""
+    import json
+
+    from sixhats_ai.store import INLINE_DOCUMENT_CHARS, kept_request
+
+    rows = conn.execute(
+        "SELECT rowid, request FROM requests WHERE length(request) > ?", (INLINE_DOCUMENT_CHARS,)
+    ).fetchall()
+    for rowid, request in rows:
+        kept = json.dumps(kept_request(json.loads(request)))
+        conn.execute("UPDATE requests SET request = ? WHERE rowid = ?", (kept, rowid))
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}

@@ -58,6 +58,23 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def kept_request(request: dict[str, Any]) -> dict[str, Any]:
+    """The request as the store keeps it: a message longer than a large context file is
+    kept as its hash and length, not its text, as large context files are (the cache is
+    keyed by a hash of the whole request and needs only the response)."""
+    messages = request.get("messages")
+    if not isinstance(messages, list):
+        return request
+    kept = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str) and len(content) > INLINE_DOCUMENT_CHARS:
+            message = {k: v for k, v in message.items() if k != "content"}
+            message.update(content_sha256=_sha256(content), content_chars=len(content))
+        kept.append(message)
+    return {**request, "messages": kept}
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     """A context document as kept: its text when small, else its hash and path to re-read."""
@@ -286,6 +303,7 @@ class RunStore:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten, not left
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -531,7 +549,7 @@ class RunStore:
                 key,
                 _now(),
                 str(request.get("model", "")),
-                json.dumps(request),
+                json.dumps(kept_request(request)),
                 json.dumps(response),
                 int(usage.get("prompt_tokens", 0)),
                 int(usage.get("completion_tokens", 0)),
