@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from sixhats_ai import __version__
 from sixhats_ai.documents import Document
-from sixhats_ai.errors import BudgetExceeded, SixhatsError
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     HAT_OUTPUTS,
@@ -169,6 +169,8 @@ class Engine:
             done = await self.caller.call(
                 model, prompt.messages(), output_schema(step), context=context
             )
+        except StoreDamaged:  # not this step's failure: the whole command stops
+            raise
         except SixhatsError as exc:
             record = base(
                 status="failed",
@@ -253,6 +255,8 @@ class Engine:
             closing_record, synthesis = await self._run_step(
                 request, closing, board(SYNTHESIS_LINES_PER_STEP), ok_ids, failed_ids
             )
+        except StoreDamaged:
+            raise
         except SixhatsError as exc:
             raise SynthesisFailed(exc, records) from exc
         records.append(closing_record)

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.documents import Document
-from sixhats_ai.errors import UsageError, redact
-from sixhats_ai.migrations import APPLICATION_ID, migrate, schema_version, unknown_migrations
+from sixhats_ai.errors import StoreDamaged, UsageError, redact
+from sixhats_ai.migrations import migrate
 from sixhats_ai.models import Report, StepRecord, Usage
 from sixhats_ai.programs import Program
+from sixhats_ai.store_check import check_file, damaged, is_damage
 
 if TYPE_CHECKING:
     from sixhats_ai.config import Config
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 STORE_FILENAME = "runs.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
 INLINE_DOCUMENT_CHARS = 256 * 1024
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 RunStatus = Literal["ok", "degraded", "failed"]
 
@@ -213,13 +213,6 @@ class StoredRun:
         }
 
 
-def _store_error(path: Path, what: str) -> UsageError:
-    return UsageError(
-        f"{path} {what}; it was left untouched",
-        hint="move it aside to start a new store, or set SIXHATS_DATA_DIR to another folder",
-    )
-
-
 class RunStore:
     """The runs and requests of one SQLite file; safe to share between threads."""
 
@@ -233,52 +226,11 @@ class RunStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._check_file()
+        self._damage: StoreDamaged | None = None  # once found, nothing more is written
+        check_file(self.path)
         self._migrate()
 
     # Opening -----------------------------------------------------------------------------
-
-    def _check_file(self) -> None:
-        """Refuse anything but an empty file or a sixhats store this version can read."""
-        if not self.path.exists():
-            return
-        if self.path.is_dir():
-            raise _store_error(self.path, "is a folder, not a run store")
-        try:
-            with self.path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise UsageError(f"cannot read the run store {self.path}: {exc.strerror}") from None
-        if header == b"":
-            return
-        if header != SQLITE_HEADER:
-            raise _store_error(self.path, "is not a sixhats run store (not an SQLite file)")
-        try:
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                applied = (
-                    [row[0] for row in conn.execute("SELECT name FROM schema_migrations")]
-                    if app_id == APPLICATION_ID
-                    else []
-                )
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise _store_error(self.path, f"is corrupt ({exc})") from None
-        if app_id != APPLICATION_ID and (app_id != 0 or tables):
-            raise _store_error(self.path, "is an SQLite file of another program")
-        unknown = unknown_migrations(applied)
-        if version > schema_version() or unknown:
-            names = f"; unknown migrations: {', '.join(unknown)}" if unknown else ""
-            raise UsageError(
-                f"the run store {self.path} was written by a newer sixhats "
-                f"(schema {version}, this version reads up to {schema_version()}{names}); "
-                "it was left untouched",
-                hint="upgrade sixhats-ai, or set SIXHATS_DATA_DIR to use another store",
-            )
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection (SQLite connections must not cross threads)."""
@@ -310,29 +262,38 @@ class RunStore:
         return conn
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        if self._damage is not None:
+            raise self._damage
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise self._corrupt(exc) from None
+            raise self._failed(exc) from None
 
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def _write(self, sql: str, params: Sequence[Any] = (), *, many: bool = False) -> None:
+        if self._damage is not None:
+            raise self._damage
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(sql, params)
+            if many:
+                conn.executemany(sql, params)
+            else:
+                conn.execute(sql, params)
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.DatabaseError):
-                raise self._corrupt(exc) from None
+                raise self._failed(exc) from None
             raise
 
-    def _corrupt(self, exc: sqlite3.DatabaseError) -> BaseException:
-        """Damage found after opening becomes the one-line error; other errors pass through."""
-        if type(exc) is sqlite3.DatabaseError:
-            return _store_error(self.path, f"is corrupt ({exc})")
-        return exc
+    def _failed(self, exc: sqlite3.DatabaseError) -> BaseException:
+        """Damage found after opening becomes the one-line error and stops every later
+        read and write of this store; other errors pass through."""
+        if not is_damage(exc):
+            return exc
+        self._damage = damaged(self.path, exc, when="nothing more was written to it")
+        return self._damage
 
     def _migrate(self) -> None:
         migrate(self._conn())
@@ -555,6 +516,17 @@ class RunStore:
                 int(usage.get("completion_tokens", 0)),
                 round(seconds, 3),
             ),
+        )
+
+    def insert_rows(self, table: Literal["runs", "requests"], rows: list[sqlite3.Row]) -> None:
+        """Rows read from another store (a recovery), by column name, in one transaction."""
+        if not rows:
+            return
+        columns = rows[0].keys()
+        self._write(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row) for row in rows],
+            many=True,
         )
 
     def count(self, table: Literal["runs", "requests"]) -> int:

@@ -12,11 +12,11 @@ from typing import NoReturn
 
 import typer
 
-from sixhats_ai.cli import analyze, batch, brief, explore, runs
+from sixhats_ai.cli import analyze, batch, brief, explore, runs, store
 from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
 
-__all__ = ["analyze", "app", "batch", "brief", "explore", "main", "runs"]
+__all__ = ["analyze", "app", "batch", "brief", "explore", "main", "runs", "store"]
 
 
 def _fail(message: str, code: int, *, debug: bool) -> NoReturn:
