@@ -82,6 +82,20 @@ def sanitize(text: str) -> str:
     return "\n".join(lines)
 
 
+_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")
+
+
+def split_title(problem: str) -> tuple[str | None, str]:
+    """A problem that opens with a Markdown heading (a proposal piped in): the heading as a
+    title and the rest as the problem, so a report does not read `Problem: # Proposal...`.
+    A problem that is only a heading, or has none, has no title and is kept whole."""
+    first, _, rest = problem.strip().partition("\n")
+    heading = _HEADING.fullmatch(first.strip())
+    if heading is None or not rest.strip():
+        return None, problem
+    return heading.group(1).strip(), rest.strip()
+
+
 @dataclass(frozen=True)
 class Document:
     name: str

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sixhats_ai import __version__
-from sixhats_ai.documents import Document
+from sixhats_ai.documents import Document, split_title
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
@@ -265,8 +265,10 @@ class Engine:
         for record in records:
             usage.add(record.usage)
         framing = records[0].output
+        title, problem = split_title(request.problem)  # the model saw the whole text
         return Report(
-            problem=request.problem,
+            title=title,
+            problem=problem,
             program=ProgramRef(
                 slug=request.program.slug,
                 name=request.program.name,

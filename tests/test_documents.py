@@ -78,3 +78,39 @@ def test_sanitize_looks_up_no_character_category_once_its_table_is_built(monkeyp
 
     monkeypatch.setattr(unicodedata, "category", no_lookup)
     assert sanitize("Les élèves\u200b — 😀\U000e0041 \x00ok") == "Les élèves — 😀 ok"
+
+
+PROPOSAL = "# Proposal: a four-day week\n\nWe propose a four-day week for the support team.\n"
+
+
+def test_a_piped_problem_s_first_heading_is_the_report_title(cli, fake_llm, monkeypatch):
+    import io
+    import json
+
+    for fmt in ("md", "json", "html"):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(PROPOSAL.encode())))
+        result = cli("analyze", "-", "--program", "quick-feedback", "--format", fmt)
+        assert result.code == 0, result.err
+        if fmt == "md":
+            lines = result.out.splitlines()
+            assert lines[0] == "# Proposal: a four-day week"
+            assert "**Problem:** We propose a four-day week for the support team." in lines
+            assert "**Problem:** #" not in result.out
+        elif fmt == "json":
+            report = json.loads(result.out)
+            assert report["title"] == "Proposal: a four-day week"
+            assert report["problem"] == "We propose a four-day week for the support team."
+        else:
+            assert "<h1>Proposal: a four-day week</h1>" in result.out
+            assert "</strong> # Proposal" not in result.out
+    assert "# Proposal: a four-day week" in fake_llm.requests[0]["messages"][1]["content"]
+
+
+def test_a_problem_without_a_heading_has_no_title(cli, fake_llm):
+    import json
+
+    result = cli("analyze", "Four-day week?", "--program", "quick-feedback", "--format", "json")
+    report = json.loads(result.out)
+    assert report["title"] is None and report["problem"] == "Four-day week?"
+    md = cli("analyze", "Four-day week?", "--program", "quick-feedback", "--format", "md").out
+    assert md.splitlines()[0] == "# Six Thinking Hats: Quick Feedback"

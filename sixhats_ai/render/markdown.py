@@ -34,12 +34,9 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
 def report_markdown(report: Report) -> str:
     s = report.synthesis
     meta = report.metadata
-    lines = [
-        f"# Six Thinking Hats: {report.program.name}",
-        "",
-        f"**Problem:** {report.problem}",
-        "",
-    ]
+    heading = f"Six Thinking Hats: {report.program.name}"
+    lines = [f"# {report.title}", "", f"_{heading}_"] if report.title else [f"# {heading}"]
+    lines += ["", f"**Problem:** {report.problem}", ""]
     if meta.degraded:
         lines += [
             f"> **Degraded report:** steps {', '.join(meta.failed_steps)} failed; "
