@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
 
+@pytest.fixture
+def ctrl_c_handled() -> Iterator[None]:
+    """Ctrl-C as a terminal delivers it. A shell starting the suite in the background (`&`,
+    no job control) sets SIGINT to ignored, and then a raised SIGINT does nothing at all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_handled")
 def test_ctrl_c_during_a_run_exits_130(cli, fake_llm, no_network):
     async def interrupt(request: httpx.Request) -> httpx.Response:
         signal.raise_signal(signal.SIGINT)
