@@ -239,15 +239,15 @@ def _plan(
     refusal = too_large(problem, docs, budget)
     if refusal is None:
         return FitResult(docs)
-    if policy == "refuse":
-        raise refusal
     room = budget - estimate_tokens(problem)
-    if room <= 0:
+    if room <= 0:  # no cut of the documents can help: say so first, whatever the policy
         raise UsageError(
             f"the problem alone is about {estimate_tokens(problem)} tokens, more than the "
             f"{budget} available",
             hint="put the long text in a --context file, or shorten it",
         )
+    if policy == "refuse":
+        raise refusal
     if policy == "truncate" or not condensing:
         return truncate(docs, room)
     return shares([estimate_tokens(d.text) for d in docs], room)

@@ -206,7 +206,7 @@ class WindowCache:
     def _connect(self) -> sqlite3.Connection | None:
         if not self.path.is_file():
             return None
-        from sixhats_ai.store import APPLICATION_ID
+        from sixhats_ai.migrations import APPLICATION_ID
 
         conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
-from sixhats_ai.documents import Document
-from sixhats_ai.errors import BudgetExceeded, SixhatsError
+from sixhats_ai.documents import Document, split_title
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     CondensedDocument,
@@ -210,6 +210,8 @@ class Engine:
         answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
             done = await self.caller.call(model, prompt.messages(), answer_model)
+        except StoreDamaged:  # not this step's failure: the whole command stops
+            raise
         except SixhatsError as exc:
             record = base(
                 status="failed",
@@ -282,6 +284,8 @@ class Engine:
             closing_record, synthesis = await self._run_step(
                 request, closing, records, ok_ids, failed_ids
             )
+        except StoreDamaged:
+            raise
         except SixhatsError as exc:
             raise SynthesisFailed(exc, records) from exc
         records.append(closing_record)
@@ -290,8 +294,10 @@ class Engine:
         for spent in [r.usage for r in records] + [c.usage for c in request.condensed]:
             usage.add(spent)  # condensing the documents is part of the run's cost
         framing = records[0].output
+        title, problem = split_title(request.problem)  # the model saw the whole text
         return Report(
-            problem=request.problem,
+            title=title,
+            problem=problem,
             program=ProgramRef(
                 slug=request.program.slug,
                 name=request.program.name,

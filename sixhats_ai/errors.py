@@ -36,6 +36,10 @@ class ConfigError(UsageError):
     """No usable model configuration."""
 
 
+class StoreDamaged(UsageError):
+    """The run store is corrupt: the whole command stops, and nothing more is written to it."""
+
+
 class ModelError(SixhatsError):
     """The model server failed or answered with something unusable."""
 

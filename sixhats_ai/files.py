@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError
@@ -19,6 +20,24 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"cannot write {path}: {parent} is a file", hint="choose another path")
     if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write {path}: {parent} is not writable")
+
+
+def format_of(path: Path, formats: Mapping[str, str]) -> str:
+    """The format `path`'s extension names (md without one). An unknown extension is an
+    error, so that `-o report.pdf` never gets Markdown under a PDF's name."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return "md"
+    if suffix in formats:
+        return formats[suffix]
+    first: dict[str, str] = {}
+    for ext, fmt in formats.items():
+        first.setdefault(fmt, ext)  # one extension a format
+    known = ", ".join(first.values())
+    raise UsageError(
+        f"cannot tell the format of {path.name} from its extension",
+        hint=f"name it {known}, or pass --format",
+    )
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:

@@ -94,7 +94,9 @@ def _walk(root: Path, glob: str | None, skip: Path | None) -> Iterator[Discovere
             root,
             UsageError(
                 f"no inputs found in {root} (looked for {looked_for})",
-                hint="check the folder, or pass --glob",
+                hint="check the folder and the --glob pattern"
+                if glob
+                else "check the folder, or pass --glob",
             ),
         )
 

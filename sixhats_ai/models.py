@@ -196,6 +196,7 @@ class Report(BaseModel):
 
     schema_version: int = REPORT_SCHEMA_VERSION
     kind: Literal["sixhats.report"] = "sixhats.report"
+    title: str | None = None  # the problem's opening Markdown heading, if it had one
     problem: str
     program: ProgramRef
     framing: Framing | None

@@ -67,6 +67,7 @@ class PromptLibrary:
 
     def __init__(self, user_dir: Path | None = None) -> None:
         self.user_dir = user_dir if user_dir is not None and user_dir.is_dir() else None
+        self._not_empty: set[str] = set()  # templates checked to hold something
 
     @cached_property
     def env(self) -> ImmutableSandboxedEnvironment:
@@ -97,7 +98,23 @@ class PromptLibrary:
             ) from None
         return text, filename or name
 
+    def _check_not_empty(self, name: str) -> None:
+        """An empty template renders an empty prompt, and the run would go on as if asked:
+        a blank override (`prompts show red > red.j2` empties the file first) is an error."""
+        if name in self._not_empty:
+            return
+        text, filename = self.source(name)
+        if not text.strip():
+            stem = name.removesuffix(".j2")
+            raise UsageError(
+                f"template {name} is empty ({filename})",
+                hint=f"write it, delete it to use the packaged one, or restore that with "
+                f"`sixhats prompts copy {stem} --force`",
+            )
+        self._not_empty.add(name)
+
     def _template(self, name: str) -> jinja2.Template:
+        self._check_not_empty(name)
         try:
             return self.env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
@@ -138,3 +155,22 @@ def user_library(prompts_dir: Path | None = None) -> PromptLibrary:
     from sixhats_ai.config import user_prompts_dir
 
     return PromptLibrary(prompts_dir or user_prompts_dir())
+
+
+def copy_template(name: str, folder: Path, *, force: bool = False) -> Path:
+    """Write the packaged template `name` into `folder`, where it overrides the packaged one.
+
+    Never over an existing file unless `force`: an override holds a user's edits. Written
+    atomically, so the file is never seen empty or half written.
+    """
+    from sixhats_ai.files import atomic_write
+
+    text, _ = PromptLibrary().source(name)
+    target = folder / name
+    if target.exists() and not force:
+        raise UsageError(
+            f"{target} already exists",
+            hint="edit it, or pass --force to replace it with the packaged template",
+        )
+    atomic_write(target, text)
+    return target

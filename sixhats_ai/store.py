@@ -2,8 +2,8 @@
 
 Why SQLite: one file, safe for several writers (WAL mode, a busy timeout, one connection per
 thread, writes in `BEGIN IMMEDIATE` transactions), and queryable for `history`. The schema
-grows by migrations, a list of steps whose number is kept in `PRAGMA user_version` and listed
-in `schema_migrations`, so a store made by an older version opens in a newer one. A file that
+grows by named migrations (`migrations.py`), so a store made by an older version opens in a
+newer one. A file that
 is not our store, is corrupt, or comes from a newer version is refused with one line and left
 as it was: nothing is written before the file has been checked.
 
@@ -15,7 +15,6 @@ given, and any secret that still appears in them is replaced before it is writte
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import sqlite3
@@ -27,89 +26,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.documents import Document
-from sixhats_ai.errors import UsageError, redact
+from sixhats_ai.errors import StoreDamaged, UsageError, redact
+from sixhats_ai.kept import INLINE_DOCUMENT_CHARS, kept_request, sha256
+from sixhats_ai.migrations import migrate
 from sixhats_ai.models import Report, StepRecord, Usage
 from sixhats_ai.programs import Program
+from sixhats_ai.store_check import check_file, damaged, is_damage
 
 if TYPE_CHECKING:
     from sixhats_ai.config import Config
     from sixhats_ai.engine import RunRequest
 
 STORE_FILENAME = "runs.sqlite3"
-APPLICATION_ID = 0x53584854  # "SXHT": marks the file as a sixhats store
 BUSY_TIMEOUT_SECONDS = 30.0
-INLINE_DOCUMENT_CHARS = 256 * 1024
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 RunStatus = Literal["ok", "degraded", "failed"]
-
-# Each step runs once, in order; never edit a released step, append a new one.
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "runs and requests",
-        """
-        CREATE TABLE runs (
-            id TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            status TEXT NOT NULL,
-            problem TEXT NOT NULL,
-            program_slug TEXT NOT NULL,
-            program_name TEXT NOT NULL,
-            program TEXT NOT NULL,
-            models TEXT NOT NULL,
-            flow TEXT NOT NULL,
-            inputs TEXT NOT NULL,
-            report TEXT,
-            steps TEXT,
-            error TEXT,
-            usage TEXT NOT NULL,
-            cost_usd REAL NOT NULL,
-            seconds REAL NOT NULL
-        );
-        CREATE TABLE requests (
-            key TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            model TEXT NOT NULL,
-            request TEXT NOT NULL,
-            response TEXT NOT NULL,
-            prompt_tokens INTEGER NOT NULL,
-            completion_tokens INTEGER NOT NULL,
-            seconds REAL NOT NULL
-        );
-        """,
-    ),
-    (
-        "rerun lineage and history index",
-        """
-        ALTER TABLE runs ADD COLUMN parent_id TEXT;
-        ALTER TABLE runs ADD COLUMN rerun_step TEXT;
-        CREATE INDEX runs_created ON runs (created);
-        """,
-    ),
-    (
-        "batch rounds",
-        """
-        CREATE TABLE batch_rounds (
-            batch_id TEXT PRIMARY KEY,
-            scope TEXT NOT NULL,
-            round INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            created TEXT NOT NULL,
-            closed TEXT,
-            custom_ids TEXT NOT NULL
-        );
-        CREATE INDEX batch_rounds_scope ON batch_rounds (scope);
-        CREATE TABLE batch_results (
-            custom_id TEXT PRIMARY KEY,
-            status INTEGER NOT NULL,
-            body TEXT NOT NULL,
-            error_code TEXT,
-            created TEXT NOT NULL
-        );
-        """,
-    ),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def default_store_path() -> Path:
@@ -120,10 +51,6 @@ def default_store_path() -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -173,7 +100,7 @@ class RunInputs:
             kept.append(
                 StoredDocument(
                     name=doc.name,
-                    sha256=_sha256(doc.text),
+                    sha256=sha256(doc.text),
                     chars=len(doc.text),
                     text=None if large else doc.text,
                     path=str(path.resolve()) if path is not None else None,
@@ -205,13 +132,6 @@ class StoredRun:
     rerun_step: str | None = None
 
 
-def _store_error(path: Path, what: str) -> UsageError:
-    return UsageError(
-        f"{path} {what}; it was left untouched",
-        hint="move it aside to start a new store, or set SIXHATS_DATA_DIR to another folder",
-    )
-
-
 class RunStore:
     """The runs and requests of one SQLite file; safe to share between threads."""
 
@@ -225,45 +145,11 @@ class RunStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._check_file()
+        self._damage: StoreDamaged | None = None  # once found, nothing more is written
+        check_file(self.path)
         self._migrate()
 
     # Opening -----------------------------------------------------------------------------
-
-    def _check_file(self) -> None:
-        """Refuse anything but an empty file or a sixhats store this version can read."""
-        if not self.path.exists():
-            return
-        if self.path.is_dir():
-            raise _store_error(self.path, "is a folder, not a run store")
-        try:
-            with self.path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise UsageError(f"cannot read the run store {self.path}: {exc.strerror}") from None
-        if header == b"":
-            return
-        if header != SQLITE_HEADER:
-            raise _store_error(self.path, "is not a sixhats run store (not an SQLite file)")
-        try:
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise _store_error(self.path, f"is corrupt ({exc})") from None
-        if app_id != APPLICATION_ID and (app_id != 0 or tables):
-            raise _store_error(self.path, "is an SQLite file of another program")
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"the run store {self.path} was written by a newer sixhats "
-                f"(schema {version}, this version reads up to {SCHEMA_VERSION}); "
-                "it was left untouched",
-                hint="upgrade sixhats-ai, or set SIXHATS_DATA_DIR to use another store",
-            )
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection (SQLite connections must not cross threads)."""
@@ -288,28 +174,36 @@ class RunStore:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten, not left
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
         return conn
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        if self._damage is not None:
+            raise self._damage
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise self._corrupt(exc) from None
+            raise self._failed(exc) from None
 
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def _write(self, sql: str, params: Sequence[Any] = (), *, many: bool = False) -> None:
+        if self._damage is not None:
+            raise self._damage
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(sql, params)
+            if many:
+                conn.executemany(sql, params)
+            else:
+                conn.execute(sql, params)
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.DatabaseError):
-                raise self._corrupt(exc) from None
+                raise self._failed(exc) from None
             raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -318,48 +212,18 @@ class RunStore:
 
     def write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Write rows of a table kept here by another module, in one transaction."""
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(sql, rows)
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise self._corrupt(exc) from None
-            raise
+        self._write(sql, rows, many=True)
 
-    def _corrupt(self, exc: sqlite3.DatabaseError) -> BaseException:
-        """Damage found after opening becomes the one-line error; other errors pass through."""
-        if type(exc) is sqlite3.DatabaseError:
-            return _store_error(self.path, f"is corrupt ({exc})")
-        return exc
+    def _failed(self, exc: sqlite3.DatabaseError) -> BaseException:
+        """Damage found after opening becomes the one-line error and stops every later
+        read and write of this store; other errors pass through."""
+        if not is_damage(exc):
+            return exc
+        self._damage = damaged(self.path, exc, when="nothing more was written to it")
+        return self._damage
 
     def _migrate(self) -> None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(
-                    "CREATE TABLE schema_migrations "
-                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
-                )
-            for number, (name, script) in enumerate(MIGRATIONS, start=1):
-                if number <= version:
-                    continue
-                for statement in filter(str.strip, script.split(";")):
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, _now())
-                )
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        migrate(self._conn())
 
     def close(self) -> None:
         with self._lock:
@@ -573,12 +437,23 @@ class RunStore:
                 key,
                 _now(),
                 str(request.get("model", "")),
-                json.dumps(request),
+                json.dumps(kept_request(request)),
                 json.dumps(response),
                 int(usage.get("prompt_tokens", 0)),
                 int(usage.get("completion_tokens", 0)),
                 round(seconds, 3),
             ),
+        )
+
+    def insert_rows(self, table: Literal["runs", "requests"], rows: list[sqlite3.Row]) -> None:
+        """Rows read from another store (a recovery), by column name, in one transaction."""
+        if not rows:
+            return
+        columns = rows[0].keys()
+        self._write(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row) for row in rows],
+            many=True,
         )
 
     def count(self, table: Literal["runs", "requests"]) -> int:

@@ -43,3 +43,31 @@ def test_a_bad_output_path_fails_before_any_request(cli, fake_llm, tmp_path):
     assert fake_llm.requests == []
     result = cli("analyze", "p", "--format", "rich", "-o", str(tmp_path / "r.txt"))
     assert result.code == 2 and "--format rich is for the terminal" in result.err
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "known"),
+    [
+        (["analyze", "Four-day week?"], "report.pdf", ".md, .json, .html"),
+        (["brief", "Four-day week?", "--offline"], "brief.docx", ".md, .html, .json, .ics"),
+    ],
+)
+def test_an_unknown_output_extension_is_refused_before_any_request(
+    cli, fake_llm, tmp_path, command, name, known
+):
+    out = tmp_path / name
+    result = cli(*command, "-o", str(out))
+    assert result.code == 2, result.err
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith("error:") and name in last and known in last and "--format" in last
+    assert not out.exists() and fake_llm.requests == []
+
+
+def test_an_unknown_extension_is_written_when_the_format_is_given(cli, fake_llm, tmp_path):
+    out = tmp_path / "report.txt.bak"
+    result = cli("brief", "Four-day week?", "--offline", "--format", "md", "-o", str(out))
+    assert result.code == 0, result.err
+    assert out.read_text().startswith("#")
+    bare = tmp_path / "report"
+    assert cli("brief", "Four-day week?", "--offline", "-o", str(bare)).code == 0
+    assert bare.read_text().startswith("#")

@@ -92,3 +92,14 @@ def test_a_broken_pdf_is_a_usage_error(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(UsageError, match="not a readable PDF"):
         load_input(tmp_path / "a.pdf")
+
+
+def test_the_no_inputs_hint_does_not_suggest_a_glob_already_given(tmp_path):
+    (tmp_path / "a.md").write_text("text")
+    with pytest.raises(UsageError) as given:
+        count_inputs([str(tmp_path)], glob="*.rst")
+    assert "'*.rst'" in given.value.message
+    assert "pass --glob" not in str(given.value) and "the --glob pattern" in str(given.value)
+    (tmp_path / "a.md").unlink()
+    with pytest.raises(UsageError, match="or pass --glob"):
+        count_inputs([str(tmp_path)])

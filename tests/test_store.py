@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from sixhats_ai.config import config_dir, data_dir
+from sixhats_ai.migrations import schema_version
 from sixhats_ai.models import Report
 from sixhats_ai.programs import find_program
-from sixhats_ai.store import MIGRATIONS, SCHEMA_VERSION, RunInputs, RunStore, StoreCache
+from sixhats_ai.store import RunInputs, RunStore, StoreCache
 from tests.fakes import API_KEY, error, schema_name
 
 PROBLEM = "Should our team move to a four-day week?"
@@ -175,6 +176,21 @@ def test_history_lists_newest_first_and_filters(cli, fake_llm):
 # Migrations, concurrency and bad files ---------------------------------------------------------
 
 
+FIRST_SCHEMA = """
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY, created TEXT NOT NULL, status TEXT NOT NULL, problem TEXT NOT NULL,
+    program_slug TEXT NOT NULL, program_name TEXT NOT NULL, program TEXT NOT NULL,
+    models TEXT NOT NULL, flow TEXT NOT NULL, inputs TEXT NOT NULL, report TEXT, steps TEXT,
+    error TEXT, usage TEXT NOT NULL, cost_usd REAL NOT NULL, seconds REAL NOT NULL
+);
+CREATE TABLE requests (
+    key TEXT PRIMARY KEY, created TEXT NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL,
+    response TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+    seconds REAL NOT NULL
+);
+"""
+
+
 def _first_schema_store(path: Path) -> None:
     """A store exactly as the first schema made it, with one run in it."""
     conn = sqlite3.connect(path)
@@ -182,7 +198,7 @@ def _first_schema_store(path: Path) -> None:
         "PRAGMA application_id = 1398294612;"
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
         " applied TEXT NOT NULL);"
-        + MIGRATIONS[0][1]
+        + FIRST_SCHEMA
         + "INSERT INTO schema_migrations VALUES (1, 'runs and requests', '2025-01-01');"
         "PRAGMA user_version = 1;"
     )
@@ -212,8 +228,8 @@ def test_a_store_from_the_first_schema_opens_and_is_migrated(tmp_path):
         assert (run.problem, run.status, run.parent_id) == ("old problem", "failed", None)
         assert [r.id for r in store.history()] == ["0123abcd"]
         versions = store._query("SELECT version FROM schema_migrations ORDER BY version")
-        assert [v[0] for v in versions] == list(range(1, SCHEMA_VERSION + 1))
-        assert store._query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+        assert [v[0] for v in versions] == list(range(1, schema_version() + 1))
+        assert store._query("PRAGMA user_version")[0][0] == schema_version()
 
 
 def _save_many(store: RunStore, worker: int, count: int) -> None:
@@ -251,7 +267,7 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 def _newer(path: Path) -> None:
     RunStore(path).close()
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema_version() + 1}")
     conn.commit()
     conn.close()
 
@@ -340,3 +356,15 @@ def test_rerun_of_a_truncated_run_with_its_context_window(cli, fake_llm, tmp_pat
     assert again.code == 0, again.err
     assert len(fake_llm.requests) == 2
     assert "[... truncated]" in fake_llm.requests[0]["messages"][1]["content"]
+
+
+def test_history_says_when_more_runs_are_stored_than_it_lists(cli, tmp_path):
+    with RunStore() as store:
+        program = find_program("quick-feedback")
+        for i in range(4):
+            store.save_failed_run(RunInputs(f"problem {i}", program), [], "none")
+    listed = cli("history", "--limit", "3")
+    assert len(listed.out.splitlines()) == 3
+    assert "more runs are stored" in listed.err and "--limit 0" in listed.err
+    everything = cli("history", "--limit", "4")
+    assert len(everything.out.splitlines()) == 4 and "more" not in everything.err

@@ -8,14 +8,35 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import traceback
+from typing import NoReturn
 
 import typer
 
-from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs
+from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
 from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
 
-__all__ = ["analyze", "app", "batch", "brief", "explore", "local", "main", "minutes", "runs"]
+__all__ = [
+    "analyze",
+    "app",
+    "batch",
+    "brief",
+    "explore",
+    "local",
+    "main",
+    "minutes",
+    "runs",
+    "store",
+]
+
+
+def _fail(message: str, code: int, *, debug: bool) -> NoReturn:
+    """One line on stderr, after the traceback with SIXHATS_DEBUG=1; the code is the same."""
+    if debug:
+        traceback.print_exc()
+    echo_err(message)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,25 +57,17 @@ def _main(argv: list[str] | None) -> None:
         # Ctrl-C into Exit(130).
         code = app(args=argv, standalone_mode=False)
     except SixhatsError as exc:
-        if debug:
-            raise
-        echo_err(f"error: {exc.one_line()}")
-        sys.exit(exc.exit_code)
+        _fail(f"error: {exc.one_line()}", exc.exit_code, debug=debug)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
-        if debug:
-            raise
-        echo_err("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        _fail("interrupted", EXIT_INTERRUPTED, debug=debug)
     except typer.TyperException as exc:  # typer's own usage errors (bad option, missing value)
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:
-        if debug:
-            raise
-        echo_err(f"error: unexpected {type(exc).__name__}: {exc} (set SIXHATS_DEBUG=1 for details)")
-        sys.exit(1)
+        hint = "" if debug else " (set SIXHATS_DEBUG=1 for details)"
+        _fail(f"error: unexpected {type(exc).__name__}: {exc}{hint}", 1, debug=debug)
     if code == EXIT_INTERRUPTED:
         echo_err("interrupted")
     if isinstance(code, int) and code:

@@ -68,13 +68,15 @@ def write_output(text: str, output: Path | None) -> None:
         echo_err(f"wrote {output}")
 
 
-REPORT_SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
+REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def pick_format(fmt: str | None, output: Path | None) -> str:
     """The report format: as given, else from -o's suffix, else rich on a terminal, else md."""
     if fmt is None and output is not None:
-        fmt = REPORT_SUFFIXES.get(output.suffix.lower(), "md")
+        from sixhats_ai.files import format_of
+
+        fmt = format_of(output, REPORT_SUFFIXES)
     if fmt is None:
         fmt = "rich" if sys.stdout.isatty() else "md"
     if fmt not in (*REPORT_FORMATS, "rich"):

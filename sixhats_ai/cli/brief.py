@@ -33,7 +33,14 @@ if TYPE_CHECKING:
     from sixhats_ai.prompts import PromptLibrary
     from sixhats_ai.provider import ProviderFlags
 
-BRIEF_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json", ".ics": "ics"}
+BRIEF_FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".ics": "ics",
+}
 
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
@@ -98,7 +105,9 @@ PaperOption = Annotated[str, typer.Option(help="HTML page size: auto, A4 or lett
 
 def _brief_format(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
-        fmt = BRIEF_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
+        from sixhats_ai.files import format_of
+
+        fmt = format_of(output, BRIEF_FORMATS) if output is not None else "md"
     if fmt not in BRIEF_FORMATS.values():
         raise UsageError(f"unknown format {fmt!r}", hint="use md, html, json or ics")
     if output is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -117,6 +117,30 @@ def prompts_show(
     library = user_library(prompts_dir)
     text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
     typer.echo(text, nl=not text.endswith("\n"))
+
+
+@prompts_app.command("copy")
+def prompts_copy(
+    name: Annotated[str, typer.Argument(help="A hat (red), 'framing', 'synthesis' or a file.")],
+    to: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--to", help="Folder to copy into (default: the config dir's prompts/)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing copy.")] = False,
+) -> None:
+    """Copy a packaged template into your prompts folder, to edit it there.
+
+    Refuses to replace a copy you have (your edits) unless --force.
+
+    Example: sixhats prompts copy red
+    """
+    from sixhats_ai.config import user_prompts_dir
+    from sixhats_ai.prompts import copy_template
+
+    target = copy_template(
+        name if name.endswith(".j2") else f"{name}.j2", to or user_prompts_dir(), force=force
+    )
+    echo_err(f"wrote {target}; edit it there, it overrides the packaged one")
 
 
 @app.command("config")

@@ -88,8 +88,10 @@ def history(
             program=program,
             since=_parse_day(since, "--since"),
             until=_parse_day(until, "--until"),
-            limit=limit or None,
+            limit=limit + 1 if limit else None,  # one more, to know whether to say so
         )
+    more = bool(limit) and len(runs) > limit
+    runs = runs[:limit] if limit else runs
     if as_json:
         typer.echo(json.dumps([history_summary(run) for run in runs], indent=2))
         return
@@ -103,6 +105,8 @@ def history(
             f"{run.id}  {run.created:%Y-%m-%d %H:%M}  {run.program.slug:<20} {run.status:<8} "
             f"${run.usage.cost_usd:.4f}  {problem}"
         )
+    if more:
+        echo_err(f"more runs are stored than these {limit}: --limit 0 lists them all")
 
 
 @app.command()

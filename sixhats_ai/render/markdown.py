@@ -171,12 +171,9 @@ def _verdict_markdown(report: Report) -> list[str]:
     """The title, the problem, the recommendation, the summary, the benefits and risks."""
     s = report.synthesis
     meta = report.metadata
-    lines = [
-        f"# Six Thinking Hats: {report.program.name}",
-        "",
-        f"**Problem:** {report.problem}",
-        "",
-    ]
+    heading = f"Six Thinking Hats: {report.program.name}"
+    lines = [f"# {report.title}", "", f"_{heading}_"] if report.title else [f"# {heading}"]
+    lines += ["", f"**Problem:** {report.problem}", ""]
     if meta.degraded:
         lines += [
             f"> **Degraded report:** steps {', '.join(meta.failed_steps)} failed; "

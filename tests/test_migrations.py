@@ -1,0 +1,101 @@
+"""The run store's named migrations, and the upgrade of a store made by an earlier release."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sixhats_ai import migrations
+from sixhats_ai.config import data_dir
+from sixhats_ai.models import Report
+from sixhats_ai.store import RunStore
+
+# Made by sixhats 0.1.0 as released (schema 2: "runs and requests", "rerun lineage and
+# history index") through the CLI against the benchmarks' stand-in server: a run with a
+# context file, a rerun of its black hat, a parallel `choose` run, and a run whose synthesis
+# failed. The context file's path was then set to /home/user/ctx.md.
+RELEASED_STORE = Path(__file__).parent / "data" / "store-schema-2.sqlite3"
+RELEASED_RUNS = {
+    "1888571a": ("ok", "Should our team move to a four-day week?", None),
+    "da0b21d6": ("ok", "Should our team move to a four-day week?", "1888571a"),
+    "a4ffd6bc": ("ok", "Open an office in Lyon?", None),
+    "4ef4e1aa": ("failed", "Hire a designer?", None),
+}
+
+
+@pytest.fixture
+def released_store() -> Path:
+    path = data_dir() / "runs.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(RELEASED_STORE, path)
+    return path
+
+
+def _applied(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY 1")]
+    finally:
+        conn.close()
+
+
+def test_migrations_are_functions_recorded_by_name():
+    names = [m.name for m in migrations.MIGRATIONS]
+    assert names[:2] == ["runs and requests", "rerun lineage and history index"]
+    assert len(set(names)) == len(names)
+    assert all(callable(m.apply) for m in migrations.MIGRATIONS)
+
+
+def test_a_store_of_the_released_schema_is_upgraded_and_keeps_every_run(cli, released_store):
+    with RunStore() as store:
+        runs = {run.id: run for run in store.history()}
+        assert {i: (r.status, r.problem, r.parent_id) for i, r in runs.items()} == RELEASED_RUNS
+        assert runs["1888571a"].documents[0].text.startswith("Survey: 7 of 8")
+        assert [s.id for s in runs["4ef4e1aa"].steps] == ["1-blue", "2-black", "3-green"]
+        assert store.count("requests") == 11
+    assert sorted(_applied(released_store)) == sorted(m.name for m in migrations.MIGRATIONS)
+    for run_id in ("1888571a", "a4ffd6bc"):
+        shown = cli("show", run_id, "--format", "json")
+        assert shown.code == 0, shown.err
+        assert Report.model_validate_json(shown.out).problem == RELEASED_RUNS[run_id][1]
+    failed = json.loads(cli("show", "4ef4e1aa", "--format", "json").out)
+    assert failed["kind"] == "sixhats.failed_run"
+
+
+def test_a_released_store_is_finished_by_rerun_after_the_upgrade(cli, fake_llm, released_store):
+    result = cli("rerun", "4ef4e1aa", "--format", "json")
+    assert result.code == 0, result.err
+    assert fake_llm.steps_requested() == ["4-blue"]
+
+
+def test_a_new_migration_runs_once_and_is_recorded_by_name(released_store, monkeypatch):
+    calls: list[str] = []
+
+    def add_notes(conn: sqlite3.Connection) -> None:
+        calls.append("ran")
+        conn.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
+
+    extra = migrations.Migration("run notes", add_notes)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, extra])
+    for _ in range(2):
+        with RunStore() as store:
+            assert store.count("runs") == 4
+    assert calls == ["ran"]
+    assert "run notes" in _applied(released_store)
+
+
+def test_a_store_with_a_migration_this_version_does_not_know_is_refused(cli, released_store):
+    RunStore().close()
+    conn = sqlite3.connect(released_store)
+    conn.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 'x')")
+    conn.commit()
+    conn.close()
+    before = released_store.read_bytes()
+    result = cli("history")
+    assert result.code == 2 and "written by a newer sixhats" in result.err
+    assert "from the future" in result.err
+    assert released_store.read_bytes() == before

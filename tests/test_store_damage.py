@@ -1,0 +1,132 @@
+"""A damaged run store is refused for the whole command, never written, and can be recovered."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bench.reliability import fill_store
+from sixhats_ai.config import data_dir
+from sixhats_ai.store import RunStore
+
+PAGE = 4096
+RUNS = 26
+
+
+def _store() -> Path:
+    path = data_dir() / "runs.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fill_store(path, RUNS)
+    return path
+
+
+def _damage(path: Path, pages: int = 50, seed: int = 12) -> None:
+    """Random bytes over `pages` pages of the middle of the file, as a bad disk or copy does."""
+    total = path.stat().st_size // PAGE
+    chosen = random.Random(seed).sample(range(total // 4, 3 * total // 4), pages)
+    with path.open("r+b") as handle:
+        for page in chosen:
+            handle.seek(page * PAGE)
+            handle.write(random.Random(seed + page).randbytes(PAGE))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def damaged() -> Path:
+    path = _store()
+    _damage(path)
+    return path
+
+
+def _refused(result, path: Path, before: str) -> None:
+    assert result.code == 2, result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "is corrupt" in errors[0], result.err
+    assert "sixhats store recover" in errors[0]
+    assert "saved run" not in result.err
+    assert _digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["runs.sqlite3"]
+
+
+@pytest.mark.parametrize("command", [["history"], ["show", "00000001"], ["analyze", "p"]])
+def test_a_store_with_damaged_pages_is_refused_and_left_as_it_was(cli, fake_llm, damaged, command):
+    before = _digest(damaged)
+    _refused(cli(*command), damaged, before)
+    assert fake_llm.requests == []
+
+
+def test_a_batch_on_a_damaged_store_is_refused_before_any_file(cli, fake_llm, damaged, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for n in range(3):
+        (src / f"p{n}.md").write_text(f"# Proposal {n}\n\nDo thing {n}.\n")
+    before = _digest(damaged)
+    _refused(cli("batch", str(src), "--out", str(out)), damaged, before)
+    assert fake_llm.requests == [] and not list(out.glob("p*"))
+
+
+def test_damage_found_during_a_run_stops_the_whole_command_and_nothing_is_written(
+    cli, fake_llm, monkeypatch
+):
+    path = _store()
+    calls = []
+
+    def damaged_read(store: RunStore, key: str) -> None:
+        calls.append(key)
+        error = sqlite3.DatabaseError("database disk image is malformed")
+        error.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT
+        raise store._failed(error)
+
+    monkeypatch.setattr(RunStore, "cached_response", damaged_read)
+    result = cli("analyze", "Four-day week?", "--program", "quick-feedback")
+    assert result.code == 2, result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "is corrupt" in errors[0], result.err
+    assert "saved run" not in result.err and result.out == ""
+    assert len(calls) == 1 and fake_llm.requests == []
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == RUNS
+    conn.close()
+
+
+def test_store_check_says_ok_or_names_the_damage(cli, damaged):
+    result = cli("store", "check")
+    assert result.code == 2 and "is corrupt" in result.err
+    damaged.unlink()
+    _store()
+    result = cli("store", "check")
+    assert result.code == 0, result.err
+    assert f"{RUNS} runs" in result.out and "ok" in result.out
+
+
+def test_store_recover_keeps_what_can_be_read_and_the_damaged_file(cli, damaged):
+    before = damaged.read_bytes()
+    result = cli("store", "recover")
+    assert result.code == 0, result.err
+    kept = [p for p in damaged.parent.iterdir() if p.name.startswith("runs.sqlite3.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before
+    assert str(kept[0].name) in result.out
+    assert cli("store", "check").code == 0
+    listed = json.loads(cli("history", "--limit", "0", "--json").out)
+    assert 0 < len(listed) <= RUNS
+    assert f"{len(listed)} of" in result.out
+    for run in listed[:3]:
+        assert cli("show", run["id"], "--format", "json").code == 0
+    with RunStore() as store:
+        assert store._query("PRAGMA integrity_check")[0][0] == "ok"
+
+
+def test_store_recover_of_a_healthy_store_changes_nothing(cli):
+    path = _store()
+    before = _digest(path)
+    result = cli("store", "recover")
+    assert result.code == 0 and "nothing to recover" in result.out
+    assert _digest(path) == before
