@@ -22,7 +22,7 @@ from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
-from sixhats_ai.models import Report
+from sixhats_ai.models import EngineFigures, Report
 from sixhats_ai.pricing import Budget, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
@@ -56,7 +56,8 @@ def window_lookup(
         configured=config.context_windows,
         cache=kept,
         server=provider.display_url,
-        local=bool(provider.base_url and is_local_url(provider.base_url)),
+        local=provider.engine is not None
+        or bool(provider.base_url and is_local_url(provider.base_url)),
         probe=probe,
     )
 
@@ -127,6 +128,11 @@ class Session:
             strict=self.options.strict,
         )
 
+    def engine_figures(self) -> EngineFigures | None:
+        """The local engine's load time and speeds so far, for a report's metadata."""
+        engine = self.provider.engine
+        return None if engine is None else EngineFigures.model_validate(engine.stats.to_dict())
+
     @property
     def completion_estimate(self) -> int:
         """The completion tokens a request is priced at: --max-tokens, or a typical answer."""
@@ -156,11 +162,16 @@ def new_session(
     backend: Backend | None = None,
 ) -> Session:
     """The session's wiring, built once; `backend` answers its requests (by default the
-    provider's OpenAI-compatible server, whose client is built on the first request)."""
+    provider's local engine, else its OpenAI-compatible server, whose client is built on the
+    first request)."""
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    backend = backend or OpenAIBackend(
-        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+    backend = (
+        backend
+        or provider.engine
+        or OpenAIBackend(
+            provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+        )
     )
     pinned = options.mode or provider.mode
     caller = StructuredCaller(

@@ -16,6 +16,7 @@ from sixhats_ai.config import Config, Profile, config_dir
 from sixhats_ai.errors import ConfigError
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.llama import LlamaBackend
     from sixhats_ai.programs import PlannedStep
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -53,6 +54,8 @@ class ProviderFlags:
     api_key: str | None = None
     model: str | None = None
     profile: str | None = None
+    local: bool = False  # --local: the embedded engine
+    pull: bool = False  # --pull: download its model if it is missing
 
 
 @dataclass
@@ -66,10 +69,16 @@ class Provider:
     mode: str | None = None
     context_window: int | None = None
     origin: str = "configured"
+    # The embedded engine, when the run uses it instead of a server.
+    engine: LlamaBackend | None = None
+    # A line the run says on stderr before it starts: why it uses what it uses.
+    notice: str | None = None
 
     @property
     def display_url(self) -> str:
-        """The server's URL fit to show and store: credentials in it are masked."""
+        """The server's URL fit to show and store (credentials masked), or the local engine."""
+        if self.engine is not None:
+            return f"the local engine ({self.engine.path.name})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
@@ -177,17 +186,64 @@ NOTHING_CONFIGURED = """no model server is configured and no local server answer
 (probed Ollama :11434, LM Studio :1234, llama.cpp :8080). Configure one of:
   OpenAI:        export OPENAI_API_KEY=sk-...            (or --api-key)
   Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or --base-url)
+  Local engine:  {local}
   A profile:     add [profiles.NAME] to {config} and pass --profile NAME
   No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
 
 
-def _found_locally(model: str | None) -> dict[str, str]:
-    """The first local server that answers, and its first model unless one is chosen."""
+def local_provider(settled: Settled, flags: ProviderFlags) -> Provider:
+    """The embedded engine (`--local`, or a profile with `backend = "local"`): the model from
+    --model, else the profile's, else the one pulled; its errors say what to install or pull."""
+    from sixhats_ai.local.select import LocalSettings, local_backend
+
+    profile = settled.profile
+    if profile.backend == "local":
+        settings = LocalSettings.from_profile(profile.model_dump(), model=flags.model)
+    else:  # --local with a server profile: none of the profile's server settings apply
+        settings = LocalSettings(model=flags.model)
+    engine = local_backend(settings, pull_missing=flags.pull)
+    return local_engine_provider(engine, settled.profile_name)
+
+
+def local_engine_provider(
+    engine: LlamaBackend, profile_name: str | None = None, origin: str = "the local engine"
+) -> Provider:
+    """A provider answered by `engine`: no server, no key, its model and its exact context."""
+    return Provider(
+        base_url=None,
+        api_key="",
+        model=engine.model_name,
+        context_window=engine.context_window,
+        origin=f"profile {profile_name}" if profile_name else origin,
+        engine=engine,
+    )
+
+
+def _auto_local_or_fail() -> Provider:
+    """Nothing configured and no server answered: the local engine if it is installed and a
+    model is pulled (saying so), else the error that lists every way to configure one."""
+    from sixhats_ai.local.select import auto_local_backend, nothing_configured_hint
+
+    if (auto := auto_local_backend()) is not None:
+        engine, note = auto
+        provider = local_engine_provider(engine, origin="the local engine, as nothing else is")
+        provider.notice = note
+        return provider
+    raise ConfigError(
+        NOTHING_CONFIGURED.format(
+            config=config_dir() / "config.toml", local=nothing_configured_hint()
+        )
+    )
+
+
+def _found_locally(model: str | None) -> dict[str, str] | None:
+    """The first local server that answers, and its first model unless one is chosen; None
+    when none answers."""
     import asyncio  # here: commands that need no server (an offline brief) never import it
 
     found = asyncio.run(probe_local_servers())
     if found is None:
-        raise ConfigError(NOTHING_CONFIGURED.format(config=config_dir() / "config.toml"))
+        return None
     name, base_url, models = found
     if not model and not models:
         raise ConfigError(f"{name} at {base_url} serves no model", hint="pull or load one")
@@ -216,9 +272,14 @@ def resolve_provider(
 ) -> Provider:
     """Apply flag > env > profile > default; probe local servers when nothing is set."""
     settled = settle(flags, config, dict(os.environ) if env is None else env)
+    if flags.local or settled.profile.backend == "local":
+        return local_provider(settled, flags)
     resolved: dict[str, str] = {}
     if not settled.base_url and not settled.api_key:
-        resolved = _found_locally(settled.model)
+        found = _found_locally(settled.model)
+        if found is None:
+            return _auto_local_or_fail()
+        resolved = found
     base_url = resolved.get("base_url", settled.base_url)
     api_key = settled.api_key
     if base_url and is_local_url(base_url):

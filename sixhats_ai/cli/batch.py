@@ -14,6 +14,7 @@ from sixhats_ai.cli.options import (
     ContextWindowOption,
     FitOption,
     FlowOption,
+    LocalOption,
     MaxReasksOption,
     MaxTokensOption,
     ModelOption,
@@ -24,6 +25,7 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
+    PullOption,
     RetriesOption,
     SkipOptionalOption,
     TimeoutOption,
@@ -99,6 +101,8 @@ def batch(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
+    pull: PullOption = False,
     concurrency: BatchConcurrencyOption = 4,
     rpm: RpmOption = None,
     timeout: TimeoutOption = 120.0,
@@ -130,6 +134,7 @@ def batch(
         check_out_dir,
         report_formats,
     )
+    from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs
@@ -149,7 +154,9 @@ def batch(
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()
-    provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
+    provider = resolve_provider(flags, config)
+    start_engine(provider, options)
     settings = BatchSettings(
         out=out, program=chosen, problem=question, force=force, formats=formats
     )
@@ -175,6 +182,7 @@ def _run_batch(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.batch import BatchRunner, prepare_out_dir
+    from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
     from sixhats_ai.inputs import discover
     from sixhats_ai.store import open_run_store
@@ -209,5 +217,6 @@ def _run_batch(
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()
+    engine_summary(provider)
     if failure is not None:
         raise failure
