@@ -106,8 +106,6 @@ def remove_model(
 def start_engine(provider: Provider, options: RunOptions) -> None:
     """Before a run on the local engine: why it is used, what --concurrency means for it, and
     the model loaded now, before the event loop starts (a load cannot be interrupted)."""
-    import click
-
     from sixhats_ai.local.select import concurrency_note
 
     engine = provider.engine
@@ -115,12 +113,7 @@ def start_engine(provider: Provider, options: RunOptions) -> None:
         return
     if provider.notice:
         echo_err(provider.notice)
-    ctx = click.get_current_context(silent=True)
-    given = ctx is not None and ctx.get_parameter_source("concurrency") in (
-        click.core.ParameterSource.COMMANDLINE,
-        click.core.ParameterSource.ENVIRONMENT,
-    )
-    if given and (note := concurrency_note(options.concurrency)):
+    if note := concurrency_note(options.concurrency):
         echo_err(note)
     engine.load()
 
