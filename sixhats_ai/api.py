@@ -52,12 +52,12 @@ def window_lookup(
         model=provider.model,
         api_key=provider.api_key,
         stated=options.context_window,
+        engine=provider.n_ctx,
         profile=provider.context_window,
         configured=config.context_windows,
         cache=kept,
         server=provider.display_url,
-        local=provider.engine is not None
-        or bool(provider.base_url and is_local_url(provider.base_url)),
+        local=bool(provider.base_url and is_local_url(provider.base_url)),
         probe=probe,
     )
 
@@ -100,7 +100,8 @@ class Session:
         refused by --fit); what was done to fit them is in the request's `warnings`."""
         size = input_tokens(problem) + sum(input_tokens(d.text) for d in documents)
         budget = SMALL_INPUT_TOKENS
-        if size > budget or self.options.context_window or self.provider.context_window:
+        stated = self.options.context_window or self.provider.context_window or self.provider.n_ctx
+        if size > budget or stated:
             budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
         condense_model = self.provider.model_for("condense", "white", None)
         fitted = await fit_documents(

@@ -17,6 +17,7 @@ from sixhats_ai.errors import ConfigError
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.local.select import LocalSettings
     from sixhats_ai.programs import PlannedStep
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -69,8 +70,9 @@ class Provider:
     mode: str | None = None
     context_window: int | None = None
     origin: str = "configured"
-    # The embedded engine, when the run uses it instead of a server.
+    # The embedded engine, when the run uses it instead of a server, and its exact context.
     engine: LlamaBackend | None = None
+    n_ctx: int | None = None
     # A line the run says on stderr before it starts: why it uses what it uses.
     notice: str | None = None
 
@@ -140,8 +142,14 @@ def settle(flags: ProviderFlags, config: Config, env: dict[str, str]) -> Settled
 
 def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
     """The models a run would use, as far as flags, environment and profile say, without
-    asking any server: what a dry run prices."""
-    return settle(flags, config, dict(os.environ)).provider(config, api_key="")
+    asking any server or loading the local engine: what a dry run prices."""
+    settled = settle(flags, config, dict(os.environ))
+    if flags.local or settled.profile.backend == "local":
+        from sixhats_ai.local.select import planned_model
+
+        model, n_ctx = planned_model(_local_settings(settled, flags))
+        return Provider(None, "", model, n_ctx=n_ctx, origin="the local engine")
+    return settled.provider(config, api_key="")
 
 
 async def _probe(
@@ -194,15 +202,19 @@ NOTHING_CONFIGURED = """no model server is configured and no local server answer
 def local_provider(settled: Settled, flags: ProviderFlags) -> Provider:
     """The embedded engine (`--local`, or a profile with `backend = "local"`): the model from
     --model, else the profile's, else the one pulled; its errors say what to install or pull."""
-    from sixhats_ai.local.select import LocalSettings, local_backend
+    from sixhats_ai.local.select import local_backend
 
-    profile = settled.profile
-    if profile.backend == "local":
-        settings = LocalSettings.from_profile(profile.model_dump(), model=flags.model)
-    else:  # --local with a server profile: none of the profile's server settings apply
-        settings = LocalSettings(model=flags.model)
-    engine = local_backend(settings, pull_missing=flags.pull)
+    engine = local_backend(_local_settings(settled, flags), pull_missing=flags.pull)
     return local_engine_provider(engine, settled.profile_name)
+
+
+def _local_settings(settled: Settled, flags: ProviderFlags) -> LocalSettings:
+    """The engine's settings: --model over a local profile's; a server profile's never."""
+    from sixhats_ai.local.select import LocalSettings
+
+    if settled.profile.backend == "local":
+        return LocalSettings.from_profile(settled.profile.model_dump(), model=flags.model)
+    return LocalSettings(model=flags.model)
 
 
 def local_engine_provider(
@@ -213,7 +225,7 @@ def local_engine_provider(
         base_url=None,
         api_key="",
         model=engine.model_name,
-        context_window=engine.context_window,
+        n_ctx=engine.context_window,
         origin=f"profile {profile_name}" if profile_name else origin,
         engine=engine,
     )

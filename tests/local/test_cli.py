@@ -73,7 +73,7 @@ def test_a_session_on_the_engine_gives_its_figures_for_the_report(tiny_model):
     assert figures is not None
     assert figures.model == "tiny.gguf" and figures.n_ctx == 2048
     assert figures.load_seconds == pytest.approx(engine.stats.load_seconds, abs=0.001)
-    assert session.provider.context_window == 2048
+    assert session.provider.n_ctx == 2048
 
 
 def test_concurrency_above_one_is_accepted_with_a_note(cli, tiny_model):
@@ -159,3 +159,11 @@ def test_with_nothing_configured_and_no_model_the_error_says_how_to_pull(
     default = load_catalogue().default_model()
     assert "no model server is configured" in result.err
     assert f"sixhats local pull   (downloads {default.name}, {default.size_text})" in result.err
+
+
+def test_a_dry_run_with_local_names_the_model_and_its_context_and_loads_nothing(cli, tiny_model):
+    result = cli("analyze", PROBLEM, "--local", "--model", str(tiny_model), "--dry-run", *RUN)
+    assert result.code == 0, result.err
+    assert "model tiny.gguf" in result.out
+    assert "context 8192: the local engine's n_ctx" in result.out
+    assert "estimated $0.0000" in result.out
