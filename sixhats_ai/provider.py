@@ -79,8 +79,8 @@ class Provider:
     @property
     def display_url(self) -> str:
         """The server's URL fit to show and store (credentials masked), or the local engine."""
-        if self.engine is not None:
-            return f"the local engine ({self.engine.path.name})"
+        if self.n_ctx is not None:  # the local engine, loaded or (a dry run's) planned
+            return f"the local engine ({self.engine.path.name if self.engine else self.model})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:

@@ -167,3 +167,29 @@ def test_a_dry_run_with_local_names_the_model_and_its_context_and_loads_nothing(
     assert "model tiny.gguf" in result.out
     assert "context 8192: the local engine's n_ctx" in result.out
     assert "estimated $0.0000" in result.out
+
+
+def write_config(tmp_path: Path, text: str) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.toml").write_text(text)
+
+
+def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, tmp_path):
+    write_config(
+        tmp_path,
+        f'default_profile = "here"\n[profiles.here]\nbackend = "local"\n'
+        f'model = "{tiny_model.as_posix()}"\nn_ctx = 4096\n',
+    )
+    result = cli("config")
+    assert result.code == 0, result.err
+    assert "4096 tokens for tiny.gguf at the local engine (tiny.gguf)" in result.out
+    assert "from the local engine's n_ctx" in result.out
+    assert "  here: the local engine, model " in result.out
+
+
+def test_a_profile_with_an_unknown_backend_is_refused(cli, tmp_path):
+    write_config(tmp_path, '[profiles.here]\nbackend = "cloud"\n')
+    result = cli("analyze", PROBLEM, "--profile", "here", *RUN)
+    assert result.code == 2
+    assert "profiles.here.backend" in result.err
