@@ -37,8 +37,12 @@ def _vocabulary() -> tuple[list[bytes], list[float], list[int]]:
     return tokens, scores, [int(kind) for kind in kinds]
 
 
-def write_tiny_model(path: Path, seed: int = 0) -> Path:
-    """Write the model to `path` (a `.gguf` file) and return the path."""
+def write_tiny_model(path: Path, seed: int = 0, terse: float = 0.0) -> Path:
+    """Write the model to `path` (a `.gguf` file) and return the path.
+
+    `terse` leans the model towards closing a string: every token's embedding shares a
+    direction that the '"' token's output row reads, so its strings stay short and a whole
+    program's answers fit a small --max-tokens (0: no lean, the noise as it is)."""
     import gguf
     import numpy as np
 
@@ -73,7 +77,10 @@ def write_tiny_model(path: Path, seed: int = 0) -> Path:
     ones = np.ones(N_EMBD, dtype=np.float32)
     vocab = len(tokens)
     # numpy shapes are the GGUF dimensions reversed: token_embd is {n_embd, n_vocab}.
-    writer.add_tensor("token_embd.weight", weights(vocab, N_EMBD))
+    shared = rng.standard_normal(N_EMBD).astype(np.float32)
+    shared /= np.linalg.norm(shared)
+    embeddings = (weights(vocab, N_EMBD) + 0.02 * np.sqrt(N_EMBD) * shared).astype(np.float32)
+    writer.add_tensor("token_embd.weight", embeddings if terse else weights(vocab, N_EMBD))
     for layer in range(N_LAYER):
         block = f"blk.{layer}"
         writer.add_tensor(f"{block}.attn_norm.weight", ones)
@@ -84,7 +91,9 @@ def write_tiny_model(path: Path, seed: int = 0) -> Path:
         writer.add_tensor(f"{block}.ffn_up.weight", weights(N_FF, N_EMBD))
         writer.add_tensor(f"{block}.ffn_down.weight", weights(N_EMBD, N_FF))
     writer.add_tensor("output_norm.weight", ones)
-    writer.add_tensor("output.weight", weights(vocab, N_EMBD))
+    output = weights(vocab, N_EMBD)
+    output[tokens.index(b'"')] += terse * shared
+    writer.add_tensor("output.weight", output)
 
     writer.write_header_to_file()
     writer.write_kv_data_to_file()

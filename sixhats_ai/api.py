@@ -22,7 +22,7 @@ from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
 from sixhats_ai.limiter import RequestLimiter
-from sixhats_ai.models import Report
+from sixhats_ai.models import EngineFigures, Report
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
@@ -52,6 +52,7 @@ def window_lookup(
         model=provider.model,
         api_key=provider.api_key,
         stated=options.context_window,
+        engine=provider.n_ctx,
         profile=provider.context_window,
         configured=config.context_windows,
         cache=kept,
@@ -99,7 +100,8 @@ class Session:
         refused by --fit); what was done to fit them is in the request's `warnings`."""
         size = input_tokens(problem) + sum(input_tokens(d.text) for d in documents)
         budget = SMALL_INPUT_TOKENS
-        if size > budget or self.options.context_window or self.provider.context_window:
+        stated = self.options.context_window or self.provider.context_window or self.provider.n_ctx
+        if size > budget or stated:
             budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
         condense_model = self.provider.model_for("condense", "white", None)
         fitted = await fit_documents(
@@ -126,6 +128,11 @@ class Session:
             include_optional=self.options.include_optional,
             strict=self.options.strict,
         )
+
+    def engine_figures(self) -> EngineFigures | None:
+        """The local engine's load time and speeds so far, for a report's metadata."""
+        engine = self.provider.engine
+        return None if engine is None else EngineFigures.model_validate(engine.stats.to_dict())
 
     @property
     def completion_estimate(self) -> int:
@@ -157,12 +164,16 @@ def new_session(
     prices: PriceTable | None = None,
 ) -> Session:
     """The session's wiring, built once; `backend` answers its requests (by default the
-    provider's OpenAI-compatible server, whose client is built on the first request) at
-    `prices` (by default the config's live prices)."""
+    provider's local engine, else its OpenAI-compatible server, whose client is built on the
+    first request) at `prices` (by default the config's live prices)."""
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    backend = backend or OpenAIBackend(
-        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+    backend = (
+        backend
+        or provider.engine
+        or OpenAIBackend(
+            provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
+        )
     )
     pinned = options.mode or provider.mode
     caller = StructuredCaller(

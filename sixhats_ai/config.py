@@ -9,6 +9,13 @@ in `provider.py`. The config file is TOML at `<config dir>/config.toml`:
     base_url = "http://localhost:11434/v1"
     model = "llama3.1"
 
+    [profiles.embedded]                 # llama.cpp in the sixhats process
+    backend = "local"
+    model = "qwen2.5-1.5b"              # a catalogue name, owner/repo/file.gguf or a .gguf path
+    n_ctx = 8192
+    n_threads = 4
+    n_gpu_layers = 0
+
     [profiles.openai]
     model = "gpt-4o-mini"
     api_key_env = "OPENAI_API_KEY"      # name of the variable holding the key
@@ -75,6 +82,16 @@ class Profile(BaseModel):
     )
     models: dict[str, str] = Field(default_factory=dict, description="model per hat or role")
     context_window: int | None = Field(None, gt=0)
+    # The embedded engine (`backend = "local"`): `model` is then a catalogue name, a hub file
+    # (owner/repo/file.gguf) or a path to a .gguf.
+    backend: Literal["server", "local"] | None = Field(
+        None, description='"local": the embedded llama.cpp engine instead of a server'
+    )
+    n_ctx: PositiveInt | None = Field(None, description="local engine: context size in tokens")
+    n_threads: PositiveInt | None = Field(None, description="local engine: CPU threads")
+    n_gpu_layers: int | None = Field(
+        None, ge=-1, description="local engine: layers offloaded to the GPU (-1: all)"
+    )
 
 
 class PriceEntry(BaseModel):

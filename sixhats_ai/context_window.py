@@ -276,6 +276,7 @@ async def discover_window(
     model: str,
     api_key: str | None = None,
     stated: int | None = None,
+    engine: int | None = None,
     profile: int | None = None,
     configured: Mapping[str, int] | None = None,
     cache: WindowCache | None = None,
@@ -284,11 +285,13 @@ async def discover_window(
     probe: bool = True,
 ) -> ContextWindow:
     """The model's context window and its source, most authoritative first: `--context-window`,
-    the profile's `context_window`, the config's `[context_windows]`, the kept answer, the
-    server's answer (unless `probe` is off), the packaged table, then a default (8,192 for a
-    local server)."""
+    the local engine's n_ctx, the profile's `context_window`, the config's `[context_windows]`,
+    the kept answer, the server's answer (unless `probe` is off), the packaged table, then a
+    default (8,192 for a local server)."""
     if stated:
         return ContextWindow(stated, "--context-window")
+    if engine:
+        return ContextWindow(engine, "the local engine's n_ctx")
     if profile:
         return ContextWindow(profile, "the profile's context_window")
     if configured and (tokens := table_window(model, configured)):

@@ -173,6 +173,21 @@ class ProgramRef(BaseModel):
     sequence: str
 
 
+class EngineFigures(BaseModel):
+    """What the embedded engine (llama.cpp) took: loading the model, reading and writing."""
+
+    engine: str
+    model: str
+    n_ctx: int
+    load_seconds: float
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    engine_seconds: float
+    prompt_tokens_per_second: float
+    tokens_per_second: float
+
+
 class Metadata(BaseModel):
     sixhats_version: str
     flow: Literal["sequential", "parallel"]
@@ -185,6 +200,9 @@ class Metadata(BaseModel):
     degraded: bool
     failed_steps: list[str]
     condensed: list[CondensedDocument] = Field(default_factory=list)
+    engine: EngineFigures | None = Field(
+        None, description="the embedded engine's load time and speeds, when it answered"
+    )
 
 
 REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comparison

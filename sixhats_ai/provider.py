@@ -16,6 +16,8 @@ from sixhats_ai.config import Config, Profile, config_dir
 from sixhats_ai.errors import ConfigError
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.local.select import LocalSettings
     from sixhats_ai.programs import PlannedStep
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -53,6 +55,8 @@ class ProviderFlags:
     api_key: str | None = None
     model: str | None = None
     profile: str | None = None
+    local: bool = False  # --local: the embedded engine
+    pull: bool = False  # --pull: download its model if it is missing
 
 
 @dataclass
@@ -66,10 +70,17 @@ class Provider:
     mode: str | None = None
     context_window: int | None = None
     origin: str = "configured"
+    # The embedded engine, when the run uses it instead of a server, and its exact context.
+    engine: LlamaBackend | None = None
+    n_ctx: int | None = None
+    # A line the run says on stderr before it starts: why it uses what it uses.
+    notice: str | None = None
 
     @property
     def display_url(self) -> str:
-        """The server's URL fit to show and store: credentials in it are masked."""
+        """The server's URL fit to show and store (credentials masked), or the local engine."""
+        if self.n_ctx is not None:  # the local engine, loaded or (a dry run's) planned
+            return f"the local engine ({self.engine.path.name if self.engine else self.model})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
@@ -131,8 +142,14 @@ def settle(flags: ProviderFlags, config: Config, env: dict[str, str]) -> Settled
 
 def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
     """The models a run would use, as far as flags, environment and profile say, without
-    asking any server: what a dry run prices."""
-    return settle(flags, config, dict(os.environ)).provider(config, api_key="")
+    asking any server or loading the local engine: what a dry run prices."""
+    settled = settle(flags, config, dict(os.environ))
+    if flags.local or settled.profile.backend == "local":
+        from sixhats_ai.local.select import planned_model
+
+        model, n_ctx = planned_model(_local_settings(settled, flags))
+        return Provider(None, "", model, n_ctx=n_ctx, origin="the local engine")
+    return settled.provider(config, api_key="")
 
 
 async def _probe(
@@ -177,17 +194,68 @@ NOTHING_CONFIGURED = """no model server is configured and no local server answer
 (probed Ollama :11434, LM Studio :1234, llama.cpp :8080). Configure one of:
   OpenAI:        export OPENAI_API_KEY=sk-...            (or --api-key)
   Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or --base-url)
+  Local engine:  {local}
   A profile:     add [profiles.NAME] to {config} and pass --profile NAME
   No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
 
 
-def _found_locally(model: str | None) -> dict[str, str]:
-    """The first local server that answers, and its first model unless one is chosen."""
+def local_provider(settled: Settled, flags: ProviderFlags) -> Provider:
+    """The embedded engine (`--local`, or a profile with `backend = "local"`): the model from
+    --model, else the profile's, else the one pulled; its errors say what to install or pull."""
+    from sixhats_ai.local.select import local_backend
+
+    engine = local_backend(_local_settings(settled, flags), pull_missing=flags.pull)
+    return local_engine_provider(engine, settled.profile_name)
+
+
+def _local_settings(settled: Settled, flags: ProviderFlags) -> LocalSettings:
+    """The engine's settings: --model over a local profile's; a server profile's never."""
+    from sixhats_ai.local.select import LocalSettings
+
+    if settled.profile.backend == "local":
+        return LocalSettings.from_profile(settled.profile.model_dump(), model=flags.model)
+    return LocalSettings(model=flags.model)
+
+
+def local_engine_provider(
+    engine: LlamaBackend, profile_name: str | None = None, origin: str = "the local engine"
+) -> Provider:
+    """A provider answered by `engine`: no server, no key, its model and its exact context."""
+    return Provider(
+        base_url=None,
+        api_key="",
+        model=engine.model_name,
+        n_ctx=engine.context_window,
+        origin=f"profile {profile_name}" if profile_name else origin,
+        engine=engine,
+    )
+
+
+def _auto_local_or_fail() -> Provider:
+    """Nothing configured and no server answered: the local engine if it is installed and a
+    model is pulled (saying so), else the error that lists every way to configure one."""
+    from sixhats_ai.local.select import auto_local_backend, nothing_configured_hint
+
+    if (auto := auto_local_backend()) is not None:
+        engine, note = auto
+        provider = local_engine_provider(engine, origin="the local engine, as nothing else is")
+        provider.notice = note
+        return provider
+    raise ConfigError(
+        NOTHING_CONFIGURED.format(
+            config=config_dir() / "config.toml", local=nothing_configured_hint()
+        )
+    )
+
+
+def _found_locally(model: str | None) -> dict[str, str] | None:
+    """The first local server that answers, and its first model unless one is chosen; None
+    when none answers."""
     import asyncio  # here: commands that need no server (an offline brief) never import it
 
     found = asyncio.run(probe_local_servers())
     if found is None:
-        raise ConfigError(NOTHING_CONFIGURED.format(config=config_dir() / "config.toml"))
+        return None
     name, base_url, models = found
     if not model and not models:
         raise ConfigError(f"{name} at {base_url} serves no model", hint="pull or load one")
@@ -216,9 +284,14 @@ def resolve_provider(
 ) -> Provider:
     """Apply flag > env > profile > default; probe local servers when nothing is set."""
     settled = settle(flags, config, dict(os.environ) if env is None else env)
+    if flags.local or settled.profile.backend == "local":
+        return local_provider(settled, flags)
     resolved: dict[str, str] = {}
     if not settled.base_url and not settled.api_key:
-        resolved = _found_locally(settled.model)
+        found = _found_locally(settled.model)
+        if found is None:
+            return _auto_local_or_fail()
+        resolved = found
     base_url = resolved.get("base_url", settled.base_url)
     api_key = settled.api_key
     if base_url and is_local_url(base_url):

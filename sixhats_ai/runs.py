@@ -85,6 +85,7 @@ async def run_and_keep(
         report = await session.engine.run(request, reuse=reuse)
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(store, inputs, failed, lineage, on_unkept))
+    report.metadata.engine = session.engine_figures()
     return RunResult(report, await _keep(store, inputs, report, lineage, on_unkept))
 
 

@@ -14,7 +14,7 @@ from tests.fakes import API_KEY, BASE_URL, FakeLLM
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch) -> None:
-    """Every test gets its own config and data dirs and no provider settings."""
+    """Every test gets its own config, data and model-cache dirs and no provider settings."""
     for name in (
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
@@ -25,6 +25,7 @@ def isolated(tmp_path, monkeypatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SIXHATS_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SIXHATS_CACHE_DIR", str(tmp_path / "cache"))  # no user's pulled models
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from sixhats_ai.cli.options import (
     ContextWindowOption,
     FitOption,
     FlowOption,
+    LocalOption,
     MaxCostOption,
     MaxReasksOption,
     MaxTokensOption,
@@ -27,6 +28,7 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
+    PullOption,
     ReportFormatOption,
     RetriesOption,
     SkipOptionalOption,
@@ -160,6 +162,8 @@ def analyze(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
+    pull: PullOption = False,
     concurrency: ConcurrencyOption = 8,
     timeout: TimeoutOption = 120.0,
     retries: RetriesOption = 2,
@@ -188,7 +192,7 @@ def analyze(
 
     text = read_problem(problem, file)
     options = run_options(ctx.params)
-    flags = provider_flags(model, base_url, api_key, profile)
+    flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
     pick_format(fmt, output)  # a bad format or -o fails before any request
     documents = read_documents(context or [])
     if dry_run:

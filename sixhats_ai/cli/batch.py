@@ -14,6 +14,7 @@ from sixhats_ai.cli.options import (
     ContextWindowOption,
     FitOption,
     FlowOption,
+    LocalOption,
     MaxReasksOption,
     MaxTokensOption,
     ModelOption,
@@ -24,6 +25,7 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
+    PullOption,
     RetriesOption,
     SkipOptionalOption,
     TimeoutOption,
@@ -119,6 +121,8 @@ def batch(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
+    pull: PullOption = False,
     concurrency: BatchConcurrencyOption = 4,
     rpm: RpmOption = None,
     timeout: TimeoutOption = 120.0,
@@ -150,22 +154,19 @@ def batch(
     """
     from sixhats_ai.batch import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
     from sixhats_ai.cli.batch_rounds import Rounds, check_via, rounds_admin, via_options
+    from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
 
+    flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
     if status or cancel:
-        flags = provider_flags(model, base_url, api_key, profile)
         return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
-    if not paths:
-        raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
-    if out is None:
-        raise UsageError("no --out folder given", hint="e.g. --out reports/")
-    question = sanitize(problem or DEFAULT_PROBLEM).strip()
-    if not question:
-        raise UsageError("--problem is empty", hint="ask a question, or leave it out")
+    paths, out, question = _inputs(paths, out, sanitize(problem or DEFAULT_PROBLEM).strip())
+    if local and via != "live":
+        raise UsageError(f"--via {via} sends the requests to a batch engine, not --local")
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
     options = via_options(run_options(ctx.params), via, flow_given=flow_given)
     formats = report_formats(fmt or [])
@@ -173,7 +174,8 @@ def batch(
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()
-    provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    provider = resolve_provider(flags, config)
+    start_engine(provider, options)
     settings = BatchSettings(
         out=out, program=chosen, problem=question, force=force, formats=formats
     )
@@ -182,6 +184,19 @@ def batch(
         settings, paths, glob, total, provider, options, config, no_log, no_cache, no_progress,
         rounds,
     )  # fmt: skip
+
+
+def _inputs(
+    paths: list[str] | None, out: Path | None, question: str
+) -> tuple[list[str], Path, str]:
+    """The paths, the --out folder and the question, or a UsageError naming what is missing."""
+    if not paths:
+        raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
+    if out is None:
+        raise UsageError("no --out folder given", hint="e.g. --out reports/")
+    if not question:
+        raise UsageError("--problem is empty", hint="ask a question, or leave it out")
+    return paths, out, question
 
 
 def _run_batch(
@@ -203,6 +218,7 @@ def _run_batch(
     from sixhats_ai.api import open_session
     from sixhats_ai.batch import BatchRunner, prepare_out_dir
     from sixhats_ai.cli.batch_rounds import rounds_note
+    from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
     from sixhats_ai.inputs import discover
     from sixhats_ai.store import open_run_store
@@ -248,5 +264,6 @@ def _run_batch(
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()
+    engine_summary(provider)
     if failure is not None:
         raise failure

@@ -11,12 +11,14 @@ from sixhats_ai.cli.app import app, echo_err, programs_dir, write_output
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
+    LocalOption,
     MaxReasksOption,
     MaxTokensOption,
     ModelOption,
     ModeOption,
     ProfileOption,
     PromptsDirOption,
+    PullOption,
     SkipOptionalOption,
     TimeoutOption,
     provider_flags,
@@ -153,12 +155,14 @@ def _ask_model(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.brief_plan import tailored_plan
+    from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.provider import resolve_provider
     from sixhats_ai.store import open_run_store
 
     config = load_config()
     provider = resolve_provider(flags, config)
+    start_engine(provider, options)
     echo_err(f"sixhats brief: asking {provider.model} at {provider.display_url}")
     _, cache = open_run_store(config, provider.api_key, log=True, read=True)
 
@@ -169,6 +173,7 @@ def _ask_model(
             )
 
     plan = asyncio.run(ask())
+    engine_summary(provider)
     usage = plan.usage
     echo_err(
         f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
@@ -210,6 +215,8 @@ def brief(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
+    pull: PullOption = False,
     timeout: TimeoutOption = 120.0,
     max_tokens: MaxTokensOption = None,
     max_reasks: MaxReasksOption = 2,
@@ -254,7 +261,7 @@ def brief(
     if offline or report is not None or notes_template_:
         made = build_brief(library, request, report=report)
     else:
-        flags = provider_flags(model, base_url, api_key, profile)
+        flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
         plan = _ask_model(request, library, flags, run_options(ctx.params))
         made = build_brief(library, request, plan=plan)
     if notes_template_:

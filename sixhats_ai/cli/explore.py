@@ -177,7 +177,8 @@ def show_config() -> None:
             if profile.api_key_env
             else ("key in file" if profile.api_key else "no key")
         )
+        server = "the local engine" if profile.backend == "local" else "OpenAI"
         typer.echo(
-            f"  {name}: {mask_credentials(profile.base_url or 'OpenAI')}, "
+            f"  {name}: {mask_credentials(profile.base_url or server)}, "
             f"model {profile.model or '(default)'}, {key}"
         )

@@ -1,12 +1,17 @@
-"""`sixhats local pull|list|rm`: the model files of the embedded engine."""
+"""`sixhats local pull|list|rm`: the model files of the embedded engine; and what a run on the
+engine says before and after it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sixhats_ai.cli.app import app, echo_err
+
+if TYPE_CHECKING:
+    from sixhats_ai.provider import Provider
+    from sixhats_ai.run_options import RunOptions
 
 local_app = typer.Typer(
     help="The embedded model (llama.cpp in this process): pull, list and remove model files.\n\n"
@@ -96,3 +101,24 @@ def remove_model(
 
     removed = remove(name)
     echo_err(f"removed {removed.name} ({removed.size_text})")
+
+
+def start_engine(provider: Provider, options: RunOptions) -> None:
+    """Before a run on the local engine: why it is used, what --concurrency means for it, and
+    the model loaded now, before the event loop starts (a load cannot be interrupted)."""
+    from sixhats_ai.local.select import concurrency_note
+
+    engine = provider.engine
+    if engine is None:
+        return
+    if provider.notice:
+        echo_err(provider.notice)
+    if note := concurrency_note(options.concurrency):
+        echo_err(note)
+    engine.load()
+
+
+def engine_summary(provider: Provider) -> None:
+    """After a run on the local engine: its load time and speeds, in one line on stderr."""
+    if provider.engine is not None and provider.engine.stats.requests:
+        echo_err(provider.engine.stats.summary())

@@ -11,6 +11,7 @@ from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, programs
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
+    LocalOption,
     MaxCostOption,
     MaxReasksOption,
     MaxTokensOption,
@@ -25,7 +26,7 @@ from sixhats_ai.cli.options import (
     RetriesOption,
     SkipOptionalOption,
     TimeoutOption,
-    provider_flags,
+    flags_of,
     run_options,
 )
 from sixhats_ai.errors import UsageError
@@ -112,15 +113,19 @@ def run_meeting(
     import asyncio
 
     from sixhats_ai.api import open_session
+    from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.minutes.structure import meeting_report
     from sixhats_ai.store import open_run_store
 
+    start_engine(provider, options)
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
 
     async def run() -> Report:
         async with open_session(provider, options, config, cache=cache) as session:
-            return await meeting_report(session, meeting, reuse)
+            made = await meeting_report(session, meeting, reuse)
+            made.metadata.engine = session.engine_figures()
+            return made
 
     try:
         report = asyncio.run(run())
@@ -139,6 +144,7 @@ def run_meeting(
         f"done in {report.metadata.seconds:.1f} s: {usage.requests} requests "
         f"({usage.cached_requests} cached), {usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
     )
+    engine_summary(provider)
     return report, run_id
 
 
@@ -220,15 +226,13 @@ def _with_model(
     from sixhats_ai.provider import resolve_provider
 
     config = load_config()
-    flags = provider_flags(
-        params["model"], params["base_url"], params["api_key"], params["profile"]
-    )
-    provider = resolve_provider(flags, config)
+    provider = resolve_provider(flags_of(params), config)
+    options = run_options(params)
     echo_err(f"sixhats minutes: {meeting.program.name} with {provider.model}")
     include_optional = not params["skip_optional"]
     return run_meeting(
         provider=provider,
-        options=run_options(params),
+        options=options,
         config=config,
         meeting=meeting,
         inputs=meeting_inputs(meeting, notes, votes, paths, include_optional),
@@ -267,6 +271,7 @@ def minutes(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
     timeout: TimeoutOption = 120.0,
     retries: RetriesOption = 2,
     max_tokens: MaxTokensOption = None,

@@ -33,6 +33,17 @@ ApiKeyOption = Annotated[
 ProfileOption = Annotated[
     Optional[str], typer.Option("--profile", help="Named profile from the config file.")
 ]
+LocalOption = Annotated[
+    bool,
+    typer.Option(
+        "--local",
+        help="Run the model in this process (llama.cpp): --model names a pulled model or a "
+        ".gguf file (default: the pulled one).",
+    ),
+]
+PullOption = Annotated[
+    bool, typer.Option("--pull", help="With --local: download the model first if it is missing.")
+]
 TimeoutOption = Annotated[float, typer.Option(help="Seconds per request.")]
 RetriesOption = Annotated[
     int, typer.Option(help="Retries of a failed request (429, 5xx, connection), by the SDK.")
@@ -103,11 +114,33 @@ OutputOption = Annotated[
 
 
 def provider_flags(
-    model: str | None, base_url: str | None, api_key: str | None, profile: str | None
+    model: str | None,
+    base_url: str | None,
+    api_key: str | None,
+    profile: str | None,
+    *,
+    local: bool = False,
+    pull: bool = False,
 ) -> ProviderFlags:
     from sixhats_ai.provider import ProviderFlags
 
-    return ProviderFlags(base_url=base_url, api_key=api_key, model=model, profile=profile)
+    if pull and not local:
+        raise UsageError("--pull fetches the local engine's model", hint="add --local")
+    return ProviderFlags(
+        base_url=base_url, api_key=api_key, model=model, profile=profile, local=local, pull=pull
+    )
+
+
+def flags_of(params: Mapping[str, Any]) -> ProviderFlags:
+    """The provider flags from a command's parsed parameters (`ctx.params`)."""
+    return provider_flags(
+        params.get("model"),
+        params.get("base_url"),
+        params.get("api_key"),
+        params.get("profile"),
+        local=bool(params.get("local")),
+        pull=bool(params.get("pull")),
+    )
 
 
 class SendingOptions(TypedDict, total=False):

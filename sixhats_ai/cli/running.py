@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sixhats_ai.cli.app import echo_err, write_output
+from sixhats_ai.cli.local import engine_summary, start_engine
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -59,6 +60,7 @@ def run_and_keep(
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
     from sixhats_ai.store import open_run_store
 
+    start_engine(provider, options)
     reuse = reuse or {}
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
 
@@ -95,6 +97,7 @@ def run_and_keep(
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
     echo_err(_cost_line(report, reuse))
+    engine_summary(provider)
     return report, run_id
 
 

@@ -15,6 +15,7 @@ from sixhats_ai.cli.options import (
     BaseUrlOption,
     ContextWindowOption,
     FitOption,
+    LocalOption,
     MaxReasksOption,
     MaxTokensOption,
     ModelOption,
@@ -24,11 +25,12 @@ from sixhats_ai.cli.options import (
     OutputOption,
     ProfileOption,
     PromptsDirOption,
+    PullOption,
     ReportFormatOption,
     RetriesOption,
     TimeoutOption,
     TruncateOption,
-    provider_flags,
+    flags_of,
     run_options,
 )
 from sixhats_ai.errors import UsageError
@@ -164,6 +166,8 @@ def rerun(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
+    local: LocalOption = False,
+    pull: PullOption = False,
     timeout: TimeoutOption = 120.0,
     retries: RetriesOption = 2,
     max_tokens: MaxTokensOption = None,
@@ -194,7 +198,7 @@ def rerun(
         run = source.get(run_id)
     redo = redo_ids(run, step)
     config = load_config()
-    provider = resolve_provider(provider_flags(model, base_url, api_key, profile), config)
+    provider = resolve_provider(flags_of(ctx.params), config)
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
         from sixhats_ai.cli.minutes import rerun_meeting
 

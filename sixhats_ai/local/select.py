@@ -104,6 +104,21 @@ def model_file(model: str | None, *, pull_missing: bool) -> tuple[Path, Catalogu
     )
 
 
+def planned_model(settings: LocalSettings) -> tuple[str, int]:
+    """The model a run on the engine would load, and its context, with nothing checked,
+    pulled or loaded: what a dry run shows and prices (at 0)."""
+    from sixhats_ai.backends.llama import DEFAULT_N_CTX
+
+    if settings.model is not None and _looks_like_path(settings.model):
+        name, entry = Path(settings.model).name, None
+    elif settings.model is None and (found := _first_pulled()) is not None:
+        name, entry = found.name, _entry_of(found)
+    else:
+        hub = resolve(settings.model)
+        name, entry = hub.name, hub.entry
+    return name, settings.n_ctx or (entry.n_ctx if entry else DEFAULT_N_CTX)
+
+
 def _entry_of(model: PulledModel) -> CatalogueModel | None:
     return load_catalogue().models.get(model.name)
 

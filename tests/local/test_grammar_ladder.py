@@ -1,0 +1,34 @@
+"""The mode ladder on the local engine: every step of every packaged program sends a schema
+llama.cpp can hold as a grammar, so a run starts at json_schema and is never moved down."""
+
+from __future__ import annotations
+
+import pytest
+
+from sixhats_ai.api import new_session
+from sixhats_ai.config import Config
+from sixhats_ai.engine import output_schema
+from sixhats_ai.programs import load_programs
+from sixhats_ai.provider import Provider
+from sixhats_ai.run_options import RunOptions
+from sixhats_ai.structured import OutputMode
+
+pytest.importorskip("llama_cpp")
+
+from sixhats_ai.backends.llama import _grammar
+
+PROBLEM = "Should our team move to a four-day week, or hire two more people?"
+
+
+@pytest.mark.parametrize("slug", sorted(load_programs()))
+def test_every_step_schema_becomes_a_grammar(slug):
+    program = load_programs()[slug]
+    session = new_session(Provider(None, "", "tiny"), RunOptions(), Config())
+    assert session.engine.caller.modes.mode is OutputMode.JSON_SCHEMA
+    request = session.run_request(PROBLEM, program, [])
+    plan = program.plan(include_optional=True)
+    ids = [s.id for s in plan[:-1]]
+    for step, seen in session.engine._placeholder_seen(request, plan):
+        schema = output_schema(step, request, seen, ids).model_json_schema()
+        json_schema = {"type": "json_schema", "json_schema": {"name": step.id, "schema": schema}}
+        assert _grammar(json_schema) is not None, step.id  # a FormatRejected would step down
