@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -31,6 +32,8 @@ from sixhats_ai.models import Usage
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from sixhats_ai.limiter import RequestLimiter
 
 
@@ -45,21 +48,44 @@ DEFAULT_COMPLETION_ESTIMATE = 2000
 
 
 class ModeState:
-    """The output mode picked for one server, shared by every request of a run."""
+    """The output mode picked for one server, shared by every request of a run.
+
+    Until a mode is proven by an answer from the server, requests go one at a time (`trial`),
+    so a batch fanning out learns the mode from one request instead of each waiting request
+    meeting the same refusal: a server that refuses `json_schema` with HTTP 500 is retried by
+    the SDK first, and those retries left time for another request to confirm a lower mode.
+    """
 
     def __init__(self, start: OutputMode = OutputMode.JSON_SCHEMA, *, pinned: bool = False):
+        import asyncio  # here: `structured` is imported by commands that never run a loop
+
         self.mode = start
         self.confirmed = pinned
+        self._trial = asyncio.Lock()
+
+    @asynccontextmanager
+    async def trial(self) -> AsyncIterator[None]:
+        """Hold the block while no mode is proven, so only one request probes the server."""
+        if self.confirmed:
+            yield
+            return
+        async with self._trial:
+            yield
 
     def downgrade(self, failed: OutputMode) -> bool:
-        """Move below `failed`; False if there is nowhere lower or the mode is proven."""
+        """Whether a request refused in `failed` mode may be asked again in `self.mode`: yes if
+        the run has already moved below `failed`, or can move below it now (not once the
+        mode is proven, nor below `prompt`)."""
+        if MODE_ORDER.index(self.mode) > MODE_ORDER.index(failed):
+            return True
         if self.confirmed or failed is OutputMode.PROMPT:
             return False
-        if self.mode is failed:
-            self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
+        self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
         return True
 
     def confirm(self, mode: OutputMode) -> None:
+        """The server answered a request in `mode`: the run keeps it (a cached answer is no
+        proof; it says what a server once did, perhaps another one)."""
         if self.mode is mode:
             self.confirmed = True
 
@@ -240,21 +266,21 @@ class StructuredCaller:
         self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
     ) -> Exchange:
         while True:
-            mode = self.modes.mode
-            request = self._request(model, messages, schema_model)
-            params = request.params()
-            key = cache_key(params, self.backend.identity)
-            if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            async with self.modes.trial():
+                mode = self.modes.mode
+                request = self._request(model, messages, schema_model)
+                params = request.params()
+                key = cache_key(params, self.backend.identity)
+                if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                    return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
+                try:
+                    done = await self._send(request)
+                except FormatRejected:
+                    if self.modes.downgrade(mode):
+                        continue
+                    raise
                 self.modes.confirm(mode)
-                return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
-            try:
-                done = await self._send(request)
-            except FormatRejected:
-                if self.modes.downgrade(mode):
-                    continue
-                raise
-            self.modes.confirm(mode)
-            return Exchange(params, key, done, mode, cached=False)
+                return Exchange(params, key, done, mode, cached=False)
 
     async def call(
         self,

@@ -1,0 +1,46 @@
+"""The output-mode ladder under a real fan-out: a server that refuses `json_schema` costs one
+probe, never a file (issue: requests already waiting in json_schema mode were failed once
+another request had confirmed json_object)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sixhats_ai.structured import ModeState, OutputMode
+
+FILES = 20
+
+
+def _proposals(folder):
+    folder.mkdir()
+    for n in range(FILES):
+        (folder / f"p{n:02}.md").write_text(f"# Proposal {n}\n\nShould we adopt plan {n}?\n")
+    return folder
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize("status", [400, 500])
+def test_a_server_refusing_json_schema_fails_no_file_once_again_or_forced(
+    cli, served, tmp_path, status
+):
+    inputs, out = _proposals(tmp_path / "in"), tmp_path / "out"
+    args = ["batch", str(inputs), "--out", str(out), "--program", "choose", "--concurrency", "8"]
+    for extra in ([], [], ["--force"]):
+        served.reset(reject_json_schema=status)
+        result = cli(*args, *extra)
+        assert result.code == 0, result.err
+        index = json.loads((out / "index.json").read_text())
+        statuses = [row["status"] for row in index["rows"]]
+        assert len(statuses) == FILES
+        assert statuses == ["ok"] * FILES, result.err
+
+
+def test_a_rejection_of_a_mode_already_abandoned_retries_in_the_current_mode():
+    modes = ModeState()
+    assert modes.downgrade(OutputMode.JSON_SCHEMA)
+    modes.confirm(OutputMode.JSON_OBJECT)
+    assert modes.downgrade(OutputMode.JSON_SCHEMA)  # a late rejection: retry as json_object
+    assert modes.mode is OutputMode.JSON_OBJECT
+    assert not modes.downgrade(OutputMode.JSON_OBJECT)  # the proven mode itself: a failure
