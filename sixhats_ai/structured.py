@@ -277,6 +277,7 @@ class StructuredCaller:
                 params = request.params()
                 key = cache_key(params, self.backend.identity)
                 if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                    self.limiter.counts.cached += 1
                     return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
                 try:
                     done = await self._send(request)

@@ -74,6 +74,11 @@ def build_client(
 
     openai = import_sdk()
 
+    async def on_request(request: httpx.Request) -> None:
+        # The limiter counts a request once; the SDK's retries of it go over the wire too.
+        if limiter is not None and request.headers.get("x-stainless-retry-count", "0") != "0":
+            limiter.counts.sent += 1
+
     async def on_response(response: httpx.Response) -> None:
         if response.status_code == 429 and limiter is not None:
             limiter.pause(min(_retry_after_seconds(response), RETRY_AFTER_CAP_SECONDS))
@@ -83,7 +88,7 @@ def build_client(
         verify=not (provider.base_url or "").startswith("http:"),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=max(limiter.concurrency if limiter else 10, 10)),
-        event_hooks={"response": [on_response]},
+        event_hooks={"request": [on_request], "response": [on_response]},
     )
     return openai.AsyncOpenAI(
         api_key=provider.api_key,

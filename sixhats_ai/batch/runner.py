@@ -73,7 +73,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
-        self.progress = Progress(echo, total, session.budget, progress)
+        self.progress = Progress(echo, total, session.budget, session.limiter.counts, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})
