@@ -15,7 +15,7 @@
   (else 404, as other servers answer);
 - `POST /_bench/reset` applies new settings and zeroes the counters;
 - `GET /_bench/stats` returns the counters: requests, peak in flight and, when `record` is
-  on, every exchange (messages, answer, times).
+  on, every exchange (messages, sampling fields, answer, times).
 
 The server stops by itself when its parent closes its stdin, or after `--max-seconds`.
 """
@@ -48,6 +48,8 @@ from bench.batchapi import BatchSettings, BatchStats, add_batch_routes
 from sixhats_ai.pricing import estimate_tokens
 
 READY = "standin listening on port"
+# The body fields a recorded exchange keeps besides the messages: how the request sampled.
+SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "max_completion_tokens")
 
 
 @dataclass
@@ -118,6 +120,7 @@ async def _chat(request: web.Request) -> web.Response:
             {
                 "schema": name,
                 "messages": body["messages"],
+                "sampling": {k: body[k] for k in SAMPLING_FIELDS if k in body},
                 "answer": content,
                 "started": started,
                 "finished": time.monotonic() - state.epoch,

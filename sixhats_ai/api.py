@@ -173,6 +173,7 @@ def new_session(
         max_tokens=options.max_tokens,
         temperature=options.temperature,
         cache=cache,
+        sampling=provider.sampling,
     )
     engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
     kept = (

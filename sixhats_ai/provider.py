@@ -66,6 +66,7 @@ class Provider:
     mode: str | None = None
     context_window: int | None = None
     origin: str = "configured"
+    sampling: dict[str, dict[str, float]] = field(default_factory=dict)  # the profile's, per hat
 
     @property
     def display_url(self) -> str:
@@ -103,6 +104,7 @@ class Settled:
             hat_models={**config.models, **self.profile.models},
             mode=self.profile.mode,
             context_window=self.profile.context_window,
+            sampling=self.profile.sampling,
             origin=resolved.get(
                 "origin", f"profile {self.profile_name}" if self.profile_name else "configured"
             ),

@@ -18,76 +18,33 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
+from sixhats_ai.backends.base import (
+    Backend,
+    Completion,
+    CompletionRequest,
+    FormatRejected,
+    ParameterRejected,
+)
 from sixhats_ai.errors import ModelError, UsageError
+from sixhats_ai.hats import hat_sampling
+from sixhats_ai.model_parameters import ModelParameters
 from sixhats_ai.models import Usage
+from sixhats_ai.output_modes import ModeState, OutputMode
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import Mapping
 
     from sixhats_ai.limiter import RequestLimiter
 
 
-class OutputMode(StrEnum):
-    JSON_SCHEMA = "json_schema"
-    JSON_OBJECT = "json_object"
-    PROMPT = "prompt"
-
-
-MODE_ORDER = [OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT]
 DEFAULT_COMPLETION_ESTIMATE = 2000
-
-
-class ModeState:
-    """The output mode picked for one server, shared by every request of a run.
-
-    Until a mode is proven by an answer from the server, requests go one at a time (`trial`),
-    so a batch fanning out learns the mode from one request instead of each waiting request
-    meeting the same refusal: a server that refuses `json_schema` with HTTP 500 is retried by
-    the SDK first, and those retries left time for another request to confirm a lower mode.
-    """
-
-    def __init__(self, start: OutputMode = OutputMode.JSON_SCHEMA, *, pinned: bool = False):
-        import asyncio  # here: `structured` is imported by commands that never run a loop
-
-        self.mode = start
-        self.confirmed = pinned
-        self._trial = asyncio.Lock()
-
-    @asynccontextmanager
-    async def trial(self) -> AsyncIterator[None]:
-        """Hold the block while no mode is proven, so only one request probes the server."""
-        if self.confirmed:
-            yield
-            return
-        async with self._trial:
-            yield
-
-    def downgrade(self, failed: OutputMode) -> bool:
-        """Whether a request refused in `failed` mode may be asked again in `self.mode`: yes if
-        the run has already moved below `failed`, or can move below it now (not once the
-        mode is proven, nor below `prompt`)."""
-        if MODE_ORDER.index(self.mode) > MODE_ORDER.index(failed):
-            return True
-        if self.confirmed or failed is OutputMode.PROMPT:
-            return False
-        self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
-        return True
-
-    def confirm(self, mode: OutputMode) -> None:
-        """The server answered a request in `mode`: the run keeps it (a cached answer is no
-        proof; it says what a server once did, perhaps another one)."""
-        if self.mode is mode:
-            self.confirmed = True
 
 
 class ResponseCache(Protocol):
@@ -186,7 +143,11 @@ class Exchange:
 
 @dataclass
 class StructuredCaller:
-    """Sends one step's messages and returns a validated model, with usage and cost."""
+    """Sends one step's messages and returns a validated model, with usage and cost.
+
+    A step of a hat samples as the hat does (`hats.hat_sampling`, with the profile's
+    `sampling` overrides); `temperature`, when set for the run, wins over every hat's. What a
+    model does not accept is left out or renamed (`ModelParameters`)."""
 
     backend: Backend
     limiter: RequestLimiter
@@ -197,9 +158,24 @@ class StructuredCaller:
     max_tokens: int | None = None
     temperature: float | None = None
     cache: ResponseCache | None = None
+    sampling: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    parameters: ModelParameters = field(default_factory=ModelParameters)
+
+    def _sampling(self, hat: str | None) -> tuple[float | None, float | None]:
+        """The temperature and top_p a step sends (top_p only when a hat narrows it from
+        every server's default of 1)."""
+        if hat is None:
+            return self.temperature, None
+        sampling = hat_sampling(hat, self.sampling)
+        top_p = sampling.top_p if sampling.top_p != 1.0 else None
+        return (self.temperature if self.temperature is not None else sampling.temperature), top_p
 
     def _request(
-        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        schema_model: type[BaseModel],
+        hat: str | None = None,
     ) -> CompletionRequest:
         mode = self.modes.mode
         sent = [dict(m) for m in messages]
@@ -219,13 +195,16 @@ class StructuredCaller:
                 if mode is OutputMode.JSON_OBJECT
                 else None
             )
-        return CompletionRequest(
+        temperature, top_p = self._sampling(hat)
+        request = CompletionRequest(
             model=model,
             messages=sent,
             response_format=response_format,
             max_tokens=self.max_tokens,
-            temperature=self.temperature,
+            temperature=temperature,
+            top_p=top_p,
         )
+        return self.parameters.fit(request)
 
     def check_priced(self, models: set[str]) -> None:
         """--max-cost can bound only priced models; a remote model without a price is refused."""
@@ -268,12 +247,16 @@ class StructuredCaller:
         return done
 
     async def _send_with_fallback(
-        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        schema_model: type[BaseModel],
+        hat: str | None,
     ) -> Exchange:
         while True:
             async with self.modes.trial():
                 mode = self.modes.mode
-                request = self._request(model, messages, schema_model)
+                request = self._request(model, messages, schema_model, hat)
                 params = request.params()
                 key = cache_key(params, self.backend.identity)
                 if self.cache is not None and (hit := self.cache.get(key)) is not None:
@@ -283,6 +266,10 @@ class StructuredCaller:
                     done = await self._send(request)
                 except FormatRejected:
                     if self.modes.downgrade(mode):
+                        continue
+                    raise
+                except ParameterRejected as exc:
+                    if self.parameters.refused(model, exc.name):
                         continue
                     raise
                 self.modes.confirm(mode)
@@ -295,14 +282,16 @@ class StructuredCaller:
         schema_model: type[BaseModel],
         *,
         context: dict[str, Any] | None = None,
+        hat: str | None = None,
     ) -> ValidatedAnswer:
-        """Ask, validate, re-ask with the error if invalid; usage counts every attempt."""
+        """Ask, validate, re-ask with the error if invalid; usage counts every attempt. A
+        step of a `hat` samples as that hat does."""
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
         error = ""
         for _ in range(self.max_reasks + 1):
-            exchange = await self._send_with_fallback(model, conversation, schema_model)
+            exchange = await self._send_with_fallback(model, conversation, schema_model, hat)
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
