@@ -44,3 +44,23 @@ def test_a_rejection_of_a_mode_already_abandoned_retries_in_the_current_mode():
     assert modes.downgrade(OutputMode.JSON_SCHEMA)  # a late rejection: retry as json_object
     assert modes.mode is OutputMode.JSON_OBJECT
     assert not modes.downgrade(OutputMode.JSON_OBJECT)  # the proven mode itself: a failure
+
+
+async def test_an_answer_from_the_store_proves_no_mode():
+    from sixhats_ai.backends.base import FormatRejected
+    from sixhats_ai.models import WhiteOutput
+    from tests.fakes import FakeBackend
+    from tests.test_backends import MESSAGES, DictCache, _caller
+
+    def refuse_json_schema(request):
+        if (request.response_format or {}).get("type") == "json_schema":
+            return FormatRejected("response_format json_schema is not supported")
+        return None
+
+    cache, backend = DictCache(), FakeBackend()
+    backend.answer_when(refuse_json_schema)
+    await _caller(backend, cache).call("m", MESSAGES, WhiteOutput)  # kept as json_object
+    again = _caller(backend, cache)
+    answer = await again.call("m", MESSAGES, WhiteOutput)
+    assert answer.usage.cached_requests == 1
+    assert again.modes.mode is OutputMode.JSON_OBJECT and not again.modes.confirmed
