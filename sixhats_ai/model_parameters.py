@@ -102,14 +102,20 @@ class ModelParameters:
         """The request as its model takes it."""
         return self.rules(request.model).apply(request)
 
-    def refused(self, model: str, name: str) -> bool:
-        """The server refused `name` for `model`: drop or rename it for the rest of the run
-        (and say so); False if that is not possible, and the refusal stands."""
-        learned = self.rules(model).learned(name)
+    def refused(self, request: CompletionRequest, name: str) -> bool:
+        """The server refused `name` in `request`: drop or rename it for the rest of the run
+        (and say so), and ask again. A request sent before another's refusal taught the same
+        is just asked again; False if `name` was not sent or cannot go, and the refusal stands."""
+        if name not in request.params():
+            return False
+        rules = self.rules(request.model)
+        if rules.apply(request) != request:
+            return True  # already learned while this request was in flight
+        learned = rules.learned(name)
         if learned is None:
             return False
-        self._rules[model] = learned
+        self._rules[request.model] = learned
         new_name = LEARNABLE[name]
         done = f"sends {new_name} instead" if new_name else "leaves it out"
-        self.notice(f"{model} does not accept {name}; this run {done}")
+        self.notice(f"{request.model} does not accept {name}; this run {done}")
         return True

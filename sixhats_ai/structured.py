@@ -269,7 +269,7 @@ class StructuredCaller:
                         continue
                     raise
                 except ParameterRejected as exc:
-                    if self.parameters.refused(model, exc.name):
+                    if self.parameters.refused(request, exc.name):
                         continue
                     raise
                 self.modes.confirm(mode)

@@ -96,3 +96,46 @@ async def test_a_temperature_set_for_the_run_wins_over_every_hats_and_the_profil
     await caller.call("m", messages, WhiteOutput, hat="white")
     sent = [(r.temperature, r.top_p) for r in backend.requests]
     assert sent == [(0.7, HATS[Hat.GREEN].top_p), (0.7, None)]
+
+
+async def test_requests_already_in_flight_when_a_parameter_is_learned_are_retried_without_it():
+    import asyncio
+
+    from sixhats_ai.backends.base import Completion, ParameterRejected
+    from sixhats_ai.limiter import RequestLimiter
+    from sixhats_ai.models import WhiteOutput
+    from sixhats_ai.pricing import Budget, PriceTable
+    from sixhats_ai.structured import ModeState, OutputMode, StructuredCaller
+    from tests.fakes import completion, sample_answer
+
+    class RefusesTemperature:
+        identity, is_local = "refuses:temperature", False
+
+        def __init__(self) -> None:
+            self.both_sent = asyncio.Barrier(2)
+            self.sent: list[float | None] = []
+
+        async def complete(self, request):
+            self.sent.append(request.temperature)
+            if request.temperature is not None:
+                await self.both_sent.wait()  # both built with temperature before either fails
+                raise ParameterRejected("Unsupported value: 'temperature'", name="temperature")
+            return Completion.from_dict(completion(sample_answer(request.params())))
+
+        async def aclose(self) -> None:
+            pass
+
+    backend = RefusesTemperature()
+    caller = StructuredCaller(
+        backend=backend,
+        limiter=RequestLimiter(2),
+        modes=ModeState(OutputMode.JSON_SCHEMA, pinned=True),
+        prices=PriceTable({}),
+        budget=Budget(None),
+    )
+    messages = [{"role": "system", "content": "Hat."}, {"role": "user", "content": "?"}]
+    await asyncio.gather(
+        caller.call("m", messages, WhiteOutput, hat="white"),
+        caller.call("m", messages, WhiteOutput, hat="black"),
+    )
+    assert backend.sent[2:] == [None, None]
