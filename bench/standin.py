@@ -5,13 +5,17 @@
 - `POST /v1/chat/completions` waits `latency` seconds, then answers with valid JSON for the
   schema in `response_format` (`json_schema` or `json_object` mode), with usage counted from
   the text (about four characters a token);
+  It can play a server that refuses things: `reject_json_schema` answers that HTTP status
+  (400 as vLLM would, 500 as llama-cpp-python does) to any `json_schema` request, and
+  `reject_params` refuses the named body fields with OpenAI's own 400 (as its reasoning models
+  refuse `temperature`, `top_p` and `max_tokens`);
 - `GET /v1/models` lists one model;
 - the Batch API (`/v1/files`, `/v1/batches`), played as documented (`bench.batchapi`);
 - `GET /props` says the context size, as llama.cpp's `llama-server` does, when `n_ctx` is set
   (else 404, as other servers answer);
 - `POST /_bench/reset` applies new settings and zeroes the counters;
 - `GET /_bench/stats` returns the counters: requests, peak in flight and, when `record` is
-  on, every exchange (messages, answer, times).
+  on, every exchange (messages, sampling fields, answer, times).
 
 The server stops by itself when its parent closes its stdin, or after `--max-seconds`.
 """
@@ -44,6 +48,8 @@ from bench.batchapi import BatchSettings, BatchStats, add_batch_routes
 from sixhats_ai.pricing import estimate_tokens
 
 READY = "standin listening on port"
+# The body fields a recorded exchange keeps besides the messages: how the request sampled.
+SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "max_completion_tokens")
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Settings:
     items: int = 2
     record: bool = False
     n_ctx: int | None = None
+    reject_json_schema: int | None = None
+    reject_params: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +100,8 @@ async def _chat(request: web.Request) -> web.Response:
         await asyncio.sleep(settings.latency)
     finally:
         stats.in_flight -= 1
+    if (refusal := _refusal(body, settings)) is not None:
+        return refusal
     wanted = requested_schema(body)
     if wanted is None:
         message = "this stand-in needs response_format json_schema, or json_object with a schema"
@@ -110,12 +120,47 @@ async def _chat(request: web.Request) -> web.Response:
             {
                 "schema": name,
                 "messages": body["messages"],
+                "sampling": {k: body[k] for k in SAMPLING_FIELDS if k in body},
                 "answer": content,
                 "started": started,
                 "finished": time.monotonic() - state.epoch,
             }
         )
     return web.json_response(completion_body(content, prompt_tokens))
+
+
+def _refusal(body: dict[str, Any], settings: Settings) -> web.Response | None:
+    """The error a server that refuses this request's format or parameters answers, if any."""
+    fmt = body.get("response_format") or {}
+    if settings.reject_json_schema and fmt.get("type") == "json_schema":
+        message = "response_format type json_schema is not supported by this server"
+        return web.json_response(
+            {"error": {"message": message}}, status=settings.reject_json_schema
+        )
+    for name in settings.reject_params:
+        if name in body:
+            return web.json_response({"error": _unsupported(name, body[name])}, status=400)
+    return None
+
+
+def _unsupported(name: str, value: Any) -> dict[str, Any]:
+    """OpenAI's 400 body for a parameter a reasoning model refuses (its documented wording)."""
+    if name == "temperature":
+        message = (
+            f"Unsupported value: 'temperature' does not support {value} with this model. "
+            "Only the default (1) value is supported."
+        )
+        code = "unsupported_value"
+    elif name == "max_tokens":
+        message = (
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead."
+        )
+        code = "unsupported_parameter"
+    else:
+        message = f"Unsupported parameter: '{name}' is not supported with this model."
+        code = "unsupported_parameter"
+    return {"message": message, "type": "invalid_request_error", "param": name, "code": code}
 
 
 async def _models(request: web.Request) -> web.Response:

@@ -175,7 +175,10 @@ def new_session(
             provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
         )
     )
-    pinned = options.mode or provider.mode
+    # A backend collecting calls into rounds (the Batch API) cannot be probed one call at a
+    # time; json_schema is what those engines take.
+    collects_calls = getattr(backend, "collects_calls", False)
+    pinned = options.mode or provider.mode or ("json_schema" if collects_calls else None)
     caller = StructuredCaller(
         backend=backend,
         limiter=limiter,
@@ -186,6 +189,7 @@ def new_session(
         max_tokens=options.max_tokens,
         temperature=options.temperature,
         cache=cache,
+        sampling=provider.sampling,
     )
     engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
     kept = (

@@ -23,6 +23,9 @@ in `provider.py`. The config file is TOML at `<config dir>/config.toml`:
     [profiles.openai.models]            # a model per hat
     synthesis = "gpt-4o"
 
+    [profiles.openai.sampling.green]    # a hat's sampling (temperature, top_p)
+    temperature = 1.1
+
     [prices."my-model"]                 # USD per million tokens
     input = 0.5
     output = 1.5
@@ -38,7 +41,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from sixhats_ai.errors import ConfigError, UsageError
 from sixhats_ai.pricing import DEFAULT_PRICES, Price, PriceTable
@@ -92,6 +95,20 @@ class Profile(BaseModel):
     n_gpu_layers: int | None = Field(
         None, ge=-1, description="local engine: layers offloaded to the GPU (-1: all)"
     )
+    sampling: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="temperature and top_p per hat"
+    )
+
+    @field_validator("sampling")
+    @classmethod
+    def _known_sampling(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        from sixhats_ai.hats import Hat, hat_sampling
+
+        for hat in value:
+            if hat not in set(Hat):
+                raise ValueError(f"unknown hat {hat!r}: use one of {', '.join(Hat)}")
+            hat_sampling(hat, value)  # refuses a key that is no sampling parameter
+        return value
 
 
 class PriceEntry(BaseModel):

@@ -209,7 +209,9 @@ class Engine:
         )
         answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
-            done = await self.caller.call(model, prompt.messages(), answer_model)
+            done = await self.caller.call(
+                model, prompt.messages(), answer_model, hat=step.hat.value
+            )
         except StoreDamaged:  # not this step's failure: the whole command stops
             raise
         except SixhatsError as exc:

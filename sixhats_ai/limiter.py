@@ -5,10 +5,22 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+
+@dataclass
+class RequestCounts:
+    """What a session asked for: requests that went over the wire (a backend's own retries
+    included) and requests the store answered. Counted here, where every request passes,
+    rather than summed from finished reports, which miss refused, retried, failed and
+    interrupted requests and count again the steps a resumed report kept."""
+
+    sent: int = 0
+    cached: int = 0
 
 
 class RequestLimiter:
@@ -28,6 +40,7 @@ class RequestLimiter:
         self._pace = asyncio.Lock()
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.counts = RequestCounts()
 
     def pause(self, seconds: float) -> None:
         """Hold every new request back `seconds` (a server's Retry-After on 429)."""
@@ -50,6 +63,7 @@ class RequestLimiter:
         async with self._slots:
             await self._wait_turn()
             self.in_flight += 1
+            self.counts.sent += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
                 yield

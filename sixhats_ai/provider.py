@@ -75,6 +75,7 @@ class Provider:
     n_ctx: int | None = None
     # A line the run says on stderr before it starts: why it uses what it uses.
     notice: str | None = None
+    sampling: dict[str, dict[str, float]] = field(default_factory=dict)  # the profile's, per hat
 
     @property
     def display_url(self) -> str:
@@ -114,6 +115,7 @@ class Settled:
             hat_models={**config.models, **self.profile.models},
             mode=self.profile.mode,
             context_window=self.profile.context_window,
+            sampling=self.profile.sampling,
             origin=resolved.get(
                 "origin", f"profile {self.profile_name}" if self.profile_name else "configured"
             ),

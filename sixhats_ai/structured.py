@@ -18,50 +18,33 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
+from sixhats_ai.backends.base import (
+    Backend,
+    Completion,
+    CompletionRequest,
+    FormatRejected,
+    ParameterRejected,
+)
 from sixhats_ai.errors import ModelError, UsageError
+from sixhats_ai.hats import hat_sampling
+from sixhats_ai.model_parameters import ModelParameters
 from sixhats_ai.models import Usage
+from sixhats_ai.output_modes import ModeState, OutputMode
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sixhats_ai.limiter import RequestLimiter
 
 
-class OutputMode(StrEnum):
-    JSON_SCHEMA = "json_schema"
-    JSON_OBJECT = "json_object"
-    PROMPT = "prompt"
-
-
-MODE_ORDER = [OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT]
 DEFAULT_COMPLETION_ESTIMATE = 2000
-
-
-class ModeState:
-    """The output mode picked for one server, shared by every request of a run."""
-
-    def __init__(self, start: OutputMode = OutputMode.JSON_SCHEMA, *, pinned: bool = False):
-        self.mode = start
-        self.confirmed = pinned
-
-    def downgrade(self, failed: OutputMode) -> bool:
-        """Move below `failed`; False if there is nowhere lower or the mode is proven."""
-        if self.confirmed or failed is OutputMode.PROMPT:
-            return False
-        if self.mode is failed:
-            self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
-        return True
-
-    def confirm(self, mode: OutputMode) -> None:
-        if self.mode is mode:
-            self.confirmed = True
 
 
 class ResponseCache(Protocol):
@@ -107,10 +90,15 @@ def extract_json(text: str) -> Any:
     raise InvalidAnswer("the answer holds no JSON object")
 
 
-@cache
+SCHEMA_CACHE_SIZE = 256  # the packaged models and a few runs' own classes
+
+
+@lru_cache(maxsize=SCHEMA_CACHE_SIZE)
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema, built once: pydantic builds it anew on every call, which
-    was a seventh of a batch's CPU time. Shared, so never to be changed in place."""
+    was a seventh of a batch's CPU time. Bounded, because each run builds its own classes
+    (enums of its step ids and alternatives), and a 2,000-file batch kept 37 MB of them
+    alive. Shared, so never to be changed in place."""
     return model.model_json_schema()
 
 
@@ -155,7 +143,11 @@ class Exchange:
 
 @dataclass
 class StructuredCaller:
-    """Sends one step's messages and returns a validated model, with usage and cost."""
+    """Sends one step's messages and returns a validated model, with usage and cost.
+
+    A step of a hat samples as the hat does (`hats.hat_sampling`, with the profile's
+    `sampling` overrides); `temperature`, when set for the run, wins over every hat's. What a
+    model does not accept is left out or renamed (`ModelParameters`)."""
 
     backend: Backend
     limiter: RequestLimiter
@@ -166,9 +158,24 @@ class StructuredCaller:
     max_tokens: int | None = None
     temperature: float | None = None
     cache: ResponseCache | None = None
+    sampling: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    parameters: ModelParameters = field(default_factory=ModelParameters)
+
+    def _sampling(self, hat: str | None) -> tuple[float | None, float | None]:
+        """The temperature and top_p a step sends (top_p only when a hat narrows it from
+        every server's default of 1)."""
+        if hat is None:
+            return self.temperature, None
+        sampling = hat_sampling(hat, self.sampling)
+        top_p = sampling.top_p if sampling.top_p != 1.0 else None
+        return (self.temperature if self.temperature is not None else sampling.temperature), top_p
 
     def _request(
-        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        schema_model: type[BaseModel],
+        hat: str | None = None,
     ) -> CompletionRequest:
         mode = self.modes.mode
         sent = [dict(m) for m in messages]
@@ -188,13 +195,16 @@ class StructuredCaller:
                 if mode is OutputMode.JSON_OBJECT
                 else None
             )
-        return CompletionRequest(
+        temperature, top_p = self._sampling(hat)
+        request = CompletionRequest(
             model=model,
             messages=sent,
             response_format=response_format,
             max_tokens=self.max_tokens,
-            temperature=self.temperature,
+            temperature=temperature,
+            top_p=top_p,
         )
+        return self.parameters.fit(request)
 
     def check_priced(self, models: set[str]) -> None:
         """--max-cost can bound only priced models; a remote model without a price is refused."""
@@ -237,24 +247,33 @@ class StructuredCaller:
         return done
 
     async def _send_with_fallback(
-        self, model: str, messages: list[dict[str, str]], schema_model: type[BaseModel]
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        schema_model: type[BaseModel],
+        hat: str | None,
     ) -> Exchange:
         while True:
-            mode = self.modes.mode
-            request = self._request(model, messages, schema_model)
-            params = request.params()
-            key = cache_key(params, self.backend.identity)
-            if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            async with self.modes.trial():
+                mode = self.modes.mode
+                request = self._request(model, messages, schema_model, hat)
+                params = request.params()
+                key = cache_key(params, self.backend.identity)
+                if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                    self.limiter.counts.cached += 1
+                    return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
+                try:
+                    done = await self._send(request)
+                except FormatRejected:
+                    if self.modes.downgrade(mode):
+                        continue
+                    raise
+                except ParameterRejected as exc:
+                    if self.parameters.refused(request, exc.name):
+                        continue
+                    raise
                 self.modes.confirm(mode)
-                return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
-            try:
-                done = await self._send(request)
-            except FormatRejected:
-                if self.modes.downgrade(mode):
-                    continue
-                raise
-            self.modes.confirm(mode)
-            return Exchange(params, key, done, mode, cached=False)
+                return Exchange(params, key, done, mode, cached=False)
 
     async def call(
         self,
@@ -263,14 +282,16 @@ class StructuredCaller:
         schema_model: type[BaseModel],
         *,
         context: dict[str, Any] | None = None,
+        hat: str | None = None,
     ) -> ValidatedAnswer:
-        """Ask, validate, re-ask with the error if invalid; usage counts every attempt."""
+        """Ask, validate, re-ask with the error if invalid; usage counts every attempt. A
+        step of a `hat` samples as that hat does."""
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
         error = ""
         for _ in range(self.max_reasks + 1):
-            exchange = await self._send_with_fallback(model, conversation, schema_model)
+            exchange = await self._send_with_fallback(model, conversation, schema_model, hat)
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:

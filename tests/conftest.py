@@ -48,12 +48,14 @@ def standin() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def served(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    """The stand-in, zeroed, recording, and configured as the provider."""
+def served(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """The stand-in, zeroed, recording, and configured as the provider; its default settings
+    are back after the test (a test may make it refuse things)."""
     monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
     monkeypatch.setenv("SIXHATS_MODEL", MODEL)
     standin.reset(record=True)
-    return standin
+    yield standin
+    standin.reset()
 
 
 @pytest.fixture

@@ -180,3 +180,22 @@ def test_timeout(cli, fake_llm, no_network):
     no_network.post(f"{BASE_URL}/chat/completions").mock(side_effect=httpx.ReadTimeout("slow"))
     result = cli(*QUICK, "--retries", "0", "--timeout", "1")
     assert result.code == 1 and "timed out" in result.err and "--timeout" in result.err
+
+
+def test_schemas_of_per_run_classes_are_not_kept_forever():
+    """A batch builds schema classes per run; the schema cache must not keep them all alive."""
+    import gc
+    import weakref
+
+    from pydantic import create_model
+
+    from sixhats_ai.structured import json_schema
+
+    first = create_model("PerRunFirst", answer=(str, ...))
+    json_schema(first)
+    gone = weakref.ref(first)
+    del first
+    for n in range(1000):
+        json_schema(create_model(f"PerRun{n}", answer=(str, ...)))
+    gc.collect()
+    assert gone() is None

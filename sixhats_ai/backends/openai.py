@@ -12,11 +12,17 @@ also pauses the shared `RequestLimiter`.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from sixhats_ai.backends.base import Completion, CompletionRequest, FormatRejected
+from sixhats_ai.backends.base import (
+    Completion,
+    CompletionRequest,
+    FormatRejected,
+    ParameterRejected,
+)
 from sixhats_ai.errors import ModelError, SixhatsError, redact
 
 if TYPE_CHECKING:
@@ -34,6 +40,9 @@ DEFAULT_MAX_RETRIES = 2
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar")
 _FORMAT_STATUSES = (400, 415, 422, 500, 501)
 RETRY_AFTER_CAP_SECONDS = 60.0
+# "Unsupported parameter: 'max_tokens' is not supported ...", "Unsupported value: 'temperature'
+# does not support 0.2 ...": OpenAI's 400 for a parameter a model refuses (also in `param`).
+_UNSUPPORTED = re.compile(r"unsupported (?:parameter|value)s?\W+(\w+)", re.IGNORECASE)
 
 
 def _retry_after_seconds(response: httpx.Response) -> float:
@@ -74,6 +83,11 @@ def build_client(
 
     openai = import_sdk()
 
+    async def on_request(request: httpx.Request) -> None:
+        # The limiter counts a request once; the SDK's retries of it go over the wire too.
+        if limiter is not None and request.headers.get("x-stainless-retry-count", "0") != "0":
+            limiter.counts.sent += 1
+
     async def on_response(response: httpx.Response) -> None:
         if response.status_code == 429 and limiter is not None:
             limiter.pause(min(_retry_after_seconds(response), RETRY_AFTER_CAP_SECONDS))
@@ -83,7 +97,7 @@ def build_client(
         verify=not (provider.base_url or "").startswith("http:"),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=max(limiter.concurrency if limiter else 10, 10)),
-        event_hooks={"response": [on_response]},
+        event_hooks={"request": [on_request], "response": [on_response]},
     )
     return openai.AsyncOpenAI(
         api_key=provider.api_key,
@@ -92,6 +106,19 @@ def build_client(
         max_retries=max_retries,
         http_client=cast(Any, http_client),
     )
+
+
+def _refused_parameter(exc: BaseException, status_error: type[Any]) -> str | None:
+    """The request parameter a 400 says the model does not support, if it names one."""
+    if not isinstance(exc, status_error) or exc.status_code != 400:
+        return None
+    match = _UNSUPPORTED.search(_api_message(exc))
+    body = getattr(exc, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    param = inner.get("param") if isinstance(inner, dict) else None
+    if match is None or param == "response_format":
+        return None
+    return str(param or match.group(1))
 
 
 def _rejects_format(exc: BaseException, status_error: type[Any]) -> bool:
@@ -161,6 +188,8 @@ class OpenAIBackend:
 
         error = map_api_error(exc, base_url=self.identity, model=model)
         error.message = redact(error.message, [self._provider.api_key])
+        if (name := _refused_parameter(exc, openai.APIStatusError)) is not None:
+            return ParameterRejected(error.message, name=name, hint=error.hint)
         if _rejects_format(exc, openai.APIStatusError):
             return FormatRejected(error.message, hint=error.hint)
         return error

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sixhats_ai.backends.base import Completion, CompletionRequest
 from sixhats_ai.errors import ModelError
@@ -197,6 +197,8 @@ class RoundBackend:
     policy: RoundPolicy = field(default_factory=RoundPolicy)
     on_progress: Callable[[RoundProgress], None] = lambda progress: None
     is_local: bool = False
+    # One probe call would be a round of one, waited on for hours: the caller pins json_schema.
+    collects_calls: ClassVar[bool] = True
     rounds_submitted: int = field(default=0, init=False)
     _waiting: dict[str, asyncio.Future[Completion]] = field(default_factory=dict, init=False)
     _requests: dict[str, CompletionRequest] = field(default_factory=dict, init=False)

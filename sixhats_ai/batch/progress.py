@@ -13,6 +13,7 @@ from sixhats_ai.ranking import BatchIndex, IndexRow
 
 if TYPE_CHECKING:
     from sixhats_ai.display import BatchDisplay
+    from sixhats_ai.limiter import RequestCounts
 
 MAX_LISTED_FAILURES = 10
 
@@ -24,8 +25,6 @@ class Totals:
     failed: int = 0
     ran: int = 0
     tokens: int = 0
-    requests: int = 0
-    cached: int = 0
     kept: int = 0
 
     def count(self, row: IndexRow) -> None:
@@ -36,22 +35,23 @@ class Totals:
         if not row.reused and row.report is not None:
             self.ran += 1
             self.tokens += row.tokens
-            self.requests += row.requests
-            self.cached += row.cached_requests
 
 
 class Progress:
     """Counts the inputs as they finish and shows each on the display (plain lines unless a
-    live bar is given); `total` is None for paths from stdin."""
+    live bar is given); `total` is None for paths from stdin. The request counts are the
+    session's (`RequestCounts`), what went over the wire."""
 
     def __init__(
         self,
         echo: Callable[[str], None],
         total: int | None,
         budget: Budget,
+        counts: RequestCounts,
         display: BatchDisplay | None = None,
     ) -> None:
         self.budget = budget
+        self.counts = counts
         self.totals = Totals()
         self.display = display or PlainBatch(lambda: budget.spent, echo)
         if total is not None:
@@ -73,7 +73,7 @@ class Progress:
         lines = [
             f"batch: {counts}"
             + (f" ({reused} unchanged, reports kept)" if reused else "")
-            + f"; {t.requests} requests ({t.cached} cached), {t.tokens} tokens, "
+            + f"; {self.counts.sent} requests ({self.counts.cached} cached), {t.tokens} tokens, "
             f"${self.budget.spent:.4f} this run, "
             f"{duration(time.perf_counter() - t.started)}"
         ]

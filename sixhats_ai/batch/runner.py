@@ -75,7 +75,7 @@ class BatchRunner:
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
         self.pending: RoundPending | None = None  # a round written for the user's engine
-        self.progress = Progress(echo, total, session.budget, progress)
+        self.progress = Progress(echo, total, session.budget, session.limiter.counts, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})

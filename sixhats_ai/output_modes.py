@@ -1,0 +1,66 @@
+"""The output-mode ladder: which `response_format` a server takes, learned once per run.
+
+A server that refuses a mode moves the run down one (`json_schema`, then `json_object`, then
+`prompt`); the first answer in a mode proves it for the rest of the run.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+
+class OutputMode(StrEnum):
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    PROMPT = "prompt"
+
+
+MODE_ORDER = [OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT]
+
+
+class ModeState:
+    """The output mode picked for one server, shared by every request of a run.
+
+    Until a mode is proven by an answer from the server, requests go one at a time (`trial`),
+    so a batch fanning out learns the mode from one request instead of each waiting request
+    meeting the same refusal: a server that refuses `json_schema` with HTTP 500 is retried by
+    the SDK first, and those retries left time for another request to confirm a lower mode.
+    """
+
+    def __init__(self, start: OutputMode = OutputMode.JSON_SCHEMA, *, pinned: bool = False):
+        import asyncio  # here: `structured` is imported by commands that never run a loop
+
+        self.mode = start
+        self.confirmed = pinned
+        self._trial = asyncio.Lock()
+
+    @asynccontextmanager
+    async def trial(self) -> AsyncIterator[None]:
+        """Hold the block while no mode is proven, so only one request probes the server."""
+        if self.confirmed:
+            yield
+            return
+        async with self._trial:
+            yield
+
+    def downgrade(self, failed: OutputMode) -> bool:
+        """Whether a request refused in `failed` mode may be asked again in `self.mode`: yes if
+        the run has already moved below `failed`, or can move below it now (not once the
+        mode is proven, nor below `prompt`)."""
+        if MODE_ORDER.index(self.mode) > MODE_ORDER.index(failed):
+            return True
+        if self.confirmed or failed is OutputMode.PROMPT:
+            return False
+        self.mode = MODE_ORDER[MODE_ORDER.index(failed) + 1]
+        return True
+
+    def confirm(self, mode: OutputMode) -> None:
+        """The server answered a request in `mode`: the run keeps it (a cached answer is no
+        proof; it says what a server once did, perhaps another one)."""
+        if self.mode is mode:
+            self.confirmed = True
