@@ -428,17 +428,24 @@ class RunStore:
         return json.loads(rows[0]["response"]) if rows else None
 
     def log_request(
-        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float
+        self,
+        key: str,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        seconds: float,
+        *,
+        secrets: Sequence[str | None] = (),
     ) -> None:
+        """Keep one exchange; every secret is taken out of its text before it is written."""
         usage = response.get("usage") or {}
         self._write(
             "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 _now(),
-                str(request.get("model", "")),
-                json.dumps(kept_request(request)),
-                json.dumps(response),
+                redact(str(request.get("model", "")), list(secrets)),
+                redact(json.dumps(kept_request(request)), list(secrets)),
+                redact(json.dumps(response), list(secrets)),
                 int(usage.get("prompt_tokens", 0)),
                 int(usage.get("completion_tokens", 0)),
                 round(seconds, 3),
@@ -475,12 +482,8 @@ class StoreCache:
     def put(
         self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
     ) -> None:
-        if not self.write:
-            return
-        clean = [
-            json.loads(redact(json.dumps(value), self.secrets)) for value in (request, response)
-        ]
-        self.store.log_request(key, clean[0], clean[1], seconds)
+        if self.write:
+            self.store.log_request(key, request, response, seconds, secrets=self.secrets)
 
 
 def open_run_store(
