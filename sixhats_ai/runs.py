@@ -60,6 +60,16 @@ async def in_thread_to_the_end(func: Callable[..., T], *args: Any) -> T:
         return await work
 
 
+async def off_the_loop(session: Session, func: Callable[..., T], *args: Any) -> T:
+    """`func` in a worker thread (`in_thread_to_the_end`), so its disk writes stall no other
+    run's requests; but here, at once, when the session answers in rounds: then nothing waits
+    on the loop, and a queue of runs waiting for a thread would hold every report of a round
+    in memory together (10,000 of them at the last round of a large batch)."""
+    if getattr(session.engine.caller.backend, "collects_calls", False):
+        return func(*args)
+    return await in_thread_to_the_end(func, *args)
+
+
 async def run_and_keep(
     session: Session,
     request: RunRequest,
@@ -84,12 +94,13 @@ async def run_and_keep(
     try:
         report = await session.engine.run(request, reuse=reuse)
     except SynthesisFailed as failed:
-        return RunResult(failed, await _keep(store, inputs, failed, lineage, on_unkept))
+        return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()
-    return RunResult(report, await _keep(store, inputs, report, lineage, on_unkept))
+    return RunResult(report, await _keep(session, store, inputs, report, lineage, on_unkept))
 
 
 async def _keep(
+    session: Session,
     store: RunStore | None,
     inputs: RunInputs,
     outcome: Report | SynthesisFailed,
@@ -114,8 +125,7 @@ async def _keep(
         )
 
     try:
-        # In a worker thread, so that fsyncs do not stall other runs' requests.
-        return await in_thread_to_the_end(save)
+        return await off_the_loop(session, save)
     except (sqlite3.Error, UsageError) as exc:
         if on_unkept is None:
             raise

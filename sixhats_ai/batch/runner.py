@@ -32,7 +32,7 @@ from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra,
 from sixhats_ai.models import StepRecord
 from sixhats_ai.programs import Program
 from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
-from sixhats_ai.runs import in_thread_to_the_end, run_and_keep
+from sixhats_ai.runs import off_the_loop, run_and_keep
 from sixhats_ai.store import RunStore
 
 if TYPE_CHECKING:
@@ -156,7 +156,9 @@ class BatchRunner:
             self.progress.totals.kept += result.run_id is not None  # its hats, for `rerun`
             return self._failed(name, report)
         try:  # a thread runs to its end even if Ctrl-C cancels this task: the files are whole
-            await in_thread_to_the_end(self.outputs.write, stem, name, key, report, result.run_id)
+            await off_the_loop(
+                self.session, self.outputs.write, stem, name, key, report, result.run_id
+            )
         except (OSError, UsageError) as exc:
             return _unwritable(name, exc)
         self.progress.totals.kept += result.run_id is not None
