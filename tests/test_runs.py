@@ -17,7 +17,9 @@ from sixhats_ai.runs import Lineage, in_thread_to_the_end, run_and_keep
 
 
 class FailingSynthesis:
-    """An engine whose synthesis fails after its hats ran."""
+    """An engine whose synthesis fails after its hats ran (a live backend: runs kept in a thread)."""
+
+    caller = SimpleNamespace(backend=SimpleNamespace())
 
     async def run(self, request: RunRequest, reuse: Any = None) -> Any:
         raise SynthesisFailed(SixhatsError("the model said no"), steps=[])
