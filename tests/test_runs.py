@@ -17,7 +17,7 @@ from sixhats_ai.runs import Lineage, in_thread_to_the_end, run_and_keep
 
 
 class FailingSynthesis:
-    """An engine whose synthesis fails after its hats ran (a live backend: runs kept in a thread)."""
+    """An engine whose synthesis fails after its hats ran, on a live backend."""
 
     caller = SimpleNamespace(backend=SimpleNamespace())
 
