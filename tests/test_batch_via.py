@@ -135,3 +135,31 @@ def test_a_bad_via_is_refused_before_anything_runs(cli, rounds, tmp_path, args, 
     result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args)
     assert result.code == 2 and message in result.err
     assert rounds.batch_stats().uploads == 0
+
+
+def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES[:3])
+    out = tmp_path / "out"
+    rounds.batch_reset(complete_seconds=3600)
+    command = [
+        sys.executable, "-m", "sixhats_ai", "batch", str(tmp_path / "in"), "--out", str(out),
+        "--program", "quick-feedback", "--via", "batch-api", "--no-progress",
+    ]  # fmt: skip
+    running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while rounds.batch_stats().polls < 1:
+            assert running.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        running.send_signal(signal.SIGKILL)
+        running.wait()
+    status = cli("batch", "--status", str(out), "--via", "batch-api")
+    assert status.code == 0, status.err
+    assert "round 1: batch-" in status.err and "submitted, 3 requests" in status.err
+    assert "in_progress, 0/3 answered" in status.err
+    cancel = cli("batch", "--cancel", str(out), "--via", "batch-api")
+    assert cancel.code == 0 and "cancelled 1 open batches" in cancel.err
+    assert rounds.batch_stats().cancels == 1
+    after = cli("batch", "--status", str(out))
+    assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err

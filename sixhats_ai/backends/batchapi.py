@@ -135,10 +135,12 @@ class BatchApiTransport:
                 f"the Batch API refused batch {batch_id}: {errors[0].get('message', 'no reason')}",
                 hint="see the batch's errors; the limits are 50,000 requests and 200 MB a file",
             )
+        started = record.get("in_progress_at") or record.get("created_at")
         return BatchState(
             status=status,
             completed=int(counts.get("completed") or 0) + int(counts.get("failed") or 0),
             total=int(counts.get("total") or 0),
+            started=float(started) if started else None,
         )
 
     async def download(self, batch_id: str) -> list[Path]:

@@ -98,6 +98,7 @@ class BatchState:
     status: str
     completed: int = 0
     total: int = 0
+    started: float | None = None  # when the engine began it (Unix time), if it says
 
     @property
     def done(self) -> bool:
@@ -163,6 +164,15 @@ def read_results(paths: Iterable[Path]) -> Iterator[LineResult]:
             for raw in lines:
                 if raw.strip():
                     yield LineResult.from_row(json.loads(raw))
+
+
+def _eta(state: BatchState) -> str:
+    """`, ETA 0:42` at the pace since the batch started, when the engine says when that was."""
+    if state.started is None or not 0 < state.completed < state.total:
+        return ""
+    pace = (time.time() - state.started) / state.completed
+    left = int(pace * (state.total - state.completed))
+    return f", ETA {left // 3600}:{left % 3600 // 60:02d}"
 
 
 @dataclass
@@ -361,6 +371,17 @@ class RoundBackend:
                 future.set_result(self._completion(result))
             except ModelError as exc:
                 future.set_exception(exc)
+
+    async def open_states(self) -> list[str]:
+        """A line per open batch: the engine's counts, and an ETA at the pace so far."""
+        lines = []
+        for batch in self._open_batches().values():
+            state = await self.transport.state(batch.batch_id)
+            lines.append(
+                f"  {batch.batch_id}: {state.status}, {state.completed}/{state.total} answered"
+                f"{_eta(state)}"
+            )
+        return lines
 
     async def cancel_open(self) -> list[str]:
         """Cancel every batch still open (the `--cancel` of a batch run)."""

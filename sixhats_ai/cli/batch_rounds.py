@@ -78,7 +78,8 @@ class Rounds:
 
 
 def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> None:
-    """`--status`: the rounds of the batch in `out`; with `--cancel`, cancel the open ones."""
+    """`--status`: the rounds of the batch in `out` (with `--via batch-api`, the open ones'
+    counts and ETA asked of the API); with `--cancel`, cancel the open ones."""
     import asyncio
 
     from sixhats_ai.batch.via import round_backend, status_lines
@@ -88,24 +89,32 @@ def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> 
 
     if not default_store_path().exists():
         raise UsageError("no run store yet, so no rounds", hint="run a batch with --via first")
+    if cancel and via not in ("batch-api", "jsonl"):
+        raise UsageError(
+            "--cancel needs the --via the rounds went through",
+            hint="add --via batch-api or --via jsonl",
+        )
     with RunStore(create=False) as store:
         for line in status_lines(store, out):
             echo_err(line)
-        if not cancel:
+        if via == "live":
             return
-        if via not in ("batch-api", "jsonl"):
-            raise UsageError("--cancel needs the --via the rounds went through",
-                             hint="add --via batch-api or --via jsonl")  # fmt: skip
-        config = load_config()
-        provider = resolve_provider(flags, config)
-        backend = round_backend(check_via(via, logged=True, results=None), provider, out, store,
-                                echo=echo_err)  # fmt: skip
+        provider = resolve_provider(flags, load_config())
+        backend = round_backend(
+            check_via(via, logged=True, results=None), provider, out, store, echo=echo_err
+        )
 
-        async def cancel_all() -> list[str]:
+        async def act() -> list[str]:
             try:
-                return await backend.cancel_open()
+                if cancel:
+                    return await backend.cancel_open()
+                return await backend.open_states() if via == "batch-api" else []
             finally:
                 await backend.aclose()
 
-        cancelled = asyncio.run(cancel_all())
-        echo_err(f"cancelled {len(cancelled)} open batches: {', '.join(cancelled) or 'none'}")
+        lines = asyncio.run(act())
+    if cancel:
+        echo_err(f"cancelled {len(lines)} open batches: {', '.join(lines) or 'none'}")
+    else:
+        for line in lines:
+            echo_err(line)
