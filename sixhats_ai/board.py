@@ -104,7 +104,7 @@ def alternatives_of(records: Sequence[StepRecord]) -> list[str]:
 _MARKERS = re.compile(r"<<|>>|\{\{|\}\}|\{%|%\}|DATA-[0-9a-f]+")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """A model's words made fit to stand in the instructions: one line, no markers, short."""
     return _cut(" ".join(_MARKERS.sub(" ", text).split()), DIRECTION_CHARS)
 
@@ -116,8 +116,8 @@ def direction(records: Sequence[StepRecord]) -> dict[str, Any] | None:
             review = record.output
             return {
                 "step": record.id,
-                "next_focus": _plain(review.next_focus),
-                "process": [_plain(p) for p in review.process],
-                "priorities": [_plain(p) for p in review.priorities],
+                "next_focus": plain(review.next_focus),
+                "process": [plain(p) for p in review.process],
+                "priorities": [plain(p) for p in review.priorities],
             }
     return None

@@ -22,6 +22,20 @@ from typing import Any, Literal
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document
+from sixhats_ai.emergent import ProcessDecision
+from sixhats_ai.emergent_run import (
+    PROCESS_TEMPLATE,
+    EmergentMeeting,
+    check_emergent,
+    closing_step,
+    framing_with_gaps,
+    history_of,
+    is_process,
+    planned_from,
+    process_model,
+    process_variables,
+    sample_plan,
+)
 from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
@@ -34,6 +48,8 @@ from sixhats_ai.models import (
     StepRecord,
     Usage,
 )
+from sixhats_ai.panel import meeting_variables
+from sixhats_ai.participants import PersonasMode, RosterRequest
 from sixhats_ai.placeholder import placeholder_records
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
@@ -55,6 +71,10 @@ class RunRequest:
     strict: bool = False
     warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
     condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
+    max_steps: int = 8  # an emergent program: the hats blue may call for at most
+    roster: RosterRequest | None = None  # --personas: who wears each hat
+    personas_mode: PersonasMode = "together"
+    replay: list[ProcessDecision] = field(default_factory=list)  # a rerun's earlier choices
 
 
 @dataclass
@@ -88,7 +108,10 @@ def output_schema(
     shape = shape_for(
         request.program, step, seen or [], cited=cited or [], documents=bool(request.documents)
     )
-    return output_model(base_model(step), shape)
+    base = base_model(step)
+    if step.role == "framing" and request.program.emergent:
+        base = framing_with_gaps()
+    return output_model(base, shape)
 
 
 @dataclass
@@ -107,8 +130,12 @@ class Engine:
         ok_ids: list[str] | None = None,
         failed_ids: list[str] | None = None,
         seen: list[StepRecord] | None = None,
+        *,
+        template: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> RenderedPrompt:
-        """The step's two messages; every variable a template may use is set here."""
+        """The step's two messages; every variable a template may use is set here (`extra`
+        sets the per-participant and process ones, see `panel` and `emergent_run`)."""
         nonce = new_nonce()
         while nonce in request.problem or any(nonce in d.text for d in request.documents):
             nonce = new_nonce()
@@ -144,42 +171,68 @@ class Engine:
             "dots": dot_total(len(alternatives)),
             "random_word": random_word(request, step) if step.hat.value == "green" else None,
             "nonce": nonce,
+            **meeting_variables(request, step),
+            **(extra or {}),
         }
-        return self.prompts.render_prompt(template_name_for(step.role, step.hat.value), variables)
+        name = template or template_name_for(step.role, step.hat.value)
+        return self.prompts.render_prompt(name, variables)
 
     def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:
-        """Every prompt the program would send, in order, without calling a model."""
-        plan = request.program.plan(include_optional=request.include_optional)
-        ids = [s.id for s in plan[:-1]]
-        return [
-            (step, self.render(request, step, self._board(request, step, seen), ids, [], seen))
-            for step, seen in self._placeholder_seen(request, plan)
-        ]
+        """Every prompt the program would send, in order, without calling a model (for an
+        emergent program: the most it may send, blue's choices shown as a sample sequence)."""
+        previews = []
+        for step, seen, cited in self._preview_plan(request):
+            if is_process(step):
+                extra = process_variables(history_of(seen), request.max_steps, seen[-1].id)
+                board = self._board(request, step, seen)
+                prompt = self.render(
+                    request, step, board, seen=seen, template=PROCESS_TEMPLATE, extra=extra
+                )
+            else:
+                prompt = self.render(
+                    request, step, self._board(request, step, seen), cited, [], seen
+                )
+            previews.append((step, prompt))
+        return previews
 
     def preview_schema(self, request: RunRequest, step: PlannedStep) -> tuple[str, int]:
         """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
-        plan = request.program.plan(include_optional=request.include_optional)
-        seen = dict((s.id, v) for s, v in self._placeholder_seen(request, plan))[step.id]
-        model = output_schema(step, request, seen, [s.id for s in plan[:-1]])
+        seen, cited = next((v, c) for s, v, c in self._preview_plan(request) if s.id == step.id)
+        if is_process(step):
+            model: type[Any] = process_model(history_of(seen), request.max_steps)
+        else:
+            model = output_schema(step, request, seen, cited)
         return model.__name__, len(json.dumps(model.model_json_schema(), separators=(",", ":")))
 
-    @staticmethod
-    def _placeholder_seen(
-        request: RunRequest, plan: list[PlannedStep]
-    ) -> list[tuple[PlannedStep, list[StepRecord]]]:
-        """Each step with what it would see, answered by the placeholder analysis."""
-        records = placeholder_records(plan)
+    def _preview_plan(
+        self, request: RunRequest
+    ) -> list[tuple[PlannedStep, list[StepRecord], list[str]]]:
+        """Each step a dry run shows, with what it would see (answered by the placeholder
+        analysis) and the ids it may cite."""
+        plan = request.program.plan(include_optional=request.include_optional)
+        if request.program.emergent:
+            plan = sample_plan(request.program, request.max_steps)
+        hats = [s for s in plan if not is_process(s)]
+        records = {r.id: r for r in placeholder_records(hats)}
         parallel = request.flow == "parallel"
-        return [
-            (step, records[: min(i, 1) if parallel and step.role == "hat" else i])
-            for i, step in enumerate(plan)
-        ]
+        cited = [s.id for s in hats[:-1]]
+        done: list[StepRecord] = []
+        shown = []
+        for step in plan:
+            seen = done[: min(len(done), 1)] if parallel and step.role == "hat" else list(done)
+            shown.append((step, seen, cited))
+            if step.id in records:
+                done.append(records[step.id])
+        return shown
 
     @staticmethod
     def _board(
         request: RunRequest, step: PlannedStep, seen: list[StepRecord]
     ) -> list[dict[str, Any]]:
         by_id = {s.id: s for s in request.program.plan()}
+        for record in seen:  # the steps an emergent program's blue called for
+            if record.id not in by_id:
+                by_id[record.id] = planned_from(record)
         return board_entries(seen, by_id, synthesis=step.role == "synthesis")
 
     async def _run_step(
@@ -250,6 +303,7 @@ class Engine:
         reuse = reuse or {}
         started_at = datetime.now(UTC)
         started = time.perf_counter()
+        check_emergent(request.program, request.flow)
         plan = request.program.plan(include_optional=request.include_optional)
         # Before the first request: a broken template or a budget that cannot bound a model
         # fails now, not after the hats have been paid for (once per program: a batch runs
@@ -260,21 +314,15 @@ class Engine:
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
-
-        if request.flow == "sequential":
+        meeting = EmergentMeeting(self, request) if request.program.emergent else None
+        if meeting is not None:
+            await meeting.run(records, reuse)
+            closing = closing_step(request.program, len(records) + 1)
+        elif request.flow == "sequential":
             for step in hats:
                 records.append(await self._hat_step(request, step, list(records), reuse))
         else:
-            framing_only = list(records)
-            try:
-                async with asyncio.TaskGroup() as group:
-                    tasks = [
-                        group.create_task(self._hat_step(request, s, framing_only, reuse))
-                        for s in hats
-                    ]
-            except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
-                raise errors.exceptions[0] from None
-            records.extend(task.result() for task in tasks)
+            records.extend(await self._parallel_hats(request, hats, list(records), reuse))
 
         ok_ids = [r.id for r in records if r.status == "ok"]
         failed_ids = [r.id for r in records if r.status == "failed"]
@@ -287,8 +335,9 @@ class Engine:
         records.append(closing_record)
 
         usage = Usage()
-        for spent in [r.usage for r in records] + [c.usage for c in request.condensed]:
-            usage.add(spent)  # condensing the documents is part of the run's cost
+        extra = [c.usage for c in request.condensed] + ([meeting.usage] if meeting else [])
+        for spent in [r.usage for r in records] + extra:
+            usage.add(spent)  # condensing and choosing hats are part of the run's cost
         framing = records[0].output
         return Report(
             problem=request.problem,
@@ -301,6 +350,8 @@ class Engine:
             steps=records,
             synthesis=synthesis,
             comparison=compare(records),
+            roster=request.roster.roster if request.roster else None,
+            process_log=meeting.log if meeting else [],
             metadata=Metadata(
                 sixhats_version=__version__,
                 flow=request.flow,
@@ -315,3 +366,20 @@ class Engine:
                 condensed=request.condensed,
             ),
         )
+
+    async def _parallel_hats(
+        self,
+        request: RunRequest,
+        hats: list[PlannedStep],
+        framing_only: list[StepRecord],
+        reuse: dict[str, StepRecord],
+    ) -> list[StepRecord]:
+        """The hats all at once, each seeing only the framing."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(self._hat_step(request, s, framing_only, reuse)) for s in hats
+                ]
+        except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
+            raise errors.exceptions[0] from None
+        return [task.result() for task in tasks]

@@ -205,10 +205,35 @@ def hat_sample(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         allowed = schema["$defs"][tagged[name]]["properties"]["alternative"]["enum"]
         for item in answer.get("reactions", answer.get("risks", answer.get("benefits", []))):
             item["alternative"] = item["alternative"] if item["alternative"] in allowed else "all"
+    if name == "Framing":
+        answer.update(roster_sample(properties))
     if name == "GreenOutput":
         risks = schema["$defs"]["Idea"]["properties"]["addresses"].get("anyOf", [{}])[0]
         answer["ideas"][0]["addresses"] = (risks.get("enum") or [None])[0]
     return answer
+
+
+def roster_sample(properties: dict[str, Any]) -> dict[str, Any]:
+    """The opening blue's extras: the gaps of an emergent run, a proposed roster."""
+    extras: dict[str, Any] = {}
+    if "information_gaps" in properties:
+        extras["information_gaps"] = ["Customer hours needed?"]
+    if "participants" in properties:
+        count = properties["participants"].get("minItems", 1)
+        extras["participants"] = [
+            {"name": f"Person {n}", "role": "lead", "knows": "the team", "cares_about": "cover"}
+            for n in range(1, count + 1)
+        ]
+    return extras
+
+
+def process_sample(body: dict[str, Any]) -> dict[str, Any]:
+    """Blue's next hat: the first allowed, or close once three hats have been worn."""
+    allowed = requested_schema(body)["properties"]["next"]["enum"]
+    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", body["messages"][0]["content"])
+    done = len(worn.group(1).split(", ")) if worn else 0
+    pick = "close" if done >= 3 and "close" in allowed else allowed[0]
+    return {"next": pick, "focus": "the coverage question", "why": "the board lacks it"}
 
 
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
@@ -276,6 +301,8 @@ def sample_answer(body: dict[str, Any]) -> str:
     name = schema_name(body)
     if name == "Synthesis":
         return json.dumps(synthesis_sample(valid_step_ids(body), requested_schema(body)))
+    if name == "ProcessChoice":
+        return json.dumps(process_sample(body))
     if name == "BriefPlan":
         return json.dumps(brief_sample(valid_step_ids(body)))
     return json.dumps(hat_sample(name, requested_schema(body)))

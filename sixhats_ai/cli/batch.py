@@ -132,6 +132,7 @@ def batch(
     )
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
+    from sixhats_ai.emergent_run import check_emergent
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
@@ -146,6 +147,7 @@ def batch(
     options = run_options(ctx.params)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
+    check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()

@@ -181,6 +181,7 @@ def rerun(
     """
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
+    from sixhats_ai.emergent_run import replay_of
     from sixhats_ai.provider import resolve_provider
     from sixhats_ai.runs import load_document, redo_ids, reused_steps
     from sixhats_ai.store import RunStore
@@ -221,5 +222,6 @@ def rerun(
         parent_id=run.id,
         rerun_step=",".join(redo),
         no_progress=no_progress,
+        replay=replay_of(run.steps, run.report.process_log if run.report else []),
     )
     emit_report(report, fmt, output, new_id)
