@@ -22,6 +22,7 @@ from typing import Any
 
 from sixhats_ai.hat_outputs import BlackOutput, BlueReview, Framing, Section
 from sixhats_ai.models import StepRecord
+from sixhats_ai.panel import attributed_sections
 from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.programs import PlannedStep
 
@@ -41,7 +42,7 @@ def risk_ref(step_id: str, number: int) -> str:
 def _sections(record: StepRecord) -> list[Section]:
     output = record.output
     assert output is not None
-    sections = output.sections()
+    sections = attributed_sections(record) or output.sections()
     if isinstance(output, BlackOutput):  # numbered, so a green can say which risk it answers
         sections = [
             (name, [f"{line} (risk {risk_ref(record.id, n)})" for n, line in enumerate(lines, 1)])

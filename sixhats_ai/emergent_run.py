@@ -11,8 +11,6 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, create_model
-
 from sixhats_ai.board import plain
 from sixhats_ai.emergent import (
     CLOSE,
@@ -24,7 +22,6 @@ from sixhats_ai.emergent import (
     decide,
 )
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
-from sixhats_ai.hat_outputs import Framing
 from sixhats_ai.hats import Hat
 from sixhats_ai.models import StepRecord, Usage
 from sixhats_ai.programs import PlannedStep, Program, Step
@@ -34,41 +31,6 @@ if TYPE_CHECKING:
 
 PROCESS_TEMPLATE = "process.j2"
 PROCESS_FOCUS = "choose the next hat"
-
-
-def check_emergent(program: Program, flow: str) -> None:
-    """An emergent sequence is sequential by nature: refuse `--flow parallel` up front."""
-    if program.emergent and flow == "parallel":
-        raise UsageError(
-            "--flow parallel cannot run an emergent program: blue chooses each hat from the "
-            "board the previous one left",
-            hint="drop --flow parallel, or pick a fixed program with --program",
-        )
-
-
-def refuse_emergent_brief(program: Program) -> None:
-    """A brief times an agenda; an emergent program has none until the meeting runs."""
-    if program.emergent:
-        raise UsageError(
-            f"brief cannot take the emergent program {program.slug!r}: its hats are chosen as "
-            "the meeting goes, so there is no agenda to time",
-            hint="pick a fixed program with --program (see `sixhats programs`)",
-        )
-
-
-@cache
-def framing_with_gaps() -> type[Framing]:
-    """The opening blue of an emergent run also lists the information gaps it sees, so
-    blue's first choice can be white while they are open."""
-    model: type[Framing] = create_model(
-        "Framing",
-        __base__=Framing,
-        information_gaps=(
-            list[str],
-            Field(description="information the session lacks", max_length=6),
-        ),
-    )
-    return model
 
 
 def hat_step(number: int, decision: ProcessDecision) -> PlannedStep:

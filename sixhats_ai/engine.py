@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document
-from sixhats_ai.emergent import ProcessDecision
+from sixhats_ai.emergent import ProcessDecision, check_emergent
 from sixhats_ai.emergent_run import (
-    PROCESS_TEMPLATE,
     EmergentMeeting,
-    check_emergent,
     closing_step,
-    framing_with_gaps,
-    history_of,
-    is_process,
     planned_from,
-    process_model,
-    process_variables,
-    sample_plan,
 )
 from sixhats_ai.errors import BudgetExceeded, SixhatsError
 from sixhats_ai.hats import hat_info
@@ -48,14 +39,24 @@ from sixhats_ai.models import (
     StepRecord,
     Usage,
 )
-from sixhats_ai.panel import meeting_variables
+from sixhats_ai.panel import (
+    PanelAnswer,
+    adopt_roster,
+    ask_separately,
+    describe,
+    from_panel,
+    is_panel,
+    meeting_variables,
+    roster_names,
+)
 from sixhats_ai.participants import PersonasMode, RosterRequest
-from sixhats_ai.placeholder import placeholder_records
+from sixhats_ai.preview import preview_prompts, preview_schema
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.random_entry import random_word
-from sixhats_ai.run_schema import RunShape, base_model, dot_total, output_model, shape_for
-from sixhats_ai.structured import StructuredCaller
+from sixhats_ai.run_schema import base_model, dot_total
+from sixhats_ai.step_schema import output_schema
+from sixhats_ai.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.version import __version__
 
 Flow = Literal["sequential", "parallel"]
@@ -93,25 +94,6 @@ class SynthesisFailed(SixhatsError):
         super().__init__(f"the synthesis failed: {cause.message}", hint=cause.hint)
         self.exit_code = cause.exit_code
         self.steps = steps
-
-
-def output_schema(
-    step: PlannedStep,
-    request: RunRequest | None = None,
-    seen: list[StepRecord] | None = None,
-    cited: list[str] | None = None,
-) -> type[Any]:
-    """The answer model of `step` in this run: its schema carries this run's ids and choices
-    (without a request: the rules every run shares, for callers outside a run)."""
-    if request is None:
-        return output_model(base_model(step), RunShape(step_ids=tuple(cited or ())))
-    shape = shape_for(
-        request.program, step, seen or [], cited=cited or [], documents=bool(request.documents)
-    )
-    base = base_model(step)
-    if step.role == "framing" and request.program.emergent:
-        base = framing_with_gaps()
-    return output_model(base, shape)
 
 
 @dataclass
@@ -178,52 +160,12 @@ class Engine:
         return self.prompts.render_prompt(name, variables)
 
     def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:
-        """Every prompt the program would send, in order, without calling a model (for an
-        emergent program: the most it may send, blue's choices shown as a sample sequence)."""
-        previews = []
-        for step, seen, cited in self._preview_plan(request):
-            if is_process(step):
-                extra = process_variables(history_of(seen), request.max_steps, seen[-1].id)
-                board = self._board(request, step, seen)
-                prompt = self.render(
-                    request, step, board, seen=seen, template=PROCESS_TEMPLATE, extra=extra
-                )
-            else:
-                prompt = self.render(
-                    request, step, self._board(request, step, seen), cited, [], seen
-                )
-            previews.append((step, prompt))
-        return previews
+        """Every prompt the program would send, in order, without calling a model."""
+        return preview_prompts(self, request)
 
     def preview_schema(self, request: RunRequest, step: PlannedStep) -> tuple[str, int]:
         """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
-        seen, cited = next((v, c) for s, v, c in self._preview_plan(request) if s.id == step.id)
-        if is_process(step):
-            model: type[Any] = process_model(history_of(seen), request.max_steps)
-        else:
-            model = output_schema(step, request, seen, cited)
-        return model.__name__, len(json.dumps(model.model_json_schema(), separators=(",", ":")))
-
-    def _preview_plan(
-        self, request: RunRequest
-    ) -> list[tuple[PlannedStep, list[StepRecord], list[str]]]:
-        """Each step a dry run shows, with what it would see (answered by the placeholder
-        analysis) and the ids it may cite."""
-        plan = request.program.plan(include_optional=request.include_optional)
-        if request.program.emergent:
-            plan = sample_plan(request.program, request.max_steps)
-        hats = [s for s in plan if not is_process(s)]
-        records = {r.id: r for r in placeholder_records(hats)}
-        parallel = request.flow == "parallel"
-        cited = [s.id for s in hats[:-1]]
-        done: list[StepRecord] = []
-        shown = []
-        for step in plan:
-            seen = done[: min(len(done), 1)] if parallel and step.role == "hat" else list(done)
-            shown.append((step, seen, cited))
-            if step.id in records:
-                done.append(records[step.id])
-        return shown
+        return preview_schema(self, request, step)
 
     @staticmethod
     def _board(
@@ -262,7 +204,7 @@ class Engine:
         )
         answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
-            done = await self.caller.call(model, prompt.messages(), answer_model)
+            done = await self._answer(request, step, prompt, answer_model, seen)
         except SixhatsError as exc:
             record = base(
                 status="failed",
@@ -280,9 +222,35 @@ class Engine:
             mode=done.mode.value,
             seconds=round(done.seconds, 3),
             usage=done.usage,
+            contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
+
+    async def _answer(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        prompt: RenderedPrompt,
+        answer_model: type[Any],
+        seen: list[StepRecord],
+    ) -> ValidatedAnswer | PanelAnswer:
+        """The step's answer: one voice, or every participant's (in one request, or in one
+        each with --personas-mode separate)."""
+        model = self.model_for(step)
+        if not is_panel(request, step):
+            return await self.caller.call(model, prompt.messages(), answer_model)
+        hat = cast("type[StepOutput]", base_model(step))
+        if request.personas_mode == "together":
+            return from_panel(hat, await self.caller.call(model, prompt.messages(), answer_model))
+        board = self._board(request, step, seen)
+
+        async def ask(name: str) -> ValidatedAnswer:
+            voice = {"participant": describe(request, name)}
+            voiced = self.render(request, step, board, seen=seen, extra=voice)
+            return await self.caller.call(model, voiced.messages(), answer_model)
+
+        return await ask_separately(roster_names(request), hat, ask)
 
     async def _hat_step(
         self,
@@ -314,6 +282,7 @@ class Engine:
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
+        adopt_roster(request, records[0].output)  # --personas N: the roster blue proposed
         meeting = EmergentMeeting(self, request) if request.program.emergent else None
         if meeting is not None:
             await meeting.run(records, reuse)
@@ -364,6 +333,7 @@ class Engine:
                 degraded=bool(failed_ids),
                 failed_steps=failed_ids,
                 condensed=request.condensed,
+                process_usage=meeting.usage if meeting else Usage(),
             ),
         )
 

@@ -198,6 +198,9 @@ class Metadata(BaseModel):
     degraded: bool
     failed_steps: list[str]
     condensed: list[CondensedDocument] = Field(default_factory=list)
+    process_usage: Usage = Field(
+        default_factory=Usage, description="an emergent run's process requests (in `usage`)"
+    )
 
 
 REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comparison

@@ -236,6 +236,19 @@ def process_sample(body: dict[str, Any]) -> dict[str, Any]:
     return {"next": pick, "focus": "the coverage question", "why": "the board lacks it"}
 
 
+def panel_sample(hat: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """Every participant's answer under the hat, each naming who (the roster is the enum)."""
+    item = schema["$defs"][f"{hat}Contribution"]
+    names = item["properties"]["participant"]["enum"]
+    inner = {**schema["$defs"], **item}  # the hat's schema, as a single answer's
+    return {
+        "contributions": [
+            {**hat_sample(hat, {**inner, "$defs": schema["$defs"]}), "participant": name}
+            for name in names
+        ]
+    }
+
+
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
     """A tailored brief's answer: three questions for each step the prompt lists."""
     return {
@@ -303,6 +316,8 @@ def sample_answer(body: dict[str, Any]) -> str:
         return json.dumps(synthesis_sample(valid_step_ids(body), requested_schema(body)))
     if name == "ProcessChoice":
         return json.dumps(process_sample(body))
+    if name.startswith("Panel"):
+        return json.dumps(panel_sample(name.removeprefix("Panel"), requested_schema(body)))
     if name == "BriefPlan":
         return json.dumps(brief_sample(valid_step_ids(body)))
     return json.dumps(hat_sample(name, requested_schema(body)))

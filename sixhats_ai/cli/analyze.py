@@ -62,7 +62,7 @@ def _dry_run(
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.condense import preview_fit
     from sixhats_ai.config import load_config
-    from sixhats_ai.emergent_run import check_emergent
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import planned_provider
 
@@ -123,7 +123,7 @@ def _run(
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
-    from sixhats_ai.emergent_run import check_emergent
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
 

@@ -132,7 +132,7 @@ def batch(
     )
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
-    from sixhats_ai.emergent_run import check_emergent
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider

@@ -114,7 +114,7 @@ def _request(
     """The brief's request from the command's parameters, each checked."""
     from sixhats_ai.agenda import parse_clock
     from sixhats_ai.brief import BriefRequest, parse_attendees
-    from sixhats_ai.emergent_run import refuse_emergent_brief
+    from sixhats_ai.emergent import refuse_emergent_brief
     from sixhats_ai.programs import find_program
     from sixhats_ai.topic import parse_kind
 

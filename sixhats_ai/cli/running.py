@@ -105,6 +105,7 @@ def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
     from sixhats_ai.models import Usage
 
     asked = Usage()
+    asked.add(report.metadata.process_usage)  # blue choosing the hats of an emergent run
     for record in report.steps:
         if record.id not in reuse:
             asked.add(record.usage)
