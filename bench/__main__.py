@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import display, local_engine, long_documents, scenarios  # noqa: F401 - registers the scenarios
+from bench import display, local_engine, long_documents, meeting, scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import SCENARIOS, open_context, run_scenario
 from bench.report import RESULTS_DIR, Results, machine, table, write_json
 

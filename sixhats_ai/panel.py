@@ -92,6 +92,18 @@ def opening_model(emergent: bool, proposes: int | None) -> type[Framing]:
     return model
 
 
+def kept_roster(steps: Sequence[StepRecord], roster: Roster | None) -> RosterRequest | None:
+    """A rerun's participants: the stored run's roster (or, when its synthesis failed and no
+    report was kept, the names its steps were answered by)."""
+    if roster is not None:
+        return RosterRequest(roster=roster)
+    names = next(([c.participant for c in s.contributions] for s in steps if s.contributions), [])
+    if not names:
+        return None
+    people = [Participant(name=name, role=name) for name in names]
+    return RosterRequest(roster=Roster(participants=people, source="list"))
+
+
 def adopt_roster(request: RunRequest, framing: Any) -> None:
     """Record the roster the opening blue proposed (names made unique), for the hats after."""
     wanted = request.roster

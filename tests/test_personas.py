@@ -130,3 +130,18 @@ def test_a_bad_roster_is_a_usage_error(cli, fake_llm, flags, message):
     result = cli("analyze", PROBLEM, *flags)
     assert result.code == 2 and message in result.err and "Traceback" not in result.err
     assert not fake_llm.requests
+
+
+def test_a_rerun_keeps_the_roster(cli, fake_llm):
+    first = cli("analyze", PROBLEM, "--personas", "4", "--format", "json")
+    assert first.code == 0, first.err
+    roster = Report.model_validate_json(first.out).roster
+    run_id = first.err.split("saved run ")[1].split()[0]
+    fake_llm.requests.clear()
+    again = cli("rerun", run_id, "--step", "black", "--format", "json")
+    assert again.code == 0, again.err
+    report = Report.model_validate_json(again.out)
+    assert report.roster == roster
+    black = next(s for s in report.steps if s.hat == "black")
+    assert [c.participant for c in black.contributions] == roster.names
+    assert [schema_name(b) for b in fake_llm.requests] == ["PanelBlackOutput", "Synthesis"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -32,6 +32,11 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.emergent import ProcessDecision
+    from sixhats_ai.participants import RosterRequest
+    from sixhats_ai.store import StoredRun
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
@@ -146,6 +151,16 @@ def show(
         )
 
 
+def _kept_meeting(run: StoredRun) -> tuple[RosterRequest | None, list[ProcessDecision]]:
+    """What a rerun keeps of the meeting: its participants and blue's choices so far."""
+    from sixhats_ai.emergent_run import replay_of
+    from sixhats_ai.panel import kept_roster
+
+    report = run.report
+    roster = kept_roster(run.steps, report.roster if report else None)
+    return roster, replay_of(run.steps, report.process_log if report else [])
+
+
 @app.command()
 def rerun(
     ctx: typer.Context,
@@ -181,7 +196,6 @@ def rerun(
     """
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
-    from sixhats_ai.emergent_run import replay_of
     from sixhats_ai.provider import resolve_provider
     from sixhats_ai.runs import load_document, redo_ids, reused_steps
     from sixhats_ai.store import RunStore
@@ -200,11 +214,13 @@ def rerun(
         report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
         emit_report(report, fmt, output, new_id)
         return
-    # The stored run decides the flow and the steps; the flags decide how to ask.
+    # The stored run decides the flow, the steps and the participants; the flags how to ask.
+    roster, replay = _kept_meeting(run)
     options = replace(
         run_options(ctx.params),
         flow=run.flow,  # type: ignore[arg-type]
         include_optional=run.include_optional,
+        personas=roster,
     )
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     report, new_id = run_and_keep(
@@ -222,6 +238,6 @@ def rerun(
         parent_id=run.id,
         rerun_step=",".join(redo),
         no_progress=no_progress,
-        replay=replay_of(run.steps, run.report.process_log if run.report else []),
+        replay=replay,
     )
     emit_report(report, fmt, output, new_id)
