@@ -12,7 +12,7 @@ proposes the roster, and the run records it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -195,10 +195,16 @@ def from_panel(base: type[StepOutput], done: ValidatedAnswer) -> PanelAnswer:
 async def ask_separately(
     names: Sequence[str],
     base: type[StepOutput],
-    ask: Callable[[str], Awaitable[ValidatedAnswer]],
+    ask: Callable[[str], Coroutine[Any, Any, ValidatedAnswer]],
 ) -> PanelAnswer:
-    """One request per participant, all at once (the limiter keeps --concurrency)."""
-    answers = await asyncio.gather(*(ask(name) for name in names))
+    """One request per participant, all at once (the limiter keeps --concurrency); one that
+    fails fails the step, and the others are cancelled rather than paid for in vain."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(ask(name)) for name in names]
+    except ExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+    answers = [task.result() for task in tasks]
     contributions = []
     usage = Usage()
     for name, done in zip(names, answers, strict=True):

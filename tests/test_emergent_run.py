@@ -119,3 +119,19 @@ def test_rerun_step_lets_blue_choose_again_from_that_step(cli, fake_llm):
     assert [d.next for d in report.process_log] == ["white", "close"]
     asked = [schema_name(b) for b in fake_llm.requests]
     assert asked == ["ProcessChoice", "Synthesis"]  # 1-blue, 2-white and their choice kept
+
+
+def test_a_failed_process_request_closes_the_meeting_and_says_why(cli, fake_llm):
+    def refuse_later_choices(body):
+        if (
+            schema_name(body) == "ProcessChoice"
+            and "Hats worn so far: white." in body["messages"][0]["content"]
+        ):
+            return httpx.Response(400, json={"error": {"message": "bad request"}})
+        return None
+
+    fake_llm.fail_when(refuse_later_choices)
+    report = _run(cli)
+    assert [s.id for s in report.steps] == ["1-blue", "2-white", "3-blue"]
+    last = report.process_log[-1]
+    assert last.next == "close" and "the process request failed" in (last.corrected or "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 
+import httpx
 import pytest
 
 from sixhats_ai.models import RedOutput, Report
@@ -145,3 +146,29 @@ def test_a_rerun_keeps_the_roster(cli, fake_llm):
     black = next(s for s in report.steps if s.hat == "black")
     assert [c.participant for c in black.contributions] == roster.names
     assert [schema_name(b) for b in fake_llm.requests] == ["PanelBlackOutput", "Synthesis"]
+
+
+def test_a_toml_roster_voices_each_person_and_a_failed_voice_fails_only_its_hat(
+    cli, fake_llm, tmp_path
+):
+    team = tmp_path / "team.toml"
+    team.write_text(
+        '[[participants]]\nname = "Ana"\nrole = "finance lead"\nknows = "the budget"\n'
+        '[[participants]]\nname = "Bo"\nrole = "support lead"\ncares_about = "Friday cover"\n'
+    )
+
+    def bo_fails_black(body):
+        system = body["messages"][0]["content"]
+        if schema_name(body) == "BlackOutput" and "only: Bo (support lead)" in system:
+            return httpx.Response(400, json={"error": {"message": "bad request"}})
+        return None
+
+    fake_llm.fail_when(bo_fails_black)
+    report = _run(cli, "--personas", str(team), "--personas-mode", "separate")
+    assert report.roster is not None and report.roster.source == "file"
+    black = next(s for s in report.steps if s.hat == "black")
+    assert black.status == "failed" and report.degraded
+    green = next(s for s in report.steps if s.hat == "green")
+    assert [c.participant for c in green.contributions] == ["Ana", "Bo"]
+    voiced = [b["messages"][0]["content"] for b in fake_llm.requests]
+    assert any("Ana (finance lead); knows the budget" in text for text in voiced)
