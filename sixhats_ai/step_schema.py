@@ -7,6 +7,7 @@ of them in one request (see `panel`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from sixhats_ai.hat_outputs import StepOutput
@@ -39,4 +40,6 @@ def output_schema(
         base = opening_model(request.program.emergent, proposes)
     elif is_panel(request, step) and request.personas_mode == "together":
         base = panel_model(cast("type[StepOutput]", base), roster_names(request))
+    elif step.role == "synthesis":  # each next step is owned by one of the participants
+        shape = replace(shape, participants=roster_names(request))
     return output_model(base, shape)

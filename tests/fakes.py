@@ -149,6 +149,8 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
     alternatives = (schema or {}).get("$defs", {}).get("Alternative", {}) or names
     named = alternatives.get("properties", {}).get("name", {}).get("enum", [])
     count = properties.get("alternatives", {}).get("minItems", 1 if schema is None else 0)
+    action = (schema or {}).get("$defs", {}).get("Action", {}).get("properties", {})
+    owner = (action.get("owner_role", {}).get("enum") or ["team lead"])[0]
     point = {"text": "Coverage risk", "weight": "high", "sources": src}
     return {
         "summary": "Try a staggered four-day week for a quarter.",
@@ -178,7 +180,7 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
         "next_steps": [
             {
                 "action": "Draft pilot plan",
-                "owner_role": "team lead",
+                "owner_role": owner,
                 "when": "2 weeks",
                 "sources": src,
             }

@@ -82,6 +82,8 @@ def test_the_board_keeps_who_said_what(cli, fake_llm):
         assert f"{person}: Risk (high): Coverage gaps on Fridays" in board
     synthesis = next(b for b in fake_llm.requests if schema_name(b) == "Synthesis")
     assert "where the participants" in synthesis["messages"][0]["content"]
+    owner = requested_schema(synthesis)["$defs"]["Action"]["properties"]["owner_role"]
+    assert owner["enum"] == ROSTER  # each next step is owned by a participant
     assert "Dot vote: Four-day week 6, Keep five days 3" in synthesis["messages"][1]["content"]
 
 
