@@ -1,4 +1,4 @@
-"""Scenario 15 (issue 18): a meeting with participants.
+"""Scenario 16 (issue 18): a meeting with participants.
 
 The tokens of a `choose` run with four participants against one voice, one request a step
 (the participants' contributions make longer answers and a longer board, not more requests),
@@ -17,7 +17,7 @@ from sixhats_ai.programs import find_program
 PEOPLE = "finance lead, support lead, customer advocate, team lead"
 
 
-@scenario(15, "meeting of 4 participants: tokens against 1, separate mode against its path")
+@scenario(16, "meeting of 4 participants: tokens against 1, separate mode against its path")
 def participants(ctx: Context) -> Outcome:
     program = find_program("choose")
     steps = len(program.plan())
