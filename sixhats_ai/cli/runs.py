@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -35,7 +35,7 @@ from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.emergent import ProcessDecision
-    from sixhats_ai.participants import RosterRequest
+    from sixhats_ai.run_options import RunOptions
     from sixhats_ai.store import StoredRun
 
 RunIdArgument = Annotated[
@@ -151,14 +151,23 @@ def show(
         )
 
 
-def _kept_meeting(run: StoredRun) -> tuple[RosterRequest | None, list[ProcessDecision]]:
-    """What a rerun keeps of the meeting: its participants and blue's choices so far."""
-    from sixhats_ai.emergent_run import replay_of
+def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
+    """The stored run decides the flow, the steps and the participants; the flags how to ask."""
     from sixhats_ai.panel import kept_roster
 
-    report = run.report
-    roster = kept_roster(run.steps, report.roster if report else None)
-    return roster, replay_of(run.steps, report.process_log if report else [])
+    return replace(
+        run_options(params),
+        flow=run.flow,  # type: ignore[arg-type]
+        include_optional=run.include_optional,
+        personas=kept_roster(run.steps, run.report.roster if run.report else None),
+    )
+
+
+def _replay(run: StoredRun) -> list[ProcessDecision]:
+    """An emergent run's choices so far, for blue to keep up to the step asked again."""
+    from sixhats_ai.emergent_run import replay_of
+
+    return replay_of(run.steps, run.report.process_log if run.report else [])
 
 
 @app.command()
@@ -214,14 +223,7 @@ def rerun(
         report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
         emit_report(report, fmt, output, new_id)
         return
-    # The stored run decides the flow, the steps and the participants; the flags how to ask.
-    roster, replay = _kept_meeting(run)
-    options = replace(
-        run_options(ctx.params),
-        flow=run.flow,  # type: ignore[arg-type]
-        include_optional=run.include_optional,
-        personas=roster,
-    )
+    options = _rerun_options(ctx.params, run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     report, new_id = run_and_keep(
         provider=provider,
@@ -238,6 +240,6 @@ def rerun(
         parent_id=run.id,
         rerun_step=",".join(redo),
         no_progress=no_progress,
-        replay=replay,
+        replay=_replay(run),
     )
     emit_report(report, fmt, output, new_id)
