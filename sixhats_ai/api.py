@@ -127,6 +127,9 @@ class Session:
             flow=self.options.flow,
             include_optional=self.options.include_optional,
             strict=self.options.strict,
+            max_steps=self.options.max_steps,
+            roster=self.options.personas,
+            personas_mode=self.options.personas_mode,
         )
 
     def engine_figures(self) -> EngineFigures | None:

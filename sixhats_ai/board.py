@@ -22,6 +22,7 @@ from typing import Any
 
 from sixhats_ai.hat_outputs import BlackOutput, BlueReview, Framing, Section
 from sixhats_ai.models import StepRecord
+from sixhats_ai.panel import attributed_sections
 from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.programs import PlannedStep
 
@@ -41,7 +42,7 @@ def risk_ref(step_id: str, number: int) -> str:
 def _sections(record: StepRecord) -> list[Section]:
     output = record.output
     assert output is not None
-    sections = output.sections()
+    sections = attributed_sections(record) or output.sections()
     if isinstance(output, BlackOutput):  # numbered, so a green can say which risk it answers
         sections = [
             (name, [f"{line} (risk {risk_ref(record.id, n)})" for n, line in enumerate(lines, 1)])
@@ -104,7 +105,7 @@ def alternatives_of(records: Sequence[StepRecord]) -> list[str]:
 _MARKERS = re.compile(r"<<|>>|\{\{|\}\}|\{%|%\}|DATA-[0-9a-f]+")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """A model's words made fit to stand in the instructions: one line, no markers, short."""
     return _cut(" ".join(_MARKERS.sub(" ", text).split()), DIRECTION_CHARS)
 
@@ -116,8 +117,8 @@ def direction(records: Sequence[StepRecord]) -> dict[str, Any] | None:
             review = record.output
             return {
                 "step": record.id,
-                "next_focus": _plain(review.next_focus),
-                "process": [_plain(p) for p in review.process],
-                "priorities": [_plain(p) for p in review.priorities],
+                "next_focus": plain(review.next_focus),
+                "process": [plain(p) for p in review.process],
+                "priorities": [plain(p) for p in review.priorities],
             }
     return None

@@ -75,7 +75,8 @@ class Recommendation(_Sourced):
 
 class Action(_Sourced):
     action: str
-    owner_role: str = Field(description="who should do it, as a role, not a name")
+    # with --personas, one of the participants (the run's schema lists them)
+    owner_role: str = run_enum("owner", "who should do it, as a role, not a name")
     when: str = Field(description="by when, e.g. 'before the meeting', 'within two weeks'")
 
 

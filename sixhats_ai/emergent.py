@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from sixhats_ai.errors import UsageError
 from sixhats_ai.hats import Hat
+from sixhats_ai.programs import Program
 
 CLOSE = "close"
 EMERGENT_SLUG = "emergent"
@@ -118,3 +120,23 @@ def _why_not(proposed: str, history: list[Hat], bounds: EmergentBounds) -> str:
     if proposed == Hat.RED.value:
         return f"red has run {bounds.max_red} times already"
     return f"{proposed!r} is not a hat blue can call for"
+
+
+def check_emergent(program: Program, flow: str) -> None:
+    """An emergent sequence is sequential by nature: refuse `--flow parallel` up front."""
+    if program.emergent and flow == "parallel":
+        raise UsageError(
+            "--flow parallel cannot run an emergent program: blue chooses each hat from the "
+            "board the previous one left",
+            hint="drop --flow parallel, or pick a fixed program with --program",
+        )
+
+
+def refuse_emergent_brief(program: Program) -> None:
+    """A brief times an agenda; an emergent program has none until the meeting runs."""
+    if program.emergent:
+        raise UsageError(
+            f"brief cannot take the emergent program {program.slug!r}: its hats are chosen as "
+            "the meeting goes, so there is no agenda to time",
+            hint="pick a fixed program with --program (see `sixhats programs`)",
+        )

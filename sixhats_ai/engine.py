@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document, split_title
+from sixhats_ai.emergent import ProcessDecision, check_emergent
+from sixhats_ai.emergent_run import (
+    EmergentMeeting,
+    closing_step,
+    planned_from,
+)
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
@@ -34,12 +39,24 @@ from sixhats_ai.models import (
     StepRecord,
     Usage,
 )
-from sixhats_ai.placeholder import placeholder_records
+from sixhats_ai.panel import (
+    PanelAnswer,
+    adopt_roster,
+    ask_separately,
+    describe,
+    from_panel,
+    is_panel,
+    meeting_variables,
+    roster_names,
+)
+from sixhats_ai.participants import PersonasMode, RosterRequest
+from sixhats_ai.preview import preview_prompts, preview_schema
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.random_entry import random_word
-from sixhats_ai.run_schema import RunShape, base_model, dot_total, output_model, shape_for
-from sixhats_ai.structured import StructuredCaller
+from sixhats_ai.run_schema import base_model, dot_total
+from sixhats_ai.step_schema import output_schema
+from sixhats_ai.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.version import __version__
 
 Flow = Literal["sequential", "parallel"]
@@ -55,6 +72,10 @@ class RunRequest:
     strict: bool = False
     warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
     condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
+    max_steps: int = 8  # an emergent program: the hats blue may call for at most
+    roster: RosterRequest | None = None  # --personas: who wears each hat
+    personas_mode: PersonasMode = "together"
+    replay: list[ProcessDecision] = field(default_factory=list)  # a rerun's earlier choices
 
 
 @dataclass
@@ -75,22 +96,6 @@ class SynthesisFailed(SixhatsError):
         self.steps = steps
 
 
-def output_schema(
-    step: PlannedStep,
-    request: RunRequest | None = None,
-    seen: list[StepRecord] | None = None,
-    cited: list[str] | None = None,
-) -> type[Any]:
-    """The answer model of `step` in this run: its schema carries this run's ids and choices
-    (without a request: the rules every run shares, for callers outside a run)."""
-    if request is None:
-        return output_model(base_model(step), RunShape(step_ids=tuple(cited or ())))
-    shape = shape_for(
-        request.program, step, seen or [], cited=cited or [], documents=bool(request.documents)
-    )
-    return output_model(base_model(step), shape)
-
-
 @dataclass
 class Engine:
     caller: StructuredCaller
@@ -107,8 +112,12 @@ class Engine:
         ok_ids: list[str] | None = None,
         failed_ids: list[str] | None = None,
         seen: list[StepRecord] | None = None,
+        *,
+        template: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> RenderedPrompt:
-        """The step's two messages; every variable a template may use is set here."""
+        """The step's two messages; every variable a template may use is set here (`extra`
+        sets the per-participant and process ones, see `panel` and `emergent_run`)."""
         nonce = new_nonce()
         while nonce in request.problem or any(nonce in d.text for d in request.documents):
             nonce = new_nonce()
@@ -144,42 +153,28 @@ class Engine:
             "dots": dot_total(len(alternatives)),
             "random_word": random_word(request, step) if step.hat.value == "green" else None,
             "nonce": nonce,
+            **meeting_variables(request, step),
+            **(extra or {}),
         }
-        return self.prompts.render_prompt(template_name_for(step.role, step.hat.value), variables)
+        name = template or template_name_for(step.role, step.hat.value)
+        return self.prompts.render_prompt(name, variables)
 
     def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:
         """Every prompt the program would send, in order, without calling a model."""
-        plan = request.program.plan(include_optional=request.include_optional)
-        ids = [s.id for s in plan[:-1]]
-        return [
-            (step, self.render(request, step, self._board(request, step, seen), ids, [], seen))
-            for step, seen in self._placeholder_seen(request, plan)
-        ]
+        return preview_prompts(self, request)
 
     def preview_schema(self, request: RunRequest, step: PlannedStep) -> tuple[str, int]:
         """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
-        plan = request.program.plan(include_optional=request.include_optional)
-        seen = dict((s.id, v) for s, v in self._placeholder_seen(request, plan))[step.id]
-        model = output_schema(step, request, seen, [s.id for s in plan[:-1]])
-        return model.__name__, len(json.dumps(model.model_json_schema(), separators=(",", ":")))
-
-    @staticmethod
-    def _placeholder_seen(
-        request: RunRequest, plan: list[PlannedStep]
-    ) -> list[tuple[PlannedStep, list[StepRecord]]]:
-        """Each step with what it would see, answered by the placeholder analysis."""
-        records = placeholder_records(plan)
-        parallel = request.flow == "parallel"
-        return [
-            (step, records[: min(i, 1) if parallel and step.role == "hat" else i])
-            for i, step in enumerate(plan)
-        ]
+        return preview_schema(self, request, step)
 
     @staticmethod
     def _board(
         request: RunRequest, step: PlannedStep, seen: list[StepRecord]
     ) -> list[dict[str, Any]]:
         by_id = {s.id: s for s in request.program.plan()}
+        for record in seen:  # the steps an emergent program's blue called for
+            if record.id not in by_id:
+                by_id[record.id] = planned_from(record)
         return board_entries(seen, by_id, synthesis=step.role == "synthesis")
 
     async def _run_step(
@@ -209,9 +204,7 @@ class Engine:
         )
         answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
-            done = await self.caller.call(
-                model, prompt.messages(), answer_model, hat=step.hat.value
-            )
+            done = await self._answer(request, step, prompt, answer_model, seen)
         except StoreDamaged:  # not this step's failure: the whole command stops
             raise
         except SixhatsError as exc:
@@ -231,9 +224,36 @@ class Engine:
             mode=done.mode.value,
             seconds=round(done.seconds, 3),
             usage=done.usage,
+            contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
+
+    async def _answer(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        prompt: RenderedPrompt,
+        answer_model: type[Any],
+        seen: list[StepRecord],
+    ) -> ValidatedAnswer | PanelAnswer:
+        """The step's answer: one voice, or every participant's (in one request, or in one
+        each with --personas-mode separate)."""
+        model, hat_name = self.model_for(step), step.hat.value
+        if not is_panel(request, step):
+            return await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+        hat = cast("type[StepOutput]", base_model(step))
+        if request.personas_mode == "together":
+            answer = await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+            return from_panel(hat, answer)
+        board = self._board(request, step, seen)
+
+        async def ask(name: str) -> ValidatedAnswer:
+            voice = {"participant": describe(request, name)}
+            voiced = self.render(request, step, board, seen=seen, extra=voice)
+            return await self.caller.call(model, voiced.messages(), answer_model, hat=hat_name)
+
+        return await ask_separately(roster_names(request), hat, ask)
 
     async def _hat_step(
         self,
@@ -254,6 +274,7 @@ class Engine:
         reuse = reuse or {}
         started_at = datetime.now(UTC)
         started = time.perf_counter()
+        check_emergent(request.program, request.flow)
         plan = request.program.plan(include_optional=request.include_optional)
         # Before the first request: a broken template or a budget that cannot bound a model
         # fails now, not after the hats have been paid for (once per program: a batch runs
@@ -264,21 +285,16 @@ class Engine:
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
         records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
-
-        if request.flow == "sequential":
+        adopt_roster(request, records[0].output)  # --personas N: the roster blue proposed
+        meeting = EmergentMeeting(self, request) if request.program.emergent else None
+        if meeting is not None:
+            await meeting.run(records, reuse)
+            closing = closing_step(request.program, len(records) + 1)
+        elif request.flow == "sequential":
             for step in hats:
                 records.append(await self._hat_step(request, step, list(records), reuse))
         else:
-            framing_only = list(records)
-            try:
-                async with asyncio.TaskGroup() as group:
-                    tasks = [
-                        group.create_task(self._hat_step(request, s, framing_only, reuse))
-                        for s in hats
-                    ]
-            except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
-                raise errors.exceptions[0] from None
-            records.extend(task.result() for task in tasks)
+            records.extend(await self._parallel_hats(request, hats, list(records), reuse))
 
         ok_ids = [r.id for r in records if r.status == "ok"]
         failed_ids = [r.id for r in records if r.status == "failed"]
@@ -293,8 +309,9 @@ class Engine:
         records.append(closing_record)
 
         usage = Usage()
-        for spent in [r.usage for r in records] + [c.usage for c in request.condensed]:
-            usage.add(spent)  # condensing the documents is part of the run's cost
+        extra = [c.usage for c in request.condensed] + ([meeting.usage] if meeting else [])
+        for spent in [r.usage for r in records] + extra:
+            usage.add(spent)  # condensing and choosing hats are part of the run's cost
         framing = records[0].output
         title, problem = split_title(request.problem)  # the model saw the whole text
         return Report(
@@ -309,6 +326,8 @@ class Engine:
             steps=records,
             synthesis=synthesis,
             comparison=compare(records),
+            roster=request.roster.roster if request.roster else None,
+            process_log=meeting.log if meeting else [],
             metadata=Metadata(
                 sixhats_version=__version__,
                 flow=request.flow,
@@ -321,5 +340,23 @@ class Engine:
                 degraded=bool(failed_ids),
                 failed_steps=failed_ids,
                 condensed=request.condensed,
+                process_usage=meeting.usage if meeting else Usage(),
             ),
         )
+
+    async def _parallel_hats(
+        self,
+        request: RunRequest,
+        hats: list[PlannedStep],
+        framing_only: list[StepRecord],
+        reuse: dict[str, StepRecord],
+    ) -> list[StepRecord]:
+        """The hats all at once, each seeing only the framing."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(self._hat_step(request, s, framing_only, reuse)) for s in hats
+                ]
+        except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
+            raise errors.exceptions[0] from None
+        return [task.result() for task in tasks]

@@ -31,6 +31,7 @@ from sixhats_ai.closing import (
     Tension,
 )
 from sixhats_ai.comparison import AlternativeColumn
+from sixhats_ai.emergent import ProcessDecision
 from sixhats_ai.hat_outputs import (
     ALL,
     HAT_OUTPUTS,
@@ -52,6 +53,7 @@ from sixhats_ai.hat_outputs import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.participants import Roster
 from sixhats_ai.programs import CLOSING_SHAPES, ClosingShape
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "BlueReview",
     "Closing",
     "ClosingShape",
+    "Contribution",
     "Decision",
     "Direction",
     "Fact",
@@ -142,6 +145,13 @@ class DotVote(BaseModel):
     voters: int
 
 
+class Contribution(BaseModel):
+    """One participant's answer under a hat (`--personas`); the step's `output` merges them."""
+
+    participant: str
+    output: AnyStepOutput
+
+
 class StepRecord(BaseModel):
     """One step of a run as it happened: its output or its error, and what it cost."""
 
@@ -164,6 +174,9 @@ class StepRecord(BaseModel):
     votes: list[DotVote] = Field(default_factory=list)
     random_word: str | None = Field(
         None, description="the random entry word a green step was given by the tool"
+    )
+    contributions: list[Contribution] = Field(
+        default_factory=list, description="with --personas: each participant's answer"
     )
 
 
@@ -203,6 +216,9 @@ class Metadata(BaseModel):
     engine: EngineFigures | None = Field(
         None, description="the embedded engine's load time and speeds, when it answered"
     )
+    process_usage: Usage = Field(
+        default_factory=Usage, description="an emergent run's process requests (in `usage`)"
+    )
 
 
 REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comparison
@@ -223,6 +239,10 @@ class Report(BaseModel):
     metadata: Metadata
     comparison: list[AlternativeColumn] = Field(
         default_factory=list, description="a column per alternative, from the hats' tags"
+    )
+    roster: Roster | None = Field(None, description="with --personas: who took part")
+    process_log: list[ProcessDecision] = Field(
+        default_factory=list, description="an emergent program: each hat blue chose, and why"
     )
 
     def step(self, step_id: str) -> StepRecord:

@@ -83,6 +83,9 @@ class Program(BaseModel):
         "decision", description="how the closing blue closes: decision, shortlist, ..."
     )
     steps: tuple[Step, ...] = Field(min_length=2)
+    emergent: bool = Field(
+        False, description="blue chooses each next hat as the meeting goes (see `emergent`)"
+    )
     source: str = Field("", exclude=True)
 
     @model_validator(mode="after")
@@ -95,11 +98,15 @@ class Program(BaseModel):
             raise ValueError("a program must open and close with the blue hat")
         if self.steps[0].optional or self.steps[-1].optional:
             raise ValueError("the opening and closing blue steps cannot be optional")
+        if self.emergent and len(self.steps) != 2:
+            raise ValueError("an emergent program has only its opening and closing blue steps")
         return self
 
     @property
     def sequence(self) -> str:
         """The program as the method writes it: `Blue, White, (Green), ...`."""
+        if self.emergent:
+            return "Blue, (hats chosen by blue as the meeting goes), Blue"
         return ", ".join(f"({s.label})" if s.optional else s.label for s in self.steps)
 
     def plan(self, *, include_optional: bool = True) -> list[PlannedStep]:

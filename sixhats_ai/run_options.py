@@ -14,6 +14,7 @@ from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECO
 from sixhats_ai.condense import FIT_POLICIES, FitPolicy
 from sixhats_ai.engine import Flow
 from sixhats_ai.errors import UsageError
+from sixhats_ai.participants import PersonasMode, RosterRequest
 from sixhats_ai.structured import OutputMode
 
 
@@ -46,6 +47,9 @@ class RunOptions:
     fit: FitPolicy = "condense"
     truncate: bool = False  # the old spelling of fit="truncate"
     prompts_dir: Path | None = None
+    max_steps: int = 8  # an emergent program: the hats blue may call for at most
+    personas: RosterRequest | None = None  # who takes part (see `participants`)
+    personas_mode: PersonasMode = "together"
 
     def __post_init__(self) -> None:
         if self.flow not in get_args(Flow):
@@ -68,6 +72,12 @@ class RunOptions:
             raise OptionError("max_cost", f"cannot be negative (got {self.max_cost})")
         if self.timeout <= 0:
             raise OptionError("timeout", "must be more than 0 seconds")
+        if not 1 <= self.max_steps <= 30:
+            raise OptionError("max_steps", f"must be from 1 to 30 (got {self.max_steps})")
+        if self.personas_mode not in get_args(PersonasMode):
+            raise UsageError(
+                f"unknown --personas-mode {self.personas_mode!r}", hint="use together or separate"
+            )
         if self.truncate:
             self.fit = "truncate"
         if self.fit not in FIT_POLICIES:

@@ -60,6 +60,7 @@ class RunShape:
     documents: bool = False
     opv: bool = False
     meeting: bool = False  # `sixhats minutes`: the meeting voted, so the model casts no dots
+    participants: tuple[str, ...] = ()  # --personas: who may own a next step
 
     def context(self) -> dict[str, Any]:
         """What the base models' own validators check against."""
@@ -104,6 +105,8 @@ def _resolve(rule: str, node: dict[str, Any], shape: RunShape) -> dict[str, Any]
     if rule == "closing":
         rest = {k: v for k, v in node.items() if k != "anyOf"}
         return {**rest, "$ref": f"#/$defs/{CLOSING_MODELS[shape.closing]}"}
+    if rule == "owner":
+        return _string_enum(node, list(shape.participants))
     if rule == "not_null":
         return _without_null(node)
     raise ValueError(f"unknown run rule {rule!r}")
@@ -133,6 +136,7 @@ RULE_READS: dict[str, tuple[str, ...]] = {
     "views_count": ("opv",),
     "risks": ("risk_refs",),
     "closing": ("closing",),
+    "owner": ("participants",),
     "not_null": (),
     "fact": ("documents",),
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sixhats_ai.documents import Document, sanitize
+from sixhats_ai.emergent_run import emergent_redo
 from sixhats_ai.errors import UsageError
 from sixhats_ai.inputs import read_text_file
 from sixhats_ai.store import RunInputs, RunStore, StoredDocument, StoredRun
@@ -136,6 +137,8 @@ async def _keep(
 def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
     """The steps `rerun` asks again: the one named (by id or hat), or the failed ones; the
     synthesis always, since it must see the new answers."""
+    if run.program.emergent:
+        return emergent_redo(run.id, run.steps, step_ref)
     plan = run.program.plan(include_optional=run.include_optional)
     synthesis = plan[-1].id
     if step_ref is None:

@@ -149,6 +149,8 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
     alternatives = (schema or {}).get("$defs", {}).get("Alternative", {}) or names
     named = alternatives.get("properties", {}).get("name", {}).get("enum", [])
     count = properties.get("alternatives", {}).get("minItems", 1 if schema is None else 0)
+    action = (schema or {}).get("$defs", {}).get("Action", {}).get("properties", {})
+    owner = (action.get("owner_role", {}).get("enum") or ["team lead"])[0]
     point = {"text": "Coverage risk", "weight": "high", "sources": src}
     return {
         "summary": "Try a staggered four-day week for a quarter.",
@@ -178,7 +180,7 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
         "next_steps": [
             {
                 "action": "Draft pilot plan",
-                "owner_role": "team lead",
+                "owner_role": owner,
                 "when": "2 weeks",
                 "sources": src,
             }
@@ -205,10 +207,48 @@ def hat_sample(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         allowed = schema["$defs"][tagged[name]]["properties"]["alternative"]["enum"]
         for item in answer.get("reactions", answer.get("risks", answer.get("benefits", []))):
             item["alternative"] = item["alternative"] if item["alternative"] in allowed else "all"
+    if name == "Framing":
+        answer.update(roster_sample(properties))
     if name == "GreenOutput":
         risks = schema["$defs"]["Idea"]["properties"]["addresses"].get("anyOf", [{}])[0]
         answer["ideas"][0]["addresses"] = (risks.get("enum") or [None])[0]
     return answer
+
+
+def roster_sample(properties: dict[str, Any]) -> dict[str, Any]:
+    """The opening blue's extras: the gaps of an emergent run, a proposed roster."""
+    extras: dict[str, Any] = {}
+    if "information_gaps" in properties:
+        extras["information_gaps"] = ["Customer hours needed?"]
+    if "participants" in properties:
+        count = properties["participants"].get("minItems", 1)
+        extras["participants"] = [
+            {"name": f"Person {n}", "role": "lead", "knows": "the team", "cares_about": "cover"}
+            for n in range(1, count + 1)
+        ]
+    return extras
+
+
+def process_sample(body: dict[str, Any]) -> dict[str, Any]:
+    """Blue's next hat: the first allowed, or close once three hats have been worn."""
+    allowed = requested_schema(body)["properties"]["next"]["enum"]
+    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", body["messages"][0]["content"])
+    done = len(worn.group(1).split(", ")) if worn else 0
+    pick = "close" if done >= 3 and "close" in allowed else allowed[0]
+    return {"next": pick, "focus": "the coverage question", "why": "the board lacks it"}
+
+
+def panel_sample(hat: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """Every participant's answer under the hat, each naming who (the roster is the enum)."""
+    item = schema["$defs"][f"{hat}Contribution"]
+    names = item["properties"]["participant"]["enum"]
+    inner = {**schema["$defs"], **item}  # the hat's schema, as a single answer's
+    return {
+        "contributions": [
+            {**hat_sample(hat, {**inner, "$defs": schema["$defs"]}), "participant": name}
+            for name in names
+        ]
+    }
 
 
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
@@ -276,6 +316,10 @@ def sample_answer(body: dict[str, Any]) -> str:
     name = schema_name(body)
     if name == "Synthesis":
         return json.dumps(synthesis_sample(valid_step_ids(body), requested_schema(body)))
+    if name == "ProcessChoice":
+        return json.dumps(process_sample(body))
+    if name.startswith("Panel"):
+        return json.dumps(panel_sample(name.removeprefix("Panel"), requested_schema(body)))
     if name == "BriefPlan":
         return json.dumps(brief_sample(valid_step_ids(body)))
     return json.dumps(hat_sample(name, requested_schema(body)))

@@ -8,7 +8,7 @@ import pytest
 
 from sixhats_ai.programs import load_programs
 
-PROGRAMS = list(load_programs().values())
+PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # briefs time an agenda
 TOPIC = "Should we replace our on-call rota?"
 
 

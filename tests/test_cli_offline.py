@@ -38,7 +38,7 @@ def test_hats_lists_direction_technique_and_time_box(cli):
 
 def test_programs_list_and_show(cli):
     out = cli("programs").out
-    assert len(out.strip().splitlines()) == 8
+    assert len(out.strip().splitlines()) == 9  # the method's eight, and emergent
     shown = cli("programs", "show", "choose").out
     assert "Blue, White, (Green), Yellow, Black, Red, Blue" in shown
     assert "3-green" in shown and "optional" in shown and "30 s" in shown

@@ -6,7 +6,7 @@ from sixhats_ai.engine import Engine, RunRequest
 from sixhats_ai.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary, template_name_for
 
-PROGRAMS = list(load_programs().values())
+PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # fixed sequences
 
 
 def _engine(user_dir=None) -> Engine:

@@ -18,6 +18,7 @@ from sixhats_ai.cli.options import (
     LocalOption,
     MaxCostOption,
     MaxReasksOption,
+    MaxStepsOption,
     MaxTokensOption,
     ModelOption,
     ModeOption,
@@ -25,6 +26,8 @@ from sixhats_ai.cli.options import (
     NoLogOption,
     NoProgressOption,
     OutputOption,
+    PersonasModeOption,
+    PersonasOption,
     ProfileOption,
     ProgramOption,
     PromptsDirOption,
@@ -61,11 +64,13 @@ def _dry_run(
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.condense import preview_fit
     from sixhats_ai.config import load_config
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import planned_provider
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
+    check_emergent(program, options.flow)
     provider = planned_provider(flags, config)
     window = planned_window(provider, options, config)
     budget = int(window.tokens * CONTEXT_SHARE_FOR_INPUT)
@@ -90,6 +95,12 @@ def _dry_run(
         typer.echo("--- user ---")
         typer.echo(p.prompt.user.rstrip())
         typer.echo("")
+    if program.emergent:
+        typer.echo(
+            f"emergent: blue chooses up to --max-steps {options.max_steps} hats, one process "
+            "request before each; the hats above are a sample sequence, the total the most a "
+            "run may send"
+        )
     typer.echo(
         f"dry run: {len(previews) + fitted.requests} requests, about {total_tokens} prompt "
         f"tokens (context {window.tokens}: {window.source}), estimated ${total_cost:.4f} at "
@@ -114,10 +125,12 @@ def _run(
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
 
     chosen = find_program(program_ref, programs_dir())
+    check_emergent(chosen, options.flow)
     config = load_config()
     provider = resolve_provider(flags, config)
     echo_err(
@@ -176,6 +189,9 @@ def analyze(
     truncate: TruncateOption = False,
     strict: StrictOption = False,
     skip_optional: SkipOptionalOption = False,
+    max_steps: MaxStepsOption = 8,
+    personas: PersonasOption = None,
+    personas_mode: PersonasModeOption = "together",
     prompts_dir: PromptsDirOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show every prompt; send nothing.")

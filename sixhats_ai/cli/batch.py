@@ -157,6 +157,7 @@ def batch(
     from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
+    from sixhats_ai.emergent import check_emergent
     from sixhats_ai.inputs import count_inputs
     from sixhats_ai.programs import find_program
     from sixhats_ai.provider import resolve_provider
@@ -171,6 +172,7 @@ def batch(
     options = via_options(run_options(ctx.params), via, flow_given=flow_given)
     formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
+    check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     config = load_config()

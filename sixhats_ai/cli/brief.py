@@ -125,13 +125,16 @@ def _request(
     """The brief's request from the command's parameters, each checked."""
     from sixhats_ai.agenda import parse_clock
     from sixhats_ai.brief import BriefRequest, parse_attendees
+    from sixhats_ai.emergent import refuse_emergent_brief
     from sixhats_ai.programs import find_program
     from sixhats_ai.topic import parse_kind
 
-    program = params["program"] or (report.program.slug if report else "choose")
+    ref = params["program"] or (report.program.slug if report else "choose")
+    program = find_program(ref, programs_dir())
+    refuse_emergent_brief(program)
     return BriefRequest(
         topic=topic,
-        program=find_program(program, programs_dir()),
+        program=program,
         minutes=params["minutes"],
         participants=params["participants"],
         start=start,

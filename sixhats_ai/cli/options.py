@@ -17,6 +17,7 @@ from sixhats_ai.errors import UsageError
 if TYPE_CHECKING:
     from sixhats_ai.condense import FitPolicy
     from sixhats_ai.engine import Flow
+    from sixhats_ai.participants import PersonasMode, RosterRequest
     from sixhats_ai.provider import ProviderFlags
     from sixhats_ai.run_options import RunOptions
 
@@ -80,6 +81,25 @@ TruncateOption = Annotated[bool, typer.Option(help="Same as --fit truncate.")]
 StrictOption = Annotated[bool, typer.Option(help="Fail if any hat fails.")]
 SkipOptionalOption = Annotated[
     bool, typer.Option("--skip-optional", help="Leave out optional steps.")
+]
+MaxStepsOption = Annotated[
+    int,
+    typer.Option("--max-steps", help="An emergent program: hats blue may call for at most."),
+]
+PersonasOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--personas",
+        help='Participants who each wear every hat: a list ("finance, support"), a TOML '
+        "file, or a number for the opening blue to propose.",
+    ),
+]
+PersonasModeOption = Annotated[
+    str,
+    typer.Option(
+        "--personas-mode",
+        help="together: one request per hat answers for everyone; separate: one per person.",
+    ),
 ]
 PromptsDirOption = Annotated[
     Optional[Path],
@@ -163,7 +183,8 @@ class InputOptions(TypedDict, total=False):
 
 
 class RunningOptions(TypedDict, total=False):
-    """How a program runs: --flow, --concurrency, --rpm, --max-cost, --strict, --skip-optional."""
+    """How a program runs: --flow, --concurrency, --rpm, --max-cost, --strict, --skip-optional,
+    --max-steps, --personas, --personas-mode."""
 
     flow: Flow
     concurrency: int
@@ -171,6 +192,9 @@ class RunningOptions(TypedDict, total=False):
     max_cost: float
     strict: bool
     include_optional: bool
+    max_steps: int
+    personas: RosterRequest
+    personas_mode: PersonasMode
 
 
 # One helper per group reads the group's flags from a command's parsed parameters
@@ -208,7 +232,10 @@ def input_options(params: Mapping[str, Any]) -> InputOptions:
 
 
 def running_options(params: Mapping[str, Any]) -> RunningOptions:
+    from sixhats_ai.participants import parse_personas
+
     skip_optional = params.get("skip_optional")
+    personas = params.get("personas")
     return cast(
         "RunningOptions",
         _given(
@@ -218,6 +245,9 @@ def running_options(params: Mapping[str, Any]) -> RunningOptions:
             max_cost=params.get("max_cost"),
             strict=params.get("strict"),
             include_optional=None if skip_optional is None else not skip_optional,
+            max_steps=params.get("max_steps"),
+            personas=parse_personas(personas) if personas else None,
+            personas_mode=params.get("personas_mode"),
         ),
     )
 

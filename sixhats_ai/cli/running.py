@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.config import Config
     from sixhats_ai.documents import Document
+    from sixhats_ai.emergent import ProcessDecision
     from sixhats_ai.models import Report, StepRecord
     from sixhats_ai.programs import Program
     from sixhats_ai.provider import Provider
@@ -43,6 +44,7 @@ def run_and_keep(
     parent_id: str | None = None,
     rerun_step: str | None = None,
     no_progress: bool = False,
+    replay: Sequence[ProcessDecision] = (),
 ) -> tuple[Report, str | None]:
     """Run the program with live progress, keep it in the store, and say what it cost.
 
@@ -64,15 +66,15 @@ def run_and_keep(
     reuse = reuse or {}
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
 
-    board = for_stderr(no_progress=no_progress).steps(
-        program.plan(include_optional=options.include_optional)
-    )
+    plan = program.plan(include_optional=options.include_optional)
+    board = for_stderr(no_progress=no_progress).steps(plan[:1] if program.emergent else plan)
 
     async def run() -> RunResult:
         async with open_session(
             provider, options, config, on_event=board.on_event, cache=cache
         ) as s:
             request = await s.request(problem, program, documents)
+            request.replay = list(replay)  # a rerun of an emergent run: the choices kept
             for warning in request.warnings:
                 board.echo(warning)  # above the live board, not through it
             return await run_and_keep_in(
@@ -106,6 +108,7 @@ def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
     from sixhats_ai.models import Usage
 
     asked = Usage()
+    asked.add(report.metadata.process_usage)  # blue choosing the hats of an emergent run
     for record in report.steps:
         if record.id not in reuse:
             asked.add(record.usage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -34,6 +34,11 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.emergent import ProcessDecision
+    from sixhats_ai.run_options import RunOptions
+    from sixhats_ai.store import StoredRun
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
@@ -152,6 +157,25 @@ def show(
         )
 
 
+def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
+    """The stored run decides the flow, the steps and the participants; the flags how to ask."""
+    from sixhats_ai.panel import kept_roster
+
+    return replace(
+        run_options(params),
+        flow=run.flow,  # type: ignore[arg-type]
+        include_optional=run.include_optional,
+        personas=kept_roster(run.steps, run.report.roster if run.report else None),
+    )
+
+
+def _replay(run: StoredRun) -> list[ProcessDecision]:
+    """An emergent run's choices so far, for blue to keep up to the step asked again."""
+    from sixhats_ai.emergent_run import replay_of
+
+    return replay_of(run.steps, run.report.process_log if run.report else [])
+
+
 @app.command()
 def rerun(
     ctx: typer.Context,
@@ -207,12 +231,7 @@ def rerun(
         report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
         emit_report(report, fmt, output, new_id)
         return
-    # The stored run decides the flow and the steps; the flags decide how to ask.
-    options = replace(
-        run_options(ctx.params),
-        flow=run.flow,  # type: ignore[arg-type]
-        include_optional=run.include_optional,
-    )
+    options = _rerun_options(ctx.params, run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     report, new_id = run_and_keep(
         provider=provider,
@@ -229,5 +248,6 @@ def rerun(
         parent_id=run.id,
         rerun_step=",".join(redo),
         no_progress=no_progress,
+        replay=_replay(run),
     )
     emit_report(report, fmt, output, new_id)

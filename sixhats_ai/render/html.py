@@ -45,11 +45,13 @@ class Point:
 
 @dataclass(frozen=True)
 class Group:
-    """A titled list of points in a hat's card; secondary groups fold away."""
+    """A titled list of points in a hat's card; secondary groups fold away. A participant's
+    group carries their number (`p2`), which the board's participant filter keys on."""
 
     title: str
     points: list[Point]
     primary: bool = True
+    participant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,33 @@ def meeting_groups(record: StepRecord) -> list[Group]:
     return groups
 
 
-def hat_card(record: StepRecord) -> HatCard:
+def participant_key(roster: list[str], name: str) -> str:
+    """The filter's key of a participant: `p1`, `p2`... in roster order (names may be any
+    text, so they never go into a selector)."""
+    return f"p{roster.index(name) + 1}" if name in roster else "p0"
+
+
+def contribution_groups(record: StepRecord, roster: list[str]) -> list[Group]:
+    """Each participant's points, titled with their name, all shown (primary)."""
+    return [
+        Group(
+            f"{c.participant}: {g.title}",
+            g.points,
+            participant=participant_key(roster, c.participant),
+        )
+        for c in record.contributions
+        for g in step_groups(c.output)
+    ]
+
+
+def hat_card(record: StepRecord, roster: list[str] | None = None) -> HatCard:
     info = hat_info(record.hat)
     groups = step_groups(record.output) if record.output is not None else []
+    if record.contributions:
+        groups = contribution_groups(record, roster or [])
+        if isinstance(record.output, RedOutput) and record.output.dots:
+            tally = [Point(a, f"{n} dots") for a, n in record.output.dot_counts().items()]
+            groups.append(Group("Dot vote, all participants", tally))
     return HatCard(
         record=record,
         title=info.title,
@@ -208,7 +234,8 @@ def _environment() -> jinja2.Environment:
 
 def render_report_html(report: Report, *, run_id: str | None = None) -> str:
     """The report as one HTML file: verdict first, then the board of hats, then the detail."""
-    cards = [hat_card(r) for r in report.steps if r.role != "synthesis"]
+    roster = report.roster.names if report.roster else []
+    cards = [hat_card(r, roster) for r in report.steps if r.role != "synthesis"]
     return (
         _environment()
         .get_template("report.html.j2")
@@ -218,6 +245,7 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
             run_id=run_id,
             role_labels=ROLE_LABELS,
             hat_info=hat_info,
+            roster=roster,
         )
     )
 

@@ -10,6 +10,7 @@ from sixhats_ai.models import (
     Direction,
     Insight,
     KeepStopStart,
+    RedOutput,
     Report,
     ReviewClose,
     Shortlist,
@@ -122,6 +123,8 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
         lines += ["", f"### {record.id}: {label}", ""]
         if record.status == "failed" or record.output is None:
             lines.append(f"> Failed: {record.error}")
+        elif record.contributions:
+            lines += contributions_markdown(record)
         else:
             lines += [f"- {line}" for line in record.output.summary_lines()]
         lines += [
@@ -129,6 +132,41 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
         ]
         if record.added is not None:
             lines += [f"- _Added by the model:_ {line}" for line in record.added.summary_lines()]
+    return lines
+
+
+def contributions_markdown(record: StepRecord) -> list[str]:
+    """A step of a meeting with participants: each one's points under their name, then the
+    dot vote of everyone (the sum of their dots)."""
+    lines: list[str] = []
+    for contribution in record.contributions:
+        lines += [f"#### {contribution.participant}", ""]
+        lines += [f"- {line}" for line in contribution.output.summary_lines()]
+        lines.append("")
+    if isinstance(record.output, RedOutput) and record.output.dots:
+        votes = ", ".join(f"{alt} {n}" for alt, n in record.output.dot_counts().items())
+        lines.append(f"- Dot vote, all participants: {votes}")
+    return lines
+
+
+def meeting_markdown(report: Report) -> list[str]:
+    """Who took part (`--personas`) and how blue steered an emergent program."""
+    lines: list[str] = []
+    if report.roster is not None:
+        lines += ["## Participants", ""]
+        lines += [f"- {p.describe()}" for p in report.roster.participants]
+        if report.roster.source == "proposed":
+            lines.append("- _(proposed by the opening blue)_")
+        lines.append("")
+    if report.process_log:
+        lines += ["## How blue steered the meeting", ""]
+        for n, d in enumerate(report.process_log, 1):
+            focus = f" ({d.focus})" if d.focus else ""
+            why = f": {d.why}" if d.why else ""
+            lines.append(f"{n}. after {d.after}: **{d.next}**{focus}{why}")
+            if d.corrected:
+                lines.append(f"   _blue proposed {d.proposed}; corrected: {d.corrected}_")
+        lines.append("")
     return lines
 
 
@@ -223,7 +261,7 @@ def report_markdown(report: Report) -> str:
     ]
     lines += ["", "## Open questions", ""]
     lines += [f"- {q.question} (owner: {q.owner_role})" for q in s.open_questions]
-    lines += ["", "## Findings by hat", *steps_markdown(report.steps)]
+    lines += ["", *meeting_markdown(report), "## Findings by hat", *steps_markdown(report.steps)]
     return "\n".join([*lines, *_run_lines(report)])
 
 

@@ -8,6 +8,7 @@ import pytest
 from sixhats_ai.api import new_session
 from sixhats_ai.config import Config
 from sixhats_ai.engine import output_schema
+from sixhats_ai.preview import preview_plan
 from sixhats_ai.programs import load_programs
 from sixhats_ai.provider import Provider
 from sixhats_ai.run_options import RunOptions
@@ -26,9 +27,7 @@ def test_every_step_schema_becomes_a_grammar(slug):
     session = new_session(Provider(None, "", "tiny"), RunOptions(), Config())
     assert session.engine.caller.modes.mode is OutputMode.JSON_SCHEMA
     request = session.run_request(PROBLEM, program, [])
-    plan = program.plan(include_optional=True)
-    ids = [s.id for s in plan[:-1]]
-    for step, seen in session.engine._placeholder_seen(request, plan):
+    for step, seen, ids in preview_plan(request):
         schema = output_schema(step, request, seen, ids).model_json_schema()
         json_schema = {"type": "json_schema", "json_schema": {"name": step.id, "schema": schema}}
         assert _grammar(json_schema) is not None, step.id  # a FormatRejected would step down
