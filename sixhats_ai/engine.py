@@ -15,9 +15,9 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+from sixhats_ai.assembly import RunClock, assemble_report
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document, split_title
@@ -31,9 +31,6 @@ from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     CondensedDocument,
-    Framing,
-    Metadata,
-    ProgramRef,
     Report,
     StepOutput,
     StepRecord,
@@ -57,7 +54,6 @@ from sixhats_ai.random_entry import random_word
 from sixhats_ai.run_schema import base_model, dot_total
 from sixhats_ai.step_schema import output_schema
 from sixhats_ai.structured import StructuredCaller, ValidatedAnswer
-from sixhats_ai.version import __version__
 
 Flow = Literal["sequential", "parallel"]
 
@@ -272,8 +268,7 @@ class Engine:
     async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
         """Run the program; steps found ok in `reuse` (from a stored run) are not asked again."""
         reuse = reuse or {}
-        started_at = datetime.now(UTC)
-        started = time.perf_counter()
+        clock = RunClock()
         check_emergent(request.program, request.flow)
         plan = request.program.plan(include_optional=request.include_optional)
         # Before the first request: a broken template or a budget that cannot bound a model
@@ -312,36 +307,25 @@ class Engine:
         extra = [c.usage for c in request.condensed] + ([meeting.usage] if meeting else [])
         for spent in [r.usage for r in records] + extra:
             usage.add(spent)  # condensing and choosing hats are part of the run's cost
-        framing = records[0].output
         title, problem = split_title(request.problem)  # the model saw the whole text
-        return Report(
-            title=title,
+        return assemble_report(
             problem=problem,
-            program=ProgramRef(
-                slug=request.program.slug,
-                name=request.program.name,
-                sequence=request.program.sequence,
-            ),
-            framing=framing if isinstance(framing, Framing) else None,
-            steps=records,
+            title=title,
+            program=request.program,
+            records=records,
             synthesis=synthesis,
-            comparison=compare(records),
-            roster=request.roster.roster if request.roster else None,
-            process_log=meeting.log if meeting else [],
-            metadata=Metadata(
-                sixhats_version=__version__,
-                flow=request.flow,
-                models=sorted({r.model for r in records}),
-                base_url=self.caller.backend.identity,
-                started_at=started_at,
-                finished_at=datetime.now(UTC),
-                seconds=round(time.perf_counter() - started, 3),
-                usage=usage,
-                degraded=bool(failed_ids),
-                failed_steps=failed_ids,
-                condensed=request.condensed,
-                process_usage=meeting.usage if meeting else Usage(),
-            ),
+            flow=request.flow,
+            base_url=self.caller.backend.identity,
+            clock=clock,
+            usage=usage,
+            report_fields={
+                "roster": request.roster.roster if request.roster else None,
+                "process_log": meeting.log if meeting else [],
+            },
+            metadata_fields={
+                "condensed": request.condensed,
+                "process_usage": meeting.usage if meeting else Usage(),
+            },
         )
 
     async def _parallel_hats(

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai import __version__
+from sixhats_ai.assembly import RunClock, assemble_report
 from sixhats_ai.board import alternatives_of, risk_ref
 from sixhats_ai.brief_questions import program_vars
 from sixhats_ai.comparison import compare
@@ -30,10 +29,7 @@ from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
 from sixhats_ai.minutes.votes import Tally
 from sixhats_ai.models import (
     BlackOutput,
-    Framing,
-    Metadata,
     Origin,
-    ProgramRef,
     Report,
     StepOutput,
     StepRecord,
@@ -253,7 +249,7 @@ async def meeting_report(
 ) -> Report:
     """The meeting as a `Report`: each step structured (or reused), then the synthesis."""
     reuse = reuse or {}
-    started_at, started = datetime.now(UTC), time.perf_counter()
+    clock = RunClock()
     *hats, closing = meeting.notes.steps
     for notes in hats:
         kept = reuse.get(notes.step.id)
@@ -269,26 +265,13 @@ async def meeting_report(
     for record in records:
         if record.id not in reuse:
             usage.add(record.usage)
-    failed = [r.id for r in records if r.status == "failed"]
-    framing = records[0].output
-    program = meeting.program
-    return Report(
+    return assemble_report(
         problem=meeting.topic,
-        program=ProgramRef(slug=program.slug, name=program.name, sequence=program.sequence),
-        framing=framing if isinstance(framing, Framing) else None,
-        steps=records,
+        program=meeting.program,
+        records=records,
         synthesis=synthesis,
-        comparison=compare(records),
-        metadata=Metadata(
-            sixhats_version=__version__,
-            flow="sequential",
-            models=sorted({r.model for r in records}),
-            base_url=session.engine.caller.backend.identity,
-            started_at=started_at,
-            finished_at=datetime.now(UTC),
-            seconds=round(time.perf_counter() - started, 3),
-            usage=usage,
-            degraded=bool(failed),
-            failed_steps=failed,
-        ),
+        flow="sequential",
+        base_url=session.engine.caller.backend.identity,
+        clock=clock,
+        usage=usage,
     )
