@@ -1,7 +1,7 @@
 """Benchmarks for sixhats: `python -m bench` (full) or `python -m bench --smoke` (tiny, for CI).
 
 They drive the real CLI and engine through the real OpenAI SDK, over real HTTP, against a
-local stand-in server (`bench.standin`) on 127.0.0.1.
+local stand-in server (`testkit.standin`, shared with the tests) on 127.0.0.1.
 """
 
 from pathlib import Path

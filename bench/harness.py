@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bench import ROOT
-from bench.standin import MODEL, StandIn
+from testkit.standin import MODEL, StandIn
 
 
 class BenchError(Exception):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
-from bench.tinymodel import write_tiny_model
+from testkit.tinymodel import write_tiny_model
 
 PROBLEM = (
     "Our support team is overloaded since the launch and first replies take two days. "

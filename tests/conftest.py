@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import respx
 
-from bench.standin import MODEL, StandIn
 from sixhats_ai.cli import main
+from testkit.standin import MODEL, StandIn
 from tests.fakes import API_KEY, BASE_URL, FakeLLM
 
 

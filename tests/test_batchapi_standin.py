@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bench.standin import MODEL, StandIn
 from sixhats_ai.models import HAT_OUTPUTS
+from testkit.standin import MODEL, StandIn
 
 pytestmark = pytest.mark.loopback
 

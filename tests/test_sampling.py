@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.standin import MODEL
 from sixhats_ai.hats import HATS, Hat
+from testkit.standin import MODEL
 
 STEP_HATS = {
     "Framing": Hat.BLUE,

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from bench.answers import AnswerMaker, valid_step_ids
-from bench.standin import MODEL
 from sixhats_ai.models import HAT_OUTPUTS, Synthesis
+from testkit.answers import AnswerMaker, valid_step_ids
+from testkit.standin import MODEL
 
 SOLVE_IDS = ["1-blue", "2-white", "3-green", "4-red", "5-yellow", "6-black", "7-green", "8-blue"]
 SOLVE_SCHEMAS = [

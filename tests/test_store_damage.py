@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.reliability import fill_store
 from sixhats_ai.config import data_dir
 from sixhats_ai.store import RunStore
+from testkit.stores import fill_store
 
 PAGE = 4096
 RUNS = 26

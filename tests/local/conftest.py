@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench.tinymodel import write_tiny_model
+from testkit.tinymodel import write_tiny_model
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@
   `reject_params` refuses the named body fields with OpenAI's own 400 (as its reasoning models
   refuse `temperature`, `top_p` and `max_tokens`);
 - `GET /v1/models` lists one model;
-- the Batch API (`/v1/files`, `/v1/batches`), played as documented (`bench.batchapi`);
+- the Batch API (`/v1/files`, `/v1/batches`), played as documented (`testkit.batchapi`);
 - `GET /props` says the context size, as llama.cpp's `llama-server` does, when `n_ctx` is set
   (else 404, as other servers answer);
 - `POST /_bench/reset` applies new settings and zeroes the counters;
@@ -35,8 +35,9 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bench import ROOT
-from bench.answers import (
+from sixhats_ai.pricing import estimate_tokens
+from testkit import ROOT
+from testkit.answers import (
     MODEL,
     AnswerMaker,
     completion_body,
@@ -44,8 +45,7 @@ from bench.answers import (
     section_refs,
     valid_step_ids,
 )
-from bench.batchapi import BatchSettings, BatchStats, add_batch_routes
-from sixhats_ai.pricing import estimate_tokens
+from testkit.batchapi import BatchSettings, BatchStats, add_batch_routes
 
 READY = "standin listening on port"
 # The body fields a recorded exchange keeps besides the messages: how the request sampled.
@@ -231,7 +231,7 @@ class StandIn:
 
     def __init__(self, max_seconds: float = 3600.0) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.standin", "--max-seconds", str(max_seconds)],
+            [sys.executable, "-m", "testkit.standin", "--max-seconds", str(max_seconds)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -22,8 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.answers import AnswerMaker, completion_body, requested_schema, valid_step_ids
 from sixhats_ai.pricing import estimate_tokens
+from testkit.answers import AnswerMaker, completion_body, requested_schema, valid_step_ids
 
 MAX_LINES = 50_000
 MAX_BYTES = 200 * 1024 * 1024
