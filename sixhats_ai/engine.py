@@ -303,10 +303,21 @@ class Engine:
             raise SynthesisFailed(exc, records) from exc
         records.append(closing_record)
 
+        return self._report(request, records, synthesis, clock, meeting)
+
+    def _report(
+        self,
+        request: RunRequest,
+        records: list[StepRecord],
+        synthesis: Any,
+        clock: RunClock,
+        meeting: EmergentMeeting | None,
+    ) -> Report:
+        """The run's report; condensing the documents and choosing the hats count in its cost."""
         usage = Usage()
         extra = [c.usage for c in request.condensed] + ([meeting.usage] if meeting else [])
         for spent in [r.usage for r in records] + extra:
-            usage.add(spent)  # condensing and choosing hats are part of the run's cost
+            usage.add(spent)
         title, problem = split_title(request.problem)  # the model saw the whole text
         return assemble_report(
             problem=problem,
