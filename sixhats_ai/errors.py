@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it terminated
 
 
 class SixhatsError(Exception):

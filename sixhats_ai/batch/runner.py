@@ -9,6 +9,7 @@ index is written at the end, also after Ctrl-C, from the rows of every input see
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
+        self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
         self.progress = Progress(echo, total, session.budget, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
@@ -171,8 +173,10 @@ class BatchRunner:
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
         """Analyse every input; write the index, also when interrupted (then re-raise)."""
+        discovered = enumerate(inputs)
         try:
-            for seq, item in enumerate(inputs):
+            for seq, item in discovered:
+                self._taking = (seq, item)
                 await self._take(seq, item)
             await self.scheduler.wait()
         except asyncio.CancelledError:
@@ -181,15 +185,29 @@ class BatchRunner:
                     self.rows[seq] = IndexRow(
                         input=name, status="interrupted", error="interrupted; no report written"
                     )
+            # Discovery is cheap: every input gets its row, also those never started.
+            waiting = [self._taking] if self._taking is not None else []
+            for seq, item in itertools.chain(waiting, discovered):
+                if seq not in self.rows:
+                    self.rows[seq] = self._not_started(item)
             self._finish()
             raise
         return self._finish()
+
+    def _not_started(self, item: Discovered) -> IndexRow:
+        """The row of an input the interrupt came before."""
+        if isinstance(item, InputProblem):
+            return _problem_row(item)
+        self.files_seen += 1
+        return IndexRow(
+            input=str(item.path), status="not started", error="interrupted before it started"
+        )
 
     async def _take(self, seq: int, item: Discovered) -> None:
         """Start the next input when the scheduler lets it, or give it its row now."""
         name = str(item.path)
         if isinstance(item, InputProblem):
-            self.rows[seq] = IndexRow(input=name, status="failed", error=item.error.one_line())
+            self.rows[seq] = _problem_row(item)
             self.progress.finished(self.rows[seq])
             return
         self.files_seen += 1
@@ -237,6 +255,10 @@ class BatchRunner:
             f"{len(missing)} of {len(index.rows)} inputs have no report",
             hint=f"see {index_md}; re-run the same command to retry them",
         )
+
+
+def _problem_row(item: InputProblem) -> IndexRow:
+    return IndexRow(input=str(item.path), status="failed", error=item.error.one_line())
 
 
 def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
