@@ -211,6 +211,14 @@ def _first_served_model(base_url: str, api_key: str) -> str:
     return listed[0]
 
 
+def _profile_key_missing(name: str, profile: Profile) -> ConfigError:
+    variable = profile.api_key_env or "OPENAI_API_KEY"
+    return ConfigError(
+        f"profile {name!r} needs an API key, and {variable} is not set",
+        hint=f"export {variable}=..., pass --api-key, or set base_url in the profile",
+    )
+
+
 def resolve_provider(
     flags: ProviderFlags, config: Config, env: dict[str, str] | None = None
 ) -> Provider:
@@ -218,6 +226,8 @@ def resolve_provider(
     settled = settle(flags, config, dict(os.environ) if env is None else env)
     resolved: dict[str, str] = {}
     if not settled.base_url and not settled.api_key:
+        if settled.profile_name:  # a chosen profile never falls back to a local server
+            raise _profile_key_missing(settled.profile_name, settled.profile)
         resolved = _found_locally(settled.model)
     base_url = resolved.get("base_url", settled.base_url)
     api_key = settled.api_key
