@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sixhats_ai.board import alternatives_of, board_entries, direction
 from sixhats_ai.comparison import compare
 from sixhats_ai.documents import Document
-from sixhats_ai.errors import BudgetExceeded, SixhatsError
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, first_problems
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     CondensedDocument,
@@ -70,9 +70,14 @@ class SynthesisFailed(SixhatsError):
     """The closing blue failed; the hat outputs are kept in `steps`."""
 
     def __init__(self, cause: SixhatsError, steps: list[StepRecord]) -> None:
-        super().__init__(f"the synthesis failed: {cause.message}", hint=cause.hint)
+        super().__init__(f"the synthesis failed: {first_problems(cause.message)}", hint=cause.hint)
         self.exit_code = cause.exit_code
         self.steps = steps
+        # Every problem, for the store and a SIXHATS_DEBUG traceback; one_line() names 3.
+        self.full_message = SixhatsError(
+            f"the synthesis failed: {cause.message}", hint=cause.hint
+        ).one_line()
+        self.args = (self.full_message,)
 
 
 def output_schema(

@@ -104,7 +104,7 @@ async def _keep(
             return store.save_failed_run(
                 inputs,
                 outcome.steps,
-                outcome.one_line(),
+                outcome.full_message,
                 parent_id=lineage.parent_id,
                 rerun_step=lineage.rerun_step,
             )

@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, write_output
+from sixhats_ai.cli.app import (
+    FailedRun,
+    app,
+    echo_err,
+    emit_failed_run,
+    emit_report,
+    pick_format,
+)
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -123,27 +130,11 @@ def show(
     if run.report is not None:
         emit_report(run.report, chosen, output, run.id)
         return
-    if chosen == "json":
-        import json
-
-        partial = {
-            "kind": "sixhats.failed_run",
-            "id": run.id,
-            "problem": run.problem,
-            "program": run.program.slug,
-            "error": run.error,
-            "steps": [s.model_dump(mode="json") for s in run.steps],
-        }
-        write_output(json.dumps(partial, indent=2), output)
-    elif chosen in ("md", "rich"):
-        from sixhats_ai.render.markdown import failed_run_markdown
-
-        write_output(failed_run_markdown(run.steps, run.error), output)
-    else:
-        raise UsageError(
-            f"run {run.id} has no report: its synthesis failed ({run.error})",
-            hint=f"use --format md or json, or finish it with `sixhats rerun {run.id}`",
-        )
+    emit_failed_run(
+        FailedRun(run.id, run.problem, run.program.slug, run.error or "", run.steps),
+        chosen,
+        output,
+    )
 
 
 @app.command()
@@ -221,5 +212,7 @@ def rerun(
         parent_id=run.id,
         rerun_step=",".join(redo),
         no_progress=no_progress,
+        fmt=fmt,
+        output=output,
     )
     emit_report(report, fmt, output, new_id)
