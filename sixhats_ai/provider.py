@@ -135,21 +135,34 @@ def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
     return settle(flags, config, dict(os.environ)).provider(config, api_key="")
 
 
-async def _probe(
-    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS, api_key: str | None = None
+async def _listed_models(
+    url: str, client: object, timeout: float, api_key: str | None = None
 ) -> list[str] | None:
-    """The model ids a server lists at `/models`, or None if it does not answer."""
+    """The model ids a server lists at `/models`, or None if it lists none; raises
+    httpx.TransportError when nothing answers there at all."""
     import httpx
 
     assert isinstance(client, httpx.AsyncClient)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
     try:
-        response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
         response.raise_for_status()
         data = response.json().get("data", [])
     except (httpx.HTTPError, ValueError, AttributeError):
         return None
     return [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
+
+
+async def _probe(
+    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS
+) -> list[str] | None:
+    """The model ids a server lists at `/models`, or None if it does not answer."""
+    import httpx
+
+    try:
+        return await _listed_models(url, client, timeout)
+    except httpx.HTTPError:
+        return None
 
 
 async def probe_local_servers() -> tuple[str, str, list[str]] | None:
@@ -167,10 +180,11 @@ async def probe_local_servers() -> tuple[str, str, list[str]] | None:
 
 
 async def served_models(url: str, api_key: str | None) -> list[str] | None:
+    """What `url` lists at /models; raises httpx.TransportError if it cannot be reached."""
     import httpx
 
     async with httpx.AsyncClient() as client:
-        return await _probe(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
+        return await _listed_models(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
 
 
 NOTHING_CONFIGURED = """no model server is configured and no local server answered \
@@ -202,7 +216,15 @@ def _first_served_model(base_url: str, api_key: str) -> str:
     """A server of one's own usually serves one model: the first it lists."""
     import asyncio
 
-    listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+    import httpx
+
+    try:
+        listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+    except httpx.TransportError as exc:
+        raise ConfigError(
+            f"cannot reach {base_url} to ask which model it serves ({type(exc).__name__})",
+            hint="start the server or check --base-url; or pass --model",
+        ) from None
     if not listed:
         raise ConfigError(
             f"no model chosen for {base_url}, and it lists none at /models",

@@ -230,3 +230,11 @@ def test_a_profile_without_a_key_variable_names_openai_api_key(cli, no_network, 
     assert "OPENAI_API_KEY" in result.err and "remote" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert not probe.called
+
+
+def test_a_server_that_cannot_be_reached_is_not_said_to_list_no_models(no_network):
+    no_network.get("http://localhost:8080/v1/models").mock(side_effect=httpx.ConnectError("no"))
+    with pytest.raises(ConfigError) as err:
+        resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
+    assert "cannot reach http://localhost:8080/v1" in err.value.one_line()
+    assert "lists none" not in err.value.one_line()
