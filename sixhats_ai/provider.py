@@ -26,7 +26,7 @@ LOCAL_SERVERS = (
     ("LM Studio", "http://127.0.0.1:1234/v1"),
     ("llama.cpp", "http://127.0.0.1:8080/v1"),
 )
-PROBE_TIMEOUT_SECONDS = 0.4
+PROBE_TIMEOUT_SECONDS = 0.3
 MODEL_LIST_TIMEOUT_SECONDS = 3.0
 
 

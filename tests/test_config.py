@@ -238,3 +238,26 @@ def test_a_server_that_cannot_be_reached_is_not_said_to_list_no_models(no_networ
         resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
     assert "cannot reach http://localhost:8080/v1" in err.value.one_line()
     assert "lists none" not in err.value.one_line()
+
+
+def test_local_servers_are_probed_at_once_with_a_short_timeout(no_network):
+    import asyncio
+
+    arrived: list[httpx.Request] = []
+    all_three = asyncio.Event()
+
+    async def wait_for_the_others(request: httpx.Request) -> httpx.Response:
+        arrived.append(request)
+        if len(arrived) == 3:
+            all_three.set()
+        await asyncio.wait_for(all_three.wait(), 10)  # one at a time would never get here
+        raise httpx.ConnectError("nothing listens")
+
+    no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        side_effect=wait_for_the_others
+    )
+    with pytest.raises(ConfigError, match="no model server is configured"):
+        resolve_provider(ProviderFlags(), Config(), {})
+    assert len(arrived) == 3
+    assert {r.extensions["timeout"]["connect"] for r in arrived} == {0.3}
+    assert {r.extensions["timeout"]["read"] for r in arrived} == {0.3}
