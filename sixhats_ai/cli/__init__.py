@@ -13,7 +13,10 @@ import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs
 from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.cli.options import name_metavars
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
+
+name_metavars(app)
 
 __all__ = ["analyze", "app", "batch", "brief", "explore", "local", "main", "minutes", "runs"]
 
