@@ -144,6 +144,7 @@ class BatchRunner:
                 document_paths=[item.path],
                 reuse=kept,
                 on_unkept=unkept,
+                title=item.path.name,
             )
         except SixhatsError as exc:
             return self._failed(name, exc)

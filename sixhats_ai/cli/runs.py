@@ -58,7 +58,9 @@ def _parse_day(value: str | None, option: str) -> date | None:
 def history(
     text: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(help="Show only runs whose problem contains this text."),
+        typer.Argument(
+            help="Show only runs whose problem or title (a batch input's name) contains this text."
+        ),
     ] = None,
     program: Annotated[
         Optional[str],  # noqa: UP045
@@ -106,6 +108,8 @@ def history(
     for run in runs:
         problem = " ".join(run.problem.split())
         problem = problem if len(problem) <= 60 else problem[:59] + "…"
+        if run.title:  # a batch's input: its name tells the runs apart
+            problem = f"{run.title}: {problem}"
         typer.echo(
             f"{run.id}  {run.created:%Y-%m-%d %H:%M}  {run.program.slug:<20} {run.status:<8} "
             f"${run.usage.cost_usd:.4f}  {problem}"
