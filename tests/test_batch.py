@@ -508,3 +508,48 @@ def test_sigterm_writes_the_index_and_exits_143(served, tmp_path):
     assert len(rows) == 5 and set(statuses) <= {"interrupted", "not started"}, statuses
     assert "not started" in statuses  # two requests in flight: at most four files had begun
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_report_kept_from_an_earlier_batch_is_never_listed_as_interrupted(
+    cli, fake_llm, tmp_path, monkeypatch
+):
+    import threading
+
+    from sixhats_ai.batch.scheduler import Scheduler
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["p0.md", "p1.md", "p2.md"])
+    assert cli("batch", str(src), "--out", str(out)).code == 0
+
+    reusable, cancel = BatchOutputs.reusable, Scheduler.cancel
+    cancelling = threading.Event()
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def reusable_then_interrupt(self, *args):
+        """Ctrl-C while the first input's earlier report is being checked, answered only
+        once the batch is cancelling its files."""
+        earlier = reusable(self, *args)
+        if len(loops) == 1:
+            loops.append(loops[0])
+            loops[0].call_soon_threadsafe(signal.raise_signal, signal.SIGINT)
+            assert cancelling.wait(10)
+        return earlier
+
+    async def cancel_noted(self):
+        cancelling.set()
+        return await cancel(self)
+
+    async def run_noting_the_loop(self, inputs, run=BatchRunner.run):
+        loops.append(asyncio.get_running_loop())
+        return await run(self, inputs)
+
+    monkeypatch.setattr(BatchOutputs, "reusable", reusable_then_interrupt)
+    monkeypatch.setattr(Scheduler, "cancel", cancel_noted)
+    monkeypatch.setattr(BatchRunner, "run", run_noting_the_loop)
+    result = cli("batch", str(src), "--out", str(out), "--concurrency", "1")
+
+    assert result.code == 130, result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    statuses = {Path(r["input"]).name: r["status"] for r in rows}
+    assert statuses["p0.md"] == "ok", statuses  # its report is on disk, whole
+    assert statuses["p2.md"] == "not started"

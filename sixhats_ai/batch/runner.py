@@ -9,6 +9,7 @@ index is written at the end, also after Ctrl-C, from the rows of every input see
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -93,23 +94,31 @@ class BatchRunner:
 
     async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
         name = str(item.path)
+        # Reading the input and its earlier report run to their end even after Ctrl-C, so a
+        # report on disk is listed as such, never as interrupted.
         try:
-            loaded = await asyncio.to_thread(load_input, item.path)
+            loaded = await in_thread_to_the_end(load_input, item.path)
         except MissingExtra as exc:
             return IndexRow(input=name, status="skipped", error=exc.one_line())
         except UsageError as exc:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
-        earlier = await asyncio.to_thread(self.outputs.reusable, stem, key)
+        earlier = await in_thread_to_the_end(self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
         if previous is not None and not previous.degraded:
             try:  # a format asked for since (html) is rendered from the kept report
-                await asyncio.to_thread(
-                    self.outputs.write_reports, stem, previous, previous_id, missing_only=True
+                await in_thread_to_the_end(
+                    functools.partial(self.outputs.write_reports, missing_only=True),
+                    stem,
+                    previous,
+                    previous_id,
                 )
             except (OSError, UsageError) as exc:
                 return _unwritable(name, exc)
             return row_for_report(name, stem, previous, reused=True)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():  # interrupted: ask the model nothing
+            raise asyncio.CancelledError
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         return await self._run(item, loaded.text, stem, key, kept)
