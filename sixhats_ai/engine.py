@@ -27,7 +27,7 @@ from sixhats_ai.emergent_run import (
     closing_step,
     planned_from,
 )
-from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, first_problems
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import (
     CondensedDocument,
@@ -87,9 +87,14 @@ class SynthesisFailed(SixhatsError):
     """The closing blue failed; the hat outputs are kept in `steps`."""
 
     def __init__(self, cause: SixhatsError, steps: list[StepRecord]) -> None:
-        super().__init__(f"the synthesis failed: {cause.message}", hint=cause.hint)
+        super().__init__(f"the synthesis failed: {first_problems(cause.message)}", hint=cause.hint)
         self.exit_code = cause.exit_code
         self.steps = steps
+        # Every problem, for the store and a SIXHATS_DEBUG traceback; one_line() names 3.
+        self.full_message = SixhatsError(
+            f"the synthesis failed: {cause.message}", hint=cause.hint
+        ).one_line()
+        self.args = (self.full_message,)
 
 
 @dataclass

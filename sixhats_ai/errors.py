@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it terminated
 
 
 class SixhatsError(Exception):
@@ -54,3 +55,12 @@ def redact(text: str, secrets: list[str | None]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+def first_problems(message: str, shown: int = 3) -> str:
+    """`what: a; b; c; d; e` as `what: a; b; c; and 2 more`: a line a user can read."""
+    what, colon, listed = message.partition(": ")
+    problems = listed.split("; ") if colon else []
+    if len(problems) <= shown:
+        return message
+    return f"{what}: {'; '.join(problems[:shown])}; and {len(problems) - shown} more"

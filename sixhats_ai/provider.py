@@ -28,7 +28,7 @@ LOCAL_SERVERS = (
     ("LM Studio", "http://127.0.0.1:1234/v1"),
     ("llama.cpp", "http://127.0.0.1:8080/v1"),
 )
-PROBE_TIMEOUT_SECONDS = 0.4
+PROBE_TIMEOUT_SECONDS = 0.3
 MODEL_LIST_TIMEOUT_SECONDS = 3.0
 
 
@@ -154,21 +154,34 @@ def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
     return settled.provider(config, api_key="")
 
 
-async def _probe(
-    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS, api_key: str | None = None
+async def _listed_models(
+    url: str, client: object, timeout: float, api_key: str | None = None
 ) -> list[str] | None:
-    """The model ids a server lists at `/models`, or None if it does not answer."""
+    """The model ids a server lists at `/models`, or None if it lists none; raises
+    httpx.TransportError when nothing answers there at all."""
     import httpx
 
     assert isinstance(client, httpx.AsyncClient)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
     try:
-        response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
         response.raise_for_status()
         data = response.json().get("data", [])
     except (httpx.HTTPError, ValueError, AttributeError):
         return None
     return [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
+
+
+async def _probe(
+    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS
+) -> list[str] | None:
+    """The model ids a server lists at `/models`, or None if it does not answer."""
+    import httpx
+
+    try:
+        return await _listed_models(url, client, timeout)
+    except httpx.HTTPError:
+        return None
 
 
 async def probe_local_servers() -> tuple[str, str, list[str]] | None:
@@ -186,10 +199,11 @@ async def probe_local_servers() -> tuple[str, str, list[str]] | None:
 
 
 async def served_models(url: str, api_key: str | None) -> list[str] | None:
+    """What `url` lists at /models; raises httpx.TransportError if it cannot be reached."""
     import httpx
 
     async with httpx.AsyncClient() as client:
-        return await _probe(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
+        return await _listed_models(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
 
 
 NOTHING_CONFIGURED = """no model server is configured and no local server answered \
@@ -272,13 +286,29 @@ def _first_served_model(base_url: str, api_key: str) -> str:
     """A server of one's own usually serves one model: the first it lists."""
     import asyncio
 
-    listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+    import httpx
+
+    try:
+        listed = asyncio.run(served_models(base_url.rstrip("/"), api_key))
+    except httpx.TransportError as exc:
+        raise ConfigError(
+            f"cannot reach {base_url} to ask which model it serves ({type(exc).__name__})",
+            hint="start the server or check --base-url; or pass --model",
+        ) from None
     if not listed:
         raise ConfigError(
             f"no model chosen for {base_url}, and it lists none at /models",
             hint="pass --model, set SIXHATS_MODEL, or set model in your profile",
         )
     return listed[0]
+
+
+def _profile_key_missing(name: str, profile: Profile) -> ConfigError:
+    variable = profile.api_key_env or "OPENAI_API_KEY"
+    return ConfigError(
+        f"profile {name!r} needs an API key, and {variable} is not set",
+        hint=f"export {variable}=..., pass --api-key, or set base_url in the profile",
+    )
 
 
 def resolve_provider(
@@ -290,6 +320,8 @@ def resolve_provider(
         return local_provider(settled, flags)
     resolved: dict[str, str] = {}
     if not settled.base_url and not settled.api_key:
+        if settled.profile_name:  # a chosen profile never falls back to a local server
+            raise _profile_key_missing(settled.profile_name, settled.profile)
         found = _found_locally(settled.model)
         if found is None:
             return _auto_local_or_fail()

@@ -81,6 +81,7 @@ async def run_and_keep(
     reuse: dict[str, StepRecord] | None = None,
     lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
+    title: str | None = None,
 ) -> RunResult:
     """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
 
@@ -91,7 +92,7 @@ async def run_and_keep(
     """
     from sixhats_ai.engine import SynthesisFailed
 
-    inputs = RunInputs.of_request(request, document_paths, problem_path)
+    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
     try:
         report = await session.engine.run(request, reuse=reuse)
     except SynthesisFailed as failed:
@@ -117,7 +118,7 @@ async def _keep(
             return store.save_failed_run(
                 inputs,
                 outcome.steps,
-                outcome.one_line(),
+                outcome.full_message,
                 parent_id=lineage.parent_id,
                 rerun_step=lineage.rerun_step,
             )
@@ -196,5 +197,6 @@ def history_summary(run: StoredRun) -> dict[str, Any]:
         "seconds": run.seconds,
         "parent_id": run.parent_id,
         "rerun_step": run.rerun_step,
+        "title": run.title,
         "recommendation": run.report.synthesis.recommendation.decision if run.report else None,
     }

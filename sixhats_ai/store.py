@@ -76,12 +76,18 @@ class RunInputs:
     documents: Sequence[Document] = ()
     document_paths: Sequence[Path] = ()
     problem_path: Path | None = None
+    title: str | None = None  # the input's name, for a batch: what tells its runs apart
 
     @classmethod
     def of_request(
-        cls, request: RunRequest, document_paths: Sequence[Path], problem_path: Path | None
+        cls,
+        request: RunRequest,
+        document_paths: Sequence[Path],
+        problem_path: Path | None,
+        title: str | None = None,
     ) -> RunInputs:
         return cls(
+            title=title,
             problem=request.problem,
             program=request.program,
             flow=request.flow,
@@ -130,6 +136,7 @@ class StoredRun:
     seconds: float
     parent_id: str | None = None
     rerun_step: str | None = None
+    title: str | None = None
 
 
 class RunStore:
@@ -309,6 +316,9 @@ class RunStore:
                 "include_optional": inputs.include_optional,
                 "problem_path": str(inputs.problem_path.resolve()) if inputs.problem_path else None,
                 "documents": [d.__dict__ for d in inputs.stored_documents()],
+                # In this JSON, not a column of its own: no migration for a field only
+                # history shows and searches.
+                "title": inputs.title,
             }
         )
         while True:
@@ -372,9 +382,11 @@ class RunStore:
         where: list[str] = []
         params: list[Any] = []
         if text:
-            where.append("problem LIKE ? ESCAPE '\\'")
+            where.append(
+                "(problem LIKE ? ESCAPE '\\' OR json_extract(inputs, '$.title') LIKE ? ESCAPE '\\')"
+            )
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(f"%{escaped}%")
+            params += [f"%{escaped}%"] * 2
         if program:
             where.append("(program_slug = ? COLLATE NOCASE OR program_name = ? COLLATE NOCASE)")
             params += [program, program]
@@ -419,6 +431,7 @@ class RunStore:
             seconds=row["seconds"],
             parent_id=row["parent_id"],
             rerun_step=row["rerun_step"],
+            title=inputs.get("title"),
         )
 
     # Requests ----------------------------------------------------------------------------

@@ -210,7 +210,8 @@ class _ParentWatch(asyncio.Protocol):
 
 async def serve(max_seconds: float) -> None:
     """Serve on a free loopback port until stdin closes or `max_seconds` pass."""
-    runner = web.AppRunner(build_app(), access_log=None)
+    # Answers still held back (a long --latency) are dropped at once when the server stops.
+    runner = web.AppRunner(build_app(), access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

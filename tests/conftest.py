@@ -43,7 +43,7 @@ def no_network(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
 @pytest.fixture(scope="session")
 def standin() -> Iterator[StandIn]:
     """The benchmarks' stand-in server, on 127.0.0.1, for tests marked `loopback`."""
-    with StandIn(max_seconds=600) as server:
+    with StandIn(max_seconds=3600) as server:  # outlives a slow machine's whole suite
         yield server
 
 

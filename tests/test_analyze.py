@@ -255,3 +255,29 @@ def test_max_cost_refuses_a_remote_model_without_a_price(cli, fake_llm, monkeypa
     assert result.code == 2
     assert "--max-cost cannot bound o3-unlisted" in result.err and "[prices." in result.err
     assert fake_llm.requests == []
+
+
+def test_a_failed_synthesis_says_one_short_line_and_writes_the_file_asked_for(
+    cli, fake_llm, tmp_path
+):
+    def empty_synthesis(body):
+        return httpx.Response(200, json=completion("{}")) if step_id(body) == "7-blue" else None
+
+    fake_llm.fail_when(empty_synthesis)
+    out = tmp_path / "report.json"
+    result = cli("analyze", "p", "--format", "json", "-o", str(out), "--no-progress")
+
+    assert result.code == 1
+    said = [line for line in result.err.splitlines() if "synthesis failed" in line]
+    assert len(said) == 1 and len(said[0]) < 300 and " more" in said[0], result.err
+    assert result.out == ""  # the hats go to the file asked for, in its format
+    kept = json.loads(out.read_text())
+    assert kept["kind"] == "sixhats.failed_run" and kept["synthesis"] is None
+    assert [s["id"] for s in kept["steps"]][:2] == ["1-blue", "2-white"]
+    full = kept["error"]  # the whole list, as the store keeps it
+    assert full.count(";") > said[0].count(";")
+    assert full.split("; ")[-1] not in result.err  # the whole list is not printed, twice or once
+    from sixhats_ai.store import RunStore
+
+    with RunStore(create=False) as store:
+        assert store.get(kept["id"]).error == full

@@ -168,3 +168,17 @@ def test_an_unknown_batch_format_is_one_line_exit_2(cli, fake_llm, tmp_path):
     assert "unknown batch format 'pdf'" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert fake_llm.requests == [] and not (tmp_path / "out").exists()
+
+
+def test_batch_runs_are_titled_by_their_input_and_found_by_it(cli, fake_llm, tmp_path):
+    src = tmp_path / "in"
+    write_proposals(src, ["pep-0572.md", "pep-0008.md"])
+    assert cli("batch", str(src), "--out", str(tmp_path / "out")).code == 0
+
+    assert {r["title"] for r in history(cli)} == {"pep-0572.md", "pep-0008.md"}
+    found = cli("history", "pep-0572")
+    assert found.code == 0, found.err
+    lines = found.out.strip().splitlines()
+    assert len(lines) == 1 and "pep-0572.md" in lines[0] and "Assess this proposal" in lines[0]
+    assert cli("analyze", "Should we?").code == 0  # a run with no input file has no title
+    assert history(cli)[0]["title"] is None

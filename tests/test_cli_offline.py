@@ -198,3 +198,30 @@ def test_dry_run_shows_context_documents_and_prices_the_configured_model(cli, tm
 
     missing = cli("analyze", "q", "--context", str(tmp_path / "nope.md"), "--dry-run")
     assert missing.code == 2 and "does not exist" in missing.err
+
+
+def test_help_shows_metavars_a_user_reads_not_python_type_names(cli):
+    import re
+
+    import typer
+
+    from sixhats_ai.cli import app
+
+    def commands(group, prefix: list[str]):
+        for name, command in group.commands.items():
+            yield [*prefix, name]
+            if hasattr(command, "commands"):  # a group: programs, prompts, local
+                yield from commands(command, [*prefix, name])
+
+    seen = 0
+    for command in commands(typer.main.get_command(app), []):
+        out = cli(*command, "--help").out
+        usage_and_options = out.split("Arguments:")[0] + out.partition("Options:")[2]
+        python_type = r"<(str|int|float|path|list\[\w+\])>"
+        assert not re.search(python_type, usage_and_options, re.I), (command, out)
+        seen += "TEXT" in out or "PATH" in out
+    assert seen > 10
+    analyze = cli("analyze", "--help").out
+    assert "--context PATH" in analyze and "--concurrency INTEGER" in analyze
+    assert "[OPTIONS] [PROBLEM]" in analyze
+    assert "[PATHS]..." in cli("batch", "--help").out

@@ -193,3 +193,71 @@ def test_a_dry_run_plans_by_the_same_precedence_and_asks_no_server(monkeypatch):
     local = planned_provider(ProviderFlags(profile="local"), CONFIG)
     assert local.model == "llama3.1" and local.api_key == ""
     assert local.model_for("hat", "black", None) == "qwen"
+
+
+@pytest.mark.parametrize(
+    ("flags", "config", "env"),
+    [
+        (ProviderFlags(profile="openai"), Config(profiles={"openai": Profile()}), {}),
+        (ProviderFlags(), Config(profiles={"openai": Profile()}), {"SIXHATS_PROFILE": "openai"}),
+        (ProviderFlags(), Config(default_profile="openai", profiles={"openai": Profile()}), {}),
+    ],
+)
+def test_a_chosen_profile_without_its_key_never_falls_back_to_a_local_server(
+    no_network, flags, config, env
+):
+    probe = no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        return_value=httpx.Response(200, json={"data": [{"id": "local-model"}]})
+    )
+    for profile in config.profiles.values():
+        profile.api_key_env = "OPENAI_API_KEY"
+    with pytest.raises(ConfigError) as err:
+        resolve_provider(flags, config, env)
+    assert err.value.exit_code == 2
+    assert "profile 'openai'" in err.value.one_line()
+    assert "OPENAI_API_KEY is not set" in err.value.one_line()
+    assert not probe.called
+
+
+def test_a_profile_without_a_key_variable_names_openai_api_key(cli, no_network, tmp_path):
+    probe = no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        return_value=httpx.Response(200, json={"data": [{"id": "local-model"}]})
+    )
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('[profiles.remote]\nmodel = "gpt-4o"\n')
+    result = cli("analyze", "Should we?", "--profile", "remote")
+    assert result.code == 2, result.err
+    assert "OPENAI_API_KEY" in result.err and "remote" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert not probe.called
+
+
+def test_a_server_that_cannot_be_reached_is_not_said_to_list_no_models(no_network):
+    no_network.get("http://localhost:8080/v1/models").mock(side_effect=httpx.ConnectError("no"))
+    with pytest.raises(ConfigError) as err:
+        resolve_provider(ProviderFlags(base_url="http://localhost:8080/v1"), Config(), {})
+    assert "cannot reach http://localhost:8080/v1" in err.value.one_line()
+    assert "lists none" not in err.value.one_line()
+
+
+def test_local_servers_are_probed_at_once_with_a_short_timeout(no_network):
+    import asyncio
+
+    arrived: list[httpx.Request] = []
+    all_three = asyncio.Event()
+
+    async def wait_for_the_others(request: httpx.Request) -> httpx.Response:
+        arrived.append(request)
+        if len(arrived) == 3:
+            all_three.set()
+        await asyncio.wait_for(all_three.wait(), 10)  # one at a time would never get here
+        raise httpx.ConnectError("nothing listens")
+
+    no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        side_effect=wait_for_the_others
+    )
+    with pytest.raises(ConfigError, match="no model server is configured"):
+        resolve_provider(ProviderFlags(), Config(), {})
+    assert len(arrived) == 3
+    assert {r.extensions["timeout"]["connect"] for r in arrived} == {0.3}
+    assert {r.extensions["timeout"]["read"] for r in arrived} == {0.3}

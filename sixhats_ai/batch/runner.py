@@ -9,6 +9,8 @@ index is written at the end, also after Ctrl-C, from the rows of every input see
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,7 @@ from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra,
 from sixhats_ai.models import StepRecord
 from sixhats_ai.programs import Program
 from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
-from sixhats_ai.runs import off_the_loop, run_and_keep
+from sixhats_ai.runs import in_thread_to_the_end, off_the_loop, run_and_keep
 from sixhats_ai.store import RunStore
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ class BatchRunner:
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
         self.pending: RoundPending | None = None  # a round written for the user's engine
+        self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
         self.progress = Progress(echo, total, session.budget, session.limiter.counts, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
@@ -93,23 +96,31 @@ class BatchRunner:
 
     async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
         name = str(item.path)
+        # Reading the input and its earlier report run to their end even after Ctrl-C, so a
+        # report on disk is listed as such, never as interrupted.
         try:
-            loaded = await asyncio.to_thread(load_input, item.path)
+            loaded = await in_thread_to_the_end(load_input, item.path)
         except MissingExtra as exc:
             return IndexRow(input=name, status="skipped", error=exc.one_line())
         except UsageError as exc:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
-        earlier = await asyncio.to_thread(self.outputs.reusable, stem, key)
+        earlier = await in_thread_to_the_end(self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
         if previous is not None and not previous.degraded:
             try:  # a format asked for since (html) is rendered from the kept report
-                await asyncio.to_thread(
-                    self.outputs.write_reports, stem, previous, previous_id, missing_only=True
+                await in_thread_to_the_end(
+                    functools.partial(self.outputs.write_reports, missing_only=True),
+                    stem,
+                    previous,
+                    previous_id,
                 )
             except (OSError, UsageError) as exc:
                 return _unwritable(name, exc)
             return row_for_report(name, stem, previous, reused=True)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():  # interrupted: ask the model nothing
+            raise asyncio.CancelledError
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         return await self._run(item, loaded.text, stem, key, kept)
@@ -146,6 +157,7 @@ class BatchRunner:
                 document_paths=[item.path],
                 reuse=kept,
                 on_unkept=unkept,
+                title=item.path.name,
             )
         except SixhatsError as exc:
             return self._failed(name, exc)
@@ -184,8 +196,10 @@ class BatchRunner:
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
         """Analyse every input; write the index, also when interrupted (then re-raise)."""
+        discovered = enumerate(inputs)
         try:
-            for seq, item in enumerate(inputs):
+            for seq, item in discovered:
+                self._taking = (seq, item)
                 await self._take(seq, item)
             await self.scheduler.wait()
         except asyncio.CancelledError:
@@ -194,15 +208,29 @@ class BatchRunner:
                     self.rows[seq] = IndexRow(
                         input=name, status="interrupted", error="interrupted; no report written"
                     )
+            # Discovery is cheap: every input gets its row, also those never started.
+            waiting = [self._taking] if self._taking is not None else []
+            for seq, item in itertools.chain(waiting, discovered):
+                if seq not in self.rows:
+                    self.rows[seq] = self._not_started(item)
             self._finish()
             raise
         return self._finish()
+
+    def _not_started(self, item: Discovered) -> IndexRow:
+        """The row of an input the interrupt came before."""
+        if isinstance(item, InputProblem):
+            return _problem_row(item)
+        self.files_seen += 1
+        return IndexRow(
+            input=str(item.path), status="not started", error="interrupted before it started"
+        )
 
     async def _take(self, seq: int, item: Discovered) -> None:
         """Start the next input when the scheduler lets it, or give it its row now."""
         name = str(item.path)
         if isinstance(item, InputProblem):
-            self.rows[seq] = IndexRow(input=name, status="failed", error=item.error.one_line())
+            self.rows[seq] = _problem_row(item)
             self.progress.finished(self.rows[seq])
             return
         self.files_seen += 1
@@ -252,6 +280,10 @@ class BatchRunner:
             f"{len(missing)} of {len(index.rows)} inputs have no report",
             hint=f"see {index_md}; re-run the same command to retry them",
         )
+
+
+def _problem_row(item: InputProblem) -> IndexRow:
+    return IndexRow(input=str(item.path), status="failed", error=item.error.one_line())
 
 
 def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:

@@ -15,7 +15,10 @@ import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
 from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.cli.options import name_metavars
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
+
+name_metavars(app)
 
 __all__ = [
     "analyze",

@@ -121,6 +121,8 @@ def _run(
     log: bool,
     read_cache: bool,
     no_progress: bool,
+    fmt: str | None,
+    output: Path | None,
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.cli.running import run_and_keep
@@ -149,6 +151,8 @@ def _run(
         log=log,
         read_cache=read_cache,
         no_progress=no_progress,
+        fmt=fmt,
+        output=output,
     )
 
 
@@ -225,5 +229,7 @@ def analyze(
         log=not no_log,
         read_cache=not no_cache,
         no_progress=no_progress,
+        fmt=fmt,
+        output=output,
     )
     emit_report(report, fmt, output, run_id)

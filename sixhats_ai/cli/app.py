@@ -7,6 +7,7 @@ that need them, so `sixhats --help` and `sixhats programs` start fast.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +18,7 @@ from sixhats_ai.render import REPORT_FORMATS
 from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
-    from sixhats_ai.models import Report
+    from sixhats_ai.models import Report, StepRecord
 
 app = typer.Typer(
     name="sixhats",
@@ -104,3 +105,45 @@ def emit_report(
         Console().print(Markdown(render.report(report, "md")))
     else:
         write_output(render.report(report, chosen, run_id=run_id), output)
+
+
+@dataclass
+class FailedRun:
+    """A run whose synthesis failed: its hats, kept so `sixhats rerun ID` can finish it."""
+
+    id: str | None
+    problem: str
+    program: str
+    error: str
+    steps: list[StepRecord]
+
+
+def emit_failed_run(
+    run: FailedRun, chosen: str, output: Path | None, *, error_in_heading: bool = True
+) -> None:
+    """The hats of a run without a synthesis, in the format asked for (JSON or Markdown);
+    the Markdown of a run just made leaves the error to stderr."""
+    if chosen == "json":
+        import json
+
+        partial = {
+            "kind": "sixhats.failed_run",
+            "id": run.id,
+            "problem": run.problem,
+            "program": run.program,
+            "error": run.error,
+            "synthesis": None,
+            "steps": [s.model_dump(mode="json") for s in run.steps],
+        }
+        write_output(json.dumps(partial, indent=2), output)
+    elif chosen in ("md", "rich"):
+        from sixhats_ai.render.markdown import failed_run_markdown
+
+        heading_error = run.error if error_in_heading else None
+        write_output(failed_run_markdown(run.steps, heading_error), output)
+    else:
+        finish = f"`sixhats rerun {run.id}`" if run.id else "`sixhats analyze` again"
+        raise UsageError(
+            f"run {run.id or ''} has no report: its synthesis failed ({run.error})",
+            hint=f"use --format md or json, or finish it with {finish}",
+        )

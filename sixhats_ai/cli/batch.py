@@ -33,7 +33,7 @@ from sixhats_ai.cli.options import (
     provider_flags,
     run_options,
 )
-from sixhats_ai.errors import SixhatsError, UsageError
+from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -239,8 +239,10 @@ def _run_batch(
     display = for_stderr(no_progress=no_progress)
 
     backend, prices = rounds.backend(provider, out, store, config, echo_err)
+    terminated: list[int] = []
 
     async def run() -> SixhatsError | None:
+        _cancel_on_sigterm(terminated)
         async with open_session(
             provider, options, config, cache=cache, backend=backend, prices=prices
         ) as session:
@@ -263,9 +265,32 @@ def _run_batch(
             echo_err(f"the submitted batches keep running: run the same command again to pick "
                      f"them up (sixhats batch --status {out})")  # fmt: skip
         raise
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+        echo_err("terminated")
+        raise typer.Exit(EXIT_TERMINATED) from None
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()
     engine_summary(provider)
     if failure is not None:
         raise failure
+
+
+def _cancel_on_sigterm(terminated: list[int]) -> None:
+    """SIGTERM stops the batch as Ctrl-C does (the index is written); `terminated` notes it."""
+    import asyncio
+    import contextlib
+    import signal
+
+    task = asyncio.current_task()
+    if task is None:  # pragma: no cover - always called from a task
+        return
+
+    def cancel() -> None:
+        terminated.append(signal.SIGTERM)
+        task.cancel()
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not main thread
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, cancel)

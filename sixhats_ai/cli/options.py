@@ -268,3 +268,49 @@ def run_options(params: Mapping[str, Any]) -> RunOptions:
     except OptionError as exc:
         flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
         raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None
+
+
+# What --help shows for a value: a word a user reads, not a Python type (`<str>`, `<list[Path]>`).
+_METAVARS: dict[Any, str] = {str: "TEXT", int: "INTEGER", float: "NUMBER", Path: "PATH"}
+
+
+def name_metavars(app: typer.Typer) -> None:
+    """Give every option of `app`'s commands (and groups') a metavar like TEXT or PATH, and
+    every argument its name in capitals, unless it names its own."""
+    for command in app.registered_commands:
+        if command.callback is not None:
+            _name_params(command.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            name_metavars(group.typer_instance)
+
+
+def _name_params(callback: Any) -> None:
+    import typing
+
+    from typer.models import ArgumentInfo, ParameterInfo
+
+    # Resolved once and kept: typer would otherwise evaluate a command's own `Annotated[...,
+    # typer.Option(...)]` strings again, into option objects other than those named here.
+    hints = typing.get_type_hints(callback, include_extras=True)
+    callback.__annotations__ = hints
+    for name, hint in hints.items():
+        infos = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, ParameterInfo)]
+        if not infos or infos[0].metavar is not None:
+            continue
+        kind = _value_type(hint.__origin__)
+        many = typing.get_origin(kind) is list
+        if many:
+            kind = typing.get_args(kind)[0]
+        if isinstance(infos[0], ArgumentInfo):
+            infos[0].metavar = name.upper()
+        elif kind in _METAVARS:
+            infos[0].metavar = _METAVARS[kind]
+
+
+def _value_type(hint: Any) -> Any:
+    """`Optional[X]` as X."""
+    import typing
+
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint

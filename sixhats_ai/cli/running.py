@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sixhats_ai.cli.app import echo_err, write_output
+from sixhats_ai.cli.app import FailedRun, echo_err, emit_failed_run, pick_format
 from sixhats_ai.cli.local import engine_summary, start_engine
 
 if TYPE_CHECKING:
@@ -45,13 +45,16 @@ def run_and_keep(
     rerun_step: str | None = None,
     no_progress: bool = False,
     replay: Sequence[ProcessDecision] = (),
+    fmt: str | None = None,
+    output: Path | None = None,
 ) -> tuple[Report, str | None]:
     """Run the program with live progress, keep it in the store, and say what it cost.
 
     Progress is the live hat board on a terminal, else (or with `no_progress`) plain lines.
 
     Steps in `reuse` are not asked again (a rerun). If the synthesis fails, the hat outputs
-    are printed and kept, so `sixhats rerun` can finish the run.
+    are kept and written as `fmt`/`output` ask (a report without a synthesis), so
+    `sixhats rerun` can finish the run.
     """
     import asyncio
 
@@ -91,9 +94,12 @@ def run_and_keep(
         result = asyncio.run(run())
     report = result.outcome
     if isinstance(report, SynthesisFailed):
-        from sixhats_ai.render.markdown import failed_run_markdown
-
-        write_output(failed_run_markdown(report.steps), None)
+        # The file asked for is still written, without a synthesis, for `rerun` to finish.
+        chosen = pick_format(fmt, output)
+        failed = FailedRun(result.run_id, problem, program.slug, report.full_message, report.steps)
+        if chosen == "html":  # an HTML page needs a synthesis: the hats go to stdout
+            chosen, output = "md", None
+        emit_failed_run(failed, chosen, output, error_in_heading=False)
         if result.run_id is not None:
             _saved(result.run_id, "rerun")
         raise report

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, write_output
+from sixhats_ai.cli.app import (
+    FailedRun,
+    app,
+    echo_err,
+    emit_failed_run,
+    emit_report,
+    pick_format,
+)
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -58,7 +65,9 @@ def _parse_day(value: str | None, option: str) -> date | None:
 def history(
     text: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(help="Show only runs whose problem contains this text."),
+        typer.Argument(
+            help="Show only runs whose problem or title (a batch input's name) contains this text."
+        ),
     ] = None,
     program: Annotated[
         Optional[str],  # noqa: UP045
@@ -108,6 +117,8 @@ def history(
     for run in runs:
         problem = " ".join(run.problem.split())
         problem = problem if len(problem) <= 60 else problem[:59] + "…"
+        if run.title:  # a batch's input: its name tells the runs apart
+            problem = f"{run.title}: {problem}"
         typer.echo(
             f"{run.id}  {run.created:%Y-%m-%d %H:%M}  {run.program.slug:<20} {run.status:<8} "
             f"${run.usage.cost_usd:.4f}  {problem}"
@@ -134,27 +145,11 @@ def show(
     if run.report is not None:
         emit_report(run.report, chosen, output, run.id)
         return
-    if chosen == "json":
-        import json
-
-        partial = {
-            "kind": "sixhats.failed_run",
-            "id": run.id,
-            "problem": run.problem,
-            "program": run.program.slug,
-            "error": run.error,
-            "steps": [s.model_dump(mode="json") for s in run.steps],
-        }
-        write_output(json.dumps(partial, indent=2), output)
-    elif chosen in ("md", "rich"):
-        from sixhats_ai.render.markdown import failed_run_markdown
-
-        write_output(failed_run_markdown(run.steps, run.error), output)
-    else:
-        raise UsageError(
-            f"run {run.id} has no report: its synthesis failed ({run.error})",
-            hint=f"use --format md or json, or finish it with `sixhats rerun {run.id}`",
-        )
+    emit_failed_run(
+        FailedRun(run.id, run.problem, run.program.slug, run.error or "", run.steps),
+        chosen,
+        output,
+    )
 
 
 def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
@@ -249,5 +244,7 @@ def rerun(
         rerun_step=",".join(redo),
         no_progress=no_progress,
         replay=_replay(run),
+        fmt=fmt,
+        output=output,
     )
     emit_report(report, fmt, output, new_id)

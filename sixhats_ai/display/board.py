@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sixhats_ai.display.live import LiveDisplay
+from sixhats_ai.errors import first_problems
 from sixhats_ai.hats import hat_info
 from sixhats_ai.models import Usage
 
@@ -128,7 +129,7 @@ class HatBoard(LiveDisplay):
                 style="green",
             )
         if row.state == "failed":
-            reason = record.error if record is not None and record.error else "stopped"
+            reason = first_problems(record.error) if record and record.error else "stopped"
             return Text(f"✗ {' '.join(reason.split())}", style="red")
         if row.state == "reused":
             return Text("= reused", style="dim")

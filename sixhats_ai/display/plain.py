@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sixhats_ai.display.base import Display
+from sixhats_ai.errors import first_problems
 
 if TYPE_CHECKING:
     from sixhats_ai.engine import StepEvent
@@ -53,7 +54,7 @@ class PlainSteps(Display):
         elif record is not None and event.status == "reused":
             self.echo(f"  = {label}: reused")
         elif record is not None:
-            self.echo(f"  ✗ {label}: {record.error}")
+            self.echo(f"  ✗ {label}: {first_problems(record.error or '')}")
 
 
 class FileTally:
