@@ -28,7 +28,8 @@ from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
 from sixhats_ai.run_options import RunOptions
-from sixhats_ai.store import StoreCache, default_store_path
+from sixhats_ai.store import default_store_path
+from sixhats_ai.store_cache import StoreCache
 from sixhats_ai.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
 from sixhats_ai.tokens import estimate_tokens as input_tokens
 

@@ -21,7 +21,8 @@ from sixhats_ai.documents import Document, sanitize
 from sixhats_ai.emergent_run import emergent_redo
 from sixhats_ai.errors import UsageError
 from sixhats_ai.inputs import read_text_file
-from sixhats_ai.store import RunInputs, RunStore, StoredDocument, StoredRun
+from sixhats_ai.store import RunStore
+from sixhats_ai.stored import RunInputs, StoredDocument, StoredRun
 
 if TYPE_CHECKING:
     from sixhats_ai.api import Session

@@ -3,14 +3,13 @@
 Why SQLite: one file, safe for several writers (WAL mode, a busy timeout, one connection per
 thread, writes in `BEGIN IMMEDIATE` transactions), and queryable for `history`. The schema
 grows by named migrations (`migrations.py`), so a store made by an older version opens in a
-newer one. A file that
-is not our store, is corrupt, or comes from a newer version is refused with one line and left
-as it was: nothing is written before the file has been checked.
+newer one. A file that is not our store, is corrupt, or comes from a newer version is refused
+with one line and left as it was: nothing is written before the file has been checked.
 
-The store answers repeated requests (`StoreCache`, the `ResponseCache` of `structured.py`):
-a request identical to a stored one (model, messages, schema, parameters) costs nothing.
-The API key and headers never reach it: requests are stored as the parameters the SDK is
-given, and any secret that still appears in them is replaced before it is written.
+The records it keeps are in `stored.py`; answering repeated requests from it is
+`store_cache.py`'s. The API key and headers never reach it: requests are stored as the
+parameters the SDK is given, and any secret that still appears in them is replaced before it
+is written.
 """
 
 from __future__ import annotations
@@ -20,27 +19,23 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sixhats_ai.documents import Document
 from sixhats_ai.errors import StoreDamaged, UsageError, redact
-from sixhats_ai.kept import INLINE_DOCUMENT_CHARS, kept_request, sha256
+from sixhats_ai.kept import kept_request
 from sixhats_ai.migrations import migrate
 from sixhats_ai.models import Report, StepRecord, Usage
 from sixhats_ai.programs import Program
 from sixhats_ai.store_check import check_file, damaged, is_damage
+from sixhats_ai.stored import RunInputs, RunStatus, StoredDocument, StoredRun
 
 if TYPE_CHECKING:
-    from sixhats_ai.config import Config
-    from sixhats_ai.engine import RunRequest
+    pass
 
 STORE_FILENAME = "runs.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
-
-RunStatus = Literal["ok", "degraded", "failed"]
 
 
 def default_store_path() -> Path:
@@ -51,92 +46,6 @@ def default_store_path() -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A context document as kept: its text when small, else its hash and path to re-read
-    (`runs.load_document`)."""
-
-    name: str
-    sha256: str
-    chars: int
-    text: str | None = None
-    path: str | None = None
-
-
-@dataclass
-class RunInputs:
-    """What a run was asked: enough to show it in history and to run a step of it again."""
-
-    problem: str
-    program: Program
-    flow: str = "sequential"
-    include_optional: bool = True
-    documents: Sequence[Document] = ()
-    document_paths: Sequence[Path] = ()
-    problem_path: Path | None = None
-    title: str | None = None  # the input's name, for a batch: what tells its runs apart
-
-    @classmethod
-    def of_request(
-        cls,
-        request: RunRequest,
-        document_paths: Sequence[Path],
-        problem_path: Path | None,
-        title: str | None = None,
-    ) -> RunInputs:
-        return cls(
-            title=title,
-            problem=request.problem,
-            program=request.program,
-            flow=request.flow,
-            include_optional=request.include_optional,
-            documents=request.documents,
-            document_paths=document_paths,
-            problem_path=problem_path,
-        )
-
-    def stored_documents(self) -> list[StoredDocument]:
-        paths = {p.name: p for p in self.document_paths}
-        kept = []
-        for doc in self.documents:
-            path = paths.get(doc.name)
-            large = len(doc.text) > INLINE_DOCUMENT_CHARS and path is not None
-            kept.append(
-                StoredDocument(
-                    name=doc.name,
-                    sha256=sha256(doc.text),
-                    chars=len(doc.text),
-                    text=None if large else doc.text,
-                    path=str(path.resolve()) if path is not None else None,
-                )
-            )
-        return kept
-
-
-@dataclass
-class StoredRun:
-    """One run read back from the store."""
-
-    id: str
-    created: datetime
-    status: RunStatus
-    problem: str
-    program: Program
-    models: list[str]
-    flow: str
-    include_optional: bool
-    documents: list[StoredDocument]
-    problem_path: str | None
-    report: Report | None
-    steps: list[StepRecord]
-    error: str | None
-    usage: Usage
-    seconds: float
-    parent_id: str | None = None
-    rerun_step: str | None = None
-    title: str | None = None
 
 
 class RunStore:
@@ -478,38 +387,3 @@ class RunStore:
 
     def count(self, table: Literal["runs", "requests"]) -> int:
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
-
-
-@dataclass
-class StoreCache:
-    """The store as a `ResponseCache`: `read` answers from it, `write` logs each exchange."""
-
-    store: RunStore
-    read: bool = True
-    write: bool = True
-    secrets: list[str | None] = field(default_factory=list)
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.store.cached_response(key) if self.read else None
-
-    def put(
-        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
-    ) -> None:
-        if self.write:
-            self.store.log_request(key, request, response, seconds, secrets=self.secrets)
-
-
-def open_run_store(
-    config: Config, api_key: str | None, *, log: bool, read: bool
-) -> tuple[RunStore | None, StoreCache | None]:
-    """The store to keep a run in (None with --no-log or `log = false`) and its cache.
-
-    With logging off, the cache may still be read from an existing store, but nothing is
-    written to it.
-    """
-    log = log and config.log
-    if not log and not (read and default_store_path().exists()):
-        return None, None
-    store = RunStore()
-    cache = StoreCache(store, read=read, write=log, secrets=[api_key])
-    return (store if log else None), cache

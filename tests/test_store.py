@@ -16,7 +16,9 @@ from sixhats_ai.config import config_dir, data_dir
 from sixhats_ai.migrations import schema_version
 from sixhats_ai.models import Report
 from sixhats_ai.programs import find_program
-from sixhats_ai.store import RunInputs, RunStore, StoreCache
+from sixhats_ai.store import RunStore
+from sixhats_ai.store_cache import StoreCache
+from sixhats_ai.stored import RunInputs
 from tests.fakes import API_KEY, error, schema_name
 
 PROBLEM = "Should our team move to a four-day week?"

@@ -8,7 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from sixhats_ai.config import data_dir
-from sixhats_ai.store import INLINE_DOCUMENT_CHARS, RunStore, StoreCache
+from sixhats_ai.kept import INLINE_DOCUMENT_CHARS
+from sixhats_ai.store import RunStore
+from sixhats_ai.store_cache import StoreCache
 
 RELEASED_STORE = Path(__file__).parent / "data" / "store-schema-2.sqlite3"
 

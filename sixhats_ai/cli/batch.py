@@ -223,7 +223,7 @@ def _run_batch(
     from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
     from sixhats_ai.inputs import discover
-    from sixhats_ai.store import open_run_store
+    from sixhats_ai.store_cache import open_run_store
 
     store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
     if note := rounds_note(settings.program, options, rounds.via):

@@ -161,7 +161,7 @@ def _ask_model(
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.provider import resolve_provider
-    from sixhats_ai.store import open_run_store
+    from sixhats_ai.store_cache import open_run_store
 
     config = load_config()
     provider = resolve_provider(flags, config)

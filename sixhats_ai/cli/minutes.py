@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sixhats_ai.models import Report, StepRecord
     from sixhats_ai.programs import Program
     from sixhats_ai.provider import Provider
-    from sixhats_ai.store import RunInputs, StoredRun
+    from sixhats_ai.stored import RunInputs, StoredRun
 
 MINUTES_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
 TITLE_PREFIXES = ("meeting notes:", "meeting brief:", "minutes:")
@@ -116,7 +116,7 @@ def run_meeting(
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.minutes.structure import meeting_report
-    from sixhats_ai.store import open_run_store
+    from sixhats_ai.store_cache import open_run_store
 
     start_engine(provider, options)
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
@@ -158,7 +158,7 @@ def meeting_inputs(
     """What the store keeps of a meeting: its notes and votes as the run's documents, so
     `sixhats rerun` can structure a step again."""
     from sixhats_ai.documents import Document
-    from sixhats_ai.store import RunInputs
+    from sixhats_ai.stored import RunInputs
 
     documents = [Document(*notes)] + ([Document(*votes)] if votes else [])
     return RunInputs(

@@ -63,7 +63,7 @@ def run_and_keep(
     from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.runs import Lineage, RunResult
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
-    from sixhats_ai.store import open_run_store
+    from sixhats_ai.store_cache import open_run_store
 
     start_engine(provider, options)
     reuse = reuse or {}

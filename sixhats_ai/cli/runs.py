@@ -45,7 +45,7 @@ from sixhats_ai.errors import UsageError
 if TYPE_CHECKING:
     from sixhats_ai.emergent import ProcessDecision
     from sixhats_ai.run_options import RunOptions
-    from sixhats_ai.store import StoredRun
+    from sixhats_ai.stored import StoredRun
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
