@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.openai import OpenAIBackend
@@ -224,49 +225,36 @@ async def open_session(
         await session.engine.caller.backend.aclose()
 
 
-async def analyze_async(
-    problem: str,
-    *,
-    program: str | Program = "choose",
-    documents: Sequence[Document] = (),
-    options: RunOptions | None = None,
-    provider: Provider | None = None,
-    flags: ProviderFlags | None = None,
-    config: Config | None = None,
-) -> Report:
+class AnalyzeArgs(TypedDict, total=False):
+    """The keyword arguments of `analyze` and `analyze_async`, typed once for both."""
+
+    program: str | Program  # a slug, a full name, or a Program (default: choose)
+    documents: Sequence[Document]
+    options: RunOptions
+    provider: Provider  # else resolved from `flags`, the environment and the config
+    flags: ProviderFlags
+    config: Config
+
+
+async def analyze_async(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> Report:
     """Run a program on a problem and return the validated report."""
-    options = options or RunOptions()
-    config = config or load_config()
+    options = kwargs.get("options") or RunOptions()
+    config = kwargs.get("config") or load_config()
+    provider = kwargs.get("provider")
     if provider is None:
-        provider = await asyncio.to_thread(resolve_provider, flags or ProviderFlags(), config)
+        flags = kwargs.get("flags") or ProviderFlags()
+        provider = await asyncio.to_thread(resolve_provider, flags, config)
+    program = kwargs.get("program", "choose")
     if isinstance(program, str):
         program = find_program(program)
     problem = sanitize(problem).strip()
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    documents = kwargs.get("documents", ())
     async with open_session(provider, options, config) as session:
         return await session.engine.run(await session.request(problem, program, documents))
 
 
-def analyze(
-    problem: str,
-    *,
-    program: str | Program = "choose",
-    documents: Sequence[Document] = (),
-    options: RunOptions | None = None,
-    provider: Provider | None = None,
-    flags: ProviderFlags | None = None,
-    config: Config | None = None,
-) -> Report:
+def analyze(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> Report:
     """Blocking twin of `analyze_async`."""
-    return asyncio.run(
-        analyze_async(
-            problem,
-            program=program,
-            documents=documents,
-            options=options,
-            provider=provider,
-            flags=flags,
-            config=config,
-        )
-    )
+    return asyncio.run(analyze_async(problem, **kwargs))
