@@ -158,19 +158,28 @@ class Session:
         return previews
 
 
+def _ignore(event: StepEvent) -> None:
+    """No progress shown: a session nobody watches."""
+
+
+class SessionParts(TypedDict, total=False):
+    """What a caller may give a session instead of its defaults, typed once for both
+    `new_session` and `open_session`."""
+
+    on_event: Callable[[StepEvent], None]  # progress of each step (the live board)
+    cache: ResponseCache | None  # where identical requests are answered from
+    backend: Backend | None  # what answers (default: the provider's engine or server)
+    prices: PriceTable | None  # what requests cost (default: the config's live prices)
+
+
 def new_session(
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    *,
-    on_event: Callable[[StepEvent], None] = lambda event: None,
-    cache: ResponseCache | None = None,
-    backend: Backend | None = None,
-    prices: PriceTable | None = None,
+    provider: Provider, options: RunOptions, config: Config, **parts: Unpack[SessionParts]
 ) -> Session:
     """The session's wiring, built once; `backend` answers its requests (by default the
     provider's local engine, else its OpenAI-compatible server, whose client is built on the
     first request) at `prices` (by default the config's live prices)."""
+    backend, cache, prices = parts.get("backend"), parts.get("cache"), parts.get("prices")
+    on_event = parts.get("on_event") or _ignore
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
     backend = (
@@ -206,19 +215,10 @@ def new_session(
 
 @asynccontextmanager
 async def open_session(
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    *,
-    on_event: Callable[[StepEvent], None] = lambda event: None,
-    cache: ResponseCache | None = None,
-    backend: Backend | None = None,
-    prices: PriceTable | None = None,
+    provider: Provider, options: RunOptions, config: Config, **parts: Unpack[SessionParts]
 ) -> AsyncIterator[Session]:
     """A session (see `new_session`) whose backend is closed when the block ends."""
-    session = new_session(
-        provider, options, config, on_event=on_event, cache=cache, backend=backend, prices=prices
-    )
+    session = new_session(provider, options, config, **parts)
     try:
         yield session
     finally:
