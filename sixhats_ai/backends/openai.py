@@ -210,38 +210,34 @@ def _api_message(exc: Any) -> str:
     return str(getattr(exc, "message", "") or exc)
 
 
+# The SDK's errors a user can act on: (class names, message, hint). The message is formatted
+# with `where` (the server), `model` and `detail` (what the server said); the first class
+# the exception is an instance of wins, so subclasses come before their bases.
+_ACTIONABLE = (
+    (("APITimeoutError",), "the request to {where} timed out",
+     "raise --timeout, or use a smaller model or a shorter input"),
+    (("APIConnectionError",), "cannot reach {where}",
+     "is the server running, and does the URL end in /v1?"),
+    (("AuthenticationError", "PermissionDeniedError"), "{where} rejected the API key: {detail}",
+     "set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile"),
+    (("NotFoundError",), "model {model!r} or endpoint not found at {where}: {detail}",
+     "check --model and that --base-url ends in /v1"),
+    (("RateLimitError",), "rate limited by {where} after retries: {detail}",
+     "lower --concurrency, set --rpm, or wait and run again"),
+    (("LengthFinishReasonError",), "the answer was cut off at the token limit",
+     "raise --max-tokens"),
+)  # fmt: skip
+
+
 def map_api_error(exc: BaseException, *, base_url: str, model: str) -> SixhatsError:
     """Translate an OpenAI SDK exception into an actionable message."""
     import openai
 
     where = base_url or "the OpenAI API"
-    if isinstance(exc, openai.APITimeoutError):
-        return ModelError(
-            f"the request to {where} timed out",
-            hint="raise --timeout, or use a smaller model or a shorter input",
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return ModelError(
-            f"cannot reach {where}",
-            hint="is the server running, and does the URL end in /v1?",
-        )
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ModelError(
-            f"{where} rejected the API key: {_api_message(exc)}",
-            hint="set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return ModelError(
-            f"model {model!r} or endpoint not found at {where}: {_api_message(exc)}",
-            hint="check --model and that --base-url ends in /v1",
-        )
-    if isinstance(exc, openai.RateLimitError):
-        return ModelError(
-            f"rate limited by {where} after retries: {_api_message(exc)}",
-            hint="lower --concurrency, set --rpm, or wait and run again",
-        )
-    if isinstance(exc, openai.LengthFinishReasonError):
-        return ModelError("the answer was cut off at the token limit", hint="raise --max-tokens")
+    for names, message, hint in _ACTIONABLE:
+        if isinstance(exc, tuple(getattr(openai, name) for name in names)):
+            detail = _api_message(exc) if "{detail}" in message else ""
+            return ModelError(message.format(where=where, model=model, detail=detail), hint=hint)
     if isinstance(exc, openai.APIStatusError):
         message = _api_message(exc)
         lowered = message.lower()
