@@ -130,3 +130,27 @@ def test_store_recover_of_a_healthy_store_changes_nothing(cli):
     result = cli("store", "recover")
     assert result.code == 0 and "nothing to recover" in result.out
     assert _digest(path) == before
+
+
+def test_damage_found_during_a_batch_stops_the_whole_batch(cli, fake_llm, monkeypatch, tmp_path):
+    path = _store()
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for n in range(4):
+        (src / f"p{n}.md").write_text(f"# Proposal {n}\n\nDo thing {n}.\n")
+
+    def damaged_read(store: RunStore, key: str) -> None:
+        error = sqlite3.DatabaseError("database disk image is malformed")
+        error.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT
+        raise store._failed(error)
+
+    monkeypatch.setattr(RunStore, "cached_response", damaged_read)
+    result = cli("batch", str(src), "--out", str(out), "--program", "quick-feedback")
+    assert result.code == 2, result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "is corrupt" in errors[0], result.err
+    assert "failed: " not in result.err  # not file by file: the batch stopped as a whole
+    assert fake_llm.requests == []
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == RUNS
+    conn.close()

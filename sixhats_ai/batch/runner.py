@@ -29,7 +29,7 @@ from sixhats_ai.batch.progress import Progress
 from sixhats_ai.batch.scheduler import Scheduler
 from sixhats_ai.documents import Document
 from sixhats_ai.engine import SynthesisFailed
-from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
 from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra, load_input
 from sixhats_ai.models import StepRecord
 from sixhats_ai.programs import Program
@@ -139,6 +139,8 @@ class BatchRunner:
             request = await self.session.request(
                 self.settings.problem, self.settings.program, [Document(item.path.name, text)]
             )
+        except StoreDamaged:  # not this file's failure: the whole batch stops
+            raise
         except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
         except RoundPending as pending:  # its condensing waits for a round of --via jsonl
@@ -159,6 +161,8 @@ class BatchRunner:
                 on_unkept=unkept,
                 title=item.path.name,
             )
+        except StoreDamaged:
+            raise
         except SixhatsError as exc:
             return self._failed(name, exc)
         except RoundPending as pending:
