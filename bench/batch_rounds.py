@@ -22,9 +22,7 @@ def batch_api_rounds(ctx: Context) -> Outcome:
     files = ctx.size(10_000, 40)
     ctx.server.reset()
     ctx.server.batch_reset()
-    os.environ.update(
-        OPENAI_API_KEY="sk-bench", SIXHATS_POLL_SECONDS="0.2", SIXHATS_ROUND_GRACE="0.5"
-    )
+    os.environ.update(OPENAI_API_KEY="sk-bench", SIXHATS_POLL_SECONDS="0.2")
     with tempfile.TemporaryDirectory(prefix="sixhats-bench-") as scratch:
         inputs, out = write_proposals(Path(scratch) / "in", files), Path(scratch) / "out"
         run = ctx.process(

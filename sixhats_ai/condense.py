@@ -16,7 +16,6 @@ concurrently, through the same caller as every hat: the same limiter, budget and
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -28,6 +27,7 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.models import CondensedDocument, Strict, Usage
 from sixhats_ai.prompts import new_nonce
 from sixhats_ai.text_split import Chunk, split
+from sixhats_ai.together import all_at_once
 from sixhats_ai.tokens import chars_for_tokens, estimate_tokens
 
 if TYPE_CHECKING:
@@ -159,19 +159,13 @@ async def _one_pass(
     """One condensing pass over `body`: the merged items, and how many chunks it took."""
     chunks = split(body, size)
     limit = max(MIN_ITEMS, min(MAX_ITEMS, target // ITEM_TOKENS // max(len(chunks), 1)))
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(
-                    condenser.extract(chunk, name, f"part {n} of {len(chunks)}", limit)
-                )
-                for n, chunk in enumerate(chunks, start=1)
-            ]
-    except ExceptionGroup as errors:  # one chunk failed: the others were cancelled
-        raise errors.exceptions[0] from None
-    for task in tasks:
-        usage.add(task.result()[1])
-    return _merge([task.result()[0] for task in tasks]), len(chunks)
+    extracted = await all_at_once(
+        condenser.extract(chunk, name, f"part {n} of {len(chunks)}", limit)
+        for n, chunk in enumerate(chunks, start=1)
+    )
+    for _, spent in extracted:
+        usage.add(spent)
+    return _merge([items for items, _ in extracted]), len(chunks)
 
 
 async def condense_document(
@@ -288,22 +282,19 @@ async def fit_documents(
         return plan
     assert condenser is not None
     size = chunk_tokens(budget)
-    try:  # the documents at once: the caller's limiter caps the requests in flight
-        async with asyncio.TaskGroup() as group:
-            tasks = {
-                n: group.create_task(condense_document(doc, target, size, condenser))
-                for n, (doc, target) in enumerate(zip(docs, plan, strict=True))
-                if target is not None
-            }
-    except ExceptionGroup as errors:
-        raise errors.exceptions[0] from None
+    targets = {n: target for n, target in enumerate(plan) if target is not None}
+    # the documents at once: the caller's limiter caps the requests in flight
+    fitted = await all_at_once(
+        condense_document(docs[n], target, size, condenser) for n, target in targets.items()
+    )
+    done = dict(zip(targets, fitted, strict=True))
     result = FitResult([])
     for n, doc in enumerate(docs):
-        if n not in tasks:
+        if n not in done:
             result.documents.append(doc)
             continue
-        fitted, record, warnings = tasks[n].result()
-        result.documents.append(fitted)
+        document, record, warnings = done[n]
+        result.documents.append(document)
         result.condensed.append(record)
         result.warnings.extend(warnings)
     return result

@@ -10,7 +10,6 @@ budget (see `board`), and each step answers the schema of this run (see `run_sch
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import Callable
@@ -54,6 +53,7 @@ from sixhats_ai.random_entry import random_word
 from sixhats_ai.run_schema import base_model, dot_total
 from sixhats_ai.step_schema import output_schema
 from sixhats_ai.structured import StructuredCaller, ValidatedAnswer
+from sixhats_ai.together import all_at_once
 
 Flow = Literal["sequential", "parallel"]
 
@@ -268,11 +268,21 @@ class Engine:
             self.on_event(StepEvent(step, "reused", kept))
             return kept
         record, _ = await self._run_step(request, step, seen)
+        if record.status == "ok":  # a run started again (after a batch round) keeps it
+            reuse[step.id] = record
         return record
 
-    async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
-        """Run the program; steps found ok in `reuse` (from a stored run) are not asked again."""
-        reuse = reuse or {}
+    async def run(
+        self,
+        request: RunRequest,
+        reuse: dict[str, StepRecord] | None = None,
+        done: dict[str, StepRecord] | None = None,
+    ) -> Report:
+        """Run the program; steps found ok in `reuse` (from a stored run) are not asked again.
+        Those and each hat that ends ok are added to `done`, if given: a run parked for a
+        batch round starts again from them."""
+        steps = done if done is not None else {}
+        steps.update(reuse or {})
         clock = RunClock()
         check_emergent(request.program, request.flow)
         plan = request.program.plan(include_optional=request.include_optional)
@@ -284,17 +294,17 @@ class Engine:
             self.caller.check_priced({self.model_for(step) for step in plan})
             self._checked.add(request.program.slug)
         opening, hats, closing = plan[0], plan[1:-1], plan[-1]
-        records: list[StepRecord] = [await self._hat_step(request, opening, [], reuse)]
+        records: list[StepRecord] = [await self._hat_step(request, opening, [], steps)]
         adopt_roster(request, records[0].output)  # --personas N: the roster blue proposed
         meeting = EmergentMeeting(self, request) if request.program.emergent else None
         if meeting is not None:
-            await meeting.run(records, reuse)
+            await meeting.run(records, steps)
             closing = closing_step(request.program, len(records) + 1)
         elif request.flow == "sequential":
             for step in hats:
-                records.append(await self._hat_step(request, step, list(records), reuse))
+                records.append(await self._hat_step(request, step, list(records), steps))
         else:
-            records.extend(await self._parallel_hats(request, hats, list(records), reuse))
+            records.extend(await self._parallel_hats(request, hats, list(records), steps))
 
         ok_ids = [r.id for r in records if r.status == "ok"]
         failed_ids = [r.id for r in records if r.status == "failed"]
@@ -352,11 +362,4 @@ class Engine:
         reuse: dict[str, StepRecord],
     ) -> list[StepRecord]:
         """The hats all at once, each seeing only the framing."""
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [
-                    group.create_task(self._hat_step(request, s, framing_only, reuse)) for s in hats
-                ]
-        except ExceptionGroup as errors:  # --strict or --max-cost stopped a hat
-            raise errors.exceptions[0] from None
-        return [task.result() for task in tasks]
+        return await all_at_once(self._hat_step(request, s, framing_only, reuse) for s in hats)

@@ -11,7 +11,6 @@ proposes the roster, and the run records it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +23,7 @@ from sixhats_ai.models import Contribution, StepRecord, Usage
 from sixhats_ai.participants import Participant, Roster, RosterRequest
 from sixhats_ai.programs import PlannedStep
 from sixhats_ai.structured import ValidatedAnswer
+from sixhats_ai.together import all_at_once
 
 if TYPE_CHECKING:
     from sixhats_ai.engine import RunRequest
@@ -199,12 +199,7 @@ async def ask_separately(
 ) -> PanelAnswer:
     """One request per participant, all at once (the limiter keeps --concurrency); one that
     fails fails the step, and the others are cancelled rather than paid for in vain."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(ask(name)) for name in names]
-    except ExceptionGroup as errors:
-        raise errors.exceptions[0] from None
-    answers = [task.result() for task in tasks]
+    answers = await all_at_once(ask(name) for name in names)
     contributions = []
     usage = Usage()
     for name, done in zip(names, answers, strict=True):

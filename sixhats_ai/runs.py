@@ -80,11 +80,13 @@ async def run_and_keep(
     document_paths: Sequence[Path] = (),
     problem_path: Path | None = None,
     reuse: dict[str, StepRecord] | None = None,
+    done: dict[str, StepRecord] | None = None,
     lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
     title: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
+    """Run the request (not asking again the steps in `reuse`; the steps done go into `done`)
+    and keep it in `store`.
 
     If the synthesis fails, the hats are kept instead, so `sixhats rerun` can finish the run;
     the failure is in the result, not raised. Other errors are raised. With `on_unkept`, a
@@ -95,7 +97,7 @@ async def run_and_keep(
 
     inputs = RunInputs.of_request(request, document_paths, problem_path, title)
     try:
-        report = await session.engine.run(request, reuse=reuse)
+        report = await session.engine.run(request, reuse=reuse, done=done)
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()

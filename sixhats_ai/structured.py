@@ -130,6 +130,16 @@ def cache_key(params: dict[str, Any], server: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def request_key(request: CompletionRequest, server: str) -> str:
+    """`cache_key` of the request, worked out once per request (a large batch asks it twice
+    a request: of the cache, and of its round)."""
+    memo_key = f"cache_key:{server}"
+    if memo_key not in request.memo:
+        request.memo[memo_key] = cache_key(request.params(), server)
+    key: str = request.memo[memo_key]
+    return key
+
+
 @dataclass
 class Exchange:
     """One answered request: what was sent, what came back, and whether the store had it."""
@@ -258,7 +268,7 @@ class StructuredCaller:
                 mode = self.modes.mode
                 request = self._request(model, messages, schema_model, hat)
                 params = request.params()
-                key = cache_key(params, self.backend.identity)
+                key = request_key(request, self.backend.identity)
                 if self.cache is not None and (hit := self.cache.get(key)) is not None:
                     self.limiter.counts.cached += 1
                     return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)

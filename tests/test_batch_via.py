@@ -29,7 +29,6 @@ def rounds(served, monkeypatch, tmp_path):
     served.batch_reset()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-batch-test")
     monkeypatch.setenv("SIXHATS_POLL_SECONDS", "0.05")
-    monkeypatch.setenv("SIXHATS_ROUND_GRACE", "0.2")
     config = Path(os.environ["SIXHATS_CONFIG_DIR"])
     config.mkdir(parents=True, exist_ok=True)
     (config / "config.toml").write_text("[prices.standin]\ninput = 1.0\noutput = 2.0\n")

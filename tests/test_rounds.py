@@ -1,5 +1,8 @@
 """Calls answered in rounds through the Batch API stand-in: chains of dependent calls become
-rounds by themselves, nothing is submitted twice, failures and expiry go into the next round."""
+rounds by themselves, nothing is submitted twice, failures and expiry go into the next round.
+
+A chain parks at its first unanswered call and is started again after each round, as the
+batch runner does with a file (`_in_passes`)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ from collections.abc import Iterable
 
 import pytest
 
-from sixhats_ai.backends.base import CompletionRequest
+from sixhats_ai.backends.base import CompletionRequest, Parked
 from sixhats_ai.backends.batchapi import BatchApiTransport
 from sixhats_ai.backends.jsonl import JsonlTransport, RoundPending, ingest_results
-from sixhats_ai.backends.rounds import LineResult, OpenBatch, RoundBackend, RoundPolicy
+from sixhats_ai.backends.round_files import LineResult
+from sixhats_ai.backends.rounds import OpenBatch, RoundBackend, RoundPolicy
 from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.models import HAT_OUTPUTS
 
@@ -72,7 +76,7 @@ def _backend(standin, tmp_path, ledger: MemoryLedger, **transport: int) -> Round
         transport=BatchApiTransport(standin.url, "sk-test", tmp_path / "rounds", **transport),
         ledger=ledger,
         key_of=_key,
-        policy=RoundPolicy(grace=0.05, poll_min=0.01, poll_max=0.05),
+        policy=RoundPolicy(poll_min=0.01, poll_max=0.05),
     )
 
 
@@ -85,11 +89,33 @@ async def _chain(backend: RoundBackend, name: str, steps: int) -> list[str]:
     return answers
 
 
+async def _in_passes(backend: RoundBackend, chains: dict[str, int]) -> list[list[str]]:
+    """Every chain to its end: a pass starts each unfinished one, then its round is sent."""
+    answers: dict[str, list[str]] = {}
+    todo = list(chains)
+    while todo:
+        parked = []
+        for name in todo:
+            try:
+                answers[name] = await _chain(backend, name, chains[name])
+            except Parked:
+                parked.append(name)
+        if parked:
+            assert backend.waiting
+            await backend.answer_round()
+        todo = parked
+    return [answers[name] for name in chains]
+
+
+def _files(count: int, steps: int) -> dict[str, int]:
+    return {f"file {i}": steps for i in range(count)}
+
+
 async def test_dependent_calls_go_in_rounds_with_nothing_sent_twice(standin, tmp_path):
     standin.batch_reset()
     ledger = MemoryLedger()
     backend = _backend(standin, tmp_path, ledger)
-    results = await asyncio.gather(*(_chain(backend, f"file {i}", 3) for i in range(5)))
+    results = await _in_passes(backend, _files(5, 3))
     await backend.aclose()
     for answers in results:
         assert len(answers) == 3
@@ -104,7 +130,7 @@ async def test_dependent_calls_go_in_rounds_with_nothing_sent_twice(standin, tmp
 async def test_a_round_over_the_line_limit_is_split(standin, tmp_path):
     standin.batch_reset()
     backend = _backend(standin, tmp_path, MemoryLedger(), max_lines=4)
-    await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(10)))
+    await _in_passes(backend, _files(10, 1))
     await backend.aclose()
     assert standin.batch_stats().batches_created == 3  # 4 + 4 + 2 lines
     assert backend.rounds_submitted == 1
@@ -115,13 +141,13 @@ async def test_a_second_process_attaches_to_the_open_batch(standin, tmp_path):
     standin.batch_reset(complete_seconds=0.3)
     ledger = MemoryLedger()
     first = _backend(standin, tmp_path, ledger)
-    task = asyncio.ensure_future(_chain(first, "file", 2))
+    task = asyncio.ensure_future(_in_passes(first, {"file": 2}))
     while not ledger.batches:  # the first round is submitted, then the process "dies"
         await asyncio.sleep(0.01)
     task.cancel()
     await first.aclose()
     second = _backend(standin, tmp_path, ledger)
-    answers = await _chain(second, "file", 2)
+    [answers] = await _in_passes(second, {"file": 2})
     await second.aclose()
     assert len(answers) == 2
     stats = standin.batch_stats()
@@ -132,7 +158,7 @@ async def test_a_second_process_attaches_to_the_open_batch(standin, tmp_path):
 async def test_failed_and_expired_lines_go_into_the_next_round(standin, tmp_path):
     standin.batch_reset(error_every=2)
     backend = _backend(standin, tmp_path, MemoryLedger())
-    answers = await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(4)))
+    answers = await _in_passes(backend, _files(4, 1))
     await backend.aclose()
     assert all(len(a) == 1 for a in answers)
     # every 2nd line of a batch fails: 4 lines (2 fail), then 2 (1 fails), then 1
@@ -142,7 +168,7 @@ async def test_failed_and_expired_lines_go_into_the_next_round(standin, tmp_path
 async def test_the_unfinished_lines_of_an_expired_batch_are_sent_again(standin, tmp_path):
     standin.batch_reset(expire_seconds=0, expire_done_fraction=0.5, expire_first=1)
     backend = _backend(standin, tmp_path, MemoryLedger())
-    answers = await asyncio.gather(*(_chain(backend, f"file {i}", 1) for i in range(4)))
+    answers = await _in_passes(backend, _files(4, 1))
     await backend.aclose()
     assert all(len(a) == 1 for a in answers)
     stats = standin.batch_stats()
@@ -155,7 +181,7 @@ async def test_a_line_that_keeps_failing_fails_its_call_only(standin, tmp_path):
     standin.batch_reset(error_every=1)
     backend = _backend(standin, tmp_path, MemoryLedger())
     with pytest.raises(ModelError, match="HTTP 500"):
-        await _chain(backend, "file", 1)
+        await _in_passes(backend, {"file": 1})
     await backend.aclose()
     assert standin.batch_stats().batches_created == 3  # first try and two retries
 
@@ -171,17 +197,17 @@ async def test_file_rounds_are_written_then_answered_from_the_results(standin, t
             transport=JsonlTransport(folder, "standin"),
             ledger=ledger,
             key_of=_key,
-            policy=RoundPolicy(grace=0.01, poll_min=0.01),
+            policy=RoundPolicy(poll_min=0.01),
         )
 
     for round_no in (1, 2):
         with pytest.raises(RoundPending, match=f"round-{round_no} waits"):
-            await _chain(backend(), "file", 2)
+            await _in_passes(backend(), {"file": 2})
         requests = folder / f"round-{round_no}.requests.jsonl"
         results = tmp_path / f"round-{round_no}.results.jsonl"
         results.write_text(_answer_like_vllm(requests, standin))
         assert ingest_results(ledger, results) == (f"round-{round_no}", 1)
-    answers = await _chain(backend(), "file", 2)
+    [answers] = await _in_passes(backend(), {"file": 2})
     assert len(answers) == 2
     with pytest.raises(UsageError, match="answers no round"):
         ingest_results(ledger, results)
@@ -198,3 +224,51 @@ def _answer_like_vllm(requests, standin) -> str:
         response = {"status_code": 200, "request_id": "vllm-batch-1", "body": body}
         rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
     return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+class SilentEngine:
+    """A batch engine that finishes every batch at once and answers none of its lines."""
+
+    def __init__(self, folder) -> None:
+        self.folder, self.max_lines, self.max_bytes = folder, 100, 10**6
+        self.submitted: list[set[str]] = []
+
+    async def submit(self, round_no, parts):
+        from sixhats_ai.backends.rounds import Submitted
+
+        self.submitted.extend(part.custom_ids for part in parts)
+        return [Submitted(f"silent-{len(self.submitted)}", part.custom_ids) for part in parts]
+
+    async def state(self, batch_id):
+        from sixhats_ai.backends.rounds import BatchState
+
+        return BatchState("completed")
+
+    async def download(self, batch_id):
+        return []
+
+    async def cancel(self, batch_id):
+        return None
+
+    async def aclose(self):
+        return None
+
+
+async def test_a_line_no_result_answers_is_sent_again_a_bounded_number_of_times(tmp_path):
+    engine = SilentEngine(tmp_path / "rounds")
+    backend = RoundBackend("silent", engine, MemoryLedger(), _key, RoundPolicy(poll_min=0.01))
+    with pytest.raises(ModelError, match="missing"):
+        await _in_passes(backend, {"file": 1})
+    assert len(engine.submitted) == 3  # the first try and two retries, then the call fails
+
+
+async def test_a_pass_interrupted_before_its_round_leaves_no_request_file(tmp_path):
+    engine = SilentEngine(tmp_path / "rounds")
+    backend = RoundBackend("silent", engine, MemoryLedger(), _key, RoundPolicy(poll_min=0.01))
+    with pytest.raises(Parked):
+        await _chain(backend, "file", 1)
+    [partial] = (tmp_path / "rounds").iterdir()
+    assert partial.name == "round-1.requests.jsonl.partial"  # never taken for a whole round
+    await backend.aclose()
+    assert list((tmp_path / "rounds").iterdir()) == []
+    assert engine.submitted == []

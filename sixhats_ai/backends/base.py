@@ -30,6 +30,9 @@ class CompletionRequest:
     temperature: float | None = None
     top_p: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # server-specific body fields
+    # What is worked out once from the request and asked for again (its cache key: the
+    # caller's cache and a batch round both key it).
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def params(self) -> dict[str, Any]:
         """The request body as sent (and as keyed in the cache): only the fields that are set."""
@@ -94,6 +97,16 @@ class Completion:
             seconds=seconds,
             refusal=message.get("refusal") or None,
         )
+
+
+class Parked(Exception):
+    """The call's answer comes in a later round of a batch engine: not a failure.
+
+    A backend that answers in rounds raises it once the call is written into the next round.
+    The run stops there and is started again after the round, when its earlier calls are
+    answered at once; so a run waiting on a round holds no memory meanwhile. Not a
+    `SixhatsError`, so no step takes it for a failed one.
+    """
 
 
 class FormatRejected(ModelError):

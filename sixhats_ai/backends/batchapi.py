@@ -9,7 +9,6 @@ in memory. Other providers serve the same endpoints under their own base URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from sixhats_ai.backends.rounds import BatchState, RoundLine, Submitted, write_parts
+from sixhats_ai.backends.round_files import SpooledPart
+from sixhats_ai.backends.rounds import BatchState, Submitted
 from sixhats_ai.errors import ModelError, redact
 
 MAX_LINES = 50_000  # the Batch API's limits for one input file
@@ -97,17 +97,16 @@ class BatchApiTransport:
             raise _Transient(self._failed(what, response).message)
         return response
 
-    async def submit(self, round_no: int, lines: Iterator[RoundLine]) -> list[Submitted]:
-        parts = []
-        stem = f"round-{round_no}"
-        for path, ids in write_parts(self.folder, stem, lines, self.max_lines, self.max_bytes):
-            with path.open("rb") as data:
+    async def submit(self, round_no: int, parts: list[SpooledPart]) -> list[Submitted]:
+        submitted = []
+        for part in parts:
+            with part.path.open("rb") as data:
                 uploaded = await self._call(
                     "uploading the batch file",
                     "POST",
                     "files",
                     data={"purpose": "batch"},
-                    files={"file": (path.name, data, "application/jsonl")},
+                    files={"file": (part.path.name, data, "application/jsonl")},
                 )
             batch = await self._call(
                 "creating the batch",
@@ -119,10 +118,10 @@ class BatchApiTransport:
                     "completion_window": COMPLETION_WINDOW,
                 },
             )
-            path.unlink()
+            part.path.unlink()
             self._records[batch["id"]] = batch
-            parts.append(Submitted(batch["id"], ids))
-        return parts
+            submitted.append(Submitted(batch["id"], part.custom_ids))
+        return submitted
 
     async def state(self, batch_id: str) -> BatchState:
         record = await self._call("checking the batch", "GET", f"batches/{batch_id}")

@@ -6,29 +6,19 @@ other providers' batch tools): sixhats writes a round's requests to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sixhats_ai.backends.rounds import (
-    BatchState,
-    RoundLedger,
-    RoundLine,
-    Submitted,
-    read_results,
-    write_parts,
-)
+from sixhats_ai.backends.round_files import SpooledPart, read_results
+from sixhats_ai.backends.rounds import BatchState, RoundLedger, Submitted
 from sixhats_ai.errors import UsageError
 
 NO_LIMIT = 10**12
 
 
 class RoundPending(Exception):
-    """A round's requests are written and wait for the engine: not a failure.
-
-    Not a `SixhatsError`, so no hat takes it for a failed step: the run stops here and the
-    batch lists its file as waiting for the round.
-    """
+    """A round's requests are written and wait for the user's engine: not a failure. The
+    batch stops here and lists its files as waiting for the round."""
 
     def __init__(self, message: str, *, hint: str) -> None:
         super().__init__(message)
@@ -46,10 +36,15 @@ class JsonlTransport:
     folder: Path
     model: str
     command_hint: str = "sixhats batch ... --via jsonl --results RESULTS.jsonl"
+    max_lines: int = NO_LIMIT  # the user's engine takes a round in one file
+    max_bytes: int = NO_LIMIT
 
-    async def submit(self, round_no: int, lines: Iterator[RoundLine]) -> list[Submitted]:
-        parts = write_parts(self.folder, f"round-{round_no}", lines, NO_LIMIT, NO_LIMIT)
-        return [Submitted(path.name.removesuffix(".requests.jsonl"), ids) for path, ids in parts]
+    async def submit(self, round_no: int, parts: list[SpooledPart]) -> list[Submitted]:
+        """The round's file is already written: it waits for the user's engine."""
+        return [
+            Submitted(part.path.name.removesuffix(".requests.jsonl"), part.custom_ids)
+            for part in parts
+        ]
 
     async def state(self, batch_id: str) -> BatchState:
         requests = self.folder / f"{batch_id}.requests.jsonl"

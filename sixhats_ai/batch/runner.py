@@ -4,6 +4,10 @@ Each input goes through `runs.run_and_keep`, the pipeline `analyze` uses, on the
 `Session` (one limiter, one budget). Requests go through the session's cache, so redoing an
 unchanged input (`--force`, or lost sidecars) is answered by the store, not the model. The
 index is written at the end, also after Ctrl-C, from the rows of every input seen.
+
+Answered in rounds (`--via batch-api|jsonl`), a batch goes in passes: each file runs until it
+finishes or parks for the next round; once all have, the round is sent and waited for, and
+the next pass starts the parked files again (`batch.parked`).
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.api import Session
+from sixhats_ai.backends.base import Parked
 from sixhats_ai.backends.jsonl import RoundPending
+from sixhats_ai.backends.rounds import RoundBackend
 from sixhats_ai.batch.outputs import (
     BASE_FORMATS,
     INDEX_STEM,
@@ -25,16 +32,17 @@ from sixhats_ai.batch.outputs import (
     OutputNames,
     resume_key,
 )
+from sixhats_ai.batch.parked import FileJob
 from sixhats_ai.batch.progress import Progress
 from sixhats_ai.batch.scheduler import Scheduler
 from sixhats_ai.documents import Document
 from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
-from sixhats_ai.inputs import Discovered, InputFile, InputProblem, MissingExtra, load_input
+from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
 from sixhats_ai.models import StepRecord
 from sixhats_ai.programs import Program
 from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
-from sixhats_ai.runs import in_thread_to_the_end, off_the_loop, run_and_keep
+from sixhats_ai.runs import RunResult, in_thread_to_the_end, off_the_loop, run_and_keep
 from sixhats_ai.store import RunStore
 
 if TYPE_CHECKING:
@@ -67,8 +75,10 @@ class BatchRunner:
         total: int | None = None,
         store: RunStore | None = None,
         progress: BatchDisplay | None = None,
+        rounds: RoundBackend | None = None,
     ) -> None:
         self.session = session
+        self.rounds = rounds
         self.store = store
         self.settings = settings
         self.echo = echo
@@ -78,11 +88,15 @@ class BatchRunner:
         self.files_seen = 0
         self.pending: RoundPending | None = None  # a round written for the user's engine
         self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
+        self.parked: list[FileJob] = []  # files waiting for the next round
+        self._resuming: deque[FileJob] = deque()  # parked files not yet started again
         self.progress = Progress(echo, total, session.budget, session.limiter.counts, progress)
         options = session.options
         plan = settings.program.plan(include_optional=options.include_optional)
         self.models = sorted({session.engine.model_for(step) for step in plan})
-        self.scheduler = Scheduler(session, plan, echo, lambda: self.progress.totals.ran)
+        self.scheduler = Scheduler(
+            session, plan, echo, lambda: self.progress.totals.ran, lambda: len(self.parked)
+        )
         self._key_base = resume_key(
             settings.program,
             self.models,
@@ -94,17 +108,22 @@ class BatchRunner:
 
     # One input -----------------------------------------------------------------------
 
-    async def _analyse(self, item: InputFile, stem: str) -> IndexRow:
-        name = str(item.path)
+    async def _analyse(self, job: FileJob) -> IndexRow | None:
+        """The file's row, or None when it parked for the next round."""
+        name, stem = job.name, job.stem
         # Reading the input and its earlier report run to their end even after Ctrl-C, so a
         # report on disk is listed as such, never as interrupted.
         try:
-            loaded = await in_thread_to_the_end(load_input, item.path)
+            loaded = await in_thread_to_the_end(load_input, job.item.path)
         except MissingExtra as exc:
             return IndexRow(input=name, status="skipped", error=exc.one_line())
         except UsageError as exc:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
+        if job.sha256 is not None:  # started again after a round: its steps so far
+            return await self._run(
+                job, loaded.sha256, loaded.text, key, job.steps_for(loaded.sha256)
+            )
         earlier = await in_thread_to_the_end(self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
         if previous is not None and not previous.degraded:
@@ -123,67 +142,78 @@ class BatchRunner:
             raise asyncio.CancelledError
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
-        return await self._run(item, loaded.text, stem, key, kept)
+        return await self._run(job, loaded.sha256, loaded.text, key, kept)
 
     async def _run(
         self,
-        item: InputFile,
+        job: FileJob,
+        sha256: str,
         text: str,
-        stem: str,
         key: dict[str, Any],
         kept: dict[str, StepRecord],
-    ) -> IndexRow:
-        """Ask the model for what is not kept, keep the run, write the reports."""
-        name = str(item.path)
+    ) -> IndexRow | None:
+        """Ask the model for what is not `kept`, keep the run, write the reports; park the
+        file (None) when a request waits for a round."""
+        name, path = job.name, job.item.path
         try:
             request = await self.session.request(
-                self.settings.problem, self.settings.program, [Document(item.path.name, text)]
+                self.settings.problem, self.settings.program, [Document(path.name, text)]
             )
         except StoreDamaged:  # not this file's failure: the whole batch stops
             raise
         except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
-        except RoundPending as pending:  # its condensing waits for a round of --via jsonl
-            return self._waiting(name, pending)
-        for warning in request.warnings:
-            self.echo(f"{name}: {warning}")
+        except Parked:  # its condensing waits for a round
+            self._park(job, sha256, kept)
+            return None
+        if job.sha256 is None:
+            for warning in request.warnings:
+                self.echo(f"{name}: {warning}")
 
         def unkept(exc: Exception) -> None:
-            self.echo(f"note: {item.path}: not kept in the run store: {exc}")
+            self.echo(f"note: {path}: not kept in the run store: {exc}")
+
+        done: dict[str, StepRecord] = {}  # the steps kept, and those this run ends ok
 
         try:
             result = await run_and_keep(
                 self.session,
                 request,
                 self.store,
-                document_paths=[item.path],
+                document_paths=[path],
                 reuse=kept,
+                done=done,
                 on_unkept=unkept,
-                title=item.path.name,
+                title=path.name,
             )
         except StoreDamaged:
             raise
         except SixhatsError as exc:
             return self._failed(name, exc)
-        except RoundPending as pending:
-            return self._waiting(name, pending)
+        except Parked:
+            self._park(job, sha256, done)
+            return None
+        return await self._written(job, key, result)
+
+    async def _written(self, job: FileJob, key: dict[str, Any], result: RunResult) -> IndexRow:
+        """Write the run's reports; its row."""
         report = result.outcome
+        self.progress.totals.kept += result.run_id is not None  # with no synthesis: for rerun
         if isinstance(report, SynthesisFailed):
-            self.progress.totals.kept += result.run_id is not None  # its hats, for `rerun`
-            return self._failed(name, report)
+            return self._failed(job.name, report)
         try:  # a thread runs to its end even if Ctrl-C cancels this task: the files are whole
             await off_the_loop(
-                self.session, self.outputs.write, stem, name, key, report, result.run_id
+                self.session, self.outputs.write, job.stem, job.name, key, report, result.run_id
             )
         except (OSError, UsageError) as exc:
-            return _unwritable(name, exc)
-        self.progress.totals.kept += result.run_id is not None
-        return row_for_report(name, stem, report, reused=False)
+            self.progress.totals.kept -= result.run_id is not None
+            return _unwritable(job.name, exc)
+        return row_for_report(job.name, job.stem, report, reused=False)
 
-    def _waiting(self, name: str, pending: RoundPending) -> IndexRow:
-        """The row of a file whose next requests wait for a round's results (--via jsonl)."""
-        self.pending = pending
-        return IndexRow(input=name, status="waiting", error=pending.message)
+    def _park(self, job: FileJob, sha256: str, steps: dict[str, StepRecord]) -> None:
+        """Keep the file for the next pass, with the steps it has done."""
+        job.park(sha256, steps)
+        self.parked.append(job)
 
     def _failed(self, name: str, exc: SixhatsError) -> IndexRow:
         """The row of a file with no report; a spent budget also stops the batch."""
@@ -192,9 +222,11 @@ class BatchRunner:
             self.scheduler.stop(cause.message)
         return IndexRow(input=name, status="failed", error=exc.one_line())
 
-    async def _run_one(self, seq: int, item: InputFile, stem: str) -> None:
-        self.rows[seq] = row = await self._analyse(item, stem)
-        self.progress.finished(row)  # before the slot frees, so the budget check sees this file
+    async def _run_one(self, job: FileJob) -> None:
+        row = await self._analyse(job)
+        if row is not None:
+            self.rows[job.seq] = row
+            self.progress.finished(row)  # before the slot frees: the budget check sees it
 
     # The batch -----------------------------------------------------------------------
 
@@ -205,9 +237,20 @@ class BatchRunner:
             for seq, item in discovered:
                 self._taking = (seq, item)
                 await self._take(seq, item)
+            self._taking = None
             await self.scheduler.wait()
+            while self.parked:
+                await self._next_pass()
+        except RoundPending as pending:  # --via jsonl: the round waits for the user's engine
+            self.pending = pending
+            for job in self.parked:
+                self.rows[job.seq] = IndexRow(
+                    input=job.name, status="waiting", error=pending.message
+                )
         except asyncio.CancelledError:
-            for seq, name in await self.scheduler.cancel():
+            running = await self.scheduler.cancel()
+            parked = [(job.seq, job.name) for job in [*self.parked, *self._resuming]]
+            for seq, name in running + parked:
                 if seq not in self.rows:
                     self.rows[seq] = IndexRow(
                         input=name, status="interrupted", error="interrupted; no report written"
@@ -220,6 +263,17 @@ class BatchRunner:
             self._finish()
             raise
         return self._finish()
+
+    async def _next_pass(self) -> None:
+        """Send the round the parked files wait for, then start them again."""
+        assert self.rounds is not None, "only a backend answering in rounds parks a file"
+        await self.rounds.answer_round()
+        self._resuming, self.parked = deque(self.parked), []
+        while self._resuming:
+            await self.scheduler.admit(judged=True)  # its cost was judged when it first ran
+            job = self._resuming.popleft()
+            self.scheduler.start(job.seq, job.name, self._run_one(job))
+        await self.scheduler.wait()
 
     def _not_started(self, item: Discovered) -> IndexRow:
         """The row of an input the interrupt came before."""
@@ -242,7 +296,7 @@ class BatchRunner:
         if note:
             self.echo(note)
         if await self.scheduler.admit():
-            self.scheduler.start(seq, name, self._run_one(seq, item, stem))
+            self.scheduler.start(seq, name, self._run_one(FileJob(seq, item, stem)))
         else:
             self.rows[seq] = IndexRow(
                 input=name, status="not started", error=self.scheduler.stop_reason

@@ -34,10 +34,12 @@ class Scheduler:
         plan: Sequence[PlannedStep],
         echo: Callable[[str], None],
         files_ran: Callable[[], int],
+        files_parked: Callable[[], int] = lambda: 0,
     ) -> None:
         self.budget = session.budget
         self.echo = echo
         self.files_ran = files_ran
+        self.files_parked = files_parked
         self.stop_reason: str | None = None
         self._slots = asyncio.Semaphore(FILES_PER_REQUEST_SLOT * session.options.concurrency)
         self._running: dict[int, tuple[asyncio.Task[None], str]] = {}
@@ -49,13 +51,16 @@ class Scheduler:
             self.stop_reason = reason
             self.echo(f"{reason}; starting no new files")
 
-    async def admit(self) -> bool:
+    async def admit(self, *, judged: bool = False) -> bool:
         """Wait for a file slot and for the budget to allow one more file; False when the
-        batch starts no more files."""
-        if self.stop_reason is not None:
+        batch starts no more files. A file `judged` already (it ran until it parked for a
+        batch round) needs only the slot."""
+        if self.stop_reason is not None and not judged:
             return False
         await self._slots.acquire()
         self._reap()
+        if judged:
+            return True
         while self._running and self._over_budget():
             # The files in flight may cost less than feared: wait for one, and judge again
             # by what it really cost.
@@ -97,12 +102,14 @@ class Scheduler:
 
     def _over_budget(self) -> bool:
         """Would one more file likely pass --max-cost? Judged by the files done so far, or,
-        before any is done, by a worst-case guess, so the first round cannot overrun."""
+        before any is done, by a worst-case guess, so the first round cannot overrun. The
+        files parked for a batch round will cost as much as the running ones."""
         if self.budget.max_usd is None:
             return False
         ran = self.files_ran()
         per_file = self.budget.spent / ran if ran else self._file_estimate
-        return self.budget.spent + per_file * (len(self._running) + 1) > self.budget.max_usd
+        started = len(self._running) + self.files_parked()
+        return self.budget.spent + per_file * (started + 1) > self.budget.max_usd
 
     def _reap(self) -> None:
         """Forget finished files; a bug in one of them surfaces here."""

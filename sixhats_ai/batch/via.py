@@ -1,9 +1,9 @@
 """How a batch reaches its model (`--via`): live requests, the Batch API, or JSONL files.
 
 `live` sends each request as the run needs it. `batch-api` and `jsonl` answer in rounds
-(`backends.rounds`): every file is started at once, each file's next requests wait together,
-and a round goes out when all of them wait. The Batch API costs half the live price and has
-its own rate limits; `jsonl` writes each round for an engine the user runs (vLLM's
+(`backends.rounds`): every file runs until its next requests must wait for a round, and a
+round goes out once every file has finished or waits. The Batch API costs half the live
+price and has its own rate limits; `jsonl` writes each round for an engine the user runs (vLLM's
 `run-batch` on their own GPUs) and reads its results back with `--results`.
 """
 
@@ -20,12 +20,13 @@ from sixhats_ai.batch.ledger import StoreLedger
 from sixhats_ai.errors import UsageError
 from sixhats_ai.provider import Provider
 from sixhats_ai.store import RunStore
-from sixhats_ai.structured import cache_key
+from sixhats_ai.structured import request_key
 
 Via = Literal["live", "batch-api", "jsonl"]
 VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
-# Every file is live at once under rounds: a round holds whatever all of them wait for.
-ROUND_CONCURRENCY = 1_000_000
+# Under rounds a file runs only until it parks (a few milliseconds of CPU), so a few files at
+# once keep the loop busy while one reads its input; a round holds whatever all of them park.
+ROUND_CONCURRENCY = 16
 ROUNDS_FOLDER = ".sixhats/rounds"
 
 
@@ -78,26 +79,23 @@ def round_backend(
         identity=identity,
         transport=transport,
         ledger=ledger_for(store, out),
-        key_of=lambda request: cache_key(request.params(), identity),
+        key_of=lambda request: request_key(request, identity),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
 
 
 def policy_from_env() -> RoundPolicy:
-    """Polling from `SIXHATS_POLL_SECONDS` (first wait, doubling to 5 min; default 10 s) and
-    the quiet time that closes a round from `SIXHATS_ROUND_GRACE` (default 0.5 s)."""
+    """Polling from `SIXHATS_POLL_SECONDS`: the first wait, doubling up to 5 min (default
+    10 s)."""
     default = RoundPolicy()
     try:
         poll = float(os.environ.get("SIXHATS_POLL_SECONDS", default.poll_min))
-        grace = float(os.environ.get("SIXHATS_ROUND_GRACE", default.grace))
     except ValueError:
-        raise UsageError(
-            "SIXHATS_POLL_SECONDS and SIXHATS_ROUND_GRACE take seconds, e.g. 10"
-        ) from None
-    if poll <= 0 or grace <= 0:
-        raise UsageError("SIXHATS_POLL_SECONDS and SIXHATS_ROUND_GRACE must be more than 0")
-    return RoundPolicy(grace=grace, poll_min=poll, poll_max=max(poll, default.poll_max))
+        raise UsageError("SIXHATS_POLL_SECONDS takes seconds, e.g. 10") from None
+    if poll <= 0:
+        raise UsageError("SIXHATS_POLL_SECONDS must be more than 0")
+    return RoundPolicy(poll_min=poll, poll_max=max(poll, default.poll_max))
 
 
 def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], None]:

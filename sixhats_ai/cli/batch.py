@@ -230,10 +230,15 @@ def _run_batch(
         echo_err(note)
     out = settings.out
     prepare_out_dir(out)
+    pace = (
+        f"up to {options.concurrency} requests in flight"
+        if rounds.via == "live"
+        else f"in rounds through --via {rounds.via}"
+    )
     echo_err(
         f"sixhats batch: {settings.program.name} with {provider.model} at "
-        f"{provider.display_url}, {total if total is not None else 'streamed'} inputs, up to "
-        f"{options.concurrency} requests in flight, reports in {out}"
+        f"{provider.display_url}, {total if total is not None else 'streamed'} inputs, "
+        f"{pace}, reports in {out}"
     )
 
     display = for_stderr(no_progress=no_progress)
@@ -254,7 +259,9 @@ def _run_batch(
                 max_cost=options.max_cost,
             )
             with bar:
-                runner = BatchRunner(session, settings, bar.echo, total, store=store, progress=bar)
+                runner = BatchRunner(
+                    session, settings, bar.echo, total, store=store, progress=bar, rounds=backend
+                )
                 index = await runner.run(discover(paths, glob=glob, skip=out))
             return runner.outcome(index)
 

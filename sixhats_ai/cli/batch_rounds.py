@@ -14,7 +14,7 @@ from sixhats_ai.cli.app import echo_err
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.backends.base import Backend
+    from sixhats_ai.backends.rounds import RoundBackend
     from sixhats_ai.config import Config
     from sixhats_ai.pricing import PriceTable
     from sixhats_ai.programs import Program
@@ -26,8 +26,8 @@ __all__ = ["Rounds", "check_via", "rounds_admin", "rounds_note", "via_options"]
 
 
 def via_options(options: RunOptions, via: str, *, flow_given: bool) -> RunOptions:
-    """Under rounds every file is live at once, and the parallel flow (three rounds) is the
-    default: the sequential one needs a round per step."""
+    """Under rounds a few files run at once, each until it parks for the next round, and the
+    parallel flow (three rounds) is the default: the sequential one needs a round per step."""
     if via == "live":
         return options
     flow = options.flow if flow_given else "parallel"
@@ -58,7 +58,7 @@ class Rounds:
         store: RunStore | None,
         config: Config,
         echo: Callable[[str], None],
-    ) -> tuple[Backend | None, PriceTable | None]:
+    ) -> tuple[RoundBackend | None, PriceTable | None]:
         """The backend and prices of a batch in rounds; (None, None) for a live one."""
         if self.via == "live":
             return None, None

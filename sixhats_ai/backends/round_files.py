@@ -1,0 +1,124 @@
+"""The files a round is made of, in the OpenAI batch format (which vLLM's `run-batch` reads
+too): request lines written as the runs park, and the answer lines read back one at a time.
+Neither is ever held in memory whole: a round of a large batch has tens of thousands of lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class RoundLine:
+    """One request of a round, as the OpenAI batch input format has it."""
+
+    custom_id: str
+    body: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "custom_id": self.custom_id,
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One answered line: the HTTP status and body, or the batch engine's error code."""
+
+    custom_id: str
+    status: int
+    body: dict[str, Any]
+    error_code: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> LineResult:
+        """A line of an output or error file (OpenAI's and vLLM's shape)."""
+        response = row.get("response") or {}
+        error = row.get("error") or {}
+        return cls(
+            custom_id=str(row.get("custom_id")),
+            status=int(response.get("status_code") or 0),
+            body=response.get("body") or {},
+            error_code=error.get("code") if isinstance(error, dict) else None,
+        )
+
+
+def read_results(paths: Iterable[Path]) -> Iterator[LineResult]:
+    """The lines of output and error files, one at a time."""
+    for path in paths:
+        with path.open("rb") as lines:
+            for raw in lines:
+                if raw.strip():
+                    yield LineResult.from_row(json.loads(raw))
+
+
+@dataclass
+class SpooledPart:
+    """One request file of a round and the custom_ids in it."""
+
+    path: Path
+    custom_ids: set[str] = field(default_factory=set)
+    lines: int = 0
+    size: int = 0
+
+    @property
+    def partial(self) -> Path:
+        """Its name while the round is still being written."""
+        return self.path.with_name(self.path.name + ".partial")
+
+
+class RoundSpool:
+    """A round's requests, written to JSONL files a line at a time as the runs park, a new
+    file whenever the engine's line or byte limit would be passed. A file is named `*.partial`
+    until the round is complete, so a half-written round is never taken for one to run."""
+
+    def __init__(self, folder: Path, stem: str, max_lines: int, max_bytes: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.stem = folder, stem
+        self.max_lines, self.max_bytes = max_lines, max_bytes
+        self.parts: list[SpooledPart] = []
+        self._out: IO[bytes] | None = None
+
+    def add(self, line: RoundLine) -> None:
+        data = (json.dumps(line.to_json(), separators=(",", ":")) + "\n").encode()
+        part = self.parts[-1] if self.parts else None
+        if part is None or self._full(part, len(data)):
+            part = self._next_part()
+        assert self._out is not None
+        self._out.write(data)
+        part.lines, part.size = part.lines + 1, part.size + len(data)
+        part.custom_ids.add(line.custom_id)
+
+    def _full(self, part: SpooledPart, more: int) -> bool:
+        return part.lines + 1 > self.max_lines or part.size + more > self.max_bytes
+
+    def _next_part(self) -> SpooledPart:
+        if self._out is not None:
+            self._out.close()
+        suffix = f"-{len(self.parts)}" if self.parts else ""
+        part = SpooledPart(self.folder / f"{self.stem}{suffix}.requests.jsonl")
+        self.parts.append(part)
+        self._out = part.partial.open("wb")
+        return part
+
+    def close(self) -> list[SpooledPart]:
+        """The round's files, complete and under their own names."""
+        if self._out is not None:
+            self._out.close()
+        for part in self.parts:
+            part.partial.replace(part.path)
+        return self.parts
+
+    def discard(self) -> None:
+        """Remove the files of a round that will not be sent (its pass was interrupted)."""
+        if self._out is not None:
+            self._out.close()
+        for part in self.parts:
+            part.partial.unlink(missing_ok=True)
