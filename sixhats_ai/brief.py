@@ -29,6 +29,7 @@ from sixhats_ai.agenda import (
     plan_agenda,
     step_title,
     suggested_minutes,
+    time_boxes,
 )
 from sixhats_ai.brief_model import (
     AgendaItem,
@@ -114,13 +115,15 @@ class BriefRequest:
 
     def agenda(self) -> list[Slot]:
         """The timed agenda; a UsageError, before any request, if it cannot fit."""
-        return plan_agenda(
-            self.steps(),
+        steps = self.steps()
+        boxes = time_boxes(
+            steps,
             self.meeting_minutes,
             self.participants,
             compares_alternatives=self.program.compares_alternatives,
             clock=self.clock,
         )
+        return plan_agenda(steps, boxes)
 
 
 def _hat_guide(steps: list[PlannedStep]) -> list[HatGuide]:
