@@ -128,18 +128,7 @@ class BriefRequest:
 
 def _hat_guide(steps: list[PlannedStep]) -> list[HatGuide]:
     hats = dict.fromkeys(s.hat for s in steps)
-    return [
-        HatGuide(
-            hat=info.hat,
-            title=info.title,
-            colour=info.colour,
-            direction=info.direction,
-            technique=info.technique,
-            belongs=info.belongs,
-            does_not_belong=info.does_not_belong,
-        )
-        for info in map(hat_info, hats)
-    ]
+    return [HatGuide.model_validate(info, from_attributes=True) for info in map(hat_info, hats)]
 
 
 def _pre_read(report: Report) -> PreRead:
