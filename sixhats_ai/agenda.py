@@ -226,19 +226,11 @@ class Slot:
     offset: int
 
 
-def plan_agenda(
-    steps: list[PlannedStep],
-    minutes: int,
-    participants: int | None,
-    *,
-    compares_alternatives: bool = False,
-    clock: Clock = "hh:mm",
-) -> list[Slot]:
+def plan_agenda(steps: list[PlannedStep], boxes: list[int]) -> list[Slot]:
+    """The agenda of `steps` in the boxes `time_boxes` gave them, each starting as the one
+    before it ends."""
     slots = []
     offset = 0
-    boxes = time_boxes(
-        steps, minutes, participants, compares_alternatives=compares_alternatives, clock=clock
-    )
     for step, seconds in zip(steps, boxes, strict=True):
         slots.append(Slot(step, seconds, offset))
         offset += seconds

@@ -29,6 +29,7 @@ from sixhats_ai.agenda import (
     plan_agenda,
     step_title,
     suggested_minutes,
+    time_boxes,
 )
 from sixhats_ai.brief_model import (
     AgendaItem,
@@ -114,29 +115,20 @@ class BriefRequest:
 
     def agenda(self) -> list[Slot]:
         """The timed agenda; a UsageError, before any request, if it cannot fit."""
-        return plan_agenda(
-            self.steps(),
+        steps = self.steps()
+        boxes = time_boxes(
+            steps,
             self.meeting_minutes,
             self.participants,
             compares_alternatives=self.program.compares_alternatives,
             clock=self.clock,
         )
+        return plan_agenda(steps, boxes)
 
 
 def _hat_guide(steps: list[PlannedStep]) -> list[HatGuide]:
     hats = dict.fromkeys(s.hat for s in steps)
-    return [
-        HatGuide(
-            hat=info.hat,
-            title=info.title,
-            colour=info.colour,
-            direction=info.direction,
-            technique=info.technique,
-            belongs=info.belongs,
-            does_not_belong=info.does_not_belong,
-        )
-        for info in map(hat_info, hats)
-    ]
+    return [HatGuide.model_validate(info, from_attributes=True) for info in map(hat_info, hats)]
 
 
 def _pre_read(report: Report) -> PreRead:

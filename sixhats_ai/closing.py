@@ -103,6 +103,19 @@ class AnotherRound(Strict):
     why: str
 
 
+# What the closing shapes list: an idea a shortlist keeps, an option a direction weighs.
+
+
+class ShortlistedIdea(_Sourced):
+    idea: str
+    why: str
+
+
+class StrategicOption(_Sourced):
+    option: str
+    assessment: str
+
+
 # Closing shapes -----------------------------------------------------------------------------
 
 
@@ -110,11 +123,6 @@ class Decision(Strict):
     shape: Literal["decision"] = "decision"
     choice: str = Field(description="what is decided, or the alternative chosen")
     conditions: list[str] = Field(description="conditions attached to the decision", max_length=5)
-
-
-class ShortlistedIdea(_Sourced):
-    idea: str
-    why: str
 
 
 class Shortlist(Strict):
@@ -129,11 +137,6 @@ class KeepStopStart(Strict):
     keep: list[Insight] = Field(description="what works and stays", max_length=6)
     stop: list[Insight] = Field(description="what to stop doing", max_length=6)
     start: list[Insight] = Field(description="what to start doing", max_length=6)
-
-
-class StrategicOption(_Sourced):
-    option: str
-    assessment: str
 
 
 class Direction(Strict):

@@ -195,66 +195,77 @@ class RedOutput(StepOutput):
 # Black and yellow -------------------------------------------------------------------------
 
 
-class Risk(Strict):
+class _Point(Strict):
+    """A point on one side of PMI, black's minus or yellow's plus: what it is, why, how much it
+    matters and how likely it is. Each side words its reason and likelihood for itself, and
+    adds its own ratings after them."""
+
     point: str
-    reason: str = Field(description="why: the logical basis for the point")
+    reason: str
     weight: Weight = Field(description="how much it matters overall")
+    likelihood: Weight | None
+
+    def line(self) -> str:
+        """The point as the board shows it: `Risk (high): ... (because ...)`."""
+        raise NotImplementedError
+
+
+class Risk(_Point):
+    reason: str = Field(description="why: the logical basis for the point")
     likelihood: Weight | None = added("how likely it is to happen")
     impact: Weight | None = added("how bad it would be if it happened")
     alternative: str = alternative_field()
 
+    def line(self) -> str:
+        because = _because(self.reason, likelihood=self.likelihood, impact=self.impact)
+        return f"Risk ({self.weight}): {self.point} {because}{_tag(self.alternative)}"
 
-class Benefit(Strict):
-    point: str
+
+class Benefit(_Point):
     reason: str = Field(description="why: the logic or evidence behind the optimism")
-    weight: Weight = Field(description="how much it matters overall")
     likelihood: Weight | None = added("how likely the benefit is to come")
     feasibility: Weight | None = added("how feasible it is to obtain")
     for_whom: str | None = added("who benefits")
     alternative: str = alternative_field()
 
+    def line(self) -> str:
+        whom = f", for {self.for_whom}" if self.for_whom else ""
+        because = _because(self.reason, likelihood=self.likelihood, feasibility=self.feasibility)
+        return f"Benefit ({self.weight}): {self.point}{whom} {because}{_tag(self.alternative)}"
+
 
 class _PMI(StepOutput):
     """Black and yellow both use PMI: their side of it, and the Interesting points."""
+
+    side: ClassVar[tuple[str, str]]  # the side's category on the board, and its field
 
     interesting: list[str] = Field(
         description="Interesting: points neither plus nor minus", max_length=5
     )
 
-    def _interesting(self) -> Section:
-        return ("Interesting", [f"Interesting: {i}" for i in self.interesting])
+    def sections(self) -> list[Section]:
+        category, field = self.side
+        points: list[_Point] = getattr(self, field)
+        return [
+            (category, [p.line() for p in points]),
+            ("Interesting", [f"Interesting: {i}" for i in self.interesting]),
+        ]
 
 
 class BlackOutput(_PMI):
     kind: ClassVar[str] = "black"
+    side: ClassVar[tuple[str, str]] = ("Risk", "risks")
     risks: list[Risk] = Field(
         description="Minus: risks, weaknesses, difficulties", min_length=1, max_length=8
     )
 
-    def sections(self) -> list[Section]:
-        risks = [
-            f"Risk ({r.weight}): {r.point} "
-            f"{_because(r.reason, likelihood=r.likelihood, impact=r.impact)}{_tag(r.alternative)}"
-            for r in self.risks
-        ]
-        return [("Risk", risks), self._interesting()]
-
 
 class YellowOutput(_PMI):
     kind: ClassVar[str] = "yellow"
+    side: ClassVar[tuple[str, str]] = ("Benefit", "benefits")
     benefits: list[Benefit] = Field(
         description="Plus: benefits, value, why it may work", min_length=1, max_length=8
     )
-
-    def sections(self) -> list[Section]:
-        benefits = [
-            f"Benefit ({b.weight}): {b.point}"
-            + (f", for {b.for_whom}" if b.for_whom else "")
-            + f" {_because(b.reason, likelihood=b.likelihood, feasibility=b.feasibility)}"
-            + _tag(b.alternative)
-            for b in self.benefits
-        ]
-        return [("Benefit", benefits), self._interesting()]
 
 
 # Green ------------------------------------------------------------------------------------

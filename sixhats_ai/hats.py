@@ -43,14 +43,6 @@ class HatInfo:
     sampling: Sampling
 
     @property
-    def temperature(self) -> float:
-        return self.sampling.temperature
-
-    @property
-    def top_p(self) -> float:
-        return self.sampling.top_p
-
-    @property
     def title(self) -> str:
         return f"{self.hat.value.capitalize()} hat"
 

@@ -56,15 +56,16 @@ class RunInputs:
         problem_path: Path | None,
         title: str | None = None,
     ) -> RunInputs:
+        """The inputs as the request gives them, in field order."""
         return cls(
-            title=title,
-            problem=request.problem,
-            program=request.program,
-            flow=request.flow,
-            include_optional=request.include_optional,
-            documents=request.documents,
-            document_paths=document_paths,
-            problem_path=problem_path,
+            request.problem,
+            request.program,
+            request.flow,
+            request.include_optional,
+            request.documents,
+            document_paths,
+            problem_path,
+            title,
         )
 
     def stored_documents(self) -> list[StoredDocument]:

@@ -174,7 +174,7 @@ def test_each_red_hat_gets_a_minute_and_half_minute_clocks():
     assert minimum_minutes(steps) == 5
     halves = time_boxes(steps, 25, None, clock="mm:ss")
     assert sum(halves) == 1500 and any(b % 60 for b in halves)
-    slots = plan_agenda(steps, 25, None, clock="mm:ss")
+    slots = plan_agenda(steps, halves)
     start = parse_start("09:00")
     assert any(":" in start.clock(s.offset)[3:] for s in slots)
 

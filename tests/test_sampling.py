@@ -35,8 +35,8 @@ def test_each_hat_is_sent_its_own_sampling_and_a_profile_overrides_it(cli, serve
     sent = {e["schema"]: e["sampling"] for e in served.stats().exchanges}
     for schema, hat in STEP_HATS.items():
         if schema in sent and hat is not Hat.GREEN:
-            assert sent[schema]["temperature"] == HATS[hat].temperature, schema
-    assert sent["GreenOutput"] == {"temperature": 1.3, "top_p": HATS[Hat.GREEN].top_p}
+            assert sent[schema]["temperature"] == HATS[hat].sampling.temperature, schema
+    assert sent["GreenOutput"] == {"temperature": 1.3, "top_p": HATS[Hat.GREEN].sampling.top_p}
     assert sent["WhiteOutput"]["temperature"] < sent["GreenOutput"]["temperature"]
 
 
@@ -95,7 +95,7 @@ async def test_a_temperature_set_for_the_run_wins_over_every_hats_and_the_profil
     await caller.call("m", messages, WhiteOutput, hat="green")
     await caller.call("m", messages, WhiteOutput, hat="white")
     sent = [(r.temperature, r.top_p) for r in backend.requests]
-    assert sent == [(0.7, HATS[Hat.GREEN].top_p), (0.7, None)]
+    assert sent == [(0.7, HATS[Hat.GREEN].sampling.top_p), (0.7, None)]
 
 
 async def test_requests_already_in_flight_when_a_parameter_is_learned_are_retried_without_it():

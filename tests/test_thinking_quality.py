@@ -167,8 +167,12 @@ def test_white_facts_say_where_they_came_from(cli, fake_llm):
 def test_each_hat_samples_in_its_own_way_and_a_profile_may_override_it():
     from sixhats_ai.hats import HATS, hat_sampling
 
-    assert HATS["green"].temperature > HATS["yellow"].temperature > HATS["white"].temperature
-    assert HATS["black"].temperature < HATS["red"].temperature
+    assert (
+        HATS["green"].sampling.temperature
+        > HATS["yellow"].sampling.temperature
+        > HATS["white"].sampling.temperature
+    )
+    assert HATS["black"].sampling.temperature < HATS["red"].sampling.temperature
     assert hat_sampling("green", {"green": {"temperature": 1.2}}).temperature == 1.2
     assert hat_sampling("white", {"green": {"temperature": 1.2}}) == HATS["white"].sampling
     with pytest.raises(ValueError, match="unknown sampling setting 'seed'"):

@@ -31,6 +31,19 @@ app = typer.Typer(
 )
 
 
+def command_group(name: str, help: str, *, lists: bool = False) -> typer.Typer:
+    """A group of subcommands (`sixhats local pull`), added to the app. Alone, a group shows its
+    help; one that `lists` runs its callback instead (`sixhats programs` lists the programs)."""
+    group = typer.Typer(
+        help=help,
+        invoke_without_command=lists,
+        no_args_is_help=not lists,
+        rich_markup_mode=None,
+    )
+    app.add_typer(group, name=name)
+    return group
+
+
 def echo_err(message: str) -> None:
     typer.echo(message, err=True)
 

@@ -7,22 +7,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, programs_dir
+from sixhats_ai.cli.app import app, command_group, echo_err, programs_dir
 from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
 from sixhats_ai.errors import UsageError
 
-programs_app = typer.Typer(
-    help="List the programs, or show one.\n\nExample: sixhats programs show choose",
-    invoke_without_command=True,
-    rich_markup_mode=None,
+programs_app = command_group(
+    "programs",
+    "List the programs, or show one.\n\nExample: sixhats programs show choose",
+    lists=True,
 )
-prompts_app = typer.Typer(
-    help="List the prompt templates, or print one.\n\nExample: sixhats prompts show black",
-    invoke_without_command=True,
-    rich_markup_mode=None,
+prompts_app = command_group(
+    "prompts",
+    "List the prompt templates, or print one.\n\nExample: sixhats prompts show black",
+    lists=True,
 )
-app.add_typer(programs_app, name="programs")
-app.add_typer(prompts_app, name="prompts")
 
 
 def _box(seconds: float) -> str:

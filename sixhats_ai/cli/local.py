@@ -7,19 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.cli.app import command_group, echo_err
 
 if TYPE_CHECKING:
     from sixhats_ai.provider import Provider
     from sixhats_ai.run_options import RunOptions
 
-local_app = typer.Typer(
-    help="The embedded model (llama.cpp in this process): pull, list and remove model files.\n\n"
+local_app = command_group(
+    "local",
+    "The embedded model (llama.cpp in this process): pull, list and remove model files.\n\n"
     "Example: sixhats local pull",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )
-app.add_typer(local_app, name="local")
 
 
 @local_app.command("pull")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from sixhats_ai.cli.app import app
+from sixhats_ai.cli.app import command_group
 
-store_app = typer.Typer(
-    help="Check the run store, or recover what a damaged one still holds.\n\n"
+store_app = command_group(
+    "store",
+    "Check the run store, or recover what a damaged one still holds.\n\n"
     "Example: sixhats store check",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )
-app.add_typer(store_app, name="store")
 
 
 @store_app.command("check")
