@@ -146,7 +146,7 @@ def show(
         emit_report(run.report, chosen, output, run.id)
         return
     emit_failed_run(
-        FailedRun(run.id, run.problem, run.program.slug, run.error or "", run.steps),
+        FailedRun(run.id, run.problem, run.program, run.error or "", run.steps),
         chosen,
         output,
     )
