@@ -236,6 +236,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def in_a_browser(test):
+    """A test that opens a page in headless Chromium: marked `browser`, skipped without it."""
+    needs = pytest.mark.skipif(
+        CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+    )
+    return pytest.mark.browser(needs(test))
+
+
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
@@ -247,10 +255,7 @@ def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
-)
+@in_a_browser
 def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
     fake_llm.fail_when(hostile_aside)
     page = tmp_path / "report.html"
@@ -278,10 +283,7 @@ def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
-)
+@in_a_browser
 def test_the_batch_index_in_a_real_browser_links_every_report(cli, fake_llm, tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, ["north.md", "south <b>.md"])
@@ -295,10 +297,7 @@ def test_the_batch_index_in_a_real_browser_links_every_report(cli, fake_llm, tmp
     assert "south &lt;b&gt;.md" in dom and "<b>.md" not in dom
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
-)
+@in_a_browser
 def test_a_page_without_a_synthesis_in_a_real_browser_shows_its_hats(cli, fake_llm, tmp_path):
     fake_llm.fail_when(failing_synthesis)
     page = tmp_path / "report.html"
