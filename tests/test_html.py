@@ -214,11 +214,11 @@ def test_a_failed_synthesis_writes_a_degraded_html_page_that_rerun_finishes(
     assert 'id="recommendation"' in finished_page and "without a synthesis" not in finished_page
 
 
-def test_a_failed_synthesis_not_kept_says_to_analyze_again(cli, fake_llm):
+def test_a_failed_synthesis_not_kept_says_to_run_the_command_again(cli, fake_llm):
     fake_llm.fail_when(failing_synthesis)
     result = cli("analyze", PROBLEM, "--program", "quick-feedback", "--format", "html", "--no-log")
     assert result.code == 1 and "saved run" not in result.err
-    assert "sixhats rerun" not in result.out and "<code>sixhats analyze</code> again" in result.out
+    assert "was not kept (--no-log)" in result.out and "run the command again" in result.out
 
 
 # A real browser ---------------------------------------------------------------------------------

@@ -223,7 +223,9 @@ def rerun(
 
         echo_err(f"sixhats: rerun of meeting {run.id}: {', '.join(redo)} with {provider.model}")
         options = replace(run_options(ctx.params), include_optional=run.include_optional)
-        report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
+        report, new_id = rerun_meeting(
+            run, redo, provider, options, config, log=not no_log, fmt=fmt, output=output
+        )
         emit_report(report, fmt, output, new_id)
         return
     options = _rerun_options(ctx.params, run)
