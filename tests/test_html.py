@@ -17,8 +17,9 @@ import pytest
 from sixhats_ai.models import Report
 from sixhats_ai.ranking import BatchIndex, IndexRow
 from sixhats_ai.render.html import render_index_html, render_report_html
-from tests.fakes import completion, hat_sample, requested_schema, schema_name
+from tests.fakes import completion, error, hat_sample, requested_schema, schema_name
 from tests.test_batch import write_proposals
+from tests.test_store import run_id_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "build" / "screenshots" / "report.png"
@@ -97,14 +98,17 @@ def test_model_output_is_escaped_not_run(cli, fake_llm):
     assert "alert" not in html.split("<script>")[1].split("</script>")[0]
 
 
-def test_the_report_is_self_contained(cli, fake_llm):
-    html = html_report(cli)
+def assert_self_contained(html: str) -> None:
     for tag, attrs in parse(html).tags:
         for name in ("src", "href"):
             value = attrs.get(name) or ""
             assert not value or value.startswith("#"), (tag, name, value)
         assert tag not in ("link", "img", "iframe", "object")
     assert "@import" not in html and "url(" not in html and "@font-face" not in html
+
+
+def test_the_report_is_self_contained(cli, fake_llm):
+    assert_self_contained(html_report(cli))
 
 
 def test_verdict_first_board_in_program_order_and_the_parts_of_a_report(cli, fake_llm):
@@ -176,6 +180,47 @@ def test_render_report_html_is_the_show_format(cli, fake_llm):
     ).rstrip("\n")
 
 
+def failing_synthesis(body):
+    return error(400, "the synthesis broke") if schema_name(body) == "Synthesis" else None
+
+
+def test_a_failed_synthesis_writes_a_degraded_html_page_that_rerun_finishes(
+    cli, fake_llm, tmp_path
+):
+    fake_llm.fail_when(failing_synthesis)
+    page = tmp_path / "report.html"
+    result = cli("analyze", PROBLEM, "--program", "quick-feedback", "-o", str(page))
+    assert result.code == 1 and "the synthesis failed" in result.err
+    assert result.out == ""  # the page goes to the file asked for, not Markdown to stdout
+    run_id = run_id_of(result.err)
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "# Hat outputs" not in html
+    doc = parse(html)
+    assert list(doc.cards) == ["1-blue", "2-black", "3-green"]  # the hats are shown
+    assert 'role="alert"' in html and "without a synthesis" in html
+    assert f"<code>sixhats rerun {run_id}</code>" in html and "the synthesis broke" in html
+    assert 'id="recommendation"' not in html  # no verdict is made up
+    assert_self_contained(html)
+    # Shown again from the store, to stdout, the page is the same.
+    shown = cli("show", run_id, "--format", "html")
+    assert shown.code == 0 and list(parse(shown.out).cards) == list(doc.cards)
+    # A rerun that fails again writes the page it was asked for; one that succeeds, the report.
+    again = cli("rerun", run_id, "--format", "html", "--no-progress")
+    assert again.code == 1 and "without a synthesis" in again.out
+    fake_llm.responders.clear()
+    finished = cli("rerun", run_id, "-o", str(page), "--no-progress")
+    assert finished.code == 0, finished.err
+    finished_page = page.read_text()
+    assert 'id="recommendation"' in finished_page and "without a synthesis" not in finished_page
+
+
+def test_a_failed_synthesis_not_kept_says_to_run_the_command_again(cli, fake_llm):
+    fake_llm.fail_when(failing_synthesis)
+    result = cli("analyze", PROBLEM, "--program", "quick-feedback", "--format", "html", "--no-log")
+    assert result.code == 1 and "saved run" not in result.err
+    assert "was not kept (--no-log)" in result.out and "run the command again" in result.out
+
+
 # A real browser ---------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -191,6 +236,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def in_a_browser(test):
+    """A test that opens a page in headless Chromium: marked `browser`, skipped without it."""
+    needs = pytest.mark.skipif(
+        CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+    )
+    return pytest.mark.browser(needs(test))
+
+
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
@@ -202,10 +255,7 @@ def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
-)
+@in_a_browser
 def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
     fake_llm.fail_when(hostile_aside)
     page = tmp_path / "report.html"
@@ -233,10 +283,7 @@ def test_the_report_in_a_real_browser_shows_every_hat(cli, fake_llm, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
-)
+@in_a_browser
 def test_the_batch_index_in_a_real_browser_links_every_report(cli, fake_llm, tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, ["north.md", "south <b>.md"])
@@ -248,3 +295,16 @@ def test_the_batch_index_in_a_real_browser_links_every_report(cli, fake_llm, tmp
     for href in links:
         assert "<h1>" in (out / unquote(href)).read_text()
     assert "south &lt;b&gt;.md" in dom and "<b>.md" not in dom
+
+
+@in_a_browser
+def test_a_page_without_a_synthesis_in_a_real_browser_shows_its_hats(cli, fake_llm, tmp_path):
+    fake_llm.fail_when(failing_synthesis)
+    page = tmp_path / "report.html"
+    result = cli("analyze", PROBLEM, "--program", "choose", "-o", str(page), "--no-progress")
+    assert result.code == 1
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    doc = parse(dom)
+    assert list(doc.cards) == ["1-blue", "2-white", "3-green", "4-yellow", "5-black", "6-red"]
+    assert all(len(texts) > 3 for texts in doc.cards.values())
+    assert f"sixhats rerun {run_id_of(result.err)}" in dom and "without a synthesis" in dom

@@ -505,6 +505,24 @@ def test_a_failed_closing_blue_keeps_the_structured_steps_for_rerun(cli, fake_ll
     assert report.step("6-red").votes[0].alternative == "Follow-the-sun"
 
 
+def test_a_failed_closing_blue_still_writes_the_file_asked_for(cli, fake_llm, tmp_path):
+    from tests.fakes import error
+
+    fake_llm.fail_when(
+        lambda body: error(500, "down") if schema_name(body) == "Synthesis" else None
+    )
+    fake_llm.fail_when(scribe)
+    page = tmp_path / "meeting.html"
+    args = ["minutes", str(NOTES), "--votes", str(VOTES), "--retries", "0", "-o", str(page)]
+    result = cli(*args)
+    assert result.code == 1 and "the synthesis failed" in result.err and result.out == ""
+    run_id = re.search(r"saved run ([0-9a-f]+) \(sixhats rerun", result.err).group(1)
+    html = page.read_text()
+    assert f"sixhats rerun {run_id}" in html and 'data-step="6-red"' in html
+    again = cli("rerun", run_id, "--format", "json", "--retries", "0")  # fails again
+    assert again.code == 1 and json.loads(again.out)["kind"] == "sixhats.failed_run"
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"

@@ -19,6 +19,7 @@ from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
     from sixhats_ai.models import Report, StepRecord
+    from sixhats_ai.programs import Program
 
 app = typer.Typer(
     name="sixhats",
@@ -126,7 +127,7 @@ class FailedRun:
 
     id: str | None
     problem: str
-    program: str
+    program: Program
     error: str
     steps: list[StepRecord]
 
@@ -134,8 +135,8 @@ class FailedRun:
 def emit_failed_run(
     run: FailedRun, chosen: str, output: Path | None, *, error_in_heading: bool = True
 ) -> None:
-    """The hats of a run without a synthesis, in the format asked for (JSON or Markdown);
-    the Markdown of a run just made leaves the error to stderr."""
+    """The hats of a run without a synthesis, in the format asked for: a degraded report
+    that says so. The Markdown of a run just made leaves the error to stderr."""
     if chosen == "json":
         import json
 
@@ -143,20 +144,21 @@ def emit_failed_run(
             "kind": "sixhats.failed_run",
             "id": run.id,
             "problem": run.problem,
-            "program": run.program,
+            "program": run.program.slug,
             "error": run.error,
             "synthesis": None,
             "steps": [s.model_dump(mode="json") for s in run.steps],
         }
         write_output(json.dumps(partial, indent=2), output)
-    elif chosen in ("md", "rich"):
+    elif chosen == "html":
+        from sixhats_ai.render.html import render_failed_run_html
+
+        page = render_failed_run_html(
+            run.steps, problem=run.problem, program=run.program, error=run.error, run_id=run.id
+        )
+        write_output(page, output)
+    else:  # md, and rich on a terminal
         from sixhats_ai.render.markdown import failed_run_markdown
 
         heading_error = run.error if error_in_heading else None
         write_output(failed_run_markdown(run.steps, heading_error), output)
-    else:
-        finish = f"`sixhats rerun {run.id}`" if run.id else "`sixhats analyze` again"
-        raise UsageError(
-            f"run {run.id or ''} has no report: its synthesis failed ({run.error})",
-            hint=f"use --format md or json, or finish it with {finish}",
-        )

@@ -108,8 +108,13 @@ def run_meeting(
     reuse: dict[str, StepRecord] | None = None,
     parent_id: str | None = None,
     rerun_step: str | None = None,
+    fmt: str | None = None,
+    output: Path | None = None,
 ) -> tuple[Report, str | None]:
-    """Structure the meeting through the model, keep the run, and say what it cost."""
+    """Structure the meeting through the model, keep the run, and say what it cost.
+
+    If the synthesis fails, the structured steps are kept and written as `fmt`/`output` ask
+    (a report without a synthesis), so `sixhats rerun` can finish the run."""
     import asyncio
 
     from sixhats_ai.api import open_session
@@ -130,9 +135,15 @@ def run_meeting(
     try:
         report = asyncio.run(run())
     except SynthesisFailed as failed:
+        from sixhats_ai.cli.app import FailedRun, emit_failed_run
+
+        failed_id, steps, error = None, failed.steps, failed.full_message  # every problem
         if store is not None:
             lineage = {"parent_id": parent_id, "rerun_step": rerun_step}
-            failed_id = store.save_failed_run(inputs, failed.steps, failed.one_line(), **lineage)
+            failed_id = store.save_failed_run(inputs, steps, error, **lineage)
+        kept = FailedRun(failed_id, meeting.topic, meeting.program, error, steps)
+        emit_failed_run(kept, pick_format(fmt, output), output, error_in_heading=False)
+        if failed_id is not None:
             echo_err(f"saved run {failed_id} (sixhats rerun {failed_id})")
         raise
     run_id = None
@@ -178,6 +189,8 @@ def rerun_meeting(
     options: RunOptions,
     config: Config,
     log: bool,
+    fmt: str | None = None,
+    output: Path | None = None,
 ) -> tuple[Report, str | None]:
     """`sixhats rerun` of a stored meeting: the named steps structured again from its notes."""
     from sixhats_ai.runs import load_document
@@ -211,6 +224,8 @@ def rerun_meeting(
         reuse={s.id: s for s in run.steps if s.status == "ok" and s.id not in redo},
         parent_id=run.id,
         rerun_step=",".join(redo),
+        fmt=fmt,
+        output=output,
     )
 
 
@@ -220,6 +235,7 @@ def _with_model(
     notes: tuple[str, str],
     votes: tuple[str, str] | None,
     paths: list[Path],
+    fmt: str,
 ) -> tuple[Report, str | None]:
     """The meeting structured by the configured model, and kept in the store."""
     from sixhats_ai.config import load_config
@@ -238,6 +254,8 @@ def _with_model(
         inputs=meeting_inputs(meeting, notes, votes, paths, include_optional),
         log=not params["no_log"],
         read_cache=not params["no_cache"],
+        fmt=fmt,
+        output=params["output"],
     )
 
 
@@ -319,5 +337,5 @@ def minutes(
     notes_doc = (notes.name, notes_text)
     votes_doc = (votes.name, votes_text) if votes is not None and votes_text is not None else None
     paths = [notes, *([votes] if votes else [])]
-    report, run_id = _with_model(ctx.params, meeting, notes_doc, votes_doc, paths)
+    report, run_id = _with_model(ctx.params, meeting, notes_doc, votes_doc, paths, chosen)
     emit_report(report, chosen, output, run_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypedDict, cast
 
 import typer
+from typer.core import TyperCommand
 
 from sixhats_ai.errors import UsageError
 
@@ -276,10 +277,13 @@ _METAVARS: dict[Any, str] = {str: "TEXT", int: "INTEGER", float: "NUMBER", Path:
 
 def name_metavars(app: typer.Typer) -> None:
     """Give every option of `app`'s commands (and groups') a metavar like TEXT or PATH, and
-    every argument its name in capitals, unless it names its own."""
+    every argument its name in capitals, unless it names its own; and the rows of --help
+    that show them (`ReadableHelpCommand`)."""
     for command in app.registered_commands:
         if command.callback is not None:
             _name_params(command.callback)
+        if command.cls in (None, TyperCommand):  # typer's default, not a command's own
+            command.cls = ReadableHelpCommand
     for group in app.registered_groups:
         if group.typer_instance is not None:
             name_metavars(group.typer_instance)
@@ -306,6 +310,28 @@ def _name_params(callback: Any) -> None:
             infos[0].metavar = name.upper()
         elif kind in _METAVARS:
             infos[0].metavar = _METAVARS[kind]
+
+
+class ReadableHelpCommand(TyperCommand):
+    """A command whose --help rows name each argument as its usage line does (`PROBLEM`,
+    `PATHS...`): typer 0.29 writes the Python type beside it (`PROBLEM <str>`), metavar or not."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:  # typer's own click types
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            row = param.get_help_record(ctx)
+            if row is None:
+                continue
+            if param.param_type_name == "argument":
+                name = (param.metavar or str(param.name).upper()) + "..." * (param.nargs != 1)
+                arguments.append((name, row[1]))
+            else:
+                options.append(row)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 def _value_type(hint: Any) -> Any:

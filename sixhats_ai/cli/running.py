@@ -96,9 +96,7 @@ def run_and_keep(
     if isinstance(report, SynthesisFailed):
         # The file asked for is still written, without a synthesis, for `rerun` to finish.
         chosen = pick_format(fmt, output)
-        failed = FailedRun(result.run_id, problem, program.slug, report.full_message, report.steps)
-        if chosen == "html":  # an HTML page needs a synthesis: the hats go to stdout
-            chosen, output = "md", None
+        failed = FailedRun(result.run_id, problem, program, report.full_message, report.steps)
         emit_failed_run(failed, chosen, output, error_in_heading=False)
         if result.run_id is not None:
             _saved(result.run_id, "rerun")

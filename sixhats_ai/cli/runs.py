@@ -146,7 +146,7 @@ def show(
         emit_report(run.report, chosen, output, run.id)
         return
     emit_failed_run(
-        FailedRun(run.id, run.problem, run.program.slug, run.error or "", run.steps),
+        FailedRun(run.id, run.problem, run.program, run.error or "", run.steps),
         chosen,
         output,
     )
@@ -223,7 +223,9 @@ def rerun(
 
         echo_err(f"sixhats: rerun of meeting {run.id}: {', '.join(redo)} with {provider.model}")
         options = replace(run_options(ctx.params), include_optional=run.include_optional)
-        report, new_id = rerun_meeting(run, redo, provider, options, config, log=not no_log)
+        report, new_id = rerun_meeting(
+            run, redo, provider, options, config, log=not no_log, fmt=fmt, output=output
+        )
         emit_report(report, fmt, output, new_id)
         return
     options = _rerun_options(ctx.params, run)

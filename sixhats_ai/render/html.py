@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -30,6 +31,7 @@ from sixhats_ai.models import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.programs import Program
 from sixhats_ai.ranking import RANKING_NOTE, BatchIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -232,20 +234,43 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def _board(steps: list[StepRecord], roster: list[str]) -> dict[str, Any]:
+    """What the board of hats (`_board.html.j2`) is rendered from, besides `steps`."""
+    return {
+        "cards": [hat_card(r, roster) for r in steps if r.role != "synthesis"],
+        "roster": roster,
+        "role_labels": ROLE_LABELS,
+        "hat_info": hat_info,
+    }
+
+
 def render_report_html(report: Report, *, run_id: str | None = None) -> str:
     """The report as one HTML file: verdict first, then the board of hats, then the detail."""
     roster = report.roster.names if report.roster else []
-    cards = [hat_card(r, roster) for r in report.steps if r.role != "synthesis"]
     return (
         _environment()
         .get_template("report.html.j2")
+        .render(report=report, run_id=run_id, **_board(report.steps, roster))
+    )
+
+
+def render_failed_run_html(
+    steps: list[StepRecord], *, problem: str, program: Program, error: str, run_id: str | None
+) -> str:
+    """A run whose synthesis failed, as a page of its own: marked as having no synthesis, its
+    hats on the board, and the `sixhats rerun` that finishes it."""
+    roster = list(dict.fromkeys(c.participant for r in steps for c in r.contributions))
+    return (
+        _environment()
+        .get_template("failed_run.html.j2")
         .render(
-            report=report,
-            cards=cards,
+            steps=steps,
+            problem=problem,
+            program=program,
+            error=error,
             run_id=run_id,
-            role_labels=ROLE_LABELS,
-            hat_info=hat_info,
-            roster=roster,
+            failed_steps=[r.id for r in steps if r.status == "failed"],
+            **_board(steps, roster),
         )
     )
 
