@@ -50,6 +50,7 @@ from sixhats_ai.preview import preview_prompts, preview_schema
 from sixhats_ai.programs import PlannedStep, Program
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.random_entry import random_word
+from sixhats_ai.run_memo import RunMemo
 from sixhats_ai.run_schema import base_model, dot_total
 from sixhats_ai.step_schema import output_schema
 from sixhats_ai.structured import StructuredCaller, ValidatedAnswer
@@ -72,6 +73,7 @@ class RunRequest:
     roster: RosterRequest | None = None  # --personas: who wears each hat
     personas_mode: PersonasMode = "together"
     replay: list[ProcessDecision] = field(default_factory=list)  # a rerun's earlier choices
+    memo: RunMemo = field(default_factory=RunMemo)  # what it did before it parked, if it did
 
 
 @dataclass
@@ -189,9 +191,11 @@ class Engine:
         """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
         record unless the run is strict."""
         model = self.model_for(step)
-        prompt = self.render(
-            request, step, self._board(request, step, seen), ok_ids, failed_ids, seen
-        )
+        prompt = request.memo.prompts.get(step.id)  # asked before the run parked: the same
+        if prompt is None:
+            board = self._board(request, step, seen)
+            prompt = self.render(request, step, board, ok_ids, failed_ids, seen)
+            request.memo.prompts[step.id] = prompt
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -272,16 +276,11 @@ class Engine:
             reuse[step.id] = record
         return record
 
-    async def run(
-        self,
-        request: RunRequest,
-        reuse: dict[str, StepRecord] | None = None,
-        done: dict[str, StepRecord] | None = None,
-    ) -> Report:
+    async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
         """Run the program; steps found ok in `reuse` (from a stored run) are not asked again.
-        Those and each hat that ends ok are added to `done`, if given: a run parked for a
-        batch round starts again from them."""
-        steps = done if done is not None else {}
+        Those and each hat that ends ok go into the request's memo: a run parked for a batch
+        round starts again from them."""
+        steps = request.memo.steps
         steps.update(reuse or {})
         clock = RunClock()
         check_emergent(request.program, request.flow)

@@ -40,24 +40,28 @@ def format_of(path: Path, formats: Mapping[str, str]) -> str:
     )
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: str | bytes, *, folder_checked: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` in one step.
 
     The new file gets the mode the old one had, or the umask's default for a new file (a
     temporary file from `tempfile` would leave every report readable by its owner only).
+    With `folder_checked` (a batch's --out, checked once for its thousands of files) the
+    folder is not checked and made again.
     """
     path = Path(path)
-    check_writable(path)
+    if not folder_checked:
+        check_writable(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not folder_checked:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
-                os.fsync(handle.fileno())
+                os.fdatasync(handle.fileno())
             if path.exists():
                 os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
             os.replace(tmp, path)

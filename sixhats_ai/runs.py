@@ -63,10 +63,9 @@ async def in_thread_to_the_end(func: Callable[..., T], *args: Any) -> T:
 
 
 async def off_the_loop(session: Session, func: Callable[..., T], *args: Any) -> T:
-    """`func` in a worker thread (`in_thread_to_the_end`), so its disk writes stall no other
-    run's requests; but here, at once, when the session answers in rounds: then nothing waits
-    on the loop, and a queue of runs waiting for a thread would hold every report of a round
-    in memory together (10,000 of them at the last round of a large batch)."""
+    """`func` in a worker thread (`in_thread_to_the_end`), so its disk work stalls no other
+    run's requests; but here, at once, when the session answers in batch rounds: then
+    nothing waits on the loop, and the thread hop was a tenth of a large batch's CPU."""
     if getattr(session.engine.caller.backend, "collects_calls", False):
         return func(*args)
     return await in_thread_to_the_end(func, *args)
@@ -80,13 +79,11 @@ async def run_and_keep(
     document_paths: Sequence[Path] = (),
     problem_path: Path | None = None,
     reuse: dict[str, StepRecord] | None = None,
-    done: dict[str, StepRecord] | None = None,
     lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
     title: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps in `reuse`; the steps done go into `done`)
-    and keep it in `store`.
+    """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
 
     If the synthesis fails, the hats are kept instead, so `sixhats rerun` can finish the run;
     the failure is in the result, not raised. Other errors are raised. With `on_unkept`, a
@@ -97,7 +94,7 @@ async def run_and_keep(
 
     inputs = RunInputs.of_request(request, document_paths, problem_path, title)
     try:
-        report = await session.engine.run(request, reuse=reuse, done=done)
+        report = await session.engine.run(request, reuse=reuse)
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()

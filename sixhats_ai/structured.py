@@ -30,6 +30,7 @@ from sixhats_ai.backends.base import (
     CompletionRequest,
     FormatRejected,
     ParameterRejected,
+    Parked,
 )
 from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.hats import hat_sampling
@@ -247,8 +248,12 @@ class StructuredCaller:
         await self.budget.reserve(estimate)
         actual = 0.0
         try:
-            async with self.limiter.slot():
-                done = await self.backend.complete(request)
+            try:
+                async with self.limiter.slot():
+                    done = await self.backend.complete(request)
+            except Parked:  # written into a batch round, not sent: the round's answer counts
+                self.limiter.counts.sent -= 1
+                raise
             actual = self.prices.cost(
                 request.model, done.usage.prompt_tokens, done.usage.completion_tokens
             )
@@ -269,7 +274,7 @@ class StructuredCaller:
                 request = self._request(model, messages, schema_model, hat)
                 params = request.params()
                 key = request_key(request, self.backend.identity)
-                if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                if (cache := self._cache()) is not None and (hit := cache.get(key)) is not None:
                     self.limiter.counts.cached += 1
                     return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
                 try:
@@ -325,11 +330,16 @@ class StructuredCaller:
             hint="use a stronger model or raise --max-reasks",
         )
 
+    def _cache(self) -> ResponseCache | None:
+        """The cache, unless the backend keeps its answers itself (a batch round's ledger,
+        keyed as the cache keys them): then it is its own cache."""
+        return None if getattr(self.backend, "keeps_answers", False) else self.cache
+
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""
-        if self.cache is not None and not exchange.cached:
+        if (cache := self._cache()) is not None and not exchange.cached:
             done = exchange.completion
-            self.cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
+            cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
 
     def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
         prompt, completion = done.usage.prompt_tokens, done.usage.completion_tokens

@@ -21,7 +21,7 @@ class FailingSynthesis:
 
     caller = SimpleNamespace(backend=SimpleNamespace())
 
-    async def run(self, request: RunRequest, reuse: Any = None, done: Any = None) -> Any:
+    async def run(self, request: RunRequest, reuse: Any = None) -> Any:
         raise SynthesisFailed(SixhatsError("the model said no"), steps=[])
 
 

@@ -5,11 +5,12 @@ Neither is ever held in memory whole: a round of a large batch has tens of thous
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from pydantic_core import from_json, to_json
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def read_results(paths: Iterable[Path]) -> Iterator[LineResult]:
         with path.open("rb") as lines:
             for raw in lines:
                 if raw.strip():
-                    yield LineResult.from_row(json.loads(raw))
+                    yield LineResult.from_row(from_json(raw))
 
 
 @dataclass
@@ -87,7 +88,7 @@ class RoundSpool:
         self._out: IO[bytes] | None = None
 
     def add(self, line: RoundLine) -> None:
-        data = (json.dumps(line.to_json(), separators=(",", ":")) + "\n").encode()
+        data = to_json(line.to_json()) + b"\n"
         part = self.parts[-1] if self.parts else None
         if part is None or self._full(part, len(data)):
             part = self._next_part()

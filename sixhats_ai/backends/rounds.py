@@ -145,6 +145,9 @@ class RoundBackend:
     is_local: bool = False
     # One probe call would be a round of one, waited on for hours: the caller pins json_schema.
     collects_calls: ClassVar[bool] = True
+    # Every answer is kept in the ledger, keyed as the cache keys it: the caller need not
+    # keep it again.
+    keeps_answers: ClassVar[bool] = True
     rounds_submitted: int = field(default=0, init=False)
     _waited: set[str] = field(default_factory=set, init=False)  # parked calls of this pass
     _spool: RoundSpool | None = field(default=None, init=False)  # the next round, so far

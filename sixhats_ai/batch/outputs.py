@@ -174,7 +174,7 @@ class BatchOutputs:
                 if not missing_only:
                     path.unlink(missing_ok=True)
             elif not (missing_only and path.is_file()):
-                atomic_write(path, render.report(report, ext, run_id=run_id))
+                atomic_write(path, render.report(report, ext, run_id=run_id), folder_checked=True)
 
     def write(
         self, stem: str, name: str, key: dict[str, Any], report: Report, run_id: str | None
@@ -182,7 +182,11 @@ class BatchOutputs:
         """Reports first, the sidecar last: a sidecar means every report file is complete."""
         self.write_reports(stem, report, run_id)
         sidecar = {"input": name, "key": key, "run_id": run_id}
-        atomic_write(self._sidecar(stem), json.dumps(sidecar, indent=2, ensure_ascii=False))
+        atomic_write(
+            self._sidecar(stem),
+            json.dumps(sidecar, indent=2, ensure_ascii=False),
+            folder_checked=True,
+        )
 
     def write_index(self, index: BatchIndex) -> None:
         for ext in render.INDEX_FORMATS:

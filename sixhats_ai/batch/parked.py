@@ -2,21 +2,16 @@
 
 A file whose run parked for the next round (`backends.rounds`) is started again after it,
 from its input. What it keeps meanwhile is small: its name, the hash of the text its steps
-answered, and those steps packed (compressed JSON), so that ten thousand files waiting on a
-round cost a few megabytes, not a live run each.
+answered, and its run's memo packed (`run_memo`), so that ten thousand files waiting on a
+round cost tens of megabytes, not a live run each.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter
-
 from sixhats_ai.inputs import InputFile
-from sixhats_ai.models import StepRecord
-
-_STEPS = TypeAdapter(list[StepRecord])
+from sixhats_ai.run_memo import RunMemo
 
 
 @dataclass
@@ -26,20 +21,19 @@ class FileJob:
     seq: int
     item: InputFile
     stem: str
-    sha256: str | None = None  # the text its steps were answered for; None before it ran
+    sha256: str | None = None  # the text its run answered; None before it ran
     packed: bytes = b""
 
     @property
     def name(self) -> str:
         return str(self.item.path)
 
-    def park(self, sha256: str, steps: dict[str, StepRecord]) -> None:
-        """Keep the steps done so far, to be reused when the file starts again."""
+    def park(self, sha256: str, memo: RunMemo) -> None:
         self.sha256 = sha256
-        self.packed = zlib.compress(_STEPS.dump_json(list(steps.values())), 1) if steps else b""
+        self.packed = memo.pack()
 
-    def steps_for(self, sha256: str) -> dict[str, StepRecord]:
-        """The steps kept, if the text is still the one they answered (else none)."""
+    def memo_for(self, sha256: str) -> RunMemo:
+        """Where its run stopped, if the text is still the one it answered (else afresh)."""
         if sha256 != self.sha256 or not self.packed:
-            return {}
-        return {step.id: step for step in _STEPS.validate_json(zlib.decompress(self.packed))}
+            return RunMemo()
+        return RunMemo.unpack(self.packed)

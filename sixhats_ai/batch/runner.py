@@ -39,10 +39,10 @@ from sixhats_ai.documents import Document
 from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
 from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
-from sixhats_ai.models import StepRecord
 from sixhats_ai.programs import Program
 from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
-from sixhats_ai.runs import RunResult, in_thread_to_the_end, off_the_loop, run_and_keep
+from sixhats_ai.run_memo import RunMemo
+from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
 from sixhats_ai.store import RunStore
 
 if TYPE_CHECKING:
@@ -114,21 +114,22 @@ class BatchRunner:
         # Reading the input and its earlier report run to their end even after Ctrl-C, so a
         # report on disk is listed as such, never as interrupted.
         try:
-            loaded = await in_thread_to_the_end(load_input, job.item.path)
+            loaded = await off_the_loop(self.session, load_input, job.item.path)
         except MissingExtra as exc:
             return IndexRow(input=name, status="skipped", error=exc.one_line())
         except UsageError as exc:
             return IndexRow(input=name, status="failed", error=exc.one_line())
         key = {**self._key_base, "sha256": loaded.sha256}
-        if job.sha256 is not None:  # started again after a round: its steps so far
+        if job.sha256 is not None:  # started again after a round: from where it parked
             return await self._run(
-                job, loaded.sha256, loaded.text, key, job.steps_for(loaded.sha256)
+                job, loaded.sha256, loaded.text, key, job.memo_for(loaded.sha256)
             )
-        earlier = await in_thread_to_the_end(self.outputs.reusable, stem, key)
+        earlier = await off_the_loop(self.session, self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
         if previous is not None and not previous.degraded:
             try:  # a format asked for since (html) is rendered from the kept report
-                await in_thread_to_the_end(
+                await off_the_loop(
+                    self.session,
                     functools.partial(self.outputs.write_reports, missing_only=True),
                     stem,
                     previous,
@@ -142,7 +143,7 @@ class BatchRunner:
             raise asyncio.CancelledError
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
-        return await self._run(job, loaded.sha256, loaded.text, key, kept)
+        return await self._run(job, loaded.sha256, loaded.text, key, RunMemo(steps=kept))
 
     async def _run(
         self,
@@ -150,10 +151,10 @@ class BatchRunner:
         sha256: str,
         text: str,
         key: dict[str, Any],
-        kept: dict[str, StepRecord],
+        memo: RunMemo,
     ) -> IndexRow | None:
-        """Ask the model for what is not `kept`, keep the run, write the reports; park the
-        file (None) when a request waits for a round."""
+        """Ask the model for what is not done in `memo`, keep the run, write the reports;
+        park the file (None) when a request waits for a round."""
         name, path = job.name, job.item.path
         try:
             request = await self.session.request(
@@ -164,8 +165,9 @@ class BatchRunner:
         except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
         except Parked:  # its condensing waits for a round
-            self._park(job, sha256, kept)
+            self._park(job, sha256, memo)
             return None
+        request.memo = memo
         if job.sha256 is None:
             for warning in request.warnings:
                 self.echo(f"{name}: {warning}")
@@ -173,16 +175,12 @@ class BatchRunner:
         def unkept(exc: Exception) -> None:
             self.echo(f"note: {path}: not kept in the run store: {exc}")
 
-        done: dict[str, StepRecord] = {}  # the steps kept, and those this run ends ok
-
         try:
             result = await run_and_keep(
                 self.session,
                 request,
                 self.store,
                 document_paths=[path],
-                reuse=kept,
-                done=done,
                 on_unkept=unkept,
                 title=path.name,
             )
@@ -191,7 +189,7 @@ class BatchRunner:
         except SixhatsError as exc:
             return self._failed(name, exc)
         except Parked:
-            self._park(job, sha256, done)
+            self._park(job, sha256, memo)
             return None
         return await self._written(job, key, result)
 
@@ -210,9 +208,9 @@ class BatchRunner:
             return _unwritable(job.name, exc)
         return row_for_report(job.name, job.stem, report, reused=False)
 
-    def _park(self, job: FileJob, sha256: str, steps: dict[str, StepRecord]) -> None:
-        """Keep the file for the next pass, with the steps it has done."""
-        job.park(sha256, steps)
+    def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> None:
+        """Keep the file for the next pass, with what it has done."""
+        job.park(sha256, memo)
         self.parked.append(job)
 
     def _failed(self, name: str, exc: SixhatsError) -> IndexRow:
