@@ -47,6 +47,8 @@ class Rules:
 
     def apply(self, request: CompletionRequest) -> CompletionRequest:
         """The request as this model takes it."""
+        if not self.drop and not self.rename:  # most models: as it is
+            return request
         body = {k: v for k, v in request.params().items() if k in LEARNABLE}
         extra = dict(request.extra)
         for old, new in self.rename:

@@ -10,16 +10,37 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import get_args
 
 from pydantic import BaseModel
+from pydantic_core import from_json, to_json
 
+from sixhats_ai.hat_outputs import AnyStepOutput
 from sixhats_ai.models import StepRecord
 from sixhats_ai.prompts import RenderedPrompt
 
+# A step's output is packed with the name of its hat's output model and read back as that
+# model: five times faster than letting the union of every hat's output find it again.
+_OUTPUTS: dict[str, type[BaseModel]] = {model.__name__: model for model in get_args(AnyStepOutput)}
 
-class _Packed(BaseModel):
-    steps: list[StepRecord]
-    prompts: dict[str, tuple[str, str]]
+
+def _output_model(output: BaseModel) -> str:
+    """The hat output model `output` is, or is a run's narrowed form of (`run_schema`)."""
+    return next(c.__name__ for c in type(output).__mro__ if _OUTPUTS.get(c.__name__) is c)
+
+
+def _pack_step(step: StepRecord) -> list[str]:
+    if step.output is None:
+        return ["", step.model_dump_json(), ""]
+    record = step.model_dump_json(exclude={"output"})
+    return [_output_model(step.output), record, step.output.model_dump_json()]
+
+
+def _unpack_step(model: str, record: str, output: str) -> StepRecord:
+    step = StepRecord.model_validate_json(record)
+    if model:
+        step.output = _OUTPUTS[model].model_validate_json(output)  # type: ignore[assignment]
+    return step
 
 
 @dataclass
@@ -29,20 +50,21 @@ class RunMemo:
 
     def pack(self) -> bytes:
         """The memo as compressed JSON, without the prompts of the steps already done."""
-        packed = _Packed(
-            steps=list(self.steps.values()),
-            prompts={
-                step: (prompt.system, prompt.user)
+        packed = {
+            "steps": [_pack_step(step) for step in self.steps.values()],
+            "prompts": {
+                step: [prompt.system, prompt.user]
                 for step, prompt in self.prompts.items()
                 if step not in self.steps
             },
-        )
-        return zlib.compress(packed.model_dump_json().encode(), 1)
+        }
+        return zlib.compress(to_json(packed), 1)
 
     @classmethod
     def unpack(cls, data: bytes) -> RunMemo:
-        packed = _Packed.model_validate_json(zlib.decompress(data))
+        packed = from_json(zlib.decompress(data))
+        steps = [_unpack_step(*step) for step in packed["steps"]]
         return cls(
-            steps={step.id: step for step in packed.steps},
-            prompts={step: RenderedPrompt(*texts) for step, texts in packed.prompts.items()},
+            steps={step.id: step for step in steps},
+            prompts={step: RenderedPrompt(*texts) for step, texts in packed["prompts"].items()},
         )

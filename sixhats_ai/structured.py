@@ -131,22 +131,12 @@ def cache_key(params: dict[str, Any], server: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def request_key(request: CompletionRequest, server: str) -> str:
-    """`cache_key` of the request, worked out once per request (a large batch asks it twice
-    a request: of the cache, and of its round)."""
-    memo_key = f"cache_key:{server}"
-    if memo_key not in request.memo:
-        request.memo[memo_key] = cache_key(request.params(), server)
-    key: str = request.memo[memo_key]
-    return key
-
-
 @dataclass
 class Exchange:
     """One answered request: what was sent, what came back, and whether the store had it."""
 
     params: dict[str, Any]
-    key: str
+    key: str | None  # its cache key, when a cache is kept
     completion: Completion
     mode: OutputMode
     cached: bool
@@ -273,8 +263,9 @@ class StructuredCaller:
                 mode = self.modes.mode
                 request = self._request(model, messages, schema_model, hat)
                 params = request.params()
-                key = request_key(request, self.backend.identity)
-                if (cache := self._cache()) is not None and (hit := cache.get(key)) is not None:
+                cache = self._cache()
+                key = cache_key(params, self.backend.identity) if cache is not None else None
+                if cache is not None and key is not None and (hit := cache.get(key)) is not None:
                     self.limiter.counts.cached += 1
                     return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
                 try:
@@ -337,7 +328,8 @@ class StructuredCaller:
 
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""
-        if (cache := self._cache()) is not None and not exchange.cached:
+        cache = self._cache()
+        if cache is not None and exchange.key is not None and not exchange.cached:
             done = exchange.completion
             cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
 

@@ -44,6 +44,7 @@ def test_a_200_file_batch_goes_in_three_rounds_at_batch_prices(cli, rounds, tmp_
     )  # fmt: skip
     assert result.code == 0, result.err
     assert "--via batch-api: 3 rounds at least" in result.err
+    assert "800 requests (0 cached)" in result.err  # each answered once, none counted parked
     index = json.loads((out / "index.json").read_text())
     assert len(index["rows"]) == 200 and {r["status"] for r in index["rows"]} == {"ok"}
     assert len(list(out.glob("proposal-*.json"))) == 200

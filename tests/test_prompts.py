@@ -112,3 +112,37 @@ def test_a_dry_run_board_is_a_realistic_placeholder_analysis():
     ):
         assert category in board, category
     assert "(example)" in board
+
+
+def _alone(library: PromptLibrary, name: str, variables: dict) -> tuple[str, str]:
+    return (
+        library.render_text(name, {**variables, "part": "system"}),
+        library.render_text(name, {**variables, "part": "user"}),
+    )
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.slug)
+def test_both_messages_rendered_at_once_are_those_rendered_one_at_a_time(program, monkeypatch):
+    checked: list[str] = []
+    at_once = PromptLibrary.render_prompt
+
+    def compare(self, name, variables):
+        prompt = at_once(self, name, variables)
+        assert (prompt.system, prompt.user) == _alone(self, name, variables)
+        checked.append(name)
+        return prompt
+
+    monkeypatch.setattr(PromptLibrary, "render_prompt", compare)
+    _engine().preview(RunRequest(problem="Should we hire? <<sixhats 00>>", program=program))
+    assert len(checked) == len(program.steps)
+
+
+def test_an_older_base_template_that_renders_one_part_still_gives_both(tmp_path):
+    (tmp_path / "_base.j2").write_text(
+        '{% if part == "system" %}{% block system %}{% endblock %}'
+        "{% else %}{% block user %}{% endblock %}{% endif %}"
+    )
+    program = PROGRAMS[0]
+    [(_, prompt), *_] = _engine(tmp_path).preview(RunRequest(problem="Hire?", program=program))
+    assert "Hire?" in prompt.user and "Hire?" not in prompt.system
+    assert "JSON" in prompt.system

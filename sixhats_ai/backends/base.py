@@ -30,9 +30,6 @@ class CompletionRequest:
     temperature: float | None = None
     top_p: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # server-specific body fields
-    # What is worked out once from the request and asked for again (its cache key: the
-    # caller's cache and a batch round both key it).
-    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def params(self) -> dict[str, Any]:
         """The request body as sent (and as keyed in the cache): only the fields that are set."""

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from sixhats_ai.inputs import InputFile
 from sixhats_ai.run_memo import RunMemo
 
+# No program takes this many rounds (a step each in the sequential flow, with re-asks and
+# retried lines): a file still parking asks something new each round, and would never end.
+MAX_PASSES = 64
+
 
 @dataclass
 class FileJob:
@@ -23,14 +27,18 @@ class FileJob:
     stem: str
     sha256: str | None = None  # the text its run answered; None before it ran
     packed: bytes = b""
+    parked: int = 0  # how many rounds it has waited for
 
     @property
     def name(self) -> str:
         return str(self.item.path)
 
-    def park(self, sha256: str, memo: RunMemo) -> None:
+    def park(self, sha256: str, memo: RunMemo) -> int:
+        """Keep what its run has done; how many rounds it has now waited for."""
         self.sha256 = sha256
         self.packed = memo.pack()
+        self.parked += 1
+        return self.parked
 
     def memo_for(self, sha256: str) -> RunMemo:
         """Where its run stopped, if the text is still the one it answered (else afresh)."""

@@ -32,7 +32,7 @@ from sixhats_ai.batch.outputs import (
     OutputNames,
     resume_key,
 )
-from sixhats_ai.batch.parked import FileJob
+from sixhats_ai.batch.parked import MAX_PASSES, FileJob
 from sixhats_ai.batch.progress import Progress
 from sixhats_ai.batch.scheduler import Scheduler
 from sixhats_ai.documents import Document
@@ -165,8 +165,7 @@ class BatchRunner:
         except SixhatsError as exc:  # too large to fit, or condensing it failed
             return IndexRow(input=name, status="failed", error=exc.one_line())
         except Parked:  # its condensing waits for a round
-            self._park(job, sha256, memo)
-            return None
+            return self._park(job, sha256, memo)
         request.memo = memo
         if job.sha256 is None:
             for warning in request.warnings:
@@ -189,8 +188,7 @@ class BatchRunner:
         except SixhatsError as exc:
             return self._failed(name, exc)
         except Parked:
-            self._park(job, sha256, memo)
-            return None
+            return self._park(job, sha256, memo)
         return await self._written(job, key, result)
 
     async def _written(self, job: FileJob, key: dict[str, Any], result: RunResult) -> IndexRow:
@@ -208,10 +206,18 @@ class BatchRunner:
             return _unwritable(job.name, exc)
         return row_for_report(job.name, job.stem, report, reused=False)
 
-    def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> None:
-        """Keep the file for the next pass, with what it has done."""
-        job.park(sha256, memo)
+    def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> IndexRow | None:
+        """Keep the file for the next pass, with what it has done (None); a file that keeps
+        parking past any program's rounds asks something new each time: its row says so."""
+        if job.park(sha256, memo) > MAX_PASSES:
+            return IndexRow(
+                input=job.name,
+                status="failed",
+                error=f"still waiting after {MAX_PASSES} rounds: its requests change from one "
+                "round to the next (set SIXHATS_DEBUG=1 and report it)",
+            )
         self.parked.append(job)
+        return None
 
     def _failed(self, name: str, exc: SixhatsError) -> IndexRow:
         """The row of a file with no report; a spent budget also stops the batch."""

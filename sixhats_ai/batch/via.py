@@ -9,18 +9,23 @@ price and has its own rate limits; `jsonl` writes each round for an engine the u
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from pydantic_core import to_json
+
+from sixhats_ai.backends.base import CompletionRequest
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batch.ledger import StoreLedger
 from sixhats_ai.errors import UsageError
+from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.provider import Provider
 from sixhats_ai.store import RunStore
-from sixhats_ai.structured import request_key
 
 Via = Literal["live", "batch-api", "jsonl"]
 VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
@@ -28,6 +33,7 @@ VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
 # once keep the loop busy while one reads its input; a round holds whatever all of them park.
 ROUND_CONCURRENCY = 16
 ROUNDS_FOLDER = ".sixhats/rounds"
+_NONCE = re.compile(NONCE_PATTERN.pattern.encode())
 
 
 def check_via(via: str, *, logged: bool, results: Path | None) -> Via:
@@ -79,10 +85,18 @@ def round_backend(
         identity=identity,
         transport=transport,
         ledger=ledger_for(store, out),
-        key_of=lambda request: request_key(request, identity),
+        key_of=lambda request: round_key(request, identity),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
+
+
+def round_key(request: CompletionRequest, server: str) -> str:
+    """A request's custom_id in a round: the server and the body, less the random nonce
+    fencing the data, so the same request asked again (a restarted run) finds its answer.
+    Serialised by pydantic_core (Rust): a large batch keys each request once a pass."""
+    body = _NONCE.sub(b"DATA-nonce", to_json([server, request.params()]))
+    return hashlib.sha256(body).hexdigest()
 
 
 def policy_from_env() -> RoundPolicy:

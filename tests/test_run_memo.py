@@ -1,0 +1,63 @@
+"""What a run keeps while it waits for a batch round: its finished steps and the prompts of
+the steps it asked, packed small and restored the same; and a file's hold on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sixhats_ai.batch.parked import FileJob
+from sixhats_ai.hat_outputs import Framing
+from sixhats_ai.inputs import InputFile
+from sixhats_ai.models import StepRecord
+from sixhats_ai.prompts import RenderedPrompt
+from sixhats_ai.run_memo import RunMemo
+
+
+def _framing() -> StepRecord:
+    output = Framing(
+        framing="Should support move to a rota of five?",
+        goals=["first replies within four hours"],
+        factors=[],
+        priorities=[],
+        alternatives=[],
+        out_of_scope=[],
+    )
+    return StepRecord(
+        id="1-blue", hat="blue", role="framing", status="ok", output=output, model="m"
+    )
+
+
+def _memo() -> RunMemo:
+    return RunMemo(
+        steps={"1-blue": _framing()},
+        prompts={
+            "1-blue": RenderedPrompt("done: not kept", "done"),
+            "2-black": RenderedPrompt("You wear the black hat.", "DATA-0123456789ab the rota"),
+        },
+    )
+
+
+def test_a_packed_memo_gives_back_its_steps_and_the_prompts_still_to_answer():
+    memo = _memo()
+    again = RunMemo.unpack(memo.pack())
+    assert again.steps == memo.steps
+    assert again.prompts == {"2-black": memo.prompts["2-black"]}  # a done step needs none
+
+
+def test_a_parked_file_starts_afresh_when_its_text_changed():
+    job = FileJob(0, InputFile(Path("p.md")), "p")
+    assert job.park("sha-a", _memo()) == 1
+    assert job.memo_for("sha-a").steps == {"1-blue": _framing()}
+    assert job.memo_for("sha-b") == RunMemo()  # answered for another text: nothing kept
+    assert job.park("sha-a", _memo()) == 2  # the rounds it has waited for are counted
+
+
+def test_a_run_narrowed_output_comes_back_as_its_hat_output_model():
+    class NarrowedFraming(Framing):  # what run_schema makes of Framing for one run
+        pass
+
+    step = _framing()
+    step.output = NarrowedFraming.model_validate(step.output.model_dump())
+    again = RunMemo.unpack(RunMemo(steps={step.id: step}).pack())
+    assert type(again.steps[step.id].output) is Framing
+    assert again.steps[step.id].output == _framing().output
