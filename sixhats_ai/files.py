@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -58,12 +59,15 @@ def atomic_write(path: Path, data: str | bytes, *, folder_checked: bool = False)
             path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fdatasync(handle.fileno())
-            if path.exists():
-                os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+            try:
+                rest = memoryview(payload)
+                while rest:
+                    rest = rest[os.write(fd, rest) :]
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileNotFoundError):  # a new file keeps the umask's mode
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)

