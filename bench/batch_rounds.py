@@ -2,9 +2,9 @@
 
 The stand-in finishes each batch at once, so what the fresh `sixhats batch --via batch-api`
 process spends is its own overhead: writing and uploading the round files, downloading and
-keeping the results, running every file's steps, writing 10,000 reports and the index. Its
-CPU time is that overhead (the polls only sleep); its peak RSS is the memory of 10,000 files
-live at once, which a round needs.
+keeping the results, running every file's steps in passes, writing 10,000 reports and the
+index. Its CPU time is that overhead (the polls only sleep); its peak RSS is what the files
+parked between rounds hold, and the few running at once.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -163,3 +164,31 @@ def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     assert rounds.batch_stats().cancels == 1
     after = cli("batch", "--status", str(out))
     assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err
+
+
+def _dry_run_cost(output: str) -> float:
+    return float(re.search(r"estimated \$(\d+\.\d+) at most", output).group(1))
+
+
+def test_a_dry_run_prices_the_whole_batch_at_batch_prices_and_sends_nothing(cli, rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES[:5])
+    (tmp_path / "in" / "empty.md").write_text("   \n")
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+            "--flow", "parallel", "--dry-run"]  # fmt: skip
+    live = cli(*base)
+    batch_api = cli(*base, "--via", "batch-api", "--max-cost", "0.000001")
+    assert live.code == 0 and batch_api.code == 0, live.err + batch_api.err
+    assert "5 inputs, 20 requests" in batch_api.out and "at Batch API prices" in batch_api.out
+    assert "3 rounds at least" in batch_api.out and "more than --max-cost" in batch_api.out
+    assert _dry_run_cost(batch_api.out) == pytest.approx(_dry_run_cost(live.out) / 2, rel=0.01)
+    assert "empty.md" in batch_api.err  # an input that cannot run is named
+    assert not out.exists()  # nothing written
+    assert rounds.stats().requests == 0 and rounds.batch_stats().uploads == 0  # nothing sent
+
+
+def test_a_dry_run_where_no_input_can_run_is_refused(cli, rounds, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.md").write_text("\n")
+    result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--dry-run")
+    assert result.code == 2 and "no input of the batch can run" in result.err

@@ -36,18 +36,24 @@ ROUNDS_FOLDER = ".sixhats/rounds"
 _NONCE = re.compile(NONCE_PATTERN.pattern.encode())
 
 
-def check_via(via: str, *, logged: bool, results: Path | None) -> Via:
+def check_via(via: str, *, results: Path | None = None, local: bool = False) -> Via:
     """The --via asked for, refused before anything runs if it cannot work."""
     if via not in VIAS:
         raise UsageError(f"unknown --via {via!r}", hint="use live, batch-api or jsonl")
+    if results is not None and via != "jsonl":
+        raise UsageError("--results goes with --via jsonl", hint="add --via jsonl")
+    if local and via != "live":
+        raise UsageError(f"--via {via} sends the requests to a batch engine, not --local")
+    return via
+
+
+def check_logged(via: Via, *, logged: bool) -> None:
+    """Rounds are kept in the run store: a batch in rounds needs logging on."""
     if via != "live" and not logged:
         raise UsageError(
             f"--via {via} keeps its rounds in the run store, and logging is off",
             hint="drop --no-log (or set log = true in config.toml)",
         )
-    if results is not None and via != "jsonl":
-        raise UsageError("--results goes with --via jsonl", hint="add --via jsonl")
-    return via
 
 
 def rounds_folder(out: Path) -> Path:

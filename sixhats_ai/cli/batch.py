@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from sixhats_ai.batch import BatchSettings
     from sixhats_ai.cli.batch_rounds import Rounds
     from sixhats_ai.config import Config
-    from sixhats_ai.provider import Provider
+    from sixhats_ai.programs import Program
+    from sixhats_ai.provider import Provider, ProviderFlags
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -103,6 +104,14 @@ ResultsOption = Annotated[
 StatusOption = Annotated[
     bool, typer.Option("--status", help="Show the rounds of the batch in --out (or PATH).")
 ]
+BatchDryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Read every input and price its requests (at --via's prices); send nothing, "
+        "write nothing.",
+    ),
+]
 CancelOption = Annotated[
     bool, typer.Option("--cancel", help="Cancel the open rounds of the batch in --out (or PATH).")
 ]
@@ -146,6 +155,7 @@ def batch(
     results: ResultsOption = None,
     status: StatusOption = False,
     cancel: CancelOption = False,
+    dry_run: BatchDryRunOption = False,
 ) -> None:
     """Analyse every proposal in files or folders; write a report each and an index.
 
@@ -155,7 +165,8 @@ def batch(
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
     from sixhats_ai.batch import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
-    from sixhats_ai.cli.batch_rounds import Rounds, check_via, rounds_admin, via_options
+    from sixhats_ai.batch.via import check_logged, check_via
+    from sixhats_ai.cli.batch_rounds import Rounds, rounds_admin, via_options
     from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.documents import sanitize
@@ -168,8 +179,7 @@ def batch(
     if status or cancel:
         return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
     paths, out, question = _inputs(paths, out, sanitize(problem or DEFAULT_PROBLEM).strip())
-    if local and via != "live":
-        raise UsageError(f"--via {via} sends the requests to a batch engine, not --local")
+    rounds = Rounds(check_via(via, results=results, local=local), results)
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
     options = via_options(run_options(ctx.params), via, flow_given=flow_given)
     formats = report_formats(fmt or [])
@@ -177,17 +187,67 @@ def batch(
     check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
+    if dry_run:
+        return _dry_run(rounds, paths, glob, out, question, chosen, options, flags)
     config = load_config()
+    check_logged(rounds.via, logged=not no_log and config.log)
     provider = resolve_provider(flags, config)
     start_engine(provider, options)
-    settings = BatchSettings(
-        out=out, program=chosen, problem=question, force=force, formats=formats
-    )
-    rounds = Rounds(check_via(via, logged=not no_log and config.log, results=results), results)
     _run_batch(
-        settings, paths, glob, total, provider, options, config, no_log, no_cache, no_progress,
-        rounds,
+        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
+        paths, glob, total, provider, options, config, no_log, no_cache, no_progress, rounds,
     )  # fmt: skip
+
+
+def _dry_run(
+    rounds: Rounds,
+    paths: list[str],
+    glob: str | None,
+    out: Path,
+    question: str,
+    program: Program,
+    options: RunOptions,
+    flags: ProviderFlags,
+) -> None:
+    """What the batch would send and cost, on stdout; nothing sent, nothing written."""
+    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
+    from sixhats_ai.batch.estimate import estimate_batch
+    from sixhats_ai.cli.batch_rounds import rounds_note
+    from sixhats_ai.config import load_config
+    from sixhats_ai.inputs import discover
+    from sixhats_ai.provider import planned_provider
+
+    config = load_config()
+    provider = planned_provider(flags, config)
+    window = planned_window(provider, options, config)
+    session = new_session(provider, options, config, prices=rounds.prices(config))
+    estimate = estimate_batch(
+        session,
+        question,
+        program,
+        discover(paths, glob=glob, skip=out),
+        context_budget=int(window.tokens * CONTEXT_SHARE_FOR_INPUT),
+        condense_model=provider.model_for("condense", "white", None),
+    )
+    for line in estimate.unusable:
+        echo_err(f"dry run: cannot run {line}")
+    if not estimate.inputs:
+        raise UsageError("no input of the batch can run", hint="see the lines above")
+    if note := rounds_note(program, options, rounds.via):
+        typer.echo(f"dry run: {note}")
+    priced = {
+        "live": "at live prices",
+        "batch-api": "at Batch API prices",
+        "jsonl": "(your own engine: nothing here)",
+    }
+    over = options.max_cost is not None and estimate.cost_usd > options.max_cost
+    typer.echo(
+        f"dry run: {estimate.inputs} inputs, {estimate.requests} requests, about "
+        f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
+        f"{priced[rounds.via]} (up to {session.completion_estimate} completion tokens a request)"
+        + (f"; more than --max-cost ${options.max_cost:.4f}" if over else "")
+        + "; nothing was sent or written"
+    )
 
 
 def _inputs(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sixhats_ai.run_options import RunOptions
     from sixhats_ai.store import RunStore
 
-__all__ = ["Rounds", "check_via", "rounds_admin", "rounds_note", "via_options"]
+__all__ = ["Rounds", "rounds_admin", "rounds_note", "via_options"]
 
 
 def via_options(options: RunOptions, via: str, *, flow_given: bool) -> RunOptions:
@@ -64,7 +64,6 @@ class Rounds:
             return None, None
         from sixhats_ai.backends.jsonl import ingest_results
         from sixhats_ai.batch.via import ledger_for, round_backend
-        from sixhats_ai.pricing import PriceTable
 
         if store is None:  # check_via refused --no-log; `log = false` is refused there too
             raise UsageError(f"--via {self.via} needs the run store", hint="turn logging on")
@@ -72,9 +71,16 @@ class Rounds:
             rounds, answers = ingest_results(ledger_for(store, out), self.results)
             echo(f"{self.results}: {answers} answers to {rounds} kept")
         backend = round_backend(self.via, provider, out, store, echo=echo)
-        # The Batch API is billed at its own price; a user's own engine costs nothing here.
-        prices = config.price_table().for_batch() if self.via == "batch-api" else PriceTable({})
-        return backend, prices
+        return backend, self.prices(config)
+
+    def prices(self, config: Config) -> PriceTable | None:
+        """What the batch's requests cost: the Batch API is billed at its own price, a user's
+        own engine costs nothing here; a live batch at the live prices (None: the default)."""
+        from sixhats_ai.pricing import PriceTable
+
+        if self.via == "live":
+            return None
+        return config.price_table().for_batch() if self.via == "batch-api" else PriceTable({})
 
 
 def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> None:
@@ -100,9 +106,7 @@ def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> 
         if via == "live":
             return
         provider = resolve_provider(flags, load_config())
-        backend = round_backend(
-            check_via(via, logged=True, results=None), provider, out, store, echo=echo_err
-        )
+        backend = round_backend(check_via(via), provider, out, store, echo=echo_err)
 
         async def act() -> list[str]:
             try:

@@ -1,0 +1,66 @@
+"""`sixhats batch --dry-run`: what a batch would send and cost, with nothing sent or written.
+
+Every input is read and its prompts are rendered as the run would render them (a document
+too long for the context is shown as the condensing would leave it, its requests priced
+too), at the prices of the way the batch goes: live, the Batch API's (half the live price by
+default), or nothing for the user's own engine (`--via jsonl`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sixhats_ai.api import Session
+from sixhats_ai.condense import preview_fit
+from sixhats_ai.documents import Document
+from sixhats_ai.errors import UsageError
+from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
+from sixhats_ai.programs import Program
+
+
+@dataclass
+class BatchEstimate:
+    """The requests, prompt tokens and most cost of the inputs that can run, and the others."""
+
+    inputs: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    cost_usd: float = 0.0
+    unusable: list[str] = field(default_factory=list)  # one line each: input, why
+
+
+def estimate_batch(
+    session: Session,
+    problem: str,
+    program: Program,
+    inputs: Iterable[Discovered],
+    *,
+    context_budget: int,
+    condense_model: str,
+) -> BatchEstimate:
+    """Render every input's requests as the batch would, and add them up."""
+    estimate = BatchEstimate()
+    for item in inputs:
+        if isinstance(item, InputProblem):
+            estimate.unusable.append(item.error.one_line())
+            continue
+        try:
+            loaded = load_input(item.path)
+            fitted = preview_fit(
+                problem,
+                [Document(item.path.name, loaded.text)],
+                context_budget,
+                policy=session.options.fit,
+            )
+        except (MissingExtra, UsageError) as exc:
+            estimate.unusable.append(f"{item.path}: {exc.one_line()}")
+            continue
+        previews = session.preview(session.run_request(problem, program, fitted.documents))
+        estimate.inputs += 1
+        estimate.requests += len(previews) + fitted.requests
+        estimate.prompt_tokens += fitted.prompt_tokens + sum(p.tokens for p in previews)
+        estimate.cost_usd += sum(p.cost_usd for p in previews) + session.engine.caller.prices.cost(
+            condense_model, fitted.prompt_tokens, session.completion_estimate * fitted.requests
+        )
+    return estimate
