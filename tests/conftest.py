@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,13 @@ import respx
 from sixhats_ai.cli import main
 from testkit.standin import MODEL, StandIn
 from tests.fakes import API_KEY, BASE_URL, FakeLLM
+
+# A suite started in the background by a non-interactive shell (`cmd &`, nohup) has SIGINT
+# ignored, and every process a test starts would inherit that: the Ctrl-C tests would wait
+# for a run to finish instead of interrupting it. Handled here, a child starts with the
+# default again (exec resets a handled signal, not an ignored one).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
