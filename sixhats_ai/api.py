@@ -16,7 +16,7 @@ from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.openai import OpenAIBackend
-from sixhats_ai.condense import Condenser, fit_documents
+from sixhats_ai.condense import Condenser, FitPreview, fit_documents, preview_fit
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.context_window import ContextWindow, WindowCache, WindowLookup
 from sixhats_ai.documents import Document, sanitize
@@ -84,6 +84,19 @@ class StepPreview:
     cost_usd: float
 
 
+@dataclass(frozen=True)
+class RunPreview:
+    """What --dry-run shows of one run: the request as fitted, each step's request priced,
+    and the totals with condensing's requests counted in."""
+
+    request: RunRequest
+    steps: list[StepPreview]
+    fitted: FitPreview
+    requests: int
+    prompt_tokens: int
+    cost_usd: float
+
+
 @dataclass
 class Session:
     """One configured connection to a model server, shared by every run that uses it."""
@@ -147,6 +160,28 @@ class Session:
     def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
         """What one request of `step` may cost, with this many prompt tokens (USD)."""
         return self.engine.caller.price_of(self.engine.model_for(step), prompt_tokens)
+
+    def preview_run(
+        self, problem: str, program: Program, documents: Sequence[Document], budget: int
+    ) -> RunPreview:
+        """A run previewed, none of it sent: the documents fitted to `budget` input tokens as
+        condensing would leave them, and every request priced, condensing's included."""
+        fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
+        request = self.run_request(problem, program, fitted.documents)
+        steps = self.preview(request)
+        condensing = self.engine.caller.prices.cost(
+            self.provider.model_for("condense", "white", None),
+            fitted.prompt_tokens,
+            self.completion_estimate * fitted.requests,
+        )
+        return RunPreview(
+            request,
+            steps,
+            fitted,
+            requests=len(steps) + fitted.requests,
+            prompt_tokens=fitted.prompt_tokens + sum(p.tokens for p in steps),
+            cost_usd=condensing + sum(p.cost_usd for p in steps),
+        )
 
     def preview(self, request: RunRequest) -> list[StepPreview]:
         """Every request the run would send, priced; none is sent (what --dry-run shows)."""

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sixhats_ai.api import Session
-from sixhats_ai.condense import preview_fit
 from sixhats_ai.documents import Document
 from sixhats_ai.errors import UsageError
 from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
@@ -37,9 +36,8 @@ def estimate_batch(
     inputs: Iterable[Discovered],
     *,
     context_budget: int,
-    condense_model: str,
 ) -> BatchEstimate:
-    """Render every input's requests as the batch would, and add them up."""
+    """Preview every input's run as the batch would make it, and add them up."""
     estimate = BatchEstimate()
     for item in inputs:
         if isinstance(item, InputProblem):
@@ -47,20 +45,13 @@ def estimate_batch(
             continue
         try:
             loaded = load_input(item.path)
-            fitted = preview_fit(
-                problem,
-                [Document(item.path.name, loaded.text)],
-                context_budget,
-                policy=session.options.fit,
-            )
+            document = Document(item.path.name, loaded.text)
+            run = session.preview_run(problem, program, [document], context_budget)
         except (MissingExtra, UsageError) as exc:
             estimate.unusable.append(f"{item.path}: {exc.one_line()}")
             continue
-        previews = session.preview(session.run_request(problem, program, fitted.documents))
         estimate.inputs += 1
-        estimate.requests += len(previews) + fitted.requests
-        estimate.prompt_tokens += fitted.prompt_tokens + sum(p.tokens for p in previews)
-        estimate.cost_usd += sum(p.cost_usd for p in previews) + session.engine.caller.prices.cost(
-            condense_model, fitted.prompt_tokens, session.completion_estimate * fitted.requests
-        )
+        estimate.requests += run.requests
+        estimate.prompt_tokens += run.prompt_tokens
+        estimate.cost_usd += run.cost_usd
     return estimate

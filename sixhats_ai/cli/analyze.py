@@ -62,7 +62,6 @@ def _dry_run(
     for it are shown as the condensing would leave them, with its requests priced too.
     """
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
-    from sixhats_ai.condense import preview_fit
     from sixhats_ai.config import load_config
     from sixhats_ai.emergent import check_emergent
     from sixhats_ai.programs import find_program
@@ -73,22 +72,16 @@ def _dry_run(
     check_emergent(program, options.flow)
     provider = planned_provider(flags, config)
     window = planned_window(provider, options, config)
-    budget = int(window.tokens * CONTEXT_SHARE_FOR_INPUT)
-    fitted = preview_fit(problem, documents, budget, policy=options.fit)
-    for note in fitted.notes:
-        echo_err(note if note.startswith("warning") else f"dry run: {note}")
     session = new_session(provider, options, config)
-    request = session.run_request(problem, program, fitted.documents)
-    previews = session.preview(request)
-    condense_model = provider.model_for("condense", "white", None)
-    total_tokens = fitted.prompt_tokens + sum(p.tokens for p in previews)
-    total_cost = session.engine.caller.prices.cost(
-        condense_model, fitted.prompt_tokens, session.completion_estimate * fitted.requests
-    ) + sum(p.cost_usd for p in previews)
-    for p in previews:
+    run = session.preview_run(
+        problem, program, documents, int(window.tokens * CONTEXT_SHARE_FOR_INPUT)
+    )
+    for note in run.fitted.notes:
+        echo_err(note if note.startswith("warning") else f"dry run: {note}")
+    for p in run.steps:
         typer.echo(f"===== step {p.step.id}: {p.step.step.label} [{p.step.role}] =====")
         typer.echo(f"model {p.model}, about {p.tokens} prompt tokens, ~${p.cost_usd:.4f}")
-        schema, size = session.engine.preview_schema(request, p.step)
+        schema, size = session.engine.preview_schema(run.request, p.step)
         typer.echo(f"schema {schema}, {size} characters")
         typer.echo("--- system ---")
         typer.echo(p.prompt.system.rstrip())
@@ -102,8 +95,8 @@ def _dry_run(
             "run may send"
         )
     typer.echo(
-        f"dry run: {len(previews) + fitted.requests} requests, about {total_tokens} prompt "
-        f"tokens (context {window.tokens}: {window.source}), estimated ${total_cost:.4f} at "
+        f"dry run: {run.requests} requests, about {run.prompt_tokens} prompt "
+        f"tokens (context {window.tokens}: {window.source}), estimated ${run.cost_usd:.4f} at "
         f"most (up to {session.completion_estimate} completion tokens a request); "
         "no request was sent"
     )

@@ -204,7 +204,6 @@ def _dry_run(
         program,
         discover(paths, glob=glob, skip=out),
         context_budget=int(window.tokens * CONTEXT_SHARE_FOR_INPUT),
-        condense_model=provider.model_for("condense", "white", None),
     )
     for line in estimate.unusable:
         echo_err(f"dry run: cannot run {line}")
