@@ -18,8 +18,10 @@ import itertools
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from sixhats_ai.pricing import estimate_tokens
@@ -255,21 +257,22 @@ async def _create(request: web.Request) -> web.Response:
     return web.json_response(record)
 
 
-async def _retrieve(request: web.Request) -> web.Response:
-    state = request.app[BATCH_STATE]
-    batch = state.batches.get(request.match_info["batch_id"])
+def _batch(request: web.Request) -> _Batch:
+    batch = request.app[BATCH_STATE].batches.get(request.match_info["batch_id"])
     if batch is None:
         raise _not_found("batch")
+    return batch
+
+
+async def _retrieve(request: web.Request) -> web.Response:
+    state, batch = request.app[BATCH_STATE], _batch(request)
     state.stats.polls += 1
     _advance(state, batch)
     return web.json_response(batch.record)
 
 
 async def _cancel(request: web.Request) -> web.Response:
-    state = request.app[BATCH_STATE]
-    batch = state.batches.get(request.match_info["batch_id"])
-    if batch is None:
-        raise _not_found("batch")
+    state, batch = request.app[BATCH_STATE], _batch(request)
     state.stats.cancels += 1
     if batch.record["status"] in ("validating", "in_progress", "finalizing"):
         batch.cancelled = True
@@ -306,3 +309,15 @@ def add_batch_routes(app: web.Application) -> None:
     app.router.add_post("/v1/batches/{batch_id}/cancel", _cancel)
     app.router.add_post("/_bench/batch/reset", _reset)
     app.router.add_get("/_bench/batch/stats", _stats)
+
+
+def vllm_results(requests: Path, url: str) -> str:
+    """What `vllm run-batch` writes for a requests file: each line answered by the chat
+    endpoint at `url` (the stand-in), in vLLM's output format."""
+    rows = []
+    for raw in requests.read_text().splitlines():
+        line = json.loads(raw)
+        body = httpx.post(f"{url}/chat/completions", json=line["body"]).json()
+        response = {"status_code": 200, "request_id": "vllm-1", "body": body}
+        rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
+    return "".join(json.dumps(row) + "\n" for row in rows)

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.batchapi import vllm_results
 from tests.test_batch import write_proposals
 
 pytestmark = pytest.mark.loopback
@@ -61,23 +62,30 @@ def test_a_200_file_batch_goes_in_three_rounds_at_batch_prices(cli, rounds, tmp_
     assert status.code == 0 and "round 3:" in status.err and "no batch is open" in status.err
 
 
-def test_killed_mid_wait_the_same_command_finishes_with_nothing_sent_twice(rounds, tmp_path):
-    write_proposals(tmp_path / "in", FILES[:20])
-    out = tmp_path / "out"
-    rounds.batch_reset(complete_seconds=3600)  # round 1 stays in progress
+def _killed_while_round_1_waits(rounds, inputs: Path, out: Path) -> list[str]:
+    """Start `batch --via batch-api` as a process, with round 1 held in progress, and kill it
+    once it waits on that round (it has polled); the command, to run it again."""
+    rounds.batch_reset(complete_seconds=3600)
     command = [
-        sys.executable, "-m", "sixhats_ai", "batch", str(tmp_path / "in"), "--out", str(out),
+        sys.executable, "-m", "sixhats_ai", "batch", str(inputs), "--out", str(out),
         "--program", "quick-feedback", "--via", "batch-api", "--no-progress",
     ]  # fmt: skip
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while rounds.batch_stats().polls < 1:  # submitted, and waiting on it
-            assert first.poll() is None and time.monotonic() < deadline
+            assert running.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
+        running.send_signal(signal.SIGKILL)
+        running.wait()
+    return command
+
+
+def test_killed_mid_wait_the_same_command_finishes_with_nothing_sent_twice(rounds, tmp_path):
+    write_proposals(tmp_path / "in", FILES[:20])
+    out = tmp_path / "out"
+    command = _killed_while_round_1_waits(rounds, tmp_path / "in", out)
     submitted = rounds.batch_stats().custom_ids
     httpx.post(  # the engine finishes round 1 while no sixhats runs
         f"http://127.0.0.1:{rounds.port}/_bench/batch/reset", json={}
@@ -112,17 +120,6 @@ def test_jsonl_rounds_are_written_and_their_results_read_back(cli, rounds, tmp_p
     assert rounds.batch_stats().batches_created == 0  # nothing went to a Batch API
 
 
-def vllm_results(requests: Path, url: str) -> str:
-    """What `vllm run-batch` writes for a requests file: the stand-in's answer to each line."""
-    rows = []
-    for raw in requests.read_text().splitlines():
-        line = json.loads(raw)
-        body = httpx.post(f"{url}/chat/completions", json=line["body"]).json()
-        response = {"status_code": 200, "request_id": "vllm-1", "body": body}
-        rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
-    return "".join(json.dumps(row) + "\n" for row in rows)
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -141,20 +138,7 @@ def test_a_bad_via_is_refused_before_anything_runs(cli, rounds, tmp_path, args, 
 def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     write_proposals(tmp_path / "in", FILES[:3])
     out = tmp_path / "out"
-    rounds.batch_reset(complete_seconds=3600)
-    command = [
-        sys.executable, "-m", "sixhats_ai", "batch", str(tmp_path / "in"), "--out", str(out),
-        "--program", "quick-feedback", "--via", "batch-api", "--no-progress",
-    ]  # fmt: skip
-    running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while rounds.batch_stats().polls < 1:
-            assert running.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-    finally:
-        running.send_signal(signal.SIGKILL)
-        running.wait()
+    _killed_while_round_1_waits(rounds, tmp_path / "in", out)
     status = cli("batch", "--status", str(out), "--via", "batch-api")
     assert status.code == 0, status.err
     assert "round 1: batch-" in status.err and "submitted, 3 requests" in status.err

@@ -20,6 +20,7 @@ from sixhats_ai.backends.round_files import LineResult
 from sixhats_ai.backends.rounds import OpenBatch, RoundBackend, RoundPolicy
 from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.models import HAT_OUTPUTS
+from testkit.batchapi import vllm_results
 
 pytestmark = pytest.mark.loopback
 SCHEMA = HAT_OUTPUTS["black"].model_json_schema()
@@ -205,25 +206,12 @@ async def test_file_rounds_are_written_then_answered_from_the_results(standin, t
             await _in_passes(backend(), {"file": 2})
         requests = folder / f"round-{round_no}.requests.jsonl"
         results = tmp_path / f"round-{round_no}.results.jsonl"
-        results.write_text(_answer_like_vllm(requests, standin))
+        results.write_text(vllm_results(requests, standin.url))
         assert ingest_results(ledger, results) == (f"round-{round_no}", 1)
     [answers] = await _in_passes(backend(), {"file": 2})
     assert len(answers) == 2
     with pytest.raises(UsageError, match="answers no round"):
         ingest_results(ledger, results)
-
-
-def _answer_like_vllm(requests, standin) -> str:
-    """What `vllm run-batch` writes for a requests file, with answers from the stand-in."""
-    import httpx
-
-    rows = []
-    for raw in requests.read_text().splitlines():
-        line = json.loads(raw)
-        body = httpx.post(f"{standin.url}/chat/completions", json=line["body"]).json()
-        response = {"status_code": 200, "request_id": "vllm-batch-1", "body": body}
-        rows.append({"id": "vllm-1", "custom_id": line["custom_id"], "response": response})
-    return "".join(json.dumps(row) + "\n" for row in rows)
 
 
 class SilentEngine:
