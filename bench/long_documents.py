@@ -18,8 +18,8 @@ from typing import Any
 
 from bench import ROOT
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
-from sixhats_ai.programs import find_program
-from sixhats_ai.tokens import estimate_tokens
+from sixhats_ai.method.programs import find_program
+from sixhats_ai.text.tokens import estimate_tokens
 
 CORPUS = ROOT / "bench" / "corpus"
 N_CTX = 8_192

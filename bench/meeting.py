@@ -12,7 +12,7 @@ import statistics
 
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
 from bench.scenarios import analyze
-from sixhats_ai.programs import find_program
+from sixhats_ai.method.programs import find_program
 
 PEOPLE = "finance lead, support lead, customer advocate, team lead"
 

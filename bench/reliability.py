@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bench.harness import Context, Figure, Outcome, scenario
-from sixhats_ai import documents
+from sixhats_ai.text import documents
 from testkit.stores import fill_store
 
 PROSE = (
@@ -63,7 +63,7 @@ def sanitize_speed(ctx: Context) -> Outcome:
 
 
 def _open_seconds(path: Path, runs: int) -> float:
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store.database import RunStore
 
     walls = []
     for _ in range(runs):

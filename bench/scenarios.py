@@ -16,10 +16,11 @@ from typing import Any
 
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
 from sixhats_ai.config import user_programs_dir
-from sixhats_ai.engine import Engine, RunRequest
+from sixhats_ai.method.programs import Program, find_program, load_programs
 from sixhats_ai.pricing import estimate_tokens
-from sixhats_ai.programs import Program, find_program, load_programs
 from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.run.engine import Engine
+from sixhats_ai.run.request import RunRequest
 
 PROBLEM = (
     "Our support team is overloaded since the launch and first replies take two days. "

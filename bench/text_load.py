@@ -16,10 +16,10 @@ CHUNK_TOKENS = 4_000  # a chunk of an 8,192-token context, as condensing sizes t
 
 
 def main(argv: list[str]) -> int:
-    from sixhats_ai.documents import sanitize
-    from sixhats_ai.inputs import read_text_file
-    from sixhats_ai.text_split import split
-    from sixhats_ai.tokens import estimate_tokens
+    from sixhats_ai.text.documents import sanitize
+    from sixhats_ai.text.inputs import read_text_file
+    from sixhats_ai.text.split import split
+    from sixhats_ai.text.tokens import estimate_tokens
 
     times: dict[str, float] = {}
     started = time.perf_counter()

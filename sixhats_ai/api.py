@@ -15,24 +15,26 @@ from dataclasses import dataclass
 from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
+from sixhats_ai.backends.context_window import ContextWindow, WindowLookup
+from sixhats_ai.backends.limiter import RequestLimiter
 from sixhats_ai.backends.openai import OpenAIBackend
-from sixhats_ai.condense import Condenser, FitPreview, fit_documents, preview_fit
+from sixhats_ai.backends.provider import Provider, ProviderFlags, is_local_url, resolve_provider
 from sixhats_ai.config import Config, load_config
-from sixhats_ai.context_window import ContextWindow, WindowCache, WindowLookup
-from sixhats_ai.documents import Document, sanitize
-from sixhats_ai.engine import Engine, RunRequest, StepEvent
 from sixhats_ai.errors import UsageError
-from sixhats_ai.limiter import RequestLimiter
-from sixhats_ai.models import EngineFigures, Report
+from sixhats_ai.method.programs import PlannedStep, Program, find_program
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
-from sixhats_ai.programs import PlannedStep, Program, find_program
 from sixhats_ai.prompts import RenderedPrompt, user_library
-from sixhats_ai.provider import Provider, ProviderFlags, is_local_url, resolve_provider
-from sixhats_ai.run_options import RunOptions
-from sixhats_ai.store import default_store_path
-from sixhats_ai.store_cache import StoreCache
-from sixhats_ai.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
-from sixhats_ai.tokens import estimate_tokens as input_tokens
+from sixhats_ai.run.condense import Condenser, FitPreview, fit_documents, preview_fit
+from sixhats_ai.run.engine import Engine
+from sixhats_ai.run.options import RunOptions
+from sixhats_ai.run.report import EngineFigures, Report
+from sixhats_ai.run.request import RunRequest, StepEvent
+from sixhats_ai.run.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.store.cache import StoreCache
+from sixhats_ai.store.database import default_store_path
+from sixhats_ai.store.windows import WindowCache
+from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.text.tokens import estimate_tokens as input_tokens
 
 CONTEXT_SHARE_FOR_INPUT = 0.6
 # An input this small fits any model's context: no need to ask the server how large it is.

@@ -102,7 +102,7 @@ class Profile(BaseModel):
     @field_validator("sampling")
     @classmethod
     def _known_sampling(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        from sixhats_ai.hats import Hat, hat_sampling
+        from sixhats_ai.method.hats import Hat, hat_sampling
 
         for hat in value:
             if hat not in set(Hat):

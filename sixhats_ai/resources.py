@@ -1,4 +1,4 @@
-"""Where the packaged prompts and programs live.
+"""Where the packaged prompts, programs and data tables live.
 
 In a wheel they sit inside the package (`sixhats_ai/_data/`); in a source checkout or an
 editable install they are the top-level `prompts/` and `programs/` folders.
@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+# The tables read as data (hats, model families, context windows, placeholder answers).
+DATA_DIR = _PACKAGE_DIR / "data"
 
 
 @cache

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sixhats_ai.documents import Document, sanitize
-from sixhats_ai.emergent_run import emergent_redo
 from sixhats_ai.errors import UsageError
-from sixhats_ai.inputs import read_text_file
-from sixhats_ai.store import RunStore
-from sixhats_ai.stored import RunInputs, StoredDocument, StoredRun
+from sixhats_ai.run.emergent import emergent_redo
+from sixhats_ai.store.database import RunStore
+from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
+from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.text.inputs import read_text_file
 
 if TYPE_CHECKING:
     from sixhats_ai.api import Session
-    from sixhats_ai.engine import RunRequest, SynthesisFailed
-    from sixhats_ai.models import Report, StepRecord
+    from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.run.request import RunRequest
 
 T = TypeVar("T")
 
@@ -90,7 +91,7 @@ async def run_and_keep(
     store that cannot take the run (locked too long, disk full) is told to it and costs the
     run only its id; without, that error is raised.
     """
-    from sixhats_ai.engine import SynthesisFailed
+    from sixhats_ai.run.engine import SynthesisFailed
 
     inputs = RunInputs.of_request(request, document_paths, problem_path, title)
     try:
@@ -111,7 +112,7 @@ async def _keep(
 ) -> str | None:
     if store is None:
         return None
-    from sixhats_ai.engine import SynthesisFailed
+    from sixhats_ai.run.engine import SynthesisFailed
 
     def save() -> str:
         if isinstance(outcome, SynthesisFailed):

@@ -15,7 +15,7 @@ REQUESTS_PER_RUN = 7  # a Choosing analysis
 def fill_store(path: Path, runs: int) -> None:
     """A run store at `path` holding `runs` runs and 7 requests each, copied from the runs and
     requests of a store made through the CLI (about 50 KB a run, as real ones take)."""
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store.database import RunStore
 
     shutil.copyfile(RELEASED_STORE, path)
     RunStore(path).close()  # upgraded to this version's schema

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sixhats_ai.models import StepRecord, Usage
-from sixhats_ai.programs import PlannedStep, find_program
+from sixhats_ai.method.programs import PlannedStep, find_program
 from sixhats_ai.render.index import IndexRow
+from sixhats_ai.run.report import StepRecord, Usage
 
 PLAN = find_program("choose").plan()  # 1-blue 2-white 3-green 4-yellow 5-black 6-red 7-blue
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sixhats_ai.agenda import (
+from sixhats_ai.errors import UsageError
+from sixhats_ai.method.agenda import (
     RED_LABEL,
     format_box,
     minimum_minutes,
@@ -19,9 +20,8 @@ from sixhats_ai.agenda import (
     suggested_minutes,
     time_boxes,
 )
-from sixhats_ai.errors import UsageError
-from sixhats_ai.hats import Hat
-from sixhats_ai.programs import Program, Step, load_programs
+from sixhats_ai.method.hats import Hat
+from sixhats_ai.method.programs import Program, Step, load_programs
 
 PROGRAMS = list(load_programs().values())
 

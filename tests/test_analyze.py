@@ -6,8 +6,8 @@ import json
 import httpx
 import pytest
 
-from sixhats_ai.models import Report
-from sixhats_ai.programs import load_programs
+from sixhats_ai.method.programs import load_programs
+from sixhats_ai.run.report import Report
 from tests.fakes import API_KEY, completion, error, schema_name, step_id
 
 PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # fixed sequences
@@ -277,7 +277,7 @@ def test_a_failed_synthesis_says_one_short_line_and_writes_the_file_asked_for(
     full = kept["error"]  # the whole list, as the store keeps it
     assert full.count(";") > said[0].count(";")
     assert full.split("; ")[-1] not in result.err  # the whole list is not printed, twice or once
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store.database import RunStore
 
     with RunStore(create=False) as store:
         assert store.get(kept["id"]).error == full

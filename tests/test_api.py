@@ -2,10 +2,10 @@
 
 import pytest
 
+from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config, PriceEntry
 from sixhats_ai.errors import UsageError
-from sixhats_ai.models import Report
-from sixhats_ai.provider import Provider
+from sixhats_ai.run.report import Report
 from tests.fakes import API_KEY, BASE_URL
 
 
@@ -45,7 +45,7 @@ def test_empty_problem_is_refused(fake_llm):
 
 def test_a_preview_prices_every_request_and_sends_none():
     from sixhats_ai.api import RunOptions, new_session
-    from sixhats_ai.programs import find_program
+    from sixhats_ai.method.programs import find_program
     from tests.fakes import FakeBackend
 
     config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})

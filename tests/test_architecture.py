@@ -1,9 +1,9 @@
-"""The shape of the code: no import circles between sixhats' modules, and no module or
-function too long to read.
+"""The shape of the code: packages in layers, no import circles between sixhats' modules, and
+no module or function too long to read.
 
 Read from the source with `ast`, so an import hidden inside a function (a lazy import) counts
-as much as one at the top: it still ties the two modules together. Imports under
-`if TYPE_CHECKING:` never run and are left out.
+as much as one at the top, and so does one under `if TYPE_CHECKING:`: both still tie the two
+modules together, and a reader has to hold both in mind at once.
 
 The limits: a module at most 400 lines; a function at most 60 lines outside `cli/`; a CLI
 command function (its options included) at most 80 lines.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 import sixhats_ai
 
@@ -37,26 +39,9 @@ def package_modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(PACKAGE_DIR.rglob("*.py"))}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    """Every import statement that can run, at any depth, skipping TYPE_CHECKING blocks."""
-    found: list[ast.Import | ast.ImportFrom] = []
-    pending: list[ast.AST] = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            pending.extend(node.orelse)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
-        pending.extend(ast.iter_child_nodes(node))
-    return found
+def _all_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement at any depth, those under TYPE_CHECKING included."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
 
 
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
@@ -64,7 +49,7 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     there is one, else the module a."""
     is_package = path.name == "__init__.py"
     targets: set[str] = set()
-    for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _all_imports(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
             continue
@@ -139,7 +124,7 @@ def _path_through(group: list[str], graph: dict[str, set[str]]) -> list[str]:
 def test_the_import_graph_is_read_including_lazy_imports():
     graph = import_graph()
     assert "sixhats_ai.render.html" in graph["sixhats_ai.render"]  # imported inside report()
-    assert "sixhats_ai.ranking" in graph["sixhats_ai.render.html"]
+    assert "sixhats_ai.run.ranking" in graph["sixhats_ai.render.html"]
     assert "sixhats_ai.cli.analyze" in graph["sixhats_ai.cli"]  # from sixhats_ai.cli import x
 
 
@@ -151,6 +136,56 @@ def test_the_cycle_finder_finds_a_circle_of_lazy_imports(tmp_path):
 def test_no_module_imports_itself_back():
     cycles = find_cycles(import_graph())
     assert cycles == [], "import circles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+# The layers, bottom first (docs/architecture.md draws them). A module may import its own layer
+# and the layers below it, never one above: the method knows nothing of models, the backends
+# nothing of a run, and only the shells on top know the command line.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("foundation", ("errors", "version", "resources", "files")),
+    ("method", ("method", "text")),
+    ("settings", ("config", "pricing", "prompts")),
+    ("backends", ("backends", "local")),
+    ("run", ("run",)),
+    ("store", ("store",)),
+    ("library", ("api", "runs")),
+    ("uses", ("brief", "minutes", "batch", "render", "display")),
+    ("shells", ("cli", "mcp")),
+    ("facade", ("", "__main__")),
+]
+MAX_TOP_LEVEL_MODULES = 10  # besides __init__ and __main__
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of a module, by its first name below the package."""
+    rest = module.removeprefix(PACKAGE).removeprefix(".")
+    head = rest.split(".")[0]
+    for index, (_, heads) in enumerate(LAYERS):
+        if head in heads:
+            return index
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def test_every_module_belongs_to_a_layer():
+    for module in package_modules():
+        layer_of(module)  # raises, naming the module, when one has no layer
+    with pytest.raises(AssertionError, match="no layer"):
+        layer_of("sixhats_ai.somewhere_new")
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    upward = sorted(
+        f"{source} ({LAYERS[layer_of(source)][0]}) -> {target} ({LAYERS[layer_of(target)][0]})"
+        for source, targets in import_graph().items()
+        for target in targets
+        if layer_of(target) > layer_of(source)
+    )
+    assert upward == [], "imports that run up the layers: " + "; ".join(upward)
+
+
+def test_the_top_level_holds_few_modules():
+    top = sorted(p.stem for p in PACKAGE_DIR.glob("*.py") if p.stem not in {"__init__", "__main__"})
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, f"{len(top)} top-level modules: {top}"
 
 
 def _is_command(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 from sixhats_ai.batch.outputs import BatchOutputs
 from sixhats_ai.batch.runner import BatchRunner
-from sixhats_ai.models import Report
+from sixhats_ai.run.report import Report
 from tests.fakes import error, step_id
 
 CHOOSE_REQUESTS = 7  # Blue, White, (Green), Yellow, Black, Red, Blue

@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sixhats_ai.config import config_dir, data_dir
-from sixhats_ai.models import Report
-from sixhats_ai.store import RunStore
+from sixhats_ai.run.report import Report
+from sixhats_ai.store.database import RunStore
 from tests.fakes import API_KEY
 from tests.test_batch import CHOOSE_REQUESTS, write_proposals
 from tests.test_html import SCRIPT, hostile_black, parse

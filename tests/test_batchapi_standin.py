@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sixhats_ai.models import HAT_OUTPUTS
+from sixhats_ai.run.report import HAT_OUTPUTS
 from testkit.standin import MODEL, StandIn
 
 pytestmark = pytest.mark.loopback

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import icalendar
 import pytest
 
-from sixhats_ai.programs import load_programs
+from sixhats_ai.method.programs import load_programs
 
 PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # briefs time an agenda
 TOPIC = "Should we replace our on-call rota?"

@@ -10,11 +10,11 @@ import httpx
 import icalendar
 import pytest
 
-from sixhats_ai.agenda import RED_LABEL
-from sixhats_ai.brief import BriefRequest, build_brief
-from sixhats_ai.programs import load_programs
+from sixhats_ai.brief.compose import BriefRequest, build_brief
+from sixhats_ai.method.agenda import RED_LABEL
+from sixhats_ai.method.programs import load_programs
+from sixhats_ai.method.topic import detect_kind, subject_of
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.topic import detect_kind, subject_of
 from tests.fakes import brief_sample, completion, schema_name
 from tests.test_html import CHROMIUM, chromium
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sixhats_ai.condense import MAX_PASSES, ChunkExtract, shares
-from sixhats_ai.models import Report
-from sixhats_ai.text_split import OPENING, sections, split
-from sixhats_ai.tokens import estimate_tokens
+from sixhats_ai.run.condense import MAX_PASSES, ChunkExtract, shares
+from sixhats_ai.run.report import Report
+from sixhats_ai.text.split import OPENING, sections, split
+from sixhats_ai.text.tokens import estimate_tokens
 from tests.fakes import BASE_URL, completion, schema_name
 
 CORPUS = Path(__file__).resolve().parent.parent / "bench" / "corpus"

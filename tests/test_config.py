@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
+from sixhats_ai.backends.provider import LOCAL_PLACEHOLDER_KEY, ProviderFlags, resolve_provider
 from sixhats_ai.config import Config, Profile, load_config
 from sixhats_ai.errors import ConfigError, UsageError
-from sixhats_ai.provider import LOCAL_PLACEHOLDER_KEY, ProviderFlags, resolve_provider
 
 CONFIG = Config(
     default_profile="work",
@@ -183,7 +183,7 @@ def test_a_data_dir_that_is_a_file_is_one_line(cli, fake_llm, tmp_path, monkeypa
 
 
 def test_a_dry_run_plans_by_the_same_precedence_and_asks_no_server(monkeypatch):
-    from sixhats_ai.provider import planned_provider
+    from sixhats_ai.backends.provider import planned_provider
 
     monkeypatch.setenv("SIXHATS_MODEL", "env-model")
     planned = planned_provider(ProviderFlags(model="flag-model"), CONFIG)

@@ -10,13 +10,13 @@ import httpx
 import pytest
 import respx
 
-from sixhats_ai.context_window import (
+from sixhats_ai.backends.context_window import (
     DEFAULT_LOCAL_WINDOW,
     OLLAMA_DEFAULT_NUM_CTX,
-    WindowCache,
     discover_window,
 )
-from sixhats_ai.store import RunStore
+from sixhats_ai.store.database import RunStore
+from sixhats_ai.store.windows import WindowCache
 
 LOCAL = "http://127.0.0.1:8080/v1"
 MODEL = "some-model"

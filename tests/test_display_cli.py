@@ -9,7 +9,7 @@ import re
 import pytest
 
 import sixhats_ai.display
-from sixhats_ai.models import Report
+from sixhats_ai.run.report import Report
 from tests.test_batch import write_proposals
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sixhats_ai.documents import sanitize
+from sixhats_ai.text.documents import sanitize
 
 
 @pytest.mark.parametrize("truncate", [[], ["--truncate"]])

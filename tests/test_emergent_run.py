@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from sixhats_ai.models import Report
+from sixhats_ai.run.report import Report
 from tests.fakes import completion, requested_schema, schema_name
 
 PROBLEM = "Should we move to a four-day week?"

@@ -14,9 +14,9 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from sixhats_ai.models import Report
-from sixhats_ai.ranking import BatchIndex, IndexRow
 from sixhats_ai.render.html import render_index_html, render_report_html
+from sixhats_ai.run.ranking import BatchIndex, IndexRow
+from sixhats_ai.run.report import Report
 from tests.fakes import completion, error, hat_sample, requested_schema, schema_name
 from tests.test_batch import write_proposals
 from tests.test_store import run_id_of

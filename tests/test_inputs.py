@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sixhats_ai.errors import UsageError
-from sixhats_ai.inputs import (
+from sixhats_ai.text.inputs import (
     InputFile,
     InputProblem,
     MissingExtra,

@@ -17,7 +17,15 @@ import pytest
 from sixhats_ai.backends import openai as openai_backend
 
 PROBLEM = "Should our team move to a four-day week?"
-HEAVY = ("openai", "httpx", "rich", "asyncio", "tenacity", "sixhats_ai.api", "sixhats_ai.engine")
+HEAVY = (
+    "openai",
+    "httpx",
+    "rich",
+    "asyncio",
+    "tenacity",
+    "sixhats_ai.api",
+    "sixhats_ai.run.engine",
+)
 REPORT_IMPORTS = f"""
 import json, sys
 from sixhats_ai.cli import main

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(
 
 def test_live_quick_feedback(monkeypatch, no_network):
     from sixhats_ai.api import analyze
-    from sixhats_ai.provider import Provider
+    from sixhats_ai.backends.provider import Provider
 
     no_network.route().pass_through()
     provider = Provider(

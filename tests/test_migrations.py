@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sixhats_ai import migrations
 from sixhats_ai.config import data_dir
-from sixhats_ai.models import Report
-from sixhats_ai.store import RunStore
+from sixhats_ai.run.report import Report
+from sixhats_ai.store import migrations
+from sixhats_ai.store.database import RunStore
 
 # Made by sixhats 0.1.0 as released (schema 2: "runs and requests", "rerun lineage and
 # history index") through the CLI against the benchmarks' stand-in server: a run with a

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sixhats_ai.method.programs import load_programs
 from sixhats_ai.minutes.notes import parse_notes
 from sixhats_ai.minutes.votes import parse_votes, tally
-from sixhats_ai.models import Report
-from sixhats_ai.programs import load_programs
+from sixhats_ai.run.report import Report
 from tests.fakes import (
     completion,
     hat_sample,
@@ -364,8 +364,8 @@ def test_a_red_hat_without_notes_still_carries_the_votes(cli, fake_llm, tmp_path
 
 
 def test_votes_count_in_the_comparison_instead_of_the_models_dots():
-    from sixhats_ai.comparison import compare, voted_alternative
-    from sixhats_ai.models import DotVote, Framing, RedOutput, StepRecord
+    from sixhats_ai.run.comparison import compare, voted_alternative
+    from sixhats_ai.run.report import DotVote, Framing, RedOutput, StepRecord
 
     def record(step_id: str, output, votes=()) -> StepRecord:
         hat = step_id.split("-")[1]

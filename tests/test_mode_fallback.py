@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from sixhats_ai.structured import ModeState, OutputMode
+from sixhats_ai.run.structured import ModeState, OutputMode
 
 FILES = 20
 
@@ -48,7 +48,7 @@ def test_a_rejection_of_a_mode_already_abandoned_retries_in_the_current_mode():
 
 async def test_an_answer_from_the_store_proves_no_mode():
     from sixhats_ai.backends.base import FormatRejected
-    from sixhats_ai.models import WhiteOutput
+    from sixhats_ai.run.report import WhiteOutput
     from tests.fakes import FakeBackend
     from tests.test_backends import MESSAGES, DictCache, _caller
 
@@ -70,9 +70,9 @@ async def test_a_backend_answering_in_rounds_is_not_probed_one_call_at_a_time():
     """A probe to the Batch API would be a round of one call, waited on for hours: a backend
     that collects calls into rounds gets json_schema pinned (the Batch API and vLLM take it)."""
     from sixhats_ai.api import RunOptions, open_session
+    from sixhats_ai.backends.provider import Provider
     from sixhats_ai.backends.rounds import RoundBackend
     from sixhats_ai.config import Config
-    from sixhats_ai.provider import Provider
     from tests.fakes import FakeBackend
 
     class CollectsCalls(FakeBackend):

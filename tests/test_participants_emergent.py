@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sixhats_ai.emergent import (
+from sixhats_ai.errors import UsageError
+from sixhats_ai.method.emergent import (
     CLOSE,
     EmergentBounds,
     ProcessChoice,
@@ -13,9 +14,8 @@ from sixhats_ai.emergent import (
     choice_model,
     decide,
 )
-from sixhats_ai.errors import UsageError
-from sixhats_ai.hats import Hat
-from sixhats_ai.participants import MAX_PARTICIPANTS, parse_personas
+from sixhats_ai.method.hats import Hat
+from sixhats_ai.method.participants import MAX_PARTICIPANTS, parse_personas
 
 
 def test_a_list_of_names_is_a_roster():

@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from sixhats_ai.models import RedOutput, Report
-from sixhats_ai.programs import find_program
+from sixhats_ai.method.programs import find_program
+from sixhats_ai.run.report import RedOutput, Report
 from tests.fakes import requested_schema, schema_name
 
 PROBLEM = "Should we move to a four-day week?"

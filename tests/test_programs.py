@@ -3,7 +3,7 @@
 import pytest
 
 from sixhats_ai.errors import UsageError
-from sixhats_ai.programs import find_program, load_program_file, load_programs
+from sixhats_ai.method.programs import find_program, load_program_file, load_programs
 
 # The seed's table, exactly (../shared/six-thinking-hats.txt).
 SEED = {

@@ -2,9 +2,10 @@
 
 import pytest
 
-from sixhats_ai.engine import Engine, RunRequest
-from sixhats_ai.programs import load_programs
+from sixhats_ai.method.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary, template_name_for
+from sixhats_ai.run.engine import Engine
+from sixhats_ai.run.request import RunRequest
 
 PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # fixed sequences
 

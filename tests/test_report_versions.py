@@ -8,8 +8,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
-from sixhats_ai.store import RunStore
+from sixhats_ai.run.report import REPORT_SCHEMA_VERSION, Report
+from sixhats_ai.store.database import RunStore
 from tests.test_batch import write_proposals
 from tests.test_store import analyze, run_id_of
 

@@ -19,7 +19,7 @@ from sixhats_ai.backends.jsonl import JsonlTransport, RoundPending, ingest_resul
 from sixhats_ai.backends.round_files import LineResult
 from sixhats_ai.backends.rounds import OpenBatch, RoundBackend, RoundPolicy
 from sixhats_ai.errors import ModelError, UsageError
-from sixhats_ai.models import HAT_OUTPUTS
+from sixhats_ai.run.report import HAT_OUTPUTS
 from testkit.batchapi import vllm_results
 
 pytestmark = pytest.mark.loopback

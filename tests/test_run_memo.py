@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sixhats_ai.batch.parked import FileJob
-from sixhats_ai.hat_outputs import Framing
-from sixhats_ai.inputs import InputFile
-from sixhats_ai.models import StepRecord
+from sixhats_ai.method.hat_outputs import Framing
 from sixhats_ai.prompts import RenderedPrompt
-from sixhats_ai.run_memo import RunMemo
+from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.run.report import StepRecord
+from sixhats_ai.text.inputs import InputFile
 
 
 def _framing() -> StepRecord:

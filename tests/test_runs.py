@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from sixhats_ai.engine import RunRequest, SynthesisFailed
 from sixhats_ai.errors import SixhatsError
-from sixhats_ai.programs import find_program
+from sixhats_ai.method.programs import find_program
+from sixhats_ai.run.engine import SynthesisFailed
+from sixhats_ai.run.request import RunRequest
 from sixhats_ai.runs import Lineage, in_thread_to_the_end, run_and_keep
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from sixhats_ai.models import Report
+from sixhats_ai.run.report import Report
 from tests.fakes import API_KEY
 
 INJECTION = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sixhats_ai.hats import HATS, Hat
+from sixhats_ai.method.hats import HATS, Hat
 from testkit.standin import MODEL
 
 STEP_HATS = {
@@ -75,10 +75,10 @@ def test_an_unknown_model_that_refuses_parameters_loses_them_for_the_run(cli, se
 
 
 async def test_a_temperature_set_for_the_run_wins_over_every_hats_and_the_profiles():
-    from sixhats_ai.limiter import RequestLimiter
-    from sixhats_ai.models import WhiteOutput
+    from sixhats_ai.backends.limiter import RequestLimiter
     from sixhats_ai.pricing import Budget, PriceTable
-    from sixhats_ai.structured import ModeState, StructuredCaller
+    from sixhats_ai.run.report import WhiteOutput
+    from sixhats_ai.run.structured import ModeState, StructuredCaller
     from tests.fakes import FakeBackend
 
     backend = FakeBackend()
@@ -102,10 +102,10 @@ async def test_requests_already_in_flight_when_a_parameter_is_learned_are_retrie
     import asyncio
 
     from sixhats_ai.backends.base import Completion, ParameterRejected
-    from sixhats_ai.limiter import RequestLimiter
-    from sixhats_ai.models import WhiteOutput
+    from sixhats_ai.backends.limiter import RequestLimiter
     from sixhats_ai.pricing import Budget, PriceTable
-    from sixhats_ai.structured import ModeState, OutputMode, StructuredCaller
+    from sixhats_ai.run.report import WhiteOutput
+    from sixhats_ai.run.structured import ModeState, OutputMode, StructuredCaller
     from tests.fakes import completion, sample_answer
 
     class RefusesTemperature:

@@ -18,14 +18,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sixhats_ai.closing import PROMPT_ONLY_RULE
-from sixhats_ai.engine import Engine, RunRequest, output_schema
-from sixhats_ai.models import HAT_OUTPUTS
-from sixhats_ai.placeholder import placeholder_records
-from sixhats_ai.programs import load_programs
+from sixhats_ai.method.closing import PROMPT_ONLY_RULE
+from sixhats_ai.method.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.run_schema import RunShape, output_model, run_schema
-from sixhats_ai.strict_mode import strict_mode_problems
+from sixhats_ai.run.engine import Engine, output_schema
+from sixhats_ai.run.placeholder import placeholder_records
+from sixhats_ai.run.report import HAT_OUTPUTS
+from sixhats_ai.run.request import RunRequest
+from sixhats_ai.run.schemas import RunShape, output_model, run_schema
+from sixhats_ai.run.strict_mode import strict_mode_problems
 from tests.schema_strategies import from_schema
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -40,7 +41,7 @@ def _sent(slug: str, documents: bool = False) -> list[tuple[str, Any]]:
     records = placeholder_records(plan)
     request = RunRequest(problem="p", program=program, documents=[])
     if documents:
-        from sixhats_ai.documents import Document
+        from sixhats_ai.text.documents import Document
 
         request.documents = [Document(name="brief.md", text="x")]
     return [

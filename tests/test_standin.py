@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from sixhats_ai.models import HAT_OUTPUTS, Synthesis
+from sixhats_ai.run.report import HAT_OUTPUTS, Synthesis
 from testkit.answers import AnswerMaker, valid_step_ids
 from testkit.standin import MODEL
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sixhats_ai.models import Report
+from sixhats_ai.run.report import Report
 
 CORPUS = Path(__file__).resolve().parent.parent / "bench" / "corpus"
 pytestmark = pytest.mark.loopback

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from sixhats_ai.config import config_dir, data_dir
-from sixhats_ai.migrations import schema_version
-from sixhats_ai.models import Report
-from sixhats_ai.programs import find_program
-from sixhats_ai.store import RunStore
-from sixhats_ai.store_cache import StoreCache
-from sixhats_ai.stored import RunInputs
+from sixhats_ai.method.programs import find_program
+from sixhats_ai.run.report import Report
+from sixhats_ai.store.cache import StoreCache
+from sixhats_ai.store.database import RunStore
+from sixhats_ai.store.migrations import schema_version
+from sixhats_ai.store.records import RunInputs
 from tests.fakes import API_KEY, error, schema_name
 
 PROBLEM = "Should our team move to a four-day week?"

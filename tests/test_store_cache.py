@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from sixhats_ai.config import data_dir
-from sixhats_ai.kept import INLINE_DOCUMENT_CHARS
-from sixhats_ai.store import RunStore
-from sixhats_ai.store_cache import StoreCache
+from sixhats_ai.store.cache import StoreCache
+from sixhats_ai.store.database import RunStore
+from sixhats_ai.store.kept import INLINE_DOCUMENT_CHARS
 
 RELEASED_STORE = Path(__file__).parent / "data" / "store-schema-2.sqlite3"
 

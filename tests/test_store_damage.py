@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sixhats_ai.config import data_dir
-from sixhats_ai.store import RunStore
+from sixhats_ai.store.database import RunStore
 from testkit.stores import fill_store
 
 PAGE = 4096

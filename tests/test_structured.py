@@ -189,7 +189,7 @@ def test_schemas_of_per_run_classes_are_not_kept_forever():
 
     from pydantic import create_model
 
-    from sixhats_ai.structured import json_schema
+    from sixhats_ai.run.structured import json_schema
 
     first = create_model("PerRunFirst", answer=(str, ...))
     json_schema(first)

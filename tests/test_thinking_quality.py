@@ -9,8 +9,8 @@ import re
 import httpx
 import pytest
 
-from sixhats_ai.models import Report
-from sixhats_ai.programs import load_programs
+from sixhats_ai.method.programs import load_programs
+from sixhats_ai.run.report import Report
 from tests.fakes import (
     ALTERNATIVES,
     completion,
@@ -165,7 +165,7 @@ def test_white_facts_say_where_they_came_from(cli, fake_llm):
 
 
 def test_each_hat_samples_in_its_own_way_and_a_profile_may_override_it():
-    from sixhats_ai.hats import HATS, hat_sampling
+    from sixhats_ai.method.hats import HATS, hat_sampling
 
     assert (
         HATS["green"].sampling.temperature

@@ -9,7 +9,7 @@ import pytest
 
 from sixhats_ai.backends.base import Parked
 from sixhats_ai.errors import ModelError
-from sixhats_ai.together import all_at_once
+from sixhats_ai.run.together import all_at_once
 
 
 async def test_the_results_come_in_order():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 
-from sixhats_ai import tokens
+from sixhats_ai.text import tokens
 
 
 def test_without_tiktoken_the_calibrated_ratio_counts(monkeypatch):

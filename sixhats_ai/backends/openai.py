@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     import httpx
     from openai import AsyncOpenAI
 
-    from sixhats_ai.limiter import RequestLimiter
-    from sixhats_ai.provider import Provider
+    from sixhats_ai.backends.limiter import RequestLimiter
+    from sixhats_ai.backends.provider import Provider
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 DEFAULT_MAX_RETRIES = 2
@@ -139,7 +139,7 @@ class OpenAIBackend:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_retries: int = DEFAULT_MAX_RETRIES,
     ) -> None:
-        from sixhats_ai.provider import is_local_url
+        from sixhats_ai.backends.provider import is_local_url
 
         self.identity = provider.display_url
         self.is_local = is_local_url(self.identity)

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sixhats_ai.api import Session
-from sixhats_ai.documents import Document
 from sixhats_ai.errors import UsageError
-from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
-from sixhats_ai.programs import Program
+from sixhats_ai.method.programs import Program
+from sixhats_ai.text.documents import Document
+from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 
 
 @dataclass

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from sixhats_ai.backends.rounds import LineResult, OpenBatch
-from sixhats_ai.store import RunStore
+from sixhats_ai.store.database import RunStore
 
 WRITE_CHUNK = 2000  # results written a transaction at a time
 

@@ -18,10 +18,10 @@ from typing import Any
 from sixhats_ai import render
 from sixhats_ai.errors import UsageError
 from sixhats_ai.files import atomic_write
-from sixhats_ai.models import REPORT_SCHEMA_VERSION, Report
-from sixhats_ai.programs import Program
+from sixhats_ai.method.programs import Program
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.ranking import BatchIndex
+from sixhats_ai.run.ranking import BatchIndex
+from sixhats_ai.run.report import REPORT_SCHEMA_VERSION, Report
 
 STATE_DIR = ".sixhats"
 INDEX_STEM = "index"

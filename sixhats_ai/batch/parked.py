@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sixhats_ai.inputs import InputFile
-from sixhats_ai.run_memo import RunMemo
+from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.text.inputs import InputFile
 
 # No program takes this many rounds (a step each in the sequential flow, with re-asks and
 # retried lines): a file still parking asks something new each round, and would never end.

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from sixhats_ai.display.plain import PlainBatch, duration
 from sixhats_ai.pricing import Budget
-from sixhats_ai.ranking import BatchIndex, IndexRow
+from sixhats_ai.run.ranking import BatchIndex, IndexRow
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.limiter import RequestCounts
     from sixhats_ai.display import BatchDisplay
-    from sixhats_ai.limiter import RequestCounts
 
 MAX_LISTED_FAILURES = 10
 

@@ -35,15 +35,15 @@ from sixhats_ai.batch.outputs import (
 from sixhats_ai.batch.parked import MAX_PASSES, FileJob
 from sixhats_ai.batch.progress import Progress
 from sixhats_ai.batch.scheduler import Scheduler
-from sixhats_ai.documents import Document
-from sixhats_ai.engine import SynthesisFailed
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
-from sixhats_ai.inputs import Discovered, InputProblem, MissingExtra, load_input
-from sixhats_ai.programs import Program
-from sixhats_ai.ranking import BatchIndex, IndexRow, row_for_report
-from sixhats_ai.run_memo import RunMemo
+from sixhats_ai.method.programs import Program
+from sixhats_ai.run.engine import SynthesisFailed
+from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
-from sixhats_ai.store import RunStore
+from sixhats_ai.store.database import RunStore
+from sixhats_ai.text.documents import Document
+from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 
 if TYPE_CHECKING:
     from sixhats_ai.display import BatchDisplay

@@ -44,9 +44,9 @@ from sixhats_ai.cli.options import (
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.documents import Document
-    from sixhats_ai.models import Report
-    from sixhats_ai.provider import ProviderFlags
+    from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.run.report import Report
+    from sixhats_ai.text.documents import Document
 
 
 def _dry_run(
@@ -62,10 +62,10 @@ def _dry_run(
     for it are shown as the condensing would leave them, with its requests priced too.
     """
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
+    from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.config import load_config
-    from sixhats_ai.emergent import check_emergent
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.provider import planned_provider
+    from sixhats_ai.method.emergent import check_emergent
+    from sixhats_ai.method.programs import find_program
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
@@ -118,11 +118,11 @@ def _run(
     output: Path | None,
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
+    from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
-    from sixhats_ai.emergent import check_emergent
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.provider import resolve_provider
+    from sixhats_ai.method.emergent import check_emergent
+    from sixhats_ai.method.programs import find_program
 
     chosen = find_program(program_ref, programs_dir())
     check_emergent(chosen, options.flow)
@@ -201,7 +201,7 @@ def analyze(
 
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
-    from sixhats_ai.inputs import read_documents, read_problem
+    from sixhats_ai.text.inputs import read_documents, read_problem
 
     text = read_problem(problem, file)
     options = run_options(ctx.params)

@@ -18,8 +18,8 @@ from sixhats_ai.render import REPORT_FORMATS
 from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
-    from sixhats_ai.models import Report, StepRecord
-    from sixhats_ai.programs import Program
+    from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.report import Report, StepRecord
 
 app = typer.Typer(
     name="sixhats",

@@ -16,11 +16,11 @@ from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
+    from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.batch import BatchSettings
     from sixhats_ai.cli.batch_rounds import Rounds
     from sixhats_ai.config import Config
-    from sixhats_ai.programs import Program
-    from sixhats_ai.provider import Provider, ProviderFlags
+    from sixhats_ai.method.programs import Program
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -141,16 +141,16 @@ def batch(
 
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
+    from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.batch import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
     from sixhats_ai.batch.via import check_logged, check_via
     from sixhats_ai.cli.batch_rounds import Rounds, rounds_admin, via_options
     from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
-    from sixhats_ai.documents import sanitize
-    from sixhats_ai.emergent import check_emergent
-    from sixhats_ai.inputs import count_inputs
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.provider import resolve_provider
+    from sixhats_ai.method.emergent import check_emergent
+    from sixhats_ai.method.programs import find_program
+    from sixhats_ai.text.documents import sanitize
+    from sixhats_ai.text.inputs import count_inputs
 
     flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
     if status or cancel:
@@ -188,11 +188,11 @@ def _dry_run(
 ) -> None:
     """What the batch would send and cost, on stdout; nothing sent, nothing written."""
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
+    from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.batch.estimate import estimate_batch
     from sixhats_ai.cli.batch_rounds import rounds_note
     from sixhats_ai.config import load_config
-    from sixhats_ai.inputs import discover
-    from sixhats_ai.provider import planned_provider
+    from sixhats_ai.text.inputs import discover
 
     config = load_config()
     provider = planned_provider(flags, config)
@@ -260,8 +260,8 @@ def _run_batch(
     from sixhats_ai.cli.batch_rounds import rounds_note
     from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.inputs import discover
-    from sixhats_ai.store_cache import open_run_store
+    from sixhats_ai.store.cache import open_run_store
+    from sixhats_ai.text.inputs import discover
 
     store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
     if note := rounds_note(settings.program, options, rounds.via):

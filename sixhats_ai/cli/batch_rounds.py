@@ -14,13 +14,13 @@ from sixhats_ai.cli.app import echo_err
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.backends.rounds import RoundBackend
     from sixhats_ai.config import Config
+    from sixhats_ai.method.programs import Program
     from sixhats_ai.pricing import PriceTable
-    from sixhats_ai.programs import Program
-    from sixhats_ai.provider import Provider, ProviderFlags
-    from sixhats_ai.run_options import RunOptions
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.store.database import RunStore
 
 __all__ = ["Rounds", "rounds_admin", "rounds_note", "via_options"]
 
@@ -88,10 +88,10 @@ def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> 
     counts and ETA asked of the API); with `--cancel`, cancel the open ones."""
     import asyncio
 
+    from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.batch.via import round_backend, status_lines
     from sixhats_ai.config import load_config
-    from sixhats_ai.provider import resolve_provider
-    from sixhats_ai.store import RunStore, default_store_path
+    from sixhats_ai.store.database import RunStore, default_store_path
 
     if not default_store_path().exists():
         raise UsageError("no run store yet, so no rounds", hint="run a batch with --via first")

@@ -27,13 +27,13 @@ from sixhats_ai.cli.options import (
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.agenda import Start
     from sixhats_ai.api import RunOptions
-    from sixhats_ai.brief import BriefRequest
-    from sixhats_ai.brief_plan import TailoredPlan
-    from sixhats_ai.models import Report
+    from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.brief.compose import BriefRequest
+    from sixhats_ai.brief.plan import TailoredPlan
+    from sixhats_ai.method.agenda import Start
     from sixhats_ai.prompts import PromptLibrary
-    from sixhats_ai.provider import ProviderFlags
+    from sixhats_ai.run.report import Report
 
 BRIEF_FORMATS = {
     ".md": "md",
@@ -123,11 +123,11 @@ def _request(
     params: dict[str, Any], topic: str, start: Start | None, report: Report | None
 ) -> BriefRequest:
     """The brief's request from the command's parameters, each checked."""
-    from sixhats_ai.agenda import parse_clock
-    from sixhats_ai.brief import BriefRequest, parse_attendees
-    from sixhats_ai.emergent import refuse_emergent_brief
-    from sixhats_ai.programs import find_program
-    from sixhats_ai.topic import parse_kind
+    from sixhats_ai.brief.compose import BriefRequest, parse_attendees
+    from sixhats_ai.method.agenda import parse_clock
+    from sixhats_ai.method.emergent import refuse_emergent_brief
+    from sixhats_ai.method.programs import find_program
+    from sixhats_ai.method.topic import parse_kind
 
     ref = params["program"] or (report.program.slug if report else "choose")
     program = find_program(ref, programs_dir())
@@ -157,11 +157,11 @@ def _ask_model(
     import asyncio
 
     from sixhats_ai.api import open_session
-    from sixhats_ai.brief_plan import tailored_plan
+    from sixhats_ai.backends.provider import resolve_provider
+    from sixhats_ai.brief.plan import tailored_plan
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.config import load_config
-    from sixhats_ai.provider import resolve_provider
-    from sixhats_ai.store_cache import open_run_store
+    from sixhats_ai.store.cache import open_run_store
 
     config = load_config()
     provider = resolve_provider(flags, config)
@@ -233,13 +233,13 @@ def brief(
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    from sixhats_ai.agenda import overflow_warning, parse_start
-    from sixhats_ai.brief import build_brief
-    from sixhats_ai.brief_model import AUDIENCES
-    from sixhats_ai.inputs import read_problem
+    from sixhats_ai.brief.compose import build_brief
+    from sixhats_ai.brief.model import AUDIENCES
+    from sixhats_ai.method.agenda import overflow_warning, parse_start
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
-    from sixhats_ai.saved_report import read_report
+    from sixhats_ai.run.saved_report import read_report
+    from sixhats_ai.text.inputs import read_problem
 
     chosen_format = _brief_format("md" if notes_template_ else fmt, output)
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)

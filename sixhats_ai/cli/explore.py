@@ -33,7 +33,7 @@ def hats() -> None:
 
     Example: sixhats hats
     """
-    from sixhats_ai.hats import HATS
+    from sixhats_ai.method.hats import HATS
 
     for info in HATS.values():
         typer.echo(f"{info.hat.value:<7} {info.overview}")
@@ -47,7 +47,7 @@ def programs_list(ctx: typer.Context, programs_dir_: ProgramsDirOption = None) -
     """List the programs (slug, name, hat sequence)."""
     if ctx.invoked_subcommand is not None:
         return
-    from sixhats_ai.programs import load_programs
+    from sixhats_ai.method.programs import load_programs
 
     problems: list[tuple[Path, UsageError]] = []
     for program in load_programs(programs_dir(programs_dir_), problems).values():
@@ -65,9 +65,9 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
-    from sixhats_ai.agenda import RED_LABEL
-    from sixhats_ai.hats import Hat
-    from sixhats_ai.programs import find_program
+    from sixhats_ai.method.agenda import RED_LABEL
+    from sixhats_ai.method.hats import Hat
+    from sixhats_ai.method.programs import find_program
 
     found = find_program(program, programs_dir(programs_dir_))
     typer.echo(f"{found.name} ({found.slug}): {found.sequence}")
@@ -148,10 +148,10 @@ def show_config() -> None:
     Example: sixhats config
     """
     from sixhats_ai.api import planned_window
+    from sixhats_ai.backends.provider import ProviderFlags, mask_credentials, planned_provider
     from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
-    from sixhats_ai.provider import ProviderFlags, mask_credentials, planned_provider
-    from sixhats_ai.run_options import RunOptions
-    from sixhats_ai.store import default_store_path
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.store.database import default_store_path
 
     path = config_dir() / "config.toml"
     config = load_config(path)

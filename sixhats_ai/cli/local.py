@@ -10,8 +10,8 @@ import typer
 from sixhats_ai.cli.app import command_group, echo_err
 
 if TYPE_CHECKING:
-    from sixhats_ai.provider import Provider
-    from sixhats_ai.run_options import RunOptions
+    from sixhats_ai.backends.provider import Provider
+    from sixhats_ai.run.options import RunOptions
 
 local_app = command_group(
     "local",

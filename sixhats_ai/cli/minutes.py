@@ -33,12 +33,12 @@ from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
+    from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
+    from sixhats_ai.method.programs import Program
     from sixhats_ai.minutes.structure import Meeting
-    from sixhats_ai.models import Report, StepRecord
-    from sixhats_ai.programs import Program
-    from sixhats_ai.provider import Provider
-    from sixhats_ai.stored import RunInputs, StoredRun
+    from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.store.records import RunInputs, StoredRun
 
 MINUTES_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
 TITLE_PREFIXES = ("meeting notes:", "meeting brief:", "minutes:")
@@ -63,10 +63,10 @@ def read_meeting(
     fill_gaps: bool = False,
 ) -> Meeting:
     """The meeting from its notes and votes; what matched no step, or has no notes, is said."""
-    from sixhats_ai.documents import sanitize
     from sixhats_ai.minutes.notes import parse_notes
     from sixhats_ai.minutes.structure import Meeting
     from sixhats_ai.minutes.votes import parse_votes, tally
+    from sixhats_ai.text.documents import sanitize
 
     notes = parse_notes(sanitize(notes_text), program.plan(include_optional=include_optional))
     ballots = parse_votes(sanitize(votes_text), votes_name) if votes_text is not None else []
@@ -119,9 +119,9 @@ def run_meeting(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.cli.local import engine_summary, start_engine
-    from sixhats_ai.engine import SynthesisFailed
     from sixhats_ai.minutes.structure import meeting_report
-    from sixhats_ai.store_cache import open_run_store
+    from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.store.cache import open_run_store
 
     start_engine(provider, options)
     store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
@@ -168,8 +168,8 @@ def meeting_inputs(
 ) -> RunInputs:
     """What the store keeps of a meeting: its notes and votes as the run's documents, so
     `sixhats rerun` can structure a step again."""
-    from sixhats_ai.documents import Document
-    from sixhats_ai.stored import RunInputs
+    from sixhats_ai.store.records import RunInputs
+    from sixhats_ai.text.documents import Document
 
     documents = [Document(*notes)] + ([Document(*votes)] if votes else [])
     return RunInputs(
@@ -238,8 +238,8 @@ def _with_model(
     fmt: str,
 ) -> tuple[Report, str | None]:
     """The meeting structured by the configured model, and kept in the store."""
+    from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.config import load_config
-    from sixhats_ai.provider import resolve_provider
 
     config = load_config()
     provider = resolve_provider(flags_of(params), config)
@@ -307,8 +307,8 @@ def minutes(
 
     Example: sixhats minutes notes.md --program choose --votes votes.csv --offline
     """
-    from sixhats_ai.inputs import read_text_file
-    from sixhats_ai.programs import find_program
+    from sixhats_ai.method.programs import find_program
+    from sixhats_ai.text.inputs import read_text_file
 
     chosen = _offline_format(fmt, output) if offline else pick_format(fmt, output)
     if output is not None:

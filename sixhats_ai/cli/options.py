@@ -16,11 +16,11 @@ from typer.core import TyperCommand
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.condense import FitPolicy
-    from sixhats_ai.engine import Flow
-    from sixhats_ai.participants import PersonasMode, RosterRequest
-    from sixhats_ai.provider import ProviderFlags
-    from sixhats_ai.run_options import RunOptions
+    from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.method.participants import PersonasMode, RosterRequest
+    from sixhats_ai.run.condense import FitPolicy
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.run.request import Flow
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -143,7 +143,7 @@ def provider_flags(
     local: bool = False,
     pull: bool = False,
 ) -> ProviderFlags:
-    from sixhats_ai.provider import ProviderFlags
+    from sixhats_ai.backends.provider import ProviderFlags
 
     if pull and not local:
         raise UsageError("--pull fetches the local engine's model", hint="add --local")
@@ -233,7 +233,7 @@ def input_options(params: Mapping[str, Any]) -> InputOptions:
 
 
 def running_options(params: Mapping[str, Any]) -> RunningOptions:
-    from sixhats_ai.participants import parse_personas
+    from sixhats_ai.method.participants import parse_personas
 
     skip_optional = params.get("skip_optional")
     personas = params.get("personas")
@@ -260,7 +260,7 @@ FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-option
 def run_options(params: Mapping[str, Any]) -> RunOptions:
     """A command's RunOptions from its parsed parameters, group by group. The library names
     a bad option by its field; the user is told the flag."""
-    from sixhats_ai.run_options import OptionError, RunOptions
+    from sixhats_ai.run.options import OptionError, RunOptions
 
     try:
         return RunOptions(

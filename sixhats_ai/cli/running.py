@@ -15,12 +15,12 @@ from sixhats_ai.cli.local import engine_summary, start_engine
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
+    from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
-    from sixhats_ai.documents import Document
-    from sixhats_ai.emergent import ProcessDecision
-    from sixhats_ai.models import Report, StepRecord
-    from sixhats_ai.programs import Program
-    from sixhats_ai.provider import Provider
+    from sixhats_ai.method.emergent import ProcessDecision
+    from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.text.documents import Document
 
 
 def _saved(run_id: str, next_command: str) -> str:
@@ -60,10 +60,10 @@ def run_and_keep(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.engine import SynthesisFailed
+    from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.runs import Lineage, RunResult
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
-    from sixhats_ai.store_cache import open_run_store
+    from sixhats_ai.store.cache import open_run_store
 
     start_engine(provider, options)
     reuse = reuse or {}
@@ -109,7 +109,7 @@ def run_and_keep(
 
 def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
     """What the run took, counting only the steps it asked (not those a rerun reused)."""
-    from sixhats_ai.models import Usage
+    from sixhats_ai.run.report import Usage
 
     asked = Usage()
     asked.add(report.metadata.process_usage)  # blue choosing the hats of an emergent run

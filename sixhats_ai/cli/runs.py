@@ -43,9 +43,9 @@ from sixhats_ai.cli.options import (
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.emergent import ProcessDecision
-    from sixhats_ai.run_options import RunOptions
-    from sixhats_ai.stored import StoredRun
+    from sixhats_ai.method.emergent import ProcessDecision
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.store.records import StoredRun
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
@@ -91,7 +91,7 @@ def history(
     import json
 
     from sixhats_ai.runs import history_summary
-    from sixhats_ai.store import RunStore, default_store_path
+    from sixhats_ai.store.database import RunStore, default_store_path
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
@@ -137,7 +137,7 @@ def show(
 
     Example: sixhats show 3fa2c1d0 --format html -o report.html
     """
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store.database import RunStore
 
     chosen = pick_format(fmt, output)
     with RunStore(create=False) as store:
@@ -154,7 +154,7 @@ def show(
 
 def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
     """The stored run decides the flow, the steps and the participants; the flags how to ask."""
-    from sixhats_ai.panel import kept_roster
+    from sixhats_ai.run.panel import kept_roster
 
     return replace(
         run_options(params),
@@ -166,7 +166,7 @@ def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
 
 def _replay(run: StoredRun) -> list[ProcessDecision]:
     """An emergent run's choices so far, for blue to keep up to the step asked again."""
-    from sixhats_ai.emergent_run import replay_of
+    from sixhats_ai.run.emergent import replay_of
 
     return replay_of(run.steps, run.report.process_log if run.report else [])
 
@@ -206,11 +206,11 @@ def rerun(
 
     Example: sixhats rerun 3fa2c1d0 --step black
     """
+    from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.cli.running import run_and_keep
     from sixhats_ai.config import load_config
-    from sixhats_ai.provider import resolve_provider
     from sixhats_ai.runs import load_document, redo_ids, reused_steps
-    from sixhats_ai.store import RunStore
+    from sixhats_ai.store.database import RunStore
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
     with RunStore(create=False) as source:

@@ -19,7 +19,7 @@ def store_check() -> None:
 
     Example: sixhats store check
     """
-    from sixhats_ai.store import RunStore, default_store_path
+    from sixhats_ai.store.database import RunStore, default_store_path
 
     path = default_store_path()
     if not path.exists():
@@ -40,8 +40,8 @@ def store_recover() -> None:
 
     Example: sixhats store recover
     """
-    from sixhats_ai.store import default_store_path
-    from sixhats_ai.store_recover import recover
+    from sixhats_ai.store.database import default_store_path
+    from sixhats_ai.store.recover import recover
 
     path = default_store_path()
     if not path.exists():

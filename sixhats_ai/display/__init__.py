@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from sixhats_ai.display.board import HatBoard
     from sixhats_ai.display.progress import BatchBar, TaskBar
-    from sixhats_ai.programs import PlannedStep
+    from sixhats_ai.method.programs import PlannedStep
 
 # What `analyze` and `rerun` feed (`on_event`), and what the batch runner feeds
 # (`on_discovered`, `on_file_done`); both also take `echo(line)` and `close()`.

@@ -22,16 +22,16 @@ from rich.text import Text
 
 from sixhats_ai.display.live import LiveDisplay
 from sixhats_ai.errors import first_problems
-from sixhats_ai.hats import hat_info
-from sixhats_ai.models import Usage
+from sixhats_ai.method.hats import hat_info
+from sixhats_ai.run.report import Usage
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from sixhats_ai.display.plain import Clock
-    from sixhats_ai.engine import StepEvent
-    from sixhats_ai.models import StepRecord
-    from sixhats_ai.programs import PlannedStep
+    from sixhats_ai.method.programs import PlannedStep
+    from sixhats_ai.run.report import StepRecord
+    from sixhats_ai.run.request import StepEvent
 
 ROLE_NOTES = {"framing": " (opening)", "synthesis": " (closing)"}  # which blue is which
 RowState = Literal["waiting", "running", "done", "failed", "reused", "interrupted", "stopped"]

@@ -16,8 +16,8 @@ from sixhats_ai.display.base import Display
 from sixhats_ai.errors import first_problems
 
 if TYPE_CHECKING:
-    from sixhats_ai.engine import StepEvent
-    from sixhats_ai.ranking import IndexRow
+    from sixhats_ai.run.ranking import IndexRow
+    from sixhats_ai.run.request import StepEvent
 
 Echo = Callable[[str], None]
 Clock = Callable[[], float]

@@ -35,7 +35,7 @@ from sixhats_ai.display.plain import FileTally
 
 if TYPE_CHECKING:
     from sixhats_ai.display.plain import Clock
-    from sixhats_ai.ranking import IndexRow
+    from sixhats_ai.run.ranking import IndexRow
 
 Unit = Literal["files", "bytes", "seconds"]
 LISTED_FAILURES = 5

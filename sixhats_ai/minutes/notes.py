@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sixhats_ai.hats import Hat
-from sixhats_ai.programs import PlannedStep
+from sixhats_ai.method.hats import Hat
+from sixhats_ai.method.programs import PlannedStep
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _POINT = re.compile(r"^(?:[-*+•]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")

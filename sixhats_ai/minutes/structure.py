@@ -17,17 +17,19 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.assembly import RunClock, assemble_report
-from sixhats_ai.board import alternatives_of, risk_ref
-from sixhats_ai.brief_questions import program_vars
-from sixhats_ai.comparison import compare
-from sixhats_ai.engine import SynthesisFailed
+from sixhats_ai.brief.questions import program_vars
 from sixhats_ai.errors import SixhatsError
-from sixhats_ai.hats import Hat, hat_info
+from sixhats_ai.method.hats import Hat, hat_info
+from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.minutes.layout import dot_votes
 from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
 from sixhats_ai.minutes.votes import Tally
-from sixhats_ai.models import (
+from sixhats_ai.prompts import RenderedPrompt, new_nonce
+from sixhats_ai.run.assembly import RunClock, assemble_report
+from sixhats_ai.run.board import alternatives_of, risk_ref
+from sixhats_ai.run.comparison import compare
+from sixhats_ai.run.engine import SynthesisFailed
+from sixhats_ai.run.report import (
     BlackOutput,
     Origin,
     Report,
@@ -36,9 +38,7 @@ from sixhats_ai.models import (
     Synthesis,
     Usage,
 )
-from sixhats_ai.programs import PlannedStep, Program
-from sixhats_ai.prompts import RenderedPrompt, new_nonce
-from sixhats_ai.run_schema import base_model, output_model, shape_for
+from sixhats_ai.run.schemas import base_model, output_model, shape_for
 
 if TYPE_CHECKING:
     from sixhats_ai.api import Session

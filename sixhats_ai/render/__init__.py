@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sixhats_ai.models import Report
-    from sixhats_ai.ranking import BatchIndex
+    from sixhats_ai.run.ranking import BatchIndex
+    from sixhats_ai.run.report import Report
 
 # A report as text, by format name (also the file extension a batch writes).
 REPORT_FORMATS = ("json", "md", "html")

@@ -11,9 +11,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sixhats_ai.brief_model import Brief
+from sixhats_ai.brief.model import Brief
 from sixhats_ai.errors import UsageError
-from sixhats_ai.hats import HATS
+from sixhats_ai.method.hats import HATS
 from sixhats_ai.prompts import PromptLibrary
 
 Paper = Literal["auto", "A4", "letter"]

@@ -17,8 +17,10 @@ from typing import Any
 
 import jinja2
 
-from sixhats_ai.hats import hat_info
-from sixhats_ai.models import (
+from sixhats_ai.method.hats import hat_info
+from sixhats_ai.method.programs import Program
+from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex
+from sixhats_ai.run.report import (
     ALL,
     BlackOutput,
     BlueReview,
@@ -31,8 +33,6 @@ from sixhats_ai.models import (
     WhiteOutput,
     YellowOutput,
 )
-from sixhats_ai.programs import Program
-from sixhats_ai.ranking import RANKING_NOTE, BatchIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}

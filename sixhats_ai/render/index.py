@@ -1,4 +1,4 @@
-"""A batch's index (`sixhats_ai.ranking`) as Markdown, JSON and CSV (HTML: `render/html.py`).
+"""A batch's index (`sixhats_ai.run.ranking`) as Markdown, JSON and CSV (HTML: `render/html.py`).
 
 For a program that compares alternatives the index shows the proposals ranked, with the
 strongest points of each side by side.
@@ -10,7 +10,7 @@ import csv
 import io
 import json
 
-from sixhats_ai.ranking import RANKING_NOTE, BatchIndex, IndexRow
+from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex, IndexRow
 
 _MARKDOWN_ESCAPES = {"|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;"}
 

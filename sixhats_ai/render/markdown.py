@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sixhats_ai.comparison import AlternativeColumn
-from sixhats_ai.hats import hat_info
-from sixhats_ai.models import (
+from sixhats_ai.method.hats import hat_info
+from sixhats_ai.run.comparison import AlternativeColumn
+from sixhats_ai.run.report import (
     CondensedDocument,
     Decision,
     Direction,

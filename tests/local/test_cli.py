@@ -61,9 +61,9 @@ def test_a_session_on_the_engine_gives_its_figures_for_the_report(tiny_model):
     pytest.importorskip("llama_cpp")
     from sixhats_ai.api import new_session
     from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.backends.provider import local_engine_provider
     from sixhats_ai.config import Config
-    from sixhats_ai.provider import local_engine_provider
-    from sixhats_ai.run_options import RunOptions
+    from sixhats_ai.run.options import RunOptions
 
     engine = LlamaBackend(tiny_model, n_ctx=2048)
     engine.load()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from sixhats_ai.api import new_session
+from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
-from sixhats_ai.engine import output_schema
-from sixhats_ai.preview import preview_plan
-from sixhats_ai.programs import load_programs
-from sixhats_ai.provider import Provider
-from sixhats_ai.run_options import RunOptions
-from sixhats_ai.structured import OutputMode
+from sixhats_ai.method.programs import load_programs
+from sixhats_ai.run.engine import output_schema
+from sixhats_ai.run.options import RunOptions
+from sixhats_ai.run.preview import preview_plan
+from sixhats_ai.run.structured import OutputMode
 
 pytest.importorskip("llama_cpp")
 

@@ -1,0 +1,259 @@
+"""A meeting's timed agenda: a time box for every step of a program, and clock times.
+
+The method gives each hat about two minutes, the red hat about thirty seconds and an opening
+white hat longer; practitioners allow about a minute per participant per hat. A facilitator
+shapes the meeting round the hats:
+
+- the opening blue is the facilitator's framing: 2 to 5 minutes, about a tenth of the meeting,
+  whatever the group's size;
+- the closing blue turns the hats into a decision, owners and dates, so it weighs more where
+  the meeting must choose: the opening's length times the decision's weight, never shorter
+  than the opening;
+- a red hat is a 30 s gut reaction or dot vote, boxed at a minute with the changeover;
+- the other hats share the rest in proportion to their natural length, which grows with the
+  group, in whole minutes (half minutes with `--clock mm:ss`) adding up exactly to the meeting.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+
+from sixhats_ai.errors import UsageError
+from sixhats_ai.method.hats import Hat
+from sixhats_ai.method.programs import PlannedStep
+
+MINUTE = 60
+HALF_MINUTE = 30
+SECONDS_PER_PARTICIPANT = 60
+OPENING_SHARE = 0.10
+OPENING_MIN_SECONDS = 2 * MINUTE
+OPENING_MAX_SECONDS = 5 * MINUTE
+CHOOSING_WEIGHT = 2.0  # the closing blue of a meeting that chooses between alternatives
+DECIDING_WEIGHT = 1.5  # any other closing blue: a decision, owners and dates
+RED_SECONDS = MINUTE
+RED_LABEL = "30 s gut reaction / dot vote (1 min with changeover)"
+START_HINT = "use HH:MM, e.g. 14:00, or a date and time, e.g. 2026-12-01T14:00"
+
+Clock = Literal["hh:mm", "mm:ss"]
+CLOCKS: dict[str, int] = {"hh:mm": MINUTE, "mm:ss": HALF_MINUTE}
+
+
+def _is_red(step: PlannedStep) -> bool:
+    return step.hat is Hat.RED
+
+
+def closing_weight(compares_alternatives: bool) -> float:
+    """The decision's weight: how much longer than the opening the closing blue runs."""
+    return CHOOSING_WEIGHT if compares_alternatives else DECIDING_WEIGHT
+
+
+def natural_seconds(step: PlannedStep, participants: int | None) -> float:
+    """A hat's length before fitting: the method's box, longer for a larger group.
+
+    A box set in the program file is the author's, so it does not grow with the group.
+    """
+    seconds = step.step.default_seconds
+    if participants is None or step.step.minutes is not None:
+        return seconds
+    per_participant = participants * SECONDS_PER_PARTICIPANT * (2 if step.step.extended else 1)
+    return max(seconds, per_participant)
+
+
+def minimum_minutes(steps: list[PlannedStep]) -> int:
+    """The shortest meeting that gives every step a box: a minute a step."""
+    return len(steps)
+
+
+def suggested_minutes(
+    steps: list[PlannedStep], participants: int | None, compares_alternatives: bool = False
+) -> int:
+    """The meeting's natural length: the method's boxes, the hats scaled for the group."""
+    hats = sum(natural_seconds(s, participants) for s in steps[1:-1] if not _is_red(s))
+    reds = RED_SECONDS * sum(1 for s in steps[1:-1] if _is_red(s))
+    blues = OPENING_MIN_SECONDS * (1 + closing_weight(compares_alternatives))
+    return max(minimum_minutes(steps), math.ceil((hats + reds + blues) / MINUTE))
+
+
+def _round_to(seconds: float, unit: int) -> int:
+    return math.floor(seconds / unit + 0.5) * unit
+
+
+def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> None:
+    if minutes <= 0:
+        raise UsageError(f"--minutes must be more than 0 (got {minutes})", hint="e.g. --minutes 45")
+    if participants is not None and participants <= 0:
+        raise UsageError(
+            f"--participants must be at least 1 (got {participants})", hint="e.g. --participants 6"
+        )
+    needed = minimum_minutes(steps)
+    if minutes < needed:
+        raise UsageError(
+            f"{len(steps)} steps do not fit in {minutes} minutes: this program needs at least "
+            f"{needed}",
+            hint=f"use --minutes {needed} or more, or a program with fewer steps",
+        )
+
+
+def _blue_boxes(total: int, others_need: int, weight: float, unit: int) -> tuple[int, int]:
+    """Opening and closing blue, shrunk (closing first, never below the opening) until the
+    other steps have their minute each."""
+    opening = _round_to(total * OPENING_SHARE, unit)
+    opening = min(OPENING_MAX_SECONDS, max(OPENING_MIN_SECONDS, opening))
+    closing = max(opening, _round_to(opening * weight, unit))
+    while total - opening - closing < others_need:
+        if closing > opening:
+            closing -= unit
+        else:
+            opening -= unit
+    return opening, closing
+
+
+def _share(available: int, weights: list[float], unit: int) -> list[int]:
+    """`available` seconds in units, in proportion to `weights`, a minute at least each
+    (largest remainder, so the boxes add up exactly)."""
+    if not weights:
+        return []
+    slots, floor_units = available // unit, MINUTE // unit
+    total = sum(weights)
+    ideal = [slots * w / total for w in weights]
+    counts = [max(floor_units, math.floor(x)) for x in ideal]
+    while (left := slots - sum(counts)) != 0:
+        if left > 0:
+            pick = max(range(len(counts)), key=lambda i: ideal[i] - counts[i])
+            counts[pick] += 1
+        else:
+            pick = max(
+                (i for i in range(len(counts)) if counts[i] > floor_units),
+                key=lambda i: counts[i] - ideal[i],
+            )
+            counts[pick] -= 1
+    return [c * unit for c in counts]
+
+
+def time_boxes(
+    steps: list[PlannedStep],
+    minutes: int,
+    participants: int | None,
+    *,
+    compares_alternatives: bool = False,
+    clock: Clock = "hh:mm",
+) -> list[int]:
+    """Seconds for each step, summing exactly to `minutes`; UsageError if they cannot fit."""
+    _check(steps, minutes, participants)
+    unit = CLOCKS[clock]
+    total = minutes * MINUTE
+    middle = steps[1:-1]
+    hats = [i for i, s in enumerate(middle) if not _is_red(s)]
+    reds = RED_SECONDS * (len(middle) - len(hats))
+    weight = closing_weight(compares_alternatives)
+    opening, closing = _blue_boxes(total, reds + len(hats) * MINUTE, weight, unit)
+    available = total - reds - opening - closing
+    shared = _share(available, [natural_seconds(middle[i], participants) for i in hats], unit)
+    if not hats:
+        closing += available
+    boxes = [RED_SECONDS] * len(middle)
+    for i, seconds in zip(hats, shared, strict=True):
+        boxes[i] = seconds
+    return [opening, *boxes, closing]
+
+
+def overflow_warning(
+    steps: list[PlannedStep],
+    minutes: int,
+    participants: int | None,
+    compares_alternatives: bool = False,
+) -> str | None:
+    """One line when the meeting is too short for the group: the minutes it would need."""
+    if participants is None:
+        return None
+    needed = suggested_minutes(steps, participants, compares_alternatives)
+    if minutes >= needed:
+        return None
+    return (
+        f"warning: {participants} participants need about {needed} minutes for these hats "
+        f"(about a minute each per hat); in {minutes} minutes each contribution must be short"
+    )
+
+
+@dataclass(frozen=True)
+class Start:
+    """When the meeting starts: a clock time, with a date when one was given."""
+
+    at: datetime
+    dated: bool
+
+    def clock(self, offset_seconds: int) -> str:
+        moment = self.at + timedelta(seconds=offset_seconds)
+        return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_start(text: str) -> Start:
+    """`HH:MM` (a clock time) or an ISO date and time such as `2026-12-01T14:00`."""
+    value = text.strip()
+    if _DATE_ONLY.fullmatch(value):
+        raise UsageError(f"--start {text!r} has a date but no time", hint=START_HINT)
+    try:
+        clock = time.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        return Start(datetime.combine(datetime(2000, 1, 1), clock), dated=False)
+    try:
+        return Start(datetime.fromisoformat(value), dated=True)
+    except ValueError:
+        raise UsageError(f"--start {text!r} is not a time", hint=START_HINT) from None
+
+
+def parse_clock(text: str) -> Clock:
+    if text not in CLOCKS:
+        raise UsageError(f"unknown --clock {text!r}", hint="use hh:mm or mm:ss (half minutes)")
+    return text  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One agenda line: a step, its box, and its place in the meeting."""
+
+    step: PlannedStep
+    seconds: int
+    offset: int
+
+
+def plan_agenda(steps: list[PlannedStep], boxes: list[int]) -> list[Slot]:
+    """The agenda of `steps` in the boxes `time_boxes` gave them, each starting as the one
+    before it ends."""
+    slots = []
+    offset = 0
+    for step, seconds in zip(steps, boxes, strict=True):
+        slots.append(Slot(step, seconds, offset))
+        offset += seconds
+    return slots
+
+
+def step_title(step: PlannedStep, focus: str | None = None) -> str:
+    """The step as the agenda names it: `Red hat: 30 s gut reaction / dot vote (...)`."""
+    title = f"{step.hat.value.capitalize()} hat"
+    if step.role == "framing":
+        title += ": opening (purpose, factors, priorities)"
+    elif step.role == "synthesis":
+        title += ": closing (decision, owners, dates)"
+    elif step.hat is Hat.RED:
+        title += f": {RED_LABEL}"
+    elif focus or step.step.focus:
+        title += f": {focus or step.step.focus}"
+    return title + (" (optional)" if step.step.optional else "")
+
+
+def format_box(seconds: int) -> str:
+    """`5 min`, `30 s`, `1 min 30 s`."""
+    whole, rest = divmod(seconds, MINUTE)
+    if not whole:
+        return f"{rest} s"
+    return f"{whole} min" + (f" {rest} s" if rest else "")

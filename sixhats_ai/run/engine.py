@@ -1,0 +1,338 @@
+"""The engine: runs a program's steps and assembles the report.
+
+Every command that talks to a model (`analyze`, `batch`, `rerun`) goes through `Engine.run`.
+The opening blue frames the problem; the hats run in program order, each seeing the board so
+far (`sequential`), or all at once and blind to each other (`parallel`); the closing blue
+synthesises the report. A failed hat does not sink the run: the synthesis goes on and the
+report says it is degraded. The board passed to each step is a compact summary within a token
+budget (see `board`), and each step answers the schema of this run (see `run_schema`).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, first_problems
+from sixhats_ai.method.emergent import check_emergent
+from sixhats_ai.method.hats import hat_info
+from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.method.random_entry import random_word
+from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
+from sixhats_ai.run.assembly import RunClock, assemble_report
+from sixhats_ai.run.board import alternatives_of, board_entries, direction
+from sixhats_ai.run.comparison import compare
+from sixhats_ai.run.emergent import (
+    EmergentMeeting,
+    closing_step,
+    planned_from,
+)
+from sixhats_ai.run.panel import (
+    PanelAnswer,
+    adopt_roster,
+    ask_separately,
+    describe,
+    from_panel,
+    is_panel,
+    meeting_variables,
+    roster_names,
+)
+from sixhats_ai.run.preview import preview_prompts, preview_schema
+from sixhats_ai.run.report import (
+    Report,
+    StepOutput,
+    StepRecord,
+    Usage,
+)
+from sixhats_ai.run.request import RunRequest, StepEvent
+from sixhats_ai.run.schemas import base_model, dot_total
+from sixhats_ai.run.step_schema import output_schema
+from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
+from sixhats_ai.run.together import all_at_once
+from sixhats_ai.text.documents import split_title
+
+
+class SynthesisFailed(SixhatsError):
+    """The closing blue failed; the hat outputs are kept in `steps`."""
+
+    def __init__(self, cause: SixhatsError, steps: list[StepRecord]) -> None:
+        super().__init__(f"the synthesis failed: {first_problems(cause.message)}", hint=cause.hint)
+        self.exit_code = cause.exit_code
+        self.steps = steps
+        # Every problem, for the store and a SIXHATS_DEBUG traceback; one_line() names 3.
+        self.full_message = SixhatsError(
+            f"the synthesis failed: {cause.message}", hint=cause.hint
+        ).one_line()
+        self.args = (self.full_message,)
+
+
+@dataclass
+class Engine:
+    caller: StructuredCaller
+    prompts: PromptLibrary
+    model_for: Callable[[PlannedStep], str]
+    on_event: Callable[[StepEvent], None] = lambda event: None
+    _checked: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def render(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        board: list[dict[str, Any]],
+        ok_ids: list[str] | None = None,
+        failed_ids: list[str] | None = None,
+        seen: list[StepRecord] | None = None,
+        *,
+        template: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> RenderedPrompt:
+        """The step's two messages; every variable a template may use is set here (`extra`
+        sets the per-participant and process ones, see `panel` and `emergent_run`)."""
+        nonce = new_nonce()
+        while nonce in request.problem or any(nonce in d.text for d in request.documents):
+            nonce = new_nonce()
+        program = request.program
+        alternatives = alternatives_of(seen or []) if program.compares_alternatives else []
+        variables = {
+            "hat": hat_info(step.hat),
+            "step": {
+                "id": step.id,
+                "label": step.step.label,
+                "focus": step.step.focus,
+                "extended": step.step.extended,
+            },
+            "program": {
+                "name": program.name,
+                "slug": program.slug,
+                "sequence": program.sequence,
+                "compares_alternatives": program.compares_alternatives,
+                "closing": program.closing,
+            },
+            "problem": request.problem,
+            "documents": [{"name": d.name, "text": d.text} for d in request.documents],
+            "condensed": bool(request.condensed),
+            "board": board,
+            "flow": request.flow,
+            "step_ids": ok_ids or [],
+            "failed_steps": failed_ids or [],
+            "direction": direction(seen or []),
+            "alternatives": alternatives,
+            "comparison": [c.tally() for c in compare(seen or [])]
+            if step.role == "synthesis"
+            else [],
+            "dots": dot_total(len(alternatives)),
+            "random_word": random_word(request.texts(), step.id)
+            if step.hat.value == "green"
+            else None,
+            "nonce": nonce,
+            **meeting_variables(request, step),
+            **(extra or {}),
+        }
+        name = template or template_name_for(step.role, step.hat.value)
+        return self.prompts.render_prompt(name, variables)
+
+    def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:
+        """Every prompt the program would send, in order, without calling a model."""
+        return preview_prompts(self, request)
+
+    def preview_schema(self, request: RunRequest, step: PlannedStep) -> tuple[str, int]:
+        """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
+        return preview_schema(self, request, step)
+
+    @staticmethod
+    def board_for(
+        request: RunRequest, step: PlannedStep, seen: list[StepRecord]
+    ) -> list[dict[str, Any]]:
+        by_id = {s.id: s for s in request.program.plan()}
+        for record in seen:  # the steps an emergent program's blue called for
+            if record.id not in by_id:
+                by_id[record.id] = planned_from(record)
+        return board_entries(seen, by_id, synthesis=step.role == "synthesis")
+
+    async def _run_step(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        seen: list[StepRecord],
+        ok_ids: list[str] | None = None,
+        failed_ids: list[str] | None = None,
+    ) -> tuple[StepRecord, Any]:
+        """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
+        record unless the run is strict."""
+        model = self.model_for(step)
+        prompt = request.memo.prompts.get(step.id)  # asked before the run parked: the same
+        if prompt is None:
+            board = self.board_for(request, step, seen)
+            prompt = self.render(request, step, board, ok_ids, failed_ids, seen)
+            request.memo.prompts[step.id] = prompt
+        self.on_event(StepEvent(step, "running"))
+        started = time.perf_counter()
+        base = functools.partial(
+            StepRecord,
+            id=step.id,
+            hat=step.hat.value,
+            role=step.role,
+            focus=step.step.focus,
+            model=model,
+            random_word=random_word(request.texts(), step.id)
+            if step.hat.value == "green"
+            else None,
+        )
+        answer_model = output_schema(step, request, seen, ok_ids or [])
+        try:
+            done = await self._answer(request, step, prompt, answer_model, seen)
+        except StoreDamaged:  # not this step's failure: the whole command stops
+            raise
+        except SixhatsError as exc:
+            record = base(
+                status="failed",
+                error=exc.one_line(),
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            self.on_event(StepEvent(step, "failed", record))
+            if request.strict or step.role != "hat" or isinstance(exc, BudgetExceeded):
+                raise
+            return record, None
+        output = done.output if isinstance(done.output, StepOutput) else None
+        record = base(
+            status="ok",
+            output=output,
+            mode=done.mode.value,
+            seconds=round(done.seconds, 3),
+            usage=done.usage,
+            contributions=done.contributions if isinstance(done, PanelAnswer) else [],
+        )
+        self.on_event(StepEvent(step, "done", record))
+        return record, done.output
+
+    async def _answer(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        prompt: RenderedPrompt,
+        answer_model: type[Any],
+        seen: list[StepRecord],
+    ) -> ValidatedAnswer | PanelAnswer:
+        """The step's answer: one voice, or every participant's (in one request, or in one
+        each with --personas-mode separate)."""
+        model, hat_name = self.model_for(step), step.hat.value
+        if not is_panel(request, step):
+            return await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+        hat = cast("type[StepOutput]", base_model(step))
+        if request.personas_mode == "together":
+            answer = await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+            return from_panel(hat, answer)
+        board = self.board_for(request, step, seen)
+
+        async def ask(name: str) -> ValidatedAnswer:
+            voice = {"participant": describe(request, name)}
+            voiced = self.render(request, step, board, seen=seen, extra=voice)
+            return await self.caller.call(model, voiced.messages(), answer_model, hat=hat_name)
+
+        return await ask_separately(roster_names(request), hat, ask)
+
+    async def hat_step(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        seen: list[StepRecord],
+        reuse: dict[str, StepRecord],
+    ) -> StepRecord:
+        kept = reuse.get(step.id)
+        if kept is not None and kept.status == "ok":
+            self.on_event(StepEvent(step, "reused", kept))
+            return kept
+        record, _ = await self._run_step(request, step, seen)
+        if record.status == "ok":  # a run started again (after a batch round) keeps it
+            reuse[step.id] = record
+        return record
+
+    async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
+        """Run the program; steps found ok in `reuse` (from a stored run) are not asked again.
+        Those and each hat that ends ok go into the request's memo: a run parked for a batch
+        round starts again from them."""
+        steps = request.memo.steps
+        steps.update(reuse or {})
+        clock = RunClock()
+        check_emergent(request.program, request.flow)
+        plan = request.program.plan(include_optional=request.include_optional)
+        # Before the first request: a broken template or a budget that cannot bound a model
+        # fails now, not after the hats have been paid for (once per program: a batch runs
+        # the same program many times).
+        if request.program.slug not in self._checked:
+            self.preview(request)
+            self.caller.check_priced({self.model_for(step) for step in plan})
+            self._checked.add(request.program.slug)
+        opening, hats, closing = plan[0], plan[1:-1], plan[-1]
+        records: list[StepRecord] = [await self.hat_step(request, opening, [], steps)]
+        adopt_roster(request, records[0].output)  # --personas N: the roster blue proposed
+        meeting = EmergentMeeting(self, request) if request.program.emergent else None
+        if meeting is not None:
+            await meeting.run(records, steps)
+            closing = closing_step(request.program, len(records) + 1)
+        elif request.flow == "sequential":
+            for step in hats:
+                records.append(await self.hat_step(request, step, list(records), steps))
+        else:
+            records.extend(await self._parallel_hats(request, hats, list(records), steps))
+
+        ok_ids = [r.id for r in records if r.status == "ok"]
+        failed_ids = [r.id for r in records if r.status == "failed"]
+        try:
+            closing_record, synthesis = await self._run_step(
+                request, closing, records, ok_ids, failed_ids
+            )
+        except StoreDamaged:
+            raise
+        except SixhatsError as exc:
+            raise SynthesisFailed(exc, records) from exc
+        records.append(closing_record)
+
+        return self._report(request, records, synthesis, clock, meeting)
+
+    def _report(
+        self,
+        request: RunRequest,
+        records: list[StepRecord],
+        synthesis: Any,
+        clock: RunClock,
+        meeting: EmergentMeeting | None,
+    ) -> Report:
+        """The run's report; condensing the documents and choosing the hats count in its cost."""
+        usage = Usage()
+        extra = [c.usage for c in request.condensed] + ([meeting.usage] if meeting else [])
+        for spent in [r.usage for r in records] + extra:
+            usage.add(spent)
+        title, problem = split_title(request.problem)  # the model saw the whole text
+        return assemble_report(
+            problem=problem,
+            title=title,
+            program=request.program,
+            records=records,
+            synthesis=synthesis,
+            flow=request.flow,
+            base_url=self.caller.backend.identity,
+            clock=clock,
+            usage=usage,
+            report_fields={
+                "roster": request.roster.roster if request.roster else None,
+                "process_log": meeting.log if meeting else [],
+            },
+            metadata_fields={
+                "condensed": request.condensed,
+                "process_usage": meeting.usage if meeting else Usage(),
+            },
+        )
+
+    async def _parallel_hats(
+        self,
+        request: RunRequest,
+        hats: list[PlannedStep],
+        framing_only: list[StepRecord],
+        reuse: dict[str, StepRecord],
+    ) -> list[StepRecord]:
+        """The hats all at once, each seeing only the framing."""
+        return await all_at_once(self.hat_step(request, s, framing_only, reuse) for s in hats)

@@ -1,0 +1,70 @@
+"""What a run keeps of itself to start again where it stopped.
+
+A run answered in batch rounds (`backends.rounds`) stops at its first call that waits for a
+round, and is started again after it. What it has done by then (the steps that ended ok, and
+the prompts of the steps it asked, so each step is rendered once and asked the same way) is
+its memo. A batch keeps the memos of ten thousand waiting files packed: compressed JSON.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import get_args
+
+from pydantic import BaseModel
+from pydantic_core import from_json, to_json
+
+from sixhats_ai.method.hat_outputs import AnyStepOutput
+from sixhats_ai.prompts import RenderedPrompt
+from sixhats_ai.run.report import StepRecord
+
+# A step's output is packed with the name of its hat's output model and read back as that
+# model: five times faster than letting the union of every hat's output find it again.
+_OUTPUTS: dict[str, type[BaseModel]] = {model.__name__: model for model in get_args(AnyStepOutput)}
+
+
+def _output_model(output: BaseModel) -> str:
+    """The hat output model `output` is, or is a run's narrowed form of (`run_schema`)."""
+    return next(c.__name__ for c in type(output).__mro__ if _OUTPUTS.get(c.__name__) is c)
+
+
+def _pack_step(step: StepRecord) -> list[str]:
+    if step.output is None:
+        return ["", step.model_dump_json(), ""]
+    record = step.model_dump_json(exclude={"output"})
+    return [_output_model(step.output), record, step.output.model_dump_json()]
+
+
+def _unpack_step(model: str, record: str, output: str) -> StepRecord:
+    step = StepRecord.model_validate_json(record)
+    if model:
+        step.output = _OUTPUTS[model].model_validate_json(output)  # type: ignore[assignment]
+    return step
+
+
+@dataclass
+class RunMemo:
+    steps: dict[str, StepRecord] = field(default_factory=dict)  # ended ok, or kept by a rerun
+    prompts: dict[str, RenderedPrompt] = field(default_factory=dict)  # by step id
+
+    def pack(self) -> bytes:
+        """The memo as compressed JSON, without the prompts of the steps already done."""
+        packed = {
+            "steps": [_pack_step(step) for step in self.steps.values()],
+            "prompts": {
+                step: [prompt.system, prompt.user]
+                for step, prompt in self.prompts.items()
+                if step not in self.steps
+            },
+        }
+        return zlib.compress(to_json(packed), 1)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> RunMemo:
+        packed = from_json(zlib.decompress(data))
+        steps = [_unpack_step(*step) for step in packed["steps"]]
+        return cls(
+            steps={step.id: step for step in steps},
+            prompts={step: RenderedPrompt(*texts) for step, texts in packed["prompts"].items()},
+        )

@@ -1,0 +1,88 @@
+"""What a run is asked to do, the progress it reports, and what the helpers of a run may call.
+
+These sit below the engine so that the helpers it hands work to (panels, emergent meetings,
+previews, random entry) can name them without importing the engine itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from sixhats_ai.method.emergent import ProcessDecision
+from sixhats_ai.method.participants import PersonasMode, RosterRequest
+from sixhats_ai.method.programs import PlannedStep, Program
+from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.run.report import CondensedDocument, StepRecord
+from sixhats_ai.text.documents import Document
+
+if TYPE_CHECKING:
+    from sixhats_ai.prompts import RenderedPrompt
+    from sixhats_ai.run.structured import StructuredCaller
+
+Flow = Literal["sequential", "parallel"]
+
+
+@dataclass
+class RunRequest:
+    problem: str
+    program: Program
+    documents: list[Document] = field(default_factory=list)
+    flow: Flow = "sequential"
+    include_optional: bool = True
+    strict: bool = False
+    warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
+    condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
+    max_steps: int = 8  # an emergent program: the hats blue may call for at most
+    roster: RosterRequest | None = None  # --personas: who wears each hat
+    personas_mode: PersonasMode = "together"
+    replay: list[ProcessDecision] = field(default_factory=list)  # a rerun's earlier choices
+    memo: RunMemo = field(default_factory=RunMemo)  # what it did before it parked, if it did
+
+    def texts(self) -> list[str]:
+        """The problem and every document's text: what a run's own random choices hash."""
+        return [self.problem, *(d.text for d in self.documents)]
+
+
+@dataclass
+class StepEvent:
+    """Progress of one step, for the live display."""
+
+    step: PlannedStep
+    status: Literal["running", "done", "failed", "reused"]
+    record: StepRecord | None = None
+
+
+class StepRunner(Protocol):
+    """What an emergent meeting and a preview need of the engine: a step's board, its prompt,
+    a hat step run, and the caller with its model choice."""
+
+    @property
+    def caller(self) -> StructuredCaller: ...
+
+    def model_for(self, step: PlannedStep) -> str: ...
+
+    def board_for(
+        self, request: RunRequest, step: PlannedStep, seen: list[StepRecord]
+    ) -> list[dict[str, Any]]: ...
+
+    def render(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        board: list[dict[str, Any]],
+        ok_ids: list[str] | None = None,
+        failed_ids: list[str] | None = None,
+        seen: list[StepRecord] | None = None,
+        *,
+        template: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> RenderedPrompt: ...
+
+    async def hat_step(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        seen: list[StepRecord],
+        reuse: dict[str, StepRecord],
+    ) -> StepRecord: ...

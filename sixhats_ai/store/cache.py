@@ -1,0 +1,51 @@
+"""The run store as the request cache, and the store a command keeps its runs in.
+
+A request identical to a stored one (model, messages, schema, parameters, server) is answered
+from the store at no cost; every other exchange is written to it, with any secret taken out
+of its text first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sixhats_ai.store.database import RunStore, default_store_path
+
+if TYPE_CHECKING:
+    from sixhats_ai.config import Config
+
+
+@dataclass
+class StoreCache:
+    """The store as a `ResponseCache`: `read` answers from it, `write` logs each exchange."""
+
+    store: RunStore
+    read: bool = True
+    write: bool = True
+    secrets: list[str | None] = field(default_factory=list)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.store.cached_response(key) if self.read else None
+
+    def put(
+        self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
+    ) -> None:
+        if self.write:
+            self.store.log_request(key, request, response, seconds, secrets=self.secrets)
+
+
+def open_run_store(
+    config: Config, api_key: str | None, *, log: bool, read: bool
+) -> tuple[RunStore | None, StoreCache | None]:
+    """The store to keep a run in (None with --no-log or `log = false`) and its cache.
+
+    With logging off, the cache may still be read from an existing store, but nothing is
+    written to it.
+    """
+    log = log and config.log
+    if not log and not (read and default_store_path().exists()):
+        return None, None
+    store = RunStore()
+    cache = StoreCache(store, read=read, write=log, secrets=[api_key])
+    return (store if log else None), cache

@@ -1,0 +1,1 @@
+"""The user's text: reading files, making it safe for a prompt, splitting and sizing it."""
