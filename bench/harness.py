@@ -164,7 +164,7 @@ class Context:
 
 def _warm_imports() -> None:
     """Import what `analyze` and `batch` import: in-process timings hold the command's work."""
-    for name in ("openai", "sixhats_ai.api", "sixhats_ai.batch", "sixhats_ai.render.markdown"):
+    for name in ("openai", "sixhats_ai.api", "sixhats_ai.batches", "sixhats_ai.render.markdown"):
         importlib.import_module(name)
 
 

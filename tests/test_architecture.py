@@ -149,8 +149,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("run", ("run",)),
     ("store", ("store",)),
     ("library", ("api", "runs")),
-    ("uses", ("brief", "minutes", "batch", "render", "display")),
-    ("shells", ("cli", "mcp")),
+    ("uses", ("briefs", "meeting_minutes", "batches", "render", "display")),
+    ("shells", ("cli", "mcp_server")),
     ("facade", ("", "__main__")),
 ]
 MAX_TOP_LEVEL_MODULES = 10  # besides __init__ and __main__

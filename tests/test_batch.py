@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sixhats_ai.batch.outputs import BatchOutputs
-from sixhats_ai.batch.runner import BatchRunner
+from sixhats_ai.batches.outputs import BatchOutputs
+from sixhats_ai.batches.runner import BatchRunner
 from sixhats_ai.run.report import Report
 from tests.fakes import error, step_id
 
@@ -516,7 +516,7 @@ def test_a_report_kept_from_an_earlier_batch_is_never_listed_as_interrupted(
 ):
     import threading
 
-    from sixhats_ai.batch.scheduler import Scheduler
+    from sixhats_ai.batches.scheduler import Scheduler
 
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, ["p0.md", "p1.md", "p2.md"])

@@ -10,7 +10,7 @@ import httpx
 import icalendar
 import pytest
 
-from sixhats_ai.brief.compose import BriefRequest, build_brief
+from sixhats_ai.briefs.compose import BriefRequest, build_brief
 from sixhats_ai.method.agenda import RED_LABEL
 from sixhats_ai.method.programs import load_programs
 from sixhats_ai.method.topic import detect_kind, subject_of

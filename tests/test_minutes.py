@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sixhats_ai.meeting_minutes.notes import parse_notes
+from sixhats_ai.meeting_minutes.votes import parse_votes, tally
 from sixhats_ai.method.programs import load_programs
-from sixhats_ai.minutes.notes import parse_notes
-from sixhats_ai.minutes.votes import parse_votes, tally
 from sixhats_ai.run.report import Report
 from tests.fakes import (
     completion,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sixhats_ai.batch.parked import FileJob
+from sixhats_ai.batches.parked import FileJob
 from sixhats_ai.method.hat_outputs import Framing
 from sixhats_ai.prompts import RenderedPrompt
 from sixhats_ai.run.memo import RunMemo

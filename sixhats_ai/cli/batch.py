@@ -17,7 +17,7 @@ from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import Provider, ProviderFlags
-    from sixhats_ai.batch import BatchSettings
+    from sixhats_ai.batches import BatchSettings
     from sixhats_ai.cli.batch_rounds import Rounds
     from sixhats_ai.config import Config
     from sixhats_ai.method.programs import Program
@@ -142,8 +142,8 @@ def batch(
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.batch import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
-    from sixhats_ai.batch.via import check_logged, check_via
+    from sixhats_ai.batches import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
+    from sixhats_ai.batches.via import check_logged, check_via
     from sixhats_ai.cli.batch_rounds import Rounds, rounds_admin, via_options
     from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
@@ -189,7 +189,7 @@ def _dry_run(
     """What the batch would send and cost, on stdout; nothing sent, nothing written."""
     from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.backends.provider import planned_provider
-    from sixhats_ai.batch.estimate import estimate_batch
+    from sixhats_ai.batches.estimate import estimate_batch
     from sixhats_ai.cli.batch_rounds import rounds_note
     from sixhats_ai.config import load_config
     from sixhats_ai.text.inputs import discover
@@ -256,7 +256,7 @@ def _run_batch(
     import asyncio
 
     from sixhats_ai.api import open_session
-    from sixhats_ai.batch import BatchRunner, prepare_out_dir
+    from sixhats_ai.batches import BatchRunner, prepare_out_dir
     from sixhats_ai.cli.batch_rounds import rounds_note
     from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr

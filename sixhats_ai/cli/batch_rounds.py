@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sixhats_ai.batch.via import ROUND_CONCURRENCY, Via, check_via
+from sixhats_ai.batches.via import ROUND_CONCURRENCY, Via, check_via
 from sixhats_ai.cli.app import echo_err
 from sixhats_ai.errors import UsageError
 
@@ -63,7 +63,7 @@ class Rounds:
         if self.via == "live":
             return None, None
         from sixhats_ai.backends.jsonl import ingest_results
-        from sixhats_ai.batch.via import ledger_for, round_backend
+        from sixhats_ai.batches.via import ledger_for, round_backend
 
         if store is None:  # check_via refused --no-log; `log = false` is refused there too
             raise UsageError(f"--via {self.via} needs the run store", hint="turn logging on")
@@ -89,7 +89,7 @@ def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> 
     import asyncio
 
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.batch.via import round_backend, status_lines
+    from sixhats_ai.batches.via import round_backend, status_lines
     from sixhats_ai.config import load_config
     from sixhats_ai.store.database import RunStore, default_store_path
 

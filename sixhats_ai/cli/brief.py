@@ -29,8 +29,8 @@ from sixhats_ai.errors import UsageError
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import ProviderFlags
-    from sixhats_ai.brief.compose import BriefRequest
-    from sixhats_ai.brief.plan import TailoredPlan
+    from sixhats_ai.briefs.compose import BriefRequest
+    from sixhats_ai.briefs.plan import TailoredPlan
     from sixhats_ai.method.agenda import Start
     from sixhats_ai.prompts import PromptLibrary
     from sixhats_ai.run.report import Report
@@ -123,7 +123,7 @@ def _request(
     params: dict[str, Any], topic: str, start: Start | None, report: Report | None
 ) -> BriefRequest:
     """The brief's request from the command's parameters, each checked."""
-    from sixhats_ai.brief.compose import BriefRequest, parse_attendees
+    from sixhats_ai.briefs.compose import BriefRequest, parse_attendees
     from sixhats_ai.method.agenda import parse_clock
     from sixhats_ai.method.emergent import refuse_emergent_brief
     from sixhats_ai.method.programs import find_program
@@ -158,7 +158,7 @@ def _ask_model(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.brief.plan import tailored_plan
+    from sixhats_ai.briefs.plan import tailored_plan
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.store.cache import open_run_store
@@ -233,8 +233,8 @@ def brief(
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    from sixhats_ai.brief.compose import build_brief
-    from sixhats_ai.brief.model import AUDIENCES
+    from sixhats_ai.briefs.compose import build_brief
+    from sixhats_ai.briefs.model import AUDIENCES
     from sixhats_ai.method.agenda import overflow_warning, parse_start
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief

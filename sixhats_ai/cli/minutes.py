@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
+    from sixhats_ai.meeting_minutes.structure import Meeting
     from sixhats_ai.method.programs import Program
-    from sixhats_ai.minutes.structure import Meeting
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.store.records import RunInputs, StoredRun
 
@@ -63,9 +63,9 @@ def read_meeting(
     fill_gaps: bool = False,
 ) -> Meeting:
     """The meeting from its notes and votes; what matched no step, or has no notes, is said."""
-    from sixhats_ai.minutes.notes import parse_notes
-    from sixhats_ai.minutes.structure import Meeting
-    from sixhats_ai.minutes.votes import parse_votes, tally
+    from sixhats_ai.meeting_minutes.notes import parse_notes
+    from sixhats_ai.meeting_minutes.structure import Meeting
+    from sixhats_ai.meeting_minutes.votes import parse_votes, tally
     from sixhats_ai.text.documents import sanitize
 
     notes = parse_notes(sanitize(notes_text), program.plan(include_optional=include_optional))
@@ -119,7 +119,7 @@ def run_meeting(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.cli.local import engine_summary, start_engine
-    from sixhats_ai.minutes.structure import meeting_report
+    from sixhats_ai.meeting_minutes.structure import meeting_report
     from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.store.cache import open_run_store
 
@@ -328,7 +328,7 @@ def minutes(
         fill_gaps,
     )
     if offline:
-        from sixhats_ai.minutes.layout import build_minutes, render_minutes
+        from sixhats_ai.meeting_minutes.layout import build_minutes, render_minutes
         from sixhats_ai.prompts import user_library
 
         made = build_minutes(meeting.topic, meeting.program, meeting.notes, meeting.votes)

@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sixhats_ai.brief.model import Brief
+from sixhats_ai.briefs.model import Brief
 from sixhats_ai.errors import UsageError
 from sixhats_ai.method.hats import HATS
 from sixhats_ai.prompts import PromptLibrary

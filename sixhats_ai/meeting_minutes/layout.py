@@ -10,12 +10,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from sixhats_ai.brief.questions import step_focus
+from sixhats_ai.briefs.questions import step_focus
+from sixhats_ai.meeting_minutes.notes import MeetingNotes
+from sixhats_ai.meeting_minutes.votes import Tally
 from sixhats_ai.method.agenda import step_title
 from sixhats_ai.method.hats import HATS, Hat
 from sixhats_ai.method.programs import Program
-from sixhats_ai.minutes.notes import MeetingNotes
-from sixhats_ai.minutes.votes import Tally
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.report import DotVote, ProgramRef
 from sixhats_ai.version import __version__

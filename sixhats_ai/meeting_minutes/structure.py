@@ -17,13 +17,13 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.brief.questions import program_vars
+from sixhats_ai.briefs.questions import program_vars
 from sixhats_ai.errors import SixhatsError
+from sixhats_ai.meeting_minutes.layout import dot_votes
+from sixhats_ai.meeting_minutes.notes import MeetingNotes, StepNotes
+from sixhats_ai.meeting_minutes.votes import Tally
 from sixhats_ai.method.hats import Hat, hat_info
 from sixhats_ai.method.programs import PlannedStep, Program
-from sixhats_ai.minutes.layout import dot_votes
-from sixhats_ai.minutes.notes import MeetingNotes, StepNotes
-from sixhats_ai.minutes.votes import Tally
 from sixhats_ai.prompts import RenderedPrompt, new_nonce
 from sixhats_ai.run.assembly import RunClock, assemble_report
 from sixhats_ai.run.board import alternatives_of, risk_ref

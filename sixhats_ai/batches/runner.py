@@ -25,16 +25,16 @@ from sixhats_ai.api import Session
 from sixhats_ai.backends.base import Parked
 from sixhats_ai.backends.jsonl import RoundPending
 from sixhats_ai.backends.rounds import RoundBackend
-from sixhats_ai.batch.outputs import (
+from sixhats_ai.batches.outputs import (
     BASE_FORMATS,
     INDEX_STEM,
     BatchOutputs,
     OutputNames,
     resume_key,
 )
-from sixhats_ai.batch.parked import MAX_PASSES, FileJob
-from sixhats_ai.batch.progress import Progress
-from sixhats_ai.batch.scheduler import Scheduler
+from sixhats_ai.batches.parked import MAX_PASSES, FileJob
+from sixhats_ai.batches.progress import Progress
+from sixhats_ai.batches.scheduler import Scheduler
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.engine import SynthesisFailed

@@ -22,7 +22,7 @@ from pydantic_core import to_json
 from sixhats_ai.backends.base import CompletionRequest
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
-from sixhats_ai.batch.ledger import StoreLedger
+from sixhats_ai.batches.ledger import StoreLedger
 from sixhats_ai.errors import UsageError
 from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.store.database import RunStore

@@ -10,8 +10,8 @@ the whole batch, and `--max-cost` bounds the whole batch.
 - `runner`: one input from its text to its row in the index, and the batch around them.
 """
 
-from sixhats_ai.batch.outputs import check_out_dir, prepare_out_dir, report_formats
-from sixhats_ai.batch.runner import DEFAULT_PROBLEM, BatchRunner, BatchSettings
+from sixhats_ai.batches.outputs import check_out_dir, prepare_out_dir, report_formats
+from sixhats_ai.batches.runner import DEFAULT_PROBLEM, BatchRunner, BatchSettings
 
 __all__ = [
     "DEFAULT_PROBLEM",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationInfo, create_model, model_validator
 
-from sixhats_ai.brief.questions import MAX_QUESTIONS, MIN_QUESTIONS, program_vars, step_vars
+from sixhats_ai.briefs.questions import MAX_QUESTIONS, MIN_QUESTIONS, program_vars, step_vars
 from sixhats_ai.errors import ModelError
 from sixhats_ai.method.agenda import format_box
 from sixhats_ai.method.hats import hat_info

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sixhats_ai.brief.model import (
+from sixhats_ai.briefs.model import (
     AgendaItem,
     Attendee,
     Audience,
@@ -31,8 +31,8 @@ from sixhats_ai.brief.model import (
     PreRead,
     PreWorkItem,
 )
-from sixhats_ai.brief.plan import TailoredPlan
-from sixhats_ai.brief.questions import (
+from sixhats_ai.briefs.plan import TailoredPlan
+from sixhats_ai.briefs.questions import (
     BankContext,
     Findings,
     one_line,
