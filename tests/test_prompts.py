@@ -147,3 +147,25 @@ def test_an_older_base_template_that_renders_one_part_still_gives_both(tmp_path)
     [(_, prompt), *_] = _engine(tmp_path).preview(RunRequest(problem="Hire?", program=program))
     assert "Hire?" in prompt.user and "Hire?" not in prompt.system
     assert "JSON" in prompt.system
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyze", "Four-day week?", "--dry-run"],
+        ["batch", "NOTES", "--out", "REPORTS"],
+        ["minutes", "NOTES", "--offline"],
+        ["prompts"],
+    ],
+)
+def test_a_missing_prompts_folder_is_named_before_anything_runs(cli, tmp_path, command):
+    notes, reports = tmp_path / "notes.md", tmp_path / "reports"
+    notes.write_text("Notes: we talked.")
+    args = [{"NOTES": str(notes), "REPORTS": str(reports)}.get(a, a) for a in command]
+    result = cli(*args, "--prompts-dir", str(tmp_path / "nowhere"))
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"error: the prompts folder {tmp_path / 'nowhere'} does not exist "
+        "(pass a folder of .j2 templates to --prompts-dir, or leave it out)"
+    ]
+    assert not reports.exists()
