@@ -42,7 +42,7 @@ from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
 from sixhats_ai.store.database import RunStore
-from sixhats_ai.text.documents import Document
+from sixhats_ai.text.documents import Document, safe_line
 from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class BatchRunner:
         name, path = job.name, job.item.path
         try:
             request = await self.session.request(
-                self.settings.problem, self.settings.program, [Document(path.name, text)]
+                self.settings.problem, self.settings.program, [Document(safe_line(path.name), text)]
             )
         except StoreDamaged:  # not this file's failure: the whole batch stops
             raise
@@ -181,7 +181,7 @@ class BatchRunner:
                 self.store,
                 document_paths=[path],
                 on_unkept=unkept,
-                title=path.name,
+                title=safe_line(path.name),
             )
         except StoreDamaged:
             raise

@@ -11,9 +11,10 @@ from __future__ import annotations
 import urllib.parse
 from typing import Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from sixhats_ai.run.report import Report, SourcedPoint
+from sixhats_ai.text.documents import safe_line
 
 RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
@@ -44,6 +45,13 @@ class IndexRow(BaseModel):
     cached_requests: int = 0
     cost_usd: float = 0.0
     error: str | None = None
+
+    @field_validator("input", "error")
+    @classmethod
+    def _one_safe_line(cls, text: str | None) -> str | None:
+        """A file's name and its error (which may quote the name) as the index, its CSV and
+        the progress lines show them: nothing in a file name can move a terminal's cursor."""
+        return None if text is None else safe_line(text)
 
     def href(self, ext: str) -> str | None:
         """A relative link to this row's report file in format `ext`, if it has a report."""

@@ -38,6 +38,7 @@ from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.method.hats import hat_sampling
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 from sixhats_ai.run.report import Usage
+from sixhats_ai.text.documents import safe_strings, without_escapes
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -301,7 +302,8 @@ class StructuredCaller:
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
-                output = schema_model.model_validate(extract_json(text), context=context)
+                answer = safe_strings(extract_json(text))  # model text is data, never escapes
+                output = schema_model.model_validate(answer, context=context)
             except (InvalidAnswer, ValidationError) as exc:
                 error = _error_text(exc)
                 conversation = [
@@ -349,7 +351,7 @@ class StructuredCaller:
     def _answer_text(done: Completion) -> str:
         if done.refusal:
             raise ModelError(
-                f"the model refused: {done.refusal}",
+                f"the model refused: {without_escapes(done.refusal)}",
                 hint="rephrase the problem or use another model",
             )
         if done.finish_reason == "length":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError
-from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.text.documents import Document, safe_line, sanitize
 from sixhats_ai.text.extract import MAX_INPUT_BYTES, docx_text, exact_size, html_text, pdf_text
 from sixhats_ai.text.extract import MissingExtra as MissingExtra  # where batches look for it
 
@@ -277,5 +277,5 @@ def read_documents(paths: list[Path]) -> list[Document]:
     for path in paths:
         text = sanitize(document_text(path, what="context file")).strip()
         if text:
-            docs.append(Document(name=path.name, text=text))
+            docs.append(Document(name=safe_line(path.name), text=text))
     return docs
