@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.prompts import new_nonce
@@ -68,11 +69,11 @@ class Extract(Strict):
     text: str = Field(description="one short sentence, in the document's own terms")
     section: str = Field(description="the heading of its section, as in the [§ ...] line")
 
-    @field_validator("section")
+    @field_validator("section", mode="before")
     @classmethod
-    def _section_exists(cls, section: str, info: ValidationInfo) -> str:
+    def _section_exists(cls, section: Any, info: ValidationInfo) -> Any:
         known = (info.context or {}).get("sections")
-        if known is None or section in known:
+        if known is None or not isinstance(section, str) or section in known:
             return section
         loose = {" ".join(ref.casefold().split()): ref for ref in known}
         found = loose.get(" ".join(section.strip("[]§ ").casefold().split()))
@@ -83,6 +84,21 @@ class Extract(Strict):
 
 class ChunkExtract(Strict):
     items: list[Extract]
+
+
+SECTION_SCHEMAS = 256  # a batch's chunks share few heading lists; each is a class
+
+
+@lru_cache(maxsize=SECTION_SCHEMAS)
+def chunk_extract(sections: tuple[str, ...]) -> type[ChunkExtract]:
+    """`ChunkExtract` with the chunk's headings as the enum of `section`: a server that
+    follows the schema cannot cite a section the validation would send back."""
+    if not sections:
+        return ChunkExtract
+    heading: Any = Literal[sections]  # Literal[("a", "b")] is Literal["a", "b"]
+    described = Field(description="the heading of its section, as in the [§ ...] line")
+    item = create_model("Extract", __base__=Extract, section=(heading, described))
+    return create_model("ChunkExtract", __base__=ChunkExtract, items=(list[item], ...))
 
 
 @dataclass
@@ -108,8 +124,9 @@ class Condenser:
                 f"<<{nonce} its section headings>>\n{headings}\n<</{nonce} its section headings>>",
             },
         ]
+        schema = chunk_extract(chunk.refs)
         done = await self.caller.call(
-            self.model, messages, ChunkExtract, context={"sections": list(chunk.refs)}
+            self.model, messages, schema, context={"sections": list(chunk.refs)}
         )
         assert isinstance(done.output, ChunkExtract)
         return done.output.items[:limit], done.usage
