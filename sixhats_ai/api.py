@@ -24,7 +24,13 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.method.programs import PlannedStep, Program, find_program
 from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
 from sixhats_ai.prompts import RenderedPrompt, user_library
-from sixhats_ai.run.condense import Condenser, FitPreview, fit_documents, preview_fit
+from sixhats_ai.run.condense import (
+    Condenser,
+    FitPreview,
+    fit_documents,
+    preview_fit,
+    problem_as_document,
+)
 from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.report import EngineFigures, Report
@@ -121,6 +127,9 @@ class Session:
         if size > budget or stated:
             budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
         condense_model = self.provider.model_for("condense", "white", None)
+        problem, documents, notes = problem_as_document(
+            problem, documents, budget, self.options.fit
+        )
         fitted = await fit_documents(
             problem,
             documents,
@@ -129,7 +138,8 @@ class Session:
             condenser=Condenser(self.engine.caller, condense_model),
         )
         request = self.run_request(problem, program, fitted.documents)
-        request.warnings = self.window.take_warning() + fitted.warnings
+        notes = [f"note: {note}" for note in notes]
+        request.warnings = self.window.take_warning() + notes + fitted.warnings
         request.condensed = fitted.condensed
         return request
 
@@ -168,7 +178,11 @@ class Session:
     ) -> RunPreview:
         """A run previewed, none of it sent: the documents fitted to `budget` input tokens as
         condensing would leave them, and every request priced, condensing's included."""
+        problem, documents, notes = problem_as_document(
+            problem, documents, budget, self.options.fit
+        )
         fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
+        fitted.notes[:0] = notes
         request = self.run_request(problem, program, fitted.documents)
         steps = self.preview(request)
         condensing = self.engine.caller.prices.cost(

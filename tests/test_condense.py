@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sixhats_ai.run.condense import MAX_PASSES, ChunkExtract, shares
+from sixhats_ai.run.condense import MAX_PASSES, PROPOSAL_QUESTION, ChunkExtract, shares
 from sixhats_ai.run.report import Report
 from sixhats_ai.text.split import OPENING, sections, split
 from sixhats_ai.text.tokens import estimate_tokens
@@ -353,3 +353,25 @@ def test_condensing_puts_the_chunks_headings_in_the_schema_as_an_enum(cli, fake_
         section = schema["$defs"]["Extract"]["properties"]["section"]
         listed = body["messages"][-1]["content"].split("its section headings>>", 1)[1]
         assert section["enum"] == SECTION_LINE.findall(listed)
+
+
+def test_analyze_condenses_a_long_problem_file_as_batch_condenses_it(
+    cli, fake_llm, no_network, tmp_path
+):
+    doc = largest_document()
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    args = ["analyze", "-f", str(doc), "--program", "initial-ideas", "--format", "json"]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert "the problem is about" in result.err and "it is condensed as a document" in result.err
+    report = Report.model_validate_json(result.out)
+    [condensed] = report.metadata.condensed
+    assert condensed.chunks >= 3 and condensed.passes == 1
+    assert report.problem == PROPOSAL_QUESTION
+    out = tmp_path / "out"
+    batch = cli("batch", str(doc), "--out", str(out), "--program", "initial-ideas")
+    assert batch.code == 0, batch.err
+    as_batch = Report.model_validate_json((out / f"{doc.stem}.json").read_text())
+    assert as_batch.problem == report.problem
+    assert as_batch.metadata.condensed[0].chunks == condensed.chunks

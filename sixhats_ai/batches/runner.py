@@ -37,6 +37,7 @@ from sixhats_ai.batches.progress import Progress
 from sixhats_ai.batches.scheduler import Scheduler
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
 from sixhats_ai.method.programs import Program
+from sixhats_ai.run.condense import PROPOSAL_QUESTION
 from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
@@ -48,7 +49,7 @@ from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_
 if TYPE_CHECKING:
     from sixhats_ai.display import BatchDisplay
 
-DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
+DEFAULT_PROBLEM = PROPOSAL_QUESTION
 
 
 @dataclass
