@@ -74,18 +74,22 @@ class InvalidAnswer(Exception):
 
 
 def extract_json(text: str) -> Any:
-    """The JSON value in an answer: the whole text, a fenced block, or the first object."""
+    """The JSON value in an answer: the whole text, a fenced block, or the first object. A raw
+    control character inside a string (some grammars let a model write one) is read, not
+    refused: the answer is sanitized next, and refusing it would send an inner object of
+    the answer to validation as if it were the whole."""
     stripped = text.strip()
     if stripped.startswith("```"):
         stripped = stripped.split("\n", 1)[-1].rsplit("```", 1)[0]
+    decoder = json.JSONDecoder(strict=False)
     try:
-        return json.loads(stripped)
+        return decoder.decode(stripped)
     except json.JSONDecodeError:
         pass
     start = text.find("{")
     while start != -1:
         try:
-            value, _ = json.JSONDecoder().raw_decode(text, start)
+            value, _ = decoder.raw_decode(text, start)
             return value
         except json.JSONDecodeError:
             start = text.find("{", start + 1)
