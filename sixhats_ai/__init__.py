@@ -1,6 +1,6 @@
 """sixhats: Edward de Bono's Six Thinking Hats, run with a language model.
 
-`analyze` and `analyze_async` are imported lazily so that `sixhats --help` stays fast.
+The API is imported lazily so that `sixhats --help` stays fast.
 """
 
 from __future__ import annotations
@@ -9,12 +9,20 @@ from typing import Any
 
 from sixhats_ai.version import __version__
 
-__all__ = ["__version__", "analyze", "analyze_async"]
+__all__ = ["__version__", "analyze", "analyze_async", "minutes", "minutes_async"]
+
+# Each public name, and the module that defines it (imported on first use).
+_LAZY = {
+    "analyze": "sixhats_ai.api",
+    "analyze_async": "sixhats_ai.api",
+    "minutes": "sixhats_ai.meeting_minutes.api",
+    "minutes_async": "sixhats_ai.meeting_minutes.api",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("analyze", "analyze_async"):
-        from sixhats_ai import api
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(api, name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(name)
