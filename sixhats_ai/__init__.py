@@ -9,12 +9,22 @@ from typing import Any
 
 from sixhats_ai.version import __version__
 
-__all__ = ["__version__", "analyze", "analyze_async", "minutes", "minutes_async"]
+__all__ = [
+    "__version__",
+    "analyze",
+    "analyze_async",
+    "brief",
+    "brief_async",
+    "minutes",
+    "minutes_async",
+]
 
 # Each public name, and the module that defines it (imported on first use).
 _LAZY = {
     "analyze": "sixhats_ai.api",
     "analyze_async": "sixhats_ai.api",
+    "brief": "sixhats_ai.briefs.api",
+    "brief_async": "sixhats_ai.briefs.api",
     "minutes": "sixhats_ai.meeting_minutes.api",
     "minutes_async": "sixhats_ai.meeting_minutes.api",
 }
