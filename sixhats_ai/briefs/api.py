@@ -108,21 +108,11 @@ def _report(given: Report | Path | None) -> Report | None:
 async def _tailored(request: BriefRequest, library: PromptLibrary, args: BriefArgs) -> TailoredPlan:
     """The tailored brief's one request (and re-asks), through a session and the store's
     cache as `analyze` uses them."""
-    import asyncio
-
-    from sixhats_ai.api import open_session
-    from sixhats_ai.backends.provider import ProviderFlags, resolve_provider
+    from sixhats_ai.api import model_settings, open_session
     from sixhats_ai.briefs.plan import tailored_plan
-    from sixhats_ai.config import load_config
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.store.cache import open_run_store
 
-    config = args.get("config") or load_config()
-    provider = args.get("provider")
-    if provider is None:
-        flags = args.get("flags") or ProviderFlags()
-        provider = await asyncio.to_thread(resolve_provider, flags, config)
-    options = args.get("options") or RunOptions()
+    provider, options, config = await model_settings(args)
     _, cache = open_run_store(config, provider.api_key, log=True, read=True)
     async with open_session(provider, options, config, cache=cache) as session:
         return await tailored_plan(

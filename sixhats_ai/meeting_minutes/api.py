@@ -164,18 +164,12 @@ async def minutes_async(
 
 
 async def _model_settings(args: MinutesArgs) -> tuple[Provider, RunOptions, Config]:
+    """The session's settings, the meeting's steps and templates in its options."""
     from dataclasses import replace
 
-    from sixhats_ai.backends.provider import ProviderFlags, resolve_provider
-    from sixhats_ai.config import load_config
-    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.api import model_settings
 
-    config = args.get("config") or load_config()
-    provider = args.get("provider")
-    if provider is None:
-        flags = args.get("flags") or ProviderFlags()
-        provider = await asyncio.to_thread(resolve_provider, flags, config)
-    options = args.get("options") or RunOptions()
+    provider, options, config = await model_settings(args)
     options = replace(
         options,
         include_optional=args.get("include_optional", True),

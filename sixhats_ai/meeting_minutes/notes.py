@@ -94,8 +94,8 @@ class MeetingHeader:
 
     def add(self, line: str) -> None:
         found = header_field(line)
-        if found is not None and found[0] == "program":
-            return
+        if found is not None and (found[0] == "program" or not found[1]):
+            return  # the program is said apart; a field the scribe left empty says nothing
         if found is None and not self.when and looks_like_when(line):
             self.when = line
         elif found is None:

@@ -40,7 +40,7 @@ _DUE = re.compile(
 _HEADER = re.compile(
     r"^(?P<key>when|date|time|present|attendees|attending|participants|in attendance|"
     r"facilitator|facilitated by|chair|scribe|note-?taker|notes by|notes|minutes by|apologies|"
-    r"absent|topic|subject|program|programme)\s*(?::|\s[-–—])\s*(?P<value>.+)$",
+    r"absent|topic|subject|program|programme)\s*(?::|\s[-–—])\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
 HEADER_FIELDS = {
