@@ -7,6 +7,7 @@ gives them; green follows from what came before; the pre-work is this meeting's 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -172,3 +173,22 @@ def test_every_program_and_kind_asks_what_fits_the_place_in_the_sequence(program
         assert "The topic" not in text
         seen.append(item.hat)
     assert made.pre_work and made.facilitator_notes
+
+
+def test_the_command_takes_the_medium_and_prints_the_time_warning(cli):
+    topic, program, minutes, participants = MEETINGS["process"]
+    args = ["brief", topic, "-p", program, "--participants", str(participants), "--offline"]
+    room = cli(*args, "--minutes", str(minutes), "--format", "json")
+    online = cli(*args, "--minutes", str(minutes), "--medium", "online", "--format", "json")
+    assert room.code == online.code == 0, room.err + online.err
+
+    def red(out: str) -> int:
+        return next(i["seconds"] for i in json.loads(out)["agenda"] if i["hat"] == "red")
+
+    assert (red(room.out), red(online.out)) == (8 * 60, 7 * 60)
+    assert json.loads(online.out)["medium"] == "online"
+    short = cli(*args, "--minutes", "40", "--audience", "facilitator")
+    assert re.search(r"warning: 12 participants need about \d+ minutes", short.err)
+    assert re.search(r"- 12 participants need about \d+ minutes", short.out)
+    bad = cli(*args, "--medium", "moon")
+    assert bad.code == 2 and "unknown medium 'moon'" in bad.err

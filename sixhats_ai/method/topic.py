@@ -159,8 +159,9 @@ def detect_kind(topic: str, program: str | None = None) -> TopicKind:
 
 
 def parse_kind(text: str | None, topic: str, program: str | None = None) -> TopicKind:
-    """The kind given (`kind`), or detected from the topic and the program."""
-    if text is None:
+    """The kind given (`kind`), or detected from the topic and the program ("question", the
+    old kind of a topic asked as a question, is detected too: options, proposal or problem)."""
+    if text is None or text == "question":
         return detect_kind(topic, program)
     if text not in KINDS:
         raise UsageError(f"unknown kind {text!r}", hint=f"use one of: {', '.join(KINDS)}")
