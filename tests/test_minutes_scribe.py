@@ -214,3 +214,37 @@ def test_minutes_through_the_library_are_kept_as_a_run(cli, fake_llm):
     outcome = synthesis[0]["messages"][1]["content"]
     assert re.search(r"Decision: recommend Freshdesk", outcome)
     assert "owner: Omar; by: not named" in outcome
+
+
+def test_a_quick_feedback_meeting_parks_remarks_for_hats_it_has_not():
+    notes = """# Feedback on the onboarding guide draft
+Attendees: Ann, Bo and Cy
+Facilitator - Ann
+
+### black
+- section 3 is out of date
+- a glossary would help new agents (green)
+- I love the tone (red)
+- TODO Bo: list the broken links
+
+### Green ideas
+- add a checklist per week
+- Agreed: Cy rewrites section 3, due 20 Feb
+
+### Blue – wrap-up
+- Decision: send the feedback to the author tomorrow
+"""
+    made = minutes(notes, program="quick-feedback", offline=True)
+    assert made.attendees == ["Ann", "Bo", "Cy"] and made.facilitator == "Ann"
+    steps = {s.step_id: s.points for s in made.steps}
+    assert steps["2-black"] == ["section 3 is out of date"]
+    assert "a glossary would help new agents (said under 2-black)" in steps["3-green"]
+    assert [(p.text, p.hat, p.where) for p in made.parking_lot] == [
+        ("I love the tone", "red", "2-black")  # no red hat in quick feedback
+    ]
+    assert [d.text for d in made.decisions] == [
+        "Cy rewrites section 3, due 20 Feb",
+        "send the feedback to the author tomorrow",
+    ]
+    assert [(a.owner, a.due) for a in made.actions] == [("Bo", "")]
+    assert made.empty_steps == ["1-blue"] and made.unplaced == []  # "wrap-up" is the closing
