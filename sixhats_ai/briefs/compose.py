@@ -54,7 +54,7 @@ from sixhats_ai.method.agenda import (
     suggested_minutes,
     time_boxes,
 )
-from sixhats_ai.method.hats import hat_info
+from sixhats_ai.method.hats import Hat, hat_info
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.method.topic import TopicKind, detect_kind, subject_of
 from sixhats_ai.prompts import PromptLibrary
@@ -141,29 +141,28 @@ class BriefRequest:
 
     def time_notes(self, slots: list[Slot]) -> list[str]:
         """What the facilitator must know about time: a group too large for the meeting, and
-        each red hat's box against what its dot vote or round needs."""
-        steps, compares = self.steps(), self.program.compares_alternatives
-        group = f"{self.participants} people" if self.participants else "the group"
-        where = "online" if self.medium == "online" else "in the room"
+        what each red hat needs for this group and medium."""
         notes = []
         if line := self.overflow():
             notes.append(line[:1].upper() + line[1:] + ".")
-        for slot in slots:
-            if slot.step.hat.value != "red":
-                continue
-            needed = fixed_seconds(steps, slot.step, self.participants, compares, self.medium)
-            vote = is_vote(steps, slot.step, compares)
-            what = f"the dot vote ({DOTS_EACH} dots each)" if vote else "a word each"
-            how = (
-                "about 30 s a person to place the dots, then count them on the wall"
-                if self.medium == "room"
-                else "share the poll, give everyone 20 s, then read out the count"
-            )
-            note = f"Red hat: {what} for {group} {where}: {how}"
-            if vote and needed and slot.seconds < needed:
-                note += f"; it needs about {format_box(needed)}, and has {format_box(slot.seconds)}"
-            notes.append(note + "." if vote else f"Red hat: {what}, no reasons; go round quickly.")
+        notes += [self._red_note(slot) for slot in slots if slot.step.hat is Hat.RED]
         return notes
+
+    def _red_note(self, slot: Slot) -> str:
+        steps, compares = self.steps(), self.program.compares_alternatives
+        if not is_vote(steps, slot.step, compares):
+            return "Red hat: a word each, no reasons; go round quickly."
+        group = f"{self.participants} people" if self.participants else "the group"
+        how = (
+            "in the room: about 30 s a person to place the dots, then count them on the wall"
+            if self.medium == "room"
+            else "online: share the poll, give everyone 20 s, then read out the count"
+        )
+        note = f"Red hat: the dot vote ({DOTS_EACH} dots each) for {group} {how}"
+        needed = fixed_seconds(steps, slot.step, self.participants, compares, self.medium) or 0
+        if slot.seconds < needed:
+            note += f"; it needs about {format_box(needed)}, and has {format_box(slot.seconds)}"
+        return note + "."
 
 
 def _hat_guide(steps: list[PlannedStep]) -> list[HatGuide]:
