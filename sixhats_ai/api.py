@@ -276,6 +276,27 @@ async def open_session(
         await session.engine.caller.backend.aclose()
 
 
+class ModelArgs(TypedDict, total=False):
+    """How a library call reaches a model, each part optional: the config, the provider (else
+    resolved from `flags`, the environment and the config) and the run's options."""
+
+    options: RunOptions
+    provider: Provider
+    flags: ProviderFlags
+    config: Config
+
+
+async def model_settings(args: ModelArgs) -> tuple[Provider, RunOptions, Config]:
+    """The provider, options and config a library call uses (`brief`, `minutes`): what it
+    was given, else resolved as the CLI resolves them."""
+    config = args.get("config") or load_config()
+    provider = args.get("provider")
+    if provider is None:
+        flags = args.get("flags") or ProviderFlags()
+        provider = await asyncio.to_thread(resolve_provider, flags, config)
+    return provider, args.get("options") or RunOptions(), config
+
+
 class AnalyzeArgs(TypedDict, total=False):
     """The keyword arguments of `analyze` and `analyze_async`, typed once for both."""
 

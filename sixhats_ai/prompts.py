@@ -90,8 +90,9 @@ class PromptLibrary:
         )
 
     def names(self) -> list[str]:
-        """Template names users can see and override (partials start with `_`)."""
-        return sorted(n for n in self.env.list_templates(extensions=["j2"]))
+        """Template names users can see and override (partials start with `_`), with the
+        question banks (`brief/bank/*.toml`)."""
+        return sorted(n for n in self.env.list_templates(extensions=["j2", "toml"]))
 
     def source(self, name: str) -> tuple[str, str]:
         """The template's text and the file it came from."""

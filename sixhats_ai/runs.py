@@ -1,10 +1,10 @@
 """Runs as a user deals with them: running one and keeping it, the steps a rerun asks again,
 and the summary `history --json` prints.
 
-`run_and_keep` is the one pipeline `analyze`, `rerun` and `batch` go through, so the rule
-"keep the run, or the hats of one whose synthesis failed" is written once. The store only
-stores; what a run means (which steps to redo, how it is summarised, how its files are read
-back) is decided here.
+`keep_run` is the one pipeline `analyze`, `rerun`, `batch` and `minutes` go through (the
+first three by `run_and_keep`), so the rule "keep the run, or the hats of one whose synthesis
+failed" is written once. The store only stores; what a run means (which steps to redo, how it
+is summarised, how its files are read back) is decided here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -84,7 +84,23 @@ async def run_and_keep(
     on_unkept: Callable[[Exception], None] | None = None,
     title: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
+    """Run the request (not asking again the steps in `reuse`) and keep it in `store`
+    (see `keep_run`)."""
+    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
+    work = session.engine.run(request, reuse=reuse)
+    return await keep_run(session, store, inputs, work, lineage=lineage, on_unkept=on_unkept)
+
+
+async def keep_run(
+    session: Session,
+    store: RunStore | None,
+    inputs: RunInputs,
+    work: Awaitable[Report],
+    *,
+    lineage: Lineage = Lineage(),
+    on_unkept: Callable[[Exception], None] | None = None,
+) -> RunResult:
+    """Await the run `work` makes (an analysis, or a meeting's minutes) and keep it in `store`.
 
     If the synthesis fails, the hats are kept instead, so `sixhats rerun` can finish the run;
     the failure is in the result, not raised. Other errors are raised. With `on_unkept`, a
@@ -93,9 +109,8 @@ async def run_and_keep(
     """
     from sixhats_ai.run.engine import SynthesisFailed
 
-    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
     try:
-        report = await session.engine.run(request, reuse=reuse)
+        report = await work
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()

@@ -252,7 +252,8 @@ def panel_sample(hat: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
-    """A tailored brief's answer: three questions for each step the prompt lists."""
+    """A tailored brief's answer: three questions for each step the prompt lists, one
+    instruction for a red hat."""
     return {
         "purpose": "Decide whether to replace the on-call rota by the end of the quarter",
         "framing": "Which on-call arrangement should the team run next quarter?",
@@ -260,7 +261,10 @@ def brief_sample(step_ids: list[str]) -> dict[str, Any]:
         "pre_work": [
             {"question": "How many pages a week?", "how_to_fill": "Export from the pager tool"}
         ],
-        "steps": {s: [f"{s}: tailored question {n}?" for n in (1, 2, 3)] for s in step_ids},
+        "steps": {
+            s: [f"{s}: tailored question {n}?" for n in ((1,) if s.endswith("-red") else (1, 2, 3))]
+            for s in step_ids
+        },
     }
 
 

@@ -1,7 +1,8 @@
 """Running a program with live progress and keeping the run: shared by `analyze` and `rerun`.
 
 The pipeline itself is `runs.run_and_keep` (batch uses it too); this adds the terminal: the
-progress lines, the hat outputs of a failed synthesis, and what the run cost.
+progress lines, the hat outputs of a failed synthesis, and what the run cost (`finish_run`,
+which `minutes` shares).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.method.programs import Program
     from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.runs import RunResult
     from sixhats_ai.text.documents import Document
 
 
@@ -60,8 +62,7 @@ def run_and_keep(
 
     from sixhats_ai.api import open_session
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.run.engine import SynthesisFailed
-    from sixhats_ai.runs import Lineage, RunResult
+    from sixhats_ai.runs import Lineage
     from sixhats_ai.runs import run_and_keep as run_and_keep_in
     from sixhats_ai.store.cache import open_run_store
 
@@ -92,9 +93,25 @@ def run_and_keep(
 
     with board:  # stopped, and its last frame drawn, before anything else is printed
         result = asyncio.run(run())
+    return finish_run(result, problem, program, provider, reuse, fmt, output)
+
+
+def finish_run(
+    result: RunResult,
+    problem: str,
+    program: Program,
+    provider: Provider,
+    reuse: dict[str, StepRecord] | None,
+    fmt: str | None,
+    output: Path | None,
+) -> tuple[Report, str | None]:
+    """What the terminal shows of a kept run (an analysis or a meeting's minutes): its id and
+    cost; or, when the synthesis failed, the hats written as `fmt`/`output` ask (a report
+    without a synthesis, for `rerun` to finish) and the failure raised."""
+    from sixhats_ai.run.engine import SynthesisFailed
+
     report = result.outcome
     if isinstance(report, SynthesisFailed):
-        # The file asked for is still written, without a synthesis, for `rerun` to finish.
         chosen = pick_format(fmt, output)
         failed = FailedRun(result.run_id, problem, program, report.full_message, report.steps)
         emit_failed_run(failed, chosen, output, error_in_heading=False)
@@ -102,7 +119,7 @@ def run_and_keep(
             _saved(result.run_id, "rerun")
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
-    echo_err(_cost_line(report, reuse))
+    echo_err(_cost_line(report, reuse or {}))
     engine_summary(provider)
     return report, run_id
 

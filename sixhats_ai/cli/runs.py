@@ -216,18 +216,14 @@ def rerun(
     with RunStore(create=False) as source:
         run = source.get(run_id)
     redo = redo_ids(run, step)
-    config = load_config()
-    provider = resolve_provider(flags_of(ctx.params), config)
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
         from sixhats_ai.cli.minutes import rerun_meeting
 
-        echo_err(f"sixhats: rerun of meeting {run.id}: {', '.join(redo)} with {provider.model}")
-        options = replace(run_options(ctx.params), include_optional=run.include_optional)
-        report, new_id = rerun_meeting(
-            run, redo, provider, options, config, log=not no_log, fmt=fmt, output=output
-        )
+        report, new_id = rerun_meeting(run, redo, ctx.params)
         emit_report(report, fmt, output, new_id)
         return
+    config = load_config()
+    provider = resolve_provider(flags_of(ctx.params), config)
     options = _rerun_options(ctx.params, run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     report, new_id = run_and_keep(
