@@ -39,6 +39,7 @@ from sixhats_ai.store.database import RunStore
 from sixhats_ai.store.records import RunInputs
 from sixhats_ai.text.documents import Document, sanitize
 
+TITLE_PREFIXES = ("meeting notes:", "meeting brief:", "minutes:")
 CANCELLED = "cancelled by the MCP client; the steps that finished are kept"
 
 
@@ -148,8 +149,12 @@ def read_meeting(
     """The meeting from its notes (a heading a step) and dot votes (a CSV)."""
     parsed = parse_notes(sanitize(notes.text), program.plan())
     ballots = parse_votes(sanitize(votes.text), votes.name) if votes is not None else []
+    title = parsed.title or ""
+    for prefix in TITLE_PREFIXES:  # "# Meeting notes: X" is about X
+        if title.lower().startswith(prefix):
+            title = title[len(prefix) :].strip()
     return Meeting(
-        topic=topic or parsed.title or Path(notes.name).stem,
+        topic=topic or title or Path(notes.name).stem,
         program=program,
         notes=parsed,
         votes=tally(ballots),

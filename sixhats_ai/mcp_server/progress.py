@@ -7,6 +7,7 @@ client never holds a hat up and no event is lost or reordered.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -41,24 +42,31 @@ async def step_progress(
     ctx: Context[Any, Any], total: float | None
 ) -> AsyncIterator[Callable[[StepEvent], None]]:
     """A step-event callback whose events go out as progress notifications while the block
-    runs; every one is sent before the block is left."""
+    runs; every one is sent before the block is left, unless the call is cancelled."""
     send, receive = anyio.create_memory_object_stream[str](math.inf)
-    done = 0.0
 
     async def forward() -> None:
-        nonlocal done
         async with receive:
-            async for message in receive:
-                done += 1
+            async for done, message in aenumerate(receive):
                 await ctx.report_progress(done, total, message)
 
     def on_event(event: StepEvent) -> None:
         if event.status != "reused":  # a step kept from before is no news
             send.send_nowait(describe(event))
 
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(forward)
-        try:
-            yield on_event
-        finally:
-            send.close()
+    forwarder = asyncio.ensure_future(forward())
+    try:
+        yield on_event
+    except asyncio.CancelledError:
+        forwarder.cancel()
+        raise
+    finally:
+        send.close()
+    await forwarder
+
+
+async def aenumerate(stream: AsyncIterator[str]) -> AsyncIterator[tuple[float, str]]:
+    done = 0.0
+    async for item in stream:
+        done += 1
+        yield done, item
