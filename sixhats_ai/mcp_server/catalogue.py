@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver.prompts.base import Prompt
 from mcp_types import CallToolResult
@@ -22,11 +22,9 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.mcp_server.results import result, tool_errors
 from sixhats_ai.method.hats import HATS, hat_info
 from sixhats_ai.method.programs import Program, find_program, load_programs
-from sixhats_ai.render import report as render_report
-from sixhats_ai.render.markdown import failed_run_markdown
-from sixhats_ai.runs import history_summary
-from sixhats_ai.store.database import RunStore, default_store_path
-from sixhats_ai.store.records import StoredRun
+
+if TYPE_CHECKING:
+    from sixhats_ai.store.records import StoredRun
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -37,12 +35,18 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 def stored_run(run_id: str) -> StoredRun:
+    # The store and the renderers load on the first read, not at start-up.
+    from sixhats_ai.store.database import RunStore
+
     with RunStore(create=False) as store:
         return store.get(run_id)
 
 
 def run_markdown(run: StoredRun) -> str:
     """A stored run as Markdown: its report, or the hats of a run without a synthesis."""
+    from sixhats_ai.render import report as render_report
+    from sixhats_ai.render.markdown import failed_run_markdown
+
     if run.report is not None:
         return render_report(run.report, "md")
     return failed_run_markdown(run.steps, run.error)
@@ -50,6 +54,8 @@ def run_markdown(run: StoredRun) -> str:
 
 def run_data(run: StoredRun) -> dict[str, Any]:
     """A stored run as JSON: its report, or its summary and steps when it has none."""
+    from sixhats_ai.runs import history_summary
+
     if run.report is not None:
         data: dict[str, Any] = json.loads(run.report.model_dump_json())
         return data
@@ -82,6 +88,9 @@ async def history(
 ) -> CallToolResult:
     """List the stored runs, newest first: id, date, program, status, problem and the
     recommendation. Read one with `show` or sixhats://runs/{id}."""
+    from sixhats_ai.runs import history_summary
+    from sixhats_ai.store.database import RunStore, default_store_path
+
     start, end = _day(since, "since"), _day(until, "until")
     runs: list[StoredRun] = []
     if default_store_path().exists():

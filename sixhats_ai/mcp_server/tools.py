@@ -8,16 +8,14 @@ adapter (`library`). Their inputs are typed, so the client sees each field's sch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from sixhats_ai.briefs.compose import BriefRequest, parse_attendees
 from sixhats_ai.config import load_config, user_programs_dir
 from sixhats_ai.errors import UsageError
-from sixhats_ai.mcp_server import library
 from sixhats_ai.mcp_server.inputs import (
     Input,
     PathInput,
@@ -38,11 +36,10 @@ from sixhats_ai.method.participants import (
 )
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.method.topic import parse_kind
-from sixhats_ai.prompts import user_library
-from sixhats_ai.render import report as render_report
-from sixhats_ai.render.brief import render_brief
-from sixhats_ai.run.options import RunOptions
 from sixhats_ai.text.documents import sanitize
+
+if TYPE_CHECKING:
+    from sixhats_ai.mcp_server.library import Kept
 
 ProgramField = Annotated[
     str, Field(description="A program's slug or name (see the `programs` tool), or 'choose'.")
@@ -76,8 +73,10 @@ def roster(participants: int | list[Participant] | None) -> RosterRequest | None
     return RosterRequest(roster=Roster(participants=participants, source="list"))
 
 
-def kept_result(kept: library.Kept) -> CallToolResult:
+def kept_result(kept: Kept) -> CallToolResult:
     """A run's report, and where the store keeps it."""
+    from sixhats_ai.render import report as render_report
+
     where = [f"Kept as run {kept.run_id}: sixhats://runs/{kept.run_id}"] if kept.run_id else []
     return result(kept.report, render_report(kept.report, "md"), *where)
 
@@ -108,6 +107,10 @@ class MakingTools:
         """Run a Six Thinking Hats program on a problem: each hat in turn, then blue's
         synthesis (recommendation, tensions, conditions, owners). Returns the report as JSON
         and as Markdown, and keeps the run (see `history`, `show`, sixhats://runs/{id})."""
+        # The library, the OpenAI SDK and Jinja load on the first call, not at start-up.
+        from sixhats_ai.mcp_server import library
+        from sixhats_ai.run.options import RunOptions
+
         chosen_program = find(program)
         check_emergent(chosen_program, flow)
         text = _text(problem, "problem")
@@ -144,6 +147,11 @@ class MakingTools:
         """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions per hat and
         pre-work. Offline it needs no model; otherwise one model request tailors the
         questions. Returns the brief as JSON and as Markdown."""
+        from sixhats_ai.briefs.compose import BriefRequest, parse_attendees
+        from sixhats_ai.mcp_server import library
+        from sixhats_ai.prompts import user_library
+        from sixhats_ai.render.brief import render_brief
+
         text = _text(topic, "topic")
         chosen_program = find(program)
         refuse_emergent_brief(chosen_program)
@@ -186,7 +194,9 @@ class MakingTools:
         """Turn a meeting's notes (and dot votes) into minutes: offline, laid out by hat; with
         a model, into the report `analyze` gives, from the meeting's own points, kept as a
         run. Returns JSON and Markdown."""
+        from sixhats_ai.mcp_server import library
         from sixhats_ai.meeting_minutes.layout import render_minutes
+        from sixhats_ai.prompts import user_library
 
         chosen_program = find(program)
         inputs: list[Input] = [notes, *([votes] if votes is not None else [])]
@@ -201,7 +211,4 @@ class MakingTools:
         chosen = await choose_model(ctx, self.providers, config)
         documents = [notes_doc, *([votes_doc] if votes_doc is not None else [])]
         kept = await library.structured_minutes(chosen, config, meeting, documents)
-        notes_out = (
-            [f"Kept as run {kept.run_id}: sixhats://runs/{kept.run_id}"] if kept.run_id else []
-        )
-        return result(kept.report, render_report(kept.report, "md"), *notes_out)
+        return kept_result(kept)
