@@ -49,8 +49,11 @@ def _root_path(uri: str) -> Path | None:
     return Path(unquote(parts.path)).resolve()
 
 
-async def allowed_roots(ctx: Context[Any, Any]) -> list[Path]:
-    """The folders this call may read: the client's roots, else the working directory."""
+async def allowed_roots(ctx: Context[Any, Any], items: list[Input]) -> list[Path]:
+    """The folders this call may read `items` from: the client's roots, else the working
+    directory; none asked for when no item is a path."""
+    if not any(isinstance(item, PathInput) for item in items):
+        return []
     capabilities = ctx.client_capabilities
     if capabilities is not None and capabilities.roots is not None and ctx.session.can_send_request:
         with warnings.catch_warnings(action="ignore", category=MCPDeprecationWarning):

@@ -14,16 +14,15 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from sixhats_ai.config import load_config, user_programs_dir
+from sixhats_ai.config import Config, load_config, user_programs_dir
 from sixhats_ai.errors import UsageError
 from sixhats_ai.mcp_server.inputs import (
     Input,
-    PathInput,
     allowed_roots,
     read_documents,
     read_plain,
 )
-from sixhats_ai.mcp_server.model_choice import ProviderCache, choose_model
+from sixhats_ai.mcp_server.model_choice import ChosenModel, ProviderCache, choose_model
 from sixhats_ai.mcp_server.progress import progress_total, step_progress
 from sixhats_ai.mcp_server.results import result, tool_errors
 from sixhats_ai.method.agenda import parse_clock, parse_start
@@ -94,6 +93,11 @@ class MakingTools:
 
     providers: ProviderCache = field(default_factory=ProviderCache)
 
+    async def model(self, ctx: Context[Any, Any]) -> tuple[ChosenModel, Config]:
+        """The model this call runs on (see `model_choice`), and the config it was read from."""
+        config = load_config()
+        return await choose_model(ctx, self.providers, config), config
+
     @tool_errors
     async def analyze(
         self,
@@ -114,11 +118,9 @@ class MakingTools:
         chosen_program = find(program)
         check_emergent(chosen_program, flow)
         text = _text(problem, "problem")
-        roots = await allowed_roots(ctx) if any(isinstance(d, PathInput) for d in documents) else []
-        docs = read_documents(documents, roots)
+        docs = read_documents(documents, await allowed_roots(ctx, documents))
         options = RunOptions(flow=flow, personas=roster(participants))
-        config = load_config()
-        chosen = await choose_model(ctx, self.providers, config)
+        chosen, config = await self.model(ctx)
         total = progress_total(chosen_program, options.include_optional)
         async with step_progress(ctx, total) as on_event:
             kept = await library.analyze(
@@ -172,8 +174,7 @@ class MakingTools:
         if offline:
             made = library.offline_brief(request, prompts)
         else:
-            config = load_config()
-            chosen = await choose_model(ctx, self.providers, config)
+            chosen, config = await self.model(ctx)
             made = await library.tailored_brief(chosen, config, request, prompts)
         return result(made, render_brief(made, "md", prompts))
 
@@ -200,15 +201,14 @@ class MakingTools:
 
         chosen_program = find(program)
         inputs: list[Input] = [notes, *([votes] if votes is not None else [])]
-        roots = await allowed_roots(ctx) if any(isinstance(i, PathInput) for i in inputs) else []
+        roots = await allowed_roots(ctx, inputs)
         notes_doc = read_plain(notes, roots, what="notes file")
         votes_doc = read_plain(votes, roots, what="votes file") if votes is not None else None
         meeting = library.read_meeting(notes_doc, votes_doc, chosen_program, topic)
         if offline:
             made = library.offline_minutes(meeting)
             return result(made, render_minutes(made, "md", user_library(None)))
-        config = load_config()
-        chosen = await choose_model(ctx, self.providers, config)
+        chosen, config = await self.model(ctx)
         documents = [notes_doc, *([votes_doc] if votes_doc is not None else [])]
         kept = await library.structured_minutes(chosen, config, meeting, documents)
         return kept_result(kept)
