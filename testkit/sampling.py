@@ -17,10 +17,12 @@ HOST_MODEL = "host-model-1"
 @dataclass
 class SamplingStandIn:
     """A sampling callback; `fail_from` makes every request from that one on an error (a
-    model failing mid-run), and `requests` counts what it was asked."""
+    model failing mid-run), the first `invalid` answers are prose instead of JSON, and
+    `requests` counts what it was asked."""
 
     model: str = HOST_MODEL
     fail_from: int | None = None
+    invalid: int = 0
     requests: int = 0
     systems: list[str] = field(default_factory=list)
 
@@ -33,7 +35,11 @@ class SamplingStandIn:
         if self.fail_from is not None and self.requests >= self.fail_from:
             return ErrorData(code=-1, message="the user declined the sampling request")
         texts = [m.content.text for m in params.messages if isinstance(m.content, TextContent)]
-        answer = answer_in_prompt_mode(system, texts, AnswerMaker())
+        answer = (
+            "Here are my thoughts, in prose."
+            if self.requests <= self.invalid
+            else answer_in_prompt_mode(system, texts, AnswerMaker())
+        )
         return CreateMessageResult(
             role="assistant",
             content=TextContent(type="text", text=answer),

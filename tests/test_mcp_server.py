@@ -21,6 +21,7 @@ from sixhats_ai.mcp_server.server import build_server
 from sixhats_ai.run.report import Report
 from sixhats_ai.store.database import RunStore
 from testkit.sampling import HOST_MODEL, SamplingStandIn
+from testkit.standin import MODEL
 
 PROBLEM = "Should our support team move to a four-day week?"
 NOTES = """# Meeting notes: four-day week
@@ -278,3 +279,71 @@ async def test_participants_are_checked_like_personas(participants):
         assert report.roster.participants[0].role == "support lead"
     else:
         assert "a participant is named twice" in error_line(result)
+
+
+async def test_an_answer_that_does_not_fit_is_asked_again_as_any_models_is():
+    sampler = SamplingStandIn(invalid=1)
+    async with connect(sampling_callback=sampler) as client:
+        result = await client.call_tool(
+            "analyze", {"problem": PROBLEM, "program": "quick-feedback"}
+        )
+    report = Report.model_validate(result.structured_content)
+    assert sampler.requests == 5
+    assert report.steps[0].usage.requests == 2 and not report.metadata.degraded
+
+
+async def test_brief_and_minutes_with_a_model_ask_the_clients_model():
+    sampler = SamplingStandIn()
+    async with connect(sampling_callback=sampler) as client:
+        brief = await client.call_tool("brief", {"topic": "Replace our on-call rota?"})
+        asked_for_the_brief = sampler.requests
+        minutes = await client.call_tool("minutes", {"notes": {"text": NOTES, "name": "notes.md"}})
+        listed = await client.call_tool("history", {})
+    assert not brief.is_error and asked_for_the_brief == 1
+    assert (
+        brief.structured_content is not None and brief.structured_content["kind"] == "sixhats.brief"
+    )
+    report = Report.model_validate(minutes.structured_content)
+    assert report.problem == "four-day week" and report.metadata.models == [HOST_MODEL]
+    assert listed.structured_content is not None
+    [run] = listed.structured_content["items"]
+    assert run["flow"] == "minutes" and run["models"] == [HOST_MODEL]
+
+
+@pytest.mark.loopback
+async def test_a_configured_model_comes_before_the_clients(served):
+    sampler = SamplingStandIn()
+    async with connect(sampling_callback=sampler) as client:
+        result = await client.call_tool(
+            "analyze", {"problem": PROBLEM, "program": "quick-feedback"}
+        )
+    report = Report.model_validate(result.structured_content)
+    assert report.metadata.models == [MODEL] and report.metadata.base_url == served.url
+    assert sampler.requests == 0 and served.stats().requests == 4
+
+
+async def test_a_configured_but_broken_profile_is_its_own_error(monkeypatch):
+    monkeypatch.setenv("SIXHATS_PROFILE", "work")  # no such profile in the (empty) config
+    sampler = SamplingStandIn()
+    async with connect(sampling_callback=sampler) as client:
+        result = await client.call_tool("analyze", {"problem": PROBLEM})
+    line = error_line(result)
+    assert "'work'" in line and "profile" in line
+    assert sampler.requests == 0  # not the client's model behind the user's back
+
+
+async def test_programs_and_hats_describe_the_method():
+    async with connect() as client:
+        programs = await client.call_tool("programs", {})
+        hats = await client.call_tool("hats", {})
+    assert programs.structured_content is not None and hats.structured_content is not None
+    by_slug = {p["slug"]: p for p in programs.structured_content["items"]}
+    assert by_slug["quick-feedback"]["sequence"] == "Blue, Black, Green, Blue"
+    assert [h["hat"] for h in hats.structured_content["items"]] == [
+        "blue",
+        "white",
+        "red",
+        "black",
+        "yellow",
+        "green",
+    ]

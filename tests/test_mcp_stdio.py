@@ -128,3 +128,15 @@ def test_without_the_extra_the_command_says_how_to_install_it(cli, monkeypatch):
         "error: sixhats mcp needs the MCP SDK, which is not installed (install the extra: "
         'pip install -e ".[mcp]" in a clone, or pip install "sixhats-ai[mcp]")'
     ]
+
+
+def test_the_cli_starts_without_importing_the_mcp_sdk():
+    script = (
+        "import sys\nfrom sixhats_ai.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

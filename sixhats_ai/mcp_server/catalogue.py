@@ -35,11 +35,10 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 def stored_run(run_id: str) -> StoredRun:
-    # The store and the renderers load on the first read, not at start-up.
-    from sixhats_ai.store.database import RunStore
+    # The library and the store load on the first read, not at start-up.
+    from sixhats_ai.mcp_server import library
 
-    with RunStore(create=False) as store:
-        return store.get(run_id)
+    return library.stored_run(run_id)
 
 
 def run_markdown(run: StoredRun) -> str:
@@ -88,14 +87,10 @@ async def history(
 ) -> CallToolResult:
     """List the stored runs, newest first: id, date, program, status, problem and the
     recommendation. Read one with `show` or sixhats://runs/{id}."""
+    from sixhats_ai.mcp_server import library
     from sixhats_ai.runs import history_summary
-    from sixhats_ai.store.database import RunStore, default_store_path
 
-    start, end = _day(since, "since"), _day(until, "until")
-    runs: list[StoredRun] = []
-    if default_store_path().exists():
-        with RunStore() as store:
-            runs = store.history(text=text, program=program, since=start, until=end, limit=limit)
+    runs = library.stored_runs(text, program, _day(since, "since"), _day(until, "until"), limit)
     lines = [
         f"- {r.id} {r.created:%Y-%m-%d %H:%M} {r.program.slug} {r.status}: "
         + " ".join(r.problem.split())[:80]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sixhats_ai.api import open_session
@@ -35,8 +36,8 @@ from sixhats_ai.run.report import Report, StepRecord
 from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import run_and_keep
 from sixhats_ai.store.cache import open_run_store
-from sixhats_ai.store.database import RunStore
-from sixhats_ai.store.records import RunInputs
+from sixhats_ai.store.database import RunStore, default_store_path
+from sixhats_ai.store.records import RunInputs, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
 
 TITLE_PREFIXES = ("meeting notes:", "meeting brief:", "minutes:")
@@ -122,6 +123,22 @@ async def analyze(
                 store.save_failed_run(inputs, finished, CANCELLED)
             raise
     return _finish(store, inputs, result.outcome, chosen)
+
+
+def stored_run(run_id: str) -> StoredRun:
+    """A kept run by id or unique prefix (issue 23's `Store.get`)."""
+    with RunStore(create=False) as store:
+        return store.get(run_id)
+
+
+def stored_runs(
+    text: str | None, program: str | None, since: date | None, until: date | None, limit: int
+) -> list[StoredRun]:
+    """The kept runs, newest first; none when nothing was ever kept (`Store.history`)."""
+    if not default_store_path().exists():
+        return []
+    with RunStore() as store:
+        return store.history(text=text, program=program, since=since, until=until, limit=limit)
 
 
 def offline_brief(request: BriefRequest, library: PromptLibrary) -> Brief:
