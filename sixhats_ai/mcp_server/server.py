@@ -70,9 +70,8 @@ def build_server() -> SixhatsServer:
     return server
 
 
-def serve(http_port: int | None = None) -> None:
+def serve(server: SixhatsServer, http_port: int | None = None) -> None:
     """Serve over stdio, or streamable HTTP on 127.0.0.1:`http_port`."""
-    server = build_server()
     if http_port is None:
         server.run("stdio")
     else:
