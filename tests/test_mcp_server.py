@@ -144,6 +144,7 @@ async def test_bad_input_is_a_one_line_tool_error_and_the_server_lives_on(tmp_pa
     allowed.mkdir()
     outside.mkdir()
     (outside / "secret.md").write_text("not for the server", encoding="utf-8")
+    (allowed / "link.md").symlink_to(outside / "secret.md")
     sampler = SamplingStandIn()
     async with connect(sampling_callback=sampler, list_roots_callback=roots_at(allowed)) as client:
         unknown = await client.call_tool("analyze", {"problem": PROBLEM, "program": "nope"})
@@ -156,11 +157,13 @@ async def test_bad_input_is_a_one_line_tool_error_and_the_server_lives_on(tmp_pa
         absolute = await client.call_tool(
             "minutes", {"notes": {"path": str(outside / "secret.md")}, "offline": True}
         )
+        linked = await client.call_tool("minutes", {"notes": {"path": "link.md"}, "offline": True})
         still = await client.call_tool("programs", {})
     assert "unknown program 'nope' (use one of: choose," in error_line(unknown)
     assert f"document {allowed / 'gone.md'} does not exist (check the path)" in error_line(missing)
     assert "../outside/secret.md is outside the folders this server may read" in error_line(escape)
     assert f"{outside / 'secret.md'} is outside the folders" in error_line(absolute)
+    assert "link.md is outside the folders" in error_line(linked)  # a link leading out
     assert sampler.requests == 0  # refused before any model was asked
     assert not still.is_error
 
