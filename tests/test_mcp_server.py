@@ -350,3 +350,19 @@ async def test_programs_and_hats_describe_the_method():
         "yellow",
         "green",
     ]
+
+
+async def test_no_key_reaches_an_error_message(tmp_path, monkeypatch):
+    env_key, profile_key = "sk-env-0123456789abcdef", "sk-profile-0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", env_key)
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[profiles.work]\napi_key = "{profile_key}"\n', encoding="utf-8")
+    async with connect() as client:
+        lines = [
+            error_line(await client.call_tool("analyze", {"problem": PROBLEM, "program": key}))
+            for key in (env_key, profile_key)
+        ]
+    assert [line.split(":", 1)[1].split("(")[0] for line in lines] == [
+        " unknown program '***' "
+    ] * 2

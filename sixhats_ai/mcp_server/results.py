@@ -27,9 +27,18 @@ logger = logging.getLogger("sixhats.mcp")
 
 
 def known_secrets() -> list[str | None]:
-    """The keys a message must never show: the environment's (the configured profile's key
-    reaches a message only through the provider, whose errors never carry it)."""
-    return [os.environ.get("OPENAI_API_KEY")]
+    """The keys a message must never show: the environment's, and every profile's (in the
+    config file, or in the variable it names)."""
+    from sixhats_ai.config import load_config
+
+    keys = [os.environ.get("OPENAI_API_KEY")]
+    try:
+        profiles = load_config().profiles.values()
+    except SixhatsError:  # a broken config file: its error is the message, and holds no key
+        return keys
+    for profile in profiles:
+        keys += [profile.api_key, os.environ.get(profile.api_key_env or "")]
+    return keys
 
 
 def result(
