@@ -24,7 +24,8 @@ class SamplingStandIn:
     fail_from: int | None = None
     invalid: int = 0
     requests: int = 0
-    systems: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)  # each request's system prompt
+    messages: list[str] = field(default_factory=list)  # and its other messages, joined
 
     async def __call__(
         self, context: Any, params: CreateMessageRequestParams
@@ -35,6 +36,7 @@ class SamplingStandIn:
         if self.fail_from is not None and self.requests >= self.fail_from:
             return ErrorData(code=-1, message="the user declined the sampling request")
         texts = [m.content.text for m in params.messages if isinstance(m.content, TextContent)]
+        self.messages.append("\n".join(texts))
         answer = (
             "Here are my thoughts, in prose."
             if self.requests <= self.invalid

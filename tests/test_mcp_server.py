@@ -366,3 +366,22 @@ async def test_no_key_reaches_an_error_message(tmp_path, monkeypatch):
     assert [line.split(":", 1)[1].split("(")[0] for line in lines] == [
         " unknown program '***' "
     ] * 2
+
+
+async def test_documents_as_paths_and_as_text_reach_the_run_and_the_store(tmp_path):
+    (tmp_path / "survey.md").write_text("Most of the team favours Fridays off.", encoding="utf-8")
+    sampler = SamplingStandIn()
+    documents = [{"path": "survey.md"}, {"text": "Coverage must hold on Fridays.", "name": "sla"}]
+    async with connect(sampling_callback=sampler, list_roots_callback=roots_at(tmp_path)) as client:
+        result = await client.call_tool(
+            "analyze", {"problem": PROBLEM, "program": "quick-feedback", "documents": documents}
+        )
+    assert not result.is_error, result.content
+    assert "Most of the team favours Fridays off." in sampler.messages[0]
+    assert "Coverage must hold on Fridays." in sampler.messages[0]
+    with RunStore() as store:
+        [run] = store.history()
+    assert [(d.name, d.path) for d in run.documents] == [
+        ("survey.md", str((tmp_path / "survey.md").resolve())),
+        ("sla", None),
+    ]

@@ -93,7 +93,9 @@ def read_plain(item: Input, roots: list[Path], *, what: str) -> Document:
     return Document(path.name, read_text_file(path, what=what))
 
 
-def read_documents(items: list[Input], roots: list[Path]) -> list[Document]:
-    """The documents with any text in them, in order."""
+def read_documents(items: list[Input], roots: list[Path]) -> tuple[list[Document], list[Path]]:
+    """The documents with any text in them, in order, and the files they came from (the store
+    keeps a large document's path rather than its text, for `rerun` to read it again)."""
     documents = [read_input(item, roots, what="document") for item in items]
-    return [d for d in documents if d.text]
+    paths = [allowed_path(item.path, roots) for item in items if isinstance(item, PathInput)]
+    return [d for d in documents if d.text], paths

@@ -118,13 +118,20 @@ class MakingTools:
         chosen_program = find(program)
         check_emergent(chosen_program, flow)
         text = _text(problem, "problem")
-        docs = read_documents(documents, await allowed_roots(ctx, documents))
+        docs, paths = read_documents(documents, await allowed_roots(ctx, documents))
         options = RunOptions(flow=flow, personas=roster(participants))
         chosen, config = await self.model(ctx)
         total = progress_total(chosen_program, options.include_optional)
         async with step_progress(ctx, total) as on_event:
             kept = await library.analyze(
-                chosen, config, text, chosen_program, docs, options, on_event=on_event
+                chosen,
+                config,
+                text,
+                chosen_program,
+                docs,
+                options,
+                on_event=on_event,
+                document_paths=paths,
             )
         return kept_result(kept)
 
