@@ -385,3 +385,16 @@ async def test_documents_as_paths_and_as_text_reach_the_run_and_the_store(tmp_pa
         ("survey.md", str((tmp_path / "survey.md").resolve())),
         ("sla", None),
     ]
+
+
+async def test_arguments_that_do_not_fit_the_schema_are_told_in_one_line():
+    async with connect() as client:
+        sideways = await client.call_tool("analyze", {"problem": PROBLEM, "flow": "sideways"})
+        nothing = await client.call_tool("analyze", {})
+    assert error_line(sideways) == (
+        "Error executing tool analyze: flow: Input should be 'sequential' or 'parallel' "
+        "(see the tool's input schema)"
+    )
+    assert error_line(nothing) == (
+        "Error executing tool analyze: problem: Field required (see the tool's input schema)"
+    )

@@ -8,8 +8,9 @@ from typing import Any
 
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import InputRequiredResult
-from pydantic import AnyUrl
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, InputRequiredResult
+from pydantic import AnyUrl, ValidationError
 
 from sixhats_ai.mcp_server import catalogue
 from sixhats_ai.mcp_server.tools import MakingTools
@@ -26,7 +27,18 @@ INSTRUCTIONS = (
 
 
 class SixhatsServer(MCPServer[Any]):
-    """`MCPServer`, with a stored run read as both Markdown and JSON from its one URI."""
+    """`MCPServer`, with arguments that do not fit a tool's schema told in one line, and a
+    stored run read as both Markdown and JSON from its one URI."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            raise ToolError(f"Error executing tool {name}: {not_fitting(exc.__cause__)}") from None
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
@@ -38,6 +50,15 @@ class SixhatsServer(MCPServer[Any]):
         data = catalogue.run_data(run)
         as_json = ReadResourceContents(json.dumps(data, indent=2), "application/json")
         return [*contents, as_json]
+
+
+def not_fitting(error: ValidationError) -> str:
+    """The arguments that do not fit, and why, in one line."""
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'arguments'}: {item['msg']}"
+        for item in error.errors()[:3]
+    ]
+    return "; ".join(problems) + " (see the tool's input schema)"
 
 
 def build_server() -> SixhatsServer:

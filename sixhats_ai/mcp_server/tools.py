@@ -48,7 +48,7 @@ Documents = Annotated[
     Field(description="Context documents: each {path} (under the client's roots) or {text, name}."),
 ]
 Participants = Annotated[
-    int | list[Participant] | None,
+    Annotated[int, Field(ge=1, le=MAX_PARTICIPANTS)] | list[Participant] | None,
     Field(
         description=f"Who wears every hat: 1 to {MAX_PARTICIPANTS} people (name, role, knows, "
         "cares_about), or how many the opening blue should propose."
@@ -57,6 +57,7 @@ Participants = Annotated[
 
 
 def find(program: str) -> Program:
+    """A program by slug, name or file; the user's programs folder is searched too."""
     return find_program(program, user_programs_dir())
 
 
