@@ -58,6 +58,12 @@ def server_rss_mb() -> float:
     raise BenchError("no VmRSS for the sixhats mcp process")
 
 
+def server_open_files() -> int:
+    """How many file descriptors the server holds: a store left open by each call would
+    show here long before it showed in memory."""
+    return len(list((server_process() / "fd").iterdir()))
+
+
 def server_cpu_seconds() -> float:
     """The CPU the server has used so far (user and system): its own work, which a loaded
     machine does not inflate as it does the wall time."""
@@ -90,10 +96,11 @@ def initialize_time(ctx: Context) -> Outcome:
     )
 
 
-async def _calls_in_a_row(calls: int) -> tuple[float, float, float]:
-    """RSS after the warm-up calls and after the last, and the median call's seconds."""
+async def _calls_in_a_row(calls: int) -> tuple[tuple[float, int], tuple[float, int], float]:
+    """RSS and open files after the warm-up calls and after the last, and the median call's
+    seconds."""
     walls: list[float] = []
-    warm = 0.0
+    warm = (0.0, 0)
     with open(os.devnull, "w") as quiet:
         async with (
             stdio_client(server_parameters(), errlog=quiet) as (read, write),
@@ -110,26 +117,27 @@ async def _calls_in_a_row(calls: int) -> tuple[float, float, float]:
                 if result.is_error:
                     raise BenchError(f"call {number} failed: {result.content}")
                 if number == min(WARM_CALLS, calls):
-                    warm = server_rss_mb()
-            return warm, server_rss_mb(), statistics.median(walls)
+                    warm = (server_rss_mb(), server_open_files())
+            last = (server_rss_mb(), server_open_files())
+            return warm, last, statistics.median(walls)
 
 
 @scenario(18, "MCP server: 100 analyze calls in a row, memory flat, fresh process")
 def endurance(ctx: Context) -> Outcome:
     calls = ctx.size(100, WARM_CALLS + 2)
     ctx.server.reset(latency=0.0)
-    warm, last, median = anyio.run(_calls_in_a_row, calls)
+    (warm_mb, warm_files), (last_mb, last_files), median = anyio.run(_calls_in_a_row, calls)
     requests = ctx.server.stats().requests
     if requests != 4 * calls:
         raise BenchError(f"{requests} requests reached the stand-in, expected {4 * calls}")
+    span = f"calls {WARM_CALLS} to {calls}"
     return Outcome(
         figures=[
-            Figure(f"server RSS after {WARM_CALLS} calls", warm, "MB"),
-            Figure(f"server RSS after {calls} calls", last, "MB"),
-            Figure(
-                f"RSS growth, calls {WARM_CALLS} to {calls}", last - warm, "MB", GROWTH_TARGET_MB
-            ),
+            Figure(f"server RSS after {WARM_CALLS} calls", warm_mb, "MB"),
+            Figure(f"server RSS after {calls} calls", last_mb, "MB"),
+            Figure(f"RSS growth, {span}", last_mb - warm_mb, "MB", GROWTH_TARGET_MB),
+            Figure(f"open files gained, {span}", last_files - warm_files, "", 0),
             Figure("median call (4 requests, no latency)", median, "s"),
         ],
-        details={"calls": calls, "requests": requests},
+        details={"calls": calls, "requests": requests, "open_files": last_files},
     )

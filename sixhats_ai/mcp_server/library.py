@@ -11,7 +11,8 @@ steps that finished, as a failed run that `sixhats rerun ID` can finish.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,7 @@ from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.report import Report, StepRecord
 from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import run_and_keep
-from sixhats_ai.store.cache import open_run_store
+from sixhats_ai.store.cache import StoreCache, open_run_store
 from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import RunInputs, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
@@ -70,6 +71,18 @@ def _name_the_model(records: Sequence[StepRecord], chosen: ChosenModel) -> None:
 
 
 Outcome = Report | SynthesisFailed
+
+
+@contextmanager
+def run_store(config: Config, api_key: str) -> Iterator[tuple[RunStore | None, StoreCache | None]]:
+    """The store a call keeps its run in and answers repeated requests from, as `analyze`
+    opens it; closed when the call ends, since the server outlives many calls."""
+    store, cache = open_run_store(config, api_key, log=True, read=True)
+    try:
+        yield store, cache
+    finally:
+        if cache is not None:
+            cache.store.close()
 
 
 def _keep(store: RunStore | None, inputs: RunInputs, outcome: Outcome) -> str | None:
@@ -108,21 +121,21 @@ async def analyze(
 ) -> Kept:
     """Run the program on the problem and keep it (issue 23's `analyze` with a store)."""
     provider = chosen.provider
-    store, cache = open_run_store(config, provider.api_key, log=True, read=True)
-    async with open_session(
-        provider, options, config, on_event=on_event, cache=cache, backend=chosen.sampling
-    ) as session:
-        request = await session.request(problem, program, documents)
-        inputs = RunInputs.of_request(request, document_paths, None)
-        try:
-            result = await run_and_keep(session, request, None)
-        except asyncio.CancelledError:
-            finished = list(request.memo.steps.values())
-            if store is not None and finished:
-                _name_the_model(finished, chosen)
-                store.save_failed_run(inputs, finished, CANCELLED)
-            raise
-    return _finish(store, inputs, result.outcome, chosen)
+    with run_store(config, provider.api_key) as (store, cache):
+        async with open_session(
+            provider, options, config, on_event=on_event, cache=cache, backend=chosen.sampling
+        ) as session:
+            request = await session.request(problem, program, documents)
+            inputs = RunInputs.of_request(request, document_paths, None)
+            try:
+                result = await run_and_keep(session, request, None)
+            except asyncio.CancelledError:
+                finished = list(request.memo.steps.values())
+                if store is not None and finished:
+                    _name_the_model(finished, chosen)
+                    store.save_failed_run(inputs, finished, CANCELLED)
+                raise
+        return _finish(store, inputs, result.outcome, chosen)
 
 
 def stored_run(run_id: str) -> StoredRun:
@@ -150,13 +163,13 @@ async def tailored_brief(
     chosen: ChosenModel, config: Config, request: BriefRequest, library: PromptLibrary
 ) -> Brief:
     """A brief whose questions one model request tailors (the meetings work's `brief()`)."""
-    _, cache = open_run_store(config, chosen.provider.api_key, log=True, read=True)
-    async with open_session(
-        chosen.provider, RunOptions(), config, cache=cache, backend=chosen.sampling
-    ) as session:
-        plan = await tailored_plan(
-            session, library, request.topic, request.program, request.agenda()
-        )
+    with run_store(config, chosen.provider.api_key) as (_, cache):
+        async with open_session(
+            chosen.provider, RunOptions(), config, cache=cache, backend=chosen.sampling
+        ) as session:
+            plan = await tailored_plan(
+                session, library, request.topic, request.program, request.agenda()
+            )
     return build_brief(library, request, plan=plan)
 
 
@@ -189,7 +202,6 @@ async def structured_minutes(
     """The meeting structured by the model into a report, kept (the meetings work's
     `minutes()`); its notes and votes are kept as the run's documents, for `rerun`."""
     provider = chosen.provider
-    store, cache = open_run_store(config, provider.api_key, log=True, read=True)
     inputs = RunInputs(
         problem=meeting.topic,
         program=meeting.program,
@@ -198,11 +210,12 @@ async def structured_minutes(
         documents=documents,
         document_paths=[],
     )
-    async with open_session(
-        provider, RunOptions(), config, cache=cache, backend=chosen.sampling
-    ) as session:
-        try:
-            outcome: Outcome = await meeting_report(session, meeting)
-        except SynthesisFailed as failed:
-            outcome = failed
-    return _finish(store, inputs, outcome, chosen)
+    with run_store(config, provider.api_key) as (store, cache):
+        async with open_session(
+            provider, RunOptions(), config, cache=cache, backend=chosen.sampling
+        ) as session:
+            try:
+                outcome: Outcome = await meeting_report(session, meeting)
+            except SynthesisFailed as failed:
+                outcome = failed
+        return _finish(store, inputs, outcome, chosen)
