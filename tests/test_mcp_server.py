@@ -83,12 +83,18 @@ async def test_the_tools_are_listed_with_typed_input_schemas():
 async def test_brief_offline_returns_the_brief_as_json_and_markdown():
     async with connect() as client:
         result = await client.call_tool(
-            "brief", {"topic": "Replace our on-call rota?", "participants": 6, "offline": True}
+            "brief",
+            {
+                "topic": "Replace our on-call rota?",
+                "participants": 6,
+                "where": "Room 4",
+                "offline": True,
+            },
         )
     assert not result.is_error
     brief = result.structured_content
     assert brief is not None and brief["kind"] == "sixhats.brief"
-    assert brief["topic"] == "Replace our on-call rota?"
+    assert brief["topic"] == "Replace our on-call rota?" and "Room 4" in json.dumps(brief)
     assert brief["agenda"][0]["step_id"] == "1-blue"
     assert result.content[0].text.startswith("# Meeting brief: Replace our on-call rota?")  # type: ignore[union-attr]
 

@@ -174,7 +174,11 @@ async def tailored_brief(
 
 
 def read_meeting(
-    notes: Document, votes: Document | None, program: Program, topic: str | None
+    notes: Document,
+    votes: Document | None,
+    program: Program,
+    topic: str | None,
+    fill_gaps: bool = False,
 ) -> Meeting:
     """The meeting from its notes (a heading a step) and dot votes (a CSV)."""
     parsed = parse_notes(sanitize(notes.text), program.plan())
@@ -188,6 +192,7 @@ def read_meeting(
         program=program,
         notes=parsed,
         votes=tally(ballots),
+        fill_gaps=fill_gaps,
     )
 
 

@@ -150,6 +150,7 @@ class MakingTools:
         audience: Literal["participants", "facilitator"] = "participants",
         attendees: Annotated[str | None, Field(description="'Ann <ann@x.org>, Bob'.")] = None,
         owner: Annotated[str | None, Field(description="Who owns the decision.")] = None,
+        where: Annotated[str | None, Field(description="The room, or the call's link.")] = None,
         offline: Annotated[
             bool, Field(description="No model: the questions come from the question banks.")
         ] = False,
@@ -176,6 +177,7 @@ class MakingTools:
             audience=audience,
             attendees=parse_attendees(attendees),
             owner=owner,
+            where=where,
         )
         request.agenda()  # an impossible fit fails here, before any request
         prompts = user_library(None)
@@ -199,6 +201,9 @@ class MakingTools:
         offline: Annotated[
             bool, Field(description="No model: the notes laid out by hat, with the votes.")
         ] = False,
+        fill_gaps: Annotated[
+            bool, Field(description="Let the model add points, marked as its own.")
+        ] = False,
     ) -> CallToolResult:
         """Turn a meeting's notes (and dot votes) into minutes: offline, laid out by hat; with
         a model, into the report `analyze` gives, from the meeting's own points, kept as a
@@ -212,7 +217,7 @@ class MakingTools:
         roots = await allowed_roots(ctx, inputs)
         notes_doc = read_plain(notes, roots, what="notes file")
         votes_doc = read_plain(votes, roots, what="votes file") if votes is not None else None
-        meeting = library.read_meeting(notes_doc, votes_doc, chosen_program, topic)
+        meeting = library.read_meeting(notes_doc, votes_doc, chosen_program, topic, fill_gaps)
         if offline:
             made = library.offline_minutes(meeting)
             return result(made, render_minutes(made, "md", user_library(None)))
