@@ -50,6 +50,11 @@ def connect(**callbacks: Any) -> Client:
     return Client(build_server(), mode="legacy", **callbacks)
 
 
+async def quick_feedback(client: Client) -> CallToolResult:
+    """`analyze` of the problem with the shortest program (4 steps)."""
+    return await client.call_tool("analyze", {"problem": PROBLEM, "program": "quick-feedback"})
+
+
 def roots_at(*folders: Path) -> Any:
     async def list_roots(context: Any) -> ListRootsResult:
         return ListRootsResult(roots=[Root(uri=f.resolve().as_uri()) for f in folders])
@@ -192,9 +197,7 @@ async def test_without_roots_paths_are_read_under_the_working_directory(tmp_path
 async def test_a_model_failing_mid_run_is_a_tool_error_and_its_steps_are_kept():
     sampler = SamplingStandIn(fail_from=3)
     async with connect(sampling_callback=sampler) as client:
-        failed = await client.call_tool(
-            "analyze", {"problem": PROBLEM, "program": "quick-feedback"}
-        )
+        failed = await quick_feedback(client)
         after = await client.call_tool("hats", {})
     line = error_line(failed)
     assert line.startswith("Error executing tool analyze: the synthesis failed: the client's model")
@@ -235,7 +238,7 @@ async def test_cancelling_the_call_stops_the_run_and_keeps_the_finished_steps():
 
 async def test_a_stored_run_reads_as_markdown_and_json_and_programs_as_json():
     async with connect(sampling_callback=SamplingStandIn()) as client:
-        made = await client.call_tool("analyze", {"problem": PROBLEM, "program": "quick-feedback"})
+        made = await quick_feedback(client)
         run_id = made.content[1].text.split()[3].rstrip(":")  # type: ignore[union-attr]
         templates = (await client.list_resource_templates()).resource_templates
         run = await client.read_resource(f"sixhats://runs/{run_id}")
@@ -293,9 +296,7 @@ async def test_participants_are_checked_like_personas(participants):
 async def test_an_answer_that_does_not_fit_is_asked_again_as_any_models_is():
     sampler = SamplingStandIn(invalid=1)
     async with connect(sampling_callback=sampler) as client:
-        result = await client.call_tool(
-            "analyze", {"problem": PROBLEM, "program": "quick-feedback"}
-        )
+        result = await quick_feedback(client)
     report = Report.model_validate(result.structured_content)
     assert sampler.requests == 5
     assert report.steps[0].usage.requests == 2 and not report.metadata.degraded
@@ -323,9 +324,7 @@ async def test_brief_and_minutes_with_a_model_ask_the_clients_model():
 async def test_a_configured_model_comes_before_the_clients(served):
     sampler = SamplingStandIn()
     async with connect(sampling_callback=sampler) as client:
-        result = await client.call_tool(
-            "analyze", {"problem": PROBLEM, "program": "quick-feedback"}
-        )
+        result = await quick_feedback(client)
     report = Report.model_validate(result.structured_content)
     assert report.metadata.models == [MODEL] and report.metadata.base_url == served.url
     assert sampler.requests == 0 and served.stats().requests == 4
