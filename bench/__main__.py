@@ -15,6 +15,7 @@ from bench import (  # noqa: F401 - registers the scenarios
     display,
     local_engine,
     long_documents,
+    mcp_server,
     meeting,
     reliability,
     scenarios,

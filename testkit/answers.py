@@ -12,6 +12,7 @@ valid step ids as an `enum`, which is how a synthesis cites only steps that exis
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -131,3 +132,20 @@ def completion_body(content: str, prompt_tokens: int, model: str | None = None) 
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+PROMPT_SCHEMA_LABEL = "It must match this JSON schema:\n"
+
+
+def prompt_schema(system: str) -> dict[str, Any]:
+    """The schema a request in `prompt` mode carries at the end of its system prompt (as
+    the model of an MCP client's sampling receives it, with no response_format)."""
+    return dict(json.loads(system.split(PROMPT_SCHEMA_LABEL, 1)[1]))
+
+
+def answer_in_prompt_mode(system: str, texts: list[str], maker: AnswerMaker) -> str:
+    """A valid answer, as JSON text, to a request whose schema is in its system prompt; cited
+    step ids and sections are those the prompt lists, as the stand-in server's are."""
+    prompt = "\n".join([system, *texts])
+    maker.choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
+    return json.dumps(maker.make(prompt_schema(system)))

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import typer
 
-from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
+from sixhats_ai.cli import analyze, batch, brief, explore, local, mcp, minutes, runs, store
 from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.cli.options import name_metavars
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, redact_known
@@ -28,6 +28,7 @@ __all__ = [
     "explore",
     "local",
     "main",
+    "mcp",
     "minutes",
     "runs",
     "store",
