@@ -21,15 +21,14 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError, redact
-from sixhats_ai.method.programs import Program
 from sixhats_ai.run.report import Report, StepRecord, Usage
-from sixhats_ai.store.check import check_file, damaged, is_damage
+from sixhats_ai.store.check import check_file, damaged, decoded_row, is_damage, raw_rows
 from sixhats_ai.store.kept import kept_request
 from sixhats_ai.store.migrations import migrate
-from sixhats_ai.store.records import RunInputs, RunStatus, StoredDocument, StoredRun
+from sixhats_ai.store.records import DamagedRow, RunInputs, RunStatus, StoredRun, stored_run
 
 if TYPE_CHECKING:
     pass
@@ -270,13 +269,20 @@ class RunStore:
             raise UsageError(
                 f"{ref!r} is not a run id", hint="run ids are hex, see `sixhats history`"
             )
-        rows = self._query("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 6", (ref,))
+        rows = self._raw("SELECT rowid, * FROM runs WHERE id LIKE ? || '%' LIMIT 6", (ref,))
         if not rows:
             raise UsageError(f"no run with id {ref!r}", hint="see `sixhats history` for run ids")
         if len(rows) > 1:
-            ids = ", ".join(r["id"] for r in rows)
+            ids = ", ".join(r["id"].decode("utf-8", "replace") for r in rows)
             raise UsageError(f"run id {ref!r} is ambiguous ({ids})", hint="give more characters")
-        return self._run(rows[0])
+        run = self._stored(rows[0])
+        if isinstance(run, DamagedRow):
+            raise StoreDamaged(
+                f"{run.describe()} in the run store {self.path}; it cannot be read",
+                hint="`sixhats store check` lists every damaged row; `sixhats store recover` "
+                "keeps the others in a new store",
+            )
+        return run
 
     def history(
         self,
@@ -286,13 +292,15 @@ class RunStore:
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
-    ) -> list[StoredRun]:
-        """Runs, newest first; `until` includes the whole of that (UTC) day."""
+    ) -> list[StoredRun | DamagedRow]:
+        """Runs, newest first; `until` includes the whole of that (UTC) day. A row that no
+        longer reads is listed as a `DamagedRow` in its place, so the others still show."""
         where: list[str] = []
         params: list[Any] = []
         if text:
-            where.append(
-                "(problem LIKE ? ESCAPE '\\' OR json_extract(inputs, '$.title') LIKE ? ESCAPE '\\')"
+            where.append(  # json_valid first: damaged JSON would fail the whole query
+                "(problem LIKE ? ESCAPE '\\' OR CASE WHEN json_valid(inputs) THEN "
+                "json_extract(inputs, '$.title') END LIKE ? ESCAPE '\\')"
             )
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params += [f"%{escaped}%"] * 2
@@ -305,49 +313,36 @@ class RunStore:
         if until:
             where.append("created < ?")
             params.append((until + timedelta(days=1)).isoformat())
-        sql = "SELECT * FROM runs"
+        sql = "SELECT rowid, * FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [self._run(row) for row in self._query(sql, params)]
+        return [self._stored(row) for row in self._raw(sql, params)]
+
+    def _raw(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows whose text is still bytes, so that a damaged row cannot fail the query."""
+        if self._damage is not None:
+            raise self._damage
+        try:
+            return list(raw_rows(self._conn(), sql, params))
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     @staticmethod
-    def _run(row: sqlite3.Row) -> StoredRun:
-        inputs = json.loads(row["inputs"])
-        report = Report.model_validate_json(row["report"]) if row["report"] else None
-        steps = (
-            report.steps
-            if report
-            else [StepRecord.model_validate(s) for s in json.loads(row["steps"] or "[]")]
-        )
-        return StoredRun(
-            id=row["id"],
-            created=datetime.fromisoformat(row["created"]),
-            status=row["status"],
-            problem=row["problem"],
-            program=Program.model_validate_json(row["program"]),
-            models=json.loads(row["models"]),
-            flow=row["flow"],
-            include_optional=inputs["include_optional"],
-            documents=[StoredDocument(**d) for d in inputs["documents"]],
-            problem_path=inputs["problem_path"],
-            report=report,
-            steps=steps,
-            error=row["error"],
-            usage=Usage.model_validate_json(row["usage"]),
-            seconds=row["seconds"],
-            parent_id=row["parent_id"],
-            rerun_step=row["rerun_step"],
-            title=inputs.get("title"),
-        )
+    def _stored(raw: sqlite3.Row) -> StoredRun | DamagedRow:
+        row = decoded_row("runs", raw)
+        return row if isinstance(row, DamagedRow) else stored_run(row)
 
     # Requests ----------------------------------------------------------------------------
 
     def cached_response(self, key: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT response FROM requests WHERE key = ?", (key,))
-        return json.loads(rows[0]["response"]) if rows else None
+        """The kept answer, or None; a damaged one is not an answer (asked again, and the new
+        answer written over it)."""
+        rows = self._raw("SELECT rowid, * FROM requests WHERE key = ?", (key,))
+        row = decoded_row("requests", rows[0]) if rows else None
+        return None if row is None or isinstance(row, DamagedRow) else json.loads(row["response"])
 
     def log_request(
         self,
@@ -374,16 +369,22 @@ class RunStore:
             ),
         )
 
-    def insert_rows(self, table: Literal["runs", "requests"], rows: list[sqlite3.Row]) -> None:
-        """Rows read from another store (a recovery), by column name, in one transaction."""
+    def columns(self, table: str) -> list[sqlite3.Row]:
+        """`PRAGMA table_info` of one of the store's tables (none if it has no such table)."""
+        return self._query("SELECT * FROM pragma_table_info(?)", (table,))
+
+    def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows read from another store (a recovery), by column name, in one transaction; a
+        row whose key is already here is left out (the same row found twice)."""
         if not rows:
             return
-        columns = rows[0].keys()
+        columns = list(rows[0])
         self._write(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [tuple(row) for row in rows],
+            f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.values()) for row in rows],
             many=True,
         )
 
-    def count(self, table: Literal["runs", "requests"]) -> int:
+    def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])

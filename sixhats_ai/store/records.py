@@ -6,11 +6,12 @@ without knowing how the store keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.report import Report, StepRecord, Usage
@@ -108,3 +109,50 @@ class StoredRun:
     parent_id: str | None = None
     rerun_step: str | None = None
     title: str | None = None
+
+
+def stored_run(row: Mapping[str, Any]) -> StoredRun:
+    """A `runs` row as a run; any damage to its text raises (a ValueError or a TypeError)."""
+    inputs = json.loads(row["inputs"])
+    report = Report.model_validate_json(row["report"]) if row["report"] else None
+    steps = (
+        report.steps
+        if report
+        else [StepRecord.model_validate(s) for s in json.loads(row["steps"] or "[]")]
+    )
+    return StoredRun(
+        id=row["id"],
+        created=datetime.fromisoformat(row["created"]),
+        status=row["status"],
+        problem=row["problem"],
+        program=Program.model_validate_json(row["program"]),
+        models=json.loads(row["models"]),
+        flow=row["flow"],
+        include_optional=inputs["include_optional"],
+        documents=[StoredDocument(**d) for d in inputs["documents"]],
+        problem_path=inputs["problem_path"],
+        report=report,
+        steps=steps,
+        error=row["error"],
+        usage=Usage.model_validate_json(row["usage"]),
+        seconds=row["seconds"],
+        parent_id=row["parent_id"],
+        rerun_step=row["rerun_step"],
+        title=inputs.get("title"),
+    )
+
+
+@dataclass(frozen=True)
+class DamagedRow:
+    """A row whose bytes no longer read as what was written: listed by name, never raised,
+    so one bad row does not hide the others."""
+
+    table: str
+    rowid: int
+    key: str | None  # the run's id or the request's key, when that much still reads
+    problem: str
+
+    def describe(self) -> str:
+        what = {"runs": "run", "requests": "request"}.get(self.table, f"{self.table} row")
+        name = self.key if self.key is not None else f"at row {self.rowid}"
+        return f"{what} {name} is damaged ({self.problem[:100]})"
