@@ -139,6 +139,35 @@ def m004_batch_rounds(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("batch rounds keyed by server")
+def m005_batch_rounds_by_server(conn: sqlite3.Connection) -> None:
+    """Batch ids are unique on one server only: two vLLM instances (or a stand-in and a real
+    server) both number their first batch alike. Rounds kept before have no server recorded
+    (''); the ledger reads those as any server's."""
+    _script(
+        conn,
+        """
+        CREATE TABLE batch_rounds_by_server (
+            server TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            closed TEXT,
+            custom_ids TEXT NOT NULL,
+            PRIMARY KEY (server, batch_id)
+        );
+        INSERT INTO batch_rounds_by_server
+            SELECT '', batch_id, scope, round, status, created, closed, custom_ids
+            FROM batch_rounds;
+        DROP TABLE batch_rounds;
+        ALTER TABLE batch_rounds_by_server RENAME TO batch_rounds;
+        CREATE INDEX batch_rounds_scope ON batch_rounds (scope)
+        """,
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}
