@@ -19,6 +19,7 @@ import pytest
 from sixhats_ai.batches.outputs import BatchOutputs
 from sixhats_ai.batches.runner import BatchRunner
 from sixhats_ai.run.report import Report
+from sixhats_ai.store.database import RunStore
 from tests.fakes import error, step_id
 
 CHOOSE_REQUESTS = 7  # Blue, White, (Green), Yellow, Black, Red, Blue
@@ -249,6 +250,26 @@ def test_two_inputs_with_one_name_get_distinct_reports(cli, fake_llm, tmp_path):
     assert [r["report"] for r in rows] == ["in__index", "README", "team-b__README"]
     assert json.loads((out / "index.json").read_text())["kind"] == "sixhats.batch-index"
     assert "MARKER-0-X" in (out / "README.json").read_text() or (out / "README.json").exists()
+
+
+def test_the_same_file_given_twice_is_one_input(cli, fake_llm, tmp_path):
+    """By the same path, another spelling of it, a link to it, or its folder and itself."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["p01.md", "p02.md"])
+    (tmp_path / "link.md").symlink_to(src / "p01.md")
+    result = cli(
+        "batch", str(src / "p01.md"), str(src / "p01.md"), str(src / "." / "p01.md"),
+        str(tmp_path / "link.md"), str(src), str(src / "p02.md"),
+        "--out", str(out), "--program", "quick-feedback",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["report"] for r in rows] == ["p01", "p02"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["index.json", "p01.json", "p02.json"]
+    assert requests_for(fake_llm, "MARKER-0-X") == requests_for(fake_llm, "MARKER-1-X") > 0
+    assert "2 inputs" in result.err
+    with RunStore() as store:
+        assert store.count("runs") == 2
 
 
 def test_paths_on_stdin_and_glob(cli, fake_llm, tmp_path, monkeypatch):
