@@ -532,6 +532,44 @@ def test_sigterm_writes_the_index_and_exits_143(served, tmp_path):
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
+@pytest.mark.loopback
+def test_a_second_batch_on_the_same_out_is_refused_while_the_first_runs(cli, served, tmp_path):
+    """Both used to run every input: twice the runs, and an index contradicting the reports."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, [f"p{n}.md" for n in range(3)])
+    served.reset(latency=60.0)  # the first batch holds the folder until it is stopped
+    command = ["batch", str(src), "--out", str(out), "--program", "quick-feedback"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "sixhats_ai", *command, "--no-progress"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as first:
+        deadline = time.monotonic() + 60
+        while served.stats().requests < 1 and first.poll() is None:
+            assert time.monotonic() < deadline, "the first batch sent no requests"
+            time.sleep(0.05)  # polling the stand-in's count, not racing the scheduler
+        second = cli(*command)
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=60)
+    assert second.code == 1, second.err
+    errors = [line for line in second.err.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: another sixhats batch is writing to {out} (wait for it to finish, "
+        "or give this one another --out folder)"
+    ]
+    served.reset()
+    again = cli(*command)  # the folder is free once the first has ended
+    assert again.code == 0, again.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    for row in rows:
+        report = Report.model_validate_json((out / f"{row['report']}.json").read_text())
+        assert row["recommendation"] == report.synthesis.recommendation.decision
+    with RunStore() as store:
+        assert store.count("runs") == 3
+
+
 def test_a_report_kept_from_an_earlier_batch_is_never_listed_as_interrupted(
     cli, fake_llm, tmp_path, monkeypatch
 ):
