@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.run.emergent import emergent_redo
+from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
@@ -129,7 +130,7 @@ async def _keep(
 
     try:
         return await off_the_loop(session, save)
-    except (sqlite3.Error, UsageError) as exc:
+    except (sqlite3.Error, UsageError, StoreFull) as exc:
         if on_unkept is None:
             raise
         on_unkept(exc)

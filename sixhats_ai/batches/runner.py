@@ -41,6 +41,7 @@ from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
+from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.text.documents import Document
 from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
@@ -86,6 +87,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
+        self.unkept = 0  # runs the store could not take (disk full, locked too long)
         self.pending: RoundPending | None = None  # a round written for the user's engine
         self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
         self.parked: list[FileJob] = []  # files waiting for the next round
@@ -172,7 +174,9 @@ class BatchRunner:
                 self.echo(f"{name}: {warning}")
 
         def unkept(exc: Exception) -> None:
-            self.echo(f"note: {path}: not kept in the run store: {exc}")
+            self.unkept += 1
+            if self.unkept == 1 or not isinstance(exc, StoreFull):  # a full disk: said once
+                self.echo(f"note: {path}: not kept in the run store: {exc}")
 
         try:
             result = await run_and_keep(
@@ -331,6 +335,8 @@ class BatchRunner:
             logged=self.store is not None,
             index_files=self.outputs.index_files(),
         )
+        if self.unkept:
+            lines.append(f"{self.unkept} runs were not kept in the run store (see the note above)")
         for line in lines:
             self.echo(line)
         if self.pending is not None:

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError
+from sixhats_ai.store.access import connect, explained, is_damage
 from sixhats_ai.store.migrations import APPLICATION_ID, schema_version, unknown_migrations
 from sixhats_ai.store.records import DamagedRow, stored_run
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 RECOVER_HINT = (
     "`sixhats store recover` keeps what can still be read in a new store; or move the file "
     "aside, or set SIXHATS_DATA_DIR to another folder"
@@ -52,18 +52,18 @@ def damaged(path: Path, detail: object, *, when: str = "it was left untouched") 
     return StoreDamaged(f"the run store {path} is corrupt ({detail}); {when}", hint=RECOVER_HINT)
 
 
-def is_damage(exc: sqlite3.DatabaseError) -> bool:
-    """SQLITE_CORRUPT or SQLITE_NOTADB (extended codes included)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:  # raised without a code: only a plain DatabaseError means damage
-        return type(exc) is sqlite3.DatabaseError
-    return code & 0xFF in DAMAGE_CODES
+def refusal(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """Why the store cannot be used: damage, a full or read-only disk, or `exc` itself."""
+    if is_damage(exc):
+        return damaged(path, exc)
+    return explained(path, exc) or exc
 
 
 def reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads. Not `mode=ro`: a read-only connection to a WAL store
-    leaves its -wal and -shm files behind, where this one removes them on closing."""
-    return sqlite3.connect(path, isolation_level=None)
+    """A connection that only reads. Not `mode=ro` where the folder can be written: a
+    read-only connection to a WAL store leaves its -wal and -shm files behind, where this
+    one removes them on closing."""
+    return connect(path)
 
 
 def row_problem(table: str, row: dict[str, Any]) -> str | None:
@@ -158,7 +158,7 @@ def check_file(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, exc) from None
+        raise refusal(path, exc) from None
     if not ours and (app_id != 0 or tables):
         raise store_error(path, "is an SQLite file of another program")
     unknown = unknown_migrations(applied)
@@ -182,6 +182,6 @@ def check_rows(path: Path) -> list[DamagedRow]:
     try:
         return list(damaged_rows(conn))
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, exc) from None
+        raise refusal(path, exc) from None
     finally:
         conn.close()

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError, redact
 from sixhats_ai.run.report import Report, StepRecord, Usage
-from sixhats_ai.store.check import check_file, damaged, decoded_row, is_damage, raw_rows
+from sixhats_ai.store.access import connect, explained, is_damage, read_only, writable
+from sixhats_ai.store.check import check_file, damaged, decoded_row, raw_rows
 from sixhats_ai.store.kept import kept_request
 from sixhats_ai.store.migrations import migrate
 from sixhats_ai.store.records import DamagedRow, RunInputs, RunStatus, StoredRun, stored_run
@@ -61,8 +62,11 @@ class RunStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._damage: StoreDamaged | None = None  # once found, nothing more is written
+        # Read, not written: no migration, and any write is refused with one line.
+        self.read_only = self.path.exists() and not writable(self.path)
         check_file(self.path)
-        self._migrate()
+        if not self.read_only:
+            self._migrate()
 
     # Opening -----------------------------------------------------------------------------
 
@@ -79,17 +83,13 @@ class RunStore:
                     hint="set SIXHATS_DATA_DIR to a folder, or pass --no-log",
                 ) from None
             # Never shared: each thread gets its own; any thread may close them all.
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_SECONDS,
-                isolation_level=None,
-                check_same_thread=False,
-            )
+            conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten, not left
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -106,6 +106,8 @@ class RunStore:
     def _write(self, sql: str, params: Sequence[Any] = (), *, many: bool = False) -> None:
         if self._damage is not None:
             raise self._damage
+        if self.read_only:
+            raise read_only(self.path)
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -131,14 +133,17 @@ class RunStore:
 
     def _failed(self, exc: sqlite3.DatabaseError) -> BaseException:
         """Damage found after opening becomes the one-line error and stops every later
-        read and write of this store; other errors pass through."""
+        read and write of this store; a full or read-only disk its own; others pass."""
         if not is_damage(exc):
-            return exc
+            return explained(self.path, exc) or exc
         self._damage = damaged(self.path, exc, when="nothing more was written to it")
         return self._damage
 
     def _migrate(self) -> None:
-        migrate(self._conn())
+        try:
+            migrate(self._conn())
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     def close(self) -> None:
         with self._lock:

@@ -175,7 +175,10 @@ def unknown_migrations(applied: list[str]) -> list[str]:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Run every migration the store has not recorded, in order, in one transaction."""
+    """Run every migration the store has not recorded, in order, in one transaction. A
+    store already up to date is not written to (it may be on a full disk)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == schema_version():
+        return
     conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
@@ -198,5 +201,6 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {len(applied)}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite ends the transaction itself on some errors (disk full)
+            conn.execute("ROLLBACK")
         raise
