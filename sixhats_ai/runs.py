@@ -84,6 +84,7 @@ async def run_and_keep(
     lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
     title: str | None = None,
+    resume: str | None = None,
 ) -> RunResult:
     """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
 
@@ -94,7 +95,7 @@ async def run_and_keep(
     """
     from sixhats_ai.run.engine import SynthesisFailed
 
-    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
+    inputs = RunInputs.of_request(request, document_paths, problem_path, title, resume)
     try:
         report = await session.engine.run(request, reuse=reuse)
     except SynthesisFailed as failed:

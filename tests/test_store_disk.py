@@ -1,6 +1,6 @@
-"""A run store on a read-only or full disk: read-only commands still read it, the rest say
-what is wrong in one line, and a batch whose store fills up still writes every report and
-its index.
+"""Read-only and full disks: read-only commands still read a read-only store, the rest say
+what is wrong in one line; a batch whose store fills up still writes every report and its
+index, and one whose --out fills up exits 1 and, run again, makes nothing twice.
 
 The disks are real: small tmpfs mounts, remounted read-only. Root ignores a folder's mode,
 but not a read-only mount, so this is what a read-only data dir is for every user. Mounting
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from sixhats_ai.store.database import RunStore
 from testkit.stores import RELEASED_STORE, fill_store
 from tests.test_batch import write_proposals
 
@@ -30,11 +31,12 @@ RUNS = 3
 
 @pytest.fixture
 def small_disk(tmp_path, monkeypatch) -> Iterator[Callable[[int], Path]]:
-    """Mount a tmpfs of that many KiB as the data dir; unmounted after the test."""
+    """Mount a tmpfs of that many KiB (as the data dir, unless `data` is False); unmounted
+    after the test."""
     mounted: list[Path] = []
 
-    def mount(kib: int) -> Path:
-        where = tmp_path / "disk"
+    def mount(kib: int, *, data: bool = True) -> Path:
+        where = tmp_path / f"disk-{len(mounted)}"
         where.mkdir()
         done = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(where)],
@@ -43,7 +45,8 @@ def small_disk(tmp_path, monkeypatch) -> Iterator[Callable[[int], Path]]:
         if done.returncode:
             pytest.skip("a small disk is a tmpfs mount, which needs root")
         mounted.append(where)
-        monkeypatch.setenv("SIXHATS_DATA_DIR", str(where))
+        if data:
+            monkeypatch.setenv("SIXHATS_DATA_DIR", str(where))
         return where
 
     yield mount
@@ -144,3 +147,25 @@ def test_a_store_that_fills_up_mid_batch_still_gives_every_report_and_the_index(
     rows = json.loads((out / "index.json").read_text())["rows"]
     assert [r["status"] for r in rows] == ["ok"] * 4
     assert all((out / f"p{n}.md").is_file() for n in range(4))
+
+
+def test_a_full_out_disk_exits_1_and_the_rerun_makes_nothing_twice(
+    cli, fake_llm, small_disk, tmp_path
+):
+    out_disk = small_disk(48, data=False)
+    src, out = tmp_path / "in", out_disk / "reports"
+    inputs = [f"p{n}.md" for n in range(6)]
+    write_proposals(src, inputs)
+    command = ("batch", str(src), "--out", str(out), "--program", "quick-feedback")
+    first = cli(*command)
+    assert first.code == 1, first.err
+    assert "the disk is full" in _one_error(first)
+    assert len([p for p in out.glob("p*.json")]) < len(inputs)
+    subprocess.run(["mount", "-o", "remount,size=4m", str(out_disk)], check=True)
+    again = cli(*command)
+    assert again.code == 0, again.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["status"] for r in rows] == ["ok"] * len(inputs)
+    assert sorted(p.name for p in out.glob("p*.json")) == [f"p{n}.json" for n in range(6)]
+    with RunStore() as store:
+        assert store.count("runs") == len(inputs)

@@ -99,6 +99,12 @@ def resume_key(
     }
 
 
+def resume_hash(key: dict[str, Any], name: str) -> str:
+    """The input's resume key and name as one hash, kept with its run in the store: a rerun
+    finds the run whose reports could not be written (`RunStore.resumable`)."""
+    return hashlib.sha256(json.dumps([key, name], sort_keys=True).encode()).hexdigest()
+
+
 def _safe_stem(text: str) -> str:
     """A file-name stem: no separators or control characters, not hidden, bounded in bytes."""
     cleaned = "".join("_" if ch in _UNSAFE_CHARS or ord(ch) < 32 else ch for ch in text)

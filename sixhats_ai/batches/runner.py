@@ -30,6 +30,7 @@ from sixhats_ai.batches.outputs import (
     INDEX_STEM,
     BatchOutputs,
     OutputNames,
+    resume_hash,
     resume_key,
 )
 from sixhats_ai.batches.parked import MAX_PASSES, FileJob
@@ -128,6 +129,8 @@ class BatchRunner:
             )
         earlier = await off_the_loop(self.session, self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
+        if previous is None and (row := await self._from_store(job, key)) is not None:
+            return row
         if previous is not None and not previous.degraded:
             try:  # a format asked for since (html) is rendered from the kept report
                 await off_the_loop(
@@ -137,8 +140,8 @@ class BatchRunner:
                     previous,
                     previous_id,
                 )
-            except (OSError, UsageError) as exc:
-                return _unwritable(name, exc)
+            except (OSError, SixhatsError) as exc:
+                return self._unwritable(name, exc)
             return row_for_report(name, stem, previous, reused=True)
         task = asyncio.current_task()
         if task is not None and task.cancelling():  # interrupted: ask the model nothing
@@ -146,6 +149,23 @@ class BatchRunner:
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         return await self._run(job, loaded.sha256, loaded.text, key, RunMemo(steps=kept))
+
+    async def _from_store(self, job: FileJob, key: dict[str, Any]) -> IndexRow | None:
+        """The row of an input whose run was kept but whose reports were not written (the
+        --out disk was full): they are written from the kept run, and nothing is run twice."""
+        if self.store is None or self.settings.force:
+            return None
+        resume = resume_hash(key, job.name)
+        kept = await off_the_loop(self.session, self.store.resumable, resume)
+        if kept is None or kept.report is None or kept.report.degraded:
+            return None
+        try:
+            await off_the_loop(
+                self.session, self.outputs.write, job.stem, job.name, key, kept.report, kept.id
+            )
+        except (OSError, SixhatsError) as exc:
+            return self._unwritable(job.name, exc)
+        return row_for_report(job.name, job.stem, kept.report, reused=True)
 
     async def _run(
         self,
@@ -186,6 +206,7 @@ class BatchRunner:
                 document_paths=[path],
                 on_unkept=unkept,
                 title=path.name,
+                resume=resume_hash(key, name),
             )
         except StoreDamaged:
             raise
@@ -205,10 +226,17 @@ class BatchRunner:
             await off_the_loop(
                 self.session, self.outputs.write, job.stem, job.name, key, report, result.run_id
             )
-        except (OSError, UsageError) as exc:
+        except (OSError, SixhatsError) as exc:
             self.progress.totals.kept -= result.run_id is not None
-            return _unwritable(job.name, exc)
+            return self._unwritable(job.name, exc)
         return row_for_report(job.name, job.stem, report, reused=False)
+
+    def _unwritable(self, name: str, exc: OSError | SixhatsError) -> IndexRow:
+        """The row of a file whose reports could not be written; on a full disk no new file
+        starts (its reports could not be written either)."""
+        if not isinstance(exc, UsageError) and isinstance(exc, SixhatsError):
+            self.scheduler.stop(f"the --out disk is full ({exc.message})")
+        return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
 
     def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> IndexRow | None:
         """Keep the file for the next pass, with what it has done (None); a file that keeps
@@ -357,7 +385,3 @@ class BatchRunner:
 
 def _problem_row(item: InputProblem) -> IndexRow:
     return IndexRow(input=str(item.path), status="failed", error=item.error.one_line())
-
-
-def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
-    return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError, redact
 from sixhats_ai.run.report import Report, StepRecord, Usage
@@ -30,9 +30,6 @@ from sixhats_ai.store.check import check_file, damaged, decoded_row, raw_rows
 from sixhats_ai.store.kept import kept_request
 from sixhats_ai.store.migrations import migrate
 from sixhats_ai.store.records import DamagedRow, RunInputs, RunStatus, StoredRun, stored_run
-
-if TYPE_CHECKING:
-    pass
 
 STORE_FILENAME = "runs.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -224,16 +221,7 @@ class RunStore:
         rerun_step: str | None,
     ) -> str:
         program = inputs.program
-        inputs_json = json.dumps(
-            {
-                "include_optional": inputs.include_optional,
-                "problem_path": str(inputs.problem_path.resolve()) if inputs.problem_path else None,
-                "documents": [d.__dict__ for d in inputs.stored_documents()],
-                # In this JSON, not a column of its own: no migration for a field only
-                # history shows and searches.
-                "title": inputs.title,
-            }
-        )
+        inputs_json = inputs.as_json()
         while True:
             run_id = secrets.token_hex(4)
             try:
@@ -390,6 +378,18 @@ class RunStore:
             [tuple(row.values()) for row in rows],
             many=True,
         )
+
+    def resumable(self, resume: str) -> StoredRun | None:
+        """The newest run with a report made for this batch input and resume key (`RunInputs.
+        resume`): a rerun writes its reports, asking nothing, when they were not written."""
+        rows = self._raw(
+            "SELECT rowid, * FROM runs WHERE json_valid(inputs) AND "
+            "json_extract(inputs, '$.resume') = ? AND report IS NOT NULL "
+            "ORDER BY created DESC LIMIT 1",
+            (resume,),
+        )
+        run = self._stored(rows[0]) if rows else None
+        return run if isinstance(run, StoredRun) else None
 
     def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])

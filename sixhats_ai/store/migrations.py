@@ -168,6 +168,16 @@ def m005_batch_rounds_by_server(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("runs found by their batch resume key")
+def m006_runs_by_resume_key(conn: sqlite3.Connection) -> None:
+    """A batch looks up the run of an input whose reports could not be written (`RunStore.
+    resumable`): indexed, so a batch of thousands does not read every run for each input."""
+    conn.execute(
+        "CREATE INDEX runs_resume ON runs (json_extract(inputs, '$.resume')) "
+        "WHERE json_valid(inputs)"
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}

@@ -48,6 +48,7 @@ class RunInputs:
     document_paths: Sequence[Path] = ()
     problem_path: Path | None = None
     title: str | None = None  # the input's name, for a batch: what tells its runs apart
+    resume: str | None = None  # a batch input's resume key, hashed (`RunStore.resumable`)
 
     @classmethod
     def of_request(
@@ -56,6 +57,7 @@ class RunInputs:
         document_paths: Sequence[Path],
         problem_path: Path | None,
         title: str | None = None,
+        resume: str | None = None,
     ) -> RunInputs:
         """The inputs as the request gives them, in field order."""
         return cls(
@@ -67,6 +69,20 @@ class RunInputs:
             document_paths,
             problem_path,
             title,
+            resume,
+        )
+
+    def as_json(self) -> str:
+        """The `inputs` column: what a run was asked besides its problem and program. Fields
+        here, not columns of their own, need no migration (history shows and searches them)."""
+        return json.dumps(
+            {
+                "include_optional": self.include_optional,
+                "problem_path": str(self.problem_path.resolve()) if self.problem_path else None,
+                "documents": [d.__dict__ for d in self.stored_documents()],
+                "title": self.title,
+                "resume": self.resume,
+            }
         )
 
     def stored_documents(self) -> list[StoredDocument]:
