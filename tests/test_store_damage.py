@@ -258,3 +258,28 @@ def test_recover_says_in_one_line_when_nothing_can_be_recovered(cli):
     assert len(result.err.splitlines()) == 1 and "nothing could be recovered" in result.err
     assert path.read_bytes() == head
     assert sorted(p.name for p in path.parent.iterdir()) == ["runs.sqlite3"]
+
+
+def test_recover_keeps_the_runs_a_stopped_process_left_in_the_write_ahead_log(
+    cli, tmp_path, monkeypatch
+):
+    path = _store()
+    writer = sqlite3.connect(path)  # a process that kept a run, then was stopped
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # the run stays in the -wal file
+    columns = [r[1] for r in writer.execute("PRAGMA table_info(runs)")]
+    row = list(writer.execute("SELECT * FROM runs WHERE id = '00000003'").fetchone())
+    row[columns.index("id")] = "feedface"
+    writer.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(row))})", row)
+    writer.commit()
+    left = tmp_path / "left"
+    left.mkdir()
+    for suffix in ("", "-wal"):  # the files as the stopped process left them
+        (left / f"runs.sqlite3{suffix}").write_bytes(Path(f"{path}{suffix}").read_bytes())
+    writer.close()
+    monkeypatch.setenv("SIXHATS_DATA_DIR", str(left))
+    cut = left / "runs.sqlite3"  # and its copy cut short: SQLite will not open it at all
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    result = cli("store", "recover")
+    assert result.code == 0, result.err
+    assert "feedface" in _ids(cli)

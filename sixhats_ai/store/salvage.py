@@ -21,6 +21,8 @@ from pathlib import Path
 HEADER_BYTES = 100  # the database header, at the start of page 1
 TABLE_LEAF = 0x0D
 DEFAULT_PAGE_SIZE = 4096
+WAL_HEADER, WAL_FRAME_HEADER = 32, 24
+WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 Value = int | float | str | bytes | None
 
@@ -89,10 +91,40 @@ def record_values(payload: bytes) -> tuple[Value, ...]:
     return tuple(values)
 
 
-class PageFile:
-    """The pages of a file that may be damaged or cut short; read in place (mapped)."""
+def wal_pages(wal: Path, page_size: int) -> dict[int, bytes]:
+    """The newest committed copy of each page in a write-ahead log (`<store>-wal`): a store
+    left by a process that was stopped holds its last transactions there. Frames of an
+    older log generation (other salts) and after the last commit are left out."""
+    try:
+        data = wal.read_bytes()
+    except OSError:
+        return {}
+    if len(data) < WAL_HEADER or data[:4] not in WAL_MAGIC:
+        return {}
+    if int.from_bytes(data[8:12], "big") != page_size:
+        return {}
+    salts = data[16:24]
+    pages: dict[int, bytes] = {}
+    pending: dict[int, bytes] = {}
+    frame = WAL_HEADER
+    while frame + WAL_FRAME_HEADER + page_size <= len(data):
+        header = data[frame : frame + WAL_FRAME_HEADER]
+        if header[8:16] != salts:
+            break
+        body = data[frame + WAL_FRAME_HEADER : frame + WAL_FRAME_HEADER + page_size]
+        pending[int.from_bytes(header[:4], "big")] = body
+        if int.from_bytes(header[4:8], "big"):  # a commit frame: its transaction is whole
+            pages.update(pending)
+            pending.clear()
+        frame += WAL_FRAME_HEADER + page_size
+    return pages
 
-    def __init__(self, data: mmap.mmap) -> None:
+
+class PageFile:
+    """The pages of a file that may be damaged or cut short, read in place (mapped), with
+    the newer copies its write-ahead log holds (`wal_pages`) read instead."""
+
+    def __init__(self, data: mmap.mmap, wal: Path | None = None) -> None:
         self.data = data
         size = int.from_bytes(data[16:18], "big") if len(data) >= 18 else 0
         size = 65536 if size == 1 else size
@@ -100,10 +132,14 @@ class PageFile:
         self.page_size = size if sound else DEFAULT_PAGE_SIZE
         reserved = data[20] if len(data) > 20 and sound else 0
         self.usable = self.page_size - reserved
-        self.pages = len(data) // self.page_size  # a last page cut short is left out
+        self.newer = wal_pages(wal, self.page_size) if wal is not None else {}
+        # A last page cut short is left out.
+        self.pages = max(len(data) // self.page_size, *self.newer, 0)
 
     def page(self, number: int) -> bytes:
-        if not 1 <= number <= self.pages:
+        if number in self.newer:
+            return self.newer[number]
+        if not 1 <= number <= len(self.data) // self.page_size:
             raise Unreadable(f"page {number} is not in the file")
         start = (number - 1) * self.page_size
         return self.data[start : start + self.page_size]
@@ -141,7 +177,10 @@ class PageFile:
     def cells(self) -> Iterator[Cell]:
         """Every cell of every table leaf page that still reads as a record."""
         for number in range(2, self.pages + 1):  # page 1 is sqlite_master's
-            page = self.page(number)
+            try:
+                page = self.page(number)
+            except Unreadable:  # cut off, and not in the log either
+                continue
             if page[0] != TABLE_LEAF:
                 continue
             count = int.from_bytes(page[3:5], "big")
@@ -157,9 +196,9 @@ class PageFile:
 
 
 def salvage_cells(path: Path) -> Iterator[Cell]:
-    """Every record `path` still holds in a table leaf page, in page order."""
+    """Every record `path` (and its write-ahead log) still holds in a table leaf page."""
     with path.open("rb") as handle:
         if path.stat().st_size == 0:
             return
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            yield from PageFile(data).cells()
+            yield from PageFile(data, Path(f"{path}-wal")).cells()
