@@ -155,7 +155,7 @@ class BatchRunner:
         --out disk was full): they are written from the kept run, and nothing is run twice."""
         if self.store is None or self.settings.force:
             return None
-        resume = resume_hash(key, job.name)
+        resume = resume_hash(key, job.name, self.settings.out)
         kept = await off_the_loop(self.session, self.store.resumable, resume)
         if kept is None or kept.report is None or kept.report.degraded:
             return None
@@ -206,7 +206,7 @@ class BatchRunner:
                 document_paths=[path],
                 on_unkept=unkept,
                 title=path.name,
-                resume=resume_hash(key, name),
+                resume=resume_hash(key, name, self.settings.out),
             )
         except StoreDamaged:
             raise

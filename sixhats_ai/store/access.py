@@ -40,7 +40,9 @@ def writable(path: Path) -> bool:
 
 
 def connect(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
-    """A connection to the store: read-write, or read-only when it cannot be written."""
+    """A connection to the store: read-write, or read-only when it cannot be written. Not
+    `mode=ro` where it can: a read-only connection to a WAL store leaves its -wal and -shm
+    files behind, where this one removes them on closing."""
     if writable(path):
         return sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     shm_present = Path(f"{path}-shm").exists()

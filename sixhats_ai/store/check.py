@@ -3,8 +3,12 @@
 A store is checked when it is opened: its header, that it is ours, that no newer version
 wrote it, and `PRAGMA quick_check` over every page. A damaged store is refused for the whole
 command with one line, before anything is written to it: writing into a damaged b-tree can
-spread the damage, and a run kept there may not be read back (`store_recover` saves what
+spread the damage, and a run kept there may not be read back (`store recover` saves what
 it still holds).
+
+Damage inside a row's text passes every page check. Rows are read with their text as bytes
+and decoded one by one (`decoded_row`), so a damaged row is named where it is met (history,
+show, the cache) instead of failing the query; `store check` decodes them all (`check_rows`).
 """
 
 from __future__ import annotations
@@ -57,13 +61,6 @@ def refusal(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     if is_damage(exc):
         return damaged(path, exc)
     return explained(path, exc) or exc
-
-
-def reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads. Not `mode=ro` where the folder can be written: a
-    read-only connection to a WAL store leaves its -wal and -shm files behind, where this
-    one removes them on closing."""
-    return connect(path)
 
 
 def row_problem(table: str, row: dict[str, Any]) -> str | None:
@@ -144,7 +141,7 @@ def check_file(path: Path) -> None:
     if header != SQLITE_HEADER:
         raise store_error(path, "is not a sixhats run store (not an SQLite file)")
     try:
-        conn = reader(path)
+        conn = connect(path)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -178,7 +175,7 @@ def check_file(path: Path) -> None:
 def check_rows(path: Path) -> list[DamagedRow]:
     """The damaged rows of a store whose pages are sound (`check_file` passed): damage
     inside a row's text, which no page check sees."""
-    conn = reader(path)
+    conn = connect(path)
     try:
         return list(damaged_rows(conn))
     except sqlite3.DatabaseError as exc:

@@ -152,8 +152,8 @@ def stored_run(row: Mapping[str, Any]) -> StoredRun:
         error=row["error"],
         usage=Usage.model_validate_json(row["usage"]),
         seconds=row["seconds"],
-        parent_id=row["parent_id"],
-        rerun_step=row["rerun_step"],
+        parent_id=row.get("parent_id"),  # absent from a store read before its migration
+        rerun_step=row.get("rerun_step"),
         title=inputs.get("title"),
     )
 
