@@ -41,6 +41,7 @@ from sixhats_ai.method.programs import Program
 from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
+from sixhats_ai.run.report import REPORT_SCHEMA_VERSION
 from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
 from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
@@ -60,6 +61,9 @@ class BatchSettings:
     problem: str = DEFAULT_PROBLEM
     force: bool = False
     formats: tuple[str, ...] = BASE_FORMATS
+    # An input's reports that were not written (a full --out) are written from its run kept
+    # in the store; off when the store's answers are not to be used (--no-cache).
+    from_store: bool = True
 
 
 class BatchRunner:
@@ -153,19 +157,21 @@ class BatchRunner:
     async def _from_store(self, job: FileJob, key: dict[str, Any]) -> IndexRow | None:
         """The row of an input whose run was kept but whose reports were not written (the
         --out disk was full): they are written from the kept run, and nothing is run twice."""
-        if self.store is None or self.settings.force:
+        if self.store is None or self.settings.force or not self.settings.from_store:
             return None
         resume = resume_hash(key, job.name, self.settings.out)
         kept = await off_the_loop(self.session, self.store.resumable, resume)
-        if kept is None or kept.report is None or kept.report.degraded:
+        if kept is None or (report := kept.report) is None:
+            return None
+        if report.degraded or report.schema_version != REPORT_SCHEMA_VERSION:
             return None
         try:
             await off_the_loop(
-                self.session, self.outputs.write, job.stem, job.name, key, kept.report, kept.id
+                self.session, self.outputs.write, job.stem, job.name, key, report, kept.id
             )
         except (OSError, SixhatsError) as exc:
             return self._unwritable(job.name, exc)
-        return row_for_report(job.name, job.stem, kept.report, reused=True)
+        return row_for_report(job.name, job.stem, report, reused=True)
 
     async def _run(
         self,

@@ -171,7 +171,8 @@ def batch(
     provider = resolve_provider(flags, config)
     start_engine(provider, options)
     _run_batch(
-        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
+        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats,
+                      from_store=not no_cache),
         paths, glob, total, provider, options, config, no_log, no_cache, no_progress, rounds,
     )  # fmt: skip
 
