@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.run.emergent import emergent_redo
+from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
@@ -83,10 +84,11 @@ async def run_and_keep(
     lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
     title: str | None = None,
+    resume: str | None = None,
 ) -> RunResult:
     """Run the request (not asking again the steps in `reuse`) and keep it in `store`
     (see `keep_run`)."""
-    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
+    inputs = RunInputs.of_request(request, document_paths, problem_path, title, resume)
     work = session.engine.run(request, reuse=reuse)
     return await keep_run(session, store, inputs, work, lineage=lineage, on_unkept=on_unkept)
 
@@ -144,7 +146,7 @@ async def _keep(
 
     try:
         return await off_the_loop(session, save)
-    except (sqlite3.Error, UsageError) as exc:
+    except (sqlite3.Error, UsageError, StoreFull) as exc:
         if on_unkept is None:
             raise
         on_unkept(exc)

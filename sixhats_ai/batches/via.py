@@ -60,9 +60,10 @@ def rounds_folder(out: Path) -> Path:
     return out / ROUNDS_FOLDER
 
 
-def ledger_for(store: RunStore, out: Path) -> StoreLedger:
-    """The rounds of the batch writing to `out` (its folder, resolved, names the batch)."""
-    return StoreLedger(store, str(out.resolve()))
+def ledger_for(store: RunStore, out: Path, server: str) -> StoreLedger:
+    """The rounds of the batch writing to `out` (its folder, resolved, names the batch) on
+    `server` (a provider's `display_url`)."""
+    return StoreLedger(store, str(out.resolve()), server)
 
 
 def round_backend(
@@ -90,7 +91,7 @@ def round_backend(
     return RoundBackend(
         identity=identity,
         transport=transport,
-        ledger=ledger_for(store, out),
+        ledger=ledger_for(store, out, identity),
         key_of=lambda request: round_key(request, identity),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
@@ -134,7 +135,7 @@ def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], Non
 
 def status_lines(store: RunStore, out: Path) -> list[str]:
     """What `--status` prints: every round of the batch writing to `out`, oldest first."""
-    records = list(ledger_for(store, out).rounds())
+    records = list(ledger_for(store, out, server="").rounds())  # every server's
     if not records:
         return [f"no rounds were submitted for {out} (run the batch with --via batch-api or jsonl)"]
     lines = [f"rounds of {out}:"]

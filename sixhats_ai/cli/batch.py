@@ -254,6 +254,7 @@ def _run_batch(
 ) -> None:
     """Open the store and the session, run the batch, and fail (exit 1) if inputs failed."""
     import asyncio
+    from dataclasses import replace
 
     from sixhats_ai.api import open_session
     from sixhats_ai.batches import BatchRunner, prepare_out_dir
@@ -282,6 +283,7 @@ def _run_batch(
     display = for_stderr(no_progress=no_progress)
 
     backend, prices = rounds.backend(provider, out, store, config, echo_err)
+    kept = replace(settings, from_store=not no_cache)  # --no-cache: no kept run either
     terminated: list[int] = []
 
     async def run() -> SixhatsError | None:
@@ -298,7 +300,7 @@ def _run_batch(
             )
             with bar:
                 runner = BatchRunner(
-                    session, settings, bar.echo, total, store=store, progress=bar, rounds=backend
+                    session, kept, bar.echo, total, store=store, progress=bar, rounds=backend
                 )
                 index = await runner.run(discover(paths, glob=glob, skip=out))
             return runner.outcome(index)

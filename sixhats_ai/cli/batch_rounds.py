@@ -68,7 +68,8 @@ class Rounds:
         if store is None:  # check_via refused --no-log; `log = false` is refused there too
             raise UsageError(f"--via {self.via} needs the run store", hint="turn logging on")
         if self.results is not None:
-            rounds, answers = ingest_results(ledger_for(store, out), self.results)
+            ledger = ledger_for(store, out, provider.display_url)
+            rounds, answers = ingest_results(ledger, self.results)
             echo(f"{self.results}: {answers} answers to {rounds} kept")
         backend = round_backend(self.via, provider, out, store, echo=echo)
         return backend, self.prices(config)

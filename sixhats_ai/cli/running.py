@@ -89,6 +89,7 @@ def run_and_keep(
                 problem_path=problem_path,
                 reuse=reuse,
                 lineage=Lineage(parent_id, rerun_step),
+                on_unkept=lambda exc: board.echo(f"warning: this run was not kept: {exc}"),
             )
 
     with board:  # stopped, and its last frame drawn, before anything else is printed

@@ -92,6 +92,7 @@ def history(
 
     from sixhats_ai.runs import history_summary
     from sixhats_ai.store.database import RunStore, default_store_path
+    from sixhats_ai.store.records import DamagedRow
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
@@ -99,15 +100,19 @@ def history(
         echo_err("no runs stored yet")
         return
     with RunStore() as store:
-        runs = store.history(
+        listed = store.history(
             text=text,
             program=program,
             since=_parse_day(since, "--since"),
             until=_parse_day(until, "--until"),
             limit=limit + 1 if limit else None,  # one more, to know whether to say so
         )
-    more = bool(limit) and len(runs) > limit
-    runs = runs[:limit] if limit else runs
+    more = bool(limit) and len(listed) > limit
+    listed = listed[:limit] if limit else listed
+    runs = [run for run in listed if not isinstance(run, DamagedRow)]
+    for row in listed:
+        if isinstance(row, DamagedRow):  # named, not fatal: the other runs still list
+            echo_err(f"warning: {row.describe()}: left out (see `sixhats store check`)")
     if as_json:
         typer.echo(json.dumps([history_summary(run) for run in runs], indent=2))
         return

@@ -117,10 +117,26 @@ def stdin_paths() -> Iterator[str]:
 def discover(
     paths: Iterable[str], *, glob: str | None = None, skip: Path | None = None
 ) -> Iterator[Discovered]:
-    """Every input named by `paths` (files or directories, `-` for paths on stdin), in order."""
+    """Every input named by `paths` (files or directories, `-` for paths on stdin), in order.
+    A file named twice (the same path, another spelling of it, a link to it, or inside a
+    folder also given) is one input, where it first appears."""
+    seen: set[Path] = set()
+    for item in _named(paths, glob, skip):
+        if isinstance(item, InputFile):
+            try:
+                real = item.path.resolve()
+            except OSError:  # a loop of links: left to fail when it is read
+                real = item.path
+            if real in seen:
+                continue
+            seen.add(real)
+        yield item
+
+
+def _named(paths: Iterable[str], glob: str | None, skip: Path | None) -> Iterator[Discovered]:
     for raw in paths:
         if raw == "-":
-            yield from discover(stdin_paths(), glob=glob, skip=skip)
+            yield from _named(stdin_paths(), glob, skip)
             continue
         path = Path(raw).expanduser()
         if path.is_dir():
