@@ -12,6 +12,7 @@ valid step ids as an `enum`, which is how a synthesis cites only steps that exis
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ class AnswerMaker:
         return self._value(schema, schema.get("$defs", {}), None)
 
     def _text(self) -> str:
-        start = next(self._counter)
-        return " ".join(VOCABULARY[(start + i) % len(VOCABULARY)] for i in range(self.words))
+        """Words drawn anew for each text, so that no two points of a run read alike (a test
+        can then tell which reached a later request)."""
+        draw = random.Random(next(self._counter))
+        return " ".join(draw.choice(VOCABULARY) for _ in range(self.words))
 
     def _value(
         self, schema: dict[str, Any], defs: dict[str, Any], name: str | None, at: int | None = None

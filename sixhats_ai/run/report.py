@@ -212,6 +212,11 @@ class Metadata(BaseModel):
     degraded: bool
     failed_steps: list[str]
     condensed: list[CondensedDocument] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what was done to fit the model's context: documents cut or condensed, "
+        "boards without their least important points",
+    )
     engine: EngineFigures | None = Field(
         None, description="the embedded engine's load time and speeds, when it answered"
     )

@@ -189,8 +189,9 @@ class StructuredCaller:
                     "strict": True,
                 },
             }
-        else:
-            sent[0]["content"] += schema_instruction(schema_model)
+        else:  # after the step's own part: the method and the material stay a shared prefix
+            first_user = next((i for i, m in enumerate(sent) if m["role"] == "user"), 0)
+            sent[first_user]["content"] += schema_instruction(schema_model)
             response_format = (
                 {"type": "json_object", "schema": json_schema(schema_model)}
                 if mode is OutputMode.JSON_OBJECT
