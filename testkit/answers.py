@@ -113,7 +113,9 @@ def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def completion_body(content: str, prompt_tokens: int, model: str | None = None) -> dict[str, Any]:
+def completion_body(
+    content: str, prompt_tokens: int, model: str | None = None, cached_tokens: int = 0
+) -> dict[str, Any]:
     """A chat completion answering with `content`, its usage counted from the text."""
     completion_tokens = estimate_tokens(content)
     return {
@@ -132,5 +134,6 @@ def completion_body(content: str, prompt_tokens: int, model: str | None = None) 
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
         },
     }

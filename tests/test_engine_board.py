@@ -13,20 +13,10 @@ from typing import Any
 import pytest
 
 from sixhats_ai.run.report import Report
+from testkit.documents import proposal
 
 LEVEL = {"low": 1, "medium": 2, "high": 3}
 STEP = re.compile(r"This is step (\S+):")
-
-
-def _document(size: int) -> str:
-    """A proposal of `size` characters, in sections, none of its sentences repeated."""
-    parts, n = ["# Proposal: a four-day week for the support team\n"], 0
-    while sum(map(len, parts)) < size:
-        if n % 12 == 0:
-            parts.append(f"\n## Section {n // 12 + 1}\n\n")
-        parts.append(f"Paragraph {n} notes that measure {n * 7 % 101} moved by {n % 13} points. ")
-        n += 1
-    return "".join(parts)
 
 
 def _texts(value: Any) -> list[str]:
@@ -72,7 +62,7 @@ def _run(cli, served, tmp_path, n_ctx: int, *args: str) -> Report:
 @pytest.mark.loopback
 def test_nothing_is_lost_at_128k(cli, served, tmp_path):
     doc = tmp_path / "proposal.md"
-    doc.write_text(_document(35_000))
+    doc.write_text(proposal(35_000))
     report = _run(cli, served, tmp_path, 128_000, "--context", str(doc))
     requests = _requests(served)
     ids = [s.id for s in report.steps]
