@@ -50,6 +50,7 @@ class AnswerMaker:
     words: int = 8
     items: int = 2
     choices: dict[str, list[str]] = field(default_factory=dict)
+    seed: str = ""  # the request's own (its prompt), so that each request words its texts anew
     _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False)
 
     def make(self, schema: dict[str, Any]) -> Any:
@@ -58,7 +59,7 @@ class AnswerMaker:
     def _text(self) -> str:
         """Words drawn anew for each text, so that no two points of a run read alike (a test
         can then tell which reached a later request)."""
-        draw = random.Random(next(self._counter))
+        draw = random.Random(f"{self.seed}:{next(self._counter)}")
         return " ".join(draw.choice(VOCABULARY) for _ in range(self.words))
 
     def _value(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import hashlib
 import json
 import socket
 import subprocess
@@ -151,7 +152,9 @@ async def _chat(request: web.Request) -> web.Response:
         return web.json_response({"error": {"message": message}}, status=400)
     prompt = "\n".join(texts)
     choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
-    content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
+    seed = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()
+    answers = AnswerMaker(settings.words, settings.items, choices, seed=seed)
+    content = json.dumps(answers.make(schema))
     if settings.record:
         stats.exchanges.append(
             {
