@@ -27,7 +27,7 @@ CONTEXTS = (8_192, 32_768, 131_072)
 THOROUGH = {"items": 8, "words": 30}  # what a model that can think writes for one hat
 LOCAL_DOCUMENT_CHARS = 20_000
 LOCAL_N_CTX = 32_768  # the tiny model reads a character a token: the document is 20k tokens
-LOCAL_MAX_TOKENS = 2_048
+LOCAL_MAX_TOKENS = 4_096  # the synthesis's answer, from the terse tiny model, fits
 TERSE = 0.7  # the tiny model leaning to short strings, so its answers fit (tinymodel.py)
 
 

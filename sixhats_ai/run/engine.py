@@ -180,17 +180,7 @@ class Engine:
         """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
         record unless the run is strict."""
         model = self.model_for(step)
-        prompt = request.memo.prompts.get(step.id)  # asked before the run parked: the same
-        if prompt is None:
-            board = self.board(request, seen)
-            if board.left_out:
-                request.warnings.append(
-                    f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
-                    f"the {board.left_out} least important were left out to fit the model's "
-                    f"context ({request.context_tokens or 'unknown'} tokens)"
-                )
-            prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
-            request.memo.prompts[step.id] = prompt
+        prompt = self._prompt(request, step, seen, ok_ids, failed_ids)
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -230,6 +220,29 @@ class Engine:
         )
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
+
+    def _prompt(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        seen: list[StepRecord],
+        ok_ids: list[str] | None,
+        failed_ids: list[str] | None,
+    ) -> RenderedPrompt:
+        """The step's prompt: rendered once (a run that parked asks it the same way), saying
+        in the run's warnings what its board left out to fit."""
+        prompt = request.memo.prompts.get(step.id)
+        if prompt is None:
+            board = self.board(request, seen)
+            if board.left_out:
+                request.warnings.append(
+                    f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
+                    f"the {board.left_out} least important were left out to fit the model's "
+                    f"context ({request.context_tokens or 'unknown'} tokens)"
+                )
+            prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
+            request.memo.prompts[step.id] = prompt
+        return prompt
 
     async def _answer(
         self,
