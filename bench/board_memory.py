@@ -12,7 +12,6 @@ model, the prompt tokens llama.cpp evaluated over the prompt tokens sent. Target
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -74,43 +73,55 @@ def board_reach(ctx: Context) -> Outcome:
     )
 
 
-def _profile(config_dir: Path, model: Path) -> None:
-    """A local profile for the tiny model with room for the document."""
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "config.toml").write_text(
-        f'[profiles.tiny]\nbackend = "local"\nmodel = "{model}"\nn_ctx = {LOCAL_N_CTX}\n',
-        encoding="utf-8",
-    )
+def _choose_on_tiny_model(model: Path, document: str) -> tuple[int, int, str]:
+    """A `choose` run through the library on the tiny model: the prompt tokens sent, those
+    llama.cpp evaluated (its own counters, re-asks included), and how the run ended. The
+    random-weight model may fail the synthesis's schema: the steps it ran still count."""
+    from sixhats_ai.api import analyze as run_analysis
+    from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.backends.provider import local_engine_provider
+    from sixhats_ai.config import Config
+    from sixhats_ai.errors import SixhatsError
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.text.documents import Document
+
+    engine = LlamaBackend(model, n_ctx=LOCAL_N_CTX)
+    try:
+        run_analysis(
+            PROBLEM,
+            program="choose",
+            documents=[Document("proposal.md", document)],
+            options=RunOptions(max_tokens=LOCAL_MAX_TOKENS, max_reasks=0),
+            provider=local_engine_provider(engine),
+            config=Config(),
+        )
+        ended = "ok"
+    except SixhatsError as exc:
+        ended = exc.one_line()
+    stats = engine.stats
+    return stats.prompt_tokens, stats.prompt_eval[0], ended
 
 
 @scenario(17, "local engine keeps the run's prefix: prompt tokens evaluated / sent, tiny model")
 def prefix_reuse(ctx: Context) -> Outcome:
-    from sixhats_ai.config import config_dir
-
     size = ctx.size(LOCAL_DOCUMENT_CHARS, 4_000)
     with tempfile.TemporaryDirectory(prefix="sixhats-bench-") as scratch:
         model = write_tiny_model(Path(scratch) / "terse.gguf", terse=TERSE)
-        _profile(config_dir(), model)
-        document = Path(scratch) / "proposal.md"
-        document.write_text(proposal(size), encoding="utf-8")
-        run = ctx.cli(
-            *("analyze", PROBLEM, "--profile", "tiny", "--program", "choose"),
-            *("--context", str(document), "--max-tokens", str(LOCAL_MAX_TOKENS)),
-            *("--format", "json", "--no-cache", "--no-progress"),
-        )
-    usage = json.loads(run.out)["metadata"]["usage"]
-    sent, reused = usage["prompt_tokens"], usage["cached_tokens"]
+        sent, evaluated, ended = _choose_on_tiny_model(model, proposal(size))
     if not sent:
-        raise BenchError("the run sent no prompt tokens")
+        raise BenchError(f"the run sent no prompt tokens: {ended}")
     return Outcome(
         figures=[
-            Figure("prompt tokens evaluated / sent", (sent - reused) / sent, "x", 0.4),
+            Figure("prompt tokens evaluated / sent", evaluated / sent, "x", 0.4),
             Figure("prompt tokens sent", sent, "tokens"),
-            Figure("prompt tokens kept from the step before", reused, "tokens"),
+            Figure("prompt tokens evaluated", evaluated, "tokens"),
         ],
-        details={"usage": usage, "document_chars": size, "n_ctx": LOCAL_N_CTX},
+        details={"ended": ended, "document_chars": size, "n_ctx": LOCAL_N_CTX},
         notes=[
             "evaluated: what llama.cpp's own counters say it read (llama_perf_context "
-            "n_p_eval), summed over the run's requests, re-asks included",
+            "n_p_eval), summed over every request of the run; sent: the prompt tokens of "
+            "those requests",
+            "the tiny random-weight model may fail the synthesis's schema (no re-asks here): "
+            "the requests it made count all the same; 'ended' says how the run ended",
         ],
     )
