@@ -59,7 +59,7 @@ def test_board_grows_linearly_not_quadratically(cli, fake_llm):
     boards = [p.partition("The board so far")[2].partition("This is step")[0] for p in prompts]
     sizes = [len(board) for board in boards[:-1]]
     steps = [b - a for a, b in itertools.pairwise(sizes)]
-    assert 0 < min(steps) and max(steps) < 800  # each step adds its own points, not more
+    assert min(steps) > 0 and max(steps) < 800  # each step adds its own points, not more
 
 
 def test_problem_from_file_stdin_and_context_documents(cli, fake_llm, tmp_path, monkeypatch):
