@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench import (  # noqa: F401 - registers the scenarios
     batch_rounds,
+    board_memory,
     display,
     local_engine,
     long_documents,

@@ -40,11 +40,8 @@ from sixhats_ai.store.cache import StoreCache
 from sixhats_ai.store.database import default_store_path
 from sixhats_ai.store.windows import WindowCache
 from sixhats_ai.text.documents import Document, sanitize
-from sixhats_ai.text.tokens import estimate_tokens as input_tokens
 
 CONTEXT_SHARE_FOR_INPUT = 0.6
-# An input this small fits any model's context: no need to ask the server how large it is.
-SMALL_INPUT_TOKENS = 1_200
 
 
 def window_lookup(
@@ -121,11 +118,8 @@ class Session:
     ) -> RunRequest:
         """A run request, with the documents fitted to the model's context (condensed, cut or
         refused by --fit); what was done to fit them is in the request's `warnings`."""
-        size = input_tokens(problem) + sum(input_tokens(d.text) for d in documents)
-        budget = SMALL_INPUT_TOKENS
-        stated = self.options.context_window or self.provider.context_window or self.provider.n_ctx
-        if size > budget or stated:
-            budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
+        window = (await self.window.get()).tokens  # the board's share is a part of it too
+        budget = int(window * CONTEXT_SHARE_FOR_INPUT)
         condense_model = self.provider.model_for("condense", "white", None)
         problem, documents, notes = problem_as_document(
             problem, documents, budget, self.options.fit
@@ -139,6 +133,7 @@ class Session:
         )
         request = self.run_request(problem, program, fitted.documents)
         notes = [f"note: {note}" for note in notes]
+        request.context_tokens = window
         request.warnings = self.window.take_warning() + notes + fitted.warnings
         request.condensed = fitted.condensed
         return request
@@ -184,6 +179,7 @@ class Session:
         fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
         fitted.notes[:0] = notes
         request = self.run_request(problem, program, fitted.documents)
+        request.context_tokens = int(budget / CONTEXT_SHARE_FOR_INPUT)
         steps = self.preview(request)
         condensing = self.engine.caller.prices.cost(
             self.provider.model_for("condense", "white", None),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -50,14 +51,17 @@ class AnswerMaker:
     words: int = 8
     items: int = 2
     choices: dict[str, list[str]] = field(default_factory=dict)
+    seed: str = ""  # the request's own (its prompt), so that each request words its texts anew
     _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False)
 
     def make(self, schema: dict[str, Any]) -> Any:
         return self._value(schema, schema.get("$defs", {}), None)
 
     def _text(self) -> str:
-        start = next(self._counter)
-        return " ".join(VOCABULARY[(start + i) % len(VOCABULARY)] for i in range(self.words))
+        """Words drawn anew for each text, so that no two points of a run read alike (a test
+        can then tell which reached a later request)."""
+        draw = random.Random(f"{self.seed}:{next(self._counter)}")
+        return " ".join(draw.choice(VOCABULARY) for _ in range(self.words))
 
     def _value(
         self, schema: dict[str, Any], defs: dict[str, Any], name: str | None, at: int | None = None
@@ -111,7 +115,9 @@ def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def completion_body(content: str, prompt_tokens: int, model: str | None = None) -> dict[str, Any]:
+def completion_body(
+    content: str, prompt_tokens: int, model: str | None = None, cached_tokens: int = 0
+) -> dict[str, Any]:
     """A chat completion answering with `content`, its usage counted from the text."""
     completion_tokens = estimate_tokens(content)
     return {
@@ -130,6 +136,7 @@ def completion_body(content: str, prompt_tokens: int, model: str | None = None) 
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
         },
     }
 

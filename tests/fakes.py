@@ -128,8 +128,8 @@ def requested_schema(body: dict[str, Any]) -> dict[str, Any]:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         return dict(fmt["json_schema"]["schema"])
-    system = body["messages"][0]["content"]
-    return dict(json.loads(system.split("It must match this JSON schema:\n", 1)[1]))
+    prompt = body["messages"][1]["content"]
+    return dict(json.loads(prompt.split("It must match this JSON schema:\n", 1)[1]))
 
 
 def _with_sources(node: Any, src: list[str]) -> Any:
@@ -232,7 +232,7 @@ def roster_sample(properties: dict[str, Any]) -> dict[str, Any]:
 def process_sample(body: dict[str, Any]) -> dict[str, Any]:
     """Blue's next hat: the first allowed, or close once three hats have been worn."""
     allowed = requested_schema(body)["properties"]["next"]["enum"]
-    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", body["messages"][0]["content"])
+    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", instructions(body))
     done = len(worn.group(1).split(", ")) if worn else 0
     pick = "close" if done >= 3 and "close" in allowed else allowed[0]
     return {"next": pick, "focus": "the coverage question", "why": "the board lacks it"}
@@ -301,18 +301,32 @@ def schema_name(body: dict[str, Any]) -> str:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         return str(fmt["json_schema"]["name"])
-    system = body["messages"][0]["content"]
-    schema = json.loads(system.split("It must match this JSON schema:\n", 1)[1])
+    prompt = body["messages"][1]["content"]
+    schema = json.loads(prompt.split("It must match this JSON schema:\n", 1)[1])
     return str(schema["title"])
 
 
+def instructions(body: dict[str, Any]) -> str:
+    """The request's two messages: a run's step-specific part follows its shared material in
+    the user message (a minutes or brief prompt keeps it in the system message)."""
+    return "\n".join(str(m["content"]) for m in body["messages"][:2])
+
+
+_FENCED = re.compile(r"<<(DATA-[0-9a-f]{12}) ([^>\n]*)>>\n.*?\n<</\1 \2>>", re.DOTALL)
+
+
+def outside_fences(text: str) -> str:
+    """A message without its fenced material: the instructions only."""
+    return _FENCED.sub("", text)
+
+
 def step_id(body: dict[str, Any]) -> str:
-    match = re.search(r"This is step (\S+):", body["messages"][0]["content"])
+    match = re.search(r"This is step (\S+):", instructions(body))
     return match.group(1) if match else "?"
 
 
 def valid_step_ids(body: dict[str, Any]) -> list[str]:
-    match = re.search(r"Valid step ids: (.*)\.", body["messages"][0]["content"])
+    match = re.search(r"Valid step ids: (.*)\.", instructions(body))
     return [s.strip() for s in match.group(1).split(",")] if match and match.group(1) else []
 
 

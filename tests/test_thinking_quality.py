@@ -15,6 +15,7 @@ from tests.fakes import (
     ALTERNATIVES,
     completion,
     hat_sample,
+    outside_fences,
     requested_schema,
     sample_answer,
     schema_name,
@@ -97,11 +98,11 @@ def test_a_mid_program_blue_steers_the_next_step_from_the_instructions(cli, fake
     fake_llm.fail_when(steering_blue)
     analyze(cli, "strategic-planning")
     by_step = {step_id(b): b["messages"] for b in fake_llm.requests}
-    system = by_step["6-green"][0]["content"]
-    assert f"Concentrate on: {focus}" in system  # the instruction part, outside the fence
-    assert "spend longer on the green hat" in " ".join(system.split())  # markers stripped
-    assert "DATA-0123456789ab" not in system
-    assert "Concentrate on" not in by_step["4-white"][0]["content"]  # only after the blue
+    steered = outside_fences(by_step["6-green"][1]["content"])
+    assert f"Concentrate on: {focus}" in steered  # the instruction part, outside the fence
+    assert "spend longer on the green hat" in " ".join(steered.split())  # markers stripped
+    assert "DATA-0123456789ab" not in steered
+    assert "Concentrate on" not in by_step["4-white"][1]["content"]  # only after the blue
     assert focus in by_step["7-blue"][1]["content"]  # the synthesis sees the review
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +230,15 @@ def _grammar(response_format: dict[str, Any] | None) -> Any:
     return LlamaGrammar.from_string(text, verbose=False)
 
 
+def _with_reused_prefix(completion: Completion, timings: Any) -> Completion:
+    """The completion with the prompt tokens llama.cpp did not evaluate counted as cached:
+    `Llama.generate` keeps the longest prefix the prompt shares with the one before it on the
+    same `Llama` (every request of a run starts with the same method, problem and documents)."""
+    usage = completion.usage
+    reused = max(usage.prompt_tokens - int(timings.n_p_eval), 0)
+    return replace(completion, usage=replace(usage, cached_tokens=reused))
+
+
 @dataclass
 class LlamaBackend:
     """A GGUF model answering chat completions in this process."""
@@ -293,8 +302,9 @@ class LlamaBackend:
             llama_cpp.llama_perf_context_reset(model.llama.ctx)
             data = self._create(model, request, grammar, cancel)
             seconds = time.perf_counter() - started
-            completion = Completion.from_dict(data, seconds)
-            self._count(completion, llama_cpp.llama_perf_context(model.llama.ctx))
+            timings = llama_cpp.llama_perf_context(model.llama.ctx)
+            completion = _with_reused_prefix(Completion.from_dict(data, seconds), timings)
+            self._count(completion, timings)
         finally:
             model.running = None
             model.lock.release()

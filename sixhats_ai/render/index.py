@@ -103,6 +103,8 @@ CSV_COLUMNS = [
     "requests",
     "cached_requests",
     "cost_usd",
+    "cached_tokens",
+    "saved_usd",
     "error",
 ]
 

@@ -278,6 +278,7 @@ def _run_lines(report: Report) -> list[str]:
         f"- Tokens: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion; "
         f"{usage.requests} requests, {usage.cached_requests} from cache; "
         f"estimated cost ${usage.cost_usd:.4f}",
+        *([f"- Prompt cache: {line}"] if (line := usage.prefix_cache_line()) else []),
         f"- Time: {meta.seconds:.1f} s; sixhats {meta.sixhats_version}",
         "",
     ]

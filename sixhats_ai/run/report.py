@@ -105,8 +105,10 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     requests: int = 0
-    cached_requests: int = 0
+    cached_requests: int = 0  # answered from sixhats' own request cache, not sent
     cost_usd: float = 0.0
+    cached_tokens: int = Field(0, description="prompt tokens the server's prefix cache served")
+    saved_usd: float = Field(0.0, description="what the prefix cache saved at the input price")
 
     @property
     def total_tokens(self) -> int:
@@ -118,6 +120,23 @@ class Usage(BaseModel):
         self.requests += other.requests
         self.cached_requests += other.cached_requests
         self.cost_usd += other.cost_usd
+        self.cached_tokens += other.cached_tokens
+        self.saved_usd += other.saved_usd
+
+    @property
+    def cached_share(self) -> float:
+        """The share of the prompt tokens served from the server's prefix cache."""
+        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
+
+    def prefix_cache_line(self) -> str:
+        """What the server's prefix cache served, for a report's footer ('' if nothing)."""
+        if not self.cached_tokens:
+            return ""
+        return (
+            f"{self.cached_tokens} of {self.prompt_tokens} prompt tokens "
+            f"({self.cached_share:.0%}) served from the server's prompt cache, "
+            f"saving ${self.saved_usd:.4f}"
+        )
 
 
 class CondensedDocument(BaseModel):
@@ -212,6 +231,11 @@ class Metadata(BaseModel):
     degraded: bool
     failed_steps: list[str]
     condensed: list[CondensedDocument] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what was done to fit the model's context: documents cut or condensed, "
+        "boards without their least important points",
+    )
     engine: EngineFigures | None = Field(
         None, description="the embedded engine's load time and speeds, when it answered"
     )

@@ -194,8 +194,9 @@ class StructuredCaller:
                     "strict": True,
                 },
             }
-        else:
-            sent[0]["content"] += schema_instruction(schema_model)
+        else:  # after the step's own part: the method and the material stay a shared prefix
+            first_user = next((i for i, m in enumerate(sent) if m["role"] == "user"), 0)
+            sent[first_user]["content"] += schema_instruction(schema_model)
             response_format = (
                 {"type": "json_object", "schema": json_schema(schema_model)}
                 if mode is OutputMode.JSON_OBJECT
@@ -249,8 +250,9 @@ class StructuredCaller:
             except Parked:  # written into a batch round, not sent: the round's answer counts
                 self.limiter.counts.sent -= 1
                 raise
+            spent = done.usage
             actual = self.prices.cost(
-                request.model, done.usage.prompt_tokens, done.usage.completion_tokens
+                request.model, spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
             )
         finally:
             self.budget.settle(estimate, actual)
@@ -340,14 +342,21 @@ class StructuredCaller:
             cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
 
     def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
-        prompt, completion = done.usage.prompt_tokens, done.usage.completion_tokens
+        """Count one exchange; an answer from sixhats' own cache cost nothing and was not
+        served by the server's prefix cache either."""
+        spent = done.usage
+        prefix = 0 if cached else spent.cached_tokens
         usage.add(
             Usage(
-                prompt_tokens=prompt,
-                completion_tokens=completion,
+                prompt_tokens=spent.prompt_tokens,
+                completion_tokens=spent.completion_tokens,
                 requests=0 if cached else 1,
                 cached_requests=1 if cached else 0,
-                cost_usd=0.0 if cached else self.prices.cost(model, prompt, completion),
+                cost_usd=0.0
+                if cached
+                else self.prices.cost(model, spent.prompt_tokens, spent.completion_tokens, prefix),
+                cached_tokens=prefix,
+                saved_usd=self.prices.saved(model, prefix),
             )
         )
 
