@@ -171,7 +171,12 @@ def _structure(name: str, points: list[str], schema: dict) -> dict:
         scope = [p.removeprefix("Out of scope: ") for p in points if p.startswith("Out of scope")]
         answer.update(out_of_scope=scope)
     elif name == "WhiteOutput":
-        fact = {"status": "believed", "source": "document", "where": "the meeting's notes"}
+        fact = {
+            "status": "believed",
+            "source": "document",
+            "where": "the meeting's notes",
+            "quote": None,
+        }
         answer["facts"] = [{"statement": p, **fact} for p in points]
         answer["gaps"] = []
     elif name in ("YellowOutput", "BlackOutput"):
@@ -198,7 +203,7 @@ def _structure(name: str, points: list[str], schema: dict) -> dict:
     return answer
 
 
-_TAGGED_LINE = re.compile(r"^(Benefit|Risk) \((\w+)\): (.*?) \(because .*\) \[(.+)\]$")
+_TAGGED_LINE = re.compile(r"^(Benefit|Risk) \((\w+)[^)]*\) \[(.+?)\]: (.*?)\.? Grounds: ")
 
 
 def _synthesis(blocks: dict[str, list[str]], valid: list[str], schema: dict) -> dict:
@@ -212,10 +217,10 @@ def _synthesis(blocks: dict[str, list[str]], valid: list[str], schema: dict) -> 
         step = label.removeprefix("step ").split(" ")[0]
         for line in lines:
             found = _TAGGED_LINE.match(line)
-            if found and found.group(4) in entries:
-                kind, weight, text, name = found.groups()
+            if found and found.group(3) in entries:
+                kind, weight, name, text = found.groups()
                 entries[name]["benefits" if kind == "Benefit" else "risks"].append(
-                    {"text": text, "weight": weight, "sources": [step]}
+                    {"text": text, "weight": weight, "grounds": "said", "sources": [step]}
                 )
     for line in blocks.get("dot vote", []):
         name, _, dots = line.partition(": ")

@@ -15,14 +15,17 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from sixhats_ai.method.hat_outputs import Strict, Weight, run_enum
+from sixhats_ai.method.hat_outputs import Strict, Weight, added, run_enum
 
 HatName = Literal["blue", "white", "red", "black", "yellow", "green"]
 
 
 def sources_field() -> Any:
     return run_enum(
-        "step_ids", "ids of the steps this came from, e.g. '4-black'", min_length=1, max_length=6
+        "step_ids",
+        "ids of the steps this came from, as the prompt lists them",
+        min_length=1,
+        max_length=6,
     )
 
 
@@ -53,6 +56,9 @@ class Insight(_Sourced):
 class SourcedPoint(_Sourced):
     text: str
     weight: Weight
+    grounds: str | None = added(
+        "the mechanism or the evidence behind it, from the hats' points, specific to this problem"
+    )
 
 
 class Feeling(_Sourced):
@@ -71,6 +77,13 @@ class Recommendation(_Sourced):
     decision: str
     confidence: float = Field(description="from 0 (a guess) to 1 (certain)", ge=0, le=1)
     rationale: str
+    reasons: list[str] | None = Field(
+        None,
+        description="the reasons that decide it, most important first, a sentence each",
+        min_length=1,
+        max_length=3,
+        json_schema_extra={"x-run": "not_null"},
+    )
 
 
 class Action(_Sourced):

@@ -49,7 +49,7 @@ from sixhats_ai.run.report import (
 )
 from sixhats_ai.run.request import RunRequest, StepEvent
 from sixhats_ai.run.schemas import base_model, dot_total
-from sixhats_ai.run.step_schema import output_schema
+from sixhats_ai.run.step_schema import output_schema, schema_terms
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
@@ -128,9 +128,14 @@ class Engine:
             if step.hat.value == "green"
             else None,
             "nonce": nonce,
+            "earlier_hats": sorted({r.hat for r in seen or [] if r.status == "ok"}),
             **meeting_variables(request, step),
             **(extra or {}),
         }
+        if template is None:  # a hat's instructions name its schema's fields and counts
+            variables |= schema_terms(
+                output_schema(step, request, seen, ok_ids or []).model_json_schema()
+            )
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
