@@ -41,6 +41,7 @@ from testkit.answers import (
     MODEL,
     AnswerMaker,
     completion_body,
+    quotes_in,
     requested_schema,
     section_refs,
     valid_step_ids,
@@ -113,7 +114,11 @@ async def _chat(request: web.Request) -> web.Response:
         message = "the request exceeds the available context size, try increasing it"
         return web.json_response({"error": {"message": message}}, status=400)
     prompt = "\n".join(texts)
-    choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
+    choices = {
+        "sources": valid_step_ids(prompt),
+        "section": section_refs(prompt),
+        "quote": quotes_in(prompt),
+    }
     content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
     if settings.record:
         stats.exchanges.append(

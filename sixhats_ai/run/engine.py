@@ -41,6 +41,7 @@ from sixhats_ai.run.panel import (
     roster_names,
 )
 from sixhats_ai.run.preview import preview_prompts, preview_schema
+from sixhats_ai.run.quotes import check_quotes
 from sixhats_ai.run.report import (
     Report,
     StepOutput,
@@ -202,6 +203,8 @@ class Engine:
                 raise
             return record, None
         output = done.output if isinstance(done.output, StepOutput) else None
+        if output is not None:  # a quote the material does not hold is not the material's word
+            output = check_quotes(output, request.texts())
         record = base(
             status="ok",
             output=output,
