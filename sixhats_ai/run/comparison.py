@@ -9,8 +9,9 @@ likelihood (high 3, medium 2, low 1; a risk's weight is the higher of its weight
 impact), so a few likely, heavy points outweigh many light ones and the number of points never
 decides. Points about "all" alternatives do not tell them apart and stay out of the columns.
 A meeting's real dot votes (`sixhats minutes --votes`) are counted instead of a model's dots,
-each on the alternative it names, matched to the framing's names (a voted alternative the framing did not name gets a
-column of its own), so the dots of the comparison add up to the participants' dots.
+each on the alternative it names, matched to the framing's names (a voted alternative the
+framing did not name gets a column of its own), so the dots of the comparison add up to the
+participants' dots.
 """
 
 from __future__ import annotations
