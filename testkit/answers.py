@@ -65,7 +65,12 @@ class AnswerMaker:
     words: int = 8
     items: int = 2
     choices: dict[str, list[str]] = field(default_factory=dict)
-    _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+    markup: str = ""  # added to every free text: a model that writes HTML or Markdown
+    first: int = 0  # where the count starts: the stand-in starts each request further on
+    _counter: itertools.count[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._counter = itertools.count(self.first)
 
     def make(self, schema: dict[str, Any]) -> Any:
         return self._value(schema, schema.get("$defs", {}), None)
@@ -74,11 +79,11 @@ class AnswerMaker:
         """A sentence of `words` words, as a model writes one (a capital, a final stop), and
         different from every other this maker wrote (its first words spell the counter)."""
         start, size = next(self._counter), len(VOCABULARY)
-        digits = [(start // size**i) % size for i in range(3)]
+        digits = [(start // size**i) % size for i in range(4)]
         words = [VOCABULARY[(d + i) % size] for i, d in enumerate(digits)]
-        words += [VOCABULARY[(start + i) % size] for i in range(3, self.words)]
+        words += [VOCABULARY[(start + i) % size] for i in range(4, self.words)]
         text = " ".join(words[: self.words])
-        return text[0].upper() + text[1:] + "."
+        return text[0].upper() + text[1:] + "." + (f" {self.markup}" if self.markup else "")
 
     def _value(
         self, schema: dict[str, Any], defs: dict[str, Any], name: str | None, at: int | None = None

@@ -49,6 +49,7 @@ from testkit.answers import (
 from testkit.batchapi import BatchSettings, BatchStats, add_batch_routes
 
 READY = "standin listening on port"
+TEXTS_PER_REQUEST = 5000
 # The body fields a recorded exchange keeps besides the messages: how the request sampled.
 SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "max_completion_tokens")
 
@@ -64,6 +65,7 @@ class Settings:
     n_ctx: int | None = None
     reject_json_schema: int | None = None
     reject_params: list[str] = field(default_factory=list)
+    markup: str = ""  # text added to every free-text answer (markup a model may write)
 
 
 @dataclass
@@ -119,7 +121,10 @@ async def _chat(request: web.Request) -> web.Response:
         "section": section_refs(prompt),
         "quote": quotes_in(prompt),
     }
-    content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
+    # each request's texts differ from every other's, as a model's answers do
+    first = stats.requests * TEXTS_PER_REQUEST
+    maker = AnswerMaker(settings.words, settings.items, choices, settings.markup, first)
+    content = json.dumps(maker.make(schema))
     if settings.record:
         stats.exchanges.append(
             {

@@ -18,6 +18,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sixhats_ai.method.hat_outputs import Strict, Weight, added, run_enum
 
 HatName = Literal["blue", "white", "red", "black", "yellow", "green"]
+# The lists the report's body shows whole are asked for at most three items (in the schema
+# sent; stored reports may hold more): a reader weighs three, not six.
+FIRST_SCREEN = "at_most:3"
 
 
 def sources_field() -> Any:
@@ -135,7 +138,11 @@ class StrategicOption(_Sourced):
 class Decision(Strict):
     shape: Literal["decision"] = "decision"
     choice: str = Field(description="what is decided, or the alternative chosen")
-    conditions: list[str] = Field(description="conditions attached to the decision", max_length=5)
+    conditions: list[str] = Field(
+        description="conditions attached to the decision, the most important first",
+        max_length=5,
+        json_schema_extra={"x-run": FIRST_SCREEN},
+    )
 
 
 class Shortlist(Strict):
@@ -188,10 +195,16 @@ class Synthesis(Strict):
         json_schema_extra={"x-run": "closing"},
     )
     tensions: list[Tension] = Field(
-        default_factory=list, description="opposing views between hats", max_length=6
+        default_factory=list,
+        description="opposing views between hats, the most important first",
+        max_length=6,
+        json_schema_extra={"x-run": FIRST_SCREEN},
     )
     change_conditions: list[str] = Field(
-        default_factory=list, description="what would change the decision", max_length=6
+        default_factory=list,
+        description="what would change the decision, the most likely first",
+        max_length=6,
+        json_schema_extra={"x-run": FIRST_SCREEN},
     )
     another_round: AnotherRound | None = Field(
         None,

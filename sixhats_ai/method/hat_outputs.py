@@ -76,9 +76,6 @@ def _tag(alternative: str) -> str:
     return "" if alternative == ALL else f" [{alternative}]"
 
 
-# Opening blue -----------------------------------------------------------------------------
-
-
 class Framing(StepOutput):
     kind: ClassVar[str] = "framing"
     framing: str = Field(description="the problem restated as the question to decide or solve")
@@ -105,8 +102,6 @@ class Framing(StepOutput):
         ]
 
 
-# White ------------------------------------------------------------------------------------
-
 Source = Literal["problem statement", "document", "general knowledge", "assumption"]
 SUPPLIED: tuple[Source, ...] = ("problem statement", "document")
 
@@ -128,6 +123,9 @@ class Fact(Strict):
     )
     quote: str | None = quote_field("for a checked fact, the words that state it")
     quote_found: QuoteFound = None
+
+    def text(self) -> str:  # the statement, and the words of the material it quotes
+        return joined(self.statement, f"Quote: {quoted(self.quote)}" if self.quote else "")
 
     @property
     def provenance(self) -> str:
@@ -163,13 +161,10 @@ class WhiteOutput(StepOutput):
 
     def sections(self) -> list[Section]:
         return [
-            ("Fact", [f"Fact ({f.status}, {f.provenance}): {f.statement}" for f in self.facts]),
-            ("Gap", [f"Gap: {g.question} (to fill: {g.how_to_fill})" for g in self.gaps]),
-            ("View", [f"View ({v.holder}, {v.basis}): {v.view}" for v in self.views]),
+            ("Fact", [f"Fact ({f.status}, {f.provenance}): {f.text()}" for f in self.facts]),
+            ("Gap", [f"Gap: {g.question} (to fill: {clause(g.how_to_fill)})" for g in self.gaps]),
+            ("View", [f"View ({clause(v.holder)}, {v.basis}): {v.view}" for v in self.views]),
         ]
-
-
-# Red --------------------------------------------------------------------------------------
 
 
 class Reaction(Strict):
@@ -197,16 +192,13 @@ class RedOutput(StepOutput):
     def sections(self) -> list[Section]:
         votes = [f"{alt} {n}" for alt, n in self.dot_counts().items()]
         reactions = [
-            f"Feeling ({r.intensity}) about {r.about}: {r.feeling}{_tag(r.alternative)}"
+            f"Feeling ({r.intensity}) about {clause(r.about)}: {r.feeling}{_tag(r.alternative)}"
             for r in self.reactions
         ]
         return [
             ("Dot vote", [f"Dot vote: {', '.join(votes)}"] if votes else []),
             ("Feeling", reactions),
         ]
-
-
-# Black and yellow -------------------------------------------------------------------------
 
 
 class _Point(Strict):
@@ -329,8 +321,6 @@ class YellowOutput(_PMI):
         return [*super().sections()[:1], *best, *super().sections()[1:]]
 
 
-# Green ------------------------------------------------------------------------------------
-
 Technique = Literal[
     "po", "random entry", "reversal", "escape", "stepping stone", "concept fan", "analogy"
 ]
@@ -366,9 +356,6 @@ class GreenOutput(StepOutput):
         pos = [f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}" for p in self.provocations]
         challenges = [f"Challenge: {c}" for c in self.concept_challenges]
         return [("Idea", ideas), ("Po", pos), ("Challenge", challenges)]
-
-
-# Blue in the middle of a program ----------------------------------------------------------
 
 
 class BlueReview(StepOutput):

@@ -49,6 +49,7 @@ CLOSING_MODELS: dict[ClosingShape, str] = {
 }
 SOURCES = ("problem statement", "document", "general knowledge", "assumption")
 MODEL_CACHE = 128
+AT_MOST = "at_most:"
 
 
 def dot_total(alternatives: int) -> int:
@@ -139,6 +140,8 @@ def _resolve(rule: str, node: dict[str, Any], shape: RunShape) -> dict[str, Any]
         return _string_enum(node, list(shape.participants))
     if rule == "not_null":
         return _without_null(node)
+    if rule.startswith(AT_MOST):  # a list the report's first screen shows whole: its best few
+        return {**node, "maxItems": int(rule.removeprefix(AT_MOST))}
     raise ValueError(f"unknown run rule {rule!r}")
 
 
