@@ -133,10 +133,9 @@ class Engine:
             **meeting_variables(request, step),
             **(extra or {}),
         }
-        if template is None:  # a hat's instructions name its schema's fields and counts
-            variables |= schema_terms(
-                output_schema(step, request, seen, ok_ids or []).model_json_schema()
-            )
+        if template is None:  # a hat's instructions name its schema's own fields and counts
+            answer = output_schema(step, request, seen, ok_ids)
+            variables |= schema_terms(answer.model_json_schema())
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
