@@ -31,7 +31,7 @@ from sixhats_ai.run.report import (
     StepRecord,
     Synthesis,
 )
-from sixhats_ai.text.prose import clause, joined, quoted
+from sixhats_ai.text.prose import clause, first_words, joined, quoted
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
 
@@ -41,9 +41,7 @@ def _sources(ids: list[str]) -> str:
 
 
 def _short(text: str) -> str:
-    words = clause(text).split()
-    cut = " ".join(words[:CELL_WORDS]) + ("…" if len(words) > CELL_WORDS else "")
-    return md(cut)
+    return md(first_words(text, CELL_WORDS))
 
 
 def _point(p: SourcedPoint) -> str:
@@ -75,9 +73,9 @@ def _glance(report: Report) -> list[str]:
         lines += ["", f"**Decision:** {md(clause(s.closing.choice))}"]
     reasons = rec.reasons or [rec.rationale]
     lines += ["", "**Why:**", ""] + [f"{n}. {md(joined(r))}" for n, r in enumerate(reasons, 1)]
-    conditions = _conditions(s)
-    if conditions:
-        lines += ["", "**On these conditions:**", ""] + [f"- {md(joined(c))}" for c in conditions]
+    attached = conditions(s)
+    if attached:
+        lines += ["", "**On these conditions:**", ""] + [f"- {md(joined(c))}" for c in attached]
     if s.next_steps:
         first = s.next_steps[0]
         owner = f"{clause(first.owner_role)}, {clause(first.when)}"
@@ -85,7 +83,7 @@ def _glance(report: Report) -> list[str]:
     return [*lines, ""]
 
 
-def _conditions(s: Synthesis) -> list[str]:
+def conditions(s: Synthesis) -> list[str]:
     """The decision's own conditions, else what would change it."""
     if isinstance(s.closing, Decision) and s.closing.conditions:
         return s.closing.conditions
@@ -186,7 +184,7 @@ def deliberation_markdown(s: Synthesis) -> list[str]:
         lines += ["## Before deciding", ""]
         lines += [f"- {md(joined(t.tension))}{_sources(t.sources)}" for t in s.tensions]
         lines.append("")
-    if s.change_conditions and _conditions(s) is not s.change_conditions:
+    if s.change_conditions and conditions(s) is not s.change_conditions:
         lines += ["**What would change the decision:**", ""]
         lines += [f"- {md(joined(c))}" for c in s.change_conditions] + [""]
     if s.another_round is not None:

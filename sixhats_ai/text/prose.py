@@ -33,6 +33,12 @@ def joined(*parts: str) -> str:
     return " ".join(sentence(p) for p in parts if p.strip())
 
 
+def first_words(text: str, count: int) -> str:
+    """The first `count` words of `text`, with "…" when there were more: a table's cell."""
+    words = clause(text).split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
 def quoted(text: str) -> str:
     """A quote of the material, in quotation marks, on one line."""
     return f"“{clause(text)}”"
