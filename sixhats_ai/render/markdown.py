@@ -139,12 +139,17 @@ def _sides(benefits: list[ArguedPoint], risks: list[ArguedPoint]) -> list[str]:
 
 
 def _findings(s: Synthesis) -> list[str]:
-    """A program that compares nothing: the synthesis's insights, benefits and risks."""
+    """A program that compares nothing: the synthesis's insights, benefits and risks (and a
+    report of the first version, which has no tagged points, its alternatives as the closing
+    compared them)."""
     lines = ["## What the session found", ""]
     lines += [f"- {md(joined(i.text))}{_sources(i.sources)}" for i in s.key_insights]
     for title, points in (("Benefits", s.benefits), ("Risks", s.risks)):
         if points:
             lines += ["", f"**{title}:**", "", *map(_point, points)]
+    for alt in s.alternatives:
+        lines += ["", f"### {md(alt.name)}", "", md(joined(alt.verdict))]
+        lines += ["", *map(_point, alt.benefits), *map(_point, alt.risks)]
     return [*lines, ""]
 
 

@@ -41,7 +41,7 @@ from sixhats_ai.run.panel import (
     roster_names,
 )
 from sixhats_ai.run.preview import preview_prompts, preview_schema
-from sixhats_ai.run.quotes import check_quotes
+from sixhats_ai.run.quotes import checked_quotes
 from sixhats_ai.run.report import (
     Report,
     StepOutput,
@@ -202,8 +202,6 @@ class Engine:
                 raise
             return record, None
         output = done.output if isinstance(done.output, StepOutput) else None
-        if output is not None:  # a quote the material does not hold is not the material's word
-            output = check_quotes(output, request.texts())
         record = base(
             status="ok",
             output=output,
@@ -212,6 +210,7 @@ class Engine:
             usage=done.usage,
             contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
+        record = checked_quotes(record, request.texts())
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
 

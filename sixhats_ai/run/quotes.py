@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from sixhats_ai.method.hat_outputs import BlackOutput, StepOutput, WhiteOutput, YellowOutput
+from sixhats_ai.run.report import StepRecord
 
 _GAP = re.compile(r"\.\.\.|…")
 _EDGES = " \"'“”‘’.,;:"
@@ -49,3 +50,13 @@ def check_quotes(output: StepOutput, material: Sequence[str]) -> StepOutput:
         ]
         return output.model_copy(update={field: points})
     return output
+
+
+def checked_quotes(record: StepRecord, material: Sequence[str]) -> StepRecord:
+    """The step's answer, and each participant's, with their quotes checked."""
+    contributions = [
+        c.model_copy(update={"output": check_quotes(c.output, material)})
+        for c in record.contributions
+    ]
+    output = check_quotes(record.output, material) if record.output is not None else None
+    return record.model_copy(update={"output": output, "contributions": contributions})
