@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import hashlib
 import json
 import socket
 import subprocess
@@ -44,6 +43,7 @@ from testkit.answers import (
     MODEL,
     AnswerMaker,
     completion_body,
+    quotes_in,
     requested_schema,
     section_refs,
     valid_step_ids,
@@ -51,6 +51,7 @@ from testkit.answers import (
 from testkit.batchapi import BatchSettings, BatchStats, add_batch_routes
 
 READY = "standin listening on port"
+TEXTS_PER_REQUEST = 5000
 # The body fields a recorded exchange keeps besides the messages: how the request sampled.
 SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "max_completion_tokens")
 
@@ -66,6 +67,7 @@ class Settings:
     n_ctx: int | None = None
     reject_json_schema: int | None = None
     reject_params: list[str] = field(default_factory=list)
+    markup: str = ""  # text added to every free-text answer (markup a model may write)
 
 
 def _shared_length(a: str, b: str) -> int:
@@ -151,10 +153,15 @@ async def _chat(request: web.Request) -> web.Response:
         message = "the request exceeds the available context size, try increasing it"
         return web.json_response({"error": {"message": message}}, status=400)
     prompt = "\n".join(texts)
-    choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
-    seed = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()
-    answers = AnswerMaker(settings.words, settings.items, choices, seed=seed)
-    content = json.dumps(answers.make(schema))
+    choices = {
+        "sources": valid_step_ids(prompt),
+        "section": section_refs(prompt),
+        "quote": quotes_in(prompt),
+    }
+    # each request's texts differ from every other's, as a model's answers do
+    first = stats.requests * TEXTS_PER_REQUEST
+    maker = AnswerMaker(settings.words, settings.items, choices, settings.markup, first)
+    content = json.dumps(maker.make(schema))
     if settings.record:
         stats.exchanges.append(
             {

@@ -37,6 +37,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "status": "checked",
                 "source": "problem statement",
                 "where": None,
+                "quote": "our team",
             }
         ],
         "gaps": [{"question": "Customer hours needed?", "how_to_fill": "Ask support lead"}],
@@ -61,6 +62,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "weight": "high",
                 "likelihood": "medium",
                 "impact": "high",
+                "quote": None,
                 "alternative": "Four-day week",
             }
         ],
@@ -75,10 +77,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "likelihood": "medium",
                 "feasibility": "high",
                 "for_whom": "the team",
+                "quote": None,
                 "alternative": "Four-day week",
             }
         ],
         "interesting": [],
+        "best_case": "Retention rises and Fridays stay covered.",
     },
     "GreenOutput": {
         "concept_challenges": ["Why must everyone be off on the same day?"],
@@ -151,16 +155,17 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
     count = properties.get("alternatives", {}).get("minItems", 1 if schema is None else 0)
     action = (schema or {}).get("$defs", {}).get("Action", {}).get("properties", {})
     owner = (action.get("owner_role", {}).get("enum") or ["team lead"])[0]
-    point = {"text": "Coverage risk", "weight": "high", "sources": src}
+    point = {"text": "Coverage risk", "weight": "high", "grounds": "Fridays", "sources": src}
+    benefit = {"text": "Retention", "weight": "medium", "grounds": "surveys", "sources": src}
     return {
         "summary": "Try a staggered four-day week for a quarter.",
         "key_insights": [{"text": "Coverage is the crux", "sources": src}],
-        "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+        "benefits": [benefit],
         "risks": [point],
         "alternatives": [
             {
                 "name": name,
-                "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+                "benefits": [benefit],
                 "risks": [point],
                 "feelings": [{"text": "excited", "sources": src}],
                 "verdict": f"{name}: worth a pilot",
@@ -171,6 +176,7 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
             "decision": "Pilot a staggered four-day week",
             "confidence": 0.7,
             "rationale": "Benefits are large and the main risk has a mitigation",
+            "reasons": ["Retention matters most", "Coverage can be kept"],
             "sources": src,
         },
         "closing": _with_sources(CLOSINGS[closing], src),
@@ -207,6 +213,10 @@ def hat_sample(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         allowed = schema["$defs"][tagged[name]]["properties"]["alternative"]["enum"]
         for item in answer.get("reactions", answer.get("risks", answer.get("benefits", []))):
             item["alternative"] = item["alternative"] if item["alternative"] in allowed else "all"
+    if name in ("BlackOutput", "YellowOutput"):  # two points on each alternative, and on all
+        field = "risks" if name == "BlackOutput" else "benefits"
+        point = answer[field][0]
+        answer[field] = [{**point, "alternative": a} for a in allowed for _ in range(2)]
     if name == "Framing":
         answer.update(roster_sample(properties))
     if name == "GreenOutput":

@@ -43,7 +43,10 @@ def test_every_program_end_to_end_in_both_flows(cli, fake_llm, program, flow):
 def test_sequential_steps_see_the_board_and_parallel_hats_are_blind(cli, fake_llm):
     assert cli("analyze", "p", "--program", "quick-feedback").code == 0
     sequential = {step_id(b): b["messages"][1]["content"] for b in fake_llm.requests}
-    assert "Risk (high): Coverage gaps on Fridays" in sequential["3-green"]
+    assert (
+        "Risk (high; likelihood medium; impact high): Coverage gaps on Fridays."
+        in (sequential["3-green"])
+    )
     fake_llm.requests.clear()
     result = cli("analyze", "p", "--program", "quick-feedback", "--flow", "parallel", "--no-cache")
     assert result.code == 0
@@ -130,7 +133,10 @@ def test_failed_synthesis_still_prints_the_hat_outputs(cli, fake_llm):
     assert result.code == 1
     assert "the synthesis failed" in result.err and "synthesis broke" in result.err
     assert "Hat outputs (synthesis failed)" in result.out
-    assert "Risk (high): Coverage gaps on Fridays" in result.out
+    assert (
+        "Risk (high; likelihood medium; impact high) \\[Four-day week\\]: Coverage gaps"
+        in result.out
+    )
 
 
 def test_per_hat_model_from_program_file(cli, fake_llm, tmp_path):

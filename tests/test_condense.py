@@ -55,6 +55,7 @@ def condensing_model(item_chars: int = 60):
                     "status": "checked",
                     "source": "document",
                     "where": f"[§ {ref}]",
+                    "quote": f"[§ {ref}]",
                 }
                 for ref in refs[:3]
             ]

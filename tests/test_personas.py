@@ -79,7 +79,7 @@ def test_the_board_keeps_who_said_what(cli, fake_llm):
     red = next(b for b in fake_llm.requests if schema_name(b) == "PanelRedOutput")
     board = red["messages"][1]["content"]
     for person in ROSTER:
-        assert f"{person}: Risk (high): Coverage gaps on Fridays" in board
+        assert f"{person}: Risk (high; likelihood medium; impact high)" in board
     synthesis = next(b for b in fake_llm.requests if schema_name(b) == "Synthesis")
     assert "where the participants" in synthesis["messages"][1]["content"]
     owner = requested_schema(synthesis)["$defs"]["Action"]["properties"]["owner_role"]

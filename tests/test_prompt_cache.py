@@ -35,7 +35,7 @@ def test_half_the_prompt_is_cached_and_the_report_says_so(cli, served, tmp_path)
     assert usage.prompt_tokens > 7 * 9_000  # the document went to every step
     assert usage.cached_tokens >= usage.prompt_tokens / 2
     markdown = render_report(Report.model_validate_json(result.out), "md")
-    assert f"- Prompt cache: {usage.cached_tokens} of {usage.prompt_tokens} prompt tokens" in (
+    assert f"Prompt cache: {usage.cached_tokens} of {usage.prompt_tokens} prompt tokens" in (
         markdown
     )
     assert str(usage.cached_tokens) in render_report(Report.model_validate_json(result.out), "html")

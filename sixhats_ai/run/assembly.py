@@ -51,7 +51,10 @@ def assemble_report(
         framing=framing if isinstance(framing, Framing) else None,
         steps=records,
         synthesis=synthesis,
-        comparison=compare(records),
+        # a table of alternatives only where the program compares them (or a meeting voted)
+        comparison=compare(records)
+        if program.compares_alternatives or any(r.votes for r in records)
+        else [],
         metadata=Metadata(
             sixhats_version=__version__,
             flow=flow,

@@ -44,6 +44,7 @@ from sixhats_ai.run.panel import (
     roster_names,
 )
 from sixhats_ai.run.preview import preview_prompts, preview_schema
+from sixhats_ai.run.quotes import checked_quotes
 from sixhats_ai.run.report import (
     Report,
     StepOutput,
@@ -52,7 +53,7 @@ from sixhats_ai.run.report import (
 )
 from sixhats_ai.run.request import RunRequest, StepEvent
 from sixhats_ai.run.schemas import base_model, dot_total
-from sixhats_ai.run.step_schema import output_schema
+from sixhats_ai.run.step_schema import output_schema, schema_terms
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
@@ -128,9 +129,13 @@ class Engine:
             if step.hat.value == "green"
             else None,
             "nonce": self.nonce(request),
+            "earlier_hats": sorted({r.hat for r in seen or [] if r.status == "ok"}),
             **meeting_variables(request, step),
             **(extra or {}),
         }
+        if template is None:  # a hat's instructions name its schema's own fields and counts
+            answer = output_schema(step, request, seen, ok_ids)
+            variables |= schema_terms(answer.model_json_schema())
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
@@ -218,6 +223,7 @@ class Engine:
             usage=done.usage,
             contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
+        record = checked_quotes(record, request.texts())
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
 

@@ -64,6 +64,7 @@ __all__ = [
     "AlternativeColumn",
     "AnotherRound",
     "AnyStepOutput",
+    "ArguedPoint",
     "Benefit",
     "BlackOutput",
     "BlueReview",
@@ -248,6 +249,26 @@ REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comp
 READABLE_REPORT_VERSIONS = (1, 2)  # `show`, `rerun` and `brief --from-report` read these
 
 
+class ArguedPoint(BaseModel):
+    """A yellow benefit or black risk as the comparison weighs it: the point, its grounds and
+    quote, the step it came from, and its score (weight times likelihood, see `comparison`)."""
+
+    side: Literal["benefit", "risk"]
+    point: str
+    grounds: str
+    quote: str | None = None
+    quote_found: bool | None = None
+    step: str
+    weight: Weight
+    likelihood: Weight
+    score: int
+
+    @property
+    def arithmetic(self) -> str:
+        """`high × medium = 6`: how the point counts in the balance."""
+        return f"{self.weight} × {self.likelihood} = {self.score}"
+
+
 class AlternativeColumn(BaseModel):
     """One alternative's column of the comparison."""
 
@@ -257,12 +278,27 @@ class AlternativeColumn(BaseModel):
     feelings: list[str] = []
     dots: int = 0
     balance: int = 0
+    argued: list[ArguedPoint] = Field(
+        default_factory=list, description="its benefits and risks, each scored, best first"
+    )
+
+    def side(self, side: str) -> list[ArguedPoint]:
+        return [p for p in self.argued if p.side == side]
+
+    def arithmetic(self) -> str:
+        """`+3 = 6 + 3 − 6`: the balance as the sum of its points' scores (a report of an
+        older version, whose points were not scored, has none)."""
+        if not self.argued:
+            return f"{self.balance:+d}"
+        terms = [f"+ {p.score}" for p in self.side("benefit")]
+        terms += [f"− {p.score}" for p in self.side("risk")]
+        return f"{self.balance:+d} = {' '.join(terms).removeprefix('+ ')}"
 
     def tally(self) -> str:
         return (
-            f"{self.name}: {self.dots} dots, balance {self.balance:+d} "
-            f"({len(self.benefits)} benefits, {len(self.risks)} risks, "
-            f"{len(self.feelings)} feelings)"
+            f"{self.name}: {self.dots} dots, balance {self.arithmetic()} "
+            f"(weight × likelihood of {len(self.benefits)} benefits and {len(self.risks)} "
+            f"risks; {len(self.feelings)} feelings)"
         )
 
 
