@@ -1,8 +1,8 @@
-"""Scenarios 17 and 18 (issue 24): `sixhats mcp` as a host meets it, a fresh process over stdio.
+"""Scenarios 18 and 19 (issue 24): `sixhats mcp` as a host meets it, a fresh process over stdio.
 
-17: how long from starting the server to its answer to `initialize` (a host waits that long
+18: how long from starting the server to its answer to `initialize` (a host waits that long
 before it can list the tools); the target is 1 s.
-18: 100 `analyze` calls in a row, each a new problem on the stand-in (so each sends its
+19: 100 `analyze` calls in a row, each a new problem on the stand-in (so each sends its
 requests), and the server's resident memory after the first ten and after the last: it must
 stay flat, not grow with the calls served.
 """
@@ -83,7 +83,7 @@ async def _initialize_seconds() -> tuple[float, float]:
             return time.perf_counter() - started, server_cpu_seconds()
 
 
-@scenario(17, "MCP server: start-up to the answer to initialize, fresh process")
+@scenario(18, "MCP server: start-up to the answer to initialize, fresh process")
 def initialize_time(ctx: Context) -> Outcome:
     measured = [anyio.run(_initialize_seconds) for _ in range(ctx.size(5, 1))]
     walls, cpus = [m[0] for m in measured], [m[1] for m in measured]
@@ -122,7 +122,7 @@ async def _calls_in_a_row(calls: int) -> tuple[tuple[float, int], tuple[float, i
             return warm, last, statistics.median(walls)
 
 
-@scenario(18, "MCP server: 100 analyze calls in a row, memory flat, fresh process")
+@scenario(19, "MCP server: 100 analyze calls in a row, memory flat, fresh process")
 def endurance(ctx: Context) -> Outcome:
     calls = ctx.size(100, WARM_CALLS + 2)
     ctx.server.reset(latency=0.0)
