@@ -18,6 +18,7 @@ import pytest
 
 from sixhats_ai.batches.outputs import BatchOutputs
 from sixhats_ai.batches.runner import BatchRunner
+from sixhats_ai.resources import pip_install
 from sixhats_ai.run.report import Report
 from tests.fakes import error, step_id
 
@@ -355,7 +356,7 @@ def test_pdf_and_docx_are_read_or_skipped_without_the_extra(cli, fake_llm, tmp_p
     result = cli("batch", str(src), "--out", str(tmp_path / "out2"))
     assert result.code == 0
     row = json.loads((tmp_path / "out2" / "index.json").read_text())["rows"][0]
-    assert row["status"] == "skipped" and "sixhats-ai[docs]" in row["error"]
+    assert row["status"] == "skipped" and pip_install("docs") in row["error"]
     assert "skipped" in result.err
 
 

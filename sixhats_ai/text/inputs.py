@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError
+from sixhats_ai.resources import pip_install
 from sixhats_ai.text.documents import Document, sanitize
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
@@ -32,7 +33,7 @@ DOCS_SUFFIXES = frozenset({".pdf", ".docx"})
 EXTRACTED_SUFFIXES = HTML_SUFFIXES | DOCS_SUFFIXES  # text taken out of markup or a binary
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXTRACTED_SUFFIXES
 MAX_INPUT_BYTES = 20 * 1024 * 1024
-DOCS_EXTRA_HINT = "install the docs extra: pip install 'sixhats-ai[docs]'"
+DOCS_EXTRA_HINT = f"install the docs extra: {pip_install('docs')}"
 
 
 class MissingExtra(UsageError):

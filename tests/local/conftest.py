@@ -54,7 +54,7 @@ class FakeHub:
 
 @pytest.fixture
 def fake_hub(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
-    import huggingface_hub
+    huggingface_hub = pytest.importorskip("huggingface_hub")  # the `local` extra
 
     hub = FakeHub(tiny_model)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub)

@@ -13,6 +13,7 @@ import pytest
 from sixhats_ai.local import select
 from sixhats_ai.local.cache import pull
 from sixhats_ai.local.catalogue import load_catalogue, resolve
+from sixhats_ai.resources import pip_install
 
 PROBLEM = "Should our team move to a four-day week?"
 RUN = ("--program", "quick-feedback", "--max-tokens", "64", "--no-progress")
@@ -111,7 +112,7 @@ def test_without_the_extra_local_names_the_pip_command(cli, monkeypatch, tiny_mo
     monkeypatch.setattr(select, "engine_installed", lambda: False)
     result = cli("analyze", PROBLEM, "--local", "--model", str(tiny_model), *RUN)
     assert result.code == 2
-    assert "pip install 'sixhats-ai[local]'" in result.err
+    assert pip_install("local") in result.err
     assert "Traceback" not in result.err
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.local.catalogue import load_catalogue, resolve
+from sixhats_ai.resources import pip_install
 
 QWEN = "bartowski/Qwen2.5-1.5B-Instruct-GGUF/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
 
@@ -169,4 +170,4 @@ def test_pull_without_the_hub_client_names_the_pip_command(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # as if not installed
     result = cli("local", "pull", "qwen2.5-1.5b")
     assert result.code == 2
-    assert "pip install 'sixhats-ai[local]'" in result.err
+    assert pip_install("local") in result.err
