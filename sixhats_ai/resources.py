@@ -26,7 +26,7 @@ def packaged_dir(name: str) -> Path:
 def pip_install(extra: str) -> str:
     """The pip command that adds an optional extra (`local`, `docs`, `tokens`).
 
-    sixhats is not on PyPI, so `pip install 'sixhats-ai[local]'` would fail: from a checkout
+    sixhats is not on PyPI, so naming the package (`sixhats-ai[local]`) would fail: from a checkout
     (an editable install) the command names that checkout, so it works from any folder.
     """
     checkout = _PACKAGE_DIR.parent
