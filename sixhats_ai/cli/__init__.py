@@ -14,8 +14,9 @@ from typing import NoReturn
 import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
-from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.cli.app import app
 from sixhats_ai.cli.options import name_metavars
+from sixhats_ai.display.plain import echo_error, error_stream, quiet
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
 
 name_metavars(app)
@@ -37,8 +38,8 @@ __all__ = [
 def _fail(message: str, code: int, *, debug: bool) -> NoReturn:
     """One line on stderr, after the traceback with SIXHATS_DEBUG=1; the code is the same."""
     if debug:
-        traceback.print_exc()
-    echo_err(message)
+        traceback.print_exc(file=error_stream())
+    echo_error(message)
     sys.exit(code)
 
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _main(argv)
     finally:
+        quiet(False)  # a caller's process (the tests) gets its stderr back
         if argv is None:  # the `sixhats` process, which exits next (not a caller's process)
             # Spare the interpreter's finalization a garbage collection over every object the
             # imports made: it was a fifth of a fresh analysis's CPU.
@@ -66,12 +68,12 @@ def _main(argv: list[str] | None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         _fail("interrupted", EXIT_INTERRUPTED, debug=debug)
     except typer.TyperException as exc:  # typer's own usage errors (bad option, missing value)
-        exc.show()  # type: ignore[attr-defined]
+        exc.show(file=error_stream())  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:
         hint = "" if debug else " (set SIXHATS_DEBUG=1 for details)"
         _fail(f"error: unexpected {type(exc).__name__}: {exc}{hint}", 1, debug=debug)
     if code == EXIT_INTERRUPTED:
-        echo_err("interrupted")
+        echo_error("interrupted")
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -32,6 +32,7 @@ from sixhats_ai.cli.options import (
     ProgramOption,
     PromptsDirOption,
     PullOption,
+    QuietOption,
     ReportFormatOption,
     RetriesOption,
     SkipOptionalOption,
@@ -196,6 +197,7 @@ def analyze(
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
     no_progress: NoProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Analyse a problem with a program of hats and print the report.
 

@@ -128,6 +128,7 @@ def batch(
     no_cache: opt.NoCacheOption = False,
     no_log: opt.NoLogOption = False,
     no_progress: opt.NoProgressOption = False,
+    quiet: opt.QuietOption = False,
     via: ViaOption = "live",
     results: ResultsOption = None,
     status: StatusOption = False,

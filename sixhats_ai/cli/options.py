@@ -118,9 +118,26 @@ NoProgressOption = Annotated[
     bool,
     typer.Option(
         "--no-progress",
+        help="Plain progress lines on stderr, even on a terminal (no live display).",
+    ),
+]
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        from sixhats_ai.display.plain import quiet
+
+        quiet()
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
         "--quiet",
         "-q",
-        help="Plain progress lines on stderr, even on a terminal (no live display).",
+        callback=_quiet,
+        expose_value=False,
+        help="Print nothing on stderr but errors (no progress, notes or warnings).",
     ),
 ]
 

@@ -33,6 +33,7 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     PromptsDirOption,
     PullOption,
+    QuietOption,
     ReportFormatOption,
     RetriesOption,
     TimeoutOption,
@@ -198,6 +199,7 @@ def rerun(
     prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,
     no_progress: NoProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Ask one step of a stored run again, then the synthesis; reuse every other step.
 
