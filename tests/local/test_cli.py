@@ -184,7 +184,8 @@ def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, t
     )
     result = cli("config")
     assert result.code == 0, result.err
-    assert "4096 tokens for tiny.gguf at the local engine (tiny.gguf)" in result.out
+    assert "model:        tiny at the local engine (tiny.gguf) (profile here)" in result.out
+    assert "4096 tokens for tiny at the local engine (tiny.gguf)" in result.out
     assert "from the local engine's n_ctx" in result.out
     assert "  here: the local engine, model " in result.out
 
