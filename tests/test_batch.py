@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -84,6 +85,17 @@ def test_batch_writes_a_report_per_input_and_an_index_matching_them(cli, fake_ll
     assert "[日本語.rst](" in markdown or "日本語" in markdown
     assert "4 ok" in stderr_tail(result.err)
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_batch_of_one_counts_in_the_singular(cli, fake_llm, tmp_path):
+    write_proposals(tmp_path / "in", ["only.md"])
+    out = tmp_path / "out"
+    result = cli("batch", str(tmp_path / "in"), "--out", str(out), "--concurrency", "1")
+    assert result.code == 0, result.err
+    assert ", 1 input, up to 1 request in flight," in result.err
+    assert "kept 1 run in the store" in result.err
+    assert "1 input: 1 ok." in (out / "index.md").read_text()
+    assert not re.search(r"\b1 (inputs|runs|requests)\b", result.err)
 
 
 def test_the_concurrency_cap_holds_across_files_and_hats(cli, fake_llm, no_network, tmp_path):

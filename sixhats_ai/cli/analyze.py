@@ -42,6 +42,7 @@ from sixhats_ai.cli.options import (
     provider_flags,
     run_options,
 )
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -96,7 +97,7 @@ def _dry_run(
             "run may send"
         )
     typer.echo(
-        f"dry run: {run.requests} requests, about {run.prompt_tokens} prompt "
+        f"dry run: {counted(run.requests, 'request')}, about {run.prompt_tokens} prompt "
         f"tokens (context {window.tokens}: {window.source}), estimated ${run.cost_usd:.4f} at "
         f"most (up to {session.completion_estimate} completion tokens a request); "
         "no request was sent"

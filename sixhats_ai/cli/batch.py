@@ -13,6 +13,7 @@ from sixhats_ai.cli import options as opt
 from sixhats_ai.cli.app import app, echo_err, programs_dir
 from sixhats_ai.cli.options import provider_flags, run_options
 from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -219,7 +220,8 @@ def _dry_run(
     }
     over = options.max_cost is not None and estimate.cost_usd > options.max_cost
     typer.echo(
-        f"dry run: {estimate.inputs} inputs, {estimate.requests} requests, about "
+        f"dry run: {counted(estimate.inputs, 'input')}, "
+        f"{counted(estimate.requests, 'request')}, about "
         f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
         f"{priced[rounds.via]} (up to {session.completion_estimate} completion tokens a request)"
         + (f"; more than --max-cost ${options.max_cost:.4f}" if over else "")
@@ -270,14 +272,14 @@ def _run_batch(
     out = settings.out
     prepare_out_dir(out)
     pace = (
-        f"up to {options.concurrency} requests in flight"
+        f"up to {counted(options.concurrency, 'request')} in flight"
         if rounds.via == "live"
         else f"in rounds through --via {rounds.via}"
     )
+    inputs = "streamed inputs" if total is None else counted(total, "input")
     echo_err(
         f"sixhats batch: {settings.program.name} with {provider.model} at "
-        f"{provider.display_url}, {total if total is not None else 'streamed'} inputs, "
-        f"{pace}, reports in {out}"
+        f"{provider.display_url}, {inputs}, {pace}, reports in {out}"
     )
 
     display = for_stderr(no_progress=no_progress)

@@ -31,6 +31,7 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -153,7 +154,7 @@ def run_meeting(
         echo_err(f"saved run {run_id} (sixhats show {run_id})")
     usage = report.metadata.usage
     echo_err(
-        f"done in {report.metadata.seconds:.1f} s: {usage.requests} requests "
+        f"done in {report.metadata.seconds:.1f} s: {counted(usage.requests, 'request')} "
         f"({usage.cached_requests} cached), {usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
     )
     engine_summary(provider)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixhats_ai.cli.app import command_group
+from sixhats_ai.text.plural import counted
 
 store_app = command_group(
     "store",
@@ -28,7 +29,7 @@ def store_check() -> None:
     with RunStore(path) as store:  # opening checks it, and refuses a damaged one
         runs, requests = store.count("runs"), store.count("requests")
     size = path.stat().st_size / 1e6
-    typer.echo(f"ok: {path}, {runs} runs, {requests} requests, {size:.1f} MB")
+    typer.echo(f"ok: {path}, {counted(runs, 'run')}, {counted(requests, 'request')}, {size:.1f} MB")
 
 
 @store_app.command("recover")

@@ -18,6 +18,7 @@ from sixhats_ai.run.report import (
     StepRecord,
     Synthesis,
 )
+from sixhats_ai.text.plural import counted
 
 
 def _sources(ids: list[str]) -> str:
@@ -128,7 +129,8 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
         else:
             lines += [f"- {line}" for line in record.output.summary_lines()]
         lines += [
-            f"- Dot vote: {v.alternative}: {v.dots} dots, {v.voters} voters" for v in record.votes
+            f"- Dot vote: {v.alternative}: {counted(v.dots, 'dot')}, {counted(v.voters, 'voter')}"
+            for v in record.votes
         ]
         if record.added is not None:
             lines += [f"- _Added by the model:_ {line}" for line in record.added.summary_lines()]
@@ -187,8 +189,9 @@ def _condensed_notes(condensed: list[CondensedDocument]) -> list[str]:
         lines += [
             f"> **Condensed:** {doc.name} was too long for the model's context: the hats saw "
             f"its facts, figures, claims, risks and proposals by section (about "
-            f"{doc.original_tokens} to {doc.condensed_tokens} tokens, {doc.chunks} chunks, "
-            f"{doc.passes} pass{'es' if doc.passes > 1 else ''}"
+            f"{doc.original_tokens} to {doc.condensed_tokens} tokens, "
+            f"{counted(doc.chunks, 'chunk')}, "
+            f"{counted(doc.passes, 'pass', 'passes')}"
             f"{', then cut' if doc.truncated else ''}).",
             "",
         ]
@@ -276,7 +279,7 @@ def _run_lines(report: Report) -> list[str]:
         f"- Program: {report.program.name} ({report.program.sequence}), {meta.flow} flow",
         f"- Models: {', '.join(meta.models)}",
         f"- Tokens: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion; "
-        f"{usage.requests} requests, {usage.cached_requests} from cache; "
+        f"{counted(usage.requests, 'request')}, {usage.cached_requests} from cache; "
         f"estimated cost ${usage.cost_usd:.4f}",
         f"- Time: {meta.seconds:.1f} s; sixhats {meta.sixhats_version}",
         "",

@@ -14,6 +14,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel
 
 from sixhats_ai.run.report import Report, SourcedPoint
+from sixhats_ai.text.plural import counted
 
 RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
@@ -75,7 +76,8 @@ class BatchIndex(BaseModel):
         tokens = sum(r.tokens for r in self.rows)
         cost = sum(r.cost_usd for r in self.rows)
         counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
-        return f"{len(self.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
+        inputs = counted(len(self.rows), "input")
+        return f"{inputs}: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
 
     def ranked(self) -> list[IndexRow]:
         """Rows with a report, best balance first (then confidence), for a comparison."""
@@ -100,7 +102,7 @@ def _weight(points: list[SourcedPoint]) -> int:
 def _alternatives(report: Report) -> list[str]:
     """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
     columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
-    return [f"{c.name}: {c.dots} dot{'s' * (c.dots != 1)}, {c.balance:+d}" for c in columns]
+    return [f"{c.name}: {counted(c.dots, 'dot')}, {c.balance:+d}" for c in columns]
 
 
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:

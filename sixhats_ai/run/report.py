@@ -54,6 +54,7 @@ from sixhats_ai.method.hat_outputs import (
 )
 from sixhats_ai.method.participants import Roster
 from sixhats_ai.method.programs import CLOSING_SHAPES, ClosingShape
+from sixhats_ai.text.plural import counted
 
 __all__ = [
     "ALL",
@@ -236,9 +237,9 @@ class AlternativeColumn(BaseModel):
 
     def tally(self) -> str:
         return (
-            f"{self.name}: {self.dots} dots, balance {self.balance:+d} "
-            f"({len(self.benefits)} benefits, {len(self.risks)} risks, "
-            f"{len(self.feelings)} feelings)"
+            f"{self.name}: {counted(self.dots, 'dot')}, balance {self.balance:+d} "
+            f"({counted(len(self.benefits), 'benefit')}, {counted(len(self.risks), 'risk')}, "
+            f"{counted(len(self.feelings), 'feeling')})"
         )
 
 
