@@ -218,6 +218,12 @@ def rerun(
     with RunStore(create=False) as source:
         run = source.get(run_id)
     redo = redo_ids(run, step)
+    if not redo:
+        echo_err(
+            f"nothing failed in run {run.id}, so nothing is asked again (--step HAT asks one "
+            f"step again; sixhats show {run.id} prints its report)"
+        )
+        return
     config = load_config()
     provider = resolve_provider(flags_of(ctx.params), config)
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
