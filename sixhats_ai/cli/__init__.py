@@ -11,6 +11,10 @@ import sys
 import traceback
 from typing import NoReturn
 
+# isort: off
+from sixhats_ai.cli import startup  # noqa: F401  (first: it changes what later imports do)
+
+# isort: on
 import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store

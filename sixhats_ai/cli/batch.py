@@ -161,7 +161,6 @@ def batch(
     rounds = Rounds(check_via(via, results=results, local=local), results)
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
     options = via_options(run_options(ctx.params), via, flow_given=flow_given)
-    formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
@@ -173,7 +172,7 @@ def batch(
     provider = resolve_provider(flags, config)
     start_engine(provider, options)
     _run_batch(
-        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
+        BatchSettings(out, chosen, question, force=force, formats=report_formats(fmt or [])),
         paths, glob, total, provider, options, config, no_log, no_cache, no_progress, rounds,
     )  # fmt: skip
 

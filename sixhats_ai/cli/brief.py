@@ -120,6 +120,15 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
+def _saved_report(path: Path | None) -> Report | None:
+    """The report a brief builds on, if any; its models are imported only then."""
+    if path is None:
+        return None
+    from sixhats_ai.run.saved_report import read_report
+
+    return read_report(path)
+
+
 def _request(
     params: dict[str, Any], topic: str, start: Start | None, report: Report | None
 ) -> BriefRequest:
@@ -240,7 +249,6 @@ def brief(
     from sixhats_ai.method.agenda import overflow_warning, parse_start
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
-    from sixhats_ai.run.saved_report import read_report
     from sixhats_ai.text.inputs import read_problem
 
     chosen_format = _brief_format("md" if notes_template_ else fmt, output)
@@ -252,7 +260,7 @@ def brief(
     starts = parse_start(start) if start is not None else None
     if chosen_format == "ics" and (starts is None or not starts.dated):
         raise ics_needs_a_date()
-    report = read_report(from_report) if from_report is not None else None
+    report = _saved_report(from_report)
     if report is not None and problem is None and file is None:
         topic = report.problem
     else:

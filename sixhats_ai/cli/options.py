@@ -114,6 +114,10 @@ NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Ask the model even if the store has the answer.")
 ]
 NoLogOption = Annotated[bool, typer.Option("--no-log", help="Do not keep this run in the store.")]
+RerunStepOption = Annotated[
+    Optional[str],
+    typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
+]
 NoProgressOption = Annotated[
     bool,
     typer.Option(

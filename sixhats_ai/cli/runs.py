@@ -35,6 +35,7 @@ from sixhats_ai.cli.options import (
     PullOption,
     QuietOption,
     ReportFormatOption,
+    RerunStepOption,
     RetriesOption,
     TimeoutOption,
     TruncateOption,
@@ -165,6 +166,13 @@ def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
     )
 
 
+def _nothing_failed(run_id: str) -> str:
+    return (
+        f"nothing failed in run {run_id}, so nothing is asked again (--step HAT asks one step "
+        f"again; sixhats show {run_id} prints its report)"
+    )
+
+
 def _replay(run: StoredRun) -> list[ProcessDecision]:
     """An emergent run's choices so far, for blue to keep up to the step asked again."""
     from sixhats_ai.run.emergent import replay_of
@@ -176,10 +184,7 @@ def _replay(run: StoredRun) -> list[ProcessDecision]:
 def rerun(
     ctx: typer.Context,
     run_id: RunIdArgument,
-    step: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
-    ] = None,
+    step: RerunStepOption = None,
     fmt: ReportFormatOption = None,
     output: OutputOption = None,
     model: ModelOption = None,
@@ -219,11 +224,7 @@ def rerun(
         run = source.get(run_id)
     redo = redo_ids(run, step)
     if not redo:
-        echo_err(
-            f"nothing failed in run {run.id}, so nothing is asked again (--step HAT asks one "
-            f"step again; sixhats show {run.id} prints its report)"
-        )
-        return
+        return echo_err(_nothing_failed(run.id))
     config = load_config()
     provider = resolve_provider(flags_of(ctx.params), config)
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them

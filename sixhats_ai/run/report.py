@@ -54,6 +54,7 @@ from sixhats_ai.method.hat_outputs import (
 )
 from sixhats_ai.method.participants import Roster
 from sixhats_ai.method.programs import CLOSING_SHAPES, ClosingShape
+from sixhats_ai.run.usage import ProgramRef, Usage
 from sixhats_ai.text.plural import counted
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "Insight",
     "KeepStopStart",
     "OpenQuestion",
+    "ProgramRef",
     "Recommendation",
     "RedOutput",
     "ReviewClose",
@@ -92,6 +94,7 @@ __all__ = [
     "Strict",
     "Synthesis",
     "Tension",
+    "Usage",
     "View",
     "Weight",
     "WhiteOutput",
@@ -100,25 +103,6 @@ __all__ = [
 
 
 # The report -------------------------------------------------------------------------------
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    requests: int = 0
-    cached_requests: int = 0
-    cost_usd: float = 0.0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.requests += other.requests
-        self.cached_requests += other.cached_requests
-        self.cost_usd += other.cost_usd
 
 
 class CondensedDocument(BaseModel):
@@ -178,12 +162,6 @@ class StepRecord(BaseModel):
     contributions: list[Contribution] = Field(
         default_factory=list, description="with --personas: each participant's answer"
     )
-
-
-class ProgramRef(BaseModel):
-    slug: str
-    name: str
-    sequence: str
 
 
 class EngineFigures(BaseModel):
