@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 Unit = Literal["files", "bytes", "seconds"]
 LISTED_FAILURES = 5
 BAR_WIDTH = 30
-BAR_REFRESH_PER_SECOND = 4
+BAR_REFRESH_PER_SECOND = 2  # a bar moves slowly; each frame costs about a millisecond
 SPINNER_FRAMES = Spinner("dots").frames
 SPINNER_INTERVAL = 0.08  # seconds a spinner frame shows
 
@@ -102,7 +102,7 @@ class TaskHandle:
 class TaskBar(LiveDisplay):
     """A live bar of tasks, each with its unit; `task(...)` adds one."""
 
-    # A bar moves slowly: four frames a second keep it live for a fraction of the CPU.
+    # A bar moves slowly: two frames a second keep it live for a fraction of the CPU.
     refresh_per_second = BAR_REFRESH_PER_SECOND
 
     def __init__(
