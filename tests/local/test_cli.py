@@ -176,12 +176,17 @@ def write_config(tmp_path: Path, text: str) -> None:
     (folder / "config.toml").write_text(text)
 
 
-def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, tmp_path):
+def local_profile(tmp_path: Path, model: Path) -> None:
     write_config(
         tmp_path,
         f'default_profile = "here"\n[profiles.here]\nbackend = "local"\n'
-        f'model = "{tiny_model.as_posix()}"\nn_ctx = 4096\n',
+        f'model = "{model.as_posix()}"\nn_ctx = 4096\n',
     )
+
+
+def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, tmp_path):
+    pytest.importorskip("llama_cpp")
+    local_profile(tmp_path, tiny_model)
     result = cli("config")
     assert result.code == 0, result.err
     assert "model:        tiny at the local engine (tiny.gguf) (profile here)" in result.out
@@ -195,3 +200,17 @@ def test_a_profile_with_an_unknown_backend_is_refused(cli, tmp_path):
     result = cli("analyze", PROBLEM, "--profile", "here", *RUN)
     assert result.code == 2
     assert "profiles.here.backend" in result.err
+
+
+def test_config_says_analyze_would_stop_when_the_engine_is_not_installed(
+    cli, tiny_model, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(select, "engine_installed", lambda: False)
+    local_profile(tmp_path, tiny_model)
+    result = cli("config")
+    assert result.code == 0, result.err
+    assert (
+        "model:        none: analyze would stop here: the local engine is not installed "
+        f"({pip_install('local')}"
+    ) in result.out
+    assert "  here: the local engine, model " in result.out
