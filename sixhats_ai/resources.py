@@ -1,4 +1,4 @@
-"""Where the packaged prompts, programs and data tables live.
+"""Where the packaged prompts, programs and data tables live, and how to add an extra.
 
 In a wheel they sit inside the package (`sixhats_ai/_data/`); in a source checkout or an
 editable install they are the top-level `prompts/` and `programs/` folders.
@@ -21,3 +21,15 @@ def packaged_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"packaged {name}/ folder is missing; reinstall sixhats-ai")
+
+
+def pip_install(extra: str) -> str:
+    """The pip command that adds an optional extra (`local`, `docs`, `tokens`).
+
+    sixhats is not on PyPI, so naming the package (`sixhats-ai[local]`) would fail: from a checkout
+    (an editable install) the command names that checkout, so it works from any folder.
+    """
+    checkout = _PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file():
+        return f"pip install -e '{checkout}[{extra}]'"
+    return f"pip install '.[{extra}]' in the sixhats checkout you installed from"

@@ -155,7 +155,10 @@ async def _keep(
 
 def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
     """The steps `rerun` asks again: the one named (by id or hat), or the failed ones; the
-    synthesis always, since it must see the new answers."""
+    synthesis always, since it must see the new answers. Empty when no step is named and
+    nothing failed: there is nothing to ask again, and nothing should be spent."""
+    if step_ref is None and run.status == "ok":
+        return []
     if run.program.emergent:
         return emergent_redo(run.id, run.steps, step_ref)
     plan = run.program.plan(include_optional=run.include_optional)

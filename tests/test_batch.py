@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 
 from sixhats_ai.batches.outputs import BatchOutputs
 from sixhats_ai.batches.runner import BatchRunner
+from sixhats_ai.resources import pip_install
 from sixhats_ai.run.report import Report
 from sixhats_ai.store.database import RunStore
 from tests.fakes import error, step_id
@@ -84,6 +86,17 @@ def test_batch_writes_a_report_per_input_and_an_index_matching_them(cli, fake_ll
     assert "[日本語.rst](" in markdown or "日本語" in markdown
     assert "4 ok" in stderr_tail(result.err)
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_batch_of_one_counts_in_the_singular(cli, fake_llm, tmp_path):
+    write_proposals(tmp_path / "in", ["only.md"])
+    out = tmp_path / "out"
+    result = cli("batch", str(tmp_path / "in"), "--out", str(out), "--concurrency", "1")
+    assert result.code == 0, result.err
+    assert ", 1 input, up to 1 request in flight," in result.err
+    assert "kept 1 run in the store" in result.err
+    assert "1 input: 1 ok." in (out / "index.md").read_text()
+    assert not re.search(r"\b1 (inputs|runs|requests)\b", result.err)
 
 
 def test_the_concurrency_cap_holds_across_files_and_hats(cli, fake_llm, no_network, tmp_path):
@@ -376,7 +389,7 @@ def test_pdf_and_docx_are_read_or_skipped_without_the_extra(cli, fake_llm, tmp_p
     result = cli("batch", str(src), "--out", str(tmp_path / "out2"))
     assert result.code == 0
     row = json.loads((tmp_path / "out2" / "index.json").read_text())["rows"][0]
-    assert row["status"] == "skipped" and "sixhats-ai[docs]" in row["error"]
+    assert row["status"] == "skipped" and pip_install("docs") in row["error"]
     assert "skipped" in result.err
 
 

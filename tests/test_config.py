@@ -1,5 +1,7 @@
 """Provider resolution: flag > env > profile > default, and probing local servers."""
 
+import json
+
 import httpx
 import pytest
 
@@ -88,6 +90,33 @@ def test_nothing_answers_explains_how_to_configure(cli, no_network):
     assert "no model server is configured" in result.err
     assert "OPENAI_API_KEY" in result.err and "--profile" in result.err
     assert "Traceback" not in result.err
+
+
+def test_config_says_nothing_is_configured_as_analyze_would(cli, no_network):
+    no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        side_effect=httpx.ConnectError("no")
+    )
+    result = cli("config")
+    assert result.code == 0, result.err
+    assert "model:        none: analyze would stop here: no model server is configured" in (
+        result.out
+    )
+    assert "gpt-4o-mini" not in result.out  # the default names no model that would run
+
+
+@pytest.mark.loopback
+def test_config_names_the_model_the_server_serves_as_analyze_uses(cli, standin, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)  # a server, and no model named
+    standin.reset(record=True)
+    shown = cli("config")
+    assert shown.code == 0, shown.err
+    ran = cli("analyze", "Should we?", "--program", "quick-feedback", "--format", "json")
+    assert ran.code == 0, ran.err
+    (used,) = json.loads(ran.out)["metadata"]["models"]
+    assert used != "gpt-4o-mini"
+    assert f"model:        {used} at {standin.url} (configured)" in shown.out
+    assert f"tokens for {used} at {standin.url}" in shown.out
+    standin.reset()
 
 
 def test_config_file_errors_name_the_file(tmp_path):

@@ -61,11 +61,33 @@ def test_a_warning_during_the_run_prints_above_the_board(cli, fake_llm, terminal
 
 
 def test_no_progress_keeps_the_plain_lines_on_a_terminal(cli, fake_llm, terminal):
-    for flag in ("--no-progress", "--quiet", "-q"):
-        result = cli("analyze", "Should we?", "--program", "choose", "--no-cache", flag)
-        assert result.code == 0, result.err
-        assert "  ✓ 2-white    White: " in result.err
+    result = cli("analyze", "Should we?", "--program", "choose", "--no-cache", "--no-progress")
+    assert result.code == 0, result.err
+    assert "  ✓ 2-white    White: " in result.err
     assert terminal.getvalue() == ""
+
+
+@pytest.mark.parametrize("flag", ["--quiet", "-q"])
+def test_quiet_prints_nothing_but_the_report(cli, fake_llm, terminal, tmp_path, flag):
+    result = cli("analyze", "Should we?", "--program", "choose", "--format", "json", flag)
+    assert result.code == 0 and result.err == "" and terminal.getvalue() == ""
+    assert Report.model_validate_json(result.out).steps
+    files = tmp_path / "in"
+    write_proposals(files, ["a.md"])
+    batch = cli("batch", str(files), "--out", str(tmp_path / "out"), flag)
+    assert batch.code == 0 and batch.err == "" and terminal.getvalue() == ""
+    brief = cli("brief", "Should we?", "--offline", "-o", str(tmp_path / "b.md"), flag)
+    assert brief.code == 0 and brief.err == "" and (tmp_path / "b.md").exists()
+
+
+def test_quiet_still_prints_errors(cli, fake_llm, tmp_path):
+    result = cli("analyze", "Should we?", "-q", "--max-tokens", "0")
+    assert result.code == 2 and result.err == "error: --max-tokens must be more than 0 (got 0)\n"
+    missing = cli("batch", str(tmp_path / "none"), "--out", str(tmp_path / "out"), "-q")
+    assert missing.code != 0 and missing.err.startswith("error: ")
+    assert len(missing.err.splitlines()) == 1
+    usage = cli("analyze", "Should we?", "-q", "--no-such-flag")
+    assert usage.code == 2 and "No such option: --no-such-flag" in usage.err
 
 
 def test_rerun_shows_the_reused_steps(cli, fake_llm, terminal):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sixhats_ai.errors import UsageError
+from sixhats_ai.resources import pip_install
 from sixhats_ai.text.inputs import (
     InputFile,
     InputProblem,
@@ -83,7 +86,7 @@ def test_docx_needs_the_extra(tmp_path, monkeypatch):
 
     (tmp_path / "a.docx").write_bytes(b"PK")
     monkeypatch.setitem(sys.modules, "docx", None)
-    with pytest.raises(MissingExtra, match=r"sixhats-ai\[docs\]"):
+    with pytest.raises(MissingExtra, match=re.escape(pip_install("docs"))):
         load_input(tmp_path / "a.docx")
 
 

@@ -25,6 +25,8 @@ HEAVY = (
     "tenacity",
     "sixhats_ai.api",
     "sixhats_ai.run.engine",
+    "sixhats_ai.run.report",  # the hats' answer models: a brief from a saved report only
+    "pygments",  # httpx's own command-line client, never used
 )
 REPORT_IMPORTS = f"""
 import json, sys
@@ -70,3 +72,11 @@ def test_a_run_answered_from_the_store_never_builds_the_client(cli, fake_llm, mo
     again = cli(*args)
     assert again.code == 0, again.err
     assert "0 requests (7 cached)" in again.err
+
+
+@pytest.mark.loopback
+def test_a_run_that_asks_the_model_imports_no_command_line_client(served):
+    args = ("analyze", PROBLEM, "--program", "quick-feedback", "--no-cache", "--format", "json")
+    imported = imported_by(*args)
+    assert {"openai", "httpx"} <= imported  # it did ask the model
+    assert "pygments" not in imported

@@ -548,3 +548,14 @@ def test_a_meeting_report_in_a_real_browser_marks_whose_points_they_are(cli, fak
     assert origins["5-black"] == "meeting" and origins["3-green"] == "model"
     assert "Dot vote" in dom and "Follow-the-sun" in dom
     assert "Added by the model (not said in the meeting)" in dom
+
+
+def test_one_dot_from_one_voter_reads_in_the_singular(cli, fake_llm, tmp_path):
+    votes = tmp_path / "votes.csv"
+    votes.write_text("participant,alternative,dots\nDana,Weekly rota,1\nSam,Follow-the-sun,2\n")
+    fake_llm.fail_when(scribe)
+    result = cli("minutes", str(NOTES), "--votes", str(votes), "--format", "md")
+    assert result.code == 0, result.err
+    assert "- Dot vote: Weekly rota: 1 dot, 1 voter\n" in result.out
+    assert "- Dot vote: Follow-the-sun: 2 dots, 1 voter\n" in result.out
+    assert not re.search(r"\b1 (dots|voters|requests)\b", result.out + result.err)

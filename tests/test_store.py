@@ -125,6 +125,20 @@ def test_rerun_of_one_step_asks_that_step_and_the_synthesis(cli, fake_llm):
     assert fake_llm.steps_requested() == ["3-green", "7-blue"]
 
 
+def test_rerun_of_a_run_in_which_nothing_failed_says_so_and_spends_nothing(cli, fake_llm):
+    run_id = run_id_of(analyze(cli).err)
+    fake_llm.requests.clear()
+    result = cli("rerun", run_id)
+    assert result.code == 0 and result.out == ""
+    assert result.err == (
+        f"nothing failed in run {run_id}, so nothing is asked again (--step HAT asks one step "
+        f"again; sixhats show {run_id} prints its report)\n"
+    )
+    assert fake_llm.requests == []
+    with RunStore() as store:
+        assert len(store.history()) == 1  # no new run either
+
+
 @pytest.mark.parametrize(
     ("step", "message"),
     [("purple", "has no step 'purple'"), ("blue", "has several blue steps (1-blue)")],

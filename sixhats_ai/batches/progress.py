@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sixhats_ai.display.plain import PlainBatch, duration
 from sixhats_ai.pricing import Budget
 from sixhats_ai.run.ranking import BatchIndex, IndexRow
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.limiter import RequestCounts
@@ -73,7 +74,8 @@ class Progress:
         lines = [
             f"batch: {counts}"
             + (f" ({reused} unchanged, reports kept)" if reused else "")
-            + f"; {self.counts.sent} requests ({self.counts.cached} cached), {t.tokens} tokens, "
+            + f"; {counted(self.counts.sent, 'request')} ({self.counts.cached} cached), "
+            f"{t.tokens} tokens, "
             f"${self.budget.spent:.4f} this run, "
             f"{duration(time.perf_counter() - t.started)}"
         ]
@@ -82,9 +84,9 @@ class Progress:
         if stop_reason == "interrupted":
             lines.append("interrupted: finished reports are kept; run the same command to resume")
         elif stop_reason:
-            lines.append(f"{stop_reason}; {not_started} inputs not started")
+            lines.append(f"{stop_reason}; {counted(not_started, 'input')} not started")
         if logged:
-            lines.append(f"kept {t.kept} runs in the store (see `sixhats history`)")
+            lines.append(f"kept {counted(t.kept, 'run')} in the store (see `sixhats history`)")
         lines.append("index: " + ", ".join(index_files))
         return lines
 

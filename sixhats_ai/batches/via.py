@@ -26,6 +26,7 @@ from sixhats_ai.batches.ledger import StoreLedger
 from sixhats_ai.errors import UsageError
 from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.store.database import RunStore
+from sixhats_ai.text.plural import counted
 
 Via = Literal["live", "batch-api", "jsonl"]
 VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
@@ -141,12 +142,13 @@ def status_lines(store: RunStore, out: Path) -> list[str]:
     lines = [f"rounds of {out}:"]
     for r in records:
         lines.append(
-            f"  round {r.round}: {r.batch_id}, {r.status}, {r.requests} requests, "
+            f"  round {r.round}: {r.batch_id}, {r.status}, {counted(r.requests, 'request')}, "
             f"submitted {r.created}"
         )
     waiting = [r for r in records if r.status == "submitted"]
     lines.append(
-        f"{len(waiting)} batches open; each finishes within 24 h of its submission"
+        f"{counted(len(waiting), 'batch', 'batches')} open; "
+        "each finishes within 24 h of its submission"
         if waiting
         else "no batch is open"
     )

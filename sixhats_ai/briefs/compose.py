@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.briefs.model import (
     AgendaItem,
@@ -31,7 +31,6 @@ from sixhats_ai.briefs.model import (
     PreRead,
     PreWorkItem,
 )
-from sixhats_ai.briefs.plan import TailoredPlan
 from sixhats_ai.briefs.questions import (
     BankContext,
     Findings,
@@ -58,7 +57,11 @@ from sixhats_ai.method.hats import Hat, hat_info
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.method.topic import TopicKind, detect_kind, subject_of
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.run.report import Framing, ProgramRef, Report
+from sixhats_ai.run.usage import ProgramRef
+
+if TYPE_CHECKING:
+    from sixhats_ai.briefs.plan import TailoredPlan
+    from sixhats_ai.run.report import Framing, Report
 
 PRE_READ_ITEMS = 4
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sixhats_ai.method.agenda import Medium
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.topic import TopicKind
-from sixhats_ai.run.report import ProgramRef, Usage
+from sixhats_ai.run.usage import ProgramRef, Usage
 from sixhats_ai.version import __version__
 
 BRIEF_SCHEMA_VERSION = 3

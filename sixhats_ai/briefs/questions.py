@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.briefs.bank import On, Place, Role, Theme, load_bank, select
 from sixhats_ai.errors import UsageError
@@ -21,15 +21,9 @@ from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.method.topic import Subject
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.run.report import (
-    BlackOutput,
-    GreenOutput,
-    InformationGap,
-    RedOutput,
-    Report,
-    WhiteOutput,
-    YellowOutput,
-)
+
+if TYPE_CHECKING:  # a report's models: only a brief built on a saved report needs them
+    from sixhats_ai.run.report import InformationGap, Report
 
 MIN_QUESTIONS = 3
 MAX_QUESTIONS = 5
@@ -152,6 +146,14 @@ class Findings:
 
     @classmethod
     def of(cls, report: Report) -> Findings:
+        from sixhats_ai.run.report import (
+            BlackOutput,
+            GreenOutput,
+            RedOutput,
+            WhiteOutput,
+            YellowOutput,
+        )
+
         found = cls.none()
         for record in report.steps:
             out = record.output

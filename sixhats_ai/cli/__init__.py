@@ -11,11 +11,16 @@ import sys
 import traceback
 from typing import NoReturn
 
+# isort: off
+from sixhats_ai.cli import startup  # noqa: F401  (first: it changes what later imports do)
+
+# isort: on
 import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, mcp, minutes, runs, store
-from sixhats_ai.cli.app import app, echo_err
+from sixhats_ai.cli.app import app
 from sixhats_ai.cli.options import name_metavars
+from sixhats_ai.display.plain import echo_error, error_stream, quiet
 from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, redact_known
 
 name_metavars(app)
@@ -39,8 +44,8 @@ def _fail(message: str, code: int, *, debug: bool) -> NoReturn:
     """One line on stderr, after the traceback with SIXHATS_DEBUG=1; the code is the same.
     Neither holds a key, even one a server echoed in its error (OpenAI's 401 does)."""
     if debug:
-        sys.stderr.write(redact_known(traceback.format_exc()))
-    echo_err(redact_known(message))
+        error_stream().write(redact_known(traceback.format_exc()))
+    echo_error(redact_known(message))
     sys.exit(code)
 
 
@@ -57,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _main(argv)
     finally:
+        quiet(False)  # a caller's process (the tests) gets its stderr back
         if argv is None:  # the `sixhats` process, which exits next (not a caller's process)
             # Spare the interpreter's finalization a garbage collection over every object the
             # imports made: it was a fifth of a fresh analysis's CPU.
@@ -76,7 +82,7 @@ def _main(argv: list[str] | None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         _fail("interrupted", EXIT_INTERRUPTED, debug=debug)
     except typer.TyperException as exc:  # typer's own usage errors (bad option, missing value)
-        exc.show()  # type: ignore[attr-defined]
+        exc.show(file=error_stream())  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:
         failed = _innermost(exc)
@@ -85,6 +91,6 @@ def _main(argv: list[str] | None) -> None:
         hint = "" if debug else " (set SIXHATS_DEBUG=1 for details)"
         _fail(f"error: unexpected {type(failed).__name__}: {failed}{hint}", 1, debug=debug)
     if code == EXIT_INTERRUPTED:
-        echo_err("interrupted")
+        echo_error("interrupted")
     if isinstance(code, int) and code:
         sys.exit(code)

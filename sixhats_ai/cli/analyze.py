@@ -32,6 +32,7 @@ from sixhats_ai.cli.options import (
     ProgramOption,
     PromptsDirOption,
     PullOption,
+    QuietOption,
     ReportFormatOption,
     RetriesOption,
     SkipOptionalOption,
@@ -41,6 +42,7 @@ from sixhats_ai.cli.options import (
     provider_flags,
     run_options,
 )
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -95,7 +97,7 @@ def _dry_run(
             "run may send"
         )
     typer.echo(
-        f"dry run: {run.requests} requests, about {run.prompt_tokens} prompt "
+        f"dry run: {counted(run.requests, 'request')}, about {run.prompt_tokens} prompt "
         f"tokens (context {window.tokens}: {window.source}), estimated ${run.cost_usd:.4f} at "
         f"most (up to {session.completion_estimate} completion tokens a request); "
         "no request was sent"
@@ -196,6 +198,7 @@ def analyze(
     no_cache: NoCacheOption = False,
     no_log: NoLogOption = False,
     no_progress: NoProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Analyse a problem with a program of hats and print the report.
 

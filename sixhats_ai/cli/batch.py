@@ -13,6 +13,7 @@ from sixhats_ai.cli import options as opt
 from sixhats_ai.cli.app import app, echo_err, programs_dir
 from sixhats_ai.cli.options import provider_flags, run_options
 from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -128,6 +129,7 @@ def batch(
     no_cache: opt.NoCacheOption = False,
     no_log: opt.NoLogOption = False,
     no_progress: opt.NoProgressOption = False,
+    quiet: opt.QuietOption = False,
     via: ViaOption = "live",
     results: ResultsOption = None,
     status: StatusOption = False,
@@ -159,7 +161,6 @@ def batch(
     rounds = Rounds(check_via(via, results=results, local=local), results)
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
     options = via_options(run_options(ctx.params), via, flow_given=flow_given)
-    formats = report_formats(fmt or [])
     chosen = find_program(program, programs_dir())
     check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
@@ -171,7 +172,7 @@ def batch(
     provider = resolve_provider(flags, config)
     start_engine(provider, options)
     _run_batch(
-        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
+        BatchSettings(out, chosen, question, force=force, formats=report_formats(fmt or [])),
         paths, glob, total, provider, options, config, no_log, no_cache, no_progress, rounds,
     )  # fmt: skip
 
@@ -218,7 +219,8 @@ def _dry_run(
     }
     over = options.max_cost is not None and estimate.cost_usd > options.max_cost
     typer.echo(
-        f"dry run: {estimate.inputs} inputs, {estimate.requests} requests, about "
+        f"dry run: {counted(estimate.inputs, 'input')}, "
+        f"{counted(estimate.requests, 'request')}, about "
         f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
         f"{priced[rounds.via]} (up to {session.completion_estimate} completion tokens a request)"
         + (f"; more than --max-cost ${options.max_cost:.4f}" if over else "")
@@ -270,14 +272,14 @@ def _run_batch(
     out = settings.out
     prepare_out_dir(out)
     pace = (
-        f"up to {options.concurrency} requests in flight"
+        f"up to {counted(options.concurrency, 'request')} in flight"
         if rounds.via == "live"
         else f"in rounds through --via {rounds.via}"
     )
+    inputs = "streamed inputs" if total is None else counted(total, "input")
     echo_err(
         f"sixhats batch: {settings.program.name} with {provider.model} at "
-        f"{provider.display_url}, {total if total is not None else 'streamed'} inputs, "
-        f"{pace}, reports in {out}"
+        f"{provider.display_url}, {inputs}, {pace}, reports in {out}"
     )
 
     display = for_stderr(no_progress=no_progress)

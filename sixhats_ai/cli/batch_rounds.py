@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sixhats_ai.batches.via import ROUND_CONCURRENCY, Via, check_via
 from sixhats_ai.cli.app import echo_err
 from sixhats_ai.errors import UsageError
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import Provider, ProviderFlags
@@ -41,7 +42,7 @@ def rounds_note(program: Program, options: RunOptions, via: str) -> str | None:
     steps = len(program.plan(include_optional=options.include_optional))
     rounds = 3 if options.flow == "parallel" else steps
     wait = "up to 24 h each" if via == "batch-api" else "one results file each"
-    return f"--via {via}: {rounds} rounds at least, {wait} ({options.flow} flow)"
+    return f"--via {via}: {counted(rounds, 'round')} at least, {wait} ({options.flow} flow)"
 
 
 @dataclass(frozen=True)

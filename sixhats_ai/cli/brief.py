@@ -19,12 +19,14 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     PromptsDirOption,
     PullOption,
+    QuietOption,
     SkipOptionalOption,
     TimeoutOption,
     provider_flags,
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -123,6 +125,15 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
+def _saved_report(path: Path | None) -> Report | None:
+    """The report a brief builds on, if any; its models are imported only then."""
+    if path is None:
+        return None
+    from sixhats_ai.run.saved_report import read_report
+
+    return read_report(path)
+
+
 def _brief_args(params: dict[str, Any], report: Report | None, offline: bool) -> BriefArgs:
     """The library's arguments from the command's parameters."""
     from sixhats_ai.briefs.api import BriefArgs
@@ -167,7 +178,7 @@ def _model_summary(made: Brief, args: BriefArgs) -> None:
     usage = made.usage
     if usage is not None:
         echo_err(
-            f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
+            f"done: {counted(usage.requests, 'request')}, "
             f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
         )
     if "provider" in args:
@@ -195,6 +206,7 @@ def brief(
     notes_template_: NotesTemplateOption = False,
     fmt: BriefFormatOption = None,
     output: BriefOutputOption = None,
+    quiet: QuietOption = False,
     paper: PaperOption = "auto",
     skip_optional: SkipOptionalOption = False,
     prompts_dir: PromptsDirOption = None,
@@ -221,7 +233,6 @@ def brief(
     from sixhats_ai.method.agenda import parse_start
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
-    from sixhats_ai.run.saved_report import read_report
     from sixhats_ai.text.inputs import read_problem
 
     chosen_format = _brief_format("md" if notes_template_ else fmt, output)
@@ -230,7 +241,7 @@ def brief(
         raise UsageError(f"unknown paper {paper!r}", hint="use auto, A4 or letter")
     if chosen_format == "ics" and (start is None or not parse_start(start).dated):
         raise ics_needs_a_date()
-    report = read_report(from_report) if from_report is not None else None
+    report = _saved_report(from_report)
     if report is not None and problem is None and file is None:
         topic = report.problem
     else:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from sixhats_ai.cli.app import app, command_group, echo_err, programs_dir
 from sixhats_ai.cli.options import ProgramsDirOption, PromptsDirOption
 from sixhats_ai.errors import UsageError
+
+if TYPE_CHECKING:
+    from sixhats_ai.config import Config
 
 programs_app = command_group(
     "programs",
@@ -149,14 +152,15 @@ def prompts_copy(
 
 @app.command("config")
 def show_config() -> None:
-    """Where sixhats keeps its files, and the profiles in the config file (no keys shown).
+    """Where sixhats keeps its files, the model analyze would use, and the profiles.
+
+    The model is found exactly as `analyze` finds it (a local server is probed when nothing
+    is set); keys are never shown.
 
     Example: sixhats config
     """
-    from sixhats_ai.api import planned_window
-    from sixhats_ai.backends.provider import ProviderFlags, mask_credentials, planned_provider
+    from sixhats_ai.backends.provider import mask_credentials
     from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.store.database import default_store_path
 
     path = config_dir() / "config.toml"
@@ -167,14 +171,7 @@ def show_config() -> None:
     typer.echo(f"data dir:     {data_dir()}")
     typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
     typer.echo(f"default profile: {config.default_profile or '(none)'}")
-    provider = planned_provider(ProviderFlags(), config)
-    window = planned_window(provider, RunOptions(), config, probe=True)
-    typer.echo(
-        f"context:      {window.tokens} tokens for {provider.model} at {provider.display_url} "
-        f"(from {window.source})"
-    )
-    if window.warning:
-        echo_err(window.warning)
+    _show_model(config)
     for name, profile in config.profiles.items():
         key = (
             f"key from ${profile.api_key_env}"
@@ -186,3 +183,28 @@ def show_config() -> None:
             f"  {name}: {mask_credentials(profile.base_url or server)}, "
             f"model {profile.model or '(default)'}, {key}"
         )
+
+
+def _show_model(config: Config) -> None:
+    """What `analyze` would use, resolved the same way, or why it could not run."""
+    from sixhats_ai.api import planned_window
+    from sixhats_ai.backends.provider import ProviderFlags, resolve_provider
+    from sixhats_ai.errors import ConfigError
+    from sixhats_ai.run.options import RunOptions
+
+    try:
+        provider = resolve_provider(ProviderFlags(), config)
+    except ConfigError as problem:
+        typer.echo(f"model:        none: analyze would stop here: {problem.one_line()}")
+        return
+    typer.echo(f"model:        {provider.model} at {provider.display_url} ({provider.origin})")
+    if provider.hat_models:
+        by_role = ", ".join(f"{role} {model}" for role, model in provider.hat_models.items())
+        typer.echo(f"models by step: {by_role}")
+    window = planned_window(provider, RunOptions(), config, probe=True)
+    typer.echo(
+        f"context:      {window.tokens} tokens for {provider.model} at {provider.display_url} "
+        f"(from {window.source})"
+    )
+    if window.warning:
+        echo_err(window.warning)

@@ -46,8 +46,9 @@ def pull_model(
         about = (
             f"{hub.entry.size_text}, {hub.entry.licence} licence" if hub.entry else "size unknown"
         )
-        echo_err(f"pulling {hub.name} ({about}) from {hub.repo}")
-        target = pull(hub)
+        target = pull(
+            hub, announce=lambda: echo_err(f"pulling {hub.name} ({about}) from {hub.repo}")
+        )
     typer.echo(str(target))
 
 

@@ -127,13 +127,34 @@ NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Ask the model even if the store has the answer.")
 ]
 NoLogOption = Annotated[bool, typer.Option("--no-log", help="Do not keep this run in the store.")]
+RerunStepOption = Annotated[
+    Optional[str],
+    typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
+]
 NoProgressOption = Annotated[
     bool,
     typer.Option(
         "--no-progress",
+        help="Plain progress lines on stderr, even on a terminal (no live display).",
+    ),
+]
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        from sixhats_ai.display.plain import quiet
+
+        quiet()
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
         "--quiet",
         "-q",
-        help="Plain progress lines on stderr, even on a terminal (no live display).",
+        callback=_quiet,
+        expose_value=False,
+        help="Print nothing on stderr but errors (no progress, notes or warnings).",
     ),
 ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sixhats_ai.cli.app import FailedRun, echo_err, emit_failed_run, pick_format
 from sixhats_ai.cli.local import engine_summary, start_engine
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import RunOptions
@@ -136,8 +137,8 @@ def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
             asked.add(record.usage)
     degraded = report.metadata.failed_steps
     return (
-        f"done in {report.metadata.seconds:.1f} s: {asked.requests} requests "
+        f"done in {report.metadata.seconds:.1f} s: {counted(asked.requests, 'request')} "
         f"({asked.cached_requests} cached), {asked.total_tokens} tokens, ${asked.cost_usd:.4f}"
-        + (f"; reused {len(reuse)} steps" if reuse else "")
+        + (f"; reused {counted(len(reuse), 'step')}" if reuse else "")
         + (f"; DEGRADED: {', '.join(degraded)} failed" if degraded else "")
     )

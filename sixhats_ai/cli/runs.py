@@ -33,7 +33,9 @@ from sixhats_ai.cli.options import (
     ProfileOption,
     PromptsDirOption,
     PullOption,
+    QuietOption,
     ReportFormatOption,
+    RerunStepOption,
     RetriesOption,
     TimeoutOption,
     TruncateOption,
@@ -169,6 +171,13 @@ def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
     )
 
 
+def _nothing_failed(run_id: str) -> str:
+    return (
+        f"nothing failed in run {run_id}, so nothing is asked again (--step HAT asks one step "
+        f"again; sixhats show {run_id} prints its report)"
+    )
+
+
 def _replay(run: StoredRun) -> list[ProcessDecision]:
     """An emergent run's choices so far, for blue to keep up to the step asked again."""
     from sixhats_ai.run.emergent import replay_of
@@ -180,10 +189,7 @@ def _replay(run: StoredRun) -> list[ProcessDecision]:
 def rerun(
     ctx: typer.Context,
     run_id: RunIdArgument,
-    step: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--step", help="The step to ask again: a hat (black) or a step id (5-black)."),
-    ] = None,
+    step: RerunStepOption = None,
     fmt: ReportFormatOption = None,
     output: OutputOption = None,
     model: ModelOption = None,
@@ -203,6 +209,7 @@ def rerun(
     prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,
     no_progress: NoProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Ask one step of a stored run again, then the synthesis; reuse every other step.
 
@@ -221,6 +228,8 @@ def rerun(
     with RunStore(create=False) as source:
         run = source.get(run_id)
     redo = redo_ids(run, step)
+    if not redo:
+        return echo_err(_nothing_failed(run.id))
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
         from sixhats_ai.cli.minutes import rerun_meeting
 

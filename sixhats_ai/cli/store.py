@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixhats_ai.cli.app import command_group
+from sixhats_ai.text.plural import counted
 
 store_app = command_group(
     "store",
@@ -40,7 +41,7 @@ def store_check() -> None:
             hint=RECOVER_HINT,
         )
     size = path.stat().st_size / 1e6
-    typer.echo(f"ok: {path}, {runs} runs, {requests} requests, {size:.1f} MB")
+    typer.echo(f"ok: {path}, {counted(runs, 'run')}, {counted(requests, 'request')}, {size:.1f} MB")
 
 
 @store_app.command("recover")

@@ -18,7 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from sixhats_ai.display.plain import Echo, PlainBatch, PlainSteps, PlainTasks, echo_stderr
+from sixhats_ai.display.plain import (
+    Echo,
+    PlainBatch,
+    PlainSteps,
+    PlainTasks,
+    echo_stderr,
+    is_quiet,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,9 +43,10 @@ BatchDisplay: TypeAlias = "PlainBatch | BatchBar"
 def live_wanted(
     stream: TextIO, *, no_progress: bool = False, environ: Mapping[str, str] | None = None
 ) -> bool:
-    """A live display only on a terminal that can redraw, and only if not turned off."""
+    """A live display only on a terminal that can redraw, and only if not turned off
+    (`--no-progress`, or `--quiet`, whose plain lines go nowhere)."""
     environ = os.environ if environ is None else environ
-    if no_progress or environ.get("TERM") == "dumb":
+    if no_progress or is_quiet() or environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from types import TracebackType
 
-INTERRUPTS = (KeyboardInterrupt, asyncio.CancelledError)
+
+def interrupts(kind: type[BaseException]) -> bool:
+    """Ctrl-C, or a cancelled task (only possible once asyncio is imported: a command that
+    needs no event loop, like an offline brief, never imports it for this)."""
+    asyncio = sys.modules.get("asyncio")
+    cancelled = asyncio is not None and issubclass(kind, asyncio.CancelledError)
+    return cancelled or issubclass(kind, KeyboardInterrupt)
 
 
 class Display:
@@ -22,7 +28,7 @@ class Display:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if kind is not None and issubclass(kind, INTERRUPTS):
+        if kind is not None and interrupts(kind):
             self.interrupted = True
         self.close()
 

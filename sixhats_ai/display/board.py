@@ -24,6 +24,7 @@ from sixhats_ai.display.live import LiveDisplay
 from sixhats_ai.errors import first_problems
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.run.report import Usage
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -107,7 +108,7 @@ class HatBoard(LiveDisplay):
         yield table
         usage = self.asked()
         cached = f" ({usage.cached_requests} cached)" if usage.cached_requests else ""
-        requests = f"{usage.requests} request{'' if usage.requests == 1 else 's'}"
+        requests = counted(usage.requests, "request")
         yield Text(
             f"{requests}{cached} · {usage.total_tokens:,} tokens · "
             f"${usage.cost_usd:.4f} · {self.elapsed():.1f} s",

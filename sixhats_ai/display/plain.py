@@ -7,10 +7,11 @@ the same events.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from sixhats_ai.display.base import Display
 from sixhats_ai.errors import first_problems
@@ -29,6 +30,44 @@ def echo_stderr(message: str) -> None:
     escape sequence a file name or a model's answer may have brought into it."""
     sys.stderr.write(sanitize(message) + "\n")
     sys.stderr.flush()
+
+
+class _Quiet(io.TextIOBase):
+    """stderr under `--quiet`: every note, warning and progress line is dropped, wherever in
+    the package (or a library it uses) it is written; errors go through `echo_error`."""
+
+    def __init__(self, errors: TextIO) -> None:
+        self.real = errors
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def isatty(self) -> bool:
+        return False
+
+
+def quiet(on: bool = True) -> None:
+    """`--quiet`: from now on stderr shows errors only; `quiet(False)` puts it back."""
+    if on and not isinstance(sys.stderr, _Quiet):
+        sys.stderr = _Quiet(sys.stderr)
+    elif not on and isinstance(sys.stderr, _Quiet):
+        sys.stderr = sys.stderr.real
+
+
+def is_quiet() -> bool:
+    return isinstance(sys.stderr, _Quiet)
+
+
+def error_stream() -> TextIO:
+    """Where errors go: stderr, even under `--quiet`."""
+    return sys.stderr.real if isinstance(sys.stderr, _Quiet) else sys.stderr
+
+
+def echo_error(message: str) -> None:
+    """An error line: the one kind of line `--quiet` keeps."""
+    stream = error_stream()
+    stream.write(message + "\n")
+    stream.flush()
 
 
 def duration(seconds: float) -> str:

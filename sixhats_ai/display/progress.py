@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 Unit = Literal["files", "bytes", "seconds"]
 LISTED_FAILURES = 5
 BAR_WIDTH = 30
-BAR_REFRESH_PER_SECOND = 4
+BAR_REFRESH_PER_SECOND = 2  # a bar moves slowly; each frame costs about a millisecond
 SPINNER_FRAMES = Spinner("dots").frames
 SPINNER_INTERVAL = 0.08  # seconds a spinner frame shows
 
@@ -61,24 +61,38 @@ def _task_line(task: Task, now: float | None) -> Text:
     finished then was stopped, and has neither a spinner nor a time left.
     """
     unit = task.fields.get("unit", "files")
-    if task.finished:
+    return _bar_line(
+        task.description, task.completed, task.total, unit, task.time_remaining, task.finished, now
+    )
+
+
+def _bar_line(
+    description: str,
+    completed: float,
+    total: float | None,
+    unit: str,
+    left: float | None,
+    finished: bool,
+    now: float | None,
+) -> Text:
+    """A task's line from its figures (see `_task_line`)."""
+    if finished:
         line = Text("✓ ", style="green")
     elif now is None:
         line = Text("■ ", style="yellow")
     else:
         line = Text(SPINNER_FRAMES[int(now / SPINNER_INTERVAL) % len(SPINNER_FRAMES)] + " ", "cyan")
-    line.append(f"{task.description} ")
-    filled = int(BAR_WIDTH * min(task.completed / task.total, 1)) if task.total else 0
-    line.append("━" * filled, style="green" if task.finished else "magenta")
+    line.append(f"{description} ")
+    filled = int(BAR_WIDTH * min(completed / total, 1)) if total else 0
+    line.append("━" * filled, style="green" if finished else "magenta")
     line.append("─" * (BAR_WIDTH - filled) + " ", style="bright_black")  # readable uncoloured
-    done = _amount(task.completed, unit)
-    if task.total is None:
+    done = _amount(completed, unit)
+    if total is None:
         line.append(f"{done} {unit}" if unit == "files" else done)
     else:
-        total = _amount(task.total, unit)
-        line.append(f"{done}/{total} files" if unit == "files" else f"{done} of {total}")
-    left = task.time_remaining
-    if now is not None and not task.finished:
+        whole = _amount(total, unit)
+        line.append(f"{done}/{whole} files" if unit == "files" else f"{done} of {whole}")
+    if now is not None and not finished:
         line.append(f" {timedelta(seconds=int(left))}" if left is not None else " -:--:--", "cyan")
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
@@ -102,7 +116,7 @@ class TaskHandle:
 class TaskBar(LiveDisplay):
     """A live bar of tasks, each with its unit; `task(...)` adds one."""
 
-    # A bar moves slowly: four frames a second keep it live for a fraction of the CPU.
+    # A bar moves slowly: two frames a second keep it live for a fraction of the CPU.
     refresh_per_second = BAR_REFRESH_PER_SECOND
 
     def __init__(
@@ -141,25 +155,28 @@ class BatchBar(TaskBar):
         self.in_flight = in_flight
         self.spent = spent
         self.max_cost = max_cost
+        # The files are counted here, not as a `Progress` task: an event then only adds to the
+        # tally (a task's advance took the file event from about 30 to 75 µs in a batch).
         self.tally = FileTally(clock)
-        self.files = self.task("discovering…")
         self.failures: deque[IndexRow] = deque(maxlen=LISTED_FAILURES)
         self.failure_count = 0
 
     def on_discovered(self, total: int) -> None:
         self.tally.total = total
-        self.progress.update(self.files.task_id, total=total, description="files")
 
     def on_file_done(self, row: IndexRow) -> None:
         self.tally.add(row)
-        self.files.advance()
         if row.status in ("failed", "skipped"):
             self.failures.append(row)
             self.failure_count += 1
 
     def render_frame(self) -> RenderResult:
-        yield from super().render_frame()
         t = self.tally
+        now = None if self.closed else self.clock()
+        finished = t.total is not None and t.finished >= t.total
+        described = "discovering…" if t.total is None else "files"
+        yield _bar_line(described, t.finished, t.total, "files", t.eta(), finished, now)
+        yield from super().render_frame()  # any other task (none in a batch today)
         budget = f" of ${self.max_cost:.2f}" if self.max_cost is not None else ""
         yield Text(
             f"done {t.done - t.skipped} · failed {t.failed} · skipped {t.skipped} · "

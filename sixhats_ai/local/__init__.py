@@ -5,4 +5,6 @@ run's options or profile into the engine (`sixhats_ai.backends.llama`) or a one-
 Nothing here imports llama.cpp or huggingface_hub until a model is loaded or pulled.
 """
 
-INSTALL_HINT = "pip install 'sixhats-ai[local]' (it builds llama.cpp: a few minutes)"
+from sixhats_ai.resources import pip_install
+
+INSTALL_HINT = f"{pip_install('local')} (it builds llama.cpp: a few minutes)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,16 +94,29 @@ def _check_space(hub: HubFile, target: Path) -> None:
         )
 
 
-def pull(hub: HubFile, *, progress: bool | None = None) -> Path:
+OFFLINE_HINT = (
+    "no network? use a model file you have: --local --model FILE.gguf; "
+    "or a model server: --base-url URL --model NAME"
+)
+REACH_TIMEOUT_SECONDS = 5.0
+
+
+def pull(
+    hub: HubFile,
+    *,
+    progress: bool | None = None,
+    announce: Callable[[], None] | None = None,
+) -> Path:
     """Download `hub` into the cache (resuming a partial download) and return its path.
 
-    The progress bar is drawn only on a terminal unless `progress` says otherwise.
+    The progress bar is drawn only on a terminal unless `progress` says otherwise;
+    `announce` is called once the hub has answered, just before the download starts.
     """
     target = cached_path(hub)
     if target.is_file():
         return target
     try:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import constants, hf_hub_download
         from huggingface_hub.errors import (
             HfHubHTTPError,
             HFValidationError,
@@ -111,6 +125,9 @@ def pull(hub: HubFile, *, progress: bool | None = None) -> Path:
     except ImportError:
         raise ConfigError("downloading models needs huggingface_hub", hint=INSTALL_HINT) from None
     _check_space(hub, target)
+    _reach(constants.ENDPOINT)
+    if announce is not None:
+        announce()
     show = sys.stderr.isatty() if progress is None else progress
     try:
         downloaded = hf_hub_download(
@@ -160,3 +177,15 @@ def _prune_empty(directory: Path) -> None:
         if any(p.is_file() for p in folder.rglob("*")):
             return
         shutil.rmtree(folder)
+
+
+def _reach(endpoint: str) -> None:
+    """Fail at once, in one line, when the hub cannot be reached: left to itself, the hub
+    client retries for about 25 s, printing a line a try."""
+    import httpx
+
+    try:
+        httpx.head(endpoint, timeout=REACH_TIMEOUT_SECONDS)
+    except httpx.TransportError as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        raise ModelError(f"cannot reach {endpoint} ({reason})", hint=OFFLINE_HINT) from None

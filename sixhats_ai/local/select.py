@@ -17,6 +17,7 @@ from sixhats_ai.errors import ConfigError
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
 from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
+from sixhats_ai.resources import pip_install
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.llama import LlamaBackend
@@ -141,7 +142,7 @@ def nothing_configured_hint() -> str:
     default = load_catalogue().default_model()
     if engine_installed():
         return f"sixhats local pull   (downloads {default.name}, {default.size_text}), then --local"
-    return f"{INSTALL_HINT.split(' (')[0]}, then sixhats local pull"
+    return f"{pip_install('local')}, then sixhats local pull"
 
 
 def concurrency_note(concurrency: int) -> str | None:

@@ -39,6 +39,7 @@ from sixhats_ai.run.report import (
     Usage,
 )
 from sixhats_ai.run.schemas import base_model, output_model, shape_for
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.api import Session
@@ -195,7 +196,8 @@ async def synthesise(
             "step": {"id": closing.id},
             "board": _board(meeting.records, steps),
             "votes": [
-                f"{t.alternative}: {t.dots} dots from {t.voters} voters" for t in meeting.votes
+                f"{t.alternative}: {counted(t.dots, 'dot')} from {counted(t.voters, 'voter')}"
+                for t in meeting.votes
             ],
             "comparison": [c.tally() for c in compare(meeting.records)],
             "alternatives": alternatives(meeting),

@@ -35,6 +35,7 @@ from sixhats_ai.run.report import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.text.plural import counted
 from sixhats_ai.text.prose import first_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -149,7 +150,7 @@ def step_groups(output: StepOutput) -> list[Group]:
             ]
         case RedOutput():
             votes = [
-                Point(f"{name}: {n} dot{'s' * (n != 1)}") for name, n in output.dot_counts().items()
+                Point(f"{name}: {counted(n, 'dot')}") for name, n in output.dot_counts().items()
             ]
             reactions = [
                 Point(r.feeling, r.intensity, _about(r.about, r.alternative))
@@ -182,7 +183,10 @@ def meeting_groups(record: StepRecord) -> list[Group]:
     """A minutes report's extras: the real dot votes, and the model's own points apart."""
     groups = []
     if record.votes:
-        votes = [Point(v.alternative, f"{v.dots} dots", f"{v.voters} voters") for v in record.votes]
+        votes = [
+            Point(v.alternative, counted(v.dots, "dot"), counted(v.voters, "voter"))
+            for v in record.votes
+        ]
         groups.append(Group("Dot vote", votes))
     if record.added is not None:
         added = [Point(line, "model") for line in record.added.summary_lines()]
@@ -215,7 +219,7 @@ def hat_card(record: StepRecord, roster: list[str] | None = None) -> HatCard:
     if record.contributions:
         groups = contribution_groups(record, roster or [])
         if isinstance(record.output, RedOutput) and record.output.dots:
-            tally = [Point(a, f"{n} dots") for a, n in record.output.dot_counts().items()]
+            tally = [Point(a, counted(n, "dot")) for a, n in record.output.dot_counts().items()]
             groups.append(Group("Dot vote, all participants", tally))
     return HatCard(
         record=record,
@@ -228,13 +232,15 @@ def hat_card(record: StepRecord, roster: list[str] | None = None) -> HatCard:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["counted"] = counted
+    return environment
 
 
 def _board(steps: list[StepRecord], roster: list[str]) -> dict[str, Any]:

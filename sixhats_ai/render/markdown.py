@@ -31,6 +31,7 @@ from sixhats_ai.run.report import (
     StepRecord,
     Synthesis,
 )
+from sixhats_ai.text.plural import counted
 from sixhats_ai.text.prose import clause, first_words, joined, quoted
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
@@ -239,7 +240,8 @@ def steps_markdown(steps: list[StepRecord]) -> list[str]:
         else:
             lines += [f"- {md(line)}" for line in record.output.summary_lines()]
         lines += [
-            f"- Dot vote: {md(v.alternative)}: {v.dots} dots, {v.voters} voters"
+            f"- Dot vote: {md(v.alternative)}: {counted(v.dots, 'dot')}, "
+            f"{counted(v.voters, 'voter')}"
             for v in record.votes
         ]
         if record.added is not None:
@@ -305,11 +307,11 @@ def _notes(report: Report) -> list[str]:
 
 
 def _condensed(doc: CondensedDocument) -> list[str]:
-    passes = f"{doc.passes} pass{'es' if doc.passes > 1 else ''}"
+    passes = counted(doc.passes, "pass", "passes")
     return [
         f"> **Condensed:** {md(doc.name)} was too long for the model's context: the hats saw "
         f"its facts, figures, claims, risks and proposals by section (about "
-        f"{doc.original_tokens} to {doc.condensed_tokens} tokens, {doc.chunks} chunks, "
+        f"{doc.original_tokens} to {doc.condensed_tokens} tokens, {counted(doc.chunks, 'chunk')}, "
         f"{passes}{', then cut' if doc.truncated else ''}).",
         "",
     ]
@@ -359,7 +361,7 @@ def _footer(report: Report) -> list[str]:
         "",
         f"_Run: {report.program.name} ({report.program.sequence}), {meta.flow} flow; "
         f"{', '.join(md(m) for m in meta.models)}; {usage.prompt_tokens} prompt + "
-        f"{usage.completion_tokens} completion tokens in {usage.requests} requests "
+        f"{usage.completion_tokens} completion tokens in {counted(usage.requests, 'request')} "
         f"({usage.cached_requests} from cache); estimated ${usage.cost_usd:.4f}; "
         f"{meta.seconds:.1f} s; sixhats {meta.sixhats_version}._",
         *([f"_Prompt cache: {line}._"] if (line := usage.prefix_cache_line()) else []),

@@ -28,6 +28,7 @@ from sixhats_ai.prompts import new_nonce
 from sixhats_ai.run.report import CondensedDocument, Strict, Usage
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import Document, split_title
+from sixhats_ai.text.plural import counted
 from sixhats_ai.text.split import Chunk, split
 from sixhats_ai.text.tokens import chars_for_tokens, estimate_tokens
 
@@ -226,8 +227,8 @@ async def condense_document(
     warnings.insert(
         0,
         f"note: {doc.name} condensed from about {original} to {record.condensed_tokens} tokens "
-        f"({first_chunks} chunks, {passes} pass{'es' if passes > 1 else ''}, "
-        f"{usage.requests} requests, {usage.cached_requests} cached)",
+        f"({counted(first_chunks, 'chunk')}, {counted(passes, 'pass', 'passes')}, "
+        f"{counted(usage.requests, 'request')}, {usage.cached_requests} cached)",
     )
     return Document(doc.name, text), record, warnings
 
@@ -370,8 +371,8 @@ def preview_fit(
         preview.prompt_tokens += tokens
         preview.notes.append(
             f"condense {doc.name}: about {original} tokens, more than its {target}: "
-            f"{len(chunks)} chunks, about {tokens} prompt tokens (a further pass only if the "
-            "first is still too long)"
+            f"{counted(len(chunks), 'chunk')}, about {tokens} prompt tokens "
+            "(a further pass only if the first is still too long)"
         )
         placeholder = f"(the condensed text appears here: about {target} tokens at most)"
         header = HEADER.format(name=doc.name, tokens=original)

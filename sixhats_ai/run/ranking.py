@@ -15,6 +15,7 @@ from pydantic import BaseModel, field_validator
 
 from sixhats_ai.run.report import Report, SourcedPoint
 from sixhats_ai.text.documents import safe_line
+from sixhats_ai.text.plural import counted
 
 RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
@@ -85,7 +86,8 @@ class BatchIndex(BaseModel):
         tokens = sum(r.tokens for r in self.rows)
         cost = sum(r.cost_usd for r in self.rows)
         counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
-        line = f"{len(self.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
+        inputs = counted(len(self.rows), "input")
+        line = f"{inputs}: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
         cached = sum(r.cached_tokens for r in self.rows)
         if cached:
             saved = sum(r.saved_usd for r in self.rows)
@@ -115,7 +117,7 @@ def _weight(points: list[SourcedPoint]) -> int:
 def _alternatives(report: Report) -> list[str]:
     """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
     columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
-    return [f"{c.name}: {c.dots} dot{'s' * (c.dots != 1)}, {c.balance:+d}" for c in columns]
+    return [f"{c.name}: {counted(c.dots, 'dot')}, {c.balance:+d}" for c in columns]
 
 
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:

@@ -54,6 +54,8 @@ from sixhats_ai.method.hat_outputs import (
 )
 from sixhats_ai.method.participants import Roster
 from sixhats_ai.method.programs import CLOSING_SHAPES, ClosingShape
+from sixhats_ai.run.usage import ProgramRef, Usage
+from sixhats_ai.text.plural import counted
 
 __all__ = [
     "ALL",
@@ -82,6 +84,7 @@ __all__ = [
     "Insight",
     "KeepStopStart",
     "OpenQuestion",
+    "ProgramRef",
     "Recommendation",
     "RedOutput",
     "ReviewClose",
@@ -92,6 +95,7 @@ __all__ = [
     "Strict",
     "Synthesis",
     "Tension",
+    "Usage",
     "View",
     "Weight",
     "WhiteOutput",
@@ -100,44 +104,6 @@ __all__ = [
 
 
 # The report -------------------------------------------------------------------------------
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    requests: int = 0
-    cached_requests: int = 0  # answered from sixhats' own request cache, not sent
-    cost_usd: float = 0.0
-    cached_tokens: int = Field(0, description="prompt tokens the server's prefix cache served")
-    saved_usd: float = Field(0.0, description="what the prefix cache saved at the input price")
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.requests += other.requests
-        self.cached_requests += other.cached_requests
-        self.cost_usd += other.cost_usd
-        self.cached_tokens += other.cached_tokens
-        self.saved_usd += other.saved_usd
-
-    @property
-    def cached_share(self) -> float:
-        """The share of the prompt tokens served from the server's prefix cache."""
-        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
-
-    def prefix_cache_line(self) -> str:
-        """What the server's prefix cache served, for a report's footer ('' if nothing)."""
-        if not self.cached_tokens:
-            return ""
-        return (
-            f"{self.cached_tokens} of {self.prompt_tokens} prompt tokens "
-            f"({self.cached_share:.0%}) served from the server's prompt cache, "
-            f"saving ${self.saved_usd:.4f}"
-        )
 
 
 class CondensedDocument(BaseModel):
@@ -197,12 +163,6 @@ class StepRecord(BaseModel):
     contributions: list[Contribution] = Field(
         default_factory=list, description="with --personas: each participant's answer"
     )
-
-
-class ProgramRef(BaseModel):
-    slug: str
-    name: str
-    sequence: str
 
 
 class EngineFigures(BaseModel):
@@ -296,9 +256,9 @@ class AlternativeColumn(BaseModel):
 
     def tally(self) -> str:
         return (
-            f"{self.name}: {self.dots} dots, balance {self.arithmetic()} "
-            f"(weight × likelihood of {len(self.benefits)} benefits and {len(self.risks)} "
-            f"risks; {len(self.feelings)} feelings)"
+            f"{self.name}: {counted(self.dots, 'dot')}, balance {self.arithmetic()} "
+            f"(weight × likelihood of {counted(len(self.benefits), 'benefit')} and "
+            f"{counted(len(self.risks), 'risk')}; {counted(len(self.feelings), 'feeling')})"
         )
 
 

@@ -19,11 +19,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError
+from sixhats_ai.resources import pip_install
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # a file as read, and the text taken out of it
 MAX_UNPACKED_XML_BYTES = 16 * 1024 * 1024  # a Word document's XML parts, unpacked
 MAX_EXTRACT_SECONDS = 5.0
-DOCS_EXTRA_HINT = "install the docs extra: pip install 'sixhats-ai[docs]'"
+DOCS_EXTRA_HINT = f"install the docs extra: {pip_install('docs')}"
 _CHECK_EVERY = 256  # pieces (paragraphs, rows, pages) between two looks at the clock
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import respx
 
 from testkit.tinymodel import write_tiny_model
 
@@ -53,9 +54,15 @@ class FakeHub:
 
 
 @pytest.fixture
-def fake_hub(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
-    import huggingface_hub
+def fake_hub(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch, no_network: respx.MockRouter
+) -> FakeHub:
+    """The hub: it answers at its address, and serves the tiny model for any file."""
+    huggingface_hub = pytest.importorskip("huggingface_hub")  # the `local` extra
 
+    from huggingface_hub import constants
+
+    no_network.head(constants.ENDPOINT).respond(200)
     hub = FakeHub(tiny_model)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub)
     return hub

@@ -13,6 +13,7 @@ import pytest
 from sixhats_ai.local import select
 from sixhats_ai.local.cache import pull
 from sixhats_ai.local.catalogue import load_catalogue, resolve
+from sixhats_ai.resources import pip_install
 
 PROBLEM = "Should our team move to a four-day week?"
 RUN = ("--program", "quick-feedback", "--max-tokens", "64", "--no-progress")
@@ -111,7 +112,7 @@ def test_without_the_extra_local_names_the_pip_command(cli, monkeypatch, tiny_mo
     monkeypatch.setattr(select, "engine_installed", lambda: False)
     result = cli("analyze", PROBLEM, "--local", "--model", str(tiny_model), *RUN)
     assert result.code == 2
-    assert "pip install 'sixhats-ai[local]'" in result.err
+    assert pip_install("local") in result.err
     assert "Traceback" not in result.err
 
 
@@ -175,15 +176,21 @@ def write_config(tmp_path: Path, text: str) -> None:
     (folder / "config.toml").write_text(text)
 
 
-def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, tmp_path):
+def local_profile(tmp_path: Path, model: Path) -> None:
     write_config(
         tmp_path,
         f'default_profile = "here"\n[profiles.here]\nbackend = "local"\n'
-        f'model = "{tiny_model.as_posix()}"\nn_ctx = 4096\n',
+        f'model = "{model.as_posix()}"\nn_ctx = 4096\n',
     )
+
+
+def test_config_shows_a_local_profile_and_the_engines_context(cli, tiny_model, tmp_path):
+    pytest.importorskip("llama_cpp")
+    local_profile(tmp_path, tiny_model)
     result = cli("config")
     assert result.code == 0, result.err
-    assert "4096 tokens for tiny.gguf at the local engine (tiny.gguf)" in result.out
+    assert "model:        tiny at the local engine (tiny.gguf) (profile here)" in result.out
+    assert "4096 tokens for tiny at the local engine (tiny.gguf)" in result.out
     assert "from the local engine's n_ctx" in result.out
     assert "  here: the local engine, model " in result.out
 
@@ -193,3 +200,17 @@ def test_a_profile_with_an_unknown_backend_is_refused(cli, tmp_path):
     result = cli("analyze", PROBLEM, "--profile", "here", *RUN)
     assert result.code == 2
     assert "profiles.here.backend" in result.err
+
+
+def test_config_says_analyze_would_stop_when_the_engine_is_not_installed(
+    cli, tiny_model, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(select, "engine_installed", lambda: False)
+    local_profile(tmp_path, tiny_model)
+    result = cli("config")
+    assert result.code == 0, result.err
+    assert (
+        "model:        none: analyze would stop here: the local engine is not installed "
+        f"({pip_install('local')}"
+    ) in result.out
+    assert "  here: the local engine, model " in result.out

@@ -9,10 +9,12 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.local.catalogue import load_catalogue, resolve
+from sixhats_ai.resources import pip_install
 
 QWEN = "bartowski/Qwen2.5-1.5B-Instruct-GGUF/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
 
@@ -83,6 +85,23 @@ def test_an_interrupted_pull_leaves_no_model_and_the_next_pull_completes(
     fake_hub.fail = None
     assert cli("local", "pull", "qwen2.5-1.5b").code == 0
     assert "qwen2.5-1.5b" in cli("local", "list").out
+
+
+def test_pull_with_no_network_fails_at_once_in_one_line_naming_the_alternatives(
+    cli, fake_hub, no_network
+):
+    from huggingface_hub import constants
+
+    no_network.head(constants.ENDPOINT).mock(
+        side_effect=httpx.ConnectError("[Errno -2] Name or service not known")
+    )
+    result = cli("local", "pull", "qwen2.5-1.5b")
+    assert result.code == 1 and fake_hub.calls == []  # no download tried, so no retries
+    assert result.err.splitlines() == [
+        f"error: cannot reach {constants.ENDPOINT} ([Errno -2] Name or service not known) "
+        "(no network? use a model file you have: --local --model FILE.gguf; "
+        "or a model server: --base-url URL --model NAME)"
+    ]
 
 
 def test_a_failed_download_is_one_line(cli, fake_hub):
@@ -169,4 +188,4 @@ def test_pull_without_the_hub_client_names_the_pip_command(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # as if not installed
     result = cli("local", "pull", "qwen2.5-1.5b")
     assert result.code == 2
-    assert "pip install 'sixhats-ai[local]'" in result.err
+    assert pip_install("local") in result.err

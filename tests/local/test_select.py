@@ -18,6 +18,7 @@ from sixhats_ai.local.select import (
     nothing_configured_hint,
     wants_local,
 )
+from sixhats_ai.resources import pip_install
 
 
 @pytest.fixture
@@ -35,8 +36,8 @@ def test_without_the_extra_the_error_names_the_pip_command(not_installed, tiny_m
     with pytest.raises(ConfigError) as caught:
         local_backend(LocalSettings(model=str(tiny_model)))
     assert caught.value.exit_code == 2
-    assert "pip install 'sixhats-ai[local]'" in caught.value.one_line()
-    assert "pip install 'sixhats-ai[local]'" in nothing_configured_hint()
+    assert pip_install("local") in caught.value.one_line()
+    assert pip_install("local") in nothing_configured_hint()
 
 
 def test_with_the_extra_but_no_model_the_error_names_the_pull_and_its_size(installed):
