@@ -12,12 +12,14 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
+
+from pydantic import BaseModel
 
 from sixhats_ai.backends.base import Backend
+from sixhats_ai.backends.build import build_backend
 from sixhats_ai.backends.context_window import ContextWindow, WindowLookup
 from sixhats_ai.backends.limiter import RequestLimiter
-from sixhats_ai.backends.openai import OpenAIBackend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, is_local_url, resolve_provider
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
@@ -29,7 +31,13 @@ from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.report import EngineFigures, Report
 from sixhats_ai.run.request import RunRequest, StepEvent
-from sixhats_ai.run.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
+from sixhats_ai.run.structured import (
+    ModeState,
+    OutputMode,
+    ResponseCache,
+    StructuredCaller,
+    ValidatedAnswer,
+)
 from sixhats_ai.store.cache import StoreCache
 from sixhats_ai.store.database import default_store_path
 from sixhats_ai.store.windows import WindowCache
@@ -106,9 +114,40 @@ class Session:
     provider: Provider
     options: RunOptions
     engine: Engine
+    caller: StructuredCaller
     limiter: RequestLimiter
     budget: Budget
     window: WindowLookup
+
+    @property
+    def server(self) -> str:
+        """Who answers, as a report and the cache name it (the backend's identity)."""
+        return self.caller.backend.identity
+
+    @property
+    def answers_in_rounds(self) -> bool:
+        """The backend collects calls into rounds: nothing waits on the event loop."""
+        return self.caller.backend.collects_calls
+
+    def model_for(self, step: PlannedStep) -> str:
+        """The model a program's step runs on."""
+        return self.engine.model_for(step)
+
+    async def ask(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        answer_model: type[BaseModel],
+        *,
+        context: dict[str, Any] | None = None,
+    ) -> ValidatedAnswer:
+        """One answer validated against `answer_model` (re-asked when it does not fit), through
+        the session's limiter, budget and cache; `context` is what the validators see."""
+        return await self.caller.call(model, messages, answer_model, context=context)
+
+    async def aclose(self) -> None:
+        """Let go of the backend's clients and files."""
+        await self.caller.backend.aclose()
 
     async def request(
         self, problem: str, program: Program, documents: Sequence[Document] = ()
@@ -126,7 +165,7 @@ class Session:
             documents,
             budget,
             policy=self.options.fit,
-            condenser=Condenser(self.engine.caller, condense_model),
+            condenser=Condenser(self.caller, condense_model),
         )
         request = self.run_request(problem, program, fitted.documents)
         request.warnings = self.window.take_warning() + fitted.warnings
@@ -157,11 +196,11 @@ class Session:
     @property
     def completion_estimate(self) -> int:
         """The completion tokens a request is priced at: --max-tokens, or a typical answer."""
-        return self.engine.caller.completion_estimate
+        return self.caller.completion_estimate
 
     def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
         """What one request of `step` may cost, with this many prompt tokens (USD)."""
-        return self.engine.caller.price_of(self.engine.model_for(step), prompt_tokens)
+        return self.caller.price_of(self.engine.model_for(step), prompt_tokens)
 
     def preview_run(
         self, problem: str, program: Program, documents: Sequence[Document], budget: int
@@ -171,7 +210,7 @@ class Session:
         fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
         request = self.run_request(problem, program, fitted.documents)
         steps = self.preview(request)
-        condensing = self.engine.caller.prices.cost(
+        condensing = self.caller.prices.cost(
             self.provider.model_for("condense", "white", None),
             fitted.prompt_tokens,
             self.completion_estimate * fitted.requests,
@@ -219,17 +258,12 @@ def new_session(
     on_event = parts.get("on_event") or _ignore
     limiter = RequestLimiter(options.concurrency, options.rpm)
     budget = Budget(options.max_cost)
-    backend = (
-        backend
-        or provider.engine
-        or OpenAIBackend(
-            provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
-        )
+    backend = backend or build_backend(
+        provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
     )
     # A backend collecting calls into rounds (the Batch API) cannot be probed one call at a
     # time; json_schema is what those engines take.
-    collects_calls = getattr(backend, "collects_calls", False)
-    pinned = options.mode or provider.mode or ("json_schema" if collects_calls else None)
+    pinned = options.mode or provider.mode or ("json_schema" if backend.collects_calls else None)
     caller = StructuredCaller(
         backend=backend,
         limiter=limiter,
@@ -247,7 +281,7 @@ def new_session(
         WindowCache(cache.store.path, write=cache.write) if isinstance(cache, StoreCache) else None
     )
     window = window_lookup(provider, options, config, kept)
-    return Session(provider, options, engine, limiter, budget, window)
+    return Session(provider, options, engine, caller, limiter, budget, window)
 
 
 @asynccontextmanager
@@ -259,7 +293,7 @@ async def open_session(
     try:
         yield session
     finally:
-        await session.engine.caller.backend.aclose()
+        await session.aclose()
 
 
 class AnalyzeArgs(TypedDict, total=False):

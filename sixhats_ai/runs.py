@@ -67,7 +67,7 @@ async def off_the_loop(session: Session, func: Callable[..., T], *args: Any) -> 
     """`func` in a worker thread (`in_thread_to_the_end`), so its disk work stalls no other
     run's requests; but here, at once, when the session answers in batch rounds: then
     nothing waits on the loop, and the thread hop was a tenth of a large batch's CPU."""
-    if getattr(session.engine.caller.backend, "collects_calls", False):
+    if session.answers_in_rounds:
         return func(*args)
     return await in_thread_to_the_end(func, *args)
 

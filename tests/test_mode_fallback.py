@@ -75,13 +75,10 @@ async def test_a_backend_answering_in_rounds_is_not_probed_one_call_at_a_time():
     from sixhats_ai.config import Config
     from tests.fakes import FakeBackend
 
-    class CollectsCalls(FakeBackend):
-        collects_calls = True
-
     assert RoundBackend.collects_calls
     provider = Provider(base_url="http://127.0.0.1:9/v1", api_key="", model="m")
-    for backend, pinned in ((CollectsCalls(), True), (FakeBackend(), False)):
+    for backend, pinned in ((FakeBackend(collects_calls=True), True), (FakeBackend(), False)):
         async with open_session(provider, RunOptions(), Config(), backend=backend) as session:
-            modes = session.engine.caller.modes
+            modes = session.caller.modes
             assert modes.confirmed is pinned
             assert modes.mode is OutputMode.JSON_SCHEMA

@@ -240,6 +240,8 @@ class LlamaBackend:
     n_threads: int | None = None
     n_gpu_layers: int = 0
     is_local: bool = True
+    collects_calls = False  # each call is answered as it is made
+    keeps_answers = False
     identity: str = field(init=False)
     stats: EngineStats = field(init=False)
 

@@ -131,6 +131,9 @@ def _rejects_format(exc: BaseException, status_error: type[Any]) -> bool:
 class OpenAIBackend:
     """Chat completions from an OpenAI-compatible server, through the OpenAI SDK."""
 
+    collects_calls = False  # each call is answered as it is sent
+    keeps_answers = False
+
     def __init__(
         self,
         provider: Provider,

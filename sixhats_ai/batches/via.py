@@ -9,22 +9,17 @@ price and has its own rate limits; `jsonl` writes each round for an engine the u
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic_core import to_json
-
-from sixhats_ai.backends.base import CompletionRequest
+from sixhats_ai.backends.build import Rounds, build_backend
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batches.ledger import StoreLedger
 from sixhats_ai.errors import UsageError
-from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.store.database import RunStore
 
 Via = Literal["live", "batch-api", "jsonl"]
@@ -33,7 +28,6 @@ VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
 # once keep the loop busy while one reads its input; a round holds whatever all of them park.
 ROUND_CONCURRENCY = 16
 ROUNDS_FOLDER = ".sixhats/rounds"
-_NONCE = re.compile(NONCE_PATTERN.pattern.encode())
 
 
 def check_via(via: str, *, results: Path | None = None, local: bool = False) -> Via:
@@ -74,35 +68,18 @@ def round_backend(
     echo: Callable[[str], None],
     policy: RoundPolicy | None = None,
 ) -> RoundBackend:
-    """The backend answering a batch in rounds, through the Batch API or JSONL files."""
-    from sixhats_ai.backends.batchapi import BatchApiTransport
-    from sixhats_ai.backends.jsonl import JsonlTransport
-
-    folder = rounds_folder(out)
-    transport = (
-        BatchApiTransport(
-            provider.base_url or "https://api.openai.com/v1", provider.api_key, folder
-        )
-        if via == "batch-api"
-        else JsonlTransport(folder, provider.model)
-    )
-    identity = provider.display_url
-    return RoundBackend(
-        identity=identity,
-        transport=transport,
+    """The backend answering the batch writing to `out` in rounds (`build_backend`), its
+    rounds kept in `store`."""
+    if via == "live":
+        raise UsageError("a live batch sends each request as the run needs it, in no round")
+    rounds = Rounds(
+        via=via,
+        folder=rounds_folder(out),
         ledger=ledger_for(store, out),
-        key_of=lambda request: round_key(request, identity),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
-
-
-def round_key(request: CompletionRequest, server: str) -> str:
-    """A request's custom_id in a round: the server and the body, less the random nonce
-    fencing the data, so the same request asked again (a restarted run) finds its answer.
-    Serialised by pydantic_core (Rust): a large batch keys each request once a pass."""
-    body = _NONCE.sub(b"DATA-nonce", to_json([server, request.params()]))
-    return hashlib.sha256(body).hexdigest()
+    return build_backend(provider, rounds=rounds)
 
 
 def policy_from_env() -> RoundPolicy:

@@ -162,13 +162,12 @@ async def tailored_plan(
     An answer that still fails validation after the re-asks is salvaged: `missing()` names
     the steps that must come from the banks. Any other failure (server, key) is raised.
     """
-    caller = session.engine.caller
     model = session.provider.model_for("brief", "blue", None)
     step_ids = [s.step.id for s in slots]
     answers: list[dict[str, Any]] = []
     prompt = model_prompt(library, topic, program, slots)
     try:
-        done = await caller.call(
+        done = await session.ask(
             model,
             prompt.messages(),
             plan_model(tuple(step_ids)),

@@ -130,9 +130,8 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
 async def _ask(
     session: Session, meeting: Meeting, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
 ) -> StepOutput:
-    caller = session.engine.caller
     model = meeting.answer_model(step)
-    done = await caller.call(session.engine.model_for(step), prompt.messages(), model)
+    done = await session.ask(session.model_for(step), prompt.messages(), model)
     usage.add(done.usage)
     assert isinstance(done.output, StepOutput)
     return done.output
@@ -225,9 +224,8 @@ async def synthesise(
             "nonce": _nonce(meeting),
         },
     )
-    caller = session.engine.caller
-    model = session.engine.model_for(closing)
-    done = await caller.call(model, prompt.messages(), meeting.answer_model(closing, ok_ids))
+    model = session.model_for(closing)
+    done = await session.ask(model, prompt.messages(), meeting.answer_model(closing, ok_ids))
     assert isinstance(done.output, Synthesis)
     record = StepRecord(
         id=closing.id,
@@ -271,7 +269,7 @@ async def meeting_report(
         records=records,
         synthesis=synthesis,
         flow="sequential",
-        base_url=session.engine.caller.backend.identity,
+        base_url=session.server,
         clock=clock,
         usage=usage,
     )

@@ -184,12 +184,7 @@ class EmergentMeeting:
             extra=process_variables(history, self.bounds.max_steps, after),
         )
         try:
-            done = await self.engine.caller.call(
-                self.engine.model_for(step),
-                prompt.messages(),
-                lenient_choice(tuple(allowed)),
-                hat=step.hat.value,
-            )
+            done = await self.engine.ask(step, prompt.messages(), lenient_choice(tuple(allowed)))
         except SixhatsError as exc:
             if self.request.strict or isinstance(exc, BudgetExceeded):
                 raise

@@ -208,6 +208,14 @@ class Engine:
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
 
+    async def ask(
+        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
+    ) -> ValidatedAnswer:
+        """One validated answer for `step`, on its model and with its hat's sampling."""
+        return await self.caller.call(
+            self.model_for(step), messages, answer_model, hat=step.hat.value
+        )
+
     async def _answer(
         self,
         request: RunRequest,
@@ -218,19 +226,17 @@ class Engine:
     ) -> ValidatedAnswer | PanelAnswer:
         """The step's answer: one voice, or every participant's (in one request, or in one
         each with --personas-mode separate)."""
-        model, hat_name = self.model_for(step), step.hat.value
         if not is_panel(request, step):
-            return await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+            return await self.ask(step, prompt.messages(), answer_model)
         hat = cast("type[StepOutput]", base_model(step))
         if request.personas_mode == "together":
-            answer = await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
-            return from_panel(hat, answer)
+            return from_panel(hat, await self.ask(step, prompt.messages(), answer_model))
         board = self.board_for(request, step, seen)
 
         async def ask(name: str) -> ValidatedAnswer:
             voice = {"participant": describe(request, name)}
             voiced = self.render(request, step, board, seen=seen, extra=voice)
-            return await self.caller.call(model, voiced.messages(), answer_model, hat=hat_name)
+            return await self.ask(step, voiced.messages(), answer_model)
 
         return await ask_separately(roster_names(request), hat, ask)
 

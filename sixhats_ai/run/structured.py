@@ -324,7 +324,7 @@ class StructuredCaller:
     def _cache(self) -> ResponseCache | None:
         """The cache, unless the backend keeps its answers itself (a batch round's ledger,
         keyed as the cache keys them): then it is its own cache."""
-        return None if getattr(self.backend, "keeps_answers", False) else self.cache
+        return None if self.backend.keeps_answers else self.cache
 
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""

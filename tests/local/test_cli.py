@@ -68,7 +68,7 @@ def test_a_session_on_the_engine_gives_its_figures_for_the_report(tiny_model):
     engine = LlamaBackend(tiny_model, n_ctx=2048)
     engine.load()
     session = new_session(local_engine_provider(engine), RunOptions(), Config())
-    assert session.engine.caller.backend is engine
+    assert session.caller.backend is engine
     figures = session.engine_figures()
     assert figures is not None
     assert figures.model == "tiny.gguf" and figures.n_ctx == 2048

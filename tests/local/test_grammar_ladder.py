@@ -25,7 +25,7 @@ PROBLEM = "Should our team move to a four-day week, or hire two more people?"
 def test_every_step_schema_becomes_a_grammar(slug):
     program = load_programs()[slug]
     session = new_session(Provider(None, "", "tiny"), RunOptions(), Config())
-    assert session.engine.caller.modes.mode is OutputMode.JSON_SCHEMA
+    assert session.caller.modes.mode is OutputMode.JSON_SCHEMA
     request = session.run_request(PROBLEM, program, [])
     for step, seen, ids in preview_plan(request):
         schema = output_schema(step, request, seen, ids).model_json_schema()
