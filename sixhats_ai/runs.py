@@ -1,5 +1,5 @@
 """Runs as a user deals with them: running one and keeping it, the steps a rerun asks again,
-and the summary `history --json` prints.
+the kept runs read back (`Store`), and the summary `history --json` prints.
 
 `run_and_keep` is the one pipeline `analyze`, `rerun` and `batch` go through, so the rule
 "keep the run, or the hats of one whose synthesis failed" is written once. The store only
@@ -12,23 +12,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.run.emergent import emergent_redo
-from sixhats_ai.store.database import RunStore
+from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
 from sixhats_ai.text.inputs import read_text_file
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
+    from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.run.request import RunRequest
+    from sixhats_ai.session import Session
 
 T = TypeVar("T")
 
@@ -41,6 +43,20 @@ class Lineage:
     rerun_step: str | None = None
 
 
+@dataclass(frozen=True)
+class RunOrigin:
+    """What the store keeps beside a run (the files its text came from, a title, the run it
+    redoes) and what a rerun brings along: the good steps it reuses, and an emergent run's
+    choices so far (`replay`)."""
+
+    problem_path: Path | None = None
+    document_paths: Sequence[Path] = ()
+    title: str | None = None
+    lineage: Lineage = Lineage()
+    reuse: Mapping[str, StepRecord] = field(default_factory=dict)
+    replay: Sequence[ProcessDecision] = ()
+
+
 @dataclass
 class RunResult:
     """What a run left, its report or the failed synthesis (with the hats), and its id in the
@@ -48,6 +64,15 @@ class RunResult:
 
     outcome: Report | SynthesisFailed
     run_id: str | None
+
+    def report(self) -> Report:
+        """The report; or the failed synthesis raised, its `run_id` naming the kept hats."""
+        from sixhats_ai.run.engine import SynthesisFailed
+
+        if isinstance(self.outcome, SynthesisFailed):
+            self.outcome.run_id = self.run_id
+            raise self.outcome
+        return self.outcome
 
 
 async def in_thread_to_the_end(func: Callable[..., T], *args: Any) -> T:
@@ -76,15 +101,11 @@ async def run_and_keep(
     session: Session,
     request: RunRequest,
     store: RunStore | None,
+    origin: RunOrigin = RunOrigin(),
     *,
-    document_paths: Sequence[Path] = (),
-    problem_path: Path | None = None,
-    reuse: dict[str, StepRecord] | None = None,
-    lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
-    title: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps in `reuse`) and keep it in `store`.
+    """Run the request (not asking again the steps `origin` reuses) and keep it in `store`.
 
     If the synthesis fails, the hats are kept instead, so `sixhats rerun` can finish the run;
     the failure is in the result, not raised. Other errors are raised. With `on_unkept`, a
@@ -93,9 +114,10 @@ async def run_and_keep(
     """
     from sixhats_ai.run.engine import SynthesisFailed
 
-    inputs = RunInputs.of_request(request, document_paths, problem_path, title)
+    inputs = RunInputs.of_request(request, origin.document_paths, origin.problem_path, origin.title)
+    lineage = origin.lineage
     try:
-        report = await session.engine.run(request, reuse=reuse)
+        report = await session.engine.run(request, reuse=dict(origin.reuse))
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()
@@ -201,3 +223,36 @@ def history_summary(run: StoredRun) -> dict[str, Any]:
         "title": run.title,
         "recommendation": run.report.synthesis.recommendation.decision if run.report else None,
     }
+
+
+class Store:
+    """The runs kept on this machine, as `sixhats history` and `sixhats show` read them.
+
+    Each call opens the store and closes it again, so a `Store` may be kept around; `path`
+    defaults to the one every run is kept in.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_store_path()
+
+    def history(
+        self,
+        text: str | None = None,
+        *,
+        program: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+    ) -> list[StoredRun]:
+        """Kept runs, newest first: whose problem or title contains `text`, of `program` (a
+        slug or name), on or after `since`, on or before `until` (UTC days); none kept: []."""
+        if not self.path.exists():
+            return []
+        with RunStore(self.path) as store:
+            return store.history(text=text, program=program, since=since, until=until, limit=limit)
+
+    def show(self, run_id: str) -> StoredRun:
+        """One kept run, by its id or a prefix of it, with its report (None when its
+        synthesis failed: then its hats are in `steps`)."""
+        with RunStore(self.path, create=False) as store:
+            return store.get(run_id)

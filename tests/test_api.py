@@ -44,8 +44,9 @@ def test_empty_problem_is_refused(fake_llm):
 
 
 def test_a_preview_prices_every_request_and_sends_none():
-    from sixhats_ai.api import RunOptions, new_session
     from sixhats_ai.method.programs import find_program
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import new_session
     from tests.fakes import FakeBackend
 
     config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})
@@ -71,7 +72,7 @@ def test_a_preview_prices_every_request_and_sends_none():
     ],
 )
 def test_the_library_words_bad_options_in_its_own_terms(given, message):
-    from sixhats_ai.api import RunOptions
+    from sixhats_ai.run.options import RunOptions
 
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         RunOptions(**given)

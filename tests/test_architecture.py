@@ -148,7 +148,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("backends", ("backends", "local")),
     ("run", ("run",)),
     ("store", ("store",)),
-    ("library", ("api", "runs")),
+    ("library", ("api", "runs", "session")),
     ("uses", ("briefs", "meeting_minutes", "batches", "render", "display")),
     ("shells", ("cli", "mcp_server")),
     ("facade", ("", "__main__")),

@@ -69,10 +69,11 @@ async def test_an_answer_from_the_store_proves_no_mode():
 async def test_a_backend_answering_in_rounds_is_not_probed_one_call_at_a_time():
     """A probe to the Batch API would be a round of one call, waited on for hours: a backend
     that collects calls into rounds gets json_schema pinned (the Batch API and vLLM take it)."""
-    from sixhats_ai.api import RunOptions, open_session
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.backends.rounds import RoundBackend
     from sixhats_ai.config import Config
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import open_session
     from tests.fakes import FakeBackend
 
     assert RoundBackend.collects_calls

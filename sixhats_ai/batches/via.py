@@ -9,6 +9,7 @@ price and has its own rate limits; `jsonl` writes each round for an engine the u
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -16,10 +17,15 @@ from pathlib import Path
 from typing import Literal
 
 from sixhats_ai.backends.build import Rounds, build_backend
+from sixhats_ai.backends.jsonl import ingest_results
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batches.ledger import StoreLedger
+from sixhats_ai.config import Config
 from sixhats_ai.errors import UsageError
+from sixhats_ai.method.programs import Program
+from sixhats_ai.pricing import PriceTable
+from sixhats_ai.run.options import RunOptions
 from sixhats_ai.store.database import RunStore
 
 Via = Literal["live", "batch-api", "jsonl"]
@@ -48,6 +54,54 @@ def check_logged(via: Via, *, logged: bool) -> None:
             f"--via {via} keeps its rounds in the run store, and logging is off",
             hint="drop --no-log (or set log = true in config.toml)",
         )
+
+
+def via_options(options: RunOptions, via: Via, *, flow_given: bool) -> RunOptions:
+    """Under rounds a few files run at once, each until it parks for the next round, and the
+    parallel flow (three rounds) is the default: the sequential one needs a round per step."""
+    if via == "live":
+        return options
+    flow = options.flow if flow_given else "parallel"
+    return dataclasses.replace(options, concurrency=ROUND_CONCURRENCY, flow=flow)
+
+
+def rounds_note(program: Program, options: RunOptions, via: Via) -> str | None:
+    """How many rounds the batch takes (at the least: a re-ask adds one)."""
+    if via == "live":
+        return None
+    steps = len(program.plan(include_optional=options.include_optional))
+    rounds = 3 if options.flow == "parallel" else steps
+    wait = "up to 24 h each" if via == "batch-api" else "one results file each"
+    return f"--via {via}: {rounds} rounds at least, {wait} ({options.flow} flow)"
+
+
+def round_prices(via: Via, config: Config) -> PriceTable | None:
+    """What the batch's requests cost: the Batch API is billed at its own price, a user's own
+    engine costs nothing here; a live batch at the live prices (None: the default)."""
+    if via == "live":
+        return None
+    return config.price_table().for_batch() if via == "batch-api" else PriceTable({})
+
+
+def batch_backend(
+    via: Via,
+    provider: Provider,
+    out: Path,
+    store: RunStore | None,
+    *,
+    results: Path | None = None,
+    echo: Callable[[str], None],
+) -> RoundBackend | None:
+    """The backend of a batch in rounds, with a jsonl round's `results` read in first; None
+    for a live one (the session builds its own)."""
+    if via == "live":
+        return None
+    if store is None:  # check_logged refused a batch in rounds with logging off
+        raise UsageError(f"--via {via} needs the run store", hint="turn logging on")
+    if results is not None:
+        rounds, answers = ingest_results(ledger_for(store, out), results)
+        echo(f"{results}: {answers} answers to {rounds} kept")
+    return round_backend(via, provider, out, store, echo=echo)
 
 
 def rounds_folder(out: Path) -> Path:

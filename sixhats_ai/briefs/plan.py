@@ -22,9 +22,9 @@ from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce
 from sixhats_ai.run.report import InformationGap, Strict, Usage
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
     from sixhats_ai.method.agenda import Slot
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.session import Session
 
 
 class _PlanFields(Strict):

@@ -43,8 +43,8 @@ from sixhats_ai.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report
     from sixhats_ai.text.documents import Document
 
@@ -61,11 +61,11 @@ def _dry_run(
     The context is not asked of the server (a dry run sends nothing) and documents too long
     for it are shown as the condensing would leave them, with its requests priced too.
     """
-    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
     from sixhats_ai.method.programs import find_program
+    from sixhats_ai.session import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
@@ -119,10 +119,11 @@ def _run(
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.cli.running import run_with_progress
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
     from sixhats_ai.method.programs import find_program
+    from sixhats_ai.runs import RunOrigin
 
     chosen = find_program(program_ref, programs_dir())
     check_emergent(chosen, options.flow)
@@ -132,15 +133,14 @@ def _run(
         f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
         f"at {provider.display_url}, {options.flow} flow"
     )
-    return run_and_keep(
+    return run_with_progress(
+        problem,
+        chosen,
+        documents,
         provider=provider,
         options=options,
         config=config,
-        problem=problem,
-        program=chosen,
-        documents=documents,
-        document_paths=document_paths,
-        problem_path=problem_path,
+        origin=RunOrigin(problem_path=problem_path, document_paths=document_paths),
         log=log,
         read_cache=read_cache,
         no_progress=no_progress,

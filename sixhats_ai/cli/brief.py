@@ -27,12 +27,12 @@ from sixhats_ai.cli.options import (
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import ProviderFlags
     from sixhats_ai.briefs.compose import BriefRequest
     from sixhats_ai.briefs.plan import TailoredPlan
     from sixhats_ai.method.agenda import Start
     from sixhats_ai.prompts import PromptLibrary
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report
 
 BRIEF_FORMATS = {
@@ -156,11 +156,11 @@ def _ask_model(
     # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
     import asyncio
 
-    from sixhats_ai.api import open_session
     from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.briefs.plan import tailored_plan
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.config import load_config
+    from sixhats_ai.session import open_session
     from sixhats_ai.store.cache import open_run_store
 
     config = load_config()

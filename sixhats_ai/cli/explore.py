@@ -147,10 +147,10 @@ def show_config() -> None:
 
     Example: sixhats config
     """
-    from sixhats_ai.api import planned_window
     from sixhats_ai.backends.provider import ProviderFlags, mask_credentials, planned_provider
     from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
     from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import planned_window
     from sixhats_ai.store.database import default_store_path
 
     path = config_dir() / "config.toml"

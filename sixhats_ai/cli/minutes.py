@@ -32,11 +32,11 @@ from sixhats_ai.cli.options import (
 from sixhats_ai.errors import UsageError
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
     from sixhats_ai.meeting_minutes.structure import Meeting
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.store.records import RunInputs, StoredRun
 
@@ -117,10 +117,10 @@ def run_meeting(
     (a report without a synthesis), so `sixhats rerun` can finish the run."""
     import asyncio
 
-    from sixhats_ai.api import open_session
     from sixhats_ai.cli.local import engine_summary, start_engine
     from sixhats_ai.meeting_minutes.structure import meeting_report
     from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.session import open_session
     from sixhats_ai.store.cache import open_run_store
 
     start_engine(provider, options)

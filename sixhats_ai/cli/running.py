@@ -1,12 +1,12 @@
-"""Running a program with live progress and keeping the run: shared by `analyze` and `rerun`.
+"""Running a program with live progress: shared by `analyze` and `rerun`.
 
-The pipeline itself is `runs.run_and_keep` (batch uses it too); this adds the terminal: the
-progress lines, the hat outputs of a failed synthesis, and what the run cost.
+The pipeline itself is the library's (`api.analyze_run`, which keeps the run); this adds the
+terminal: the progress lines, the hat outputs of a failed synthesis, and what the run cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,12 +14,12 @@ from sixhats_ai.cli.app import FailedRun, echo_err, emit_failed_run, pick_format
 from sixhats_ai.cli.local import engine_summary, start_engine
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
-    from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.runs import RunOrigin
     from sixhats_ai.text.documents import Document
 
 
@@ -28,70 +28,55 @@ def _saved(run_id: str, next_command: str) -> str:
     return run_id
 
 
-def run_and_keep(
+def run_with_progress(
+    problem: str,
+    program: Program,
+    documents: Sequence[Document],
     *,
     provider: Provider,
     options: RunOptions,
     config: Config,
-    problem: str,
-    program: Program,
-    documents: Sequence[Document],
-    document_paths: Sequence[Path] = (),
-    problem_path: Path | None = None,
+    origin: RunOrigin | None = None,
     log: bool = True,
     read_cache: bool = True,
-    reuse: dict[str, StepRecord] | None = None,
-    parent_id: str | None = None,
-    rerun_step: str | None = None,
     no_progress: bool = False,
-    replay: Sequence[ProcessDecision] = (),
     fmt: str | None = None,
     output: Path | None = None,
 ) -> tuple[Report, str | None]:
-    """Run the program with live progress, keep it in the store, and say what it cost.
+    """Run the program through the library (`api.analyze_run`) with live progress, and say
+    where it was kept and what it cost.
 
     Progress is the live hat board on a terminal, else (or with `no_progress`) plain lines.
-
-    Steps in `reuse` are not asked again (a rerun). If the synthesis fails, the hat outputs
-    are kept and written as `fmt`/`output` ask (a report without a synthesis), so
-    `sixhats rerun` can finish the run.
+    If the synthesis fails, the hat outputs (kept for `sixhats rerun`) are written as
+    `fmt`/`output` ask, a report without a synthesis, and the failure raised.
     """
     import asyncio
 
-    from sixhats_ai.api import open_session
+    from sixhats_ai.api import analyze_run
     from sixhats_ai.display import for_stderr
     from sixhats_ai.run.engine import SynthesisFailed
-    from sixhats_ai.runs import Lineage, RunResult
-    from sixhats_ai.runs import run_and_keep as run_and_keep_in
-    from sixhats_ai.store.cache import open_run_store
+    from sixhats_ai.runs import RunOrigin
 
     start_engine(provider, options)
-    reuse = reuse or {}
-    store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
-
+    origin = origin or RunOrigin()
     plan = program.plan(include_optional=options.include_optional)
     board = for_stderr(no_progress=no_progress).steps(plan[:1] if program.emergent else plan)
-
-    async def run() -> RunResult:
-        async with open_session(
-            provider, options, config, on_event=board.on_event, cache=cache
-        ) as s:
-            request = await s.request(problem, program, documents)
-            request.replay = list(replay)  # a rerun of an emergent run: the choices kept
-            for warning in request.warnings:
-                board.echo(warning)  # above the live board, not through it
-            return await run_and_keep_in(
-                s,
-                request,
-                store,
-                document_paths=document_paths,
-                problem_path=problem_path,
-                reuse=reuse,
-                lineage=Lineage(parent_id, rerun_step),
-            )
-
     with board:  # stopped, and its last frame drawn, before anything else is printed
-        result = asyncio.run(run())
+        result = asyncio.run(
+            analyze_run(
+                problem,
+                program=program,
+                documents=documents,
+                provider=provider,
+                options=options,
+                config=config,
+                keep=log,
+                use_cache=read_cache,
+                on_event=board.on_event,
+                on_warning=board.echo,  # above the live board, not through it
+                origin=origin,
+            )
+        )
     report = result.outcome
     if isinstance(report, SynthesisFailed):
         # The file asked for is still written, without a synthesis, for `rerun` to finish.
@@ -102,12 +87,12 @@ def run_and_keep(
             _saved(result.run_id, "rerun")
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
-    echo_err(_cost_line(report, reuse))
+    echo_err(_cost_line(report, origin.reuse))
     engine_summary(provider)
     return report, run_id
 
 
-def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
+def _cost_line(report: Report, reuse: Mapping[str, StepRecord]) -> str:
     """What the run took, counting only the steps it asked (not those a rerun reused)."""
     from sixhats_ai.run.report import Usage
 

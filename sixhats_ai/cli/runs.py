@@ -90,22 +90,21 @@ def history(
     """
     import json
 
-    from sixhats_ai.runs import history_summary
-    from sixhats_ai.store.database import RunStore, default_store_path
+    from sixhats_ai.runs import Store, history_summary
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
-    if not default_store_path().exists():
+    store = Store()
+    if not store.path.exists():
         echo_err("no runs stored yet")
         return
-    with RunStore() as store:
-        runs = store.history(
-            text=text,
-            program=program,
-            since=_parse_day(since, "--since"),
-            until=_parse_day(until, "--until"),
-            limit=limit + 1 if limit else None,  # one more, to know whether to say so
-        )
+    runs = store.history(
+        text,
+        program=program,
+        since=_parse_day(since, "--since"),
+        until=_parse_day(until, "--until"),
+        limit=limit + 1 if limit else None,  # one more, to know whether to say so
+    )
     more = bool(limit) and len(runs) > limit
     runs = runs[:limit] if limit else runs
     if as_json:
@@ -137,11 +136,10 @@ def show(
 
     Example: sixhats show 3fa2c1d0 --format html -o report.html
     """
-    from sixhats_ai.store.database import RunStore
+    from sixhats_ai.runs import Store
 
     chosen = pick_format(fmt, output)
-    with RunStore(create=False) as store:
-        run = store.get(run_id)
+    run = Store().show(run_id)
     if run.report is not None:
         emit_report(run.report, chosen, output, run.id)
         return
@@ -207,14 +205,12 @@ def rerun(
     Example: sixhats rerun 3fa2c1d0 --step black
     """
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.cli.running import run_with_progress
     from sixhats_ai.config import load_config
-    from sixhats_ai.runs import load_document, redo_ids, reused_steps
-    from sixhats_ai.store.database import RunStore
+    from sixhats_ai.runs import Lineage, RunOrigin, Store, load_document, redo_ids, reused_steps
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
-    with RunStore(create=False) as source:
-        run = source.get(run_id)
+    run = Store().show(run_id)
     redo = redo_ids(run, step)
     config = load_config()
     provider = resolve_provider(flags_of(ctx.params), config)
@@ -230,22 +226,24 @@ def rerun(
         return
     options = _rerun_options(ctx.params, run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
-    report, new_id = run_and_keep(
+    origin = RunOrigin(
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
+        reuse=reused_steps(run, redo),
+        replay=_replay(run),
+    )
+    report, new_id = run_with_progress(
+        run.problem,
+        run.program,
+        [load_document(d) for d in run.documents],
         provider=provider,
         options=options,
         config=config,
-        problem=run.problem,
-        program=run.program,
-        documents=[load_document(d) for d in run.documents],
-        document_paths=[Path(d.path) for d in run.documents if d.path],
-        problem_path=Path(run.problem_path) if run.problem_path else None,
+        origin=origin,
         log=not no_log,
         read_cache=False,  # a rerun wants a new answer: the cache is written, not read
-        reuse=reused_steps(run, redo),
-        parent_id=run.id,
-        rerun_step=",".join(redo),
         no_progress=no_progress,
-        replay=_replay(run),
         fmt=fmt,
         output=output,
     )

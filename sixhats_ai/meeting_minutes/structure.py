@@ -41,7 +41,7 @@ from sixhats_ai.run.report import (
 from sixhats_ai.run.schemas import base_model, output_model, shape_for
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
+    from sixhats_ai.session import Session
 
 NO_NOTES = "the meeting's notes have nothing for this step"
 

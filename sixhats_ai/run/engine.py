@@ -56,12 +56,14 @@ from sixhats_ai.text.documents import split_title
 
 
 class SynthesisFailed(SixhatsError):
-    """The closing blue failed; the hat outputs are kept in `steps`."""
+    """The closing blue failed; the hat outputs are kept in `steps`, and in the store under
+    `run_id` when the run was kept (for `rerun` to finish)."""
 
     def __init__(self, cause: SixhatsError, steps: list[StepRecord]) -> None:
         super().__init__(f"the synthesis failed: {first_problems(cause.message)}", hint=cause.hint)
         self.exit_code = cause.exit_code
         self.steps = steps
+        self.run_id: str | None = None
         # Every problem, for the store and a SIXHATS_DEBUG traceback; one_line() names 3.
         self.full_message = SixhatsError(
             f"the synthesis failed: {cause.message}", hint=cause.hint

@@ -59,11 +59,11 @@ def test_analyze_local_runs_the_tiny_model_through_the_real_engine(cli, tiny_mod
 def test_a_session_on_the_engine_gives_its_figures_for_the_report(tiny_model):
     """What goes into a report's metadata.engine: the engine's own load time and counts."""
     pytest.importorskip("llama_cpp")
-    from sixhats_ai.api import new_session
     from sixhats_ai.backends.llama import LlamaBackend
     from sixhats_ai.backends.provider import local_engine_provider
     from sixhats_ai.config import Config
     from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import new_session
 
     engine = LlamaBackend(tiny_model, n_ctx=2048)
     engine.load()

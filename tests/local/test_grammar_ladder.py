@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from sixhats_ai.api import new_session
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import load_programs
@@ -13,6 +12,7 @@ from sixhats_ai.run.engine import output_schema
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.preview import preview_plan
 from sixhats_ai.run.structured import OutputMode
+from sixhats_ai.session import new_session
 
 pytest.importorskip("llama_cpp")
 
