@@ -18,7 +18,7 @@ from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provid
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
 from sixhats_ai.method.programs import Program, find_program
-from sixhats_ai.run.options import RunOptions
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.report import Report
 from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import RunOrigin, RunResult, run_and_keep
@@ -48,10 +48,13 @@ class AnalyzeArgs(Settings, total=False):
     origin: RunOrigin  # kept beside the run: its files, a title, the run it redoes
 
 
-def settled(settings: Settings) -> tuple[RunOptions, Config, Provider]:
-    """The options, config and provider a call runs with: given, or the defaults, the config
-    file and the provider resolved from `flags` (asking servers: call it off the loop)."""
-    options = settings.get("options") or RunOptions()
+def settled(
+    settings: Settings, default: RunOptions | None = None
+) -> tuple[RunOptions, Config, Provider]:
+    """The options, config and provider a call runs with: given, or `default` (else
+    `RunOptions()`), the config file and the provider resolved from `flags` (asking servers:
+    call it off the loop)."""
+    options = settings.get("options") or default or RunOptions()
     config = settings.get("config") or load_config()
     provider = settings.get("provider") or resolve_provider(
         settings.get("flags") or ProviderFlags(), config
@@ -63,7 +66,7 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
     """Run a program on a problem and keep it: the report, or the failed synthesis with the
     hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
     options, config, provider = await asyncio.to_thread(settled, kwargs)
-    program = kwargs.get("program", "choose")
+    program = kwargs.get("program", DEFAULT_PROGRAM)
     if isinstance(program, str):
         program = find_program(program)
     problem = sanitize(problem).strip()

@@ -91,3 +91,30 @@ def test_each_flag_sets_its_option_and_an_absent_one_keeps_the_default():
     )
     assert (options.max_retries, options.include_optional, options.concurrency) == (0, False, 3)
     assert options.max_tokens is None and options.max_reasks == 2 and options.flow == "sequential"
+
+
+def test_every_command_defaults_to_the_library_s_options():
+    """A default is declared once, on RunOptions; no command writes its own (it did: 8 in
+    `analyze` and 4 in the library for --concurrency)."""
+    import dataclasses
+    import inspect
+
+    from sixhats_ai.cli.analyze import analyze
+    from sixhats_ai.cli.batch import batch
+    from sixhats_ai.cli.brief import brief
+    from sixhats_ai.cli.minutes import minutes
+    from sixhats_ai.cli.runs import rerun
+    from sixhats_ai.run.options import BATCH_CONCURRENCY, RunOptions
+
+    fields = {f.name: f.default for f in dataclasses.fields(RunOptions)}
+    flag_field = {"retries": "max_retries"}
+    checked = 0
+    for command in (analyze, batch, brief, minutes, rerun):
+        for name, param in inspect.signature(command).parameters.items():
+            field = flag_field.get(name, name)
+            if field not in fields or param.default in (None, False):
+                continue
+            wanted = BATCH_CONCURRENCY if (command, field) == (batch, "concurrency") else None
+            assert param.default == (wanted or fields[field]), f"{command.__name__} --{name}"
+            checked += 1
+    assert checked >= 20

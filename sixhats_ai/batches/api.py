@@ -33,6 +33,7 @@ from sixhats_ai.batches.via import (
 from sixhats_ai.errors import SixhatsError
 from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
+from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.ranking import BatchIndex
 from sixhats_ai.session import open_session
 from sixhats_ai.store.cache import open_run_store
@@ -64,11 +65,13 @@ async def batch_async(
     paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]
 ) -> BatchIndex:
     """Analyse every input `paths` name (files, folders searched recursively, "-": paths on
-    stdin); write a report each and the index in `out`; return the index."""
-    options, config, provider = await asyncio.to_thread(settled, kwargs)
+    stdin); write a report each and the index in `out`; return the index. Without `options`,
+    `BATCH_CONCURRENCY` requests are in flight at most, across all files."""
+    defaults = RunOptions(concurrency=BATCH_CONCURRENCY)
+    options, config, provider = await asyncio.to_thread(settled, kwargs, defaults)
     via = check_via(kwargs.get("via", "live"), results=kwargs.get("results"))
     options = via_options(options, via, flow_given=True)
-    program = kwargs.get("program", "choose")
+    program = kwargs.get("program", DEFAULT_PROGRAM)
     program = find_program(program) if isinstance(program, str) else program
     check_emergent(program, options.flow)
     names = [str(path) for path in paths]

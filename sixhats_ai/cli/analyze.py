@@ -41,10 +41,10 @@ from sixhats_ai.cli.options import (
     provider_flags,
     run_options,
 )
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report
     from sixhats_ai.text.documents import Document
 
@@ -164,8 +164,8 @@ def analyze(
         Optional[list[Path]],  # noqa: UP045
         typer.Option("--context", help="Extra document for context (repeatable)."),
     ] = None,
-    program: ProgramOption = "choose",
-    flow: FlowOption = "sequential",
+    program: ProgramOption = DEFAULT_PROGRAM,
+    flow: FlowOption = RunOptions.flow,
     fmt: ReportFormatOption = None,
     output: OutputOption = None,
     model: ModelOption = None,
@@ -174,21 +174,21 @@ def analyze(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    concurrency: ConcurrencyOption = 8,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    concurrency: ConcurrencyOption = RunOptions.concurrency,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
-    fit: FitOption = "condense",
+    fit: FitOption = RunOptions.fit,
     truncate: TruncateOption = False,
     strict: StrictOption = False,
     skip_optional: SkipOptionalOption = False,
-    max_steps: MaxStepsOption = 8,
+    max_steps: MaxStepsOption = RunOptions.max_steps,
     personas: PersonasOption = None,
-    personas_mode: PersonasModeOption = "together",
+    personas_mode: PersonasModeOption = RunOptions.personas_mode,
     prompts_dir: PromptsDirOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show every prompt; send nothing.")

@@ -13,6 +13,7 @@ from sixhats_ai.cli import options as opt
 from sixhats_ai.cli.app import app, echo_err, programs_dir
 from sixhats_ai.cli.options import provider_flags, run_options
 from sixhats_ai.errors import EXIT_TERMINATED, UsageError
+from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import Provider, ProviderFlags
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from sixhats_ai.batches.via import Via
     from sixhats_ai.config import Config
     from sixhats_ai.method.programs import Program
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.ranking import BatchIndex
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
@@ -102,28 +102,28 @@ def batch(
     paths: PathsArgument = None,
     out: OutOption = None,
     glob: GlobOption = None,
-    program: opt.ProgramOption = "choose",
+    program: opt.ProgramOption = DEFAULT_PROGRAM,
     problem: ProblemOption = None,
     force: ForceOption = False,
     fmt: BatchFormatOption = None,
-    flow: opt.FlowOption = "sequential",
+    flow: opt.FlowOption = RunOptions.flow,
     model: opt.ModelOption = None,
     base_url: opt.BaseUrlOption = None,
     api_key: opt.ApiKeyOption = None,
     profile: opt.ProfileOption = None,
     local: opt.LocalOption = False,
     pull: opt.PullOption = False,
-    concurrency: BatchConcurrencyOption = 4,
+    concurrency: BatchConcurrencyOption = BATCH_CONCURRENCY,
     rpm: RpmOption = None,
-    timeout: opt.TimeoutOption = 120.0,
-    retries: opt.RetriesOption = 2,
+    timeout: opt.TimeoutOption = RunOptions.timeout,
+    retries: opt.RetriesOption = RunOptions.max_retries,
     max_tokens: opt.MaxTokensOption = None,
     max_cost: BatchMaxCostOption = None,
     mode: opt.ModeOption = None,
     context_window: opt.ContextWindowOption = None,
-    fit: opt.FitOption = "condense",
+    fit: opt.FitOption = RunOptions.fit,
     truncate: opt.TruncateOption = False,
-    max_reasks: opt.MaxReasksOption = 2,
+    max_reasks: opt.MaxReasksOption = RunOptions.max_reasks,
     strict: BatchStrictOption = False,
     skip_optional: opt.SkipOptionalOption = False,
     prompts_dir: opt.PromptsDirOption = None,

@@ -25,6 +25,7 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from sixhats_ai.briefs.plan import TailoredPlan
     from sixhats_ai.method.agenda import Start
     from sixhats_ai.prompts import PromptLibrary
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report
 
 BRIEF_FORMATS = {
@@ -220,9 +220,9 @@ def brief(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    timeout: TimeoutOption = 120.0,
+    timeout: TimeoutOption = RunOptions.timeout,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     mode: ModeOption = None,
 ) -> None:
     """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions, pre-work.

@@ -30,13 +30,13 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.config import Config
     from sixhats_ai.meeting_minutes.structure import Meeting
     from sixhats_ai.method.programs import Program
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.store.records import RunInputs, StoredRun
 
@@ -271,7 +271,7 @@ def minutes(
         Optional[str],  # noqa: UP045
         typer.Option(help="The meeting's topic (default: the notes' title)."),
     ] = None,
-    program: ProgramOption = "choose",
+    program: ProgramOption = DEFAULT_PROGRAM,
     offline: Annotated[
         bool, typer.Option("--offline", help="No model: the notes laid out by hat, with votes.")
     ] = False,
@@ -290,10 +290,10 @@ def minutes(
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
     local: LocalOption = False,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     no_cache: NoCacheOption = False,

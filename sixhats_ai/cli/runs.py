@@ -41,10 +41,10 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.method.emergent import ProcessDecision
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.store.records import StoredRun
 
 RunIdArgument = Annotated[
@@ -185,13 +185,13 @@ def rerun(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
-    fit: FitOption = "condense",
+    fit: FitOption = RunOptions.fit,
     truncate: TruncateOption = False,
     prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,

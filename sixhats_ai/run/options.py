@@ -1,21 +1,28 @@
 """How a run is made: every setting a command line or an API caller can tune.
 
-The library checks them in its own terms (`OptionError` names the field); the command line
-says which flag set it.
+Each default is declared here, once: the commands read them (`RunOptions.timeout` is the
+default of `--timeout`). The library checks the settings in its own terms (`OptionError`
+names the field); the command line says which flag set it. Light to import, since every
+command's signature reads it: what the checks need is imported when a RunOptions is made.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.errors import UsageError
-from sixhats_ai.method.participants import PersonasMode, RosterRequest
-from sixhats_ai.run.condense import FIT_POLICIES, FitPolicy
-from sixhats_ai.run.request import Flow
-from sixhats_ai.run.structured import OutputMode
+
+if TYPE_CHECKING:
+    from sixhats_ai.method.participants import PersonasMode, RosterRequest
+    from sixhats_ai.run.condense import FitPolicy
+    from sixhats_ai.run.request import Flow
+
+
+DEFAULT_PROGRAM = "choose"  # the program a run follows when none is named
+BATCH_CONCURRENCY = 4  # a batch's requests in flight at most, across all its files
 
 
 class OptionError(UsageError, ValueError):
@@ -32,7 +39,7 @@ class RunOptions:
     """How to run: everything a command line or API caller can tune."""
 
     flow: Flow = "sequential"
-    concurrency: int = 4
+    concurrency: int = 8  # requests in flight at most (a batch's default is its own)
     rpm: float | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -52,6 +59,11 @@ class RunOptions:
     personas_mode: PersonasMode = "together"
 
     def __post_init__(self) -> None:
+        from sixhats_ai.method.participants import PersonasMode
+        from sixhats_ai.run.condense import FIT_POLICIES
+        from sixhats_ai.run.request import Flow
+        from sixhats_ai.run.structured import OutputMode
+
         if self.flow not in get_args(Flow):
             raise UsageError(f"unknown flow {self.flow!r}", hint="use sequential or parallel")
         if self.mode is not None and self.mode not in set(OutputMode):
