@@ -35,13 +35,13 @@ from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.ranking import BatchIndex
-from sixhats_ai.session import open_session
+from sixhats_ai.session import Session, open_session
 from sixhats_ai.store.cache import open_run_store
 from sixhats_ai.text.documents import sanitize
 from sixhats_ai.text.inputs import discover
 
 if TYPE_CHECKING:
-    from sixhats_ai.display import StderrDisplay
+    from sixhats_ai.display import BatchDisplay, StderrDisplay
 
 __all__ = ["BatchArgs", "BatchSettings", "batch", "batch_async", "missing_reports"]
 
@@ -96,18 +96,7 @@ async def batch_async(
         async with open_session(
             provider, options, config, cache=cache, backend=backend, prices=prices
         ) as session:
-            limiter, budget = session.limiter, session.budget
-            display = kwargs.get("display")
-            bar = (
-                display.batch(
-                    concurrency=options.concurrency,
-                    in_flight=lambda: limiter.in_flight,
-                    spent=lambda: budget.spent,
-                    max_cost=options.max_cost,
-                )
-                if display is not None
-                else None
-            )
+            bar = _progress(kwargs.get("display"), session)
             with bar if bar is not None else contextlib.nullcontext():
                 runner = BatchRunner(
                     session,
@@ -122,6 +111,19 @@ async def batch_async(
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()
+
+
+def _progress(display: StderrDisplay | None, session: Session) -> BatchDisplay | None:
+    """The batch's progress bar on `display`, fed by the session's limiter and budget."""
+    if display is None:
+        return None
+    limiter, budget = session.limiter, session.budget
+    return display.batch(
+        concurrency=session.options.concurrency,
+        in_flight=lambda: limiter.in_flight,
+        spent=lambda: budget.spent,
+        max_cost=session.options.max_cost,
+    )
 
 
 def batch(paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]) -> BatchIndex:
