@@ -17,10 +17,10 @@ from typing import Any
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
 from sixhats_ai.config import user_programs_dir
 from sixhats_ai.method.programs import Program, find_program, load_programs
-from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.request import RunRequest
+from sixhats_ai.text.tokens import estimate_tokens
 
 PROBLEM = (
     "Our support team is overloaded since the launch and first replies take two days. "

@@ -7,7 +7,6 @@ costs 0 and is reported as unpriced: local models are free, and a guess would mi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sixhats_ai.errors import BudgetExceeded
@@ -41,11 +40,6 @@ DEFAULT_PRICES: dict[str, Price] = {
     "gpt-5-nano": Price(0.05, 0.40),
     "o4-mini": Price(1.10, 4.40),
 }
-
-
-def estimate_tokens(text: str) -> int:
-    """A rough token count (about four characters a token), enough for budgets and limits."""
-    return math.ceil(len(text) / 4)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from sixhats_ai.backends.limiter import RequestLimiter
 from sixhats_ai.backends.provider import Provider, is_local_url
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import PlannedStep, Program
-from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
+from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.prompts import RenderedPrompt, user_library
 from sixhats_ai.run.condense import Condenser, FitPreview, fit_documents, preview_fit
 from sixhats_ai.run.engine import Engine
@@ -41,7 +41,7 @@ from sixhats_ai.store.cache import StoreCache
 from sixhats_ai.store.database import default_store_path
 from sixhats_ai.store.windows import WindowCache
 from sixhats_ai.text.documents import Document
-from sixhats_ai.text.tokens import estimate_tokens as input_tokens
+from sixhats_ai.text.tokens import estimate_tokens
 
 CONTEXT_SHARE_FOR_INPUT = 0.6
 # An input this small fits any model's context: no need to ask the server how large it is.
@@ -153,7 +153,7 @@ class Session:
     ) -> RunRequest:
         """A run request, with the documents fitted to the model's context (condensed, cut or
         refused by --fit); what was done to fit them is in the request's `warnings`."""
-        size = input_tokens(problem) + sum(input_tokens(d.text) for d in documents)
+        size = estimate_tokens(problem) + sum(estimate_tokens(d.text) for d in documents)
         budget = SMALL_INPUT_TOKENS
         stated = self.options.context_window or self.provider.context_window or self.provider.n_ctx
         if size > budget or stated:

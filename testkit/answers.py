@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sixhats_ai.pricing import estimate_tokens
+from sixhats_ai.text.tokens import estimate_tokens
 
 VOCABULARY = (
     *("customer", "coverage", "rota", "pilot", "budget", "risk", "benefit", "retention"),

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.run.board import HAT_BOARD_TOKENS
+from sixhats_ai.text.tokens import estimate_tokens
 
 ENTRY = re.compile(r"<<(DATA-\w+) step (\S+) [^>\n]*>>\n(.*?)\n<</\1 ", re.DOTALL)
 

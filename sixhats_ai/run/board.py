@@ -22,9 +22,9 @@ from typing import Any
 
 from sixhats_ai.method.hat_outputs import BlackOutput, BlueReview, Framing, Section
 from sixhats_ai.method.programs import PlannedStep
-from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.run.panel import attributed_sections
 from sixhats_ai.run.report import StepRecord
+from sixhats_ai.text.tokens import estimate_tokens
 
 HAT_BOARD_TOKENS = 1500  # a hat's whole board: its prompt stays bounded
 SYNTHESIS_TOKENS_PER_STEP = 800  # the synthesis sees more of each step

@@ -36,8 +36,9 @@ from sixhats_ai.backends.output_modes import ModeState, OutputMode
 from sixhats_ai.backends.parameters import ModelParameters
 from sixhats_ai.errors import ModelError, UsageError
 from sixhats_ai.method.hats import hat_sampling
-from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
+from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.run.report import Usage
+from sixhats_ai.text.tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
