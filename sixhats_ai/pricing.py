@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sixhats_ai.errors import BudgetExceeded
+from sixhats_ai.errors import BudgetExceeded, option
 
 BATCH_DISCOUNT = 0.5  # the Batch API's price is half the live one
 
@@ -87,9 +87,9 @@ class Budget:
         async with self._lock:
             if self.spent + self._reserved + estimate > self.max_usd:
                 raise BudgetExceeded(
-                    f"stopped before exceeding --max-cost ${self.max_usd:.4f} "
+                    f"stopped before exceeding {option('max_cost')} ${self.max_usd:.4f} "
                     f"(spent ${self.spent:.4f}, next request up to ${estimate:.4f})",
-                    hint="raise --max-cost or use a cheaper model",
+                    hint=f"raise {option('max_cost')} or use a cheaper model",
                 )
             self._reserved += estimate
 

@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.resources import packaged_dir
 
 
@@ -181,7 +181,7 @@ def copy_template(name: str, folder: Path, *, force: bool = False) -> Path:
     if target.exists() and not force:
         raise UsageError(
             f"{target} already exists",
-            hint="edit it, or pass --force to replace it with the packaged template",
+            hint=f"edit it, or pass {option('force')} to replace it with the packaged template",
         )
     atomic_write(target, text)
     return target

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.run.emergent import emergent_redo
 from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
@@ -177,7 +177,7 @@ def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
     if matches:
         raise UsageError(
             f"run {run.id} has several {wanted} steps ({', '.join(matches)})",
-            hint="name one by its step id, e.g. --step " + matches[0],
+            hint=f"name one by its step id, e.g. {option('step')} {matches[0]}",
         )
     raise UsageError(
         f"run {run.id} has no step {step_ref!r}",

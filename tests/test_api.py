@@ -118,3 +118,21 @@ def test_every_command_defaults_to_the_library_s_options():
             assert param.default == (wanted or fields[field]), f"{command.__name__} --{name}"
             checked += 1
     assert checked >= 20
+
+
+def test_an_error_names_an_option_as_its_caller_does(cli, fake_llm):
+    """The library names the field; the command line its flag; another shell (the MCP
+    server) its own argument, through `option_names`."""
+    from sixhats_ai.errors import option_names
+    from sixhats_ai.run.options import RunOptions
+
+    with pytest.raises(UsageError) as raised:
+        RunOptions(max_tokens=0)
+    assert str(raised.value) == "max_tokens must be more than 0 (got 0)"
+    with option_names(lambda field: f"the {field!r} argument"):
+        assert raised.value.one_line() == "the 'max_tokens' argument must be more than 0 (got 0)"
+    assert raised.value.one_line() == "max_tokens must be more than 0 (got 0)"
+    result = cli("analyze", "Should we?", "--max-tokens", "0", "--dry-run")
+    assert result.code == 2 and "error: --max-tokens must be more than 0 (got 0)" in result.err
+    result = cli("analyze", "Should we?", "--fit", "squeeze", "--dry-run")
+    assert "error: unknown --fit 'squeeze' (use condense, truncate or refuse)" in result.err

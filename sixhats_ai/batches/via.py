@@ -22,7 +22,7 @@ from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batches.ledger import StoreLedger
 from sixhats_ai.config import Config
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.programs import Program
 from sixhats_ai.pricing import PriceTable
 from sixhats_ai.run.options import RunOptions
@@ -39,11 +39,16 @@ ROUNDS_FOLDER = ".sixhats/rounds"
 def check_via(via: str, *, results: Path | None = None, local: bool = False) -> Via:
     """The --via asked for, refused before anything runs if it cannot work."""
     if via not in VIAS:
-        raise UsageError(f"unknown --via {via!r}", hint="use live, batch-api or jsonl")
+        raise UsageError(f"unknown {option('via')} {via!r}", hint="use live, batch-api or jsonl")
     if results is not None and via != "jsonl":
-        raise UsageError("--results goes with --via jsonl", hint="add --via jsonl")
+        raise UsageError(
+            f"{option('results')} goes with {option('via')} jsonl",
+            hint=f"add {option('via')} jsonl",
+        )
     if local and via != "live":
-        raise UsageError(f"--via {via} sends the requests to a batch engine, not --local")
+        raise UsageError(
+            f"{option('via')} {via} sends the requests to a batch engine, not {option('local')}"
+        )
     return via
 
 
@@ -51,8 +56,8 @@ def check_logged(via: Via, *, logged: bool) -> None:
     """Rounds are kept in the run store: a batch in rounds needs logging on."""
     if via != "live" and not logged:
         raise UsageError(
-            f"--via {via} keeps its rounds in the run store, and logging is off",
-            hint="drop --no-log (or set log = true in config.toml)",
+            f"{option('via')} {via} keeps its rounds in the run store, and logging is off",
+            hint=f"drop {option('keep')} (or set log = true in config.toml)",
         )
 
 
@@ -97,7 +102,7 @@ def batch_backend(
     if via == "live":
         return None
     if store is None:  # check_logged refused a batch in rounds with logging off
-        raise UsageError(f"--via {via} needs the run store", hint="turn logging on")
+        raise UsageError(f"{option('via')} {via} needs the run store", hint="turn logging on")
     if results is not None:
         rounds, answers = ingest_results(ledger_for(store, out), results)
         echo(f"{results}: {answers} answers to {rounds} kept")

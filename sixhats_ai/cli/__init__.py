@@ -15,8 +15,8 @@ import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
 from sixhats_ai.cli.app import app, echo_err
-from sixhats_ai.cli.options import name_metavars
-from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError
+from sixhats_ai.cli.options import flag_of, name_metavars
+from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, option_names
 
 name_metavars(app)
 
@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(argv: list[str] | None) -> None:
+    with option_names(flag_of):  # the library's errors name the flags that set its options
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
     debug = os.environ.get("SIXHATS_DEBUG") == "1"
     try:
         # Outside standalone mode typer returns, not raises, the code of an Exit; it turns

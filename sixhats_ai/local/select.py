@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.errors import ConfigError
+from sixhats_ai.errors import ConfigError, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
 from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
@@ -100,7 +100,8 @@ def model_file(model: str | None, *, pull_missing: bool) -> tuple[Path, Catalogu
     size = f", {hub.entry.size_text}" if hub.entry else ""
     raise ConfigError(
         f"model {hub.name} is not pulled yet",
-        hint=f"run: sixhats local pull {hub.name} (a one-time download{size}), or pass --pull",
+        hint=f"run: sixhats local pull {hub.name} (a one-time download{size}), or pass "
+        f"{option('pull')}",
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, get_args
 
 from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import option as named_option
 
 if TYPE_CHECKING:
     from sixhats_ai.method.participants import PersonasMode, RosterRequest
@@ -26,10 +27,11 @@ BATCH_CONCURRENCY = 4  # a batch's requests in flight at most, across all its fi
 
 
 class OptionError(UsageError, ValueError):
-    """A run option out of range: `option` is the RunOptions field, `problem` what is wrong."""
+    """A run option out of range: `option` is the RunOptions field, `problem` what is wrong.
+    The message names the field (`errors.option`), so a shell shows its own name for it."""
 
-    def __init__(self, option: str, problem: str) -> None:
-        super().__init__(f"{option} {problem}")
+    def __init__(self, option: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{named_option(option)} {problem}", hint=hint)
         self.option = option
         self.problem = problem
 
@@ -65,10 +67,12 @@ class RunOptions:
         from sixhats_ai.run.structured import OutputMode
 
         if self.flow not in get_args(Flow):
-            raise UsageError(f"unknown flow {self.flow!r}", hint="use sequential or parallel")
+            raise UsageError(
+                f"unknown {named_option('flow')} {self.flow!r}", hint="use sequential or parallel"
+            )
         if self.mode is not None and self.mode not in set(OutputMode):
             raise UsageError(
-                f"unknown output mode {self.mode!r}",
+                f"unknown {named_option('mode')} {self.mode!r}",
                 hint="use json_schema, json_object or prompt",
             )
         if self.concurrency < 1:
@@ -88,9 +92,13 @@ class RunOptions:
             raise OptionError("max_steps", f"must be from 1 to 30 (got {self.max_steps})")
         if self.personas_mode not in get_args(PersonasMode):
             raise UsageError(
-                f"unknown --personas-mode {self.personas_mode!r}", hint="use together or separate"
+                f"unknown {named_option('personas_mode')} {self.personas_mode!r}",
+                hint="use together or separate",
             )
         if self.truncate:
             self.fit = "truncate"
         if self.fit not in FIT_POLICIES:
-            raise UsageError(f"unknown --fit {self.fit!r}", hint="use condense, truncate or refuse")
+            raise UsageError(
+                f"unknown {named_option('fit')} {self.fit!r}",
+                hint="use condense, truncate or refuse",
+            )

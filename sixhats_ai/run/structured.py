@@ -34,7 +34,7 @@ from sixhats_ai.backends.base import (
 )
 from sixhats_ai.backends.output_modes import ModeState, OutputMode
 from sixhats_ai.backends.parameters import ModelParameters
-from sixhats_ai.errors import ModelError, UsageError
+from sixhats_ai.errors import ModelError, UsageError, option
 from sixhats_ai.method.hats import hat_sampling
 from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.run.report import Usage
@@ -215,7 +215,8 @@ class StructuredCaller:
         unpriced = sorted(m for m in models if self.prices.price(m) is None)
         if unpriced:
             raise UsageError(
-                f"--max-cost cannot bound {', '.join(unpriced)}: no price is known for it",
+                f"{option('max_cost')} cannot bound {', '.join(unpriced)}: no price is known "
+                "for it",
                 hint=f'add [prices."{unpriced[0]}"] with input and output (USD per million '
                 "tokens) to config.toml",
             )
@@ -319,7 +320,7 @@ class StructuredCaller:
             return ValidatedAnswer(output, usage, exchange.mode, time.perf_counter() - started)
         raise ModelError(
             f"the model's answer did not fit the schema after {self.max_reasks} re-asks: {error}",
-            hint="use a stronger model or raise --max-reasks",
+            hint=f"use a stronger model or raise {option('max_reasks')}",
         )
 
     def _cache(self) -> ResponseCache | None:
@@ -356,7 +357,7 @@ class StructuredCaller:
         if done.finish_reason == "length":
             raise ModelError(
                 "the answer was cut off at the token limit (finish_reason=length)",
-                hint="raise --max-tokens",
+                hint=f"raise {option('max_tokens')}",
             )
         if done.finish_reason == "content_filter":
             raise ModelError("the answer was withheld by the server's content filter")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.text.documents import Document, sanitize
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
@@ -94,9 +94,9 @@ def _walk(root: Path, glob: str | None, skip: Path | None) -> Iterator[Discovere
             root,
             UsageError(
                 f"no inputs found in {root} (looked for {looked_for})",
-                hint="check the folder and the --glob pattern"
+                hint=f"check the folder and the {option('glob')} pattern"
                 if glob
-                else "check the folder, or pass --glob",
+                else f"check the folder, or pass {option('glob')}",
             ),
         )
 
@@ -135,7 +135,7 @@ def discover(
             yield InputProblem(
                 path,
                 UsageError(
-                    f"{path} is in the --out folder, where its report would overwrite it",
+                    f"{path} is in the {option('out')} folder, where its report would overwrite it",
                     hint="write the reports to another folder",
                 ),
             )
