@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from sixhats_ai.errors import UsageError, option
 from sixhats_ai.run.emergent import emergent_redo
@@ -225,6 +225,15 @@ def history_summary(run: StoredRun) -> dict[str, Any]:
     }
 
 
+class HistoryFilters(TypedDict, total=False):
+    """Which kept runs `Store.history` lists besides those matching a text."""
+
+    program: str | None  # of this program (a slug or a name)
+    since: date | None  # on or after this day (UTC)
+    until: date | None  # on or before this day (UTC)
+    limit: int | None  # at most this many, newest first (None: all)
+
+
 class Store:
     """The runs kept on this machine, as `sixhats history` and `sixhats show` read them.
 
@@ -236,20 +245,14 @@ class Store:
         self.path = path or default_store_path()
 
     def history(
-        self,
-        text: str | None = None,
-        *,
-        program: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        limit: int | None = None,
+        self, text: str | None = None, **filters: Unpack[HistoryFilters]
     ) -> list[StoredRun]:
-        """Kept runs, newest first: whose problem or title contains `text`, of `program` (a
-        slug or name), on or after `since`, on or before `until` (UTC days); none kept: []."""
+        """Kept runs, newest first, whose problem or title contains `text` (see
+        `HistoryFilters` for the others); none kept: []."""
         if not self.path.exists():
             return []
         with RunStore(self.path) as store:
-            return store.history(text=text, program=program, since=since, until=until, limit=limit)
+            return store.history(text=text, **filters)
 
     def show(self, run_id: str) -> StoredRun:
         """One kept run, by its id or a prefix of it, with its report (None when its

@@ -133,16 +133,11 @@ class Session:
         return self.engine.model_for(step)
 
     async def ask(
-        self,
-        model: str,
-        messages: list[dict[str, str]],
-        answer_model: type[BaseModel],
-        *,
-        context: dict[str, Any] | None = None,
+        self, model: str, prompt: RenderedPrompt, answer: type[BaseModel], **context: Any
     ) -> ValidatedAnswer:
-        """One answer validated against `answer_model` (re-asked when it does not fit), through
-        the session's limiter, budget and cache; `context` is what the validators see."""
-        return await self.caller.call(model, messages, answer_model, context=context)
+        """The prompt's answer from `model`, validated as `answer` (re-asked when it does not
+        fit), through the session's limiter, budget and cache; the validators see `context`."""
+        return await self.caller.call(model, prompt.messages(), answer, context=context or None)
 
     async def aclose(self) -> None:
         """Let go of the backend's clients and files."""

@@ -168,10 +168,7 @@ async def tailored_plan(
     prompt = model_prompt(library, topic, program, slots)
     try:
         done = await session.ask(
-            model,
-            prompt.messages(),
-            plan_model(tuple(step_ids)),
-            context={"answers": answers, "step_ids": step_ids},
+            model, prompt, plan_model(tuple(step_ids)), answers=answers, step_ids=step_ids
         )
     except ModelError as exc:
         if not answers and "did not fit the schema" not in exc.message:

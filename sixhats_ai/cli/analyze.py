@@ -44,7 +44,9 @@ from sixhats_ai.cli.options import (
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
+    from sixhats_ai.api import AnalyzeArgs
     from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.cli.running import Shown
     from sixhats_ai.run.report import Report
     from sixhats_ai.text.documents import Document
 
@@ -104,18 +106,10 @@ def _dry_run(
 
 def _run(
     problem: str,
-    documents: list[Document],
     program_ref: str,
-    options: RunOptions,
     flags: ProviderFlags,
-    *,
-    problem_path: Path | None,
-    document_paths: list[Path],
-    log: bool,
-    read_cache: bool,
-    no_progress: bool,
-    fmt: str | None,
-    output: Path | None,
+    run: AnalyzeArgs,
+    shown: Shown,
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.backends.provider import resolve_provider
@@ -123,8 +117,8 @@ def _run(
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
     from sixhats_ai.method.programs import find_program
-    from sixhats_ai.runs import RunOrigin
 
+    options = run.get("options") or RunOptions()
     chosen = find_program(program_ref, programs_dir())
     check_emergent(chosen, options.flow)
     config = load_config()
@@ -133,20 +127,7 @@ def _run(
         f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
         f"at {provider.display_url}, {options.flow} flow"
     )
-    return run_with_progress(
-        problem,
-        chosen,
-        documents,
-        provider=provider,
-        options=options,
-        config=config,
-        origin=RunOrigin(problem_path=problem_path, document_paths=document_paths),
-        log=log,
-        read_cache=read_cache,
-        no_progress=no_progress,
-        fmt=fmt,
-        output=output,
-    )
+    return run_with_progress(problem, chosen, provider, {**run, "config": config}, shown)
 
 
 @app.command()
@@ -211,18 +192,11 @@ def analyze(
     if dry_run:
         _dry_run(text, documents, program, options, flags)
         return
-    report, run_id = _run(
-        text,
-        documents,
-        program,
-        options,
-        flags,
-        problem_path=file,
-        document_paths=context or [],
-        log=not no_log,
-        read_cache=not no_cache,
-        no_progress=no_progress,
-        fmt=fmt,
-        output=output,
-    )
+    from sixhats_ai.cli.running import Shown
+    from sixhats_ai.runs import RunOrigin
+
+    run: AnalyzeArgs = {"documents": documents, "options": options, "keep": not no_log}
+    run["use_cache"] = not no_cache
+    run["origin"] = RunOrigin(problem_path=file, document_paths=context or [])
+    report, run_id = _run(text, program, flags, run, Shown(no_progress, fmt, output))
     emit_report(report, fmt, output, run_id)

@@ -6,7 +6,8 @@ terminal: the progress lines, the hat outputs of a failed synthesis, and what th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,13 +15,10 @@ from sixhats_ai.cli.app import FailedRun, echo_err, emit_failed_run, pick_format
 from sixhats_ai.cli.local import engine_summary, start_engine
 
 if TYPE_CHECKING:
+    from sixhats_ai.api import AnalyzeArgs
     from sixhats_ai.backends.provider import Provider
-    from sixhats_ai.config import Config
     from sixhats_ai.method.programs import Program
-    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
-    from sixhats_ai.runs import RunOrigin
-    from sixhats_ai.text.documents import Document
 
 
 def _saved(run_id: str, next_command: str) -> str:
@@ -28,66 +26,53 @@ def _saved(run_id: str, next_command: str) -> str:
     return run_id
 
 
-def run_with_progress(
-    problem: str,
-    program: Program,
-    documents: Sequence[Document],
-    *,
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    origin: RunOrigin | None = None,
-    log: bool = True,
-    read_cache: bool = True,
-    no_progress: bool = False,
-    fmt: str | None = None,
-    output: Path | None = None,
-) -> tuple[Report, str | None]:
-    """Run the program through the library (`api.analyze_run`) with live progress, and say
-    where it was kept and what it cost.
+@dataclass(frozen=True)
+class Shown:
+    """How a run shows itself: progress (live, or plain lines with `no_progress`), and the
+    file a failed synthesis's hats are written to (`fmt`, `output`)."""
 
-    Progress is the live hat board on a terminal, else (or with `no_progress`) plain lines.
-    If the synthesis fails, the hat outputs (kept for `sixhats rerun`) are written as
-    `fmt`/`output` ask, a report without a synthesis, and the failure raised.
+    no_progress: bool = False
+    fmt: str | None = None
+    output: Path | None = None
+
+
+def run_with_progress(
+    problem: str, program: Program, provider: Provider, run: AnalyzeArgs, shown: Shown
+) -> tuple[Report, str | None]:
+    """Run the program through the library (`api.analyze_run`, with `run`'s settings) with
+    live progress, and say where it was kept and what it cost.
+
+    If the synthesis fails, the hat outputs (kept for `sixhats rerun`) are written as `shown`
+    asks, a report without a synthesis, and the failure raised.
     """
     import asyncio
 
     from sixhats_ai.api import analyze_run
     from sixhats_ai.display import for_stderr
     from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.runs import RunOrigin
 
+    options = run.get("options") or RunOptions()
     start_engine(provider, options)
-    origin = origin or RunOrigin()
     plan = program.plan(include_optional=options.include_optional)
-    board = for_stderr(no_progress=no_progress).steps(plan[:1] if program.emergent else plan)
+    board = for_stderr(no_progress=shown.no_progress).steps(plan[:1] if program.emergent else plan)
+    # Above the live board (its `echo`), not through it: what was done to fit the documents.
+    args: AnalyzeArgs = {**run, "program": program, "provider": provider}
+    args["on_event"], args["on_warning"] = board.on_event, board.echo
     with board:  # stopped, and its last frame drawn, before anything else is printed
-        result = asyncio.run(
-            analyze_run(
-                problem,
-                program=program,
-                documents=documents,
-                provider=provider,
-                options=options,
-                config=config,
-                keep=log,
-                use_cache=read_cache,
-                on_event=board.on_event,
-                on_warning=board.echo,  # above the live board, not through it
-                origin=origin,
-            )
-        )
+        result = asyncio.run(analyze_run(problem, **args))
     report = result.outcome
     if isinstance(report, SynthesisFailed):
         # The file asked for is still written, without a synthesis, for `rerun` to finish.
-        chosen = pick_format(fmt, output)
+        chosen = pick_format(shown.fmt, shown.output)
         failed = FailedRun(result.run_id, problem, program, report.full_message, report.steps)
-        emit_failed_run(failed, chosen, output, error_in_heading=False)
+        emit_failed_run(failed, chosen, shown.output, error_in_heading=False)
         if result.run_id is not None:
             _saved(result.run_id, "rerun")
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
-    echo_err(_cost_line(report, origin.reuse))
+    echo_err(_cost_line(report, (run.get("origin") or RunOrigin()).reuse))
     engine_summary(provider)
     return report, run_id
 

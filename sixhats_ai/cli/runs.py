@@ -44,7 +44,9 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
+    from sixhats_ai.api import AnalyzeArgs
     from sixhats_ai.method.emergent import ProcessDecision
+    from sixhats_ai.runs import RunOrigin
     from sixhats_ai.store.records import StoredRun
 
 RunIdArgument = Annotated[
@@ -162,6 +164,20 @@ def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
     )
 
 
+def _rerun_origin(run: StoredRun, redo: list[str]) -> RunOrigin:
+    """What the rerun keeps beside it: the run's files, the run it redoes and what it asks
+    again, the good steps it reuses and an emergent run's choices so far."""
+    from sixhats_ai.runs import Lineage, RunOrigin, reused_steps
+
+    return RunOrigin(
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
+        reuse=reused_steps(run, redo),
+        replay=_replay(run),
+    )
+
+
 def _replay(run: StoredRun) -> list[ProcessDecision]:
     """An emergent run's choices so far, for blue to keep up to the step asked again."""
     from sixhats_ai.run.emergent import replay_of
@@ -205,9 +221,9 @@ def rerun(
     Example: sixhats rerun 3fa2c1d0 --step black
     """
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.cli.running import run_with_progress
+    from sixhats_ai.cli.running import Shown, run_with_progress
     from sixhats_ai.config import load_config
-    from sixhats_ai.runs import Lineage, RunOrigin, Store, load_document, redo_ids, reused_steps
+    from sixhats_ai.runs import Store, load_document, redo_ids
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
     run = Store().show(run_id)
@@ -226,25 +242,11 @@ def rerun(
         return
     options = _rerun_options(ctx.params, run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
-    origin = RunOrigin(
-        problem_path=Path(run.problem_path) if run.problem_path else None,
-        document_paths=[Path(d.path) for d in run.documents if d.path],
-        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
-        reuse=reused_steps(run, redo),
-        replay=_replay(run),
-    )
-    report, new_id = run_with_progress(
-        run.problem,
-        run.program,
-        [load_document(d) for d in run.documents],
-        provider=provider,
-        options=options,
-        config=config,
-        origin=origin,
-        log=not no_log,
-        read_cache=False,  # a rerun wants a new answer: the cache is written, not read
-        no_progress=no_progress,
-        fmt=fmt,
-        output=output,
-    )
+    documents = [load_document(d) for d in run.documents]
+    settings: AnalyzeArgs = {"documents": documents, "options": options, "config": config}
+    settings["keep"] = not no_log
+    settings["use_cache"] = False  # a rerun wants a new answer: the cache is written, not read
+    settings["origin"] = _rerun_origin(run, redo)
+    shown = Shown(no_progress, fmt, output)
+    report, new_id = run_with_progress(run.problem, run.program, provider, settings, shown)
     emit_report(report, fmt, output, new_id)

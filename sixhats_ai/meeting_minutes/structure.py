@@ -131,7 +131,7 @@ async def _ask(
     session: Session, meeting: Meeting, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
 ) -> StepOutput:
     model = meeting.answer_model(step)
-    done = await session.ask(session.model_for(step), prompt.messages(), model)
+    done = await session.ask(session.model_for(step), prompt, model)
     usage.add(done.usage)
     assert isinstance(done.output, StepOutput)
     return done.output
@@ -225,7 +225,7 @@ async def synthesise(
         },
     )
     model = session.model_for(closing)
-    done = await session.ask(model, prompt.messages(), meeting.answer_model(closing, ok_ids))
+    done = await session.ask(model, prompt, meeting.answer_model(closing, ok_ids))
     assert isinstance(done.output, Synthesis)
     record = StepRecord(
         id=closing.id,
