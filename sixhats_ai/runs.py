@@ -10,6 +10,7 @@ back) is decided here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from sixhats_ai.errors import UsageError, option
-from sixhats_ai.run.emergent import emergent_redo
+from sixhats_ai.run.emergent import emergent_redo, replay_of
+from sixhats_ai.run.panel import kept_roster
 from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
@@ -28,6 +30,7 @@ from sixhats_ai.text.inputs import read_text_file
 if TYPE_CHECKING:
     from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.run.request import RunRequest
     from sixhats_ai.session import Session
@@ -188,6 +191,29 @@ def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
 def reused_steps(run: StoredRun, redo: Sequence[str]) -> dict[str, StepRecord]:
     """The steps of `run` a rerun keeps: every good one it does not ask again."""
     return {s.id: s for s in run.steps if s.status == "ok" and s.id not in redo}
+
+
+def rerun_options(options: RunOptions, run: StoredRun) -> RunOptions:
+    """A rerun's options: the kept run decides the flow, the steps and the participants;
+    `options` how to ask."""
+    return dataclasses.replace(
+        options,
+        flow=run.flow,  # type: ignore[arg-type]
+        include_optional=run.include_optional,
+        personas=kept_roster(run.steps, run.report.roster if run.report else None),
+    )
+
+
+def rerun_origin(run: StoredRun, redo: Sequence[str]) -> RunOrigin:
+    """What a rerun keeps beside it: the run's files, the run it redoes and the steps it asks
+    again, the good steps it reuses, and an emergent run's choices so far."""
+    return RunOrigin(
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
+        reuse=reused_steps(run, redo),
+        replay=replay_of(run.steps, run.report.process_log if run.report else []),
+    )
 
 
 def load_document(document: StoredDocument) -> Document:

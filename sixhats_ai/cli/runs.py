@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -45,9 +44,6 @@ from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.api import AnalyzeArgs
-    from sixhats_ai.method.emergent import ProcessDecision
-    from sixhats_ai.runs import RunOrigin
-    from sixhats_ai.store.records import StoredRun
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
@@ -152,39 +148,6 @@ def show(
     )
 
 
-def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
-    """The stored run decides the flow, the steps and the participants; the flags how to ask."""
-    from sixhats_ai.run.panel import kept_roster
-
-    return replace(
-        run_options(params),
-        flow=run.flow,  # type: ignore[arg-type]
-        include_optional=run.include_optional,
-        personas=kept_roster(run.steps, run.report.roster if run.report else None),
-    )
-
-
-def _rerun_origin(run: StoredRun, redo: list[str]) -> RunOrigin:
-    """What the rerun keeps beside it: the run's files, the run it redoes and what it asks
-    again, the good steps it reuses and an emergent run's choices so far."""
-    from sixhats_ai.runs import Lineage, RunOrigin, reused_steps
-
-    return RunOrigin(
-        problem_path=Path(run.problem_path) if run.problem_path else None,
-        document_paths=[Path(d.path) for d in run.documents if d.path],
-        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
-        reuse=reused_steps(run, redo),
-        replay=_replay(run),
-    )
-
-
-def _replay(run: StoredRun) -> list[ProcessDecision]:
-    """An emergent run's choices so far, for blue to keep up to the step asked again."""
-    from sixhats_ai.run.emergent import replay_of
-
-    return replay_of(run.steps, run.report.process_log if run.report else [])
-
-
 @app.command()
 def rerun(
     ctx: typer.Context,
@@ -223,7 +186,7 @@ def rerun(
     from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.cli.running import Shown, run_with_progress
     from sixhats_ai.config import load_config
-    from sixhats_ai.runs import Store, load_document, redo_ids
+    from sixhats_ai.runs import Store, load_document, redo_ids, rerun_options, rerun_origin
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
     run = Store().show(run_id)
@@ -240,13 +203,13 @@ def rerun(
         )
         emit_report(report, fmt, output, new_id)
         return
-    options = _rerun_options(ctx.params, run)
+    options = rerun_options(run_options(ctx.params), run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     documents = [load_document(d) for d in run.documents]
     settings: AnalyzeArgs = {"documents": documents, "options": options, "config": config}
     settings["keep"] = not no_log
     settings["use_cache"] = False  # a rerun wants a new answer: the cache is written, not read
-    settings["origin"] = _rerun_origin(run, redo)
+    settings["origin"] = rerun_origin(run, redo)
     shown = Shown(no_progress, fmt, output)
     report, new_id = run_with_progress(run.problem, run.program, provider, settings, shown)
     emit_report(report, fmt, output, new_id)
