@@ -99,8 +99,8 @@ def test_every_command_defaults_to_the_library_s_options():
     import dataclasses
     import inspect
 
-    from sixhats_ai.cli.analyze import analyze
-    from sixhats_ai.cli.batch import batch
+    from sixhats_ai.cli.analyze import analyze_command
+    from sixhats_ai.cli.batch import batch_command
     from sixhats_ai.cli.brief import brief
     from sixhats_ai.cli.minutes import minutes
     from sixhats_ai.cli.runs import rerun
@@ -109,12 +109,13 @@ def test_every_command_defaults_to_the_library_s_options():
     fields = {f.name: f.default for f in dataclasses.fields(RunOptions)}
     flag_field = {"retries": "max_retries"}
     checked = 0
-    for command in (analyze, batch, brief, minutes, rerun):
+    for command in (analyze_command, batch_command, brief, minutes, rerun):
         for name, param in inspect.signature(command).parameters.items():
             field = flag_field.get(name, name)
             if field not in fields or param.default in (None, False):
                 continue
-            wanted = BATCH_CONCURRENCY if (command, field) == (batch, "concurrency") else None
+            in_batch = (command, field) == (batch_command, "concurrency")
+            wanted = BATCH_CONCURRENCY if in_batch else None
             assert param.default == (wanted or fields[field]), f"{command.__name__} --{name}"
             checked += 1
     assert checked >= 20

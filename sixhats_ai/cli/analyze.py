@@ -130,8 +130,8 @@ def _run(
     return run_with_progress(problem, chosen, provider, {**run, "config": config}, shown)
 
 
-@app.command()
-def analyze(
+@app.command("analyze")
+def analyze_command(
     ctx: typer.Context,
     problem: Annotated[
         Optional[str],  # noqa: UP045

@@ -96,8 +96,8 @@ CancelOption = Annotated[
 ]
 
 
-@app.command()
-def batch(
+@app.command("batch")
+def batch_command(
     ctx: typer.Context,
     paths: PathsArgument = None,
     out: OutOption = None,
