@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, overload
 
 from pydantic_core import to_json
 
-from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.backends.provider import DEFAULT_BASE_URL
 from sixhats_ai.prompts import NONCE_PATTERN
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.errors import UsageError
 from sixhats_ai.errors import option as named_option
 
