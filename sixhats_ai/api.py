@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import TypedDict, Unpack
 
+from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
@@ -22,7 +23,7 @@ from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.report import Report
 from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import RunOrigin, RunResult, run_and_keep
-from sixhats_ai.session import open_session
+from sixhats_ai.session import SessionParts, open_session
 from sixhats_ai.store.cache import open_run_store
 from sixhats_ai.text.documents import Document, sanitize
 
@@ -36,6 +37,7 @@ class Settings(TypedDict, total=False):
     config: Config  # default: the config file
     keep: bool  # keep the run in the store (default True, unless the config says log = false)
     use_cache: bool  # answer a request the store has answered before (default True)
+    backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
 
 
 class AnalyzeArgs(Settings, total=False):
@@ -78,9 +80,9 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
     )
     warn = kwargs.get("on_warning") or (lambda warning: None)
     try:
-        async with open_session(
-            provider, options, config, on_event=kwargs.get("on_event"), cache=cache
-        ) as session:
+        parts: SessionParts = {"on_event": kwargs.get("on_event"), "cache": cache}
+        parts["backend"] = kwargs.get("backend")
+        async with open_session(provider, options, config, **parts) as session:
             request = await session.request(problem, program, kwargs.get("documents", ()))
             request.replay = list(origin.replay)  # a rerun of an emergent run: choices kept
             for warning in request.warnings:

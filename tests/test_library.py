@@ -75,3 +75,18 @@ def test_a_batch_through_the_library_writes_its_reports_and_keeps_each_run(
     assert (out / "index.md").is_file() and (out / "a.json").is_file()
     assert {r["title"] for r in _history(cli)} == {"a.md", "b.md"}
     assert "kept 2 runs in the store (see `sixhats history`)" in lines  # told, as `echo` asked
+
+
+def test_a_backend_of_the_caller_answers_a_library_run(cli):
+    """What the MCP server does: its host's model answers, through the same pipeline."""
+    from sixhats_ai import analyze
+    from tests.fakes import FakeBackend
+
+    backend = FakeBackend(identity="host:sampling")
+    provider = Provider(base_url=None, api_key="", model="host-model")
+    report = analyze(
+        "Hire two people?", program="quick-feedback", provider=provider, backend=backend
+    )
+    assert len(backend.requests) == 4 and {r.model for r in backend.requests} == {"host-model"}
+    assert report.metadata.base_url == "host:sampling"
+    assert [r["problem"] for r in _history(cli)] == ["Hire two people?"]

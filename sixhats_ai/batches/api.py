@@ -91,7 +91,8 @@ async def batch_async(
     echo = kwargs.get("echo") or (lambda line: None)
     try:
         prepare_out_dir(out)
-        backend = batch_backend(via, provider, out, store, results=kwargs.get("results"), echo=echo)
+        rounds = batch_backend(via, provider, out, store, results=kwargs.get("results"), echo=echo)
+        backend = rounds or kwargs.get("backend")  # None: the provider's server or engine
         prices = round_prices(via, config)
         async with open_session(
             provider, options, config, cache=cache, backend=backend, prices=prices
@@ -105,7 +106,7 @@ async def batch_async(
                     kwargs.get("total"),
                     store=store,
                     progress=bar,
-                    rounds=backend,
+                    rounds=rounds,
                 )
                 return await runner.run(discover(names, glob=kwargs.get("glob"), skip=out))
     finally:
