@@ -184,8 +184,8 @@ class Session:
 
     def engine_figures(self) -> EngineFigures | None:
         """The local engine's load time and speeds so far, for a report's metadata."""
-        engine = self.provider.engine
-        return None if engine is None else EngineFigures.model_validate(engine.stats.to_dict())
+        stats = self.provider.engine_stats
+        return None if stats is None else EngineFigures.model_validate(stats.to_dict())
 
     @property
     def completion_estimate(self) -> int:
@@ -226,6 +226,15 @@ class Session:
             model = self.engine.model_for(step)
             previews.append(StepPreview(step, prompt, model, tokens, self.price_of(step, tokens)))
         return previews
+
+
+def preload_engine(provider: Provider) -> None:
+    """Load the provider's local engine now, if it has one: before a run's event loop starts,
+    since a load cannot be interrupted (else the first request loads it)."""
+    if provider.local is not None:
+        from sixhats_ai.backends.llama import preload
+
+        preload(provider.local, provider.engine_stats)
 
 
 def _ignore(event: StepEvent) -> None:

@@ -70,8 +70,10 @@ def build_backend(
     provider's local engine, else its server's client (the limiter backs it off on 429)."""
     if rounds is not None:
         return _round_backend(provider, rounds)
-    if provider.engine is not None:
-        return provider.engine
+    if provider.local is not None:
+        from sixhats_ai.backends.llama import LlamaBackend
+
+        return LlamaBackend.serving(provider.local, provider.engine_stats)
     from sixhats_ai.backends.openai import OpenAIBackend
 
     return OpenAIBackend(provider, limiter=limiter, timeout=timeout, max_retries=max_retries)
