@@ -12,9 +12,11 @@ from pathlib import Path
 
 from bench import (  # noqa: F401 - registers the scenarios
     batch_rounds,
+    board_memory,
     display,
     local_engine,
     long_documents,
+    mcp_server,
     meeting,
     reliability,
     scenarios,

@@ -10,17 +10,11 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.harness import BenchError, Context, Figure, Outcome, scenario
-from sixhats_ai.config import user_programs_dir
-from sixhats_ai.method.programs import Program, find_program, load_programs
-from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.run.engine import Engine
-from sixhats_ai.run.request import RunRequest
-from sixhats_ai.text.tokens import estimate_tokens
+from sixhats_ai.method.programs import Program, find_program
 
 PROBLEM = (
     "Our support team is overloaded since the launch and first replies take two days. "
@@ -222,114 +216,6 @@ def batch_throughput(ctx: Context) -> Outcome:
             f"requests x latency / {concurrency} in flight, {steps} steps x latency) = "
             f"max({stats.requests} x {latency:g} / {concurrency}, {chain:.3g}) s; the batch "
             "runs in-process, as `analyze` does in scenarios 1 and 2"
-        ],
-    )
-
-
-def naive_prompt_tokens(program: Program, answers: list[str]) -> list[int]:
-    """Prompt tokens per step of a client that resends the whole transcript at each step.
-
-    Each step sends its own prompt without the board, after every earlier prompt and answer
-    verbatim: the same prompts and answers as the real run, only in a growing conversation.
-    """
-    engine = Engine(None, PromptLibrary(), lambda step: "naive")
-    request = RunRequest(problem=PROBLEM, program=program)
-    plan = program.plan()
-    transcript, tokens = 0, []
-    for index, (step, answer) in enumerate(zip(plan, answers, strict=True)):
-        ids = [s.id for s in plan[:index]] if step.role == "synthesis" else []
-        prompt = engine.render(request, step, [], ids, [])
-        own = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
-        tokens.append(transcript + own)
-        transcript += own + estimate_tokens(answer)
-    return tokens
-
-
-ANSWER_SIZE = {"items": 4, "words": 12}  # about what a model writes for one hat
-MIDDLE_HATS = ("white", "green", "red", "yellow", "black")
-GROWTH_STEPS = (8, 12, 16)
-
-
-@dataclass
-class ProgramTokens:
-    """Prompt tokens of each step of one sequential analysis, ours and the naive baseline's."""
-
-    program: str
-    ours: list[int]
-    naive: list[int]
-
-    @property
-    def steps(self) -> int:
-        return len(self.ours)
-
-
-def measure_tokens(ctx: Context, program: Program) -> ProgramTokens:
-    """Run the program sequentially; count each request's prompt tokens and the naive ones."""
-    ctx.server.reset(record=True, **ANSWER_SIZE)
-    _, report = analyze(ctx, program.slug, "sequential")
-    exchanges = sorted(ctx.server.stats().exchanges, key=lambda e: e["started"])
-    ours = [sum(estimate_tokens(m["content"]) for m in e["messages"]) for e in exchanges]
-    if sum(ours) != report["metadata"]["usage"]["prompt_tokens"]:
-        raise BenchError(f"{program.slug}: the report's prompt tokens disagree with the server")
-    return ProgramTokens(
-        program.slug, ours, naive_prompt_tokens(program, [e["answer"] for e in exchanges])
-    )
-
-
-def long_program(steps: int) -> Program:
-    """A program of `steps` steps (blue, the other hats in turn, blue), saved as a user file."""
-    hats = ["blue", *(MIDDLE_HATS[i % len(MIDDLE_HATS)] for i in range(steps - 2)), "blue"]
-    path = user_programs_dir() / f"bench-{steps}.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["format = 1", f'slug = "bench-{steps}"', f'name = "Bench {steps}"']
-    lines += [f'[[steps]]\nhat = "{hat}"' for hat in hats]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return find_program(f"bench-{steps}", path.parent)
-
-
-def growth(totals: list[int]) -> float:
-    """What the last steps added cost over what the steps before them did: 1 if linear."""
-    return (totals[-1] - totals[-2]) / (totals[-2] - totals[-3])
-
-
-@scenario(4, "prompt tokens per analysis, sequential flow")
-def prompt_tokens(ctx: Context) -> Outcome:
-    fixed = [p for p in load_programs().values() if not p.emergent]  # a set sequence of steps
-    programs = [measure_tokens(ctx, p) for p in fixed[: ctx.size(None, 2)]]
-    longer = [measure_tokens(ctx, long_program(n)) for n in GROWTH_STEPS]
-    figures = [
-        Figure(
-            f"{r.program}, {r.steps} steps ({sum(r.ours):,} vs {sum(r.naive):,} tok): ours / naive",
-            sum(r.ours) / sum(r.naive),
-            "x",
-            1,
-        )
-        for r in programs
-    ]
-    span = "{1}->{2} vs {0}->{1} steps".format(*GROWTH_STEPS)
-    figures += [
-        Figure(f"tokens added {span}: ours", growth([sum(r.ours) for r in longer]), "x", 1.1),
-        Figure(f"tokens added {span}: naive", growth([sum(r.naive) for r in longer]), "x"),
-        Figure(
-            "largest hat prompt, {2} vs {0} steps: ours".format(*GROWTH_STEPS),
-            max(longer[-1].ours[:-1]) / max(longer[0].ours[:-1]),
-            "x",
-        ),
-    ]
-    return Outcome(
-        figures=figures,
-        details={
-            "programs": [asdict(r) for r in programs],
-            "tokens_by_steps": {
-                r.steps: {"ours": sum(r.ours), "naive": sum(r.naive)} for r in longer
-            },
-        },
-        notes=[
-            "tokens are counted as characters / 4, the same way for ours and the naive "
-            "baseline; the response schema (sent in response_format) is left out of both",
-            "growth: what 4 more steps add to the tokens of an analysis, compared with what "
-            "the 4 before them added; 1 if linear, 1.4 if quadratic (a transcript resent at "
-            "each step)",
         ],
     )
 

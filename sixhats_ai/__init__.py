@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     from sixhats_ai.api import analyze, analyze_async, analyze_run
     from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.batches.api import BatchSettings, batch, batch_async
+    from sixhats_ai.briefs.api import brief, brief_async
+    from sixhats_ai.briefs.model import Brief
     from sixhats_ai.config import Config
     from sixhats_ai.errors import SixhatsError
+    from sixhats_ai.meeting_minutes.api import minutes, minutes_async
+    from sixhats_ai.meeting_minutes.layout import Minutes
     from sixhats_ai.method.programs import Program
     from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.run.options import RunOptions
@@ -42,8 +46,14 @@ _HOMES = {
     "batch_async": "sixhats_ai.batches.api",
     "BatchSettings": "sixhats_ai.batches.api",
     "BatchIndex": "sixhats_ai.run.ranking",
+    "brief": "sixhats_ai.briefs.api",
+    "brief_async": "sixhats_ai.briefs.api",
+    "Brief": "sixhats_ai.briefs.model",
     "Config": "sixhats_ai.config",
     "Document": "sixhats_ai.text.documents",
+    "minutes": "sixhats_ai.meeting_minutes.api",
+    "minutes_async": "sixhats_ai.meeting_minutes.api",
+    "Minutes": "sixhats_ai.meeting_minutes.layout",
     "Program": "sixhats_ai.method.programs",
     "Provider": "sixhats_ai.backends.provider",
     "ProviderFlags": "sixhats_ai.backends.provider",
@@ -60,8 +70,10 @@ _HOMES = {
 __all__ = [
     "BatchIndex",
     "BatchSettings",
+    "Brief",
     "Config",
     "Document",
+    "Minutes",
     "Program",
     "Provider",
     "ProviderFlags",
@@ -79,6 +91,10 @@ __all__ = [
     "analyze_run",
     "batch",
     "batch_async",
+    "brief",
+    "brief_async",
+    "minutes",
+    "minutes_async",
 ]
 
 

@@ -28,13 +28,19 @@ from sixhats_ai.store.cache import open_run_store
 from sixhats_ai.text.documents import Document, sanitize
 
 
-class Settings(TypedDict, total=False):
-    """Which model answers and how: what every library call takes, typed once."""
+class ModelArgs(TypedDict, total=False):
+    """Which model answers and how, each part optional: what every library call takes
+    (`brief` and `minutes` too), typed once."""
 
     options: RunOptions  # how to run (default: RunOptions())
     provider: Provider  # else resolved from `flags`, the environment and the config
     flags: ProviderFlags
     config: Config  # default: the config file
+
+
+class Settings(ModelArgs, total=False):
+    """A run's model settings, and whether the store keeps it and answers from it."""
+
     keep: bool  # keep the run in the store (default True, unless the config says log = false)
     use_cache: bool  # answer a request the store has answered before (default True)
     backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
@@ -46,12 +52,13 @@ class AnalyzeArgs(Settings, total=False):
     program: str | Program  # a slug, a full name, or a Program (default: choose)
     documents: Sequence[Document]
     on_event: Callable[[StepEvent], None]  # each step's progress (a live board)
-    on_warning: Callable[[str], None]  # what was done to fit the documents, as it is done
+    on_warning: Callable[[str], None]  # what was done to fit the documents; a run not kept
     origin: RunOrigin  # kept beside the run: its files, a title, the run it redoes
+    cancelled: str  # a run cancelled midway keeps its finished steps, failed with this message
 
 
 def settled(
-    settings: Settings, default: RunOptions | None = None
+    settings: ModelArgs, default: RunOptions | None = None
 ) -> tuple[RunOptions, Config, Provider]:
     """The options, config and provider a call runs with: given, or `default` (else
     `RunOptions()`), the config file and the provider resolved from `flags` (asking servers:
@@ -62,6 +69,12 @@ def settled(
         settings.get("flags") or ProviderFlags(), config
     )
     return options, config, provider
+
+
+def _unkept_to(warn: Callable[[str], None]) -> Callable[[Exception], None]:
+    """A run the store could not take (disk full, locked too long), told as a warning: the
+    report is still returned. Without `on_warning`, that error is raised."""
+    return lambda exc: warn(f"warning: this run was not kept: {exc}")
 
 
 async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
@@ -78,16 +91,22 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
     store, cache = open_run_store(
         config, provider.api_key, log=kwargs.get("keep", True), read=kwargs.get("use_cache", True)
     )
-    warn = kwargs.get("on_warning") or (lambda warning: None)
+    warn = kwargs.get("on_warning")
     try:
         parts: SessionParts = {"on_event": kwargs.get("on_event"), "cache": cache}
         parts["backend"] = kwargs.get("backend")
         async with open_session(provider, options, config, **parts) as session:
             request = await session.request(problem, program, kwargs.get("documents", ()))
             request.replay = list(origin.replay)  # a rerun of an emergent run: choices kept
-            for warning in request.warnings:
-                warn(warning)
-            return await run_and_keep(session, request, store, origin)
+            unkept = None
+            if warn is not None:
+                for warning in request.warnings:
+                    warn(warning)
+                unkept = _unkept_to(warn)
+            cancelled = kwargs.get("cancelled")
+            return await run_and_keep(
+                session, request, store, origin, on_unkept=unkept, cancelled=cancelled
+            )
     finally:
         if cache is not None:  # the store's connections, whether it keeps runs or only answers
             cache.store.close()

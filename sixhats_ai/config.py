@@ -29,6 +29,7 @@ in `provider.py`. The config file is TOML at `<config dir>/config.toml`:
     [prices."my-model"]                 # USD per million tokens
     input = 0.5
     output = 1.5
+    cached_input = 0.125                # prompt tokens served from the server's prefix cache
 
     [context_windows]                   # tokens, for servers that do not say
     "my-model" = 32768
@@ -117,6 +118,7 @@ class PriceEntry(BaseModel):
     output: float
     batch_input: float | None = None  # Batch API prices; half the live ones when not given
     batch_output: float | None = None
+    cached_input: float | None = None  # the prefix cache's price; the input price when not given
 
 
 class Config(BaseModel):
@@ -145,7 +147,7 @@ class Config(BaseModel):
         prices = dict(DEFAULT_PRICES)
         prices.update(
             {
-                name: Price(p.input, p.output, p.batch_input, p.batch_output)
+                name: Price(p.input, p.output, p.batch_input, p.batch_output, p.cached_input)
                 for name, p in self.prices.items()
             }
         )

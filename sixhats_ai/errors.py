@@ -95,10 +95,26 @@ class BudgetExceeded(SixhatsError):
 
 def redact(text: str, secrets: list[str | None]) -> str:
     """Remove every secret from a text before it can be shown or stored."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        if len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+# The keys this process was given (flag, environment, profile): whatever prints a text it did
+# not write itself (a debug traceback, where a server may have echoed the key) redacts them.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def keep_secret(secret: str | None) -> None:
+    """Remember a key, so that `redact_known` takes it out of anything shown."""
+    if secret:
+        _KNOWN_SECRETS.add(secret)
+
+
+def redact_known(text: str) -> str:
+    """The text without any key this process was given."""
+    return redact(text, list(_KNOWN_SECRETS))
 
 
 def first_problems(message: str, shown: int = 3) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from sixhats_ai.errors import UsageError, option
+from sixhats_ai.errors import SixhatsError, UsageError, option
 
 
 def check_writable(path: Path) -> None:
@@ -73,4 +74,9 @@ def atomic_write(path: Path, data: str | bytes, *, folder_checked: bool = False)
             tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:  # a runtime failure (exit 1), not bad input
+            raise SixhatsError(
+                f"cannot write {path}: the disk is full",
+                hint="free some space and run the same command again",
+            ) from None
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

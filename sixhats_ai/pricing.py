@@ -1,8 +1,10 @@
 """Token estimates, prices and the `--max-cost` budget.
 
 Prices are US dollars per million tokens. The table covers common OpenAI models; users add
-or override entries in the config (`[prices."model-name"]`). A model that is not in the table
-costs 0 and is reported as unpriced: local models are free, and a guess would mislead.
+or override entries in the config (`[prices."model-name"]`). Prompt tokens a server served from
+its prefix cache (`cached_tokens`) cost the model's cached-input price, when it has one. A model
+that is not in the table costs 0 and is reported as unpriced: local models are free, and a
+guess would mislead.
 """
 
 from __future__ import annotations
@@ -20,25 +22,31 @@ class Price:
     output: float
     batch_input: float | None = None  # the Batch API's price, when not half the live one
     batch_output: float | None = None
+    cached_input: float | None = None  # a prompt token served from the prefix cache; else input
 
     def for_batch(self) -> Price:
         """What the same tokens cost through the Batch API."""
         return Price(
             self.input * BATCH_DISCOUNT if self.batch_input is None else self.batch_input,
             self.output * BATCH_DISCOUNT if self.batch_output is None else self.batch_output,
+            cached_input=None if self.cached_input is None else self.cached_input * BATCH_DISCOUNT,
         )
+
+    @property
+    def cached(self) -> float:
+        return self.input if self.cached_input is None else self.cached_input
 
 
 DEFAULT_PRICES: dict[str, Price] = {
-    "gpt-4o-mini": Price(0.15, 0.60),
-    "gpt-4o": Price(2.50, 10.00),
-    "gpt-4.1": Price(2.00, 8.00),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4.1-nano": Price(0.10, 0.40),
-    "gpt-5": Price(1.25, 10.00),
-    "gpt-5-mini": Price(0.25, 2.00),
-    "gpt-5-nano": Price(0.05, 0.40),
-    "o4-mini": Price(1.10, 4.40),
+    "gpt-4o-mini": Price(0.15, 0.60, cached_input=0.075),
+    "gpt-4o": Price(2.50, 10.00, cached_input=1.25),
+    "gpt-4.1": Price(2.00, 8.00, cached_input=0.50),
+    "gpt-4.1-mini": Price(0.40, 1.60, cached_input=0.10),
+    "gpt-4.1-nano": Price(0.10, 0.40, cached_input=0.025),
+    "gpt-5": Price(1.25, 10.00, cached_input=0.125),
+    "gpt-5-mini": Price(0.25, 2.00, cached_input=0.025),
+    "gpt-5-nano": Price(0.05, 0.40, cached_input=0.005),
+    "o4-mini": Price(1.10, 4.40, cached_input=0.275),
 }
 
 
@@ -59,11 +67,23 @@ class PriceTable:
         """The same table at Batch API prices (half, unless a model states its own)."""
         return PriceTable({name: price.for_batch() for name, price in self.prices.items()})
 
-    def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    def cost(
+        self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+    ) -> float:
+        """What a request cost; `cached_tokens` of its prompt at the cached-input price."""
         price = self.price(model)
         if price is None:
             return 0.0
-        return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+        fresh = prompt_tokens - cached_tokens
+        spent = (
+            fresh * price.input + cached_tokens * price.cached + completion_tokens * price.output
+        )
+        return spent / 1_000_000
+
+    def saved(self, model: str, cached_tokens: int) -> float:
+        """What serving `cached_tokens` from the prefix cache saved against the input price."""
+        price = self.price(model)
+        return 0.0 if price is None else cached_tokens * (price.input - price.cached) / 1_000_000
 
 
 class Budget:

@@ -90,8 +90,9 @@ class PromptLibrary:
         )
 
     def names(self) -> list[str]:
-        """Template names users can see and override (partials start with `_`)."""
-        return sorted(n for n in self.env.list_templates(extensions=["j2"]))
+        """Template names users can see and override (partials start with `_`), with the
+        question banks (`brief/bank/*.toml`)."""
+        return sorted(n for n in self.env.list_templates(extensions=["j2", "toml"]))
 
     def source(self, name: str) -> tuple[str, str]:
         """The template's text and the file it came from."""
@@ -165,7 +166,19 @@ def user_library(prompts_dir: Path | None = None) -> PromptLibrary:
     """The packaged templates, overridden by `prompts_dir` or the config dir's `prompts/`."""
     from sixhats_ai.config import user_prompts_dir
 
-    return PromptLibrary(prompts_dir or user_prompts_dir())
+    return PromptLibrary(checked_prompts_dir(prompts_dir) or user_prompts_dir())
+
+
+def checked_prompts_dir(prompts_dir: Path | None) -> Path | None:
+    """A prompts folder given on purpose must exist: running on the packaged templates
+    instead would hide the mistake until the report reads wrong."""
+    if prompts_dir is not None and not prompts_dir.is_dir():
+        raise UsageError(
+            f"the prompts folder {prompts_dir} "
+            + ("is not a folder" if prompts_dir.exists() else "does not exist"),
+            hint=f"pass a folder of .j2 templates to {option('prompts_dir')}, or leave it out",
+        )
+    return prompts_dir
 
 
 def copy_template(name: str, folder: Path, *, force: bool = False) -> Path:

@@ -1,10 +1,10 @@
 """Runs as a user deals with them: running one and keeping it, the steps a rerun asks again,
 the kept runs read back (`Store`), and the summary `history --json` prints.
 
-`run_and_keep` is the one pipeline `analyze`, `rerun` and `batch` go through, so the rule
-"keep the run, or the hats of one whose synthesis failed" is written once. The store only
-stores; what a run means (which steps to redo, how it is summarised, how its files are read
-back) is decided here.
+`keep_run` is the one pipeline `analyze`, `rerun`, `batch` and `minutes` go through (the
+first three by `run_and_keep`), so the rule "keep the run, or the hats of one whose synthesis
+failed" is written once. The store only stores; what a run means (which steps to redo, how it
+is summarised, how its files are read back) is decided here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import hashlib
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 from sixhats_ai.errors import UsageError, option
 from sixhats_ai.run.emergent import emergent_redo, replay_of
 from sixhats_ai.run.panel import kept_roster
+from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore, default_store_path
-from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
+from sixhats_ai.store.records import DamagedRow, RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
 from sixhats_ai.text.inputs import read_text_file
 
@@ -58,6 +59,7 @@ class RunOrigin:
     lineage: Lineage = Lineage()
     reuse: Mapping[str, StepRecord] = field(default_factory=dict)
     replay: Sequence[ProcessDecision] = ()
+    resume: str | None = None  # a batch's key for its input, to find the run again
 
 
 @dataclass
@@ -107,8 +109,41 @@ async def run_and_keep(
     origin: RunOrigin = RunOrigin(),
     *,
     on_unkept: Callable[[Exception], None] | None = None,
+    cancelled: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps `origin` reuses) and keep it in `store`.
+    """Run the request (not asking again the steps `origin` reuses) and keep it in `store`
+    (see `keep_run`). With `cancelled`, a run cancelled midway keeps the steps that finished,
+    as a failed run with that message that `sixhats rerun` can finish."""
+    inputs = RunInputs.of_request(
+        request, origin.document_paths, origin.problem_path, origin.title, origin.resume
+    )
+    work = session.engine.run(request, reuse=dict(origin.reuse))
+    lineage = origin.lineage
+    try:
+        return await keep_run(session, store, inputs, work, lineage=lineage, on_unkept=on_unkept)
+    except asyncio.CancelledError:
+        finished = list(request.memo.steps.values())
+        if cancelled is not None and store is not None and finished:
+            store.save_failed_run(
+                inputs,
+                finished,
+                cancelled,
+                parent_id=lineage.parent_id,
+                rerun_step=lineage.rerun_step,
+            )
+        raise
+
+
+async def keep_run(
+    session: Session,
+    store: RunStore | None,
+    inputs: RunInputs,
+    work: Awaitable[Report],
+    *,
+    lineage: Lineage = Lineage(),
+    on_unkept: Callable[[Exception], None] | None = None,
+) -> RunResult:
+    """Await the run `work` makes (an analysis, or a meeting's minutes) and keep it in `store`.
 
     If the synthesis fails, the hats are kept instead, so `sixhats rerun` can finish the run;
     the failure is in the result, not raised. Other errors are raised. With `on_unkept`, a
@@ -117,10 +152,8 @@ async def run_and_keep(
     """
     from sixhats_ai.run.engine import SynthesisFailed
 
-    inputs = RunInputs.of_request(request, origin.document_paths, origin.problem_path, origin.title)
-    lineage = origin.lineage
     try:
-        report = await session.engine.run(request, reuse=dict(origin.reuse))
+        report = await work
     except SynthesisFailed as failed:
         return RunResult(failed, await _keep(session, store, inputs, failed, lineage, on_unkept))
     report.metadata.engine = session.engine_figures()
@@ -154,7 +187,7 @@ async def _keep(
 
     try:
         return await off_the_loop(session, save)
-    except (sqlite3.Error, UsageError) as exc:
+    except (sqlite3.Error, UsageError, StoreFull) as exc:
         if on_unkept is None:
             raise
         on_unkept(exc)
@@ -272,9 +305,10 @@ class Store:
 
     def history(
         self, text: str | None = None, **filters: Unpack[HistoryFilters]
-    ) -> list[StoredRun]:
+    ) -> list[StoredRun | DamagedRow]:
         """Kept runs, newest first, whose problem or title contains `text` (see
-        `HistoryFilters` for the others); none kept: []."""
+        `HistoryFilters` for the others); none kept: []. A run that no longer reads is a
+        `DamagedRow` in its place, so the others still list."""
         if not self.path.exists():
             return []
         with RunStore(self.path) as store:

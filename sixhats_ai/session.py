@@ -25,7 +25,13 @@ from sixhats_ai.config import Config
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.prompts import RenderedPrompt, user_library
-from sixhats_ai.run.condense import Condenser, FitPreview, fit_documents, preview_fit
+from sixhats_ai.run.condense import (
+    Condenser,
+    FitPreview,
+    fit_documents,
+    preview_fit,
+    problem_as_document,
+)
 from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.report import EngineFigures
@@ -44,8 +50,6 @@ from sixhats_ai.text.documents import Document
 from sixhats_ai.text.tokens import estimate_tokens
 
 CONTEXT_SHARE_FOR_INPUT = 0.6
-# An input this small fits any model's context: no need to ask the server how large it is.
-SMALL_INPUT_TOKENS = 1_200
 
 
 def window_lookup(
@@ -148,12 +152,12 @@ class Session:
     ) -> RunRequest:
         """A run request, with the documents fitted to the model's context (condensed, cut or
         refused by --fit); what was done to fit them is in the request's `warnings`."""
-        size = estimate_tokens(problem) + sum(estimate_tokens(d.text) for d in documents)
-        budget = SMALL_INPUT_TOKENS
-        stated = self.options.context_window or self.provider.context_window or self.provider.n_ctx
-        if size > budget or stated:
-            budget = int((await self.window.get()).tokens * CONTEXT_SHARE_FOR_INPUT)
+        window = (await self.window.get()).tokens  # the board's share is a part of it too
+        budget = int(window * CONTEXT_SHARE_FOR_INPUT)
         condense_model = self.provider.model_for("condense", "white", None)
+        problem, documents, notes = problem_as_document(
+            problem, documents, budget, self.options.fit
+        )
         fitted = await fit_documents(
             problem,
             documents,
@@ -162,7 +166,9 @@ class Session:
             condenser=Condenser(self.caller, condense_model),
         )
         request = self.run_request(problem, program, fitted.documents)
-        request.warnings = self.window.take_warning() + fitted.warnings
+        notes = [f"note: {note}" for note in notes]
+        request.context_tokens = window
+        request.warnings = self.window.take_warning() + notes + fitted.warnings
         request.condensed = fitted.condensed
         return request
 
@@ -201,8 +207,13 @@ class Session:
     ) -> RunPreview:
         """A run previewed, none of it sent: the documents fitted to `budget` input tokens as
         condensing would leave them, and every request priced, condensing's included."""
+        problem, documents, notes = problem_as_document(
+            problem, documents, budget, self.options.fit
+        )
         fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
+        fitted.notes[:0] = notes
         request = self.run_request(problem, program, fitted.documents)
+        request.context_tokens = int(budget / CONTEXT_SHARE_FOR_INPUT)
         steps = self.preview(request)
         condensing = self.caller.prices.cost(
             self.provider.model_for("condense", "white", None),

@@ -5,13 +5,16 @@ The value is built from the schema alone (objects with every property, `$ref`, `
 Strings are `words` words long and arrays hold `items` items (within the schema's `minItems`
 and `maxItems`): together they set the size of an answer, and so its token count. A string
 list, or a string, whose property name is in `choices` takes its values from there: that is
-how a condensing answer cites only sections that the chunk has; the per-run schemas list the
-valid step ids as an `enum`, which is how a synthesis cites only steps that exist.
+how a condensing answer cites only sections that the chunk has, and a "quote" copies words of
+the problem or a document the prompt fences (`quotes_in`), as a careful model would; the
+per-run schemas list the valid step ids as an `enum`, which is how a synthesis cites only
+steps that exist.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,6 +31,10 @@ MODEL = "standin"
 VALID_IDS = re.compile(r"Valid step ids: ([^\n]*?)\.?$", re.MULTILINE)
 SECTION_MARKER = re.compile(r"^\[§ (.+)\]$", re.MULTILINE)
 HEADINGS_LABEL = "its section headings>>"
+FENCED_MATERIAL = re.compile(
+    r"<<(DATA-[0-9a-f]+) (problem|document [^>\n]*)>>\n(.*?)\n<</\1 \2>>", re.DOTALL
+)
+QUOTE_WORDS = 8
 
 
 def valid_step_ids(text: str) -> list[str]:
@@ -42,6 +49,16 @@ def section_refs(text: str) -> list[str]:
     return SECTION_MARKER.findall(listed)
 
 
+def quotes_in(text: str) -> list[str]:
+    """Runs of words from the problem and documents a prompt fences: what a quote may copy."""
+    quotes = []
+    for _, _, material in FENCED_MATERIAL.findall(text):
+        words = material.split()
+        step = max(len(words) // 12, QUOTE_WORDS)  # a dozen quotes from across each text
+        quotes += [" ".join(words[i : i + QUOTE_WORDS]) for i in range(0, len(words), step)]
+    return [q for q in quotes if q]
+
+
 @dataclass
 class AnswerMaker:
     """Makes sample values for schemas; `words` and `items` set the size of each answer."""
@@ -49,14 +66,25 @@ class AnswerMaker:
     words: int = 8
     items: int = 2
     choices: dict[str, list[str]] = field(default_factory=dict)
-    _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+    markup: str = ""  # added to every free text: a model that writes HTML or Markdown
+    first: int = 0  # where the count starts: the stand-in starts each request further on
+    _counter: itertools.count[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._counter = itertools.count(self.first)
 
     def make(self, schema: dict[str, Any]) -> Any:
         return self._value(schema, schema.get("$defs", {}), None)
 
     def _text(self) -> str:
-        start = next(self._counter)
-        return " ".join(VOCABULARY[(start + i) % len(VOCABULARY)] for i in range(self.words))
+        """A sentence of `words` words, as a model writes one (a capital, a final stop), and
+        different from every other this maker wrote (its first words spell the counter)."""
+        start, size = next(self._counter), len(VOCABULARY)
+        digits = [(start // size**i) % size for i in range(4)]
+        words = [VOCABULARY[(d + i) % size] for i, d in enumerate(digits)]
+        words += [VOCABULARY[(start + i) % size] for i in range(4, self.words)]
+        text = " ".join(words[: self.words])
+        return text[0].upper() + text[1:] + "." + (f" {self.markup}" if self.markup else "")
 
     def _value(
         self, schema: dict[str, Any], defs: dict[str, Any], name: str | None, at: int | None = None
@@ -110,7 +138,9 @@ def requested_schema(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def completion_body(content: str, prompt_tokens: int, model: str | None = None) -> dict[str, Any]:
+def completion_body(
+    content: str, prompt_tokens: int, model: str | None = None, cached_tokens: int = 0
+) -> dict[str, Any]:
     """A chat completion answering with `content`, its usage counted from the text."""
     completion_tokens = estimate_tokens(content)
     return {
@@ -129,5 +159,25 @@ def completion_body(content: str, prompt_tokens: int, model: str | None = None) 
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
         },
     }
+
+
+PROMPT_SCHEMA_LABEL = "It must match this JSON schema:\n"
+
+
+def prompt_schema(messages: list[str]) -> dict[str, Any]:
+    """The schema a request in `prompt` mode carries at the end of its first user message,
+    after the step's own part (as the model of an MCP client's sampling receives it, with no
+    response_format)."""
+    carrying = next(m for m in messages if PROMPT_SCHEMA_LABEL in m)
+    return dict(json.loads(carrying.split(PROMPT_SCHEMA_LABEL, 1)[1]))
+
+
+def answer_in_prompt_mode(system: str, texts: list[str], maker: AnswerMaker) -> str:
+    """A valid answer, as JSON text, to a request whose schema is in its first user message;
+    cited step ids and sections are those the prompt lists, as the stand-in server's are."""
+    prompt = "\n".join([system, *texts])
+    maker.choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
+    return json.dumps(maker.make(prompt_schema(texts)))

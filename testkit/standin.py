@@ -4,7 +4,8 @@
 
 - `POST /v1/chat/completions` waits `latency` seconds, then answers with valid JSON for the
   schema in `response_format` (`json_schema` or `json_object` mode), with usage counted from
-  the text (about four characters a token);
+  the text (about four characters a token), and `prompt_tokens_details.cached_tokens` as
+  OpenAI reports them (see `PrefixCache`);
   It can play a server that refuses things: `reject_json_schema` answers that HTTP status
   (400 as vLLM would, 500 as llama-cpp-python does) to any `json_schema` request, and
   `reject_params` refuses the named body fields with OpenAI's own 400 (as its reasoning models
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import socket
 import subprocess
@@ -41,6 +43,7 @@ from testkit.answers import (
     MODEL,
     AnswerMaker,
     completion_body,
+    quotes_in,
     requested_schema,
     section_refs,
     valid_step_ids,
@@ -48,6 +51,7 @@ from testkit.answers import (
 from testkit.batchapi import BatchSettings, BatchStats, add_batch_routes
 
 READY = "standin listening on port"
+TEXTS_PER_REQUEST = 5000
 # The body fields a recorded exchange keeps besides the messages: how the request sampled.
 SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "max_completion_tokens")
 
@@ -63,6 +67,40 @@ class Settings:
     n_ctx: int | None = None
     reject_json_schema: int | None = None
     reject_params: list[str] = field(default_factory=list)
+    markup: str = ""  # text added to every free-text answer (markup a model may write)
+
+
+def _shared_length(a: str, b: str) -> int:
+    """How many characters `a` and `b` share from their start (a binary search)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class PrefixCache:
+    """OpenAI's prompt caching, played: the longest prefix a prompt shares with any earlier
+    prompt this server answered, counted from 1,024 tokens in 128-token steps (0 below)."""
+
+    MIN_TOKENS, STEP_TOKENS = 1024, 128
+
+    def __init__(self) -> None:
+        self._seen: list[str] = []  # sorted: the longest shared prefix is with a neighbour
+
+    def cached_tokens(self, prompt: str) -> int:
+        at = bisect.bisect_left(self._seen, prompt)
+        neighbours = self._seen[max(at - 1, 0) : at + 1]
+        shared = max((_shared_length(prompt, n) for n in neighbours), default=0)
+        if at == len(self._seen) or self._seen[at] != prompt:
+            self._seen.insert(at, prompt)
+        tokens = shared // 4  # the stand-in's four characters a token, whole tokens only
+        if tokens < self.MIN_TOKENS:
+            return 0
+        return self.MIN_TOKENS + (tokens - self.MIN_TOKENS) // self.STEP_TOKENS * self.STEP_TOKENS
 
 
 @dataclass
@@ -80,9 +118,11 @@ class _State:
     settings: Settings = field(default_factory=Settings)
     stats: Stats = field(default_factory=Stats)
     epoch: float = field(default_factory=time.monotonic)
+    cache: PrefixCache = field(default_factory=PrefixCache)
 
     def reset(self, settings: Settings) -> None:
         self.settings, self.stats, self.epoch = settings, Stats(), time.monotonic()
+        self.cache = PrefixCache()
 
 
 STATE = web.AppKey("state", _State)
@@ -113,8 +153,15 @@ async def _chat(request: web.Request) -> web.Response:
         message = "the request exceeds the available context size, try increasing it"
         return web.json_response({"error": {"message": message}}, status=400)
     prompt = "\n".join(texts)
-    choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
-    content = json.dumps(AnswerMaker(settings.words, settings.items, choices).make(schema))
+    choices = {
+        "sources": valid_step_ids(prompt),
+        "section": section_refs(prompt),
+        "quote": quotes_in(prompt),
+    }
+    # each request's texts differ from every other's, as a model's answers do
+    first = stats.requests * TEXTS_PER_REQUEST
+    maker = AnswerMaker(settings.words, settings.items, choices, settings.markup, first)
+    content = json.dumps(maker.make(schema))
     if settings.record:
         stats.exchanges.append(
             {
@@ -126,7 +173,10 @@ async def _chat(request: web.Request) -> web.Response:
                 "finished": time.monotonic() - state.epoch,
             }
         )
-    return web.json_response(completion_body(content, prompt_tokens))
+    # As a chat template would: each message after its role, so a prefix ends where they differ.
+    served = "".join(f"<|{m.get('role')}|>{m.get('content') or ''}" for m in body["messages"])
+    cached = min(state.cache.cached_tokens(served), prompt_tokens)
+    return web.json_response(completion_body(content, prompt_tokens, cached_tokens=cached))
 
 
 def _refusal(body: dict[str, Any], settings: Settings) -> web.Response | None:

@@ -37,6 +37,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "status": "checked",
                 "source": "problem statement",
                 "where": None,
+                "quote": "our team",
             }
         ],
         "gaps": [{"question": "Customer hours needed?", "how_to_fill": "Ask support lead"}],
@@ -61,6 +62,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "weight": "high",
                 "likelihood": "medium",
                 "impact": "high",
+                "quote": None,
                 "alternative": "Four-day week",
             }
         ],
@@ -75,10 +77,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "likelihood": "medium",
                 "feasibility": "high",
                 "for_whom": "the team",
+                "quote": None,
                 "alternative": "Four-day week",
             }
         ],
         "interesting": [],
+        "best_case": "Retention rises and Fridays stay covered.",
     },
     "GreenOutput": {
         "concept_challenges": ["Why must everyone be off on the same day?"],
@@ -128,8 +132,8 @@ def requested_schema(body: dict[str, Any]) -> dict[str, Any]:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         return dict(fmt["json_schema"]["schema"])
-    system = body["messages"][0]["content"]
-    return dict(json.loads(system.split("It must match this JSON schema:\n", 1)[1]))
+    prompt = body["messages"][1]["content"]
+    return dict(json.loads(prompt.split("It must match this JSON schema:\n", 1)[1]))
 
 
 def _with_sources(node: Any, src: list[str]) -> Any:
@@ -151,16 +155,17 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
     count = properties.get("alternatives", {}).get("minItems", 1 if schema is None else 0)
     action = (schema or {}).get("$defs", {}).get("Action", {}).get("properties", {})
     owner = (action.get("owner_role", {}).get("enum") or ["team lead"])[0]
-    point = {"text": "Coverage risk", "weight": "high", "sources": src}
+    point = {"text": "Coverage risk", "weight": "high", "grounds": "Fridays", "sources": src}
+    benefit = {"text": "Retention", "weight": "medium", "grounds": "surveys", "sources": src}
     return {
         "summary": "Try a staggered four-day week for a quarter.",
         "key_insights": [{"text": "Coverage is the crux", "sources": src}],
-        "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+        "benefits": [benefit],
         "risks": [point],
         "alternatives": [
             {
                 "name": name,
-                "benefits": [{"text": "Retention", "weight": "medium", "sources": src}],
+                "benefits": [benefit],
                 "risks": [point],
                 "feelings": [{"text": "excited", "sources": src}],
                 "verdict": f"{name}: worth a pilot",
@@ -171,6 +176,7 @@ def synthesis_sample(step_ids: list[str], schema: dict[str, Any] | None = None) 
             "decision": "Pilot a staggered four-day week",
             "confidence": 0.7,
             "rationale": "Benefits are large and the main risk has a mitigation",
+            "reasons": ["Retention matters most", "Coverage can be kept"],
             "sources": src,
         },
         "closing": _with_sources(CLOSINGS[closing], src),
@@ -207,6 +213,10 @@ def hat_sample(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         allowed = schema["$defs"][tagged[name]]["properties"]["alternative"]["enum"]
         for item in answer.get("reactions", answer.get("risks", answer.get("benefits", []))):
             item["alternative"] = item["alternative"] if item["alternative"] in allowed else "all"
+    if name in ("BlackOutput", "YellowOutput"):  # two points on each alternative, and on all
+        field = "risks" if name == "BlackOutput" else "benefits"
+        point = answer[field][0]
+        answer[field] = [{**point, "alternative": a} for a in allowed for _ in range(2)]
     if name == "Framing":
         answer.update(roster_sample(properties))
     if name == "GreenOutput":
@@ -232,7 +242,7 @@ def roster_sample(properties: dict[str, Any]) -> dict[str, Any]:
 def process_sample(body: dict[str, Any]) -> dict[str, Any]:
     """Blue's next hat: the first allowed, or close once three hats have been worn."""
     allowed = requested_schema(body)["properties"]["next"]["enum"]
-    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", body["messages"][0]["content"])
+    worn = re.search(r"Hats worn so far: ([a-z, ]+)\.", instructions(body))
     done = len(worn.group(1).split(", ")) if worn else 0
     pick = "close" if done >= 3 and "close" in allowed else allowed[0]
     return {"next": pick, "focus": "the coverage question", "why": "the board lacks it"}
@@ -252,7 +262,8 @@ def panel_sample(hat: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def brief_sample(step_ids: list[str]) -> dict[str, Any]:
-    """A tailored brief's answer: three questions for each step the prompt lists."""
+    """A tailored brief's answer: three questions for each step the prompt lists, one
+    instruction for a red hat."""
     return {
         "purpose": "Decide whether to replace the on-call rota by the end of the quarter",
         "framing": "Which on-call arrangement should the team run next quarter?",
@@ -260,7 +271,10 @@ def brief_sample(step_ids: list[str]) -> dict[str, Any]:
         "pre_work": [
             {"question": "How many pages a week?", "how_to_fill": "Export from the pager tool"}
         ],
-        "steps": {s: [f"{s}: tailored question {n}?" for n in (1, 2, 3)] for s in step_ids},
+        "steps": {
+            s: [f"{s}: tailored question {n}?" for n in ((1,) if s.endswith("-red") else (1, 2, 3))]
+            for s in step_ids
+        },
     }
 
 
@@ -297,18 +311,32 @@ def schema_name(body: dict[str, Any]) -> str:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         return str(fmt["json_schema"]["name"])
-    system = body["messages"][0]["content"]
-    schema = json.loads(system.split("It must match this JSON schema:\n", 1)[1])
+    prompt = body["messages"][1]["content"]
+    schema = json.loads(prompt.split("It must match this JSON schema:\n", 1)[1])
     return str(schema["title"])
 
 
+def instructions(body: dict[str, Any]) -> str:
+    """The request's two messages: a run's step-specific part follows its shared material in
+    the user message (a minutes or brief prompt keeps it in the system message)."""
+    return "\n".join(str(m["content"]) for m in body["messages"][:2])
+
+
+_FENCED = re.compile(r"<<(DATA-[0-9a-f]{12}) ([^>\n]*)>>\n.*?\n<</\1 \2>>", re.DOTALL)
+
+
+def outside_fences(text: str) -> str:
+    """A message without its fenced material: the instructions only."""
+    return _FENCED.sub("", text)
+
+
 def step_id(body: dict[str, Any]) -> str:
-    match = re.search(r"This is step (\S+):", body["messages"][0]["content"])
+    match = re.search(r"This is step (\S+):", instructions(body))
     return match.group(1) if match else "?"
 
 
 def valid_step_ids(body: dict[str, Any]) -> list[str]:
-    match = re.search(r"Valid step ids: (.*)\.", body["messages"][0]["content"])
+    match = re.search(r"Valid step ids: (.*)\.", instructions(body))
     return [s.strip() for s in match.group(1).split(",")] if match and match.group(1) else []
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.method.agenda import (
-    RED_LABEL,
+    fixed_seconds,
     format_box,
     minimum_minutes,
     natural_seconds,
@@ -60,15 +60,20 @@ def test_time_boxes_fill_the_meeting_exactly(planned, extra, participants, clock
     boxes = _boxes(steps, program, minutes, participants, clock)
     assert sum(boxes) == minutes * 60
     unit = 30 if clock == "mm:ss" else 60
+    compares = program.compares_alternatives
+    roomy = minutes >= suggested_minutes(steps, participants, compares)
     for step, seconds in zip(steps, boxes, strict=True):
         assert seconds % unit == 0 and seconds >= 60
-        if step.hat is Hat.RED:
-            assert seconds == 60, "red is a 30 s gut reaction, a minute with the changeover"
+        need = fixed_seconds(steps, step, participants, compares)
+        if need is not None:  # a red hat or a check: sized for the group, cut only to fit
+            assert seconds <= max(60, need + unit)
+            if roomy:
+                assert abs(seconds - need) <= unit
     # a hat the method makes longer never gets less time than a shorter one
     shared = [
         (natural_seconds(s, participants), b)
         for s, b in zip(steps[1:-1], boxes[1:-1], strict=True)
-        if s.hat is not Hat.RED
+        if fixed_seconds(steps, s, participants, compares) is None
     ]
     for longer, box in shared:
         assert all(box >= other for shorter, other in shared if shorter < longer)
@@ -130,16 +135,14 @@ def test_the_method_proportions_without_a_length():
         "2 min",
         "2 min",
         "2 min",
-        "1 min",
+        "4 min",  # a dot vote of 5 people in the room (the group unknown), and the count
         "4 min",
     ]
 
 
 def test_more_participants_lengthen_the_meeting_and_the_hats():
     steps = load_programs()["solve"].plan()
-    assert (
-        suggested_minutes(steps, 6) > suggested_minutes(steps, 2) >= suggested_minutes(steps, None)
-    )
+    assert suggested_minutes(steps, 6) > suggested_minutes(steps, 2)
     few, many = time_boxes(steps, 45, 1), time_boxes(steps, 45, 8)
     assert many[0] == few[0], "the facilitator's opening does not grow with the group"
     squeezed = time_boxes(steps, 45, 15)
@@ -155,7 +158,7 @@ def test_a_meeting_too_short_for_the_group_is_said_with_the_minutes_needed():
     assert overflow_warning(steps, 45, None) is None
 
 
-def test_each_red_hat_gets_a_minute_and_half_minute_clocks():
+def test_a_red_gut_reaction_gets_a_minute_a_dot_vote_more_and_half_minute_clocks():
     program = Program(
         format=1,
         slug="reds",
@@ -170,7 +173,9 @@ def test_each_red_hat_gets_a_minute_and_half_minute_clocks():
     )
     steps = program.plan()
     boxes = time_boxes(steps, 10, None)
-    assert boxes[1] == boxes[3] == 60 and sum(boxes) == 600
+    assert boxes[1] == 60, "before any green, red is a gut reaction, a word each"
+    assert boxes[3] == 240, "after a green, a dot vote: 30 s a person and the counting"
+    assert sum(boxes) == 600
     assert minimum_minutes(steps) == 5
     halves = time_boxes(steps, 25, None, clock="mm:ss")
     assert sum(halves) == 1500 and any(b % 60 for b in halves)
@@ -179,11 +184,31 @@ def test_each_red_hat_gets_a_minute_and_half_minute_clocks():
     assert any(":" in start.clock(s.offset)[3:] for s in slots)
 
 
-def test_the_red_label_is_the_same_everywhere():
+def test_the_agenda_names_one_red_instruction_and_no_internal_note():
     steps = load_programs()["choose"].plan()
     red = next(s for s in steps if s.hat is Hat.RED)
-    assert RED_LABEL in step_title(red)
-    assert RED_LABEL == "30 s gut reaction / dot vote (1 min with changeover)"
+    assert step_title(red, vote=True) == "Red hat: dot vote, 3 dots each"
+    assert step_title(red, vote=False) == "Red hat: gut reaction, a word each"
+    check = load_programs()["strategic-planning"].plan()[4]
+    assert step_title(check) == "Blue hat: check (where we stand)"
+
+
+@pytest.mark.parametrize(
+    ("participants", "medium", "minutes"),
+    [(5, "room", 4), (12, "room", 7.5), (12, "online", 6.5), (None, "room", 4)],
+)
+def test_a_dot_vote_grows_with_the_group_and_the_medium(participants, medium, minutes):
+    steps = load_programs()["choose"].plan()
+    red = next(s for s in steps if s.hat is Hat.RED)
+    assert fixed_seconds(steps, red, participants, True, medium) == minutes * 60
+
+
+def test_a_middle_blue_is_a_short_check():
+    program = load_programs()["strategic-planning"]
+    steps = program.plan()
+    boxes = time_boxes(steps, 60, 8)
+    assert boxes[4] == 3 * 60, "a 2 to 4 minute check, not a thinking hat's box"
+    assert sum(boxes[i] for i, s in enumerate(steps) if s.hat is Hat.BLUE) <= 17 * 60
 
 
 def test_unknown_clock_is_a_usage_error():

@@ -66,7 +66,7 @@ async def test_a_rejected_format_moves_the_run_down_one_mode_for_good():
     kinds = [(r.response_format or {}).get("type") for r in backend.requests]
     assert kinds == ["json_schema", "json_object", "json_object"]
     assert first.mode is second.mode is OutputMode.JSON_OBJECT
-    assert "It must match this JSON schema" in backend.requests[1].messages[0]["content"]
+    assert "It must match this JSON schema" in backend.requests[1].messages[1]["content"]
 
 
 async def test_an_invalid_answer_is_reasked_with_the_error():

@@ -19,6 +19,7 @@ import pytest
 from sixhats_ai.batches.outputs import BatchOutputs
 from sixhats_ai.batches.runner import BatchRunner
 from sixhats_ai.run.report import Report
+from sixhats_ai.store.database import RunStore
 from tests.fakes import error, step_id
 
 CHOOSE_REQUESTS = 7  # Blue, White, (Green), Yellow, Black, Red, Blue
@@ -249,6 +250,26 @@ def test_two_inputs_with_one_name_get_distinct_reports(cli, fake_llm, tmp_path):
     assert [r["report"] for r in rows] == ["in__index", "README", "team-b__README"]
     assert json.loads((out / "index.json").read_text())["kind"] == "sixhats.batch-index"
     assert "MARKER-0-X" in (out / "README.json").read_text() or (out / "README.json").exists()
+
+
+def test_the_same_file_given_twice_is_one_input(cli, fake_llm, tmp_path):
+    """By the same path, another spelling of it, a link to it, or its folder and itself."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["p01.md", "p02.md"])
+    (tmp_path / "link.md").symlink_to(src / "p01.md")
+    result = cli(
+        "batch", str(src / "p01.md"), str(src / "p01.md"), str(src / "." / "p01.md"),
+        str(tmp_path / "link.md"), str(src), str(src / "p02.md"),
+        "--out", str(out), "--program", "quick-feedback",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    assert [r["report"] for r in rows] == ["p01", "p02"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["index.json", "p01.json", "p02.json"]
+    assert requests_for(fake_llm, "MARKER-0-X") == requests_for(fake_llm, "MARKER-1-X") > 0
+    assert "2 inputs" in result.err
+    with RunStore() as store:
+        assert store.count("runs") == 2
 
 
 def test_paths_on_stdin_and_glob(cli, fake_llm, tmp_path, monkeypatch):
@@ -509,6 +530,44 @@ def test_sigterm_writes_the_index_and_exits_143(served, tmp_path):
     assert len(rows) == 5 and set(statuses) <= {"interrupted", "not started"}, statuses
     assert "not started" in statuses  # two request slots: at most four files had begun
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.loopback
+def test_a_second_batch_on_the_same_out_is_refused_while_the_first_runs(cli, served, tmp_path):
+    """Both used to run every input: twice the runs, and an index contradicting the reports."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, [f"p{n}.md" for n in range(3)])
+    served.reset(latency=60.0)  # the first batch holds the folder until it is stopped
+    command = ["batch", str(src), "--out", str(out), "--program", "quick-feedback"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "sixhats_ai", *command, "--no-progress"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as first:
+        deadline = time.monotonic() + 60
+        while served.stats().requests < 1 and first.poll() is None:
+            assert time.monotonic() < deadline, "the first batch sent no requests"
+            time.sleep(0.05)  # polling the stand-in's count, not racing the scheduler
+        second = cli(*command)
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=60)
+    assert second.code == 1, second.err
+    errors = [line for line in second.err.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: another sixhats batch is writing to {out} (wait for it to finish, "
+        "or give this one another --out folder)"
+    ]
+    served.reset()
+    again = cli(*command)  # the folder is free once the first has ended
+    assert again.code == 0, again.err
+    rows = json.loads((out / "index.json").read_text())["rows"]
+    for row in rows:
+        report = Report.model_validate_json((out / f"{row['report']}.json").read_text())
+        assert row["recommendation"] == report.synthesis.recommendation.decision
+    with RunStore() as store:
+        assert store.count("runs") == 3
 
 
 def test_a_report_kept_from_an_earlier_batch_is_never_listed_as_interrupted(

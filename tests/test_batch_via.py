@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from testkit.batchapi import vllm_results
+from testkit.standin import StandIn
 from tests.test_batch import write_proposals
 
 pytestmark = pytest.mark.loopback
@@ -176,3 +177,24 @@ def test_a_dry_run_where_no_input_can_run_is_refused(cli, rounds, tmp_path):
     (tmp_path / "in" / "empty.md").write_text("\n")
     result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--dry-run")
     assert result.code == 2 and "no input of the batch can run" in result.err
+
+
+def test_two_servers_numbering_their_batches_alike_keep_their_own_rounds(
+    cli, rounds, tmp_path, monkeypatch
+):
+    """Two Batch API servers (two vLLM instances, a stand-in and a real one) both call their
+    first batch batch-000001: the ledger keys rounds by server and batch id."""
+    write_proposals(tmp_path / "in", FILES[:3])
+    base = ["batch", str(tmp_path / "in"), "--program", "quick-feedback", "--via", "batch-api",
+            "--no-progress"]  # fmt: skip
+    for n in (1, 2):  # each a new server, numbering from 1
+        with StandIn(max_seconds=600) as server:
+            monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+            result = cli(*base, "--out", str(tmp_path / f"out-{n}"))
+            assert result.code == 0, result.err
+            assert server.batch_stats().batches_created == 3
+    for out in ("out-1", "out-2"):
+        index = json.loads((tmp_path / out / "index.json").read_text())
+        assert {r["status"] for r in index["rows"]} == {"ok"}
+        status = cli("batch", "--status", str(tmp_path / out))
+        assert "round 1: batch-000001, completed" in status.err, status.err

@@ -41,7 +41,7 @@ def test_programs_list_and_show(cli):
     assert len(out.strip().splitlines()) == 9  # the method's eight, and emergent
     shown = cli("programs", "show", "choose").out
     assert "Blue, White, (Green), Yellow, Black, Red, Blue" in shown
-    assert "3-green" in shown and "optional" in shown and "30 s" in shown
+    assert "3-green" in shown and "optional" in shown and "dot vote, for 5 people" in shown
 
 
 def test_prompts_show_prints_the_template(cli):

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sixhats_ai.run.condense import MAX_PASSES, ChunkExtract, shares
+from sixhats_ai.run.condense import MAX_PASSES, PROPOSAL_QUESTION, ChunkExtract, shares
 from sixhats_ai.run.report import Report
 from sixhats_ai.text.split import OPENING, sections, split
 from sixhats_ai.text.tokens import estimate_tokens
-from tests.fakes import BASE_URL, completion, schema_name
+from tests.fakes import BASE_URL, completion, requested_schema, schema_name
 
 CORPUS = Path(__file__).resolve().parent.parent / "bench" / "corpus"
 ROOT = BASE_URL.removesuffix("/v1")
@@ -55,6 +55,7 @@ def condensing_model(item_chars: int = 60):
                     "status": "checked",
                     "source": "document",
                     "where": f"[§ {ref}]",
+                    "quote": f"[§ {ref}]",
                 }
                 for ref in refs[:3]
             ]
@@ -338,3 +339,40 @@ def test_a_document_that_cannot_be_condensed_fails_alone_in_a_batch(
     rows = {Path(r["input"]).name: r for r in json.loads((out / "index.json").read_text())["rows"]}
     assert rows["short.md"]["status"] == "ok"
     assert rows["long.md"]["status"] == "failed" and "unknown section" in rows["long.md"]["error"]
+
+
+def test_condensing_puts_the_chunks_headings_in_the_schema_as_an_enum(cli, fake_llm, no_network):
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    args = ["analyze", "Should we adopt it?", "--context", str(largest_document())]
+    result = cli(*args, "--program", "initial-ideas", "--format", "json")
+    assert result.code == 0, result.err
+    asked = [b for b in fake_llm.requests if schema_name(b) == "ChunkExtract"]
+    assert len(asked) >= 3
+    for body in asked:
+        schema = requested_schema(body)
+        section = schema["$defs"]["Extract"]["properties"]["section"]
+        listed = body["messages"][-1]["content"].split("its section headings>>", 1)[1]
+        assert section["enum"] == SECTION_LINE.findall(listed)
+
+
+def test_analyze_condenses_a_long_problem_file_as_batch_condenses_it(
+    cli, fake_llm, no_network, tmp_path
+):
+    doc = largest_document()
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    args = ["analyze", "-f", str(doc), "--program", "initial-ideas", "--format", "json"]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert "the problem is about" in result.err and "it is condensed as a document" in result.err
+    report = Report.model_validate_json(result.out)
+    [condensed] = report.metadata.condensed
+    assert condensed.chunks >= 3 and condensed.passes == 1
+    assert report.problem == PROPOSAL_QUESTION
+    out = tmp_path / "out"
+    batch = cli("batch", str(doc), "--out", str(out), "--program", "initial-ideas")
+    assert batch.code == 0, batch.err
+    as_batch = Report.model_validate_json((out / f"{doc.stem}.json").read_text())
+    assert as_batch.problem == report.problem
+    assert as_batch.metadata.condensed[0].chunks == condensed.chunks

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sixhats_ai.text.documents import sanitize
 
 
-@pytest.mark.parametrize("truncate", [[], ["--truncate"]])
+@pytest.mark.parametrize("truncate", [["--fit", "refuse"], ["--truncate"]])
 def test_a_problem_too_large_alone_says_to_use_a_context_file_first_time(
     cli, fake_llm, tmp_path, truncate
 ):

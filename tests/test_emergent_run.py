@@ -125,7 +125,7 @@ def test_a_failed_process_request_closes_the_meeting_and_says_why(cli, fake_llm)
     def refuse_later_choices(body):
         if (
             schema_name(body) == "ProcessChoice"
-            and "Hats worn so far: white." in body["messages"][0]["content"]
+            and "Hats worn so far: white." in body["messages"][1]["content"]
         ):
             return httpx.Response(400, json={"error": {"message": "bad request"}})
         return None

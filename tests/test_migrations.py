@@ -99,3 +99,29 @@ def test_a_store_with_a_migration_this_version_does_not_know_is_refused(cli, rel
     assert result.code == 2 and "written by a newer sixhats" in result.err
     assert "from the future" in result.err
     assert released_store.read_bytes() == before
+
+
+def test_rounds_kept_before_servers_were_recorded_are_still_picked_up(monkeypatch):
+    """A store whose ledger keyed rounds by batch id alone: after the upgrade an open round is
+    still found (as any server's), and another server may use the same batch id."""
+    from sixhats_ai.backends.rounds import OpenBatch
+    from sixhats_ai.batches.ledger import StoreLedger
+
+    path = data_dir() / "runs.sqlite3"
+    names = [m.name for m in migrations.MIGRATIONS]
+    before = migrations.MIGRATIONS[: names.index("batch rounds") + 1]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    with RunStore(path) as store:
+        store.write_many(
+            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [("batch-000001", "/reports", 1, "submitted", "2026-01-01", None, '["a", "b"]')],
+        )
+    monkeypatch.undo()
+    with RunStore(path) as store:
+        ledger = StoreLedger(store, "/reports", "http://127.0.0.1:8000/v1")
+        assert ledger.open_batches() == [OpenBatch("batch-000001", 1, {"a", "b"})]
+        other = StoreLedger(store, "/reports", "http://127.0.0.1:9000/v1")
+        other.add_batch(OpenBatch("batch-000001", 2, {"c"}))
+        ledger.close_batch("batch-000001", "completed")
+        assert [b.custom_ids for b in other.open_batches()] == [{"c"}]
+    assert sorted(_applied(path)) == sorted(names)

@@ -171,7 +171,12 @@ def _structure(name: str, points: list[str], schema: dict) -> dict:
         scope = [p.removeprefix("Out of scope: ") for p in points if p.startswith("Out of scope")]
         answer.update(out_of_scope=scope)
     elif name == "WhiteOutput":
-        fact = {"status": "believed", "source": "document", "where": "the meeting's notes"}
+        fact = {
+            "status": "believed",
+            "source": "document",
+            "where": "the meeting's notes",
+            "quote": None,
+        }
         answer["facts"] = [{"statement": p, **fact} for p in points]
         answer["gaps"] = []
     elif name in ("YellowOutput", "BlackOutput"):
@@ -198,7 +203,7 @@ def _structure(name: str, points: list[str], schema: dict) -> dict:
     return answer
 
 
-_TAGGED_LINE = re.compile(r"^(Benefit|Risk) \((\w+)\): (.*?) \(because .*\) \[(.+)\]$")
+_TAGGED_LINE = re.compile(r"^(Benefit|Risk) \((\w+)[^)]*\) \[(.+?)\]: (.*?)\.? Grounds: ")
 
 
 def _synthesis(blocks: dict[str, list[str]], valid: list[str], schema: dict) -> dict:
@@ -212,10 +217,10 @@ def _synthesis(blocks: dict[str, list[str]], valid: list[str], schema: dict) -> 
         step = label.removeprefix("step ").split(" ")[0]
         for line in lines:
             found = _TAGGED_LINE.match(line)
-            if found and found.group(4) in entries:
-                kind, weight, text, name = found.groups()
+            if found and found.group(3) in entries:
+                kind, weight, name, text = found.groups()
                 entries[name]["benefits" if kind == "Benefit" else "risks"].append(
-                    {"text": text, "weight": weight, "sources": [step]}
+                    {"text": text, "weight": weight, "grounds": "said", "sources": [step]}
                 )
     for line in blocks.get("dot vote", []):
         name, _, dots = line.partition(": ")
@@ -344,7 +349,8 @@ def test_the_comparison_and_dot_vote_add_up_the_votes_csv(cli, fake_llm):
     assert "Follow-the-sun: 10 dots, balance" in synthesis["messages"][1]["content"]
     assert requested_schema(synthesis)["properties"]["closing"]["$ref"] == "#/$defs/Decision"
     md = cli("show", re.search(r"saved run ([0-9a-f]+)", result.err).group(1)).out
-    assert "| Dots (red) | 10 | 5 | 3 |" in md
+    for name, dots in (("Follow-the-sun", 10), ("Paid pool", 5), ("Weekly rota", 3)):
+        assert f"| {name} | {'●' * dots} {dots} |" in md
 
 
 def test_a_red_hat_without_notes_still_carries_the_votes(cli, fake_llm, tmp_path):
@@ -414,7 +420,7 @@ def test_fill_gaps_marks_the_models_points_in_every_format(cli, fake_llm, tmp_pa
     run_id = re.search(r"saved run ([0-9a-f]+)", result.err).group(1)
     md = cli("show", run_id, "--format", "md").out
     assert "### 3-green: Green hat (added by the model)" in md
-    assert "- _Added by the model:_ Risk (medium): A point the meeting did not make" in md
+    assert re.search(r"- _Added by the model:_ Risk \(medium[^)]*\)[^:]*: A point the meeting", md)
     html = cli("show", run_id, "--format", "html").out
     assert "Added by the model (not said in the meeting)" in html and 'data-origin="model"' in html
 

@@ -66,7 +66,7 @@ def test_separate_mode_asks_each_participant_each_hat(cli, fake_llm):
         next(
             p
             for p in ROSTER
-            if f"You speak for one of them only: {p}" in b["messages"][0]["content"]
+            if f"You speak for one of them only: {p}" in b["messages"][1]["content"]
         )
         for b in hat_requests
     )
@@ -79,9 +79,9 @@ def test_the_board_keeps_who_said_what(cli, fake_llm):
     red = next(b for b in fake_llm.requests if schema_name(b) == "PanelRedOutput")
     board = red["messages"][1]["content"]
     for person in ROSTER:
-        assert f"{person}: Risk (high): Coverage gaps on Fridays" in board
+        assert f"{person}: Risk (high; likelihood medium; impact high)" in board
     synthesis = next(b for b in fake_llm.requests if schema_name(b) == "Synthesis")
-    assert "where the participants" in synthesis["messages"][0]["content"]
+    assert "where the participants" in synthesis["messages"][1]["content"]
     owner = requested_schema(synthesis)["$defs"]["Action"]["properties"]["owner_role"]
     assert owner["enum"] == ROSTER  # each next step is owned by a participant
     assert "Dot vote: Four-day week 6, Keep five days 3" in synthesis["messages"][1]["content"]
@@ -160,8 +160,8 @@ def test_a_toml_roster_voices_each_person_and_a_failed_voice_fails_only_its_hat(
     )
 
     def bo_fails_black(body):
-        system = body["messages"][0]["content"]
-        if schema_name(body) == "BlackOutput" and "only: Bo (support lead)" in system:
+        prompt = body["messages"][1]["content"]
+        if schema_name(body) == "BlackOutput" and "only: Bo (support lead)" in prompt:
             return httpx.Response(400, json={"error": {"message": "bad request"}})
         return None
 
@@ -172,5 +172,5 @@ def test_a_toml_roster_voices_each_person_and_a_failed_voice_fails_only_its_hat(
     assert black.status == "failed" and report.degraded
     green = next(s for s in report.steps if s.hat == "green")
     assert [c.participant for c in green.contributions] == ["Ana", "Bo"]
-    voiced = [b["messages"][0]["content"] for b in fake_llm.requests]
+    voiced = [b["messages"][1]["content"] for b in fake_llm.requests]
     assert any("Ana (finance lead); knows the budget" in text for text in voiced)

@@ -6,6 +6,7 @@ from sixhats_ai.method.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary, template_name_for
 from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.request import RunRequest
+from sixhats_ai.text.documents import Document
 
 PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # fixed sequences
 
@@ -23,7 +24,9 @@ def test_every_step_of_every_program_renders_with_strict_undefined(program):
     for step, prompt in previews:
         assert "Should we hire?" in prompt.user
         assert "Should we hire?" not in prompt.system  # untrusted text only in the user turn
-        assert step.hat.value.capitalize() in prompt.system
+        after_material = prompt.user.split(" problem>>\n", 2)[-1]
+        assert f"step {step.id}" in after_material  # the step's own part follows the material
+        assert step.hat.value.capitalize() in after_material
         assert "JSON" in prompt.system
 
 
@@ -57,14 +60,37 @@ def test_problem_text_is_a_variable_never_template_source(problem):
     assert f" problem>>\n{problem}\n<</" in prompt.user  # verbatim, not evaluated
 
 
-def test_untrusted_text_is_fenced_with_a_per_request_nonce():
+def test_untrusted_text_is_fenced_with_a_per_run_nonce():
     program = load_programs()["choose"]
     previews = _engine().preview(RunRequest(problem="p", program=program))
     nonces = {p.system.split("<<", 1)[1].split(" ", 1)[0] for _, p in previews}
-    assert len(nonces) == len(previews)  # a new marker per request
+    assert len(nonces) == 1  # one marker a run: every request starts with the same bytes
+    [nonce] = nonces
     for _, prompt in previews:
-        nonce = prompt.system.split("<<", 1)[1].split(" ", 1)[0]
         assert f"<<{nonce} problem>>\np\n<</{nonce} problem>>" in prompt.user
+    again = _engine().preview(RunRequest(problem="p", program=program))
+    assert nonce not in again[0][1].system  # a new marker for the next run
+
+
+@pytest.mark.parametrize("program", list(load_programs().values()), ids=lambda p: p.slug)
+def test_every_request_of_a_run_starts_with_the_method_the_problem_and_the_documents(program):
+    request = RunRequest(
+        problem="Should we hire?",
+        program=program,
+        documents=[Document("plan.md", "The plan. " * 300), Document("notes.md", "Notes.")],
+    )
+    previews = _engine().preview(request)
+    systems = {prompt.system for _, prompt in previews}
+    assert len(systems) == 1  # the method, byte for byte
+    [system] = systems
+    assert "Should we hire?" not in system and "The plan." not in system
+    first = previews[0][1].user
+    material = first[: first.index("notes.md>>\nNotes.\n<</") + len("notes.md>>\nNotes.\n")]
+    material = first[: first.index(">>", len(material)) + 2]  # through the last fence's end
+    assert material.count("Should we hire?") == 1 and material.count("The plan.") == 300
+    for step, prompt in previews:
+        assert prompt.user.startswith(material), step.id
+        assert f"step {step.id}" not in material  # what differs by step comes after
 
 
 def test_user_template_overrides_the_packaged_one(tmp_path):
@@ -75,8 +101,8 @@ def test_user_template_overrides_the_packaged_one(tmp_path):
     previews = dict(
         (s.id, p) for s, p in _engine(tmp_path).preview(RunRequest(problem="p", program=program))
     )
-    assert "CUSTOM RED 6-red" in previews["6-red"].system
-    assert "CUSTOM RED" not in previews["5-black"].system
+    assert "CUSTOM RED 6-red" in previews["6-red"].user
+    assert "CUSTOM RED" not in previews["5-black"].user
 
 
 def test_user_templates_render_in_a_sandbox(tmp_path):
@@ -147,3 +173,25 @@ def test_an_older_base_template_that_renders_one_part_still_gives_both(tmp_path)
     [(_, prompt), *_] = _engine(tmp_path).preview(RunRequest(problem="Hire?", program=program))
     assert "Hire?" in prompt.user and "Hire?" not in prompt.system
     assert "JSON" in prompt.system
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyze", "Four-day week?", "--dry-run"],
+        ["batch", "NOTES", "--out", "REPORTS"],
+        ["minutes", "NOTES", "--offline"],
+        ["prompts"],
+    ],
+)
+def test_a_missing_prompts_folder_is_named_before_anything_runs(cli, tmp_path, command):
+    notes, reports = tmp_path / "notes.md", tmp_path / "reports"
+    notes.write_text("Notes: we talked.")
+    args = [{"NOTES": str(notes), "REPORTS": str(reports)}.get(a, a) for a in command]
+    result = cli(*args, "--prompts-dir", str(tmp_path / "nowhere"))
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"error: the prompts folder {tmp_path / 'nowhere'} does not exist "
+        "(pass a folder of .j2 templates to --prompts-dir, or leave it out)"
+    ]
+    assert not reports.exists()

@@ -31,10 +31,10 @@ def test_copy_refuses_to_overwrite_an_override_without_force(cli):
 
 
 def test_copy_to_a_folder_and_of_a_nested_template(cli, tmp_path):
-    result = cli("prompts", "copy", "brief/bank/red.j2", "--to", str(tmp_path / "mine"))
+    result = cli("prompts", "copy", "brief/purpose.j2", "--to", str(tmp_path / "mine"))
     assert result.code == 0, result.err
-    target = tmp_path / "mine" / "brief" / "bank" / "red.j2"
-    assert target.read_text() == (packaged_dir("prompts") / "brief/bank/red.j2").read_text()
+    target = tmp_path / "mine" / "brief" / "purpose.j2"
+    assert target.read_text() == (packaged_dir("prompts") / "brief/purpose.j2").read_text()
 
 
 def test_copy_of_an_unknown_template_is_exit_2(cli):

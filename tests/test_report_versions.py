@@ -38,7 +38,7 @@ def test_show_renders_a_report_of_the_earlier_version_in_every_format(cli, fake_
         assert "How will customers react?" in shown.out, fmt
     markdown = cli("show", run_id).out
     assert "Fact (checked, source not recorded): The team has 8 people" in markdown
-    assert "(owner: unassigned)" in markdown
+    assert "Owner: unassigned." in markdown
     assert json.loads(cli("show", run_id, "--format", "json").out)["schema_version"] == 1
 
 

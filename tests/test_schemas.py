@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from sixhats_ai.method.closing import PROMPT_ONLY_RULE
+from sixhats_ai.method.hat_outputs import ARGUE_EACH_RULE
 from sixhats_ai.method.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.engine import Engine, output_schema
@@ -152,7 +153,7 @@ def _accepts(model: Any, answer: dict[str, Any]) -> None:
     try:
         model.model_validate(answer)
     except ValidationError as exc:
-        assert PROMPT_ONLY_RULE in str(exc), exc
+        assert PROMPT_ONLY_RULE in str(exc) or ARGUE_EACH_RULE in str(exc), exc
         assume(False)
 
 

@@ -28,7 +28,7 @@ def test_llama_cpp_500_on_json_schema_falls_back_to_json_object(cli, fake_llm):
     assert _modes(fake_llm) == ["json_schema"] * 3 + ["json_object"] * 4
     second = fake_llm.requests[3]
     assert second["response_format"]["schema"]["title"] == "Framing"
-    assert "It must match this JSON schema" in second["messages"][0]["content"]
+    assert "It must match this JSON schema" in second["messages"][1]["content"]
     assert {s["mode"] for s in json.loads(result.out)["steps"]} == {"json_object"}
 
 

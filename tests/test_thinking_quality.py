@@ -15,6 +15,7 @@ from tests.fakes import (
     ALTERNATIVES,
     completion,
     hat_sample,
+    outside_fences,
     requested_schema,
     sample_answer,
     schema_name,
@@ -45,8 +46,11 @@ def rich_answers(body):
         answer = {**hat_sample(name, requested_schema(body)), "factors": FACTORS}
     elif name == "BlackOutput":
         answer = hat_sample(name, requested_schema(body))
-        template = answer["risks"][0]
-        answer["risks"] = [{**template, "point": risk} for risk in RISKS]
+        template, tags = answer["risks"][0], [r["alternative"] for r in answer["risks"]]
+        answer["risks"] = [  # spread as the sample spreads them: two on each alternative
+            {**template, "point": risk, "alternative": tags[n % len(tags)]}
+            for n, risk in enumerate(RISKS)
+        ]
     else:
         return None
     return httpx.Response(200, json=completion(json.dumps(answer)))
@@ -97,11 +101,11 @@ def test_a_mid_program_blue_steers_the_next_step_from_the_instructions(cli, fake
     fake_llm.fail_when(steering_blue)
     analyze(cli, "strategic-planning")
     by_step = {step_id(b): b["messages"] for b in fake_llm.requests}
-    system = by_step["6-green"][0]["content"]
-    assert f"Concentrate on: {focus}" in system  # the instruction part, outside the fence
-    assert "spend longer on the green hat" in " ".join(system.split())  # markers stripped
-    assert "DATA-0123456789ab" not in system
-    assert "Concentrate on" not in by_step["4-white"][0]["content"]  # only after the blue
+    steered = outside_fences(by_step["6-green"][1]["content"])
+    assert f"Concentrate on: {focus}" in steered  # the instruction part, outside the fence
+    assert "spend longer on the green hat" in " ".join(steered.split())  # markers stripped
+    assert "DATA-0123456789ab" not in steered
+    assert "Concentrate on" not in by_step["4-white"][1]["content"]  # only after the blue
     assert focus in by_step["7-blue"][1]["content"]  # the synthesis sees the review
 
 
@@ -110,19 +114,23 @@ def test_a_choose_report_compares_alternative_by_alternative_with_a_dot_vote(cli
     assert [c.name for c in report.comparison] == ALTERNATIVES
     four_day, five_day = report.comparison
     assert (four_day.dots, five_day.dots) == (2, 1)  # 3 dots for 2 alternatives
-    assert four_day.benefits == ["Better retention (medium) [4-yellow]"]
-    assert four_day.risks == ["Coverage gaps on Fridays (high) [5-black]"]
-    assert four_day.balance == 2 - 3
+    assert four_day.benefits == ["Better retention (medium) [4-yellow]"] * 2
+    assert four_day.risks == ["Coverage gaps on Fridays (high) [5-black]"] * 2
+    # weight × likelihood: benefits medium × medium (4), risks high × medium (6), twice each
+    assert four_day.balance == 2 * 4 - 2 * 6
+    assert four_day.arithmetic() == "-4 = 4 + 4 − 6 − 6"
     assert [a.name for a in report.synthesis.alternatives] == ALTERNATIVES
     synthesis = next(b for b in fake_llm.requests if step_id(b) == "7-blue")
-    assert "Four-day week: 2 dots, balance -1" in synthesis["messages"][1]["content"]
+    assert (
+        "Four-day week: 2 dots, balance -4 = 4 + 4 − 6 − 6" in synthesis["messages"][1]["content"]
+    )
     red = report.step("6-red").output
     assert red is not None and red.dot_counts() == {"Four-day week": 2, "Keep five days": 1}
     markdown = analyze(cli, "choose")
-    assert "| | Four-day week | Keep five days |" in markdown
-    assert "| Dots (red) | 2 | 1 |" in markdown
+    assert "| Four-day week | ●● 2 | -4 |" in markdown and "| Keep five days | ● 1 |" in markdown
     html = analyze(cli, "choose", "--format", "html")
-    assert re.search(r'<th scope="col">Four-day week</th><th scope="col">Keep five days</th>', html)
+    rows = re.findall(r'<th scope="row"><a href="#case-\d">([^<]+)</a></th>', html)
+    assert rows == ALTERNATIVES
     assert html.count('class="dots"') == 2
 
 
@@ -136,7 +144,7 @@ def test_each_program_closes_in_its_own_shape_in_every_format(cli, fake_llm, pro
     assert all(q["owner_role"] for q in data["synthesis"]["open_questions"])
     markdown = analyze(cli, program.slug)
     assert CLOSING_HEADINGS[program.closing] in markdown
-    assert "## Tensions between hats" in markdown and "(owner: support lead)" in markdown
+    assert "## Before deciding" in markdown and "Owner: support lead." in markdown
     html = analyze(cli, program.slug, "--format", "html")
     assert f'data-shape="{program.closing}"' in html
 
@@ -202,5 +210,5 @@ def test_a_dry_run_shows_each_schema_and_a_realistic_board(cli):
     schemas = re.findall(r"^schema (\w+), (\d+) characters$", result.out, re.MULTILINE)
     assert [name for name, _ in schemas][::6] == ["Framing", "Synthesis"]
     assert len(schemas) == 7 and all(int(size) > 500 for _, size in schemas)
-    assert "Risk (high): (example) Friday coverage gaps" in result.out
+    assert "(example) Friday coverage gaps. Grounds: the SLA covers weekdays." in result.out
     assert "(their findings appear here)" not in result.out

@@ -50,6 +50,7 @@ class CompletionRequest:
 class TokenCount:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt tokens, those the server served from its prefix cache
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Completion:
     usage: TokenCount = field(default_factory=TokenCount)
     seconds: float = 0.0
     refusal: str | None = None
+    # The model that answered, when the backend learns it only then (an MCP host's own model).
+    model: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The OpenAI-shaped response body: the form the run store's cache keeps."""
@@ -73,6 +76,7 @@ class Completion:
                 "prompt_tokens": self.usage.prompt_tokens,
                 "completion_tokens": self.usage.completion_tokens,
                 "total_tokens": self.usage.prompt_tokens + self.usage.completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": self.usage.cached_tokens},
             },
         }
 
@@ -85,11 +89,14 @@ class Completion:
         choice = choices[0]
         message = choice.get("message") or {}
         usage = data.get("usage") or {}
+        details = usage.get("prompt_tokens_details") or {}
         return cls(
             content=str(message.get("content") or ""),
             finish_reason=choice.get("finish_reason"),
             usage=TokenCount(
-                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+                int(usage.get("prompt_tokens") or 0),
+                int(usage.get("completion_tokens") or 0),
+                int(details.get("cached_tokens") or 0),
             ),
             seconds=seconds,
             refusal=message.get("refusal") or None,

@@ -4,8 +4,9 @@ A model is loaded once per process (a GGUF file of several GB takes seconds to m
 by every backend that names it. llama.cpp runs one generation at a time per model, so requests
 run in a worker thread and queue on the model's lock: the parallel flow still works, it waits.
 Structured output is llama.cpp's grammar: a `json_schema` or `json_object` response format
-becomes the grammar llama-cpp-python builds for `{"type": "json_object", "schema": ...}`, so
-the answer is valid JSON for the schema by construction and the mode ladder stays on its
+becomes the grammar llama-cpp-python builds for `{"type": "json_object", "schema": ...}`, with
+what its converter leaves out put back (`grammar.py`), so the answer is valid JSON for the
+schema by construction and the mode ladder stays on its
 first rung. A cancelled request (Ctrl-C) aborts llama.cpp between two graph steps, through
 its abort callback, whether it is reading the prompt or writing the answer, and the model is
 reset so that the next request starts clean.
@@ -19,12 +20,12 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sixhats_ai.backends.base import Completion, CompletionRequest, FormatRejected
+from sixhats_ai.backends.grammar import schema_grammar
 from sixhats_ai.errors import ConfigError, ModelError, UsageError
 from sixhats_ai.local import INSTALL_HINT
 
@@ -233,15 +234,6 @@ def llama_response_format(response_format: dict[str, Any] | None) -> dict[str, A
     raise FormatRejected(f"the local engine has no response_format of type {kind!r}")
 
 
-@lru_cache(maxsize=64)
-def _grammar_text(schema_json: str | None) -> str:
-    """GBNF for a schema (or for any JSON object): built once per schema, as llama-cpp-python
-    builds it for a json_object response format."""
-    from llama_cpp.llama_grammar import JSON_GBNF, json_schema_to_gbnf
-
-    return JSON_GBNF if schema_json is None else json_schema_to_gbnf(schema_json)
-
-
 def _grammar(response_format: dict[str, Any] | None) -> Any:
     from llama_cpp import LlamaGrammar
 
@@ -250,10 +242,26 @@ def _grammar(response_format: dict[str, Any] | None) -> Any:
         return None
     schema = llama_format.get("schema")
     try:
-        text = _grammar_text(None if schema is None else json.dumps(schema, sort_keys=True))
-    except (ValueError, KeyError, TypeError, NotImplementedError, RecursionError) as exc:
+        text = schema_grammar(None if schema is None else json.dumps(schema, sort_keys=True))
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        NotImplementedError,
+        RecursionError,
+        AssertionError,  # the converter asserts what it cannot read (a pattern without ^...$)
+    ) as exc:
         raise FormatRejected(f"llama.cpp cannot turn this schema into a grammar: {exc}") from None
     return LlamaGrammar.from_string(text, verbose=False)
+
+
+def _with_reused_prefix(completion: Completion, timings: Any) -> Completion:
+    """The completion with the prompt tokens llama.cpp did not evaluate counted as cached:
+    `Llama.generate` keeps the longest prefix the prompt shares with the one before it on the
+    same `Llama` (every request of a run starts with the same method, problem and documents)."""
+    usage = completion.usage
+    reused = max(usage.prompt_tokens - int(timings.n_p_eval), 0)
+    return replace(completion, usage=replace(usage, cached_tokens=reused))
 
 
 @dataclass
@@ -337,8 +345,9 @@ class LlamaBackend:
             llama_cpp.llama_perf_context_reset(model.llama.ctx)
             data = self._create(model, request, grammar, cancel)
             seconds = time.perf_counter() - started
-            completion = Completion.from_dict(data, seconds)
-            self._count(completion, llama_cpp.llama_perf_context(model.llama.ctx))
+            timings = llama_cpp.llama_perf_context(model.llama.ctx)
+            completion = _with_reused_prefix(Completion.from_dict(data, seconds), timings)
+            self._count(completion, timings)
         finally:
             model.running = None
             model.lock.release()

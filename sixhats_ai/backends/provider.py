@@ -8,12 +8,13 @@ set, and asks a server of one's own which model it serves (`resolve_provider`).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from sixhats_ai.config import Config, Profile, config_dir
-from sixhats_ai.errors import ConfigError
+from sixhats_ai.errors import ConfigError, keep_secret
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.llama import EngineStats, LocalModel
@@ -38,6 +39,36 @@ def mask_credentials(url: str) -> str:
     if parts.username is None and parts.password is None:
         return url
     return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def checked_base_url(url: str) -> str:
+    """The server's URL if a client can connect to it, else a usage error saying what is wrong
+    with it (a port out of range, a broken IPv6 address, no scheme or no host), before any run
+    starts and fails deep inside the HTTP client."""
+    try:
+        parts = urlparse(url)
+        port = parts.port
+    except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+        reason = str(exc)[:1].lower() + str(exc)[1:]
+    else:
+        reason = (
+            "it does not start with http:// or https://"
+            if parts.scheme not in ("http", "https")
+            else "it names no host"
+            if not parts.hostname
+            else "it has a space in it"
+            if re.search(r"\s", url)
+            else "port 0 is no server's port"
+            if port == 0
+            else ""
+        )
+    if not reason:
+        return url
+    shown = re.sub(r"//[^/@]*@", "//***@", url)  # credentials, even in a URL that will not parse
+    raise ConfigError(
+        f"the server URL {shown!r} is not valid: {reason}",
+        hint="set --base-url, OPENAI_BASE_URL or the profile's base_url to http://HOST:PORT/v1",
+    )
 
 
 def is_local_url(url: str) -> bool:
@@ -78,6 +109,9 @@ class Provider:
     # A line the run says on stderr before it starts: why it uses what it uses.
     notice: str | None = None
     sampling: dict[str, dict[str, float]] = field(default_factory=dict)  # the profile's, per hat
+
+    def __post_init__(self) -> None:
+        keep_secret(self.api_key)
 
     @property
     def display_url(self) -> str:
@@ -129,11 +163,15 @@ def settle(flags: ProviderFlags, config: Config, env: dict[str, str]) -> Settled
     name = flags.profile or env.get("SIXHATS_PROFILE") or config.default_profile
     profile = config.profile(name) if name else Profile()
     base_url = flags.base_url or env.get("OPENAI_BASE_URL") or profile.base_url
+    if base_url:
+        checked_base_url(base_url)
     # A key goes only to the server it was given for: with the profile's own server, the
     # profile's key (never OPENAI_API_KEY, which may be OpenAI's); otherwise flag > env.
     profile_server = bool(profile.base_url) and base_url == profile.base_url
     env_key = None if profile_server else env.get("OPENAI_API_KEY")
     profile_key = env.get(profile.api_key_env) if profile.api_key_env else profile.api_key
+    for key in (flags.api_key, env.get("OPENAI_API_KEY"), profile_key):
+        keep_secret(key)
     return Settled(
         profile_name=name,
         profile=profile,

@@ -84,6 +84,7 @@ async def batch_async(
         problem=sanitize(kwargs.get("problem", DEFAULT_PROBLEM)).strip() or DEFAULT_PROBLEM,
         force=kwargs.get("force", False),
         formats=report_formats(kwargs.get("formats", ())),
+        from_store=kwargs.get("use_cache", True),  # no store's answers: no kept run either
     )
     store, cache = open_run_store(
         config, provider.api_key, log=keep, read=kwargs.get("use_cache", True)

@@ -4,7 +4,8 @@ A round submitted to the Batch API runs for up to a day; the sixhats process tha
 it may be stopped long before. What was submitted (batch ids, the custom_ids in each) and what
 came back (each line's answer) is kept here, scoped to the batch's `--out` folder, so running
 the same command again attaches to the open batches and uses the answers already fetched,
-instead of submitting anything twice.
+instead of submitting anything twice. A batch id is unique on its server only, so rounds are
+kept by server and batch id.
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ class RoundRecord:
 
 @dataclass
 class StoreLedger:
-    """The `RoundLedger` of one batch (`scope`: its --out folder) in the run store."""
+    """The `RoundLedger` of one batch (`scope`: its --out folder) on one server (`server`,
+    as the backend names it) in the run store. Rounds kept before servers were recorded
+    (server '') are read as this server's."""
 
     store: RunStore
     scope: str
+    server: str
 
     def result(self, custom_id: str) -> LineResult | None:
         rows = self.store.query(
@@ -64,16 +68,17 @@ class StoreLedger:
     def open_batches(self) -> list[OpenBatch]:
         rows = self.store.query(
             "SELECT batch_id, round, custom_ids FROM batch_rounds "
-            "WHERE scope = ? AND closed IS NULL ORDER BY round",
-            (self.scope,),
+            "WHERE scope = ? AND server IN (?, '') AND closed IS NULL ORDER BY round",
+            (self.scope, self.server),
         )
         return [OpenBatch(r[0], int(r[1]), set(json.loads(r[2]))) for r in rows]
 
     def add_batch(self, batch: OpenBatch) -> None:
         self.store.write_many(
-            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
+                    self.server,
                     batch.batch_id,
                     self.scope,
                     batch.round,
@@ -87,8 +92,9 @@ class StoreLedger:
 
     def close_batch(self, batch_id: str, status: str) -> None:
         self.store.write_many(
-            "UPDATE batch_rounds SET status = ?, closed = ? WHERE batch_id = ?",
-            [(status, _now(), batch_id)],
+            "UPDATE batch_rounds SET status = ?, closed = ? "
+            "WHERE batch_id = ? AND server IN (?, '')",
+            [(status, _now(), batch_id, self.server)],
         )
 
     def next_round(self) -> int:

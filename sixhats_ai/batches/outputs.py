@@ -4,6 +4,10 @@ Every file is written atomically. A finished input gets its reports (one file pe
 asked for) and then a sidecar in `<out>/.sixhats/` holding its resume key: the content hash,
 program, models, prompt version and problem, plus the run's id. A sidecar therefore means
 every report file is complete; a re-run skips an input whose sidecar key matches.
+
+One batch at a time writes to a folder: two would each run every input, keep each run twice
+and write an index that contradicts the reports the other wrote. A lock on the folder (an OS
+file lock: released when the process ends, however it ends) refuses the second.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from sixhats_ai import render
-from sixhats_ai.errors import UsageError, option
+from sixhats_ai.errors import SixhatsError, UsageError, option
 from sixhats_ai.files import atomic_write
 from sixhats_ai.method.programs import Program
 from sixhats_ai.prompts import PromptLibrary
@@ -25,6 +32,7 @@ from sixhats_ai.run.report import REPORT_SCHEMA_VERSION, Report
 
 STATE_DIR = ".sixhats"
 INDEX_STEM = "index"
+LOCK_NAME = "batch.lock"
 MAX_STEM_BYTES = 120
 # Always written: resume reads the JSON, and index.md links the Markdown. The rest on request,
 # each with its index file when there is one (index.html).
@@ -92,6 +100,14 @@ def resume_key(
     }
 
 
+def resume_hash(key: dict[str, Any], name: str, out: Path) -> str:
+    """The input's resume key, name and --out folder as one hash, kept with its run in the
+    store: a rerun into the same folder finds the run whose reports could not be written
+    there (`RunStore.resumable`); a batch into another folder runs its inputs anew."""
+    payload = json.dumps([key, name, str(out.resolve())], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def _safe_stem(text: str) -> str:
     """A file-name stem: no separators or control characters, not hidden, bounded in bytes."""
     cleaned = "".join("_" if ch in _UNSAFE_CHARS or ord(ch) < 32 else ch for ch in text)
@@ -145,6 +161,23 @@ class BatchOutputs:
 
     def path(self, stem: str, ext: str) -> Path:
         return self.out / f"{stem}.{ext}"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder for this batch, or refuse at once if another batch holds it."""
+        prepare_out_dir(self.out)
+        lock = FileLock(self.out / STATE_DIR / LOCK_NAME, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise SixhatsError(
+                f"another sixhats batch is writing to {self.out}",
+                hint=f"wait for it to finish, or give this one another {option('out')} folder",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _sidecar(self, stem: str) -> Path:
         return self.out / STATE_DIR / f"{stem}.json"

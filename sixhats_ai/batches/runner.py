@@ -28,6 +28,7 @@ from sixhats_ai.batches.outputs import (
     BASE_FORMATS,
     BatchOutputs,
     OutputNames,
+    resume_hash,
     resume_key,
 )
 from sixhats_ai.batches.parked import MAX_PASSES, FileJob
@@ -35,19 +36,22 @@ from sixhats_ai.batches.progress import Progress
 from sixhats_ai.batches.scheduler import Scheduler
 from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
 from sixhats_ai.method.programs import Program
+from sixhats_ai.run.condense import PROPOSAL_QUESTION
 from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
+from sixhats_ai.run.report import REPORT_SCHEMA_VERSION
 from sixhats_ai.runs import RunOrigin, RunResult, off_the_loop, run_and_keep
 from sixhats_ai.session import Session
+from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
-from sixhats_ai.text.documents import Document
+from sixhats_ai.text.documents import Document, safe_line
 from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 
 if TYPE_CHECKING:
     from sixhats_ai.display import BatchDisplay
 
-DEFAULT_PROBLEM = "Assess this proposal: should it go ahead, and on what terms?"
+DEFAULT_PROBLEM = PROPOSAL_QUESTION
 
 
 @dataclass
@@ -57,6 +61,9 @@ class BatchSettings:
     problem: str = DEFAULT_PROBLEM
     force: bool = False
     formats: tuple[str, ...] = BASE_FORMATS
+    # An input's reports that were not written (a full --out) are written from its run kept
+    # in the store; off when the store's answers are not to be used (--no-cache).
+    from_store: bool = True
 
 
 class BatchRunner:
@@ -85,6 +92,7 @@ class BatchRunner:
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
+        self.unkept = 0  # runs the store could not take (disk full, locked too long)
         self.pending: RoundPending | None = None  # a round written for the user's engine
         self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
         self.parked: list[FileJob] = []  # files waiting for the next round
@@ -125,6 +133,8 @@ class BatchRunner:
             )
         earlier = await off_the_loop(self.session, self.outputs.reusable, stem, key)
         previous, previous_id = earlier if earlier is not None else (None, None)
+        if previous is None and (row := await self._from_store(job, key)) is not None:
+            return row
         if previous is not None and not previous.degraded:
             try:  # a format asked for since (html) is rendered from the kept report
                 await off_the_loop(
@@ -134,8 +144,8 @@ class BatchRunner:
                     previous,
                     previous_id,
                 )
-            except (OSError, UsageError) as exc:
-                return _unwritable(name, exc)
+            except (OSError, SixhatsError) as exc:
+                return self._unwritable(name, exc)
             return row_for_report(name, stem, previous, reused=True)
         task = asyncio.current_task()
         if task is not None and task.cancelling():  # interrupted: ask the model nothing
@@ -143,6 +153,25 @@ class BatchRunner:
         # A degraded report keeps its good hats: only the failed ones and the synthesis rerun.
         kept = {s.id: s for s in previous.steps if s.role != "synthesis"} if previous else {}
         return await self._run(job, loaded.sha256, loaded.text, key, RunMemo(steps=kept))
+
+    async def _from_store(self, job: FileJob, key: dict[str, Any]) -> IndexRow | None:
+        """The row of an input whose run was kept but whose reports were not written (the
+        --out disk was full): they are written from the kept run, and nothing is run twice."""
+        if self.store is None or self.settings.force or not self.settings.from_store:
+            return None
+        resume = resume_hash(key, job.name, self.settings.out)
+        kept = await off_the_loop(self.session, self.store.resumable, resume)
+        if kept is None or (report := kept.report) is None:
+            return None
+        if report.degraded or report.schema_version != REPORT_SCHEMA_VERSION:
+            return None
+        try:
+            await off_the_loop(
+                self.session, self.outputs.write, job.stem, job.name, key, report, kept.id
+            )
+        except (OSError, SixhatsError) as exc:
+            return self._unwritable(job.name, exc)
+        return row_for_report(job.name, job.stem, report, reused=True)
 
     async def _run(
         self,
@@ -157,7 +186,7 @@ class BatchRunner:
         name, path = job.name, job.item.path
         try:
             request = await self.session.request(
-                self.settings.problem, self.settings.program, [Document(path.name, text)]
+                self.settings.problem, self.settings.program, [Document(safe_line(path.name), text)]
             )
         except StoreDamaged:  # not this file's failure: the whole batch stops
             raise
@@ -171,14 +200,20 @@ class BatchRunner:
                 self.echo(f"{name}: {warning}")
 
         def unkept(exc: Exception) -> None:
-            self.echo(f"note: {path}: not kept in the run store: {exc}")
+            self.unkept += 1
+            if self.unkept == 1 or not isinstance(exc, StoreFull):  # a full disk: said once
+                self.echo(f"note: {path}: not kept in the run store: {exc}")
 
         try:
             result = await run_and_keep(
                 self.session,
                 request,
                 self.store,
-                RunOrigin(document_paths=[path], title=path.name),
+                RunOrigin(
+                    document_paths=[path],
+                    title=safe_line(path.name),
+                    resume=resume_hash(key, name, self.settings.out),
+                ),
                 on_unkept=unkept,
             )
         except StoreDamaged:
@@ -199,10 +234,17 @@ class BatchRunner:
             await off_the_loop(
                 self.session, self.outputs.write, job.stem, job.name, key, report, result.run_id
             )
-        except (OSError, UsageError) as exc:
+        except (OSError, SixhatsError) as exc:
             self.progress.totals.kept -= result.run_id is not None
-            return _unwritable(job.name, exc)
+            return self._unwritable(job.name, exc)
         return row_for_report(job.name, job.stem, report, reused=False)
+
+    def _unwritable(self, name: str, exc: OSError | SixhatsError) -> IndexRow:
+        """The row of a file whose reports could not be written; on a full disk no new file
+        starts (its reports could not be written either)."""
+        if not isinstance(exc, UsageError) and isinstance(exc, SixhatsError):
+            self.scheduler.stop(f"the --out disk is full ({exc.message})")
+        return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
 
     def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> IndexRow | None:
         """Keep the file for the next pass, with what it has done (None); a file that keeps
@@ -233,7 +275,12 @@ class BatchRunner:
     # The batch -----------------------------------------------------------------------
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
-        """Analyse every input; write the index, also when interrupted (then re-raise)."""
+        """Analyse every input; write the index, also when interrupted (then re-raise).
+        Another batch writing to the same folder is refused."""
+        with self.outputs.locked():
+            return await self._run_all(inputs)
+
+    async def _run_all(self, inputs: Iterator[Discovered]) -> BatchIndex:
         discovered = enumerate(inputs)
         try:
             for seq, item in discovered:
@@ -324,6 +371,8 @@ class BatchRunner:
             logged=self.store is not None,
             index_files=self.outputs.index_files(),
         )
+        if self.unkept:
+            lines.append(f"{self.unkept} runs were not kept in the run store (see the note above)")
         for line in lines:
             self.echo(line)
         if self.pending is not None:
@@ -333,7 +382,3 @@ class BatchRunner:
 
 def _problem_row(item: InputProblem) -> IndexRow:
     return IndexRow(input=str(item.path), status="failed", error=item.error.one_line())
-
-
-def _unwritable(name: str, exc: OSError | UsageError) -> IndexRow:
-    return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")

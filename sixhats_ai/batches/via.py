@@ -104,7 +104,8 @@ def batch_backend(
     if store is None:  # check_logged refused a batch in rounds with logging off
         raise UsageError(f"{option('via')} {via} needs the run store", hint="turn logging on")
     if results is not None:
-        rounds, answers = ingest_results(ledger_for(store, out), results)
+        ledger = ledger_for(store, out, provider.display_url)
+        rounds, answers = ingest_results(ledger, results)
         echo(f"{results}: {answers} answers to {rounds} kept")
     return round_backend(via, provider, out, store, echo=echo)
 
@@ -113,9 +114,10 @@ def rounds_folder(out: Path) -> Path:
     return out / ROUNDS_FOLDER
 
 
-def ledger_for(store: RunStore, out: Path) -> StoreLedger:
-    """The rounds of the batch writing to `out` (its folder, resolved, names the batch)."""
-    return StoreLedger(store, str(out.resolve()))
+def ledger_for(store: RunStore, out: Path, server: str) -> StoreLedger:
+    """The rounds of the batch writing to `out` (its folder, resolved, names the batch) on
+    `server` (a provider's `display_url`)."""
+    return StoreLedger(store, str(out.resolve()), server)
 
 
 def round_backend(
@@ -134,7 +136,7 @@ def round_backend(
     rounds = Rounds(
         via=via,
         folder=rounds_folder(out),
-        ledger=ledger_for(store, out),
+        ledger=ledger_for(store, out, provider.display_url),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
@@ -170,7 +172,7 @@ def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], Non
 
 def status_lines(store: RunStore, out: Path) -> list[str]:
     """What `--status` prints: every round of the batch writing to `out`, oldest first."""
-    records = list(ledger_for(store, out).rounds())
+    records = list(ledger_for(store, out, server="").rounds())  # every server's
     if not records:
         return [f"no rounds were submitted for {out} (run the batch with --via batch-api or jsonl)"]
     lines = [f"rounds of {out}:"]

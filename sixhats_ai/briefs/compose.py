@@ -6,7 +6,7 @@ purpose, the agenda, the hat guide, the questions and the pre-work; the facilita
 same plus the facilitator notes, time-keeping cues and the outcome to fill in. Its questions
 come from one of three places:
 
-- offline: each hat's question bank (`prompts/brief/bank/<hat>.j2`, see `brief_questions`);
+- offline: each hat's question bank (`prompts/brief/bank/<hat>.toml`, see `bank.py`);
 - a model: one request for questions tailored to the topic (`brief_plan`), the banks filling
   in for any step a weak model could not answer;
 - a saved report: the banks again, fed with the report's gaps, risks, benefits and ideas, plus
@@ -40,16 +40,21 @@ from sixhats_ai.briefs.questions import (
     step_focus,
 )
 from sixhats_ai.method.agenda import (
+    DOTS_EACH,
     Clock,
+    Medium,
     Slot,
     Start,
+    fixed_seconds,
     format_box,
+    is_vote,
+    overflow_warning,
     plan_agenda,
     step_title,
     suggested_minutes,
     time_boxes,
 )
-from sixhats_ai.method.hats import hat_info
+from sixhats_ai.method.hats import Hat, hat_info
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.method.topic import TopicKind, detect_kind, subject_of
 from sixhats_ai.prompts import PromptLibrary
@@ -90,6 +95,7 @@ class BriefRequest:
     include_optional: bool = True
     kind: TopicKind | None = None
     clock: Clock = "hh:mm"
+    medium: Medium = "room"
     audience: Audience = "participants"
     attendees: list[Attendee] = field(default_factory=list)
     owner: str | None = None
@@ -100,12 +106,12 @@ class BriefRequest:
 
     @property
     def topic_kind(self) -> TopicKind:
-        return self.kind or detect_kind(self.topic)
+        return self.kind or detect_kind(self.topic, self.program.slug)
 
     @property
     def suggested_minutes(self) -> int:
         return suggested_minutes(
-            self.steps(), self.participants, self.program.compares_alternatives
+            self.steps(), self.participants, self.program.compares_alternatives, self.medium
         )
 
     @property
@@ -122,8 +128,41 @@ class BriefRequest:
             self.participants,
             compares_alternatives=self.program.compares_alternatives,
             clock=self.clock,
+            medium=self.medium,
         )
         return plan_agenda(steps, boxes)
+
+    def overflow(self) -> str | None:
+        """One line when the meeting is too short for the group."""
+        steps, compares = self.steps(), self.program.compares_alternatives
+        return overflow_warning(
+            steps, self.meeting_minutes, self.participants, compares, self.medium
+        )
+
+    def time_notes(self, slots: list[Slot]) -> list[str]:
+        """What the facilitator must know about time: a group too large for the meeting, and
+        what each red hat needs for this group and medium."""
+        notes = []
+        if line := self.overflow():
+            notes.append(line[:1].upper() + line[1:] + ".")
+        notes += [self._red_note(slot) for slot in slots if slot.step.hat is Hat.RED]
+        return notes
+
+    def _red_note(self, slot: Slot) -> str:
+        steps, compares = self.steps(), self.program.compares_alternatives
+        if not is_vote(steps, slot.step, compares):
+            return "Red hat: a word each, no reasons; go round quickly."
+        group = f"{self.participants} people" if self.participants else "the group"
+        how = (
+            "in the room: about 30 s a person to place the dots, then count them on the wall"
+            if self.medium == "room"
+            else "online: share the poll, give everyone 20 s, then read out the count"
+        )
+        note = f"Red hat: the dot vote ({DOTS_EACH} dots each) for {group} {how}"
+        needed = fixed_seconds(steps, slot.step, self.participants, compares, self.medium) or 0
+        if slot.seconds < needed:
+            note += f"; it needs about {format_box(needed)}, and has {format_box(slot.seconds)}"
+        return note + "."
 
 
 def _hat_guide(steps: list[PlannedStep]) -> list[HatGuide]:
@@ -162,19 +201,20 @@ def time_cues(items: list[AgendaItem]) -> list[str]:
 
 
 def _agenda_items(
-    slots: list[Slot], questions: list[list[str]], start: Start | None
+    slots: list[Slot], questions: list[list[str]], start: Start | None, compares: bool
 ) -> list[AgendaItem]:
     steps = [s.step for s in slots]
     items = []
     for slot, step_questions in zip(slots, questions, strict=True):
         focus = step_focus(steps, slot.step)
+        vote = is_vote(steps, slot.step, compares)
         items.append(
             AgendaItem(
                 step_id=slot.step.id,
                 hat=slot.step.hat,
                 role=slot.step.role,
                 label=slot.step.step.label,
-                title=step_title(slot.step, focus),
+                title=step_title(slot.step, focus, vote),
                 focus=focus,
                 optional=slot.step.step.optional,
                 seconds=slot.seconds,
@@ -209,22 +249,17 @@ def _purpose(
     return purpose, question, out_of_scope
 
 
-def _pre_work(
-    library: PromptLibrary,
-    plan: TailoredPlan | None,
-    findings: Findings,
-    common: dict[str, Any],
-) -> list[PreWorkItem]:
-    """The model's or the report's gaps, else the generic pre-work (`brief/prework.j2`)."""
+def _pre_work(plan: TailoredPlan | None, banks: BankContext) -> list[PreWorkItem]:
+    """The model's or the report's gaps and open questions, else the pre-work of this program
+    and kind of topic (`brief/bank/prework.toml`)."""
+    findings = banks.findings
     gaps = plan.pre_work if plan else findings.gaps
     items = [
         PreWorkItem(question=one_line(g.question), how_to_fill=one_line(g.how_to_fill))
         for g in gaps
     ]
     items += [PreWorkItem(question=q) for q in findings.open_questions]
-    if not items:
-        items = [PreWorkItem(question=q) for q in render_lines(library, "brief/prework.j2", common)]
-    return items
+    return items or [PreWorkItem(question=q) for q in banks.pre_work()]
 
 
 def _banks(
@@ -234,11 +269,31 @@ def _banks(
         library=library,
         program=request.program,
         steps=request.steps(),
-        topic=request.topic,
         subject=subject_of(request.topic, request.topic_kind),
         findings=Findings.of(report) if report else Findings.none(),
         alternatives=alternatives,
     )
+
+
+def _facilitator_notes(
+    library: PromptLibrary, request: BriefRequest, slots: list[Slot], common: dict[str, Any]
+) -> list[str]:
+    """`brief/notes.j2`, with the notes on time (`time_notes`) before its closing line."""
+    notes = render_lines(library, "brief/notes.j2", common)
+    notes[-1:-1] = request.time_notes(slots)
+    return notes
+
+
+def _warnings(request: BriefRequest, bank_steps: list[str]) -> list[str]:
+    """What the caller should say: a meeting too short for the group, and the steps a model's
+    answer missed."""
+    warnings = [w for w in [request.overflow()] if w]
+    if bank_steps:
+        warnings.append(
+            f"the model's answer did not fit for {', '.join(bank_steps)}; "
+            "their questions come from the question banks"
+        )
+    return warnings
 
 
 def build_brief(
@@ -255,28 +310,27 @@ def build_brief(
     alternatives = list(framing.alternatives) if framing else []
     banks = _banks(library, request, report, alternatives)
     answered = plan.questions if plan else {}
-    questions = [
-        [one_line(q) for q in answered[s.id]] if s.id in answered else banks.questions(s)
-        for s in steps
-    ]
+    questions = [[one_line(q) for q in answered.get(s.id, [])] or banks.questions(s) for s in steps]
     common = banks.common_vars(
         request.meeting_minutes, request.participants, request.suggested_minutes
     )
-    pre_work = _pre_work(library, plan, banks.findings, common)
+    pre_work = _pre_work(plan, banks)
     purpose, question, out_of_scope = _purpose(
         render_lines(library, "brief/purpose.j2", common), request.topic, plan, framing
     )
     facilitator = request.audience == "facilitator"
-    items = _agenda_items(slots, questions, request.start)
+    bank_steps = [s.id for s in steps if plan is not None and s.id not in answered]
+    compares = request.program.compares_alternatives
+    items = _agenda_items(slots, questions, request.start, compares)
+    notes = _facilitator_notes(library, request, slots, common) if facilitator else []
     start = request.start
+    program = request.program
     return Brief(
         audience=request.audience,
         topic=request.topic,
         topic_kind=request.topic_kind,
         source="model" if plan else "report" if report else "offline",
-        program=ProgramRef(
-            slug=request.program.slug, name=request.program.name, sequence=request.program.sequence
-        ),
+        program=ProgramRef(slug=program.slug, name=program.name, sequence=program.sequence),
         purpose=one_line(purpose),
         framing=one_line(question),
         goals=[one_line(g) for g in framing.goals] if framing else [],
@@ -289,14 +343,16 @@ def build_brief(
         where=request.where,
         start=start.at if start and start.dated else None,
         start_time=start.clock(0) if start else None,
+        medium=request.medium,
         agenda=items,
         hat_guide=_hat_guide(steps),
         pre_work=pre_work,
-        facilitator_notes=render_lines(library, "brief/notes.j2", common) if facilitator else [],
+        facilitator_notes=notes,
         time_cues=time_cues(items) if facilitator else [],
         outcome=Outcome() if facilitator else None,
         pre_read=_pre_read(report) if report else None,
-        bank_steps=[s.id for s in steps if plan is not None and s.id not in answered],
+        bank_steps=bank_steps,
         model=plan.model if plan else None,
+        warnings=_warnings(request, bank_steps),
         usage=plan.usage if plan else None,
     )

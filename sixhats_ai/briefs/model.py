@@ -11,12 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from sixhats_ai.method.agenda import Medium
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.topic import TopicKind
 from sixhats_ai.run.report import ProgramRef, Usage
 from sixhats_ai.version import __version__
 
-BRIEF_SCHEMA_VERSION = 2
+BRIEF_SCHEMA_VERSION = 3
 Audience = Literal["participants", "facilitator"]
 AUDIENCES: tuple[Audience, ...] = ("participants", "facilitator")
 
@@ -26,7 +27,7 @@ class AgendaItem(BaseModel):
     hat: Hat
     role: str
     label: str
-    title: str = Field(description="the step as the agenda names it, e.g. 'Red hat: 30 s ...'")
+    title: str = Field(description="the step as the agenda names it, e.g. 'Red hat: dot vote'")
     focus: str | None
     optional: bool
     seconds: int
@@ -112,6 +113,7 @@ class Brief(BaseModel):
     where: str | None = Field(None, description="the room or the call's link")
     start: datetime | None = Field(description="date and time, when a date was given")
     start_time: str | None = Field(description="clock time of the start, when given")
+    medium: Medium = Field("room", description="in the room, or online: sizes the red hat")
     agenda: list[AgendaItem]
     hat_guide: list[HatGuide]
     pre_work: list[PreWorkItem]
@@ -125,4 +127,7 @@ class Brief(BaseModel):
     )
     model: str | None = None
     usage: Usage | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="what the facilitator should know: time, model"
+    )
     sixhats_version: str = __version__

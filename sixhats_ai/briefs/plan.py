@@ -1,9 +1,9 @@
 """The one model request of a tailored brief, and what is kept when a weak model fails it.
 
 The schema asks for what the brief needs in a form a server can enforce: one required key per
-step id, each a list of 3 to 5 questions. A model that still gets it wrong after the re-asks
-does not sink the brief: the steps it answered well are kept, the others take their questions
-from the banks, and the caller says which.
+step id, each a list of as many questions as the step takes (a red hat one instruction). A
+model that still gets it wrong after the re-asks does not sink the brief: the steps it answered
+well are kept, the others take their questions from the banks, and the caller says which.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationInfo, create_model, model_validator
 
-from sixhats_ai.briefs.questions import MAX_QUESTIONS, MIN_QUESTIONS, program_vars, step_vars
+from sixhats_ai.briefs.questions import program_vars, question_limits, step_vars
 from sixhats_ai.errors import ModelError
-from sixhats_ai.method.agenda import format_box
+from sixhats_ai.method.agenda import DOTS_EACH, format_box, is_vote
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce
 from sixhats_ai.run.report import InformationGap, Strict, Usage
@@ -53,21 +53,33 @@ class _PlanFields(Strict):
         return data
 
 
+StepLimits = tuple[tuple[str, int, int], ...]  # step id, fewest and most questions
+
+
+def step_limits(slots: list[Slot]) -> StepLimits:
+    return tuple((s.step.id, *question_limits(s.step)) for s in slots)
+
+
+def _count(low: int, high: int) -> str:
+    return f"{low} to {high} guiding questions" if low != high else "one instruction"
+
+
 @cache
-def plan_model(step_ids: tuple[str, ...]) -> type[_PlanFields]:
-    """`BriefPlan` for these steps: `steps` has one required key per step id."""
+def plan_model(limits: StepLimits) -> type[_PlanFields]:
+    """`BriefPlan` for these steps: `steps` has one required key per step id, each a list of
+    as many questions as the step takes (`question_limits`)."""
     questions = list[str]
     per_step: dict[str, Any] = {
         f"s{n}": (
             questions,
             Field(
                 alias=step_id,
-                min_length=MIN_QUESTIONS,
-                max_length=MAX_QUESTIONS,
-                description=f"{MIN_QUESTIONS} to {MAX_QUESTIONS} guiding questions for {step_id}",
+                min_length=low,
+                max_length=high,
+                description=f"{_count(low, high)} for {step_id}",
             ),
         )
-        for n, step_id in enumerate(step_ids)
+        for n, (step_id, low, high) in enumerate(limits)
     }
     steps_model = create_model("StepQuestions", __base__=Strict, **per_step)
     return create_model(
@@ -99,16 +111,16 @@ def _str_list(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str) and v.strip()]
 
 
-def salvage(answer: dict[str, Any], step_ids: list[str]) -> TailoredPlan:
-    """What can be used of an answer that failed validation: the steps with 3 or more
-    questions (the first 5 kept), and whichever framing fields are text."""
+def salvage(answer: dict[str, Any], limits: StepLimits) -> TailoredPlan:
+    """What can be used of an answer that failed validation: the steps with enough questions
+    (as many kept as the step takes), and whichever framing fields are text."""
     given_steps = answer.get("steps")
     steps: dict[str, Any] = given_steps if isinstance(given_steps, dict) else {}
     questions = {}
-    for step_id in step_ids:
+    for step_id, low, high in limits:
         given = _str_list(steps.get(step_id))
-        if len(given) >= MIN_QUESTIONS:
-            questions[step_id] = given[:MAX_QUESTIONS]
+        if len(given) >= low:
+            questions[step_id] = given[:high]
     gaps = []
     for item in answer.get("pre_work") or []:
         try:
@@ -143,12 +155,13 @@ def model_prompt(
                     **step_vars(steps, s.step),
                     "hat": hat_info(s.step.hat),
                     "box": format_box(s.seconds),
+                    "count": _count(*question_limits(s.step)),
+                    "vote": is_vote(steps, s.step, program.compares_alternatives),
                 }
                 for s in slots
             ],
             "step_ids": [s.id for s in steps],
-            "min_questions": MIN_QUESTIONS,
-            "max_questions": MAX_QUESTIONS,
+            "dots": DOTS_EACH,
             "nonce": nonce,
         },
     )
@@ -164,16 +177,17 @@ async def tailored_plan(
     """
     model = session.provider.model_for("brief", "blue", None)
     step_ids = [s.step.id for s in slots]
+    limits = step_limits(slots)
     answers: list[dict[str, Any]] = []
     prompt = model_prompt(library, topic, program, slots)
     try:
         done = await session.ask(
-            model, prompt, plan_model(tuple(step_ids)), answers=answers, step_ids=step_ids
+            model, prompt, plan_model(limits), answers=answers, step_ids=step_ids
         )
     except ModelError as exc:
         if not answers and "did not fit the schema" not in exc.message:
             raise  # the server failed, not the model's answer
-        plan = salvage(answers[-1] if answers else {}, step_ids)
+        plan = salvage(answers[-1] if answers else {}, limits)
         plan.model = model
         plan.usage = Usage(requests=len(answers))
         return plan

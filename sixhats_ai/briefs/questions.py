@@ -1,10 +1,11 @@
 """A brief's questions from the question banks, and the variables every brief template gets.
 
-The banks (`prompts/brief/bank/<hat>.j2`, overridable) are program-aware: each step gets its
-place in the program (`earlier`: the hats before it), a `theme` read from its focus in the
-program file or, for a green straight after a black, "green on black", and `options`, whether
-its red hat has anything to vote on. The topic comes as `topic` (one line) and `subject`, so a
-bank names it in a clause that reads well for its kind, never as a quoted noun.
+The banks (`prompts/brief/bank/<hat>.toml`, see `bank.py`) are program-aware: each step gets
+its place in the program (`earlier`: the hats before it), a `theme` read from its focus in the
+program file or, for a green straight after a black, "green on black", and what yellow, black
+and red look at (`on`): the options of a program that chooses, the ideas of an earlier green,
+or else the subject itself (the current process, the proposal, the draft). The topic is named
+only by its short name (`subject`), never pasted in.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sixhats_ai.briefs.bank import On, Place, Role, Theme, load_bank, select
 from sixhats_ai.errors import UsageError
-from sixhats_ai.method.agenda import RED_LABEL
-from sixhats_ai.method.hats import Hat, hat_info
+from sixhats_ai.method.agenda import DOTS_EACH, is_check, is_vote
+from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import PlannedStep, Program
-from sixhats_ai.method.topic import Subject, short_topic
+from sixhats_ai.method.topic import Subject
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.report import (
     BlackOutput,
@@ -31,8 +33,9 @@ from sixhats_ai.run.report import (
 
 MIN_QUESTIONS = 3
 MAX_QUESTIONS = 5
-GREEN_ON_BLACK = "green on black: ways round the risks"
-GREEN_ON_CHOSEN = "green on black: overcome the chosen idea's risks"
+MAX_PRE_WORK = 5
+GREEN_ON_BLACK = "on black, ways round the weak points"
+GREEN_ON_CHOSEN = "on black, ways round the chosen idea's weak points"
 
 _BULLET = re.compile(r"^[-*•]\s+")
 
@@ -60,6 +63,7 @@ def program_vars(program: Program) -> dict[str, Any]:
         "sequence": program.sequence,
         "summary": program.summary,
         "compares_alternatives": program.compares_alternatives,
+        "closing": program.closing,
     }
 
 
@@ -67,11 +71,13 @@ def _earlier(steps: list[PlannedStep], step: PlannedStep) -> list[str]:
     return [s.hat.value for s in steps if s.index < step.index]
 
 
-def step_theme(steps: list[PlannedStep], step: PlannedStep) -> str | None:
+def step_theme(steps: list[PlannedStep], step: PlannedStep) -> Theme | None:
     """What a step's questions are about, beyond its hat: from its focus, or its place."""
     focus = (step.step.focus or "").lower()
     if "other people" in focus or "opv" in focus:
         return "opv"
+    if step.hat is Hat.WHITE:
+        return "facts"
     if step.hat is not Hat.GREEN:
         return None
     if "yellow" in focus or "benefit" in focus:
@@ -92,9 +98,28 @@ def step_focus(steps: list[PlannedStep], step: PlannedStep) -> str | None:
     return GREEN_ON_CHOSEN if "green" in earlier and "red" in earlier else GREEN_ON_BLACK
 
 
-def has_options(program: Program, steps: list[PlannedStep], step: PlannedStep) -> bool:
-    """Whether a red hat has something to put dots on: alternatives, or earlier ideas."""
-    return program.compares_alternatives or "green" in _earlier(steps, step)
+def question_limits(step: PlannedStep) -> tuple[int, int]:
+    """How many questions a step takes: red one instruction, an opening blue and a check 2 or
+    3, a closing blue 3 or 4, any other hat 3 to 5."""
+    if step.hat is Hat.RED:
+        return 1, 1
+    if step.role == "framing" or is_check(step):
+        return 2, 3
+    if step.role == "synthesis":
+        return 3, 4
+    return MIN_QUESTIONS, MAX_QUESTIONS
+
+
+def _role(step: PlannedStep) -> Role:
+    return "check" if is_check(step) else step.role
+
+
+def looks_at(program: Program, steps: list[PlannedStep], step: PlannedStep) -> On:
+    """What yellow, black and red look at: the options, the ideas of an earlier green, or
+    the subject itself (before any green: the current situation)."""
+    if program.compares_alternatives:
+        return "options"
+    return "ideas" if "green" in _earlier(steps, step) else "subject"
 
 
 def step_vars(steps: list[PlannedStep], step: PlannedStep) -> dict[str, Any]:
@@ -104,6 +129,7 @@ def step_vars(steps: list[PlannedStep], step: PlannedStep) -> dict[str, Any]:
         "role": step.role,
         "focus": step_focus(steps, step),
         "theme": step_theme(steps, step),
+        "limits": question_limits(step),
         "extended": step.step.extended,
         "optional": step.step.optional,
     }
@@ -159,53 +185,77 @@ class Findings:
 
 @dataclass
 class BankContext:
-    """What every question bank is rendered with, for one brief."""
+    """What every question bank is read with, for one brief."""
 
     library: PromptLibrary
     program: Program
     steps: list[PlannedStep]
-    topic: str
     subject: Subject
     findings: Findings
     alternatives: list[str]
 
-    def questions(self, step: PlannedStep) -> list[str]:
-        """A step's questions from its hat's bank: the first MAX_QUESTIONS lines it gives."""
-        name = f"brief/bank/{step.hat.value}.j2"
-        questions = render_lines(
-            self.library,
-            name,
-            {
-                "topic": short_topic(self.topic),
-                "subject": self.subject.as_vars(),
-                "hat": hat_info(step.hat),
-                "step": step_vars(self.steps, step),
-                "program": program_vars(self.program),
-                "alternatives": self.alternatives,
-                "options": has_options(self.program, self.steps, step),
-                "earlier": _earlier(self.steps, step),
-                "findings": self.findings.as_vars(),
-            },
+    def _values(self) -> dict[str, str]:
+        listed = f" ({', '.join(self.alternatives)})" if self.alternatives else ""
+        return {
+            "subject": self.subject.name,
+            "Subject": self.subject.capitalised,
+            "dots": str(DOTS_EACH),
+            "alternatives": listed,
+        }
+
+    def _findings(self) -> dict[str, list[str]]:
+        return {k: v for k, v in self.findings.as_vars().items() if isinstance(v, list)}
+
+    def place(self, step: PlannedStep) -> Place:
+        compares = self.program.compares_alternatives
+        return Place(
+            role=_role(step),
+            program=self.program.slug,
+            kind=self.subject.kind,
+            closing=self.program.closing,
+            on=looks_at(self.program, self.steps, step),
+            theme=step_theme(self.steps, step),
+            earlier=frozenset(_earlier(self.steps, step)),
+            vote=is_vote(self.steps, step, compares),
         )
-        if len(questions) < MIN_QUESTIONS:
+
+    def questions(self, step: PlannedStep) -> list[str]:
+        """A step's questions from its hat's bank, as many as its role takes."""
+        name = f"{step.hat.value}.toml"
+        low, high = question_limits(step)
+        entries = load_bank(name, self.library.user_dir)
+        found = select(entries, self.place(step), self._values(), self._findings(), high)
+        if len(found) < low:
             raise UsageError(
-                f"template {name} gives {len(questions)} questions for step {step.id}; "
-                f"a step needs at least {MIN_QUESTIONS}",
-                hint="put one question a line in the template",
+                f"question bank brief/bank/{name} gives {len(found)} questions for step "
+                f"{step.id}; it needs at least {low}",
+                hint="add questions without conditions, or with conditions this step meets",
             )
-        return questions[:MAX_QUESTIONS]
+        return found
+
+    def pre_work(self) -> list[str]:
+        """The pre-work for this program and kind of topic (`brief/bank/prework.toml`)."""
+        themes = frozenset(t for s in self.steps if (t := step_theme(self.steps, s)))
+        place = Place(
+            role="hat",
+            program=self.program.slug,
+            kind=self.subject.kind,
+            closing=self.program.closing,
+            earlier=frozenset(s.hat.value for s in self.steps),
+            themes_in_program=themes,
+        )
+        entries = load_bank("prework.toml", self.library.user_dir)
+        return select(entries, place, self._values(), self._findings(), MAX_PRE_WORK)
 
     def common_vars(self, minutes: int, participants: int | None, suggested: int) -> dict[str, Any]:
-        """The variables of the pre-work, notes and purpose templates."""
+        """The variables of the purpose and facilitator-notes templates."""
         return {
-            "topic": short_topic(self.topic),
-            "subject": self.subject.as_vars(),
+            "subject": {"kind": self.subject.kind, "name": self.subject.name},
             "program": program_vars(self.program),
             "hats": [s.hat.value for s in self.steps],
             "minutes": minutes,
             "participants": participants,
             "suggested_minutes": suggested,
-            "red_label": RED_LABEL,
             "green_on_black": any(
                 step_theme(self.steps, s) == "green_on_black" for s in self.steps
             ),

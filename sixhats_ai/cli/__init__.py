@@ -13,10 +13,10 @@ from typing import NoReturn
 
 import typer
 
-from sixhats_ai.cli import analyze, batch, brief, explore, local, minutes, runs, store
+from sixhats_ai.cli import analyze, batch, brief, explore, local, mcp, minutes, runs, store
 from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.cli.options import flag_of, name_metavars
-from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, option_names
+from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, option_names, redact_known
 
 name_metavars(app)
 
@@ -28,6 +28,7 @@ __all__ = [
     "explore",
     "local",
     "main",
+    "mcp",
     "minutes",
     "runs",
     "store",
@@ -35,11 +36,20 @@ __all__ = [
 
 
 def _fail(message: str, code: int, *, debug: bool) -> NoReturn:
-    """One line on stderr, after the traceback with SIXHATS_DEBUG=1; the code is the same."""
+    """One line on stderr, after the traceback with SIXHATS_DEBUG=1; the code is the same.
+    Neither holds a key, even one a server echoed in its error (OpenAI's 401 does)."""
     if debug:
-        traceback.print_exc()
-    echo_err(message)
+        sys.stderr.write(redact_known(traceback.format_exc()))
+    echo_err(redact_known(message))
     sys.exit(code)
+
+
+def _innermost(exc: Exception) -> Exception:
+    """The first exception an exception group holds (asyncio's TaskGroup wraps what a task
+    raised in one), so a failure is named by what failed, not by its wrapper."""
+    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,8 +84,11 @@ def _run(argv: list[str] | None) -> None:
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:
+        failed = _innermost(exc)
+        if isinstance(failed, SixhatsError):
+            _fail(f"error: {failed.one_line()}", failed.exit_code, debug=debug)
         hint = "" if debug else " (set SIXHATS_DEBUG=1 for details)"
-        _fail(f"error: unexpected {type(exc).__name__}: {exc}{hint}", 1, debug=debug)
+        _fail(f"error: unexpected {type(failed).__name__}: {failed}{hint}", 1, debug=debug)
     if code == EXIT_INTERRUPTED:
         echo_err("interrupted")
     if isinstance(code, int) and code:

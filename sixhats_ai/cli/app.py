@@ -46,7 +46,11 @@ def command_group(name: str, help: str, *, lists: bool = False) -> typer.Typer:
 
 
 def echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+    """A line on stderr, without any escape sequence a file name or a model's answer (an
+    error may quote either) brought into it."""
+    from sixhats_ai.text.documents import sanitize
+
+    typer.echo(sanitize(message), err=True)
 
 
 def _version(value: bool) -> None:

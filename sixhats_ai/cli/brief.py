@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, programs_dir, write_output
+from sixhats_ai.cli.app import app, echo_err, write_output
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -29,10 +29,8 @@ from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
-    from sixhats_ai.briefs.compose import BriefRequest
-    from sixhats_ai.briefs.plan import TailoredPlan
-    from sixhats_ai.method.agenda import Start
-    from sixhats_ai.prompts import PromptLibrary
+    from sixhats_ai.briefs.api import BriefArgs
+    from sixhats_ai.briefs.model import Brief
     from sixhats_ai.run.report import Report
 
 BRIEF_FORMATS = {
@@ -71,7 +69,13 @@ ClockOption = Annotated[
 ]
 KindOption = Annotated[
     Optional[str],
-    typer.Option(help="The topic's kind: question, proposal or problem (default: detected)."),
+    typer.Option(
+        help="The topic's kind: options, proposal, draft, problem, process or plan "
+        "(default: detected from the topic and the program)."
+    ),
+]
+MediumOption = Annotated[
+    str, typer.Option(help="room or online: how long the red hat's dot vote takes.")
 ]
 AudienceOption = Annotated[
     str, typer.Option(help="participants, or facilitator (adds notes, time cues, outcome).")
@@ -119,76 +123,55 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
-def _request(
-    params: dict[str, Any], topic: str, start: Start | None, report: Report | None
-) -> BriefRequest:
-    """The brief's request from the command's parameters, each checked."""
-    from sixhats_ai.briefs.compose import BriefRequest, parse_attendees
-    from sixhats_ai.method.agenda import parse_clock
-    from sixhats_ai.method.emergent import refuse_emergent_brief
-    from sixhats_ai.method.programs import find_program
-    from sixhats_ai.method.topic import parse_kind
+def _brief_args(params: dict[str, Any], report: Report | None, offline: bool) -> BriefArgs:
+    """The library's arguments from the command's parameters."""
+    from sixhats_ai.briefs.api import BriefArgs
 
-    ref = params["program"] or (report.program.slug if report else "choose")
-    program = find_program(ref, programs_dir())
-    refuse_emergent_brief(program)
-    return BriefRequest(
-        topic=topic,
-        program=program,
+    return BriefArgs(
+        program=params["program"],
         minutes=params["minutes"],
         participants=params["participants"],
-        start=start,
-        include_optional=not params["skip_optional"],
-        kind=parse_kind(params["kind"], topic),
-        clock=parse_clock(params["clock"]),
+        medium=params["medium"],
+        start=params["start"],
+        clock=params["clock"],
+        kind=params["kind"],
         audience=params["audience"],
-        attendees=parse_attendees(params["attendees"]),
+        attendees=params["attendees"],
         owner=params["owner"],
         where=params["where"],
+        include_optional=not params["skip_optional"],
+        offline=offline,
+        report=report,
+        prompts_dir=params["prompts_dir"],
     )
 
 
-def _ask_model(
-    request: BriefRequest, library: PromptLibrary, flags: ProviderFlags, options: RunOptions
-) -> TailoredPlan:
-    """The tailored brief's one request (and re-asks), through the session and the store's
-    cache as `analyze` uses them; steps a weak model missed are said on stderr."""
-    # Only here: the SDK, the engine and asyncio are no part of an offline brief's start-up.
-    import asyncio
-
+def _model_args(flags: ProviderFlags, options: RunOptions) -> BriefArgs:
+    """The provider, config and options of a tailored brief, with the local engine loaded and
+    the server named on stderr before the request."""
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.briefs.plan import tailored_plan
-    from sixhats_ai.cli.local import engine_summary, start_engine
+    from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
-    from sixhats_ai.session import open_session
-    from sixhats_ai.store.cache import open_run_store
 
     config = load_config()
     provider = resolve_provider(flags, config)
     start_engine(provider, options)
     echo_err(f"sixhats brief: asking {provider.model} at {provider.display_url}")
-    _, cache = open_run_store(config, provider.api_key, log=True, read=True)
+    return {"provider": provider, "config": config, "options": options}
 
-    async def ask() -> TailoredPlan:
-        async with open_session(provider, options, config, cache=cache) as session:
-            return await tailored_plan(
-                session, library, request.topic, request.program, request.agenda()
-            )
 
-    plan = asyncio.run(ask())
-    engine_summary(provider)
-    usage = plan.usage
-    echo_err(
-        f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
-        f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
-    )
-    missing = plan.missing([s.id for s in request.steps()])
-    if missing:
+def _model_summary(made: Brief, args: BriefArgs) -> None:
+    """What the tailored brief's request cost, and the local engine's speeds."""
+    from sixhats_ai.cli.local import engine_summary
+
+    usage = made.usage
+    if usage is not None:
         echo_err(
-            f"warning: the model's answer did not fit for {', '.join(missing)}; "
-            "their questions come from the question banks"
+            f"done: {usage.requests} request{'s' if usage.requests != 1 else ''}, "
+            f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}"
         )
-    return plan
+    if "provider" in args:
+        engine_summary(args["provider"])
 
 
 @app.command()
@@ -201,6 +184,7 @@ def brief(
     participants: ParticipantsOption = None,
     start: StartOption = None,
     clock: ClockOption = "hh:mm",
+    medium: MediumOption = "room",
     kind: KindOption = None,
     audience: AudienceOption = "participants",
     attendees: AttendeesOption = None,
@@ -233,9 +217,8 @@ def brief(
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    from sixhats_ai.briefs.compose import build_brief
-    from sixhats_ai.briefs.model import AUDIENCES
-    from sixhats_ai.method.agenda import overflow_warning, parse_start
+    from sixhats_ai.briefs.api import brief as make_brief
+    from sixhats_ai.method.agenda import parse_start
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
     from sixhats_ai.run.saved_report import read_report
@@ -245,28 +228,24 @@ def brief(
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)
     if page is None:
         raise UsageError(f"unknown paper {paper!r}", hint="use auto, A4 or letter")
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown --audience {audience!r}", hint="use participants or facilitator")
-    starts = parse_start(start) if start is not None else None
-    if chosen_format == "ics" and (starts is None or not starts.dated):
+    if chosen_format == "ics" and (start is None or not parse_start(start).dated):
         raise ics_needs_a_date()
     report = read_report(from_report) if from_report is not None else None
     if report is not None and problem is None and file is None:
         topic = report.problem
     else:
         topic = read_problem(problem, file)
-    request = _request(ctx.params, topic, starts, report)
-    request.agenda()  # an impossible fit fails here, before any request
-    steps, compares = request.steps(), request.program.compares_alternatives
-    if warning := overflow_warning(steps, request.meeting_minutes, participants, compares):
-        echo_err(warning)
-    library = user_library(prompts_dir)
-    if offline or report is not None or notes_template_:
-        made = build_brief(library, request, report=report)
-    else:
+    args = _brief_args(ctx.params, report, offline or notes_template_)
+    asking = not args["offline"] and report is None
+    if asking:  # resolved here, so the engine is loaded and the server named first
         flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
-        plan = _ask_model(request, library, flags, run_options(ctx.params))
-        made = build_brief(library, request, plan=plan)
+        args.update(_model_args(flags, run_options(ctx.params)))
+    made = make_brief(topic, **args)
+    for warning in made.warnings:
+        echo_err(f"warning: {warning}")
+    if asking:
+        _model_summary(made, args)
+    library = user_library(prompts_dir)
     if notes_template_:
         write_output(notes_template(made, library), output)
         return

@@ -65,7 +65,7 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
-    from sixhats_ai.method.agenda import RED_LABEL
+    from sixhats_ai.method.agenda import DEFAULT_GROUP, fixed_seconds, is_vote
     from sixhats_ai.method.hats import Hat
     from sixhats_ai.method.programs import find_program
 
@@ -73,7 +73,8 @@ def programs_show(
     typer.echo(f"{found.name} ({found.slug}): {found.sequence}")
     if found.summary:
         typer.echo(found.summary)
-    for planned in found.plan():
+    steps = found.plan()
+    for planned in steps:
         notes: list[str] = [planned.role]
         if planned.step.optional:
             notes.append("optional")
@@ -82,8 +83,11 @@ def programs_show(
         if planned.step.model:
             notes.append(f"model {planned.step.model}")
         box = _box(planned.step.default_seconds)
-        if planned.hat is Hat.RED and planned.step.minutes is None:
-            box, notes = "1 min", [*notes, RED_LABEL]
+        fixed = fixed_seconds(steps, planned, None, found.compares_alternatives)
+        if fixed is not None and planned.step.minutes is None:  # sized for the group
+            vote = is_vote(steps, planned, found.compares_alternatives)
+            kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
+            box, notes = _box(fixed), [*notes, f"{kind}, for {DEFAULT_GROUP} people"]
         typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
 
 
@@ -113,7 +117,7 @@ def prompts_show(
     from sixhats_ai.prompts import user_library
 
     library = user_library(prompts_dir)
-    text, _ = library.source(name if name.endswith(".j2") else f"{name}.j2")
+    text, _ = library.source(name if name.endswith((".j2", ".toml")) else f"{name}.j2")
     typer.echo(text, nl=not text.endswith("\n"))
 
 
@@ -136,7 +140,9 @@ def prompts_copy(
     from sixhats_ai.prompts import copy_template
 
     target = copy_template(
-        name if name.endswith(".j2") else f"{name}.j2", to or user_prompts_dir(), force=force
+        name if name.endswith((".j2", ".toml")) else f"{name}.j2",
+        to or user_prompts_dir(),
+        force=force,
     )
     echo_err(f"wrote {target}; edit it there, it overrides the packaged one")
 

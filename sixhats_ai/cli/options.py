@@ -102,9 +102,22 @@ PersonasModeOption = Annotated[
         help="together: one request per hat answers for everyone; separate: one per person.",
     ),
 ]
+
+
+def _checked_prompts_dir(value: Path | None) -> Path | None:
+    """Checked as it is parsed, before any server is asked or any model paid."""
+    from sixhats_ai.prompts import checked_prompts_dir
+
+    return checked_prompts_dir(value)
+
+
 PromptsDirOption = Annotated[
     Optional[Path],
-    typer.Option("--prompts-dir", help="Folder of templates overriding the packaged ones."),
+    typer.Option(
+        "--prompts-dir",
+        help="Folder of templates overriding the packaged ones.",
+        callback=_checked_prompts_dir,
+    ),
 ]
 ProgramsDirOption = Annotated[
     Optional[Path],

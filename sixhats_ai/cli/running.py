@@ -1,7 +1,8 @@
 """Running a program with live progress: shared by `analyze` and `rerun`.
 
 The pipeline itself is the library's (`api.analyze_run`, which keeps the run); this adds the
-terminal: the progress lines, the hat outputs of a failed synthesis, and what the run cost.
+terminal: the progress lines, the hat outputs of a failed synthesis, and what the run cost
+(`finish_run`, which `minutes` shares).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.method.programs import Program
     from sixhats_ai.run.report import Report, StepRecord
+    from sixhats_ai.runs import RunResult
 
 
 def _saved(run_id: str, next_command: str) -> str:
@@ -49,7 +51,6 @@ def run_with_progress(
 
     from sixhats_ai.api import analyze_run
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.run.options import RunOptions
     from sixhats_ai.runs import RunOrigin
 
@@ -62,17 +63,34 @@ def run_with_progress(
     args["on_event"], args["on_warning"] = board.on_event, board.echo
     with board:  # stopped, and its last frame drawn, before anything else is printed
         result = asyncio.run(analyze_run(problem, **args))
+    reuse = (run.get("origin") or RunOrigin()).reuse
+    return finish_run(result, problem, program, provider, reuse, shown.fmt, shown.output)
+
+
+def finish_run(
+    result: RunResult,
+    problem: str,
+    program: Program,
+    provider: Provider,
+    reuse: Mapping[str, StepRecord] | None,
+    fmt: str | None,
+    output: Path | None,
+) -> tuple[Report, str | None]:
+    """What the terminal shows of a kept run (an analysis or a meeting's minutes): its id and
+    cost; or, when the synthesis failed, the hats written as `fmt`/`output` ask (a report
+    without a synthesis, for `rerun` to finish) and the failure raised."""
+    from sixhats_ai.run.engine import SynthesisFailed
+
     report = result.outcome
     if isinstance(report, SynthesisFailed):
-        # The file asked for is still written, without a synthesis, for `rerun` to finish.
-        chosen = pick_format(shown.fmt, shown.output)
+        chosen = pick_format(fmt, output)
         failed = FailedRun(result.run_id, problem, program, report.full_message, report.steps)
-        emit_failed_run(failed, chosen, shown.output, error_in_heading=False)
+        emit_failed_run(failed, chosen, output, error_in_heading=False)
         if result.run_id is not None:
             _saved(result.run_id, "rerun")
         raise report
     run_id = _saved(result.run_id, "show") if result.run_id is not None else None
-    echo_err(_cost_line(report, (run.get("origin") or RunOrigin()).reuse))
+    echo_err(_cost_line(report, reuse or {}))
     engine_summary(provider)
     return report, run_id
 

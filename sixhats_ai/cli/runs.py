@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -89,6 +88,7 @@ def history(
     import json
 
     from sixhats_ai.runs import Store, history_summary
+    from sixhats_ai.store.records import DamagedRow
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
@@ -96,15 +96,19 @@ def history(
     if not store.path.exists():
         echo_err("no runs stored yet")
         return
-    runs = store.history(
+    listed = store.history(
         text,
         program=program,
         since=_parse_day(since, "--since"),
         until=_parse_day(until, "--until"),
         limit=limit + 1 if limit else None,  # one more, to know whether to say so
     )
-    more = bool(limit) and len(runs) > limit
-    runs = runs[:limit] if limit else runs
+    more = bool(limit) and len(listed) > limit
+    listed = listed[:limit] if limit else listed
+    runs = [run for run in listed if not isinstance(run, DamagedRow)]
+    for row in listed:
+        if isinstance(row, DamagedRow):  # named, not fatal: the other runs still list
+            echo_err(f"warning: {row.describe()}: left out (see `sixhats store check`)")
     if as_json:
         typer.echo(json.dumps([history_summary(run) for run in runs], indent=2))
         return
@@ -191,18 +195,14 @@ def rerun(
     pick_format(fmt, output)  # a bad format or -o fails before any request
     run = Store().show(run_id)
     redo = redo_ids(run, step)
-    config = load_config()
-    provider = resolve_provider(flags_of(ctx.params), config)
     if run.flow == "minutes":  # a meeting's notes: its steps are structured again from them
         from sixhats_ai.cli.minutes import rerun_meeting
 
-        echo_err(f"sixhats: rerun of meeting {run.id}: {', '.join(redo)} with {provider.model}")
-        options = replace(run_options(ctx.params), include_optional=run.include_optional)
-        report, new_id = rerun_meeting(
-            run, redo, provider, options, config, log=not no_log, fmt=fmt, output=output
-        )
+        report, new_id = rerun_meeting(run, redo, ctx.params)
         emit_report(report, fmt, output, new_id)
         return
+    config = load_config()
+    provider = resolve_provider(flags_of(ctx.params), config)
     options = rerun_options(run_options(ctx.params), run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
     documents = [load_document(d) for d in run.documents]

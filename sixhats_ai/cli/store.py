@@ -15,18 +15,30 @@ store_app = command_group(
 
 @store_app.command("check")
 def store_check() -> None:
-    """Check every page of the run store; exit 2 if it is damaged.
+    """Check every page and every row of the run store; exit 2 if it is damaged.
+
+    Each damaged row is listed, with the run id or request key it had.
 
     Example: sixhats store check
     """
+    from sixhats_ai.errors import StoreDamaged
+    from sixhats_ai.store.check import RECOVER_HINT, check_rows
     from sixhats_ai.store.database import RunStore, default_store_path
 
     path = default_store_path()
     if not path.exists():
         typer.echo(f"no store yet at {path}")
         return
-    with RunStore(path) as store:  # opening checks it, and refuses a damaged one
+    with RunStore(path) as store:  # opening checks its pages, and refuses a damaged one
         runs, requests = store.count("runs"), store.count("requests")
+    if damaged := check_rows(path):
+        for row in damaged:
+            typer.echo(f"damaged: {row.describe()}")
+        raise StoreDamaged(
+            f"the run store {path} has {len(damaged)} damaged "
+            f"{'row' if len(damaged) == 1 else 'rows'} (listed above); the others read",
+            hint=RECOVER_HINT,
+        )
     size = path.stat().st_size / 1e6
     typer.echo(f"ok: {path}, {runs} runs, {requests} requests, {size:.1f} MB")
 
@@ -51,8 +63,13 @@ def store_recover() -> None:
     if result.damaged_copy is None:
         typer.echo(f"{path} is sound: nothing to recover")
         return
-    counts = ", ".join(f"{result.kept[t]} of {result.slots[t]} {t}" for t in result.kept)
+    counts = ", ".join(
+        f"{n} {table.replace('_', ' ')}"
+        for table, n in result.kept.items()
+        if n or table in ("runs", "requests")
+    )
+    left_out = f"; {result.unusable} damaged records left out" if result.unusable else ""
     typer.echo(
-        f"recovered {counts} into a new {path.name}; "
+        f"recovered {counts} into a new {path.name}{left_out}; "
         f"the damaged file is kept as {result.damaged_copy.name}"
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sixhats_ai.display.base import Display
 from sixhats_ai.errors import first_problems
+from sixhats_ai.text.documents import sanitize
 
 if TYPE_CHECKING:
     from sixhats_ai.run.ranking import IndexRow
@@ -24,8 +25,9 @@ Clock = Callable[[], float]
 
 
 def echo_stderr(message: str) -> None:
-    """One line on stderr, written at once (what `typer.echo(..., err=True)` writes)."""
-    sys.stderr.write(message + "\n")
+    """One line on stderr, written at once (what `typer.echo(..., err=True)` writes), with no
+    escape sequence a file name or a model's answer may have brought into it."""
+    sys.stderr.write(sanitize(message) + "\n")
     sys.stderr.flush()
 
 

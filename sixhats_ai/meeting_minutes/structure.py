@@ -14,16 +14,16 @@ session's `StructuredCaller`, cache and budget, as every other request does.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.briefs.questions import program_vars
 from sixhats_ai.errors import SixhatsError
 from sixhats_ai.meeting_minutes.layout import dot_votes
+from sixhats_ai.meeting_minutes.meeting import Meeting
 from sixhats_ai.meeting_minutes.notes import MeetingNotes, StepNotes
-from sixhats_ai.meeting_minutes.votes import Tally
 from sixhats_ai.method.hats import Hat, hat_info
-from sixhats_ai.method.programs import PlannedStep, Program
+from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.prompts import RenderedPrompt, new_nonce
 from sixhats_ai.run.assembly import RunClock, assemble_report
 from sixhats_ai.run.board import alternatives_of, risk_ref
@@ -46,40 +46,16 @@ if TYPE_CHECKING:
 NO_NOTES = "the meeting's notes have nothing for this step"
 
 
-@dataclass
-class Meeting:
-    """What `minutes` structures: the topic, the program, the notes and the votes."""
+def alternatives(meeting: Meeting) -> list[str]:
+    """The alternatives the meeting's opening blue named, in a program that compares."""
+    return alternatives_of(meeting.records) if meeting.program.compares_alternatives else []
 
-    topic: str
-    program: Program
-    notes: MeetingNotes
-    votes: list[Tally]
-    fill_gaps: bool = False
-    records: list[StepRecord] = field(default_factory=list)
 
-    def texts(self) -> list[str]:
-        """Every untrusted text, which no nonce may appear in."""
-        notes = self.notes
-        points = [p for s in notes.steps for p in s.points]
-        points += [p for u in notes.unplaced for p in (u.heading, *u.points)]
-        actions = [" ".join((a.action, a.owner, a.due)) for a in notes.outcome.actions]
-        voted = [t.alternative for t in self.votes]
-        return [self.topic, *points, *actions, *voted, notes.outcome.decision]
-
-    def voting_step(self) -> str | None:
-        """The step that carries the dot votes: the program's (last) red hat, if it has one."""
-        reds = [s.step.id for s in self.notes.steps if s.step.hat is Hat.RED]
-        return reds[-1] if self.votes and reds else None
-
-    def alternatives(self) -> list[str]:
-        """The alternatives the meeting's opening blue named, in a program that compares."""
-        return alternatives_of(self.records) if self.program.compares_alternatives else []
-
-    def answer_model(self, step: PlannedStep, cited: list[str] | None = None) -> type[Any]:
-        """The schema `step` is sent, as in `analyze`: this run's alternatives, risks and step
-        ids; the notes count as the supplied material, and the model casts no dot vote."""
-        shape = shape_for(self.program, step, self.records, cited=cited or [], documents=True)
-        return output_model(base_model(step), replace(shape, meeting=True))
+def answer_model(meeting: Meeting, step: PlannedStep, cited: list[str] | None = None) -> type[Any]:
+    """The schema `step` is sent, as in `analyze`: this run's alternatives, risks and step
+    ids; the notes count as the supplied material, and the model casts no dot vote."""
+    shape = shape_for(meeting.program, step, meeting.records, cited=cited or [], documents=True)
+    return output_model(base_model(step), replace(shape, meeting=True))
 
 
 def _nonce(meeting: Meeting) -> str:
@@ -116,7 +92,7 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
             },
             "hat": hat_info(step.hat),
             "mode": mode,
-            "alternatives": meeting.alternatives(),
+            "alternatives": alternatives(meeting),
             "voted": [t.alternative for t in meeting.votes]
             if step.role == "framing" and meeting.program.compares_alternatives
             else [],
@@ -128,11 +104,17 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
 
 
 async def _ask(
-    session: Session, meeting: Meeting, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
+    session: Session,
+    meeting: Meeting,
+    step: PlannedStep,
+    prompt: RenderedPrompt,
+    record: dict[str, Any],
 ) -> StepOutput:
-    model = meeting.answer_model(step)
+    """One ask of the step's model; its usage, and the model that answered, go in `record`."""
+    model = answer_model(meeting, step)
     done = await session.ask(session.model_for(step), prompt, model)
-    usage.add(done.usage)
+    record["usage"].add(done.usage)
+    record["model"] = done.model or record["model"]
     assert isinstance(done.output, StepOutput)
     return done.output
 
@@ -150,15 +132,14 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
         "focus": step.step.focus,
         "model": session.engine.model_for(step),
         "votes": votes,
+        "usage": usage,
     }
     output: StepOutput | None = None
     added: StepOutput | None = None
     origin: Origin = "meeting"
 
     async def ask(mode: str) -> StepOutput:
-        return await _ask(
-            session, meeting, step, _step_prompt(session, meeting, notes, mode), usage
-        )
+        return await _ask(session, meeting, step, _step_prompt(session, meeting, notes, mode), base)
 
     if notes.points:
         output = await ask("meeting")
@@ -172,7 +153,7 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
             **base, status="failed", error=NO_NOTES, origin="meeting", seconds=seconds
         )
     return StepRecord(
-        **base, status="ok", output=output, added=added, origin=origin, seconds=seconds, usage=usage
+        **base, status="ok", output=output, added=added, origin=origin, seconds=seconds
     )
 
 
@@ -194,9 +175,13 @@ def _outcome_text(notes: MeetingNotes) -> str:
     """The outcome section, the closing blue's own notes, and what matched no step."""
     outcome = notes.outcome
     lines = [f"Decision: {outcome.decision}"] if outcome.decision else []
-    lines += [f"Action: {a.action}; owner: {a.owner}; by: {a.due}" for a in outcome.actions]
+    lines += [
+        f"Action: {a.action}; owner: {a.owner or 'not named'}; by: {a.due or 'not named'}"
+        for a in outcome.actions
+    ]
     lines += [f"Closing note: {p}" for p in notes.steps[-1].points]
     lines += [f"Note under {u.heading!r}: {p}" for u in notes.unplaced for p in u.points]
+    lines += [f"Parked ({p.where}): {p.text}" for p in notes.parked]
     return "\n".join(lines)
 
 
@@ -217,7 +202,7 @@ async def synthesise(
                 f"{t.alternative}: {t.dots} dots from {t.voters} voters" for t in meeting.votes
             ],
             "comparison": [c.tally() for c in compare(meeting.records)],
-            "alternatives": meeting.alternatives(),
+            "alternatives": alternatives(meeting),
             "outcome": _outcome_text(meeting.notes),
             "step_ids": ok_ids,
             "failed_steps": [r.id for r in meeting.records if r.status == "failed"],
@@ -225,7 +210,7 @@ async def synthesise(
         },
     )
     model = session.model_for(closing)
-    done = await session.ask(model, prompt, meeting.answer_model(closing, ok_ids))
+    done = await session.ask(model, prompt, answer_model(meeting, closing, ok_ids))
     assert isinstance(done.output, Synthesis)
     record = StepRecord(
         id=closing.id,
@@ -233,7 +218,7 @@ async def synthesise(
         role=closing.role,
         status="ok",
         output=None,
-        model=model,
+        model=done.model or model,
         mode=done.mode.value,
         seconds=round(done.seconds, 3),
         usage=done.usage,

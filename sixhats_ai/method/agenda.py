@@ -9,7 +9,11 @@ shapes the meeting round the hats:
 - the closing blue turns the hats into a decision, owners and dates, so it weighs more where
   the meeting must choose: the opening's length times the decision's weight, never shorter
   than the opening;
-- a red hat is a 30 s gut reaction or dot vote, boxed at a minute with the changeover;
+- a red hat is one instruction: a dot vote where there is something to vote on (the options,
+  or the ideas of an earlier green), else a gut reaction in a word each. Its box grows with the
+  group and the medium: about 30 s a person to vote in the room (20 s online, where everyone
+  votes at once but the poll must be shared), plus the counting; a word each is 10 s a person;
+- a blue in the middle is a 2 to 4 minute check of where the meeting stands;
 - the other hats share the rest in proportion to their natural length, which grows with the
   group, in whole minutes (half minutes with `--clock mm:ss`) adding up exactly to the meeting.
 """
@@ -34,16 +38,52 @@ OPENING_MIN_SECONDS = 2 * MINUTE
 OPENING_MAX_SECONDS = 5 * MINUTE
 CHOOSING_WEIGHT = 2.0  # the closing blue of a meeting that chooses between alternatives
 DECIDING_WEIGHT = 1.5  # any other closing blue: a decision, owners and dates
-RED_SECONDS = MINUTE
-RED_LABEL = "30 s gut reaction / dot vote (1 min with changeover)"
+CHANGEOVER_SECONDS = 30
+DOTS_EACH = 3
+VOTE_SECONDS_PER_PERSON = {"room": 30, "online": 20}
+COUNT_SECONDS = {"room": 60, "online": 120}  # count the wall; share the poll and read it out
+GUT_SECONDS_PER_PERSON = 10
+DEFAULT_GROUP = 5  # when the group's size is not given
+CHECK_SECONDS = 2 * MINUTE
+CHECK_SECONDS_PER_PERSON = 10
+CHECK_MAX_SECONDS = 4 * MINUTE
 START_HINT = "use HH:MM, e.g. 14:00, or a date and time, e.g. 2026-12-01T14:00"
 
 Clock = Literal["hh:mm", "mm:ss"]
 CLOCKS: dict[str, int] = {"hh:mm": MINUTE, "mm:ss": HALF_MINUTE}
+Medium = Literal["room", "online"]
+MEDIA: tuple[Medium, ...] = ("room", "online")
 
 
-def _is_red(step: PlannedStep) -> bool:
-    return step.hat is Hat.RED
+def is_vote(steps: list[PlannedStep], step: PlannedStep, compares_alternatives: bool) -> bool:
+    """Whether a red hat is a dot vote: there are options, or ideas from an earlier green."""
+    earlier = [s.hat for s in steps if s.index < step.index]
+    return step.hat is Hat.RED and (compares_alternatives or Hat.GREEN in earlier)
+
+
+def is_check(step: PlannedStep) -> bool:
+    """A blue hat in the middle of the meeting: a short check, not a thinking hat."""
+    return step.hat is Hat.BLUE and step.role == "hat"
+
+
+def fixed_seconds(
+    steps: list[PlannedStep],
+    step: PlannedStep,
+    participants: int | None,
+    compares_alternatives: bool = False,
+    medium: Medium = "room",
+) -> int | None:
+    """The box a red hat or a middle blue needs for this group, or None for a thinking hat,
+    whose box is shared out of the rest."""
+    group = participants or DEFAULT_GROUP
+    if is_check(step):
+        return min(CHECK_MAX_SECONDS, CHECK_SECONDS + CHECK_SECONDS_PER_PERSON * group)
+    if step.hat is not Hat.RED:
+        return None
+    if is_vote(steps, step, compares_alternatives):
+        voting = VOTE_SECONDS_PER_PERSON[medium] * group + COUNT_SECONDS[medium]
+        return CHANGEOVER_SECONDS + voting
+    return max(MINUTE, CHANGEOVER_SECONDS + GUT_SECONDS_PER_PERSON * group)
 
 
 def closing_weight(compares_alternatives: bool) -> float:
@@ -68,14 +108,26 @@ def minimum_minutes(steps: list[PlannedStep]) -> int:
     return len(steps)
 
 
+def _fixed(
+    steps: list[PlannedStep], participants: int | None, compares: bool, medium: Medium
+) -> list[int | None]:
+    """`fixed_seconds` of each step between the opening and the closing blue."""
+    return [fixed_seconds(steps, s, participants, compares, medium) for s in steps[1:-1]]
+
+
 def suggested_minutes(
-    steps: list[PlannedStep], participants: int | None, compares_alternatives: bool = False
+    steps: list[PlannedStep],
+    participants: int | None,
+    compares_alternatives: bool = False,
+    medium: Medium = "room",
 ) -> int:
     """The meeting's natural length: the method's boxes, the hats scaled for the group."""
-    hats = sum(natural_seconds(s, participants) for s in steps[1:-1] if not _is_red(s))
-    reds = RED_SECONDS * sum(1 for s in steps[1:-1] if _is_red(s))
+    fixed = _fixed(steps, participants, compares_alternatives, medium)
+    middle = zip(steps[1:-1], fixed, strict=True)
+    hats = sum(natural_seconds(s, participants) for s, f in middle if f is None)
     blues = OPENING_MIN_SECONDS * (1 + closing_weight(compares_alternatives))
-    return max(minimum_minutes(steps), math.ceil((hats + reds + blues) / MINUTE))
+    needed = hats + sum(f for f in fixed if f is not None) + blues
+    return max(minimum_minutes(steps), math.ceil(needed / MINUTE))
 
 
 def _round_to(seconds: float, unit: int) -> int:
@@ -98,11 +150,17 @@ def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> 
         )
 
 
+def _opening(total: int, unit: int) -> int:
+    """The opening blue's box: about a tenth of the meeting, 2 to 5 minutes."""
+    return min(
+        OPENING_MAX_SECONDS, max(OPENING_MIN_SECONDS, _round_to(total * OPENING_SHARE, unit))
+    )
+
+
 def _blue_boxes(total: int, others_need: int, weight: float, unit: int) -> tuple[int, int]:
     """Opening and closing blue, shrunk (closing first, never below the opening) until the
     other steps have their minute each."""
-    opening = _round_to(total * OPENING_SHARE, unit)
-    opening = min(OPENING_MAX_SECONDS, max(OPENING_MIN_SECONDS, opening))
+    opening = _opening(total, unit)
     closing = max(opening, _round_to(opening * weight, unit))
     while total - opening - closing < others_need:
         if closing > opening:
@@ -134,6 +192,15 @@ def _share(available: int, weights: list[float], unit: int) -> list[int]:
     return [c * unit for c in counts]
 
 
+def _fit_fixed(fixed: list[int], room: int, unit: int) -> list[int]:
+    """The red hats' and checks' boxes, to the nearest unit, the largest cut first (never
+    below a minute) until they fit in `room` seconds."""
+    boxes = [max(MINUTE, _round_to(f, unit)) for f in fixed]
+    while sum(boxes) > room and max(boxes, default=0) > MINUTE:
+        boxes[boxes.index(max(boxes))] -= unit
+    return boxes
+
+
 def time_boxes(
     steps: list[PlannedStep],
     minutes: int,
@@ -141,22 +208,30 @@ def time_boxes(
     *,
     compares_alternatives: bool = False,
     clock: Clock = "hh:mm",
+    medium: Medium = "room",
 ) -> list[int]:
     """Seconds for each step, summing exactly to `minutes`; UsageError if they cannot fit."""
     _check(steps, minutes, participants)
     unit = CLOCKS[clock]
     total = minutes * MINUTE
     middle = steps[1:-1]
-    hats = [i for i, s in enumerate(middle) if not _is_red(s)]
-    reds = RED_SECONDS * (len(middle) - len(hats))
+    needs = _fixed(steps, participants, compares_alternatives, medium)
+    hats = [i for i, f in enumerate(needs) if f is None]
+    # Each hat a minute at least, and both blues the opening's box, before a red or a check
+    # grows: a large group never squeezes the facilitator's opening.
+    room = total - 2 * _opening(total, unit) - len(hats) * MINUTE
+    fixed = _fit_fixed([f for f in needs if f is not None], room, unit)
     weight = closing_weight(compares_alternatives)
-    opening, closing = _blue_boxes(total, reds + len(hats) * MINUTE, weight, unit)
-    available = total - reds - opening - closing
+    opening, closing = _blue_boxes(total, sum(fixed) + len(hats) * MINUTE, weight, unit)
+    available = total - sum(fixed) - opening - closing
     shared = _share(available, [natural_seconds(middle[i], participants) for i in hats], unit)
     if not hats:
         closing += available
-    boxes = [RED_SECONDS] * len(middle)
+    boxes = [0] * len(middle)
     for i, seconds in zip(hats, shared, strict=True):
+        boxes[i] = seconds
+    fixed_at = [i for i, f in enumerate(needs) if f is not None]
+    for i, seconds in zip(fixed_at, fixed, strict=True):
         boxes[i] = seconds
     return [opening, *boxes, closing]
 
@@ -166,15 +241,16 @@ def overflow_warning(
     minutes: int,
     participants: int | None,
     compares_alternatives: bool = False,
+    medium: Medium = "room",
 ) -> str | None:
     """One line when the meeting is too short for the group: the minutes it would need."""
     if participants is None:
         return None
-    needed = suggested_minutes(steps, participants, compares_alternatives)
+    needed = suggested_minutes(steps, participants, compares_alternatives, medium)
     if minutes >= needed:
         return None
     return (
-        f"warning: {participants} participants need about {needed} minutes for these hats "
+        f"{participants} participants need about {needed} minutes for these hats "
         f"(about a minute each per hat); in {minutes} minutes each contribution must be short"
     )
 
@@ -237,15 +313,17 @@ def plan_agenda(steps: list[PlannedStep], boxes: list[int]) -> list[Slot]:
     return slots
 
 
-def step_title(step: PlannedStep, focus: str | None = None) -> str:
-    """The step as the agenda names it: `Red hat: 30 s gut reaction / dot vote (...)`."""
+def step_title(step: PlannedStep, focus: str | None = None, vote: bool | None = None) -> str:
+    """The step as the agenda names it: `Red hat: dot vote, 3 dots each`, `Blue hat: check`."""
     title = f"{step.hat.value.capitalize()} hat"
     if step.role == "framing":
         title += ": opening (purpose, factors, priorities)"
     elif step.role == "synthesis":
-        title += ": closing (decision, owners, dates)"
-    elif step.hat is Hat.RED:
-        title += f": {RED_LABEL}"
+        title += ": closing (outcome, owners, dates)"
+    elif is_check(step):
+        title += ": check (where we stand)"
+    elif step.hat is Hat.RED and vote is not None:
+        title += f": dot vote, {DOTS_EACH} dots each" if vote else ": gut reaction, a word each"
     elif focus or step.step.focus:
         title += f": {focus or step.step.focus}"
     return title + (" (optional)" if step.step.optional else "")

@@ -15,14 +15,20 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from sixhats_ai.method.hat_outputs import Strict, Weight, run_enum
+from sixhats_ai.method.hat_outputs import Strict, Weight, added, run_enum
 
 HatName = Literal["blue", "white", "red", "black", "yellow", "green"]
+# The lists the report's body shows whole are asked for at most three items (in the schema
+# sent; stored reports may hold more): a reader weighs three, not six.
+FIRST_SCREEN = "at_most:3"
 
 
 def sources_field() -> Any:
     return run_enum(
-        "step_ids", "ids of the steps this came from, e.g. '4-black'", min_length=1, max_length=6
+        "step_ids",
+        "ids of the steps this came from, as the prompt lists them",
+        min_length=1,
+        max_length=6,
     )
 
 
@@ -53,6 +59,9 @@ class Insight(_Sourced):
 class SourcedPoint(_Sourced):
     text: str
     weight: Weight
+    grounds: str | None = added(
+        "the mechanism or the evidence behind it, from the hats' points, specific to this problem"
+    )
 
 
 class Feeling(_Sourced):
@@ -71,6 +80,13 @@ class Recommendation(_Sourced):
     decision: str
     confidence: float = Field(description="from 0 (a guess) to 1 (certain)", ge=0, le=1)
     rationale: str
+    reasons: list[str] | None = Field(
+        None,
+        description="the reasons that decide it, most important first, a sentence each",
+        min_length=1,
+        max_length=3,
+        json_schema_extra={"x-run": "not_null"},
+    )
 
 
 class Action(_Sourced):
@@ -122,7 +138,11 @@ class StrategicOption(_Sourced):
 class Decision(Strict):
     shape: Literal["decision"] = "decision"
     choice: str = Field(description="what is decided, or the alternative chosen")
-    conditions: list[str] = Field(description="conditions attached to the decision", max_length=5)
+    conditions: list[str] = Field(
+        description="conditions attached to the decision, the most important first",
+        max_length=5,
+        json_schema_extra={"x-run": FIRST_SCREEN},
+    )
 
 
 class Shortlist(Strict):
@@ -175,10 +195,16 @@ class Synthesis(Strict):
         json_schema_extra={"x-run": "closing"},
     )
     tensions: list[Tension] = Field(
-        default_factory=list, description="opposing views between hats", max_length=6
+        default_factory=list,
+        description="opposing views between hats, the most important first",
+        max_length=6,
+        json_schema_extra={"x-run": FIRST_SCREEN},
     )
     change_conditions: list[str] = Field(
-        default_factory=list, description="what would change the decision", max_length=6
+        default_factory=list,
+        description="what would change the decision, the most likely first",
+        max_length=6,
+        json_schema_extra={"x-run": FIRST_SCREEN},
     )
     another_round: AnotherRound | None = Field(
         None,

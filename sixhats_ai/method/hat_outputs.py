@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from sixhats_ai.text.prose import clause, joined, quoted
 
 Weight = Literal["low", "medium", "high"]
 ALL = "all"  # a point about every alternative, or about the problem as a whole
 Section = tuple[str, list[str]]
+MAX_ALTERNATIVES = 6  # the framing names at most this many
 
 
 class Strict(BaseModel):
@@ -30,6 +34,20 @@ def run_enum(rule: str, description: str, **kwargs: Any) -> Any:
 def added(description: str) -> Any:
     """A field new in report version 2: required in every answer, absent from older reports."""
     return Field(None, description=description, json_schema_extra={"x-run": "not_null"})
+
+
+def quote_field(what: str) -> Any:
+    """A short verbatim quote of the supplied material; the tool looks for it there."""
+    return Field(
+        None,
+        description=f"{what}: a short quote (at most 25 words) copied word for word from the "
+        "problem statement or a document; else null",
+    )
+
+
+# Set by the tool, never by the model (not in the schema sent): whether a quote was found in
+# the supplied material (ignoring case and whitespace); None when there was nothing to check.
+QuoteFound = SkipJsonSchema[bool | None]
 
 
 def alternative_field() -> Any:
@@ -58,15 +76,6 @@ def _tag(alternative: str) -> str:
     return "" if alternative == ALL else f" [{alternative}]"
 
 
-def _because(reason: str, **ratings: str | None) -> str:
-    """`(because X; likelihood medium, impact high)`, leaving out what an older report lacks."""
-    rated = ", ".join(f"{name} {value}" for name, value in ratings.items() if value)
-    return f"(because {reason}; {rated})" if rated else f"(because {reason})"
-
-
-# Opening blue -----------------------------------------------------------------------------
-
-
 class Framing(StepOutput):
     kind: ClassVar[str] = "framing"
     framing: str = Field(description="the problem restated as the question to decide or solve")
@@ -77,7 +86,7 @@ class Framing(StepOutput):
     )
     alternatives: list[str] = Field(
         description="the options being chosen between, if any",
-        max_length=6,
+        max_length=MAX_ALTERNATIVES,
         json_schema_extra={"x-run": "alternatives_count"},
     )
     out_of_scope: list[str] = Field(description="what this session will not decide", max_length=6)
@@ -92,8 +101,6 @@ class Framing(StepOutput):
             ("Out of scope", [f"Out of scope: {o}" for o in self.out_of_scope]),
         ]
 
-
-# White ------------------------------------------------------------------------------------
 
 Source = Literal["problem statement", "document", "general knowledge", "assumption"]
 SUPPLIED: tuple[Source, ...] = ("problem statement", "document")
@@ -114,6 +121,11 @@ class Fact(Strict):
     where: str | None = Field(
         None, description="for a document: its name and the heading or section; else null"
     )
+    quote: str | None = quote_field("for a checked fact, the words that state it")
+    quote_found: QuoteFound = None
+
+    def text(self) -> str:  # the statement, and the words of the material it quotes
+        return joined(self.statement, f"Quote: {quoted(self.quote)}" if self.quote else "")
 
     @property
     def provenance(self) -> str:
@@ -149,13 +161,10 @@ class WhiteOutput(StepOutput):
 
     def sections(self) -> list[Section]:
         return [
-            ("Fact", [f"Fact ({f.status}, {f.provenance}): {f.statement}" for f in self.facts]),
-            ("Gap", [f"Gap: {g.question} (to fill: {g.how_to_fill})" for g in self.gaps]),
-            ("View", [f"View ({v.holder}, {v.basis}): {v.view}" for v in self.views]),
+            ("Fact", [f"Fact ({f.status}, {f.provenance}): {f.text()}" for f in self.facts]),
+            ("Gap", [f"Gap: {g.question} (to fill: {clause(g.how_to_fill)})" for g in self.gaps]),
+            ("View", [f"View ({clause(v.holder)}, {v.basis}): {v.view}" for v in self.views]),
         ]
-
-
-# Red --------------------------------------------------------------------------------------
 
 
 class Reaction(Strict):
@@ -183,7 +192,7 @@ class RedOutput(StepOutput):
     def sections(self) -> list[Section]:
         votes = [f"{alt} {n}" for alt, n in self.dot_counts().items()]
         reactions = [
-            f"Feeling ({r.intensity}) about {r.about}: {r.feeling}{_tag(r.alternative)}"
+            f"Feeling ({r.intensity}) about {clause(r.about)}: {r.feeling}{_tag(r.alternative)}"
             for r in self.reactions
         ]
         return [
@@ -192,46 +201,68 @@ class RedOutput(StepOutput):
         ]
 
 
-# Black and yellow -------------------------------------------------------------------------
-
-
 class _Point(Strict):
-    """A point on one side of PMI, black's minus or yellow's plus: what it is, why, how much it
-    matters and how likely it is. Each side words its reason and likelihood for itself, and
-    adds its own ratings after them."""
+    """A point on one side of PMI, black's minus or yellow's plus: what it is, its grounds, how
+    much it matters and how likely it is. Each side words its likelihood for itself, and adds
+    its own ratings after it."""
 
     point: str
-    reason: str
+    reason: str = Field(
+        description="the grounds: the mechanism or the evidence that makes it so, specific to "
+        "this problem, in a sentence a reader can check"
+    )
     weight: Weight = Field(description="how much it matters overall")
     likelihood: Weight | None
+    quote: str | None = quote_field("when the point rests on what the material says, those words")
+    quote_found: QuoteFound = None
+    alternative: str = alternative_field()
+
+    def ratings(self) -> dict[str, str | None]:
+        """The point's ratings after its weight, by name (an older report may lack some)."""
+        return {"likelihood": self.likelihood}
 
     def line(self) -> str:
-        """The point as the board shows it: `Risk (high): ... (because ...)`."""
-        raise NotImplementedError
+        """The point as the board shows it: `Risk (high; likelihood medium) [A]: ... Grounds:
+        ... Quote: "..."`, whole sentences, nothing cut."""
+        rated = "; ".join([self.weight, *(f"{k} {v}" for k, v in self.ratings().items() if v)])
+        quote = f"Quote: {quoted(self.quote)}" if self.quote else ""
+        text = joined(self.point, f"Grounds: {clause(self.reason)}", quote)
+        return f"{type(self).__name__} ({rated}){_tag(self.alternative)}: {text}"
 
 
 class Risk(_Point):
-    reason: str = Field(description="why: the logical basis for the point")
     likelihood: Weight | None = added("how likely it is to happen")
     impact: Weight | None = added("how bad it would be if it happened")
-    alternative: str = alternative_field()
 
-    def line(self) -> str:
-        because = _because(self.reason, likelihood=self.likelihood, impact=self.impact)
-        return f"Risk ({self.weight}): {self.point} {because}{_tag(self.alternative)}"
+    def ratings(self) -> dict[str, str | None]:
+        return {"likelihood": self.likelihood, "impact": self.impact}
 
 
 class Benefit(_Point):
-    reason: str = Field(description="why: the logic or evidence behind the optimism")
     likelihood: Weight | None = added("how likely the benefit is to come")
     feasibility: Weight | None = added("how feasible it is to obtain")
     for_whom: str | None = added("who benefits")
-    alternative: str = alternative_field()
 
-    def line(self) -> str:
-        whom = f", for {self.for_whom}" if self.for_whom else ""
-        because = _because(self.reason, likelihood=self.likelihood, feasibility=self.feasibility)
-        return f"Benefit ({self.weight}): {self.point}{whom} {because}{_tag(self.alternative)}"
+    def ratings(self) -> dict[str, str | None]:
+        whom = {"for": self.for_whom} if self.for_whom else {}
+        return {"likelihood": self.likelihood, "feasibility": self.feasibility, **whom}
+
+
+MIN_PER_ALTERNATIVE = 2  # points a choosing program's black and yellow give each alternative
+MAX_PER_ALTERNATIVE = 4
+POINTS = 8  # black's or yellow's points in a run that argues no alternative
+ARGUE_EACH_RULE = "argue every alternative"  # a rule the schema cannot state: re-asked
+
+
+def points_field(description: str) -> Any:
+    """Black's risks or yellow's benefits: in a choosing run, enough for every alternative
+    (the per-run schema's counts; `_PMI` checks how they are spread)."""
+    return Field(
+        description=description,
+        min_length=1,
+        max_length=MAX_PER_ALTERNATIVE * MAX_ALTERNATIVES + 2,
+        json_schema_extra={"x-run": "points_per_alternative"},
+    )
 
 
 class _PMI(StepOutput):
@@ -243,11 +274,29 @@ class _PMI(StepOutput):
         description="Interesting: points neither plus nor minus", max_length=5
     )
 
+    def points(self) -> list[_Point]:
+        points: list[_Point] = getattr(self, self.side[1])
+        return points
+
+    @model_validator(mode="after")
+    def _argues_each_alternative(self, info: ValidationInfo) -> _PMI:
+        """In a choosing run (the context names its alternatives), at least two points on each
+        alternative and one about all of them: JSON Schema counts items, not their tags."""
+        alternatives = (info.context or {}).get("alternatives") or []
+        tags = [p.alternative for p in self.points()]
+        thin = [a for a in alternatives if tags.count(a) < MIN_PER_ALTERNATIVE]
+        if thin or (alternatives and ALL not in tags):
+            counts = ", ".join(f"{a!r} has {tags.count(a)}" for a in thin) or "none is about all"
+            raise ValueError(
+                f"{ARGUE_EACH_RULE}: give at least {MIN_PER_ALTERNATIVE} {self.side[1]} about "
+                f"each alternative and at least one about 'all' ({counts})"
+            )
+        return self
+
     def sections(self) -> list[Section]:
-        category, field = self.side
-        points: list[_Point] = getattr(self, field)
+        category, _ = self.side
         return [
-            (category, [p.line() for p in points]),
+            (category, [p.line() for p in self.points()]),
             ("Interesting", [f"Interesting: {i}" for i in self.interesting]),
         ]
 
@@ -255,20 +304,22 @@ class _PMI(StepOutput):
 class BlackOutput(_PMI):
     kind: ClassVar[str] = "black"
     side: ClassVar[tuple[str, str]] = ("Risk", "risks")
-    risks: list[Risk] = Field(
-        description="Minus: risks, weaknesses, difficulties", min_length=1, max_length=8
+    risks: list[Risk] = points_field(
+        "Minus: risks, weaknesses, difficulties, and where it does not fit the facts, the "
+        "resources, the values or the goals"
     )
 
 
 class YellowOutput(_PMI):
     kind: ClassVar[str] = "yellow"
     side: ClassVar[tuple[str, str]] = ("Benefit", "benefits")
-    benefits: list[Benefit] = Field(
-        description="Plus: benefits, value, why it may work", min_length=1, max_length=8
-    )
+    benefits: list[Benefit] = points_field("Plus: benefits, value, why it may work")
+    best_case: str | None = added("the best realistic case, in one or two sentences")
 
+    def sections(self) -> list[Section]:
+        best = [("Best case", [f"Best case: {self.best_case}"])] if self.best_case else []
+        return [*super().sections()[:1], *best, *super().sections()[1:]]
 
-# Green ------------------------------------------------------------------------------------
 
 Technique = Literal[
     "po", "random entry", "reversal", "escape", "stepping stone", "concept fan", "analogy"
@@ -298,26 +349,13 @@ class GreenOutput(StepOutput):
 
     def sections(self) -> list[Section]:
         ideas = [
-            "Idea"
-            + (f" ({i.technique})" if i.technique else "")
-            + f": {i.idea}"
+            f"Idea{f' ({i.technique})' if i.technique else ''}: {i.idea}"
             + (f" (for: {i.addresses})" if i.addresses else "")
             for i in self.ideas
         ]
-        return [
-            ("Idea", ideas),
-            (
-                "Po",
-                [
-                    f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}"
-                    for p in self.provocations
-                ],
-            ),
-            ("Challenge", [f"Challenge: {c}" for c in self.concept_challenges]),
-        ]
-
-
-# Blue in the middle of a program ----------------------------------------------------------
+        pos = [f"Po: {p.po.removeprefix('Po:').strip()} -> {p.movement}" for p in self.provocations]
+        challenges = [f"Challenge: {c}" for c in self.concept_challenges]
+        return [("Idea", ideas), ("Po", pos), ("Challenge", challenges)]
 
 
 class BlueReview(StepOutput):

@@ -1,15 +1,18 @@
-"""What kind of topic a meeting has, and how its questions refer to it.
+"""What kind of topic a meeting has, and how a brief's questions refer to it.
 
-A question bank that pastes the topic in as a quoted noun reads badly ("What are the benefits
-of "Our backlog has doubled", and for whom?"). So the topic is first read as one of three
-kinds, each with its own phrasings in the banks:
+A facilitator states the topic once and keeps the questions short: "this proposal", "the
+options", "our release process". So the topic is read as one of six kinds, each with its own
+wording in the question banks:
 
-- a question to answer ("Should we replace the on-call rota?");
-- a proposal to assess ("Adopt a four-day week", "We propose to open a second office");
-- a problem to solve ("Our customer support backlog has doubled in three months").
+- options to choose between ("Which CRM should we choose?");
+- a proposal to assess, or a yes/no question ("Should we expand into Germany?", "Adopt a
+  four-day week");
+- a draft to give feedback on ("Draft onboarding guide for new support agents");
+- a problem to solve ("Our customer support backlog has doubled in three months");
+- a process to improve ("Our release process: deploys take two days");
+- a plan to shape ("Our 2026 growth strategy").
 
-`Subject` gives the banks a noun for the topic ("the proposal") and a phrase that names it in
-full once, in a form that reads as a clause ("the proposal to adopt a four-day week").
+`Subject` gives the banks the short name they use for it ("the draft", "the release process").
 """
 
 from __future__ import annotations
@@ -20,9 +23,16 @@ from typing import Literal
 
 from sixhats_ai.errors import UsageError
 
-TopicKind = Literal["question", "proposal", "problem"]
-KINDS: tuple[TopicKind, ...] = ("question", "proposal", "problem")
+TopicKind = Literal["options", "proposal", "draft", "problem", "process", "plan"]
+KINDS: tuple[TopicKind, ...] = ("options", "proposal", "draft", "problem", "process", "plan")
 TOPIC_CHARS = 120
+# The kind a program's topics usually are, when the topic's words do not say.
+PROGRAM_KINDS: dict[str, TopicKind] = {
+    "choose": "options",
+    "quick-feedback": "draft",
+    "process-improvement": "process",
+    "strategic-planning": "plan",
+}
 
 _QUESTION_WORDS = [
     "should",
@@ -103,68 +113,102 @@ _PROPOSAL_VERBS = [
 ]
 
 
-def detect_kind(topic: str) -> TopicKind:
-    """The topic's kind, from its form: a question mark or question word, a proposing
-    phrase or an imperative verb, else a problem stated."""
-    text = " ".join(topic.split())
+_DRAFT = re.compile(
+    r"\b(?:drafts?|feedback on|comments on|review (?:of|the|our|my)|proofread|v\d+ of)\b", re.I
+)
+_CHOICE = re.compile(
+    r"^(?:which|choose|choosing|pick|select|selecting|compare|comparing)\b|"
+    r"\b(?:choose|pick|select|go with|decide between|choice of|which of)\b|\bor\b.*\?$",
+    re.I,
+)
+_PROCESS = re.compile(r"\b(?:process|processes|workflow|procedure|pipeline|hand-?offs?)\b", re.I)
+_PLAN = re.compile(r"\b(?:strategy|strategic|roadmap|plan|planning|vision|goals for)\b", re.I)
+_YES_NO = re.compile(
+    r"\b(?:should|shall|can|could|must|do|does|will|would)\s+(?:we|i|they|the \w+|our \w+)\b"
+    r"|\bis it (?:worth|time)\b",
+    re.I,
+)
+_HOW = re.compile(r"^(?:how|why|what can|what should)\b", re.I)
+
+
+def _form_kind(text: str) -> TopicKind | None:
+    """The kind the topic's own words give, or None."""
     first = text.split(" ", 1)[0].lower().strip(",:;") if text else ""
-    if text.endswith("?") or first in _QUESTION_WORDS:
-        return "question"
+    if _DRAFT.search(text):
+        return "draft"
+    if _CHOICE.search(text):
+        return "options"
+    if _PROCESS.search(text) and not _YES_NO.search(text):
+        return "process"
+    if _HOW.match(text):
+        return "plan" if _PLAN.search(text) else "problem"
+    if _YES_NO.search(text) or text.endswith("?") or first in _QUESTION_WORDS:
+        return "proposal"
     if _PROPOSAL_PREFIX.match(text) or first in _PROPOSAL_VERBS:
         return "proposal"
-    return "problem"
+    if _PLAN.search(text):
+        return "plan"
+    return None
 
 
-def parse_kind(text: str | None, topic: str) -> TopicKind:
-    """--kind as given, or detected from the topic."""
-    if text is None:
-        return detect_kind(topic)
+def detect_kind(topic: str, program: str | None = None) -> TopicKind:
+    """The topic's kind, from its words (a draft, a choice, a process, a question, a
+    proposing verb, a plan), else the kind the program's topics usually are, else a problem."""
+    found = _form_kind(" ".join(topic.split()))
+    return found or PROGRAM_KINDS.get(program or "", "problem")
+
+
+def parse_kind(text: str | None, topic: str, program: str | None = None) -> TopicKind:
+    """The kind given (`kind`), or detected from the topic and the program ("question", the
+    old kind of a topic asked as a question, is detected too: options, proposal or problem)."""
+    if text is None or text == "question":
+        return detect_kind(topic, program)
     if text not in KINDS:
-        raise UsageError(f"unknown --kind {text!r}", hint="use question, proposal or problem")
+        raise UsageError(f"unknown kind {text!r}", hint=f"use one of: {', '.join(KINDS)}")
     return text
 
 
 def short_topic(topic: str) -> str:
-    """The topic on one line, without its closing punctuation (the questions add their own),
-    cut at a word near TOPIC_CHARS."""
+    """The topic on one line, without its closing punctuation, cut at a word near
+    TOPIC_CHARS."""
     line = " ".join(topic.split()).rstrip(".?!")
     if len(line) <= TOPIC_CHARS:
         return line
     return line[:TOPIC_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _lower_first(text: str) -> str:
-    """`Our backlog` -> `our backlog`, but `API limits` and `I` stay as written."""
-    first = text.split(" ", 1)[0]
-    if (len(first) > 1 and first[1:2].isupper()) or first == "I":
-        return text
-    return text[:1].lower() + text[1:]
+_NAMED_PROCESS = re.compile(
+    r"\b(?:our|the|my|their)\s+((?:[\w-]+\s+){0,2}(?:process|workflow|procedure|pipeline))\b",
+    re.I,
+)
+_NOUNS: dict[TopicKind, str] = {
+    "options": "the options",
+    "proposal": "the proposal",
+    "draft": "the draft",
+    "problem": "the problem",
+    "process": "the process",
+    "plan": "the plan",
+}
 
 
 @dataclass(frozen=True)
 class Subject:
-    """How the questions refer to the topic."""
+    """How the questions refer to the topic: by kind and a short name, never the topic."""
 
     kind: TopicKind
-    text: str  # the topic as a clause: lower-case start, no closing punctuation
-    noun: str  # "the question", "the proposal", "the problem"
-    about: str  # the topic named in full, as a phrase (no closing punctuation)
+    name: str  # "the draft", "the release process", "the strategy"
 
-    def as_vars(self) -> dict[str, str]:
-        return {"kind": self.kind, "text": self.text, "noun": self.noun, "about": self.about}
+    @property
+    def capitalised(self) -> str:
+        return self.name[:1].upper() + self.name[1:]
 
 
 def subject_of(topic: str, kind: TopicKind) -> Subject:
-    text = _lower_first(short_topic(topic))
-    if kind == "proposal":
-        action = _PROPOSAL_PREFIX.sub("", text, count=1)
-        verb = action.split(" ", 1)[0].lower()
-        about = (
-            f"the proposal to {_lower_first(action)}"
-            if verb in _PROPOSAL_VERBS
-            else f"the proposal: {action}"
-        )
-        return Subject(kind, action, "the proposal", about)
-    if kind == "question":
-        return Subject(kind, text, "the question", f"the question: {text}")
-    return Subject(kind, text, "the problem", f"the problem: {text}")
+    """The short name: the process the topic names ("our release process" -> "the release
+    process"), "the strategy" for a strategy, else the kind's noun."""
+    text = " ".join(topic.split())
+    if kind == "process" and (found := _NAMED_PROCESS.search(text)):
+        return Subject(kind, "the " + found.group(1).lower())
+    if kind == "plan" and re.search(r"\bstrategy\b", text, re.I):
+        return Subject(kind, "the strategy")
+    return Subject(kind, _NOUNS[kind])

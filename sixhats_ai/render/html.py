@@ -19,6 +19,8 @@ import jinja2
 
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.method.programs import Program
+from sixhats_ai.render.markdown import CELL_WORDS, conditions
+from sixhats_ai.run.comparison import argued
 from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex
 from sixhats_ai.run.report import (
     ALL,
@@ -33,6 +35,7 @@ from sixhats_ai.run.report import (
     WhiteOutput,
     YellowOutput,
 )
+from sixhats_ai.text.prose import first_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}
@@ -245,12 +248,20 @@ def _board(steps: list[StepRecord], roster: list[str]) -> dict[str, Any]:
 
 
 def render_report_html(report: Report, *, run_id: str | None = None) -> str:
-    """The report as one HTML file: verdict first, then the board of hats, then the detail."""
+    """The report as one HTML file, laid out as the Markdown one (`markdown`): the decision at
+    a glance, the alternatives, the hats' findings folded away in an appendix, the run last."""
     roster = report.roster.names if report.roster else []
     return (
         _environment()
         .get_template("report.html.j2")
-        .render(report=report, run_id=run_id, **_board(report.steps, roster))
+        .render(
+            report=report,
+            run_id=run_id,
+            conditions=conditions(report.synthesis),
+            shared=argued(report.steps, ALL) if report.comparison else [],
+            short=lambda text: first_words(text, CELL_WORDS),
+            **_board(report.steps, roster),
+        )
     )
 
 

@@ -10,19 +10,8 @@ import csv
 import io
 import json
 
+from sixhats_ai.render.escape import md as _cell
 from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex, IndexRow
-
-_MARKDOWN_ESCAPES = {"|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;"}
-
-
-def _cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell (it comes from files and the model)."""
-    if not text:
-        return ""
-    text = " ".join(text.split()).replace("\\", "\\\\")
-    for char, escaped in _MARKDOWN_ESCAPES.items():
-        text = text.replace(char, escaped)
-    return text
 
 
 def _link(row: IndexRow) -> str:
@@ -103,6 +92,8 @@ CSV_COLUMNS = [
     "requests",
     "cached_requests",
     "cost_usd",
+    "cached_tokens",
+    "saved_usd",
     "error",
 ]
 

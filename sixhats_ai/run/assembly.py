@@ -51,11 +51,18 @@ def assemble_report(
         framing=framing if isinstance(framing, Framing) else None,
         steps=records,
         synthesis=synthesis,
-        comparison=compare(records),
+        # a table of alternatives only where the program compares them (or a meeting voted)
+        comparison=compare(records)
+        if program.compares_alternatives or any(r.votes for r in records)
+        else [],
         metadata=Metadata(
             sixhats_version=__version__,
             flow=flow,
-            models=sorted({r.model for r in records}),
+            # the models that answered: a step that asked none (a meeting's step with no
+            # notes) names only the one it was planned for, e.g. an MCP host's placeholder
+            models=sorted(
+                {r.model for r in records if r.status == "ok"} or {r.model for r in records}
+            ),
             base_url=base_url,
             started_at=clock.started_at,
             finished_at=datetime.now(UTC),

@@ -1,37 +1,73 @@
-"""The board each step is shown: what the earlier steps found, within a token budget.
+"""The board each step is shown: the meeting's memory, every earlier point whole while it fits.
 
-Every step contributes every category it has (framing: the question, the alternatives, the
-factors, the priorities, the goals, out of scope; white: facts, gaps and views; green: ideas,
-provocations and challenges...): a step's share of the budget is split among its categories,
-each category gives its first line (cut to its share if need be), then further lines are
-taken from the categories in turn while they fit. The alternatives a framing named are on
-every board in full, outside the budget. A hat's whole board has a fixed budget, shared by the
-steps before it, so its prompt stays bounded however long the program (a category's first line
-is never cut below 40 characters, which only a program of dozens of steps reaches); the
-synthesis gets a budget per step, so an analysis's prompt tokens grow linearly with its steps.
+A hat sees every item of every earlier step (a point with its reason, ratings and tag, never
+cut mid-sentence) as long as the board fits its share of the model's context (`board_tokens`).
+Past that share the board is reduced by importance, not by position:
+
+- the framing's question and alternatives, a dot vote and a blue's steer always stay;
+- every alternative keeps its strongest benefits and risks (`KEPT_PER_ALTERNATIVE` of each);
+- then the items in order of `importance` (high weight, high impact, checked facts first),
+  each whole, while they fit; the rest are left out, and the run's warnings say so.
+
+The synthesis sees the board the same way. Ranking reads a point's fields through one key
+function, `importance`, and finds a category's points through `SOURCES`; a hat output with
+new fields or lists changes those two only.
 
 A mid-program blue also steers: its next focus and process decisions become the `direction`
-of the steps that follow it, said in the system message as a facilitator's words would be.
+of the steps that follow it, said in the instructions as a facilitator's words would be.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sixhats_ai.method.hat_outputs import BlackOutput, BlueReview, Framing, Section
+from sixhats_ai.method.hat_outputs import ALL, BlackOutput, BlueReview, Framing, StepOutput
 from sixhats_ai.method.programs import PlannedStep
-from sixhats_ai.run.panel import attributed_sections
+from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.run.report import StepRecord
 from sixhats_ai.text.tokens import estimate_tokens
 
-HAT_BOARD_TOKENS = 1500  # a hat's whole board: its prompt stays bounded
-SYNTHESIS_TOKENS_PER_STEP = 800  # the synthesis sees more of each step
-BOARD_LINE_CHARS = 240
-MIN_SHARE_CHARS = 40  # the least a category's first line is cut to
+# The board's share of the model's context: a quarter of the window the run learned, and never
+# more than what the problem, the documents (fitted to 60% of it), the answer and the step's
+# own instructions leave. A quarter holds a thorough 7-step meeting whole at 32k and beyond,
+# and keeps the prompt far enough inside the window for the model to read all of it with care.
+BOARD_SHARE = 4
+ANSWER_TOKENS = 2_000  # the answer's room (the caller's usual completion estimate)
+STEP_TOKENS = 1_500  # the step's own instructions: the hat, the method, the task
+MIN_BOARD_TOKENS = 600  # below this, only what always stays is shown
+UNKNOWN_WINDOW = 8_192  # a run that never learned its window: the smallest common one
+KEPT_PER_ALTERNATIVE = 2  # the strongest benefits and risks each alternative always keeps
+ALWAYS = ("Framing", "Alternative", "Dot vote", "Next focus", "Review")
+SIDES = ("Benefit", "Risk")
+# Where a category's points are in a step's output, to rank them by their fields.
+SOURCES = {
+    "Fact": "facts",
+    "Gap": "gaps",
+    "View": "views",
+    "Feeling": "reactions",
+    "Benefit": "benefits",
+    "Risk": "risks",
+    "Idea": "ideas",
+    "Po": "provocations",
+}
+LEVELS = {"low": 1, "medium": 2, "high": 3}
 DIRECTION_CHARS = 300
-PINNED = "Alternative"
+
+
+def importance(point: object) -> float:
+    """How much a point matters on a reduced board, higher first: the mean of its ratings
+    (weight, impact, likelihood, intensity; an unrated point counts as medium), and one more
+    for a fact checked against the material."""
+    rated = [
+        LEVELS[value]
+        for name in ("weight", "impact", "likelihood", "intensity")
+        if (value := getattr(point, name, None)) in LEVELS
+    ]
+    score = sum(rated) / len(rated) if rated else LEVELS["medium"]
+    return score + (1 if getattr(point, "status", None) == "checked" else 0)
 
 
 def risk_ref(step_id: str, number: int) -> str:
@@ -39,61 +75,146 @@ def risk_ref(step_id: str, number: int) -> str:
     return f"{step_id}:{number}"
 
 
-def _sections(record: StepRecord) -> list[Section]:
-    output = record.output
-    assert output is not None
-    sections = attributed_sections(record) or output.sections()
-    if isinstance(output, BlackOutput):  # numbered, so a green can say which risk it answers
-        sections = [
-            (name, [f"{line} (risk {risk_ref(record.id, n)})" for n, line in enumerate(lines, 1)])
-            if name == "Risk"
-            else (name, lines)
-            for name, lines in sections
-        ]
-    return sections
+@dataclass(frozen=True)
+class Item:
+    """One point on the board: its whole line, its category, how much it matters, and the
+    alternative it is about (None when it names none)."""
+
+    step: int  # the step's place on the board
+    place: int  # the item's place in its step
+    category: str
+    text: str
+    score: float
+    alternative: str | None
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text) + 1
 
 
-def _cut(line: str, chars: int) -> str:
-    return line if len(line) <= chars else line[: max(chars - 1, 1)].rstrip() + "…"
+def _output_items(output: StepOutput, prefix: str = "") -> list[tuple[str, str, object]]:
+    """(category, line, the point it shows) of a step's output, in the output's order."""
+    found: list[tuple[str, str, object]] = []
+    for category, lines in output.sections():
+        points = getattr(output, SOURCES.get(category, ""), None)
+        paired = points if isinstance(points, list) and len(points) == len(lines) else lines
+        found.extend(
+            (category, prefix + line, point) for line, point in zip(lines, paired, strict=True)
+        )
+    return found
 
 
-def fit_sections(sections: Sequence[Section], budget_tokens: int) -> list[str]:
-    """The lines of a step on the board: every category present, within `budget_tokens`."""
-    pinned = [line for name, lines in sections if name == PINNED for line in lines]
-    present = [(name, list(lines)) for name, lines in sections if lines and name != PINNED]
-    if not present:
-        return pinned
-    share = max(budget_tokens * 4 // len(present), MIN_SHARE_CHARS)
-    chosen = {name: [_cut(lines[0], min(share, BOARD_LINE_CHARS))] for name, lines in present}
-    spent = sum(estimate_tokens(line) for picked in chosen.values() for line in picked)
-    for depth in range(1, max(len(lines) for _, lines in present)):
-        for name, lines in present:
-            if depth >= len(lines):
-                continue
-            line = _cut(lines[depth], BOARD_LINE_CHARS)
-            if spent + estimate_tokens(line) > budget_tokens:
-                return pinned + [line for name, _ in present for line in chosen[name]]
-            chosen[name].append(line)
-            spent += estimate_tokens(line)
-    return pinned + [line for name, _ in present for line in chosen[name]]
-
-
-def board_entries(
-    records: Sequence[StepRecord], by_id: dict[str, PlannedStep], *, synthesis: bool
-) -> list[dict[str, Any]]:
-    """The board for the next step: every ok step before it, within the budget."""
-    done = [r for r in records if r.status == "ok" and r.output is not None]
-    if not done:
-        return []
-    budget = SYNTHESIS_TOKENS_PER_STEP if synthesis else HAT_BOARD_TOKENS // len(done)
+def _step_lines(record: StepRecord) -> list[tuple[str, str, object]]:
+    """A step's lines; a meeting step's taken in turns from every participant, each naming who
+    said it, with everyone's dot vote. A black step's risks are numbered, so that a green can
+    say which risk it answers (in the order the merged answer holds them)."""
+    assert record.output is not None
+    lines = _output_items(record.output)
+    if record.contributions:
+        people = [_output_items(c.output, f"{c.participant}: ") for c in record.contributions]
+        lines = [entry for entry in lines if entry[0] == "Dot vote"]
+        for category, _ in record.output.sections():
+            mine = [[entry for entry in found if entry[0] == category] for found in people]
+            for depth in range(max(map(len, mine), default=0) if category != "Dot vote" else 0):
+                lines.extend(found[depth] for found in mine if depth < len(found))
+    if not isinstance(record.output, BlackOutput):
+        return lines
+    risks = iter(range(1, len(lines) + 1))
     return [
+        (c, f"{text} (risk {risk_ref(record.id, next(risks))})" if c == "Risk" else text, p)
+        for c, text, p in lines
+    ]
+
+
+def _items(done: Sequence[StepRecord]) -> list[list[Item]]:
+    steps = []
+    for n, record in enumerate(done):
+        steps.append(
+            [
+                Item(
+                    n,
+                    place,
+                    category,
+                    NONCE_PATTERN.sub("DATA-marker", text),  # no point closes a fence
+                    importance(point) if not isinstance(point, str) else LEVELS["medium"],
+                    getattr(point, "alternative", None),
+                )
+                for place, (category, text, point) in enumerate(_step_lines(record))
+            ]
+        )
+    return steps
+
+
+def board_tokens(context_tokens: int | None, material_tokens: int) -> int:
+    """The board's share of a context of `context_tokens` (see `BOARD_SHARE`)."""
+    window = context_tokens or UNKNOWN_WINDOW
+    room = window - material_tokens - ANSWER_TOKENS - STEP_TOKENS
+    return max(min(window // BOARD_SHARE, room), MIN_BOARD_TOKENS)
+
+
+def _strongest(items: list[Item]) -> list[Item]:
+    """Each alternative's strongest benefits and risks, and what always stays."""
+    kept = [item for item in items if item.category in ALWAYS]
+    for side in SIDES:
+        tagged: dict[str, list[Item]] = {}
+        for item in items:
+            if item.category == side and item.alternative not in (None, ALL):
+                tagged.setdefault(str(item.alternative), []).append(item)
+        for points in tagged.values():
+            kept.extend(sorted(points, key=_rank)[:KEPT_PER_ALTERNATIVE])
+    return kept
+
+
+def _rank(item: Item) -> tuple[float, int, int]:
+    """Most important first; among equals, a step's own order (its most important first),
+    then the earlier step."""
+    return (-item.score, item.place, item.step)
+
+
+def reduce(items: list[Item], budget: int) -> list[Item]:
+    """The items a board of `budget` tokens shows, in board order: all of them if they fit,
+    else what always stays, then the most important, each whole, while they fit."""
+    if sum(item.tokens for item in items) <= budget:
+        return items
+    chosen = {id(item): item for item in _strongest(items)}
+    spent = sum(item.tokens for item in chosen.values())
+    for item in sorted(items, key=_rank):
+        if id(item) not in chosen and spent + item.tokens <= budget:
+            chosen[id(item)] = item
+            spent += item.tokens
+    return sorted(chosen.values(), key=lambda item: (item.step, item.place))
+
+
+@dataclass
+class Board:
+    """What a step is shown of the steps before it, and what was left out to fit."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    shown: int = 0
+    total: int = 0
+
+    @property
+    def left_out(self) -> int:
+        return self.total - self.shown
+
+
+def board_of(records: Sequence[StepRecord], by_id: dict[str, PlannedStep], budget: int) -> Board:
+    """The board for the next step: every ok step before it, reduced to `budget` tokens only
+    if it does not fit."""
+    done = [r for r in records if r.status == "ok" and r.output is not None]
+    steps = _items(done)
+    every = [item for items in steps for item in items]
+    kept = reduce(every, budget)
+    entries = [
         {
             "id": record.id,
             "label": by_id[record.id].step.label,
-            "lines": fit_sections(_sections(record), budget),
+            "lines": [item.text for item in kept if item.step == n],
+            "left_out": len(steps[n]) - sum(1 for item in kept if item.step == n),
         }
-        for record in done
+        for n, record in enumerate(done)
     ]
+    return Board(entries, len(kept), len(every))
 
 
 def alternatives_of(records: Sequence[StepRecord]) -> list[str]:
@@ -107,7 +228,8 @@ _MARKERS = re.compile(r"<<|>>|\{\{|\}\}|\{%|%\}|DATA-[0-9a-f]+")
 
 def plain(text: str) -> str:
     """A model's words made fit to stand in the instructions: one line, no markers, short."""
-    return _cut(" ".join(_MARKERS.sub(" ", text).split()), DIRECTION_CHARS)
+    line = " ".join(_MARKERS.sub(" ", text).split())
+    return line if len(line) <= DIRECTION_CHARS else line[: DIRECTION_CHARS - 1].rstrip() + "…"
 
 
 def direction(records: Sequence[StepRecord]) -> dict[str, Any] | None:

@@ -3,12 +3,15 @@
 In a program that chooses between alternatives, every yellow benefit, black risk and red
 feeling names the alternative it is about (or "all"), and the red hat casts a dot vote. The
 comparison is counted from those tags, not rebuilt from prose: for each alternative its
-benefits, risks and feelings with the step they came from, its dots, and its balance (weighted
-benefits minus weighted risks: high 3, medium 2, low 1). Points about "all" alternatives do not
-tell them apart and stay out of the columns. A meeting's real dot votes
-(`sixhats minutes --votes`) are counted instead of a model's dots, each on the alternative it
-names, matched to the framing's names (a voted alternative the framing did not name gets a
-column of its own), so the dots of the comparison add up to the participants' dots.
+benefits, risks and feelings with the step they came from, its dots, and its balance: the
+scores of its benefits minus those of its risks, each point scored by its weight times its
+likelihood (high 3, medium 2, low 1; a risk's weight is the higher of its weight and its
+impact), so a few likely, heavy points outweigh many light ones and the number of points never
+decides. Points about "all" alternatives do not tell them apart and stay out of the columns.
+A meeting's real dot votes (`sixhats minutes --votes`) are counted instead of a model's dots,
+each on the alternative it names, matched to the framing's names (a voted alternative the
+framing did not name gets a column of its own), so the dots of the comparison add up to the
+participants' dots.
 """
 
 from __future__ import annotations
@@ -16,10 +19,54 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sixhats_ai.method.hat_outputs import ALL, BlackOutput, Framing, RedOutput, YellowOutput
-from sixhats_ai.run.report import AlternativeColumn, StepRecord
+from sixhats_ai.method.hat_outputs import (
+    ALL,
+    Benefit,
+    BlackOutput,
+    Framing,
+    RedOutput,
+    Risk,
+    YellowOutput,
+)
+from sixhats_ai.run.report import AlternativeColumn, ArguedPoint, StepRecord
 
 WEIGHTS = {"high": 3, "medium": 2, "low": 1}
+
+
+def scored(point: Benefit | Risk, step: str) -> ArguedPoint:
+    """A benefit or risk with its score: weight times likelihood (medium when not rated)."""
+    weight = point.weight
+    if isinstance(point, Risk) and point.impact and WEIGHTS[point.impact] > WEIGHTS[weight]:
+        weight = point.impact
+    likelihood = point.likelihood or "medium"
+    return ArguedPoint(
+        side="risk" if isinstance(point, Risk) else "benefit",
+        point=point.point,
+        grounds=point.reason,
+        quote=point.quote,
+        quote_found=point.quote_found,
+        step=step,
+        weight=weight,
+        likelihood=likelihood,
+        score=WEIGHTS[weight] * WEIGHTS[likelihood],
+    )
+
+
+def argued(steps: Sequence[StepRecord], alternative: str) -> list[ArguedPoint]:
+    """The yellow benefits and black risks tagged with `alternative` (or "all"), each scored,
+    the heaviest first."""
+    points: list[ArguedPoint] = []
+    for step in steps:
+        output = step.output
+        tagged: Sequence[Benefit | Risk] = (
+            output.benefits
+            if isinstance(output, YellowOutput)
+            else output.risks
+            if isinstance(output, BlackOutput)
+            else []
+        )
+        points += [scored(p, step.id) for p in tagged if p.alternative == alternative]
+    return sorted(points, key=lambda p: -p.score)
 
 
 def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
@@ -35,19 +82,14 @@ def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
     def column(alternative: str) -> AlternativeColumn | None:
         return None if alternative == ALL else columns.get(alternative)
 
+    for name, weighed in columns.items():
+        weighed.argued = argued(steps, name)
+        weighed.benefits = [f"{p.point} ({p.weight}) [{p.step}]" for p in weighed.side("benefit")]
+        weighed.risks = [f"{p.point} ({p.weight}) [{p.step}]" for p in weighed.side("risk")]
+        weighed.balance = sum(p.score if p.side == "benefit" else -p.score for p in weighed.argued)
     for step in steps:
         output = step.output
-        if isinstance(output, YellowOutput):
-            for b in output.benefits:
-                if (col := column(b.alternative)) is not None:
-                    col.benefits.append(f"{b.point} ({b.weight}) [{step.id}]")
-                    col.balance += WEIGHTS[b.weight]
-        elif isinstance(output, BlackOutput):
-            for r in output.risks:
-                if (col := column(r.alternative)) is not None:
-                    col.risks.append(f"{r.point} ({r.weight}) [{step.id}]")
-                    col.balance -= WEIGHTS[r.weight]
-        elif isinstance(output, RedOutput):
+        if isinstance(output, RedOutput):
             for reaction in output.reactions:
                 if (col := column(reaction.alternative)) is not None:
                     col.feelings.append(f"{reaction.feeling} ({reaction.intensity}) [{step.id}]")

@@ -4,8 +4,10 @@ Every command that talks to a model (`analyze`, `batch`, `rerun`) goes through `
 The opening blue frames the problem; the hats run in program order, each seeing the board so
 far (`sequential`), or all at once and blind to each other (`parallel`); the closing blue
 synthesises the report. A failed hat does not sink the run: the synthesis goes on and the
-report says it is degraded. The board passed to each step is a compact summary within a token
-budget (see `board`), and each step answers the schema of this run (see `run_schema`).
+report says it is degraded. Each step sees every earlier point whole while the board fits its
+share of the context, reduced by importance past it (see `board`); every request of a run
+starts with the same method, problem and documents, so a server's prefix cache serves them
+once (see `prompts/_hat.j2`); each step answers the schema of this run (see `run_schema`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.method.random_entry import random_word
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.run.assembly import RunClock, assemble_report
-from sixhats_ai.run.board import alternatives_of, board_entries, direction
+from sixhats_ai.run.board import Board, alternatives_of, board_of, board_tokens, direction
 from sixhats_ai.run.comparison import compare
 from sixhats_ai.run.emergent import (
     EmergentMeeting,
@@ -41,6 +43,7 @@ from sixhats_ai.run.panel import (
     roster_names,
 )
 from sixhats_ai.run.preview import preview_prompts, preview_schema
+from sixhats_ai.run.quotes import checked_quotes
 from sixhats_ai.run.report import (
     Report,
     StepOutput,
@@ -49,10 +52,11 @@ from sixhats_ai.run.report import (
 )
 from sixhats_ai.run.request import RunRequest, StepEvent
 from sixhats_ai.run.schemas import base_model, dot_total
-from sixhats_ai.run.step_schema import output_schema
+from sixhats_ai.run.step_schema import output_schema, schema_terms
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
+from sixhats_ai.text.tokens import estimate_tokens
 
 
 class SynthesisFailed(SixhatsError):
@@ -93,9 +97,6 @@ class Engine:
     ) -> RenderedPrompt:
         """The step's two messages; every variable a template may use is set here (`extra`
         sets the per-participant and process ones, see `panel` and `emergent_run`)."""
-        nonce = new_nonce()
-        while nonce in request.problem or any(nonce in d.text for d in request.documents):
-            nonce = new_nonce()
         program = request.program
         alternatives = alternatives_of(seen or []) if program.compares_alternatives else []
         variables = {
@@ -129,12 +130,27 @@ class Engine:
             "random_word": random_word(request.texts(), step.id)
             if step.hat.value == "green"
             else None,
-            "nonce": nonce,
+            "nonce": self.nonce(request),
+            "earlier_hats": sorted({r.hat for r in seen or [] if r.status == "ok"}),
             **meeting_variables(request, step),
             **(extra or {}),
         }
+        if template is None:  # a hat's instructions name its schema's own fields and counts
+            answer = output_schema(step, request, seen, ok_ids)
+            variables |= schema_terms(answer.model_json_schema())
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
+
+    @staticmethod
+    def nonce(request: RunRequest) -> str:
+        """The run's fence marker: one per run, not per step, so that every request of the run
+        starts with the same bytes (the system message names it, the material is fenced by it)
+        and a server serves that prefix from its cache. Chosen at random, never one the user's
+        text holds; earlier steps' words on the board cannot close a fence (see `board`)."""
+        memo = request.memo
+        while memo.nonce is None or any(memo.nonce in text for text in request.texts()):
+            memo.nonce = new_nonce()
+        return memo.nonce
 
     def preview(self, request: RunRequest) -> list[tuple[PlannedStep, RenderedPrompt]]:
         """Every prompt the program would send, in order, without calling a model."""
@@ -144,15 +160,21 @@ class Engine:
         """The name and size (characters) of the schema `step` would be sent, for --dry-run."""
         return preview_schema(self, request, step)
 
-    @staticmethod
     def board_for(
-        request: RunRequest, step: PlannedStep, seen: list[StepRecord]
+        self, request: RunRequest, step: PlannedStep, seen: list[StepRecord]
     ) -> list[dict[str, Any]]:
+        return self.board(request, seen).entries
+
+    @staticmethod
+    def board(request: RunRequest, seen: list[StepRecord]) -> Board:
+        """The board of the steps `seen`, in its share of the run's context (the synthesis's
+        as a hat's)."""
         by_id = {s.id: s for s in request.program.plan()}
         for record in seen:  # the steps an emergent program's blue called for
             if record.id not in by_id:
                 by_id[record.id] = planned_from(record)
-        return board_entries(seen, by_id, synthesis=step.role == "synthesis")
+        material = sum(estimate_tokens(text) for text in request.texts())
+        return board_of(seen, by_id, board_tokens(request.context_tokens, material))
 
     async def _run_step(
         self,
@@ -165,11 +187,7 @@ class Engine:
         """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
         record unless the run is strict."""
         model = self.model_for(step)
-        prompt = request.memo.prompts.get(step.id)  # asked before the run parked: the same
-        if prompt is None:
-            board = self.board_for(request, step, seen)
-            prompt = self.render(request, step, board, ok_ids, failed_ids, seen)
-            request.memo.prompts[step.id] = prompt
+        prompt = self._prompt(request, step, seen, ok_ids, failed_ids)
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -201,12 +219,14 @@ class Engine:
         output = done.output if isinstance(done.output, StepOutput) else None
         record = base(
             status="ok",
+            model=done.model or model,  # an MCP host names its model as it answers
             output=output,
             mode=done.mode.value,
             seconds=round(done.seconds, 3),
             usage=done.usage,
             contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
+        record = checked_quotes(record, request.texts())
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
 
@@ -217,6 +237,29 @@ class Engine:
         return await self.caller.call(
             self.model_for(step), messages, answer_model, hat=step.hat.value
         )
+
+    def _prompt(
+        self,
+        request: RunRequest,
+        step: PlannedStep,
+        seen: list[StepRecord],
+        ok_ids: list[str] | None,
+        failed_ids: list[str] | None,
+    ) -> RenderedPrompt:
+        """The step's prompt: rendered once (a run that parked asks it the same way), saying
+        in the run's warnings what its board left out to fit."""
+        prompt = request.memo.prompts.get(step.id)
+        if prompt is None:
+            board = self.board(request, seen)
+            if board.left_out:
+                request.warnings.append(
+                    f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
+                    f"the {board.left_out} least important were left out to fit the model's "
+                    f"context ({request.context_tokens or 'unknown'} tokens)"
+                )
+            prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
+            request.memo.prompts[step.id] = prompt
+        return prompt
 
     async def _answer(
         self,
@@ -330,6 +373,7 @@ class Engine:
                 "process_log": meeting.log if meeting else [],
             },
             metadata_fields={
+                "warnings": list(request.warnings),
                 "condensed": request.condensed,
                 "process_usage": meeting.usage if meeting else Usage(),
             },

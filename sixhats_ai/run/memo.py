@@ -1,9 +1,10 @@
 """What a run keeps of itself to start again where it stopped.
 
 A run answered in batch rounds (`backends.rounds`) stops at its first call that waits for a
-round, and is started again after it. What it has done by then (the steps that ended ok, and
-the prompts of the steps it asked, so each step is rendered once and asked the same way) is
-its memo. A batch keeps the memos of ten thousand waiting files packed: compressed JSON.
+round, and is started again after it. What it has done by then (the steps that ended ok, the
+prompts of the steps it asked, so each step is rendered once and asked the same way, and the
+run's fence nonce, so every request keeps the run's shared prefix) is its memo. A batch keeps
+the memos of ten thousand waiting files packed: compressed JSON.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def _unpack_step(model: str, record: str, output: str) -> StepRecord:
 class RunMemo:
     steps: dict[str, StepRecord] = field(default_factory=dict)  # ended ok, or kept by a rerun
     prompts: dict[str, RenderedPrompt] = field(default_factory=dict)  # by step id
+    nonce: str | None = None  # the run's fence marker (see `Engine.nonce`)
 
     def pack(self) -> bytes:
         """The memo as compressed JSON, without the prompts of the steps already done."""
@@ -57,6 +59,7 @@ class RunMemo:
                 for step, prompt in self.prompts.items()
                 if step not in self.steps
             },
+            "nonce": self.nonce,
         }
         return zlib.compress(to_json(packed), 1)
 
@@ -67,4 +70,5 @@ class RunMemo:
         return cls(
             steps={step.id: step for step in steps},
             prompts={step: RenderedPrompt(*texts) for step, texts in packed["prompts"].items()},
+            nonce=packed.get("nonce"),
         )

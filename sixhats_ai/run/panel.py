@@ -177,6 +177,7 @@ class PanelAnswer:
     usage: Usage
     mode: Any
     seconds: float
+    model: str | None = None  # the model that answered, when the backend named it
 
 
 def from_panel(base: type[StepOutput], done: ValidatedAnswer) -> PanelAnswer:
@@ -189,7 +190,9 @@ def from_panel(base: type[StepOutput], done: ValidatedAnswer) -> PanelAnswer:
         for item in getattr(done.output, "contributions", [])
     ]
     outputs = [c.output for c in contributions]
-    return PanelAnswer(merged(base, outputs), contributions, done.usage, done.mode, done.seconds)
+    return PanelAnswer(
+        merged(base, outputs), contributions, done.usage, done.mode, done.seconds, done.model
+    )
 
 
 async def ask_separately(
@@ -208,7 +211,10 @@ async def ask_separately(
         usage.add(done.usage)
     outputs = [c.output for c in contributions]
     seconds = max(done.seconds for done in answers)
-    return PanelAnswer(merged(base, outputs), contributions, usage, answers[0].mode, seconds)
+    first = answers[0]
+    return PanelAnswer(
+        merged(base, outputs), contributions, usage, first.mode, seconds, first.model
+    )
 
 
 def describe(request: RunRequest, name: str) -> str:
@@ -216,22 +222,3 @@ def describe(request: RunRequest, name: str) -> str:
     known = request.roster.roster if request.roster else None
     people = {p.name: p for p in known.participants} if known else {}
     return people[name].describe() if name in people else name
-
-
-def attributed_sections(record: StepRecord) -> list[tuple[str, list[str]]] | None:
-    """A meeting step on the board: each category's lines taken in turns from every
-    participant, each line naming who said it; the dot vote is everyone's tally."""
-    if not record.contributions or record.output is None:
-        return None
-    merged_sections = dict(record.output.sections())
-    by_person = [(c.participant, dict(c.output.sections())) for c in record.contributions]
-    sections = []
-    for name, _ in record.output.sections():
-        if name == "Dot vote":
-            sections.append((name, merged_sections[name]))
-            continue
-        lists = [[f"{who}: {line}" for line in parts.get(name, [])] for who, parts in by_person]
-        sections.append(
-            (name, [line for d in range(max(map(len, lists))) for line in _at(lists, d)])
-        )
-    return sections

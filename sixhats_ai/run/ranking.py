@@ -11,9 +11,10 @@ from __future__ import annotations
 import urllib.parse
 from typing import Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from sixhats_ai.run.report import Report, SourcedPoint
+from sixhats_ai.text.documents import safe_line
 
 RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
@@ -43,7 +44,16 @@ class IndexRow(BaseModel):
     requests: int = 0
     cached_requests: int = 0
     cost_usd: float = 0.0
+    cached_tokens: int = 0  # prompt tokens the server's prefix cache served
+    saved_usd: float = 0.0  # what that saved at the input price
     error: str | None = None
+
+    @field_validator("input", "error")
+    @classmethod
+    def _one_safe_line(cls, text: str | None) -> str | None:
+        """A file's name and its error (which may quote the name) as the index, its CSV and
+        the progress lines show them: nothing in a file name can move a terminal's cursor."""
+        return None if text is None else safe_line(text)
 
     def href(self, ext: str) -> str | None:
         """A relative link to this row's report file in format `ext`, if it has a report."""
@@ -75,7 +85,12 @@ class BatchIndex(BaseModel):
         tokens = sum(r.tokens for r in self.rows)
         cost = sum(r.cost_usd for r in self.rows)
         counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
-        return f"{len(self.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
+        line = f"{len(self.rows)} inputs: {counts}. Tokens {tokens}, estimated cost ${cost:.4f}."
+        cached = sum(r.cached_tokens for r in self.rows)
+        if cached:
+            saved = sum(r.saved_usd for r in self.rows)
+            line += f" {cached} prompt tokens from the prompt cache, saving ${saved:.4f}."
+        return line
 
     def ranked(self) -> list[IndexRow]:
         """Rows with a report, best balance first (then confidence), for a comparison."""
@@ -122,5 +137,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         requests=usage.requests,
         cached_requests=usage.cached_requests,
         cost_usd=round(usage.cost_usd, 6),
+        cached_tokens=usage.cached_tokens,
+        saved_usd=round(usage.saved_usd, 6),
         error=f"{', '.join(report.metadata.failed_steps)} failed" if report.degraded else None,
     )

@@ -64,6 +64,7 @@ __all__ = [
     "AlternativeColumn",
     "AnotherRound",
     "AnyStepOutput",
+    "ArguedPoint",
     "Benefit",
     "BlackOutput",
     "BlueReview",
@@ -105,8 +106,10 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     requests: int = 0
-    cached_requests: int = 0
+    cached_requests: int = 0  # answered from sixhats' own request cache, not sent
     cost_usd: float = 0.0
+    cached_tokens: int = Field(0, description="prompt tokens the server's prefix cache served")
+    saved_usd: float = Field(0.0, description="what the prefix cache saved at the input price")
 
     @property
     def total_tokens(self) -> int:
@@ -118,6 +121,23 @@ class Usage(BaseModel):
         self.requests += other.requests
         self.cached_requests += other.cached_requests
         self.cost_usd += other.cost_usd
+        self.cached_tokens += other.cached_tokens
+        self.saved_usd += other.saved_usd
+
+    @property
+    def cached_share(self) -> float:
+        """The share of the prompt tokens served from the server's prefix cache."""
+        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
+
+    def prefix_cache_line(self) -> str:
+        """What the server's prefix cache served, for a report's footer ('' if nothing)."""
+        if not self.cached_tokens:
+            return ""
+        return (
+            f"{self.cached_tokens} of {self.prompt_tokens} prompt tokens "
+            f"({self.cached_share:.0%}) served from the server's prompt cache, "
+            f"saving ${self.saved_usd:.4f}"
+        )
 
 
 class CondensedDocument(BaseModel):
@@ -212,6 +232,11 @@ class Metadata(BaseModel):
     degraded: bool
     failed_steps: list[str]
     condensed: list[CondensedDocument] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what was done to fit the model's context: documents cut or condensed, "
+        "boards without their least important points",
+    )
     engine: EngineFigures | None = Field(
         None, description="the embedded engine's load time and speeds, when it answered"
     )
@@ -224,6 +249,26 @@ REPORT_SCHEMA_VERSION = 2  # 2: provenance, tags, dot vote, closing shapes, comp
 READABLE_REPORT_VERSIONS = (1, 2)  # `show`, `rerun` and `brief --from-report` read these
 
 
+class ArguedPoint(BaseModel):
+    """A yellow benefit or black risk as the comparison weighs it: the point, its grounds and
+    quote, the step it came from, and its score (weight times likelihood, see `comparison`)."""
+
+    side: Literal["benefit", "risk"]
+    point: str
+    grounds: str
+    quote: str | None = None
+    quote_found: bool | None = None
+    step: str
+    weight: Weight
+    likelihood: Weight
+    score: int
+
+    @property
+    def arithmetic(self) -> str:
+        """`high × medium = 6`: how the point counts in the balance."""
+        return f"{self.weight} × {self.likelihood} = {self.score}"
+
+
 class AlternativeColumn(BaseModel):
     """One alternative's column of the comparison."""
 
@@ -233,12 +278,27 @@ class AlternativeColumn(BaseModel):
     feelings: list[str] = []
     dots: int = 0
     balance: int = 0
+    argued: list[ArguedPoint] = Field(
+        default_factory=list, description="its benefits and risks, each scored, best first"
+    )
+
+    def side(self, side: str) -> list[ArguedPoint]:
+        return [p for p in self.argued if p.side == side]
+
+    def arithmetic(self) -> str:
+        """`+3 = 6 + 3 − 6`: the balance as the sum of its points' scores (a report of an
+        older version, whose points were not scored, has none)."""
+        if not self.argued:
+            return f"{self.balance:+d}"
+        terms = [f"+ {p.score}" for p in self.side("benefit")]
+        terms += [f"− {p.score}" for p in self.side("risk")]
+        return f"{self.balance:+d} = {' '.join(terms).removeprefix('+ ')}"
 
     def tally(self) -> str:
         return (
-            f"{self.name}: {self.dots} dots, balance {self.balance:+d} "
-            f"({len(self.benefits)} benefits, {len(self.risks)} risks, "
-            f"{len(self.feelings)} feelings)"
+            f"{self.name}: {self.dots} dots, balance {self.arithmetic()} "
+            f"(weight × likelihood of {len(self.benefits)} benefits and {len(self.risks)} "
+            f"risks; {len(self.feelings)} feelings)"
         )
 
 

@@ -32,6 +32,7 @@ class RunRequest:
     include_optional: bool = True
     strict: bool = False
     warnings: list[str] = field(default_factory=list)  # what was cut to fit the context
+    context_tokens: int | None = None  # the model's context, as the session learned it
     condensed: list[CondensedDocument] = field(default_factory=list)  # see condense.py
     max_steps: int = 8  # an emergent program: the hats blue may call for at most
     roster: RosterRequest | None = None  # --personas: who wears each hat

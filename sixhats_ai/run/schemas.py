@@ -25,7 +25,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sixhats_ai.method.closing import Synthesis
-from sixhats_ai.method.hat_outputs import ALL, HAT_OUTPUTS, SUPPLIED, BlackOutput
+from sixhats_ai.method.hat_outputs import (
+    ALL,
+    HAT_OUTPUTS,
+    MAX_PER_ALTERNATIVE,
+    MIN_PER_ALTERNATIVE,
+    POINTS,
+    SUPPLIED,
+    BlackOutput,
+)
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import ClosingShape, PlannedStep, Program
 from sixhats_ai.run.board import alternatives_of, risk_ref
@@ -41,6 +49,7 @@ CLOSING_MODELS: dict[ClosingShape, str] = {
 }
 SOURCES = ("problem statement", "document", "general knowledge", "assumption")
 MODEL_CACHE = 128
+AT_MOST = "at_most:"
 
 
 def dot_total(alternatives: int) -> int:
@@ -62,9 +71,29 @@ class RunShape:
     meeting: bool = False  # `sixhats minutes`: the meeting voted, so the model casts no dots
     participants: tuple[str, ...] = ()  # --personas: who may own a next step
 
+    @property
+    def argues_each(self) -> bool:
+        """Black and yellow argue every alternative: a model's run that chooses (a meeting's
+        notes say what they say)."""
+        return self.compares and bool(self.alternatives) and not self.meeting
+
     def context(self) -> dict[str, Any]:
         """What the base models' own validators check against."""
-        return {"step_ids": set(self.step_ids)} if self.step_ids else {}
+        context: dict[str, Any] = {"step_ids": set(self.step_ids)} if self.step_ids else {}
+        if self.argues_each:
+            context["alternatives"] = list(self.alternatives)
+        return context
+
+
+def points_per_alternative(node: dict[str, Any], shape: RunShape) -> dict[str, Any]:
+    """Black's or yellow's points: in a run that argues each alternative, enough for two on
+    each and one about all of them, and room for a thorough answer (four each and two about
+    all, never fewer than a run without alternatives allows); else up to `POINTS`."""
+    if not shape.argues_each:
+        return {**node, "maxItems": POINTS}
+    n = len(shape.alternatives)
+    most = max(POINTS, MAX_PER_ALTERNATIVE * n + 2)
+    return {**node, "minItems": MIN_PER_ALTERNATIVE * n + 1, "maxItems": most}
 
 
 def _string_enum(node: dict[str, Any], values: list[str]) -> dict[str, Any]:
@@ -92,6 +121,8 @@ def _resolve(rule: str, node: dict[str, Any], shape: RunShape) -> dict[str, Any]
         return {**node, "minItems": 2} if shape.compares else node
     if rule == "alternatives_compared":
         return {**node, "minItems": len(alternatives), "maxItems": len(alternatives)}
+    if rule == "points_per_alternative":
+        return points_per_alternative(node, shape)
     if rule == "views_count":
         return {**node, "minItems": 1} if shape.opv else {**node, "maxItems": 0}
     if rule == "dots":
@@ -109,6 +140,8 @@ def _resolve(rule: str, node: dict[str, Any], shape: RunShape) -> dict[str, Any]
         return _string_enum(node, list(shape.participants))
     if rule == "not_null":
         return _without_null(node)
+    if rule.startswith(AT_MOST):  # a list the report's first screen shows whole: its best few
+        return {**node, "maxItems": int(rule.removeprefix(AT_MOST))}
     raise ValueError(f"unknown run rule {rule!r}")
 
 
@@ -121,6 +154,8 @@ def _fact_variants(node: dict[str, Any], shape: RunShape) -> dict[str, Any]:
         properties = dict(node["properties"])
         properties["status"] = {**properties["status"], "enum": [status]}
         properties["source"] = {**properties["source"], "type": "string", "enum": list(allowed)}
+        quote = {"type": "string"} if status == "checked" else {"type": "null"}
+        properties["quote"] = {**_without_null(properties["quote"]), **quote}
         return {**node, "properties": properties}
 
     return {"anyOf": [form("checked", supplied), form("believed", sources)]}
@@ -134,6 +169,7 @@ RULE_READS: dict[str, tuple[str, ...]] = {
     "dots": ("alternatives", "meeting"),
     "alternatives_count": ("compares",),
     "views_count": ("opv",),
+    "points_per_alternative": ("alternatives", "compares", "meeting"),
     "risks": ("risk_refs",),
     "closing": ("closing",),
     "owner": ("participants",),

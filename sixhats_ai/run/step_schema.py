@@ -43,3 +43,41 @@ def output_schema(
     elif step.role == "synthesis":  # each next step is owned by one of the participants
         shape = replace(shape, participants=roster_names(request))
     return output_model(base, shape)
+
+
+def _resolved(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """The node a property's schema stands for: its `$ref` followed, its null option dropped."""
+    if "$ref" in node:
+        return _resolved(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    options = [o for o in node.get("anyOf", []) if o.get("type") != "null"]
+    return _resolved(options[0], defs) if len(options) == 1 else node
+
+
+def schema_terms(schema: dict[str, Any]) -> dict[str, Any]:
+    """What a prompt may name of the schema its step answers in: every property name
+    (`fields`), each list's counts (`limits`: {"min", "max"}) and each field's allowed values
+    (`enums`), so an instruction states the schema's own counts, asks only for fields it has
+    and gives examples with this run's values (first occurrence of a name wins)."""
+    defs = schema.get("$defs", {})
+    fields: list[str] = []
+    limits: dict[str, dict[str, int | None]] = {}
+    enums: dict[str, list[Any]] = {}
+
+    def visit(node: dict[str, Any]) -> None:
+        for option in node.get("anyOf", []):
+            visit(_resolved(option, defs))
+        for name, sub in node.get("properties", {}).items():
+            target = _resolved(sub, defs)
+            if name not in fields:
+                fields.append(name)
+                if target.get("type") == "array":
+                    limits[name] = {"min": target.get("minItems", 0), "max": target.get("maxItems")}
+                values = (target.get("items", {}) if "items" in target else target).get("enum")
+                if values:
+                    enums[name] = values
+            visit(target)
+            if target.get("type") == "array":
+                visit(_resolved(target.get("items", {}), defs))
+
+    visit(_resolved(schema, defs))
+    return {"fields": fields, "limits": limits, "enums": enums}

@@ -38,6 +38,7 @@ from sixhats_ai.errors import ModelError, UsageError, option
 from sixhats_ai.method.hats import hat_sampling
 from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.run.report import Usage
+from sixhats_ai.text.documents import safe_strings, without_escapes
 from sixhats_ai.text.tokens import estimate_tokens
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class ValidatedAnswer:
     usage: Usage
     mode: OutputMode
     seconds: float
+    model: str | None = None  # the model that answered, when the backend named it
 
 
 class InvalidAnswer(Exception):
@@ -74,18 +76,22 @@ class InvalidAnswer(Exception):
 
 
 def extract_json(text: str) -> Any:
-    """The JSON value in an answer: the whole text, a fenced block, or the first object."""
+    """The JSON value in an answer: the whole text, a fenced block, or the first object. A raw
+    control character inside a string (some grammars let a model write one) is read, not
+    refused: the answer is sanitized next, and refusing it would send an inner object of
+    the answer to validation as if it were the whole."""
     stripped = text.strip()
     if stripped.startswith("```"):
         stripped = stripped.split("\n", 1)[-1].rsplit("```", 1)[0]
+    decoder = json.JSONDecoder(strict=False)
     try:
-        return json.loads(stripped)
+        return decoder.decode(stripped)
     except json.JSONDecodeError:
         pass
     start = text.find("{")
     while start != -1:
         try:
-            value, _ = json.JSONDecoder().raw_decode(text, start)
+            value, _ = decoder.raw_decode(text, start)
             return value
         except json.JSONDecodeError:
             start = text.find("{", start + 1)
@@ -190,8 +196,9 @@ class StructuredCaller:
                     "strict": True,
                 },
             }
-        else:
-            sent[0]["content"] += schema_instruction(schema_model)
+        else:  # after the step's own part: the method and the material stay a shared prefix
+            first_user = next((i for i, m in enumerate(sent) if m["role"] == "user"), 0)
+            sent[first_user]["content"] += schema_instruction(schema_model)
             response_format = (
                 {"type": "json_object", "schema": json_schema(schema_model)}
                 if mode is OutputMode.JSON_OBJECT
@@ -246,8 +253,9 @@ class StructuredCaller:
             except Parked:  # written into a batch round, not sent: the round's answer counts
                 self.limiter.counts.sent -= 1
                 raise
+            spent = done.usage
             actual = self.prices.cost(
-                request.model, done.usage.prompt_tokens, done.usage.completion_tokens
+                request.model, spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
             )
         finally:
             self.budget.settle(estimate, actual)
@@ -303,7 +311,8 @@ class StructuredCaller:
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
-                output = schema_model.model_validate(extract_json(text), context=context)
+                answer = safe_strings(extract_json(text))  # model text is data, never escapes
+                output = schema_model.model_validate(answer, context=context)
             except (InvalidAnswer, ValidationError) as exc:
                 error = _error_text(exc)
                 conversation = [
@@ -317,7 +326,9 @@ class StructuredCaller:
                 ]
                 continue
             self._remember(exchange)
-            return ValidatedAnswer(output, usage, exchange.mode, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            answered = exchange.completion.model
+            return ValidatedAnswer(output, usage, exchange.mode, seconds, answered)
         raise ModelError(
             f"the model's answer did not fit the schema after {self.max_reasks} re-asks: {error}",
             hint=f"use a stronger model or raise {option('max_reasks')}",
@@ -336,14 +347,21 @@ class StructuredCaller:
             cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
 
     def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
-        prompt, completion = done.usage.prompt_tokens, done.usage.completion_tokens
+        """Count one exchange; an answer from sixhats' own cache cost nothing and was not
+        served by the server's prefix cache either."""
+        spent = done.usage
+        prefix = 0 if cached else spent.cached_tokens
         usage.add(
             Usage(
-                prompt_tokens=prompt,
-                completion_tokens=completion,
+                prompt_tokens=spent.prompt_tokens,
+                completion_tokens=spent.completion_tokens,
                 requests=0 if cached else 1,
                 cached_requests=1 if cached else 0,
-                cost_usd=0.0 if cached else self.prices.cost(model, prompt, completion),
+                cost_usd=0.0
+                if cached
+                else self.prices.cost(model, spent.prompt_tokens, spent.completion_tokens, prefix),
+                cached_tokens=prefix,
+                saved_usd=self.prices.saved(model, prefix),
             )
         )
 
@@ -351,7 +369,7 @@ class StructuredCaller:
     def _answer_text(done: Completion) -> str:
         if done.refusal:
             raise ModelError(
-                f"the model refused: {done.refusal}",
+                f"the model refused: {without_escapes(done.refusal)}",
                 hint="rephrase the problem or use another model",
             )
         if done.finish_reason == "length":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sixhats_ai.store.access import StoreFull, read_only
 from sixhats_ai.store.database import RunStore, default_store_path
 
 if TYPE_CHECKING:
@@ -31,8 +32,12 @@ class StoreCache:
     def put(
         self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
     ) -> None:
-        if self.write:
+        if not self.write:
+            return
+        try:
             self.store.log_request(key, request, response, seconds, secrets=self.secrets)
+        except StoreFull:  # the run goes on; keeping the run itself says so, once
+            self.write = False
 
 
 def open_run_store(
@@ -41,11 +46,14 @@ def open_run_store(
     """The store to keep a run in (None with --no-log or `log = false`) and its cache.
 
     With logging off, the cache may still be read from an existing store, but nothing is
-    written to it.
+    written to it: a read-only store will do.
     """
     log = log and config.log
     if not log and not (read and default_store_path().exists()):
         return None, None
     store = RunStore()
+    if log and store.read_only:  # refused before any request, not after the paid work
+        store.close()
+        raise read_only(store.path)
     cache = StoreCache(store, read=read, write=log, secrets=[api_key])
     return (store if log else None), cache

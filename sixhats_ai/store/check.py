@@ -3,27 +3,46 @@
 A store is checked when it is opened: its header, that it is ours, that no newer version
 wrote it, and `PRAGMA quick_check` over every page. A damaged store is refused for the whole
 command with one line, before anything is written to it: writing into a damaged b-tree can
-spread the damage, and a run kept there may not be read back (`store_recover` saves what
+spread the damage, and a run kept there may not be read back (`store recover` saves what
 it still holds).
+
+Damage inside a row's text passes every page check. Rows are read with their text as bytes
+and decoded one by one (`decoded_row`), so a damaged row is named where it is met (history,
+show, the cache) instead of failing the query; `store check` decodes them all (`check_rows`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError
+from sixhats_ai.store.access import connect, explained, is_damage
 from sixhats_ai.store.migrations import APPLICATION_ID, schema_version, unknown_migrations
+from sixhats_ai.store.records import DamagedRow, stored_run
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 RECOVER_HINT = (
     "`sixhats store recover` keeps what can still be read in a new store; or move the file "
     "aside, or set SIXHATS_DATA_DIR to another folder"
 )
 MAX_MAPPED_BYTES = 2**31
-TABLES: tuple[Literal["runs", "requests"], ...] = ("runs", "requests")
+# The tables a store keeps, each with the column that names a row and its JSON columns.
+KEY_COLUMNS = {
+    "runs": "id",
+    "requests": "key",
+    "batch_rounds": "batch_id",
+    "batch_results": "custom_id",
+    "context_windows": "model",
+}
+JSON_COLUMNS = {
+    "requests": ("request", "response"),
+    "batch_rounds": ("custom_ids",),
+    "batch_results": ("body",),
+}
 
 
 def store_error(path: Path, what: str) -> UsageError:
@@ -37,18 +56,72 @@ def damaged(path: Path, detail: object, *, when: str = "it was left untouched") 
     return StoreDamaged(f"the run store {path} is corrupt ({detail}); {when}", hint=RECOVER_HINT)
 
 
-def is_damage(exc: sqlite3.DatabaseError) -> bool:
-    """SQLITE_CORRUPT or SQLITE_NOTADB (extended codes included)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:  # raised without a code: only a plain DatabaseError means damage
-        return type(exc) is sqlite3.DatabaseError
-    return code & 0xFF in DAMAGE_CODES
+def refusal(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """Why the store cannot be used: damage, a full or read-only disk, or `exc` itself."""
+    if is_damage(exc):
+        return damaged(path, exc)
+    return explained(path, exc) or exc
 
 
-def reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads. Not `mode=ro`: a read-only connection to a WAL store
-    leaves its -wal and -shm files behind, where this one removes them on closing."""
-    return sqlite3.connect(path, isolation_level=None)
+def row_problem(table: str, row: dict[str, Any]) -> str | None:
+    """What is wrong with a decoded row (its JSON does not parse, its run does not read
+    back), or None for a sound one."""
+    try:
+        if table == "runs":
+            stored_run(row)
+        for column in JSON_COLUMNS.get(table, ()):
+            json.loads(row[column])
+    except Exception as exc:  # damage shows as any parse error: the message names it
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    return None
+
+
+def decoded_row(table: str, raw: sqlite3.Row) -> dict[str, Any] | DamagedRow:
+    """A row read with `text_factory = bytes` (so that bad UTF-8 cannot fail the whole
+    query), as its columns, or as the damage found in it."""
+    values: dict[str, Any] = {}
+    bad: list[str] = []
+    for column, value in zip(raw.keys(), tuple(raw), strict=True):
+        if isinstance(value, bytes):  # the store keeps no blobs: every byte string is text
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(column)
+                value = None
+        values[column] = value
+    rowid = int(values.pop("rowid"))
+    key = values.get(KEY_COLUMNS.get(table, ""))
+    key = key if isinstance(key, str) else None
+    if bad:
+        return DamagedRow(table, rowid, key, f"{', '.join(bad)}: not UTF-8 text")
+    problem = row_problem(table, values)
+    return values if problem is None else DamagedRow(table, rowid, key, problem)
+
+
+def raw_rows(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
+) -> Iterator[sqlite3.Row]:
+    """Rows with every text column as bytes, for `decoded_row` (`sql` selects the rowid);
+    the connection reads text as text again once they are all read."""
+    saved = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        cursor = conn.execute(sql, params)
+        cursor.row_factory = sqlite3.Row
+        yield from cursor
+    finally:
+        conn.text_factory = saved
+
+
+def damaged_rows(conn: sqlite3.Connection) -> Iterator[DamagedRow]:
+    """Every row of the store's tables that no longer reads as it was written."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in KEY_COLUMNS:
+        if table not in present:
+            continue
+        for raw in raw_rows(conn, f"SELECT rowid, * FROM {table}"):
+            if isinstance(row := decoded_row(table, raw), DamagedRow):
+                yield row
 
 
 def _header(path: Path) -> bytes:
@@ -68,7 +141,7 @@ def check_file(path: Path) -> None:
     if header != SQLITE_HEADER:
         raise store_error(path, "is not a sixhats run store (not an SQLite file)")
     try:
-        conn = reader(path)
+        conn = connect(path)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -82,7 +155,7 @@ def check_file(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, exc) from None
+        raise refusal(path, exc) from None
     if not ours and (app_id != 0 or tables):
         raise store_error(path, "is an SQLite file of another program")
     unknown = unknown_migrations(applied)
@@ -97,3 +170,15 @@ def check_file(path: Path) -> None:
     if problems != ["ok"]:
         first = problems[0].replace("*** in database main ***", "").strip().splitlines()
         raise damaged(path, first[0][:120] if first else "quick_check failed")
+
+
+def check_rows(path: Path) -> list[DamagedRow]:
+    """The damaged rows of a store whose pages are sound (`check_file` passed): damage
+    inside a row's text, which no page check sees."""
+    conn = connect(path)
+    try:
+        return list(damaged_rows(conn))
+    except sqlite3.DatabaseError as exc:
+        raise refusal(path, exc) from None
+    finally:
+        conn.close()

@@ -21,18 +21,15 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError, option, redact
-from sixhats_ai.method.programs import Program
 from sixhats_ai.run.report import Report, StepRecord, Usage
-from sixhats_ai.store.check import check_file, damaged, is_damage
+from sixhats_ai.store.access import connect, explained, is_damage, read_only, writable
+from sixhats_ai.store.check import check_file, damaged, decoded_row, raw_rows
 from sixhats_ai.store.kept import kept_request
 from sixhats_ai.store.migrations import migrate
-from sixhats_ai.store.records import RunInputs, RunStatus, StoredDocument, StoredRun
-
-if TYPE_CHECKING:
-    pass
+from sixhats_ai.store.records import DamagedRow, RunInputs, RunStatus, StoredRun, stored_run
 
 STORE_FILENAME = "runs.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -62,8 +59,11 @@ class RunStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._damage: StoreDamaged | None = None  # once found, nothing more is written
+        # Read, not written: no migration, and any write is refused with one line.
+        self.read_only = self.path.exists() and not writable(self.path)
         check_file(self.path)
-        self._migrate()
+        if not self.read_only:
+            self._migrate()
 
     # Opening -----------------------------------------------------------------------------
 
@@ -80,17 +80,13 @@ class RunStore:
                     hint=f"set SIXHATS_DATA_DIR to a folder, or pass {option('keep')}",
                 ) from None
             # Never shared: each thread gets its own; any thread may close them all.
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_SECONDS,
-                isolation_level=None,
-                check_same_thread=False,
-            )
+            conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten, not left
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA secure_delete = ON")  # text dropped is overwritten
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -107,6 +103,8 @@ class RunStore:
     def _write(self, sql: str, params: Sequence[Any] = (), *, many: bool = False) -> None:
         if self._damage is not None:
             raise self._damage
+        if self.read_only:
+            raise read_only(self.path)
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -132,14 +130,17 @@ class RunStore:
 
     def _failed(self, exc: sqlite3.DatabaseError) -> BaseException:
         """Damage found after opening becomes the one-line error and stops every later
-        read and write of this store; other errors pass through."""
+        read and write of this store; a full or read-only disk its own; others pass."""
         if not is_damage(exc):
-            return exc
+            return explained(self.path, exc) or exc
         self._damage = damaged(self.path, exc, when="nothing more was written to it")
         return self._damage
 
     def _migrate(self) -> None:
-        migrate(self._conn())
+        try:
+            migrate(self._conn())
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     def close(self) -> None:
         with self._lock:
@@ -220,16 +221,7 @@ class RunStore:
         rerun_step: str | None,
     ) -> str:
         program = inputs.program
-        inputs_json = json.dumps(
-            {
-                "include_optional": inputs.include_optional,
-                "problem_path": str(inputs.problem_path.resolve()) if inputs.problem_path else None,
-                "documents": [d.__dict__ for d in inputs.stored_documents()],
-                # In this JSON, not a column of its own: no migration for a field only
-                # history shows and searches.
-                "title": inputs.title,
-            }
-        )
+        inputs_json = inputs.as_json()
         while True:
             run_id = secrets.token_hex(4)
             try:
@@ -270,13 +262,20 @@ class RunStore:
             raise UsageError(
                 f"{ref!r} is not a run id", hint="run ids are hex, see `sixhats history`"
             )
-        rows = self._query("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 6", (ref,))
+        rows = self._raw("SELECT rowid, * FROM runs WHERE id LIKE ? || '%' LIMIT 6", (ref,))
         if not rows:
             raise UsageError(f"no run with id {ref!r}", hint="see `sixhats history` for run ids")
         if len(rows) > 1:
-            ids = ", ".join(r["id"] for r in rows)
+            ids = ", ".join(r["id"].decode("utf-8", "replace") for r in rows)
             raise UsageError(f"run id {ref!r} is ambiguous ({ids})", hint="give more characters")
-        return self._run(rows[0])
+        run = self._stored(rows[0])
+        if isinstance(run, DamagedRow):
+            raise StoreDamaged(
+                f"{run.describe()} in the run store {self.path}; it cannot be read",
+                hint="`sixhats store check` lists every damaged row; `sixhats store recover` "
+                "keeps the others in a new store",
+            )
+        return run
 
     def history(
         self,
@@ -286,13 +285,15 @@ class RunStore:
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
-    ) -> list[StoredRun]:
-        """Runs, newest first; `until` includes the whole of that (UTC) day."""
+    ) -> list[StoredRun | DamagedRow]:
+        """Runs, newest first; `until` includes the whole of that (UTC) day. A row that no
+        longer reads is listed as a `DamagedRow` in its place, so the others still show."""
         where: list[str] = []
         params: list[Any] = []
         if text:
-            where.append(
-                "(problem LIKE ? ESCAPE '\\' OR json_extract(inputs, '$.title') LIKE ? ESCAPE '\\')"
+            where.append(  # json_valid first: damaged JSON would fail the whole query
+                "(problem LIKE ? ESCAPE '\\' OR CASE WHEN json_valid(inputs) THEN "
+                "json_extract(inputs, '$.title') END LIKE ? ESCAPE '\\')"
             )
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params += [f"%{escaped}%"] * 2
@@ -305,49 +306,36 @@ class RunStore:
         if until:
             where.append("created < ?")
             params.append((until + timedelta(days=1)).isoformat())
-        sql = "SELECT * FROM runs"
+        sql = "SELECT rowid, * FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [self._run(row) for row in self._query(sql, params)]
+        return [self._stored(row) for row in self._raw(sql, params)]
+
+    def _raw(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows whose text is still bytes, so that a damaged row cannot fail the query."""
+        if self._damage is not None:
+            raise self._damage
+        try:
+            return list(raw_rows(self._conn(), sql, params))
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     @staticmethod
-    def _run(row: sqlite3.Row) -> StoredRun:
-        inputs = json.loads(row["inputs"])
-        report = Report.model_validate_json(row["report"]) if row["report"] else None
-        steps = (
-            report.steps
-            if report
-            else [StepRecord.model_validate(s) for s in json.loads(row["steps"] or "[]")]
-        )
-        return StoredRun(
-            id=row["id"],
-            created=datetime.fromisoformat(row["created"]),
-            status=row["status"],
-            problem=row["problem"],
-            program=Program.model_validate_json(row["program"]),
-            models=json.loads(row["models"]),
-            flow=row["flow"],
-            include_optional=inputs["include_optional"],
-            documents=[StoredDocument(**d) for d in inputs["documents"]],
-            problem_path=inputs["problem_path"],
-            report=report,
-            steps=steps,
-            error=row["error"],
-            usage=Usage.model_validate_json(row["usage"]),
-            seconds=row["seconds"],
-            parent_id=row["parent_id"],
-            rerun_step=row["rerun_step"],
-            title=inputs.get("title"),
-        )
+    def _stored(raw: sqlite3.Row) -> StoredRun | DamagedRow:
+        row = decoded_row("runs", raw)
+        return row if isinstance(row, DamagedRow) else stored_run(row)
 
     # Requests ----------------------------------------------------------------------------
 
     def cached_response(self, key: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT response FROM requests WHERE key = ?", (key,))
-        return json.loads(rows[0]["response"]) if rows else None
+        """The kept answer, or None; a damaged one is not an answer (asked again, and the new
+        answer written over it)."""
+        rows = self._raw("SELECT rowid, * FROM requests WHERE key = ?", (key,))
+        row = decoded_row("requests", rows[0]) if rows else None
+        return None if row is None or isinstance(row, DamagedRow) else json.loads(row["response"])
 
     def log_request(
         self,
@@ -374,16 +362,34 @@ class RunStore:
             ),
         )
 
-    def insert_rows(self, table: Literal["runs", "requests"], rows: list[sqlite3.Row]) -> None:
-        """Rows read from another store (a recovery), by column name, in one transaction."""
+    def columns(self, table: str) -> list[sqlite3.Row]:
+        """`PRAGMA table_info` of one of the store's tables (none if it has no such table)."""
+        return self._query("SELECT * FROM pragma_table_info(?)", (table,))
+
+    def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows read from another store (a recovery), by column name, in one transaction; a
+        row whose key is already here is left out (the same row found twice)."""
         if not rows:
             return
-        columns = rows[0].keys()
+        columns = list(rows[0])
         self._write(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [tuple(row) for row in rows],
+            f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.values()) for row in rows],
             many=True,
         )
 
-    def count(self, table: Literal["runs", "requests"]) -> int:
+    def resumable(self, resume: str) -> StoredRun | None:
+        """The newest run with a report made for this batch input and resume key (`RunInputs.
+        resume`): a rerun writes its reports, asking nothing, when they were not written."""
+        rows = self._raw(
+            "SELECT rowid, * FROM runs WHERE json_valid(inputs) AND "
+            "json_extract(inputs, '$.resume') = ? AND report IS NOT NULL "
+            "ORDER BY created DESC LIMIT 1",
+            (resume,),
+        )
+        run = self._stored(rows[0]) if rows else None
+        return run if isinstance(run, StoredRun) else None
+
+    def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])

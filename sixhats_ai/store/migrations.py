@@ -139,6 +139,45 @@ def m004_batch_rounds(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("batch rounds keyed by server")
+def m005_batch_rounds_by_server(conn: sqlite3.Connection) -> None:
+    """Batch ids are unique on one server only: two vLLM instances (or a stand-in and a real
+    server) both number their first batch alike. Rounds kept before have no server recorded
+    (''); the ledger reads those as any server's."""
+    _script(
+        conn,
+        """
+        CREATE TABLE batch_rounds_by_server (
+            server TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            closed TEXT,
+            custom_ids TEXT NOT NULL,
+            PRIMARY KEY (server, batch_id)
+        );
+        INSERT INTO batch_rounds_by_server
+            SELECT '', batch_id, scope, round, status, created, closed, custom_ids
+            FROM batch_rounds;
+        DROP TABLE batch_rounds;
+        ALTER TABLE batch_rounds_by_server RENAME TO batch_rounds;
+        CREATE INDEX batch_rounds_scope ON batch_rounds (scope)
+        """,
+    )
+
+
+@migration("runs found by their batch resume key")
+def m006_runs_by_resume_key(conn: sqlite3.Connection) -> None:
+    """A batch looks up the run of an input whose reports could not be written (`RunStore.
+    resumable`): indexed, so a batch of thousands does not read every run for each input."""
+    conn.execute(
+        "CREATE INDEX runs_resume ON runs (json_extract(inputs, '$.resume')) "
+        "WHERE json_valid(inputs)"
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}
@@ -146,7 +185,10 @@ def unknown_migrations(applied: list[str]) -> list[str]:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Run every migration the store has not recorded, in order, in one transaction."""
+    """Run every migration the store has not recorded, in order, in one transaction. A
+    store already up to date is not written to (it may be on a full disk)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == schema_version():
+        return
     conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
@@ -169,5 +211,6 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {len(applied)}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite ends the transaction itself on some errors (disk full)
+            conn.execute("ROLLBACK")
         raise

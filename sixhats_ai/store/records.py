@@ -6,11 +6,12 @@ without knowing how the store keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.report import Report, StepRecord, Usage
@@ -47,6 +48,7 @@ class RunInputs:
     document_paths: Sequence[Path] = ()
     problem_path: Path | None = None
     title: str | None = None  # the input's name, for a batch: what tells its runs apart
+    resume: str | None = None  # a batch input's resume key, hashed (`RunStore.resumable`)
 
     @classmethod
     def of_request(
@@ -55,6 +57,7 @@ class RunInputs:
         document_paths: Sequence[Path],
         problem_path: Path | None,
         title: str | None = None,
+        resume: str | None = None,
     ) -> RunInputs:
         """The inputs as the request gives them, in field order."""
         return cls(
@@ -66,6 +69,20 @@ class RunInputs:
             document_paths,
             problem_path,
             title,
+            resume,
+        )
+
+    def as_json(self) -> str:
+        """The `inputs` column: what a run was asked besides its problem and program. Fields
+        here, not columns of their own, need no migration (history shows and searches them)."""
+        return json.dumps(
+            {
+                "include_optional": self.include_optional,
+                "problem_path": str(self.problem_path.resolve()) if self.problem_path else None,
+                "documents": [d.__dict__ for d in self.stored_documents()],
+                "title": self.title,
+                "resume": self.resume,
+            }
         )
 
     def stored_documents(self) -> list[StoredDocument]:
@@ -108,3 +125,50 @@ class StoredRun:
     parent_id: str | None = None
     rerun_step: str | None = None
     title: str | None = None
+
+
+def stored_run(row: Mapping[str, Any]) -> StoredRun:
+    """A `runs` row as a run; any damage to its text raises (a ValueError or a TypeError)."""
+    inputs = json.loads(row["inputs"])
+    report = Report.model_validate_json(row["report"]) if row["report"] else None
+    steps = (
+        report.steps
+        if report
+        else [StepRecord.model_validate(s) for s in json.loads(row["steps"] or "[]")]
+    )
+    return StoredRun(
+        id=row["id"],
+        created=datetime.fromisoformat(row["created"]),
+        status=row["status"],
+        problem=row["problem"],
+        program=Program.model_validate_json(row["program"]),
+        models=json.loads(row["models"]),
+        flow=row["flow"],
+        include_optional=inputs["include_optional"],
+        documents=[StoredDocument(**d) for d in inputs["documents"]],
+        problem_path=inputs["problem_path"],
+        report=report,
+        steps=steps,
+        error=row["error"],
+        usage=Usage.model_validate_json(row["usage"]),
+        seconds=row["seconds"],
+        parent_id=row.get("parent_id"),  # absent from a store read before its migration
+        rerun_step=row.get("rerun_step"),
+        title=inputs.get("title"),
+    )
+
+
+@dataclass(frozen=True)
+class DamagedRow:
+    """A row whose bytes no longer read as what was written: listed by name, never raised,
+    so one bad row does not hide the others."""
+
+    table: str
+    rowid: int
+    key: str | None  # the run's id or the request's key, when that much still reads
+    problem: str
+
+    def describe(self) -> str:
+        what = {"runs": "run", "requests": "request"}.get(self.table, f"{self.table} row")
+        name = self.key if self.key is not None else f"at row {self.rowid}"
+        return f"{what} {name} is damaged ({self.problem[:100]})"

@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs"})  # controls, format, private, surrogates
 _ASCII_DROPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f]+")  # the ASCII controls but \n and \t
@@ -51,6 +52,16 @@ def _dropped_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(f"[{_char_class(bmp)}]+"), re.compile(f"[{_char_class(astral)}]+")
 
 
+# A terminal's escape sequences, whole, so no `]0;title` is left of one: OSC (a window title, a
+# hyperlink) to BEL or ST, CSI (cursor, colour, clear screen) in its 7- and 8-bit forms, and
+# the two-byte ones (ESC c resets the terminal).
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+
+
 def _clean_line(line: str) -> str:
     if line.isascii():
         return _ASCII_DROPPED.sub("", line)
@@ -75,6 +86,33 @@ def sanitize(text: str) -> str:
         if not line.isprintable():
             lines[number] = _clean_line(line)
     return "\n".join(lines)
+
+
+def without_escapes(text: str) -> str:
+    """`sanitize`, after taking out whole any terminal escape sequence: what a model or a
+    file name contributes to what is printed or written, so no `]0;title` is left of one."""
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text = _ESCAPE_SEQUENCE.sub("", text)
+    return sanitize(text)
+
+
+def safe_line(text: str) -> str:
+    """A name made safe to print on one line (a file name, as an index row or a progress line
+    shows it): no escape sequence, no control or format character, newlines and tabs as
+    spaces."""
+    return without_escapes(text).replace("\n", " ").replace("\t", " ")
+
+
+def safe_strings(value: Any) -> Any:
+    """A JSON value with every string in it sanitized: a model's answer, before anything
+    reads it, so no escape sequence it holds reaches a terminal, a report or an index."""
+    if isinstance(value, str):
+        return without_escapes(value)
+    if isinstance(value, list):
+        return [safe_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {safe_strings(key): safe_strings(item) for key, item in value.items()}
+    return value
 
 
 _HEADING = re.compile(r"#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")

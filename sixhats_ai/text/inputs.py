@@ -8,15 +8,13 @@ paths on stdin are read line by line, so thousands of files cost no more than th
 A path that cannot be used is yielded as an `InputProblem` rather than raised, so one bad path
 never stops the others. Text is extracted only when a file's turn comes (`load_input`).
 
-HTML goes through BeautifulSoup; PDF and Word files through pypdf and python-docx, from the
-optional `docs` extra: without it those files raise `MissingExtra`, and the batch skips them.
+The text of HTML, PDF and Word files is taken out by `extract.py`, within bounds.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
-import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,19 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError, option
-from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.text.documents import Document, safe_line, sanitize
+from sixhats_ai.text.extract import MAX_INPUT_BYTES, docx_text, exact_size, html_text, pdf_text
+from sixhats_ai.text.extract import MissingExtra as MissingExtra  # where batches look for it
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 DOCS_SUFFIXES = frozenset({".pdf", ".docx"})
 EXTRACTED_SUFFIXES = HTML_SUFFIXES | DOCS_SUFFIXES  # text taken out of markup or a binary
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXTRACTED_SUFFIXES
-MAX_INPUT_BYTES = 20 * 1024 * 1024
-DOCS_EXTRA_HINT = "install the docs extra: pip install 'sixhats-ai[docs]'"
-
-
-class MissingExtra(UsageError):
-    """A format that needs the optional `docs` extra, which is not installed."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +117,26 @@ def stdin_paths() -> Iterator[str]:
 def discover(
     paths: Iterable[str], *, glob: str | None = None, skip: Path | None = None
 ) -> Iterator[Discovered]:
-    """Every input named by `paths` (files or directories, `-` for paths on stdin), in order."""
+    """Every input named by `paths` (files or directories, `-` for paths on stdin), in order.
+    A file named twice (the same path, another spelling of it, a link to it, or inside a
+    folder also given) is one input, where it first appears."""
+    seen: set[Path] = set()
+    for item in _named(paths, glob, skip):
+        if isinstance(item, InputFile):
+            try:
+                real = item.path.resolve()
+            except OSError:  # a loop of links: left to fail when it is read
+                real = item.path
+            if real in seen:
+                continue
+            seen.add(real)
+        yield item
+
+
+def _named(paths: Iterable[str], glob: str | None, skip: Path | None) -> Iterator[Discovered]:
     for raw in paths:
         if raw == "-":
-            yield from discover(stdin_paths(), glob=glob, skip=skip)
+            yield from _named(stdin_paths(), glob, skip)
             continue
         path = Path(raw).expanduser()
         if path.is_dir():
@@ -163,51 +173,6 @@ def count_inputs(paths: Iterable[str], *, glob: str | None = None, skip: Path | 
     return total
 
 
-def _html_text(data: bytes) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(data, "html.parser")
-    title = soup.title.get_text(strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    body = soup.get_text("\n", strip=True)
-    return f"{title}\n\n{body}" if title and title not in body else body
-
-
-def _pdf_text(path: Path, data: bytes) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError:
-        raise MissingExtra(f"{path} is a PDF", hint=DOCS_EXTRA_HINT) from None
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UsageError(f"{path} is an encrypted PDF", hint="pass an unencrypted copy")
-        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise UsageError(f"{path} is not a readable PDF: {exc}", hint="check the file") from None
-
-
-def _docx_text(path: Path, data: bytes) -> str:
-    try:
-        import docx
-        from docx.opc.exceptions import PackageNotFoundError
-    except ImportError:
-        raise MissingExtra(f"{path} is a Word document", hint=DOCS_EXTRA_HINT) from None
-    import zipfile
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UsageError(f"{path} is not a readable .docx file: {exc}") from None
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
-
-
 def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
@@ -215,8 +180,8 @@ def _check_size(path: Path) -> None:
         raise UsageError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
     if size > MAX_INPUT_BYTES:
         raise UsageError(
-            f"{path} is {size // (1024 * 1024)} MB, more than the "
-            f"{MAX_INPUT_BYTES // (1024 * 1024)} MB an input may be",
+            f"{path} is {exact_size(size)}, more than the {exact_size(MAX_INPUT_BYTES)} "
+            "an input may be",
             hint="split it or pass a shorter version",
         )
 
@@ -254,11 +219,11 @@ def load_input(path: Path) -> LoadedInput:
         if suffix in HTML_SUFFIXES:
             if b"\x00" in data[:8192]:
                 raise UsageError(f"{path} is binary, not HTML", hint="pass a text file")
-            text = _html_text(data)
+            text = html_text(data)
         elif suffix == ".pdf":
-            text = _pdf_text(path, data)
+            text = pdf_text(path, data)
         else:
-            text = _docx_text(path, data)
+            text = docx_text(path, data)
     text = sanitize(text).strip()
     if not text:
         hint = "a scanned PDF needs OCR first" if suffix == ".pdf" else "pass a proposal with text"
@@ -328,5 +293,5 @@ def read_documents(paths: list[Path]) -> list[Document]:
     for path in paths:
         text = sanitize(document_text(path, what="context file")).strip()
         if text:
-            docs.append(Document(name=path.name, text=text))
+            docs.append(Document(name=safe_line(path.name), text=text))
     return docs

@@ -110,6 +110,22 @@ async def test_usage_comes_from_llama_counts(backend):
     assert body["total_tokens"] == body["prompt_tokens"] + body["completion_tokens"]
 
 
+async def test_the_prefix_a_request_shares_with_the_one_before_is_not_read_again(backend):
+    shared = [
+        {"role": "system", "content": "The method. " * 40},
+        {"role": "user", "content": "The problem and its documents. " * 40 + "Step one."},
+    ]
+    first = await backend.complete(CompletionRequest(model="tiny", messages=shared, max_tokens=4))
+    shared[1] = {**shared[1], "content": shared[1]["content"].replace("one", "two, later")}
+    second = await backend.complete(CompletionRequest(model="tiny", messages=shared, max_tokens=4))
+    assert first.usage.cached_tokens < first.usage.prompt_tokens
+    assert second.usage.prompt_tokens - second.usage.cached_tokens <= 40  # only what differs
+    assert second.usage.cached_tokens > 1_500  # the method, the problem and the documents
+    assert second.to_dict()["usage"]["prompt_tokens_details"]["cached_tokens"] == (
+        second.usage.cached_tokens
+    )
+
+
 async def test_an_answer_cut_at_max_tokens_says_length(backend):
     # the schema needs 40 characters of text: 8 tokens cannot finish it
     completion = await backend.complete(

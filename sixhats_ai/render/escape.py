@@ -1,0 +1,24 @@
+"""Model and user text made safe in Markdown: it is text, never markup.
+
+A model's answer (and a problem statement, a proposal) can hold `<script>`, `<img onerror>`,
+a line `# INJECTED HEADING` or a `|` that breaks a table. Every such text goes through `md`:
+one line (so it cannot start a heading, a list or a quote of its own), HTML angle brackets as
+entities, and the characters that make links and tables escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPES = {"|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;", "`": "\\`"}
+_LINE_START = re.compile(r"^([#>+*=-]|\d+[.)])")
+
+
+def md(text: str | None) -> str:
+    """`text` as literal Markdown text on one line ("" for None)."""
+    if not text:
+        return ""
+    text = " ".join(text.split()).replace("\\", "\\\\")
+    for char, escaped in _ESCAPES.items():
+        text = text.replace(char, escaped)
+    return _LINE_START.sub(lambda m: "\\" + m.group(1), text)
