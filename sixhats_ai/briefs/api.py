@@ -7,7 +7,6 @@ return the `Brief`, which `render.brief` lays out as Markdown, HTML or a calenda
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
@@ -111,6 +110,8 @@ def _report(given: Report | Path | None) -> Report | None:
 async def _tailored(request: BriefRequest, library: PromptLibrary, args: BriefArgs) -> TailoredPlan:
     """The tailored brief's one request (and re-asks), through a session and the store's
     cache as `analyze` uses them."""
+    import asyncio  # only here: no event loop in an offline brief's start-up
+
     from sixhats_ai.api import settled
     from sixhats_ai.briefs.plan import tailored_plan
     from sixhats_ai.session import open_session
@@ -159,5 +160,7 @@ def brief(topic: str | None = None, **args: Unpack[BriefArgs]) -> Brief:
     library = user_library(args.get("prompts_dir"))
     if args.get("offline", False) or report is not None:
         return build_brief(library, request, report=report)
+    import asyncio  # only here: no event loop in an offline brief's start-up
+
     plan = asyncio.run(_tailored(request, library, args))
     return build_brief(library, request, plan=plan)
