@@ -1,33 +1,108 @@
 """sixhats: Edward de Bono's Six Thinking Hats, run with a language model.
 
-`analyze` and `analyze_async` are imported lazily so that `sixhats --help` stays fast.
+The library is the product; the `sixhats` command is a shell around it:
+
+    from sixhats_ai import analyze, Store
+
+    report = analyze("Should our team move to a four-day week?", program="choose")
+    print(report.synthesis.recommendation.decision)
+    print(Store().history(limit=1)[0].id)  # the run is kept, as `sixhats analyze` keeps it
+
+Every name is imported lazily (module `__getattr__`), so `sixhats --help` stays fast.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from sixhats_ai.version import __version__
 
-if TYPE_CHECKING:  # typed for a caller's checker; imported on first use at run time
+if TYPE_CHECKING:
+    from sixhats_ai.api import analyze, analyze_async, analyze_run
+    from sixhats_ai.backends.provider import Provider, ProviderFlags
+    from sixhats_ai.batches.api import BatchSettings, batch, batch_async
     from sixhats_ai.briefs.api import brief, brief_async
+    from sixhats_ai.briefs.model import Brief
+    from sixhats_ai.config import Config
+    from sixhats_ai.errors import SixhatsError
     from sixhats_ai.meeting_minutes.api import minutes, minutes_async
+    from sixhats_ai.meeting_minutes.layout import Minutes
+    from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.run.ranking import BatchIndex
+    from sixhats_ai.run.report import Report
+    from sixhats_ai.runs import RunOrigin, RunResult, Store
+    from sixhats_ai.store.records import StoredRun
+    from sixhats_ai.text.documents import Document
 
-__all__ = ["__version__", "analyze", "analyze_async"]
-__all__ += ["brief", "brief_async", "minutes", "minutes_async"]
+# Each public name, and the module it comes from.
+_HOMES = {
+    "analyze": "sixhats_ai.api",
+    "analyze_async": "sixhats_ai.api",
+    "analyze_run": "sixhats_ai.api",
+    "batch": "sixhats_ai.batches.api",
+    "batch_async": "sixhats_ai.batches.api",
+    "BatchSettings": "sixhats_ai.batches.api",
+    "BatchIndex": "sixhats_ai.run.ranking",
+    "brief": "sixhats_ai.briefs.api",
+    "brief_async": "sixhats_ai.briefs.api",
+    "Brief": "sixhats_ai.briefs.model",
+    "Config": "sixhats_ai.config",
+    "Document": "sixhats_ai.text.documents",
+    "minutes": "sixhats_ai.meeting_minutes.api",
+    "minutes_async": "sixhats_ai.meeting_minutes.api",
+    "Minutes": "sixhats_ai.meeting_minutes.layout",
+    "Program": "sixhats_ai.method.programs",
+    "Provider": "sixhats_ai.backends.provider",
+    "ProviderFlags": "sixhats_ai.backends.provider",
+    "Report": "sixhats_ai.run.report",
+    "RunOptions": "sixhats_ai.run.options",
+    "RunOrigin": "sixhats_ai.runs",
+    "RunResult": "sixhats_ai.runs",
+    "SixhatsError": "sixhats_ai.errors",
+    "Store": "sixhats_ai.runs",
+    "StoredRun": "sixhats_ai.store.records",
+    "SynthesisFailed": "sixhats_ai.run.engine",
+}
+
+__all__ = [
+    "BatchIndex",
+    "BatchSettings",
+    "Brief",
+    "Config",
+    "Document",
+    "Minutes",
+    "Program",
+    "Provider",
+    "ProviderFlags",
+    "Report",
+    "RunOptions",
+    "RunOrigin",
+    "RunResult",
+    "SixhatsError",
+    "Store",
+    "StoredRun",
+    "SynthesisFailed",
+    "__version__",
+    "analyze",
+    "analyze_async",
+    "analyze_run",
+    "batch",
+    "batch_async",
+    "brief",
+    "brief_async",
+    "minutes",
+    "minutes_async",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("analyze", "analyze_async"):
-        from sixhats_ai import api
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'sixhats_ai' has no attribute {name!r}")
 
-        return getattr(api, name)
-    if name in ("brief", "brief_async"):  # lazily too: a brief needs no model client
-        from sixhats_ai.briefs import api as briefs
 
-        return getattr(briefs, name)
-    if name in ("minutes", "minutes_async"):
-        from sixhats_ai.meeting_minutes import api as meeting_minutes
-
-        return getattr(meeting_minutes, name)
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted(__all__)

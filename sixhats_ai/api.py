@@ -1,326 +1,121 @@
-"""The Python API, and the wiring every model-backed command shares.
+"""The Python API: what a program calls, and what the command line and the MCP server call.
 
-`analyze()` / `analyze_async()` return a validated `Report`. `new_session()` builds the
-backend, limiter, budget and engine once (`open_session()` also closes the backend); the
-CLI's `analyze`, `batch`, `rerun` and `--dry-run` and this API all go through it, so a step
-runs, and is priced, the same way whoever asks for it.
+`analyze()` / `analyze_async()` run a program of hats over a problem and return the
+validated `Report`. The run is kept in the store, as `sixhats analyze` keeps it (`keep=False`:
+not this time), so it shows in `sixhats history` and `Store().history()`. `analyze_run()` is
+the same pipeline for a shell: it also returns a failed synthesis (with the hats) instead of
+raising it, and the run's id. Batches are in `batches.api`; the session every run goes
+through in `session.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
-from sixhats_ai.backends.context_window import ContextWindow, WindowLookup
-from sixhats_ai.backends.limiter import RequestLimiter
-from sixhats_ai.backends.openai import OpenAIBackend
-from sixhats_ai.backends.provider import Provider, ProviderFlags, is_local_url, resolve_provider
+from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
 from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
-from sixhats_ai.method.programs import PlannedStep, Program, find_program
-from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
-from sixhats_ai.prompts import RenderedPrompt, user_library
-from sixhats_ai.run.condense import (
-    Condenser,
-    FitPreview,
-    fit_documents,
-    preview_fit,
-    problem_as_document,
-)
-from sixhats_ai.run.engine import Engine
-from sixhats_ai.run.options import RunOptions
-from sixhats_ai.run.report import EngineFigures, Report
-from sixhats_ai.run.request import RunRequest, StepEvent
-from sixhats_ai.run.structured import ModeState, OutputMode, ResponseCache, StructuredCaller
-from sixhats_ai.store.cache import StoreCache
-from sixhats_ai.store.database import default_store_path
-from sixhats_ai.store.windows import WindowCache
+from sixhats_ai.method.programs import Program, find_program
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
+from sixhats_ai.run.report import Report
+from sixhats_ai.run.request import StepEvent
+from sixhats_ai.runs import RunOrigin, RunResult, run_and_keep
+from sixhats_ai.session import SessionParts, open_session
+from sixhats_ai.store.cache import open_run_store
 from sixhats_ai.text.documents import Document, sanitize
-
-CONTEXT_SHARE_FOR_INPUT = 0.6
-
-
-def window_lookup(
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    kept: WindowCache | None,
-    *,
-    probe: bool = True,
-) -> WindowLookup:
-    """How a session learns the model's context: flag, profile, config table, the store's
-    kept answer, the server (unless `probe` is off), the packaged table (context_window.py)."""
-    return WindowLookup(
-        base_url=provider.base_url,
-        model=provider.model,
-        api_key=provider.api_key,
-        stated=options.context_window,
-        engine=provider.n_ctx,
-        profile=provider.context_window,
-        configured=config.context_windows,
-        cache=kept,
-        server=provider.display_url,
-        local=bool(provider.base_url and is_local_url(provider.base_url)),
-        probe=probe,
-    )
-
-
-def planned_window(
-    provider: Provider, options: RunOptions, config: Config, *, probe: bool = False
-) -> ContextWindow:
-    """The context a command that runs no model shows: a dry run sends nothing, so it does
-    not ask the server (`probe`); `sixhats config` does, and keeps the answer."""
-    kept = WindowCache(default_store_path(), write=probe and config.log)
-    return asyncio.run(window_lookup(provider, options, config, kept, probe=probe).get())
-
-
-@dataclass(frozen=True)
-class StepPreview:
-    """One request a run would send: its prompt, model, prompt tokens and cost at most."""
-
-    step: PlannedStep
-    prompt: RenderedPrompt
-    model: str
-    tokens: int
-    cost_usd: float
-
-
-@dataclass(frozen=True)
-class RunPreview:
-    """What --dry-run shows of one run: the request as fitted, each step's request priced,
-    and the totals with condensing's requests counted in."""
-
-    request: RunRequest
-    steps: list[StepPreview]
-    fitted: FitPreview
-    requests: int
-    prompt_tokens: int
-    cost_usd: float
-
-
-@dataclass
-class Session:
-    """One configured connection to a model server, shared by every run that uses it."""
-
-    provider: Provider
-    options: RunOptions
-    engine: Engine
-    limiter: RequestLimiter
-    budget: Budget
-    window: WindowLookup
-
-    async def request(
-        self, problem: str, program: Program, documents: Sequence[Document] = ()
-    ) -> RunRequest:
-        """A run request, with the documents fitted to the model's context (condensed, cut or
-        refused by --fit); what was done to fit them is in the request's `warnings`."""
-        window = (await self.window.get()).tokens  # the board's share is a part of it too
-        budget = int(window * CONTEXT_SHARE_FOR_INPUT)
-        condense_model = self.provider.model_for("condense", "white", None)
-        problem, documents, notes = problem_as_document(
-            problem, documents, budget, self.options.fit
-        )
-        fitted = await fit_documents(
-            problem,
-            documents,
-            budget,
-            policy=self.options.fit,
-            condenser=Condenser(self.engine.caller, condense_model),
-        )
-        request = self.run_request(problem, program, fitted.documents)
-        notes = [f"note: {note}" for note in notes]
-        request.context_tokens = window
-        request.warnings = self.window.take_warning() + notes + fitted.warnings
-        request.condensed = fitted.condensed
-        return request
-
-    def run_request(
-        self, problem: str, program: Program, documents: Sequence[Document]
-    ) -> RunRequest:
-        """A run request with this session's options, for documents already fitted."""
-        return RunRequest(
-            problem=problem,
-            program=program,
-            documents=list(documents),
-            flow=self.options.flow,
-            include_optional=self.options.include_optional,
-            strict=self.options.strict,
-            max_steps=self.options.max_steps,
-            roster=self.options.personas,
-            personas_mode=self.options.personas_mode,
-        )
-
-    def engine_figures(self) -> EngineFigures | None:
-        """The local engine's load time and speeds so far, for a report's metadata."""
-        engine = self.provider.engine
-        return None if engine is None else EngineFigures.model_validate(engine.stats.to_dict())
-
-    @property
-    def completion_estimate(self) -> int:
-        """The completion tokens a request is priced at: --max-tokens, or a typical answer."""
-        return self.engine.caller.completion_estimate
-
-    def price_of(self, step: PlannedStep, prompt_tokens: int) -> float:
-        """What one request of `step` may cost, with this many prompt tokens (USD)."""
-        return self.engine.caller.price_of(self.engine.model_for(step), prompt_tokens)
-
-    def preview_run(
-        self, problem: str, program: Program, documents: Sequence[Document], budget: int
-    ) -> RunPreview:
-        """A run previewed, none of it sent: the documents fitted to `budget` input tokens as
-        condensing would leave them, and every request priced, condensing's included."""
-        problem, documents, notes = problem_as_document(
-            problem, documents, budget, self.options.fit
-        )
-        fitted = preview_fit(problem, documents, budget, policy=self.options.fit)
-        fitted.notes[:0] = notes
-        request = self.run_request(problem, program, fitted.documents)
-        request.context_tokens = int(budget / CONTEXT_SHARE_FOR_INPUT)
-        steps = self.preview(request)
-        condensing = self.engine.caller.prices.cost(
-            self.provider.model_for("condense", "white", None),
-            fitted.prompt_tokens,
-            self.completion_estimate * fitted.requests,
-        )
-        return RunPreview(
-            request,
-            steps,
-            fitted,
-            requests=len(steps) + fitted.requests,
-            prompt_tokens=fitted.prompt_tokens + sum(p.tokens for p in steps),
-            cost_usd=condensing + sum(p.cost_usd for p in steps),
-        )
-
-    def preview(self, request: RunRequest) -> list[StepPreview]:
-        """Every request the run would send, priced; none is sent (what --dry-run shows)."""
-        previews = []
-        for step, prompt in self.engine.preview(request):
-            tokens = estimate_tokens(prompt.system) + estimate_tokens(prompt.user)
-            model = self.engine.model_for(step)
-            previews.append(StepPreview(step, prompt, model, tokens, self.price_of(step, tokens)))
-        return previews
-
-
-def _ignore(event: StepEvent) -> None:
-    """No progress shown: a session nobody watches."""
-
-
-class SessionParts(TypedDict, total=False):
-    """What a caller may give a session instead of its defaults, typed once for both
-    `new_session` and `open_session`."""
-
-    on_event: Callable[[StepEvent], None]  # progress of each step (the live board)
-    cache: ResponseCache | None  # where identical requests are answered from
-    backend: Backend | None  # what answers (default: the provider's engine or server)
-    prices: PriceTable | None  # what requests cost (default: the config's live prices)
-
-
-def new_session(
-    provider: Provider, options: RunOptions, config: Config, **parts: Unpack[SessionParts]
-) -> Session:
-    """The session's wiring, built once; `backend` answers its requests (by default the
-    provider's local engine, else its OpenAI-compatible server, whose client is built on the
-    first request) at `prices` (by default the config's live prices)."""
-    backend, cache, prices = parts.get("backend"), parts.get("cache"), parts.get("prices")
-    on_event = parts.get("on_event") or _ignore
-    limiter = RequestLimiter(options.concurrency, options.rpm)
-    budget = Budget(options.max_cost)
-    backend = (
-        backend
-        or provider.engine
-        or OpenAIBackend(
-            provider, limiter=limiter, timeout=options.timeout, max_retries=options.max_retries
-        )
-    )
-    # A backend collecting calls into rounds (the Batch API) cannot be probed one call at a
-    # time; json_schema is what those engines take.
-    collects_calls = getattr(backend, "collects_calls", False)
-    pinned = options.mode or provider.mode or ("json_schema" if collects_calls else None)
-    caller = StructuredCaller(
-        backend=backend,
-        limiter=limiter,
-        modes=ModeState(OutputMode(pinned), pinned=True) if pinned else ModeState(),
-        prices=prices or config.price_table(),
-        budget=budget,
-        max_reasks=options.max_reasks,
-        max_tokens=options.max_tokens,
-        temperature=options.temperature,
-        cache=cache,
-        sampling=provider.sampling,
-    )
-    engine = Engine(caller, user_library(options.prompts_dir), provider.model_for_step, on_event)
-    kept = (
-        WindowCache(cache.store.path, write=cache.write) if isinstance(cache, StoreCache) else None
-    )
-    window = window_lookup(provider, options, config, kept)
-    return Session(provider, options, engine, limiter, budget, window)
-
-
-@asynccontextmanager
-async def open_session(
-    provider: Provider, options: RunOptions, config: Config, **parts: Unpack[SessionParts]
-) -> AsyncIterator[Session]:
-    """A session (see `new_session`) whose backend is closed when the block ends."""
-    session = new_session(provider, options, config, **parts)
-    try:
-        yield session
-    finally:
-        await session.engine.caller.backend.aclose()
 
 
 class ModelArgs(TypedDict, total=False):
-    """How a library call reaches a model, each part optional: the config, the provider (else
-    resolved from `flags`, the environment and the config) and the run's options."""
+    """Which model answers and how, each part optional: what every library call takes
+    (`brief` and `minutes` too), typed once."""
 
-    options: RunOptions
-    provider: Provider
+    options: RunOptions  # how to run (default: RunOptions())
+    provider: Provider  # else resolved from `flags`, the environment and the config
     flags: ProviderFlags
-    config: Config
+    config: Config  # default: the config file
 
 
-async def model_settings(args: ModelArgs) -> tuple[Provider, RunOptions, Config]:
-    """The provider, options and config a library call uses (`brief`, `minutes`): what it
-    was given, else resolved as the CLI resolves them."""
-    config = args.get("config") or load_config()
-    provider = args.get("provider")
-    if provider is None:
-        flags = args.get("flags") or ProviderFlags()
-        provider = await asyncio.to_thread(resolve_provider, flags, config)
-    return provider, args.get("options") or RunOptions(), config
+class Settings(ModelArgs, total=False):
+    """A run's model settings, and whether the store keeps it and answers from it."""
+
+    keep: bool  # keep the run in the store (default True, unless the config says log = false)
+    use_cache: bool  # answer a request the store has answered before (default True)
+    backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
 
 
-class AnalyzeArgs(TypedDict, total=False):
-    """The keyword arguments of `analyze` and `analyze_async`, typed once for both."""
+class AnalyzeArgs(Settings, total=False):
+    """The keyword arguments of `analyze`, `analyze_async` and `analyze_run`."""
 
     program: str | Program  # a slug, a full name, or a Program (default: choose)
     documents: Sequence[Document]
-    options: RunOptions
-    provider: Provider  # else resolved from `flags`, the environment and the config
-    flags: ProviderFlags
-    config: Config
+    on_event: Callable[[StepEvent], None]  # each step's progress (a live board)
+    on_warning: Callable[[str], None]  # what was done to fit the documents; a run not kept
+    origin: RunOrigin  # kept beside the run: its files, a title, the run it redoes
+    cancelled: str  # a run cancelled midway keeps its finished steps, failed with this message
 
 
-async def analyze_async(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> Report:
-    """Run a program on a problem and return the validated report."""
-    options = kwargs.get("options") or RunOptions()
-    config = kwargs.get("config") or load_config()
-    provider = kwargs.get("provider")
-    if provider is None:
-        flags = kwargs.get("flags") or ProviderFlags()
-        provider = await asyncio.to_thread(resolve_provider, flags, config)
-    program = kwargs.get("program", "choose")
+def settled(
+    settings: ModelArgs, default: RunOptions | None = None
+) -> tuple[RunOptions, Config, Provider]:
+    """The options, config and provider a call runs with: given, or `default` (else
+    `RunOptions()`), the config file and the provider resolved from `flags` (asking servers:
+    call it off the loop)."""
+    options = settings.get("options") or default or RunOptions()
+    config = settings.get("config") or load_config()
+    provider = settings.get("provider") or resolve_provider(
+        settings.get("flags") or ProviderFlags(), config
+    )
+    return options, config, provider
+
+
+def _unkept_to(warn: Callable[[str], None]) -> Callable[[Exception], None]:
+    """A run the store could not take (disk full, locked too long), told as a warning: the
+    report is still returned. Without `on_warning`, that error is raised."""
+    return lambda exc: warn(f"warning: this run was not kept: {exc}")
+
+
+async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
+    """Run a program on a problem and keep it: the report, or the failed synthesis with the
+    hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
+    options, config, provider = await asyncio.to_thread(settled, kwargs)
+    program = kwargs.get("program", DEFAULT_PROGRAM)
     if isinstance(program, str):
         program = find_program(program)
     problem = sanitize(problem).strip()
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
-    documents = kwargs.get("documents", ())
-    async with open_session(provider, options, config) as session:
-        return await session.engine.run(await session.request(problem, program, documents))
+    origin = kwargs.get("origin") or RunOrigin()
+    store, cache = open_run_store(
+        config, provider.api_key, log=kwargs.get("keep", True), read=kwargs.get("use_cache", True)
+    )
+    warn = kwargs.get("on_warning")
+    try:
+        parts: SessionParts = {"on_event": kwargs.get("on_event"), "cache": cache}
+        parts["backend"] = kwargs.get("backend")
+        async with open_session(provider, options, config, **parts) as session:
+            request = await session.request(problem, program, kwargs.get("documents", ()))
+            request.replay = list(origin.replay)  # a rerun of an emergent run: choices kept
+            unkept = None
+            if warn is not None:
+                for warning in request.warnings:
+                    warn(warning)
+                unkept = _unkept_to(warn)
+            cancelled = kwargs.get("cancelled")
+            return await run_and_keep(
+                session, request, store, origin, on_unkept=unkept, cancelled=cancelled
+            )
+    finally:
+        if cache is not None:  # the store's connections, whether it keeps runs or only answers
+            cache.store.close()
+
+
+async def analyze_async(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> Report:
+    """Run a program on a problem, keep the run, and return the validated report. A failed
+    synthesis is raised (`SynthesisFailed`, its `run_id` naming the hats kept)."""
+    return (await analyze_run(problem, **kwargs)).report()
 
 
 def analyze(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> Report:

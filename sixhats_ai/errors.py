@@ -7,14 +7,55 @@ exceptions into these (`backends/openai.py`), so each command reports them the s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it terminated
 
 
+# An option of the library named in an error, between two invisible separators: `option()`
+# writes it, `named()` shows it in the words of whoever called (see `option_names`).
+_MARK = "\u2063"
+_OPTION = re.compile(f"{_MARK}([a-z_]+){_MARK}")
+_NAMER: ContextVar[Callable[[str], str]] = ContextVar("option_namer", default=lambda field: field)
+
+
+def option(field: str) -> str:
+    """An option named in an error's message or hint, by its library name (`max_tokens`, a
+    `RunOptions` field or a library function's parameter): a program reads `max_tokens`, the
+    command line `--max-tokens`, the MCP server its tool argument (`option_names`)."""
+    return f"{_MARK}{field}{_MARK}"
+
+
+def named(text: str) -> str:
+    """`text` with each `option()` in it named as the caller names options."""
+    if _MARK not in text:
+        return text
+    namer = _NAMER.get()
+    return _OPTION.sub(lambda found: namer(found.group(1)), text)
+
+
+@contextmanager
+def option_names(namer: Callable[[str], str]) -> Iterator[None]:
+    """Within the block, errors name options as `namer` says: a shell (the command line, the
+    MCP server) wraps its work in it, so the library's errors name its flags or arguments."""
+    token = _NAMER.set(namer)
+    try:
+        yield
+    finally:
+        _NAMER.reset(token)
+
+
 class SixhatsError(Exception):
-    """A failure with a message fit for the user and the exit code it deserves."""
+    """A failure with a message fit for the user and the exit code it deserves.
+
+    `message` and `hint` may name options (`option()`); `one_line()` names them as the caller
+    does (`option_names`)."""
 
     exit_code = EXIT_FAILURE
 
@@ -24,7 +65,10 @@ class SixhatsError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        return named(f"{self.message} ({self.hint})" if self.hint else self.message)
+
+    def __str__(self) -> str:
+        return self.one_line()
 
 
 class UsageError(SixhatsError):

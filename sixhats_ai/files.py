@@ -10,7 +10,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from sixhats_ai.errors import SixhatsError, UsageError
+from sixhats_ai.errors import SixhatsError, UsageError, option
 
 
 def check_writable(path: Path) -> None:
@@ -38,7 +38,7 @@ def format_of(path: Path, formats: Mapping[str, str]) -> str:
     known = ", ".join(first.values())
     raise UsageError(
         f"cannot tell the format of {path.name} from its extension",
-        hint=f"name it {known}, or pass --format",
+        hint=f"name it {known}, or pass {option('format')}",
     )
 
 

@@ -9,10 +9,9 @@ guess would mislead.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from sixhats_ai.errors import BudgetExceeded
+from sixhats_ai.errors import BudgetExceeded, option
 
 BATCH_DISCOUNT = 0.5  # the Batch API's price is half the live one
 
@@ -49,11 +48,6 @@ DEFAULT_PRICES: dict[str, Price] = {
     "gpt-5-nano": Price(0.05, 0.40, cached_input=0.005),
     "o4-mini": Price(1.10, 4.40, cached_input=0.275),
 }
-
-
-def estimate_tokens(text: str) -> int:
-    """A rough token count (about four characters a token), enough for budgets and limits."""
-    return math.ceil(len(text) / 4)
 
 
 @dataclass
@@ -113,9 +107,9 @@ class Budget:
         async with self._lock:
             if self.spent + self._reserved + estimate > self.max_usd:
                 raise BudgetExceeded(
-                    f"stopped before exceeding --max-cost ${self.max_usd:.4f} "
+                    f"stopped before exceeding {option('max_cost')} ${self.max_usd:.4f} "
                     f"(spent ${self.spent:.4f}, next request up to ${estimate:.4f})",
-                    hint="raise --max-cost or use a cheaper model",
+                    hint=f"raise {option('max_cost')} or use a cheaper model",
                 )
             self._reserved += estimate
 

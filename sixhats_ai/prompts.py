@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.resources import packaged_dir
 
 
@@ -176,7 +176,7 @@ def checked_prompts_dir(prompts_dir: Path | None) -> Path | None:
         raise UsageError(
             f"the prompts folder {prompts_dir} "
             + ("is not a folder" if prompts_dir.exists() else "does not exist"),
-            hint="pass a folder of .j2 templates to --prompts-dir, or leave it out",
+            hint=f"pass a folder of .j2 templates to {option('prompts_dir')}, or leave it out",
         )
     return prompts_dir
 
@@ -194,7 +194,7 @@ def copy_template(name: str, folder: Path, *, force: bool = False) -> Path:
     if target.exists() and not force:
         raise UsageError(
             f"{target} already exists",
-            hint="edit it, or pass --force to replace it with the packaged template",
+            hint=f"edit it, or pass {option('force')} to replace it with the packaged template",
         )
     atomic_write(target, text)
     return target

@@ -1,5 +1,5 @@
 """Runs as a user deals with them: running one and keeping it, the steps a rerun asks again,
-and the summary `history --json` prints.
+the kept runs read back (`Store`), and the summary `history --json` prints.
 
 `keep_run` is the one pipeline `analyze`, `rerun`, `batch` and `minutes` go through (the
 first three by `run_and_keep`), so the rule "keep the run, or the hats of one whose synthesis
@@ -10,26 +10,31 @@ is summarised, how its files are read back) is decided here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
-from sixhats_ai.errors import UsageError
-from sixhats_ai.run.emergent import emergent_redo
+from sixhats_ai.errors import UsageError, option
+from sixhats_ai.run.emergent import emergent_redo, replay_of
+from sixhats_ai.run.panel import kept_roster
 from sixhats_ai.store.access import StoreFull
-from sixhats_ai.store.database import RunStore
-from sixhats_ai.store.records import RunInputs, StoredDocument, StoredRun
+from sixhats_ai.store.database import RunStore, default_store_path
+from sixhats_ai.store.records import DamagedRow, RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
 from sixhats_ai.text.inputs import read_text_file
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
+    from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.run.engine import SynthesisFailed
+    from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.run.request import RunRequest
+    from sixhats_ai.session import Session
 
 T = TypeVar("T")
 
@@ -42,6 +47,21 @@ class Lineage:
     rerun_step: str | None = None
 
 
+@dataclass(frozen=True)
+class RunOrigin:
+    """What the store keeps beside a run (the files its text came from, a title, the run it
+    redoes) and what a rerun brings along: the good steps it reuses, and an emergent run's
+    choices so far (`replay`)."""
+
+    problem_path: Path | None = None
+    document_paths: Sequence[Path] = ()
+    title: str | None = None
+    lineage: Lineage = Lineage()
+    reuse: Mapping[str, StepRecord] = field(default_factory=dict)
+    replay: Sequence[ProcessDecision] = ()
+    resume: str | None = None  # a batch's key for its input, to find the run again
+
+
 @dataclass
 class RunResult:
     """What a run left, its report or the failed synthesis (with the hats), and its id in the
@@ -49,6 +69,15 @@ class RunResult:
 
     outcome: Report | SynthesisFailed
     run_id: str | None
+
+    def report(self) -> Report:
+        """The report; or the failed synthesis raised, its `run_id` naming the kept hats."""
+        from sixhats_ai.run.engine import SynthesisFailed
+
+        if isinstance(self.outcome, SynthesisFailed):
+            self.outcome.run_id = self.run_id
+            raise self.outcome
+        return self.outcome
 
 
 async def in_thread_to_the_end(func: Callable[..., T], *args: Any) -> T:
@@ -68,7 +97,7 @@ async def off_the_loop(session: Session, func: Callable[..., T], *args: Any) -> 
     """`func` in a worker thread (`in_thread_to_the_end`), so its disk work stalls no other
     run's requests; but here, at once, when the session answers in batch rounds: then
     nothing waits on the loop, and the thread hop was a tenth of a large batch's CPU."""
-    if getattr(session.engine.caller.backend, "collects_calls", False):
+    if session.answers_in_rounds:
         return func(*args)
     return await in_thread_to_the_end(func, *args)
 
@@ -77,20 +106,32 @@ async def run_and_keep(
     session: Session,
     request: RunRequest,
     store: RunStore | None,
+    origin: RunOrigin = RunOrigin(),
     *,
-    document_paths: Sequence[Path] = (),
-    problem_path: Path | None = None,
-    reuse: dict[str, StepRecord] | None = None,
-    lineage: Lineage = Lineage(),
     on_unkept: Callable[[Exception], None] | None = None,
-    title: str | None = None,
-    resume: str | None = None,
+    cancelled: str | None = None,
 ) -> RunResult:
-    """Run the request (not asking again the steps in `reuse`) and keep it in `store`
-    (see `keep_run`)."""
-    inputs = RunInputs.of_request(request, document_paths, problem_path, title, resume)
-    work = session.engine.run(request, reuse=reuse)
-    return await keep_run(session, store, inputs, work, lineage=lineage, on_unkept=on_unkept)
+    """Run the request (not asking again the steps `origin` reuses) and keep it in `store`
+    (see `keep_run`). With `cancelled`, a run cancelled midway keeps the steps that finished,
+    as a failed run with that message that `sixhats rerun` can finish."""
+    inputs = RunInputs.of_request(
+        request, origin.document_paths, origin.problem_path, origin.title, origin.resume
+    )
+    work = session.engine.run(request, reuse=dict(origin.reuse))
+    lineage = origin.lineage
+    try:
+        return await keep_run(session, store, inputs, work, lineage=lineage, on_unkept=on_unkept)
+    except asyncio.CancelledError:
+        finished = list(request.memo.steps.values())
+        if cancelled is not None and store is not None and finished:
+            store.save_failed_run(
+                inputs,
+                finished,
+                cancelled,
+                parent_id=lineage.parent_id,
+                rerun_step=lineage.rerun_step,
+            )
+        raise
 
 
 async def keep_run(
@@ -175,7 +216,7 @@ def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
     if matches:
         raise UsageError(
             f"run {run.id} has several {wanted} steps ({', '.join(matches)})",
-            hint="name one by its step id, e.g. --step " + matches[0],
+            hint=f"name one by its step id, e.g. {option('step')} {matches[0]}",
         )
     raise UsageError(
         f"run {run.id} has no step {step_ref!r}",
@@ -186,6 +227,29 @@ def redo_ids(run: StoredRun, step_ref: str | None) -> list[str]:
 def reused_steps(run: StoredRun, redo: Sequence[str]) -> dict[str, StepRecord]:
     """The steps of `run` a rerun keeps: every good one it does not ask again."""
     return {s.id: s for s in run.steps if s.status == "ok" and s.id not in redo}
+
+
+def rerun_options(options: RunOptions, run: StoredRun) -> RunOptions:
+    """A rerun's options: the kept run decides the flow, the steps and the participants;
+    `options` how to ask."""
+    return dataclasses.replace(
+        options,
+        flow=run.flow,  # type: ignore[arg-type]
+        include_optional=run.include_optional,
+        personas=kept_roster(run.steps, run.report.roster if run.report else None),
+    )
+
+
+def rerun_origin(run: StoredRun, redo: Sequence[str]) -> RunOrigin:
+    """What a rerun keeps beside it: the run's files, the run it redoes and the steps it asks
+    again, the good steps it reuses, and an emergent run's choices so far."""
+    return RunOrigin(
+        problem_path=Path(run.problem_path) if run.problem_path else None,
+        document_paths=[Path(d.path) for d in run.documents if d.path],
+        lineage=Lineage(parent_id=run.id, rerun_step=",".join(redo)),
+        reuse=reused_steps(run, redo),
+        replay=replay_of(run.steps, run.report.process_log if run.report else []),
+    )
 
 
 def load_document(document: StoredDocument) -> Document:
@@ -221,3 +285,40 @@ def history_summary(run: StoredRun) -> dict[str, Any]:
         "title": run.title,
         "recommendation": run.report.synthesis.recommendation.decision if run.report else None,
     }
+
+
+class HistoryFilters(TypedDict, total=False):
+    """Which kept runs `Store.history` lists besides those matching a text."""
+
+    program: str | None  # of this program (a slug or a name)
+    since: date | None  # on or after this day (UTC)
+    until: date | None  # on or before this day (UTC)
+    limit: int | None  # at most this many, newest first (None: all)
+
+
+class Store:
+    """The runs kept on this machine, as `sixhats history` and `sixhats show` read them.
+
+    Each call opens the store and closes it again, so a `Store` may be kept around; `path`
+    defaults to the one every run is kept in.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_store_path()
+
+    def history(
+        self, text: str | None = None, **filters: Unpack[HistoryFilters]
+    ) -> list[StoredRun | DamagedRow]:
+        """Kept runs, newest first, whose problem or title contains `text` (see
+        `HistoryFilters` for the others); none kept: []. A run that no longer reads is a
+        `DamagedRow` in its place, so the others still list."""
+        if not self.path.exists():
+            return []
+        with RunStore(self.path) as store:
+            return store.history(text=text, **filters)
+
+    def show(self, run_id: str) -> StoredRun:
+        """One kept run, by its id or a prefix of it, with its report (None when its
+        synthesis failed: then its hats are in `steps`)."""
+        with RunStore(self.path, create=False) as store:
+            return store.get(run_id)

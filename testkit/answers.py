@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sixhats_ai.pricing import estimate_tokens
+from sixhats_ai.text.tokens import estimate_tokens
 
 VOCABULARY = (
     *("customer", "coverage", "rota", "pilot", "budget", "risk", "benefit", "retention"),
@@ -167,15 +167,17 @@ def completion_body(
 PROMPT_SCHEMA_LABEL = "It must match this JSON schema:\n"
 
 
-def prompt_schema(system: str) -> dict[str, Any]:
-    """The schema a request in `prompt` mode carries at the end of its system prompt (as
-    the model of an MCP client's sampling receives it, with no response_format)."""
-    return dict(json.loads(system.split(PROMPT_SCHEMA_LABEL, 1)[1]))
+def prompt_schema(messages: list[str]) -> dict[str, Any]:
+    """The schema a request in `prompt` mode carries at the end of its first user message,
+    after the step's own part (as the model of an MCP client's sampling receives it, with no
+    response_format)."""
+    carrying = next(m for m in messages if PROMPT_SCHEMA_LABEL in m)
+    return dict(json.loads(carrying.split(PROMPT_SCHEMA_LABEL, 1)[1]))
 
 
 def answer_in_prompt_mode(system: str, texts: list[str], maker: AnswerMaker) -> str:
-    """A valid answer, as JSON text, to a request whose schema is in its system prompt; cited
-    step ids and sections are those the prompt lists, as the stand-in server's are."""
+    """A valid answer, as JSON text, to a request whose schema is in its first user message;
+    cited step ids and sections are those the prompt lists, as the stand-in server's are."""
     prompt = "\n".join([system, *texts])
     maker.choices = {"sources": valid_step_ids(prompt), "section": section_refs(prompt)}
-    return json.dumps(maker.make(prompt_schema(system)))
+    return json.dumps(maker.make(prompt_schema(texts)))

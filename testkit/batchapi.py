@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from sixhats_ai.pricing import estimate_tokens
+from sixhats_ai.text.tokens import estimate_tokens
 from testkit.answers import AnswerMaker, completion_body, requested_schema, valid_step_ids
 
 MAX_LINES = 50_000

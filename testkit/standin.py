@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from sixhats_ai.pricing import estimate_tokens
+from sixhats_ai.text.tokens import estimate_tokens
 from testkit import ROOT
 from testkit.answers import (
     MODEL,

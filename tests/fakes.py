@@ -397,6 +397,8 @@ class FakeBackend:
 
     identity: str = "fake:backend"
     is_local: bool = False
+    collects_calls: bool = False
+    keeps_answers: bool = False
     requests: list[CompletionRequest] = field(default_factory=list)
     scripts: list[Script] = field(default_factory=list)
     closed: bool = False

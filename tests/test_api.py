@@ -44,8 +44,9 @@ def test_empty_problem_is_refused(fake_llm):
 
 
 def test_a_preview_prices_every_request_and_sends_none():
-    from sixhats_ai.api import RunOptions, new_session
     from sixhats_ai.method.programs import find_program
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import new_session
     from tests.fakes import FakeBackend
 
     config = Config(prices={"house-model": PriceEntry(input=1.0, output=2.0)})
@@ -71,7 +72,7 @@ def test_a_preview_prices_every_request_and_sends_none():
     ],
 )
 def test_the_library_words_bad_options_in_its_own_terms(given, message):
-    from sixhats_ai.api import RunOptions
+    from sixhats_ai.run.options import RunOptions
 
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         RunOptions(**given)
@@ -90,3 +91,49 @@ def test_each_flag_sets_its_option_and_an_absent_one_keeps_the_default():
     )
     assert (options.max_retries, options.include_optional, options.concurrency) == (0, False, 3)
     assert options.max_tokens is None and options.max_reasks == 2 and options.flow == "sequential"
+
+
+def test_every_command_defaults_to_the_library_s_options():
+    """A default is declared once, on RunOptions; no command writes its own (it did: 8 in
+    `analyze` and 4 in the library for --concurrency)."""
+    import dataclasses
+    import inspect
+
+    from sixhats_ai.cli.analyze import analyze_command
+    from sixhats_ai.cli.batch import batch_command
+    from sixhats_ai.cli.brief import brief
+    from sixhats_ai.cli.minutes import minutes
+    from sixhats_ai.cli.runs import rerun
+    from sixhats_ai.run.options import BATCH_CONCURRENCY, RunOptions
+
+    fields = {f.name: f.default for f in dataclasses.fields(RunOptions)}
+    flag_field = {"retries": "max_retries"}
+    checked = 0
+    for command in (analyze_command, batch_command, brief, minutes, rerun):
+        for name, param in inspect.signature(command).parameters.items():
+            field = flag_field.get(name, name)
+            if field not in fields or param.default in (None, False):
+                continue
+            in_batch = (command, field) == (batch_command, "concurrency")
+            wanted = BATCH_CONCURRENCY if in_batch else None
+            assert param.default == (wanted or fields[field]), f"{command.__name__} --{name}"
+            checked += 1
+    assert checked >= 20
+
+
+def test_an_error_names_an_option_as_its_caller_does(cli, fake_llm):
+    """The library names the field; the command line its flag; another shell (the MCP
+    server) its own argument, through `option_names`."""
+    from sixhats_ai.errors import option_names
+    from sixhats_ai.run.options import RunOptions
+
+    with pytest.raises(UsageError) as raised:
+        RunOptions(max_tokens=0)
+    assert str(raised.value) == "max_tokens must be more than 0 (got 0)"
+    with option_names(lambda field: f"the {field!r} argument"):
+        assert raised.value.one_line() == "the 'max_tokens' argument must be more than 0 (got 0)"
+    assert raised.value.one_line() == "max_tokens must be more than 0 (got 0)"
+    result = cli("analyze", "Should we?", "--max-tokens", "0", "--dry-run")
+    assert result.code == 2 and "error: --max-tokens must be more than 0 (got 0)" in result.err
+    result = cli("analyze", "Should we?", "--fit", "squeeze", "--dry-run")
+    assert "error: unknown --fit 'squeeze' (use condense, truncate or refuse)" in result.err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sixhats_ai.api import RunOptions, open_session
 from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
 from sixhats_ai.backends.limiter import RequestLimiter
 from sixhats_ai.backends.openai import OpenAIBackend
@@ -15,8 +14,10 @@ from sixhats_ai.config import Config
 from sixhats_ai.errors import ModelError
 from sixhats_ai.method.programs import find_program
 from sixhats_ai.pricing import Budget, PriceTable
+from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.report import WhiteOutput
 from sixhats_ai.run.structured import ModeState, OutputMode, StructuredCaller
+from sixhats_ai.session import open_session
 from tests.fakes import API_KEY, BASE_URL, FakeBackend, completion, error
 
 MESSAGES = [{"role": "system", "content": "Be the white hat."}, {"role": "user", "content": "?"}]

@@ -49,8 +49,10 @@ def test_nothing_is_lost_at_128k(cli, served, tmp_path):
 
 
 @pytest.mark.loopback
-def test_every_alternative_keeps_its_strongest_points_at_8k(cli, served, tmp_path):
-    report = _run(cli, served, tmp_path, 8_192)
+def test_every_alternative_keeps_its_strongest_points_in_a_small_context(cli, served, tmp_path):
+    # 9k: the stand-in counts tokens as sixhats does (text/tokens.py, 3.6 characters a token
+    # without tiktoken), and this run's closing, with what always stays on its board, is 8.4k.
+    report = _run(cli, served, tmp_path, 9_216)
     requests = requests_by_step(served.stats().exchanges)
     ids = [s.id for s in report.steps]
     alternatives = report.framing.alternatives

@@ -128,9 +128,9 @@ async def test_analyze_with_no_provider_runs_on_the_clients_model_by_sampling():
     assert [s.id for s in report.steps] == ["1-blue", "2-black", "3-green", "4-blue"]
     assert not report.metadata.degraded
     assert result.content[0].text.startswith("# Six Thinking Hats: Quick Feedback")  # type: ignore[union-attr]
-    # The schema travels in the prompt: sampling has no response_format.
+    # The schema travels in the first user message: sampling has no response_format.
     assert sampler.requests == 4
-    assert all("It must match this JSON schema" in s for s in sampler.systems)
+    assert all("It must match this JSON schema" in m for m in sampler.messages)
     # A notification as each step starts and as it ends, in order, out of the total.
     assert [(done, total) for done, total, _ in progress] == [(n, 8.0) for n in range(1, 9)]
     assert [m for _, _, m in progress] == [
@@ -403,3 +403,22 @@ async def test_arguments_that_do_not_fit_the_schema_are_told_in_one_line():
     assert error_line(nothing) == (
         "Error executing tool analyze: problem: Field required (see the tool's input schema)"
     )
+
+
+async def test_an_error_of_the_library_names_the_tools_arguments_not_the_clis_flags():
+    async with connect(sampling_callback=SamplingStandIn()) as client:
+        failed = await client.call_tool(
+            "analyze", {"problem": PROBLEM, "program": "emergent", "flow": "parallel"}
+        )
+    line = error_line(failed)
+    assert "flow parallel cannot run an emergent program" in line
+    assert "pick a fixed program with program" in line and "--" not in line
+
+
+def test_the_library_names_options_as_the_tools_call_them():
+    from sixhats_ai.errors import UsageError, option, option_names
+    from sixhats_ai.mcp_server.results import tool_argument
+
+    error = UsageError(f"{option('personas')} 9 is too many", hint=f"see {option('max_tokens')}")
+    with option_names(tool_argument):
+        assert error.one_line() == "participants 9 is too many (see max_tokens)"

@@ -69,19 +69,17 @@ async def test_an_answer_from_the_store_proves_no_mode():
 async def test_a_backend_answering_in_rounds_is_not_probed_one_call_at_a_time():
     """A probe to the Batch API would be a round of one call, waited on for hours: a backend
     that collects calls into rounds gets json_schema pinned (the Batch API and vLLM take it)."""
-    from sixhats_ai.api import RunOptions, open_session
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.backends.rounds import RoundBackend
     from sixhats_ai.config import Config
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import open_session
     from tests.fakes import FakeBackend
-
-    class CollectsCalls(FakeBackend):
-        collects_calls = True
 
     assert RoundBackend.collects_calls
     provider = Provider(base_url="http://127.0.0.1:9/v1", api_key="", model="m")
-    for backend, pinned in ((CollectsCalls(), True), (FakeBackend(), False)):
+    for backend, pinned in ((FakeBackend(collects_calls=True), True), (FakeBackend(), False)):
         async with open_session(provider, RunOptions(), Config(), backend=backend) as session:
-            modes = session.engine.caller.modes
+            modes = session.caller.modes
             assert modes.confirmed is pinned
             assert modes.mode is OutputMode.JSON_SCHEMA

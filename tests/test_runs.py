@@ -14,13 +14,11 @@ from sixhats_ai.errors import SixhatsError
 from sixhats_ai.method.programs import find_program
 from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.request import RunRequest
-from sixhats_ai.runs import Lineage, in_thread_to_the_end, run_and_keep
+from sixhats_ai.runs import Lineage, RunOrigin, in_thread_to_the_end, run_and_keep
 
 
 class FailingSynthesis:
-    """An engine whose synthesis fails after its hats ran, on a live backend."""
-
-    caller = SimpleNamespace(backend=SimpleNamespace())
+    """An engine whose synthesis fails after its hats ran."""
 
     async def run(self, request: RunRequest, reuse: Any = None) -> Any:
         raise SynthesisFailed(SixhatsError("the model said no"), steps=[])
@@ -39,14 +37,16 @@ class Store:
 
 
 def keep(store: Store, **kwargs: Any) -> Any:
-    session = SimpleNamespace(engine=FailingSynthesis())
+    session = SimpleNamespace(engine=FailingSynthesis(), answers_in_rounds=False)
     request = RunRequest(problem="Four-day week?", program=find_program("choose"))
     return asyncio.run(run_and_keep(session, request, store, **kwargs))  # type: ignore[arg-type]
 
 
 def test_the_hats_of_a_failed_synthesis_are_kept_with_their_lineage():
     store = Store()
-    result = keep(store, lineage=Lineage(parent_id="feedbeef", rerun_step="7-blue"))
+    result = keep(
+        store, origin=RunOrigin(lineage=Lineage(parent_id="feedbeef", rerun_step="7-blue"))
+    )
     assert isinstance(result.outcome, SynthesisFailed)
     assert result.run_id == "0123abcd"
     assert store.kept == [

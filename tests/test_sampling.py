@@ -110,6 +110,7 @@ async def test_requests_already_in_flight_when_a_parameter_is_learned_are_retrie
 
     class RefusesTemperature:
         identity, is_local = "refuses:temperature", False
+        collects_calls = keeps_answers = False
 
         def __init__(self) -> None:
             self.both_sent = asyncio.Barrier(2)

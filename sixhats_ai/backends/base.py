@@ -62,6 +62,8 @@ class Completion:
     usage: TokenCount = field(default_factory=TokenCount)
     seconds: float = 0.0
     refusal: str | None = None
+    # The model that answered, when the backend learns it only then (an MCP host's own model).
+    model: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The OpenAI-shaped response body: the form the run store's cache keeps."""
@@ -125,15 +127,27 @@ class ParameterRejected(ModelError):
 
 @runtime_checkable
 class Backend(Protocol):
-    """Anything that answers chat completions.
+    """Anything that answers chat completions: what a new backend implements.
 
-    `identity` names the server (a base URL, `local:<model file>`, ...): the cache keys requests
-    by it, so an answer from one server never answers for another. `is_local` says whether
-    requests leave this machine (local models are free and need no key).
+    Two methods, `complete` (one request in, one `Completion` out, or one of the errors above)
+    and `aclose` (let go of clients, files, models), and four attributes the layers above read
+    instead of guessing from the backend's type:
+
+    - `identity` names the server (a base URL, `local:<model file>`, ...): the cache keys
+      requests by it, so an answer from one server never answers for another;
+    - `is_local` says whether requests stay on this machine (local models are free and need no
+      key, so no budget is checked);
+    - `collects_calls`: calls are collected and answered later, in rounds (the Batch API, JSONL
+      files), raising `Parked` meanwhile. A probe call would wait a whole round, so json_schema
+      is pinned; and nothing waits on the event loop, so disk work is done in line;
+    - `keeps_answers`: the backend keeps every answer itself, keyed as the cache keys it, so the
+      run's cache need not keep it again.
     """
 
     identity: str
     is_local: bool
+    collects_calls: bool
+    keeps_answers: bool
 
     async def complete(self, request: CompletionRequest) -> Completion: ...
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sixhats_ai.backends.round_files import SpooledPart, read_results
 from sixhats_ai.backends.rounds import BatchState, RoundLedger, Submitted
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 
 NO_LIMIT = 10**12
 
@@ -79,7 +79,8 @@ def ingest_results(ledger: RoundLedger, results: Path) -> tuple[str, int]:
     if not matching:
         raise UsageError(
             f"{results} answers no round this batch is waiting for",
-            hint="pass the results of the newest round-N.requests.jsonl of this --out folder",
+            hint="pass the results of the newest round-N.requests.jsonl of this "
+            f"{option('out')} folder",
         )
     ledger.save_results(answers)
     for batch in matching:

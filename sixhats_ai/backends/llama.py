@@ -94,6 +94,31 @@ class EngineStats:
         )
 
 
+@dataclass(frozen=True)
+class LocalModel:
+    """A GGUF model file and how to run it: what a provider names for the embedded engine.
+    `build_backend` answers with it; the model itself is loaded once a process."""
+
+    path: Path
+    n_ctx: int = DEFAULT_N_CTX
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def new_stats(self) -> EngineStats:
+        """Figures for the runs on this model, none yet."""
+        return EngineStats(model=self.path.name, n_ctx=self.n_ctx)
+
+
+def preload(model: LocalModel, stats: EngineStats | None = None) -> None:
+    """Load `model` now, before a run's event loop starts (a load cannot be interrupted);
+    `stats` records how long it took."""
+    LlamaBackend.serving(model, stats).load()
+
+
 def _rate(tokens: int, seconds: float) -> float:
     return tokens / seconds if seconds > 0 else 0.0
 
@@ -248,13 +273,31 @@ class LlamaBackend:
     n_threads: int | None = None
     n_gpu_layers: int = 0
     is_local: bool = True
+    collects_calls = False  # each call is answered as it is made
+    keeps_answers = False
     identity: str = field(init=False)
     stats: EngineStats = field(init=False)
 
     def __post_init__(self) -> None:
         check_gguf(self.path)
         self.identity = f"local:{self.path.name}:{self.path.stat().st_size}"
-        self.stats = EngineStats(model=self.path.name, n_ctx=self.n_ctx)
+        self.stats = self.model.new_stats()
+
+    @classmethod
+    def serving(cls, model: LocalModel, stats: EngineStats | None = None) -> LlamaBackend:
+        """The engine answering with `model`, counting into `stats` (by default its own)."""
+        backend = cls(
+            model.path,
+            n_ctx=model.n_ctx,
+            n_threads=model.n_threads,
+            n_gpu_layers=model.n_gpu_layers,
+        )
+        backend.stats = stats or backend.stats
+        return backend
+
+    @property
+    def model(self) -> LocalModel:
+        return LocalModel(self.path, self.n_ctx, self.n_threads, self.n_gpu_layers)
 
     @property
     def model_name(self) -> str:

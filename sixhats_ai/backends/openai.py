@@ -17,6 +17,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.backends.base import (
     Completion,
     CompletionRequest,
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from sixhats_ai.backends.limiter import RequestLimiter
     from sixhats_ai.backends.provider import Provider
 
-DEFAULT_TIMEOUT_SECONDS = 120.0
-DEFAULT_MAX_RETRIES = 2
 # A server refusing a response_format says so with one of these words, in one of these codes.
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar")
 _FORMAT_STATUSES = (400, 415, 422, 500, 501)
@@ -130,6 +129,9 @@ def _rejects_format(exc: BaseException, status_error: type[Any]) -> bool:
 
 class OpenAIBackend:
     """Chat completions from an OpenAI-compatible server, through the OpenAI SDK."""
+
+    collects_calls = False  # each call is answered as it is sent
+    keeps_answers = False
 
     def __init__(
         self,

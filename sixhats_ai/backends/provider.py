@@ -17,7 +17,7 @@ from sixhats_ai.config import Config, Profile, config_dir
 from sixhats_ai.errors import ConfigError, keep_secret
 
 if TYPE_CHECKING:
-    from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.backends.llama import EngineStats, LocalModel
     from sixhats_ai.local.select import LocalSettings
     from sixhats_ai.method.programs import PlannedStep
 
@@ -101,8 +101,10 @@ class Provider:
     mode: str | None = None
     context_window: int | None = None
     origin: str = "configured"
-    # The embedded engine, when the run uses it instead of a server, and its exact context.
-    engine: LlamaBackend | None = None
+    # The embedded engine's model, when the run uses it instead of a server (`build_backend`
+    # loads it), its exact context, and the figures of the runs on it (load time, speeds).
+    local: LocalModel | None = None
+    engine_stats: EngineStats | None = field(default=None, repr=False)
     n_ctx: int | None = None
     # A line the run says on stderr before it starts: why it uses what it uses.
     notice: str | None = None
@@ -115,7 +117,7 @@ class Provider:
     def display_url(self) -> str:
         """The server's URL fit to show and store (credentials masked), or the local engine."""
         if self.n_ctx is not None:  # the local engine, loaded or (a dry run's) planned
-            return f"the local engine ({self.engine.path.name if self.engine else self.model})"
+            return f"the local engine ({self.local.path.name if self.local else self.model})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
@@ -256,10 +258,10 @@ NOTHING_CONFIGURED = """no model server is configured and no local server answer
 def local_provider(settled: Settled, flags: ProviderFlags) -> Provider:
     """The embedded engine (`--local`, or a profile with `backend = "local"`): the model from
     --model, else the profile's, else the one pulled; its errors say what to install or pull."""
-    from sixhats_ai.local.select import local_backend
+    from sixhats_ai.local.select import local_model
 
-    engine = local_backend(_local_settings(settled, flags), pull_missing=flags.pull)
-    return local_engine_provider(engine, settled.profile_name)
+    model = local_model(_local_settings(settled, flags), pull_missing=flags.pull)
+    return local_engine_provider(model, settled.profile_name)
 
 
 def _local_settings(settled: Settled, flags: ProviderFlags) -> LocalSettings:
@@ -272,27 +274,29 @@ def _local_settings(settled: Settled, flags: ProviderFlags) -> LocalSettings:
 
 
 def local_engine_provider(
-    engine: LlamaBackend, profile_name: str | None = None, origin: str = "the local engine"
+    model: LocalModel, profile_name: str | None = None, origin: str = "the local engine"
 ) -> Provider:
-    """A provider answered by `engine`: no server, no key, its model and its exact context."""
+    """A provider answered by the embedded engine with `model`: no server, no key, the
+    model's exact context."""
     return Provider(
         base_url=None,
         api_key="",
-        model=engine.model_name,
-        n_ctx=engine.context_window,
+        model=model.name,
+        n_ctx=model.n_ctx,
         origin=f"profile {profile_name}" if profile_name else origin,
-        engine=engine,
+        local=model,
+        engine_stats=model.new_stats(),
     )
 
 
 def _auto_local_or_fail() -> Provider:
     """Nothing configured and no server answered: the local engine if it is installed and a
     model is pulled (saying so), else the error that lists every way to configure one."""
-    from sixhats_ai.local.select import auto_local_backend, nothing_configured_hint
+    from sixhats_ai.local.select import auto_local_model, nothing_configured_hint
 
-    if (auto := auto_local_backend()) is not None:
-        engine, note = auto
-        provider = local_engine_provider(engine, origin="the local engine, as nothing else is")
+    if (auto := auto_local_model()) is not None:
+        model, note = auto
+        provider = local_engine_provider(model, origin="the local engine, as nothing else is")
         provider.notice = note
         return provider
     raise ConfigError(

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from sixhats_ai.backends.base import Completion, CompletionRequest, Parked
 from sixhats_ai.backends.round_files import (
@@ -144,10 +144,10 @@ class RoundBackend:
     on_progress: Callable[[RoundProgress], None] = lambda progress: None
     is_local: bool = False
     # One probe call would be a round of one, waited on for hours: the caller pins json_schema.
-    collects_calls: ClassVar[bool] = True
+    collects_calls = True
     # Every answer is kept in the ledger, keyed as the cache keys it: the caller need not
     # keep it again.
-    keeps_answers: ClassVar[bool] = True
+    keeps_answers = True
     rounds_submitted: int = field(default=0, init=False)
     _waited: set[str] = field(default_factory=set, init=False)  # parked calls of this pass
     _spool: RoundSpool | None = field(default=None, init=False)  # the next round, so far

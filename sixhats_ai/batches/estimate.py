@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sixhats_ai.api import Session
 from sixhats_ai.errors import UsageError
 from sixhats_ai.method.programs import Program
+from sixhats_ai.session import Session
 from sixhats_ai.text.documents import Document
 from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 

@@ -23,7 +23,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from sixhats_ai import render
-from sixhats_ai.errors import SixhatsError, UsageError
+from sixhats_ai.errors import SixhatsError, UsageError, option
 from sixhats_ai.files import atomic_write
 from sixhats_ai.method.programs import Program
 from sixhats_ai.prompts import PromptLibrary
@@ -55,13 +55,14 @@ def check_out_dir(out: Path, inputs: Sequence[str] = ()) -> None:
     """--out must be a folder, and not one of the input folders: reports would overwrite
     the proposals they are named after."""
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file", hint="name a folder for the reports")
+        raise UsageError(f"{option('out')} {out} is a file", hint="name a folder for the reports")
     for raw in inputs:
         folder = Path(raw).expanduser()
         if raw != "-" and folder.is_dir() and folder.resolve() == out.resolve():
             raise UsageError(
-                f"--out {out} is also an input folder; its reports would overwrite the proposals",
-                hint=f"use another folder, e.g. --out {out / 'reports'}",
+                f"{option('out')} {out} is also an input folder; its reports would overwrite the "
+                "proposals",
+                hint=f"use another folder, e.g. {option('out')} {out / 'reports'}",
             )
 
 
@@ -71,9 +72,9 @@ def prepare_out_dir(out: Path) -> None:
     try:
         (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise UsageError(f"cannot create --out {out}: a file is in the way") from None
+        raise UsageError(f"cannot create {option('out')} {out}: a file is in the way") from None
     except OSError as exc:
-        raise UsageError(f"cannot create --out {out}: {exc.strerror}") from None
+        raise UsageError(f"cannot create {option('out')} {out}: {exc.strerror}") from None
 
 
 def prompt_version(library: PromptLibrary) -> str:
@@ -171,7 +172,7 @@ class BatchOutputs:
         except Timeout:
             raise SixhatsError(
                 f"another sixhats batch is writing to {self.out}",
-                hint="wait for it to finish, or give this one another --out folder",
+                hint=f"wait for it to finish, or give this one another {option('out')} folder",
             ) from None
         try:
             yield

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.api import Session
 from sixhats_ai.backends.base import Parked
 from sixhats_ai.backends.jsonl import RoundPending
 from sixhats_ai.backends.rounds import RoundBackend
 from sixhats_ai.batches.outputs import (
     BASE_FORMATS,
-    INDEX_STEM,
     BatchOutputs,
     OutputNames,
     resume_hash,
@@ -43,7 +41,8 @@ from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.run.report import REPORT_SCHEMA_VERSION
-from sixhats_ai.runs import RunResult, off_the_loop, run_and_keep
+from sixhats_ai.runs import RunOrigin, RunResult, off_the_loop, run_and_keep
+from sixhats_ai.session import Session
 from sixhats_ai.store.access import StoreFull
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.text.documents import Document, safe_line
@@ -210,10 +209,12 @@ class BatchRunner:
                 self.session,
                 request,
                 self.store,
-                document_paths=[path],
+                RunOrigin(
+                    document_paths=[path],
+                    title=safe_line(path.name),
+                    resume=resume_hash(key, name, self.settings.out),
+                ),
                 on_unkept=unkept,
-                title=safe_line(path.name),
-                resume=resume_hash(key, name, self.settings.out),
             )
         except StoreDamaged:
             raise
@@ -377,17 +378,6 @@ class BatchRunner:
         if self.pending is not None:
             self.echo(f"next: {self.pending.hint}")
         return index
-
-    def outcome(self, index: BatchIndex) -> SixhatsError | None:
-        """The error that makes the exit code 1 when some inputs have no report, else None."""
-        missing = [r for r in index.rows if r.status in ("failed", "not started")]
-        if not missing:
-            return None
-        index_md = self.outputs.path(INDEX_STEM, "md")
-        return SixhatsError(
-            f"{len(missing)} of {len(index.rows)} inputs have no report",
-            hint=f"see {index_md}; re-run the same command to retry them",
-        )
 
 
 def _problem_row(item: InputProblem) -> IndexRow:

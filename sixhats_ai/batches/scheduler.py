@@ -12,8 +12,8 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from sixhats_ai.api import Session
 from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.session import Session
 
 # Files in flight per request slot: while one file is between steps (writing its reports,
 # reading the next input), another has a request ready, so no request slot idles.

@@ -9,22 +9,23 @@ price and has its own rate limits; `jsonl` writes each round for an engine the u
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic_core import to_json
-
-from sixhats_ai.backends.base import CompletionRequest
+from sixhats_ai.backends.build import Rounds, build_backend
+from sixhats_ai.backends.jsonl import ingest_results
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batches.ledger import StoreLedger
-from sixhats_ai.errors import UsageError
-from sixhats_ai.prompts import NONCE_PATTERN
+from sixhats_ai.config import Config
+from sixhats_ai.errors import UsageError, option
+from sixhats_ai.method.programs import Program
+from sixhats_ai.pricing import PriceTable
+from sixhats_ai.run.options import RunOptions
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.text.plural import counted
 
@@ -34,17 +35,21 @@ VIAS: tuple[Via, ...] = ("live", "batch-api", "jsonl")
 # once keep the loop busy while one reads its input; a round holds whatever all of them park.
 ROUND_CONCURRENCY = 16
 ROUNDS_FOLDER = ".sixhats/rounds"
-_NONCE = re.compile(NONCE_PATTERN.pattern.encode())
 
 
 def check_via(via: str, *, results: Path | None = None, local: bool = False) -> Via:
     """The --via asked for, refused before anything runs if it cannot work."""
     if via not in VIAS:
-        raise UsageError(f"unknown --via {via!r}", hint="use live, batch-api or jsonl")
+        raise UsageError(f"unknown {option('via')} {via!r}", hint="use live, batch-api or jsonl")
     if results is not None and via != "jsonl":
-        raise UsageError("--results goes with --via jsonl", hint="add --via jsonl")
+        raise UsageError(
+            f"{option('results')} goes with {option('via')} jsonl",
+            hint=f"add {option('via')} jsonl",
+        )
     if local and via != "live":
-        raise UsageError(f"--via {via} sends the requests to a batch engine, not --local")
+        raise UsageError(
+            f"{option('via')} {via} sends the requests to a batch engine, not {option('local')}"
+        )
     return via
 
 
@@ -52,9 +57,58 @@ def check_logged(via: Via, *, logged: bool) -> None:
     """Rounds are kept in the run store: a batch in rounds needs logging on."""
     if via != "live" and not logged:
         raise UsageError(
-            f"--via {via} keeps its rounds in the run store, and logging is off",
-            hint="drop --no-log (or set log = true in config.toml)",
+            f"{option('via')} {via} keeps its rounds in the run store, and logging is off",
+            hint=f"drop {option('keep')} (or set log = true in config.toml)",
         )
+
+
+def via_options(options: RunOptions, via: Via, *, flow_given: bool) -> RunOptions:
+    """Under rounds a few files run at once, each until it parks for the next round, and the
+    parallel flow (three rounds) is the default: the sequential one needs a round per step."""
+    if via == "live":
+        return options
+    flow = options.flow if flow_given else "parallel"
+    return dataclasses.replace(options, concurrency=ROUND_CONCURRENCY, flow=flow)
+
+
+def rounds_note(program: Program, options: RunOptions, via: Via) -> str | None:
+    """How many rounds the batch takes (at the least: a re-ask adds one)."""
+    if via == "live":
+        return None
+    steps = len(program.plan(include_optional=options.include_optional))
+    rounds = 3 if options.flow == "parallel" else steps
+    wait = "up to 24 h each" if via == "batch-api" else "one results file each"
+    return f"--via {via}: {counted(rounds, 'round')} at least, {wait} ({options.flow} flow)"
+
+
+def round_prices(via: Via, config: Config) -> PriceTable | None:
+    """What the batch's requests cost: the Batch API is billed at its own price, a user's own
+    engine costs nothing here; a live batch at the live prices (None: the default)."""
+    if via == "live":
+        return None
+    return config.price_table().for_batch() if via == "batch-api" else PriceTable({})
+
+
+def batch_backend(
+    via: Via,
+    provider: Provider,
+    out: Path,
+    store: RunStore | None,
+    *,
+    results: Path | None = None,
+    echo: Callable[[str], None],
+) -> RoundBackend | None:
+    """The backend of a batch in rounds, with a jsonl round's `results` read in first; None
+    for a live one (the session builds its own)."""
+    if via == "live":
+        return None
+    if store is None:  # check_logged refused a batch in rounds with logging off
+        raise UsageError(f"{option('via')} {via} needs the run store", hint="turn logging on")
+    if results is not None:
+        ledger = ledger_for(store, out, provider.display_url)
+        rounds, answers = ingest_results(ledger, results)
+        echo(f"{results}: {answers} answers to {rounds} kept")
+    return round_backend(via, provider, out, store, echo=echo)
 
 
 def rounds_folder(out: Path) -> Path:
@@ -76,35 +130,18 @@ def round_backend(
     echo: Callable[[str], None],
     policy: RoundPolicy | None = None,
 ) -> RoundBackend:
-    """The backend answering a batch in rounds, through the Batch API or JSONL files."""
-    from sixhats_ai.backends.batchapi import BatchApiTransport
-    from sixhats_ai.backends.jsonl import JsonlTransport
-
-    folder = rounds_folder(out)
-    transport = (
-        BatchApiTransport(
-            provider.base_url or "https://api.openai.com/v1", provider.api_key, folder
-        )
-        if via == "batch-api"
-        else JsonlTransport(folder, provider.model)
-    )
-    identity = provider.display_url
-    return RoundBackend(
-        identity=identity,
-        transport=transport,
-        ledger=ledger_for(store, out, identity),
-        key_of=lambda request: round_key(request, identity),
+    """The backend answering the batch writing to `out` in rounds (`build_backend`), its
+    rounds kept in `store`."""
+    if via == "live":
+        raise UsageError("a live batch sends each request as the run needs it, in no round")
+    rounds = Rounds(
+        via=via,
+        folder=rounds_folder(out),
+        ledger=ledger_for(store, out, provider.display_url),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
-
-
-def round_key(request: CompletionRequest, server: str) -> str:
-    """A request's custom_id in a round: the server and the body, less the random nonce
-    fencing the data, so the same request asked again (a restarted run) finds its answer.
-    Serialised by pydantic_core (Rust): a large batch keys each request once a pass."""
-    body = _NONCE.sub(b"DATA-nonce", to_json([server, request.params()]))
-    return hashlib.sha256(body).hexdigest()
+    return build_backend(provider, rounds=rounds)
 
 
 def policy_from_env() -> RoundPolicy:

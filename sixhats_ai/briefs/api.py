@@ -20,6 +20,7 @@ from sixhats_ai.method.topic import parse_kind
 from sixhats_ai.prompts import PromptLibrary, user_library
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.base import Backend
     from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.briefs.plan import TailoredPlan
     from sixhats_ai.config import Config
@@ -51,6 +52,7 @@ class BriefArgs(TypedDict, total=False):
     flags: ProviderFlags  # which server and model (else the environment and the config)
     provider: Provider
     config: Config
+    backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
 
 
 def _attendees(given: str | list[str] | None) -> list[Attendee]:
@@ -108,16 +110,22 @@ def _report(given: Report | Path | None) -> Report | None:
 async def _tailored(request: BriefRequest, library: PromptLibrary, args: BriefArgs) -> TailoredPlan:
     """The tailored brief's one request (and re-asks), through a session and the store's
     cache as `analyze` uses them."""
-    from sixhats_ai.api import model_settings, open_session
+    import asyncio  # only here: no event loop in an offline brief's start-up
+
+    from sixhats_ai.api import settled
     from sixhats_ai.briefs.plan import tailored_plan
+    from sixhats_ai.session import open_session
     from sixhats_ai.store.cache import open_run_store
 
-    provider, options, config = await model_settings(args)
+    options, config, provider = await asyncio.to_thread(settled, args)
     _, cache = open_run_store(config, provider.api_key, log=True, read=True)
-    async with open_session(provider, options, config, cache=cache) as session:
-        return await tailored_plan(
-            session, library, request.topic, request.program, request.agenda()
-        )
+    backend = args.get("backend")
+    try:
+        async with open_session(provider, options, config, cache=cache, backend=backend) as s:
+            return await tailored_plan(s, library, request.topic, request.program, request.agenda())
+    finally:
+        if cache is not None:  # the store's connections: a server makes many calls
+            cache.store.close()
 
 
 def _prepared(topic: str | None, args: BriefArgs) -> tuple[BriefRequest, Report | None]:

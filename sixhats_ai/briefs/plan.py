@@ -22,9 +22,9 @@ from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce
 from sixhats_ai.run.report import InformationGap, Strict, Usage
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
     from sixhats_ai.method.agenda import Slot
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.session import Session
 
 
 class _PlanFields(Strict):
@@ -175,18 +175,14 @@ async def tailored_plan(
     An answer that still fails validation after the re-asks is salvaged: `missing()` names
     the steps that must come from the banks. Any other failure (server, key) is raised.
     """
-    caller = session.engine.caller
     model = session.provider.model_for("brief", "blue", None)
     step_ids = [s.step.id for s in slots]
     limits = step_limits(slots)
     answers: list[dict[str, Any]] = []
     prompt = model_prompt(library, topic, program, slots)
     try:
-        done = await caller.call(
-            model,
-            prompt.messages(),
-            plan_model(limits),
-            context={"answers": answers, "step_ids": step_ids},
+        done = await session.ask(
+            model, prompt, plan_model(limits), answers=answers, step_ids=step_ids
         )
     except ModelError as exc:
         if not answers and "did not fit the schema" not in exc.message:

@@ -19,9 +19,9 @@ import typer
 
 from sixhats_ai.cli import analyze, batch, brief, explore, local, mcp, minutes, runs, store
 from sixhats_ai.cli.app import app
-from sixhats_ai.cli.options import name_metavars
+from sixhats_ai.cli.options import flag_of, name_metavars
 from sixhats_ai.display.plain import echo_error, error_stream, quiet
-from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, redact_known
+from sixhats_ai.errors import EXIT_INTERRUPTED, SixhatsError, option_names, redact_known
 
 name_metavars(app)
 
@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(argv: list[str] | None) -> None:
+    with option_names(flag_of):  # the library's errors name the flags that set its options
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
     debug = os.environ.get("SIXHATS_DEBUG") == "1"
     try:
         # Outside standalone mode typer returns, not raises, the code of an Exit; it turns

@@ -42,11 +42,13 @@ from sixhats_ai.cli.options import (
     provider_flags,
     run_options,
 )
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
+    from sixhats_ai.api import AnalyzeArgs
     from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.cli.running import Shown
     from sixhats_ai.run.report import Report
     from sixhats_ai.text.documents import Document
 
@@ -63,11 +65,11 @@ def _dry_run(
     The context is not asked of the server (a dry run sends nothing) and documents too long
     for it are shown as the condensing would leave them, with its requests priced too.
     """
-    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
     from sixhats_ai.method.programs import find_program
+    from sixhats_ai.session import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
 
     config = load_config()
     program = find_program(program_ref, programs_dir())
@@ -106,26 +108,19 @@ def _dry_run(
 
 def _run(
     problem: str,
-    documents: list[Document],
     program_ref: str,
-    options: RunOptions,
     flags: ProviderFlags,
-    *,
-    problem_path: Path | None,
-    document_paths: list[Path],
-    log: bool,
-    read_cache: bool,
-    no_progress: bool,
-    fmt: str | None,
-    output: Path | None,
+    run: AnalyzeArgs,
+    shown: Shown,
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.cli.running import run_with_progress
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
     from sixhats_ai.method.programs import find_program
 
+    options = run.get("options") or RunOptions()
     chosen = find_program(program_ref, programs_dir())
     check_emergent(chosen, options.flow)
     config = load_config()
@@ -134,25 +129,11 @@ def _run(
         f"sixhats: {chosen.name} ({chosen.sequence}) with {provider.model} "
         f"at {provider.display_url}, {options.flow} flow"
     )
-    return run_and_keep(
-        provider=provider,
-        options=options,
-        config=config,
-        problem=problem,
-        program=chosen,
-        documents=documents,
-        document_paths=document_paths,
-        problem_path=problem_path,
-        log=log,
-        read_cache=read_cache,
-        no_progress=no_progress,
-        fmt=fmt,
-        output=output,
-    )
+    return run_with_progress(problem, chosen, provider, {**run, "config": config}, shown)
 
 
-@app.command()
-def analyze(
+@app.command("analyze")
+def analyze_command(
     ctx: typer.Context,
     problem: Annotated[
         Optional[str],  # noqa: UP045
@@ -166,8 +147,8 @@ def analyze(
         Optional[list[Path]],  # noqa: UP045
         typer.Option("--context", help="Extra document for context (repeatable)."),
     ] = None,
-    program: ProgramOption = "choose",
-    flow: FlowOption = "sequential",
+    program: ProgramOption = DEFAULT_PROGRAM,
+    flow: FlowOption = RunOptions.flow,
     fmt: ReportFormatOption = None,
     output: OutputOption = None,
     model: ModelOption = None,
@@ -176,21 +157,21 @@ def analyze(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    concurrency: ConcurrencyOption = 8,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    concurrency: ConcurrencyOption = RunOptions.concurrency,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
-    fit: FitOption = "condense",
+    fit: FitOption = RunOptions.fit,
     truncate: TruncateOption = False,
     strict: StrictOption = False,
     skip_optional: SkipOptionalOption = False,
-    max_steps: MaxStepsOption = 8,
+    max_steps: MaxStepsOption = RunOptions.max_steps,
     personas: PersonasOption = None,
-    personas_mode: PersonasModeOption = "together",
+    personas_mode: PersonasModeOption = RunOptions.personas_mode,
     prompts_dir: PromptsDirOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show every prompt; send nothing.")
@@ -214,18 +195,11 @@ def analyze(
     if dry_run:
         _dry_run(text, documents, program, options, flags)
         return
-    report, run_id = _run(
-        text,
-        documents,
-        program,
-        options,
-        flags,
-        problem_path=file,
-        document_paths=context or [],
-        log=not no_log,
-        read_cache=not no_cache,
-        no_progress=no_progress,
-        fmt=fmt,
-        output=output,
-    )
+    from sixhats_ai.cli.running import Shown
+    from sixhats_ai.runs import RunOrigin
+
+    run: AnalyzeArgs = {"documents": documents, "options": options, "keep": not no_log}
+    run["use_cache"] = not no_cache
+    run["origin"] = RunOrigin(problem_path=file, document_paths=context or [])
+    report, run_id = _run(text, program, flags, run, Shown(no_progress, fmt, output))
     emit_report(report, fmt, output, run_id)

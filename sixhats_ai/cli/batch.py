@@ -12,16 +12,18 @@ import typer
 from sixhats_ai.cli import options as opt
 from sixhats_ai.cli.app import app, echo_err, programs_dir
 from sixhats_ai.cli.options import provider_flags, run_options
-from sixhats_ai.errors import EXIT_TERMINATED, SixhatsError, UsageError
+from sixhats_ai.errors import EXIT_TERMINATED, UsageError
+from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.batches import BatchSettings
-    from sixhats_ai.cli.batch_rounds import Rounds
+    from sixhats_ai.batches.api import BatchArgs
+    from sixhats_ai.batches.via import Via
     from sixhats_ai.config import Config
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.ranking import BatchIndex
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 
@@ -95,34 +97,34 @@ CancelOption = Annotated[
 ]
 
 
-@app.command()
-def batch(
+@app.command("batch")
+def batch_command(
     ctx: typer.Context,
     paths: PathsArgument = None,
     out: OutOption = None,
     glob: GlobOption = None,
-    program: opt.ProgramOption = "choose",
+    program: opt.ProgramOption = DEFAULT_PROGRAM,
     problem: ProblemOption = None,
     force: ForceOption = False,
     fmt: BatchFormatOption = None,
-    flow: opt.FlowOption = "sequential",
+    flow: opt.FlowOption = RunOptions.flow,
     model: opt.ModelOption = None,
     base_url: opt.BaseUrlOption = None,
     api_key: opt.ApiKeyOption = None,
     profile: opt.ProfileOption = None,
     local: opt.LocalOption = False,
     pull: opt.PullOption = False,
-    concurrency: BatchConcurrencyOption = 4,
+    concurrency: BatchConcurrencyOption = BATCH_CONCURRENCY,
     rpm: RpmOption = None,
-    timeout: opt.TimeoutOption = 120.0,
-    retries: opt.RetriesOption = 2,
+    timeout: opt.TimeoutOption = RunOptions.timeout,
+    retries: opt.RetriesOption = RunOptions.max_retries,
     max_tokens: opt.MaxTokensOption = None,
     max_cost: BatchMaxCostOption = None,
     mode: opt.ModeOption = None,
     context_window: opt.ContextWindowOption = None,
-    fit: opt.FitOption = "condense",
+    fit: opt.FitOption = RunOptions.fit,
     truncate: opt.TruncateOption = False,
-    max_reasks: opt.MaxReasksOption = 2,
+    max_reasks: opt.MaxReasksOption = RunOptions.max_reasks,
     strict: BatchStrictOption = False,
     skip_optional: opt.SkipOptionalOption = False,
     prompts_dir: opt.PromptsDirOption = None,
@@ -145,8 +147,8 @@ def batch(
     """
     from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.batches import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
-    from sixhats_ai.batches.via import check_logged, check_via
-    from sixhats_ai.cli.batch_rounds import Rounds, rounds_admin, via_options
+    from sixhats_ai.batches.via import check_logged, check_via, via_options
+    from sixhats_ai.cli.batch_rounds import rounds_admin
     from sixhats_ai.cli.local import start_engine
     from sixhats_ai.config import load_config
     from sixhats_ai.method.emergent import check_emergent
@@ -158,27 +160,27 @@ def batch(
     if status or cancel:
         return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
     paths, out, question = _inputs(paths, out, sanitize(problem or DEFAULT_PROBLEM).strip())
-    rounds = Rounds(check_via(via, results=results, local=local), results)
+    checked = check_via(via, results=results, local=local)
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
-    options = via_options(run_options(ctx.params), via, flow_given=flow_given)
+    options = via_options(run_options(ctx.params), checked, flow_given=flow_given)
+    formats = report_formats(fmt or [])  # a bad --format fails before anything runs
     chosen = find_program(program, programs_dir())
     check_emergent(chosen, options.flow)
     check_out_dir(out, paths)
     total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
     if dry_run:
-        return _dry_run(rounds, paths, glob, out, question, chosen, options, flags)
-    config = load_config()
-    check_logged(rounds.via, logged=not no_log and config.log)
-    provider = resolve_provider(flags, config)
-    start_engine(provider, options)
+        return _dry_run(checked, paths, glob, out, question, chosen, options, flags)
+    check_logged(checked, logged=(config := load_config()).log and not no_log)
+    start_engine(provider := resolve_provider(flags, config), options)
     _run_batch(
-        BatchSettings(out, chosen, question, force=force, formats=report_formats(fmt or [])),
-        paths, glob, total, provider, options, config, no_log, no_cache, no_progress, rounds,
+        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
+        paths, glob, total, provider, options, config, no_log, no_cache, no_progress, checked,
+        results,
     )  # fmt: skip
 
 
 def _dry_run(
-    rounds: Rounds,
+    via: Via,
     paths: list[str],
     glob: str | None,
     out: Path,
@@ -188,17 +190,17 @@ def _dry_run(
     flags: ProviderFlags,
 ) -> None:
     """What the batch would send and cost, on stdout; nothing sent, nothing written."""
-    from sixhats_ai.api import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.batches.estimate import estimate_batch
-    from sixhats_ai.cli.batch_rounds import rounds_note
+    from sixhats_ai.batches.via import round_prices, rounds_note
     from sixhats_ai.config import load_config
+    from sixhats_ai.session import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
     from sixhats_ai.text.inputs import discover
 
     config = load_config()
     provider = planned_provider(flags, config)
     window = planned_window(provider, options, config)
-    session = new_session(provider, options, config, prices=rounds.prices(config))
+    session = new_session(provider, options, config, prices=round_prices(via, config))
     estimate = estimate_batch(
         session,
         question,
@@ -210,7 +212,7 @@ def _dry_run(
         echo_err(f"dry run: cannot run {line}")
     if not estimate.inputs:
         raise UsageError("no input of the batch can run", hint="see the lines above")
-    if note := rounds_note(program, options, rounds.via):
+    if note := rounds_note(program, options, via):
         typer.echo(f"dry run: {note}")
     priced = {
         "live": "at live prices",
@@ -222,7 +224,7 @@ def _dry_run(
         f"dry run: {counted(estimate.inputs, 'input')}, "
         f"{counted(estimate.requests, 'request')}, about "
         f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
-        f"{priced[rounds.via]} (up to {session.completion_estimate} completion tokens a request)"
+        f"{priced[via]} (up to {session.completion_estimate} completion tokens a request)"
         + (f"; more than --max-cost ${options.max_cost:.4f}" if over else "")
         + "; nothing was sent or written"
     )
@@ -252,66 +254,62 @@ def _run_batch(
     no_log: bool,
     no_cache: bool,
     no_progress: bool,
-    rounds: Rounds,
+    via: Via,
+    results: Path | None,
 ) -> None:
-    """Open the store and the session, run the batch, and fail (exit 1) if inputs failed."""
+    """Run the batch through the library (`batches.api`) with its progress, and fail (exit 1)
+    if inputs failed."""
     import asyncio
-    from dataclasses import replace
 
-    from sixhats_ai.api import open_session
-    from sixhats_ai.batches import BatchRunner, prepare_out_dir
-    from sixhats_ai.cli.batch_rounds import rounds_note
+    from sixhats_ai.batches.api import batch_async, missing_reports
+    from sixhats_ai.batches.via import rounds_note
     from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.store.cache import open_run_store
-    from sixhats_ai.text.inputs import discover
 
-    store, cache = open_run_store(config, provider.api_key, log=not no_log, read=not no_cache)
-    if note := rounds_note(settings.program, options, rounds.via):
+    if note := rounds_note(settings.program, options, via):
         echo_err(note)
     out = settings.out
-    prepare_out_dir(out)
     pace = (
         f"up to {counted(options.concurrency, 'request')} in flight"
-        if rounds.via == "live"
-        else f"in rounds through --via {rounds.via}"
+        if via == "live"
+        else f"in rounds through --via {via}"
     )
     inputs = "streamed inputs" if total is None else counted(total, "input")
     echo_err(
         f"sixhats batch: {settings.program.name} with {provider.model} at "
         f"{provider.display_url}, {inputs}, {pace}, reports in {out}"
     )
-
-    display = for_stderr(no_progress=no_progress)
-
-    backend, prices = rounds.backend(provider, out, store, config, echo_err)
-    kept = replace(settings, from_store=not no_cache)  # --no-cache: no kept run either
     terminated: list[int] = []
+    args: BatchArgs = {
+        "program": settings.program,
+        "problem": settings.problem,
+        "force": settings.force,
+        "formats": settings.formats,
+        "via": via,
+        "provider": provider,
+        "options": options,
+        "config": config,
+        "keep": not no_log,
+        "use_cache": not no_cache,
+        "echo": echo_err,
+        "display": for_stderr(no_progress=no_progress),
+    }
+    if glob is not None:
+        args["glob"] = glob
+    if results is not None:
+        args["results"] = results
+    if total is not None:
+        args["total"] = total
 
-    async def run() -> SixhatsError | None:
+    async def run() -> BatchIndex:
         _cancel_on_sigterm(terminated)
-        async with open_session(
-            provider, options, config, cache=cache, backend=backend, prices=prices
-        ) as session:
-            limiter, budget = session.limiter, session.budget
-            bar = display.batch(
-                concurrency=options.concurrency,
-                in_flight=lambda: limiter.in_flight,
-                spent=lambda: budget.spent,
-                max_cost=options.max_cost,
-            )
-            with bar:
-                runner = BatchRunner(
-                    session, kept, bar.echo, total, store=store, progress=bar, rounds=backend
-                )
-                index = await runner.run(discover(paths, glob=glob, skip=out))
-            return runner.outcome(index)
+        return await batch_async(paths, out, **args)
 
     try:
         with _collecting_less():
-            failure = asyncio.run(run())
+            index = asyncio.run(run())
     except KeyboardInterrupt:
-        if rounds.via == "batch-api":
+        if via == "batch-api":
             echo_err(f"the submitted batches keep running: run the same command again to pick "
                      f"them up (sixhats batch --status {out})")  # fmt: skip
         raise
@@ -320,11 +318,8 @@ def _run_batch(
             raise
         echo_err("terminated")
         raise typer.Exit(EXIT_TERMINATED) from None
-    finally:
-        if cache is not None:  # the store's connections, whether it logs or only answers
-            cache.store.close()
     engine_summary(provider)
-    if failure is not None:
+    if (failure := missing_reports(index, out)) is not None:
         raise failure
 
 

@@ -26,10 +26,10 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import RunOptions
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
     from sixhats_ai.backends.provider import ProviderFlags
     from sixhats_ai.briefs.api import BriefArgs
     from sixhats_ai.briefs.model import Brief
@@ -216,9 +216,9 @@ def brief(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    timeout: TimeoutOption = 120.0,
+    timeout: TimeoutOption = RunOptions.timeout,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     mode: ModeOption = None,
 ) -> None:
     """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions, pre-work.

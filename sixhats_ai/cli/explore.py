@@ -187,10 +187,10 @@ def show_config() -> None:
 
 def _show_model(config: Config) -> None:
     """What `analyze` would use, resolved the same way, or why it could not run."""
-    from sixhats_ai.api import planned_window
     from sixhats_ai.backends.provider import ProviderFlags, resolve_provider
     from sixhats_ai.errors import ConfigError
     from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.session import planned_window
 
     try:
         provider = resolve_provider(ProviderFlags(), config)

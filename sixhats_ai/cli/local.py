@@ -106,18 +106,18 @@ def start_engine(provider: Provider, options: RunOptions) -> None:
     """Before a run on the local engine: why it is used, what --concurrency means for it, and
     the model loaded now, before the event loop starts (a load cannot be interrupted)."""
     from sixhats_ai.local.select import concurrency_note
+    from sixhats_ai.session import preload_engine
 
-    engine = provider.engine
-    if engine is None:
+    if provider.local is None:
         return
     if provider.notice:
         echo_err(provider.notice)
     if note := concurrency_note(options.concurrency):
         echo_err(note)
-    engine.load()
+    preload_engine(provider)
 
 
 def engine_summary(provider: Provider) -> None:
     """After a run on the local engine: its load time and speeds, in one line on stderr."""
-    if provider.engine is not None and provider.engine.stats.requests:
-        echo_err(provider.engine.stats.summary())
+    if provider.engine_stats is not None and provider.engine_stats.requests:
+        echo_err(provider.engine_stats.summary())

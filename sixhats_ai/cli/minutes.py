@@ -31,6 +31,7 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
     from sixhats_ai.meeting_minutes.meeting import Meeting
@@ -128,7 +129,7 @@ def minutes(
         Optional[str],  # noqa: UP045
         typer.Option(help="The meeting's topic (default: the notes' title)."),
     ] = None,
-    program: ProgramOption = "choose",
+    program: ProgramOption = DEFAULT_PROGRAM,
     dots: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(help="Dots each voter had (default: from the notes, '3 dots each')."),
@@ -151,10 +152,10 @@ def minutes(
     api_key: ApiKeyOption = None,
     profile: ProfileOption = None,
     local: LocalOption = False,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     max_cost: MaxCostOption = None,
     mode: ModeOption = None,
     no_cache: NoCacheOption = False,

@@ -287,22 +287,29 @@ def running_options(params: Mapping[str, Any]) -> RunningOptions:
     )
 
 
-# The flags whose names are not their RunOptions field's, dashed.
-FLAG_OF_OPTION = {"max_retries": "--retries", "include_optional": "--skip-optional"}
+# The flags whose names are not their library option's, dashed.
+FLAG_OF_OPTION = {
+    "max_retries": "--retries",
+    "include_optional": "--skip-optional",
+    "keep": "--no-log",
+    "use_cache": "--no-cache",
+    "documents": "--context",
+    "formats": "--format",
+}
+
+
+def flag_of(option: str) -> str:
+    """The flag that sets a library option (`max_tokens`: `--max-tokens`): how the command
+    line names the options the library's errors name (`errors.option_names`)."""
+    return FLAG_OF_OPTION.get(option, "--" + option.replace("_", "-"))
 
 
 def run_options(params: Mapping[str, Any]) -> RunOptions:
     """A command's RunOptions from its parsed parameters, group by group. The library names
-    a bad option by its field; the user is told the flag."""
-    from sixhats_ai.run.options import OptionError, RunOptions
+    a bad option by its field; `main` has the user told the flag."""
+    from sixhats_ai.run.options import RunOptions
 
-    try:
-        return RunOptions(
-            **sending_options(params), **input_options(params), **running_options(params)
-        )
-    except OptionError as exc:
-        flag = FLAG_OF_OPTION.get(exc.option, "--" + exc.option.replace("_", "-"))
-        raise UsageError(f"{flag} {exc.problem}", hint=exc.hint) from None
+    return RunOptions(**sending_options(params), **input_options(params), **running_options(params))
 
 
 # What --help shows for a value: a word a user reads, not a Python type (`<str>`, `<list[Path]>`).

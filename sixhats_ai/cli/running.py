@@ -1,13 +1,14 @@
-"""Running a program with live progress and keeping the run: shared by `analyze` and `rerun`.
+"""Running a program with live progress: shared by `analyze` and `rerun`.
 
-The pipeline itself is `runs.run_and_keep` (batch uses it too); this adds the terminal: the
-progress lines, the hat outputs of a failed synthesis, and what the run cost (`finish_run`,
-which `minutes` shares).
+The pipeline itself is the library's (`api.analyze_run`, which keeps the run); this adds the
+terminal: the progress lines, the hat outputs of a failed synthesis, and what the run cost
+(`finish_run`, which `minutes` shares).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,14 +17,11 @@ from sixhats_ai.cli.local import engine_summary, start_engine
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import RunOptions
+    from sixhats_ai.api import AnalyzeArgs
     from sixhats_ai.backends.provider import Provider
-    from sixhats_ai.config import Config
-    from sixhats_ai.method.emergent import ProcessDecision
     from sixhats_ai.method.programs import Program
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.runs import RunResult
-    from sixhats_ai.text.documents import Document
 
 
 def _saved(run_id: str, next_command: str) -> str:
@@ -31,71 +29,43 @@ def _saved(run_id: str, next_command: str) -> str:
     return run_id
 
 
-def run_and_keep(
-    *,
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    problem: str,
-    program: Program,
-    documents: Sequence[Document],
-    document_paths: Sequence[Path] = (),
-    problem_path: Path | None = None,
-    log: bool = True,
-    read_cache: bool = True,
-    reuse: dict[str, StepRecord] | None = None,
-    parent_id: str | None = None,
-    rerun_step: str | None = None,
-    no_progress: bool = False,
-    replay: Sequence[ProcessDecision] = (),
-    fmt: str | None = None,
-    output: Path | None = None,
+@dataclass(frozen=True)
+class Shown:
+    """How a run shows itself: progress (live, or plain lines with `no_progress`), and the
+    file a failed synthesis's hats are written to (`fmt`, `output`)."""
+
+    no_progress: bool = False
+    fmt: str | None = None
+    output: Path | None = None
+
+
+def run_with_progress(
+    problem: str, program: Program, provider: Provider, run: AnalyzeArgs, shown: Shown
 ) -> tuple[Report, str | None]:
-    """Run the program with live progress, keep it in the store, and say what it cost.
+    """Run the program through the library (`api.analyze_run`, with `run`'s settings) with
+    live progress, and say where it was kept and what it cost.
 
-    Progress is the live hat board on a terminal, else (or with `no_progress`) plain lines.
-
-    Steps in `reuse` are not asked again (a rerun). If the synthesis fails, the hat outputs
-    are kept and written as `fmt`/`output` ask (a report without a synthesis), so
-    `sixhats rerun` can finish the run.
+    If the synthesis fails, the hat outputs (kept for `sixhats rerun`) are written as `shown`
+    asks, a report without a synthesis, and the failure raised.
     """
     import asyncio
 
-    from sixhats_ai.api import open_session
+    from sixhats_ai.api import analyze_run
     from sixhats_ai.display import for_stderr
-    from sixhats_ai.runs import Lineage
-    from sixhats_ai.runs import run_and_keep as run_and_keep_in
-    from sixhats_ai.store.cache import open_run_store
+    from sixhats_ai.run.options import RunOptions
+    from sixhats_ai.runs import RunOrigin
 
+    options = run.get("options") or RunOptions()
     start_engine(provider, options)
-    reuse = reuse or {}
-    store, cache = open_run_store(config, provider.api_key, log=log, read=read_cache)
-
     plan = program.plan(include_optional=options.include_optional)
-    board = for_stderr(no_progress=no_progress).steps(plan[:1] if program.emergent else plan)
-
-    async def run() -> RunResult:
-        async with open_session(
-            provider, options, config, on_event=board.on_event, cache=cache
-        ) as s:
-            request = await s.request(problem, program, documents)
-            request.replay = list(replay)  # a rerun of an emergent run: the choices kept
-            for warning in request.warnings:
-                board.echo(warning)  # above the live board, not through it
-            return await run_and_keep_in(
-                s,
-                request,
-                store,
-                document_paths=document_paths,
-                problem_path=problem_path,
-                reuse=reuse,
-                lineage=Lineage(parent_id, rerun_step),
-                on_unkept=lambda exc: board.echo(f"warning: this run was not kept: {exc}"),
-            )
-
+    board = for_stderr(no_progress=shown.no_progress).steps(plan[:1] if program.emergent else plan)
+    # Above the live board (its `echo`), not through it: what was done to fit the documents.
+    args: AnalyzeArgs = {**run, "program": program, "provider": provider}
+    args["on_event"], args["on_warning"] = board.on_event, board.echo
     with board:  # stopped, and its last frame drawn, before anything else is printed
-        result = asyncio.run(run())
-    return finish_run(result, problem, program, provider, reuse, fmt, output)
+        result = asyncio.run(analyze_run(problem, **args))
+    reuse = (run.get("origin") or RunOrigin()).reuse
+    return finish_run(result, problem, program, provider, reuse, shown.fmt, shown.output)
 
 
 def finish_run(
@@ -103,7 +73,7 @@ def finish_run(
     problem: str,
     program: Program,
     provider: Provider,
-    reuse: dict[str, StepRecord] | None,
+    reuse: Mapping[str, StepRecord] | None,
     fmt: str | None,
     output: Path | None,
 ) -> tuple[Report, str | None]:
@@ -126,7 +96,7 @@ def finish_run(
     return report, run_id
 
 
-def _cost_line(report: Report, reuse: dict[str, StepRecord]) -> str:
+def _cost_line(report: Report, reuse: Mapping[str, StepRecord]) -> str:
     """What the run took, counting only the steps it asked (not those a rerun reused)."""
     from sixhats_ai.run.report import Usage
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -43,11 +41,10 @@ from sixhats_ai.cli.options import (
     run_options,
 )
 from sixhats_ai.errors import UsageError
+from sixhats_ai.run.options import RunOptions
 
 if TYPE_CHECKING:
-    from sixhats_ai.method.emergent import ProcessDecision
-    from sixhats_ai.run.options import RunOptions
-    from sixhats_ai.store.records import StoredRun
+    from sixhats_ai.api import AnalyzeArgs
 
 RunIdArgument = Annotated[
     str, typer.Argument(help="A run id from `sixhats history` (or a prefix).")
@@ -92,23 +89,22 @@ def history(
     """
     import json
 
-    from sixhats_ai.runs import history_summary
-    from sixhats_ai.store.database import RunStore, default_store_path
+    from sixhats_ai.runs import Store, history_summary
     from sixhats_ai.store.records import DamagedRow
 
     if limit < 0:
         raise UsageError("--limit cannot be negative", hint="use 0 for all runs")
-    if not default_store_path().exists():
+    store = Store()
+    if not store.path.exists():
         echo_err("no runs stored yet")
         return
-    with RunStore() as store:
-        listed = store.history(
-            text=text,
-            program=program,
-            since=_parse_day(since, "--since"),
-            until=_parse_day(until, "--until"),
-            limit=limit + 1 if limit else None,  # one more, to know whether to say so
-        )
+    listed = store.history(
+        text,
+        program=program,
+        since=_parse_day(since, "--since"),
+        until=_parse_day(until, "--until"),
+        limit=limit + 1 if limit else None,  # one more, to know whether to say so
+    )
     more = bool(limit) and len(listed) > limit
     listed = listed[:limit] if limit else listed
     runs = [run for run in listed if not isinstance(run, DamagedRow)]
@@ -144,11 +140,10 @@ def show(
 
     Example: sixhats show 3fa2c1d0 --format html -o report.html
     """
-    from sixhats_ai.store.database import RunStore
+    from sixhats_ai.runs import Store
 
     chosen = pick_format(fmt, output)
-    with RunStore(create=False) as store:
-        run = store.get(run_id)
+    run = Store().show(run_id)
     if run.report is not None:
         emit_report(run.report, chosen, output, run.id)
         return
@@ -159,30 +154,11 @@ def show(
     )
 
 
-def _rerun_options(params: dict[str, Any], run: StoredRun) -> RunOptions:
-    """The stored run decides the flow, the steps and the participants; the flags how to ask."""
-    from sixhats_ai.run.panel import kept_roster
-
-    return replace(
-        run_options(params),
-        flow=run.flow,  # type: ignore[arg-type]
-        include_optional=run.include_optional,
-        personas=kept_roster(run.steps, run.report.roster if run.report else None),
-    )
-
-
 def _nothing_failed(run_id: str) -> str:
     return (
         f"nothing failed in run {run_id}, so nothing is asked again (--step HAT asks one step "
         f"again; sixhats show {run_id} prints its report)"
     )
-
-
-def _replay(run: StoredRun) -> list[ProcessDecision]:
-    """An emergent run's choices so far, for blue to keep up to the step asked again."""
-    from sixhats_ai.run.emergent import replay_of
-
-    return replay_of(run.steps, run.report.process_log if run.report else [])
 
 
 @app.command()
@@ -198,13 +174,13 @@ def rerun(
     profile: ProfileOption = None,
     local: LocalOption = False,
     pull: PullOption = False,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 2,
+    timeout: TimeoutOption = RunOptions.timeout,
+    retries: RetriesOption = RunOptions.max_retries,
     max_tokens: MaxTokensOption = None,
-    max_reasks: MaxReasksOption = 2,
+    max_reasks: MaxReasksOption = RunOptions.max_reasks,
     mode: ModeOption = None,
     context_window: ContextWindowOption = None,
-    fit: FitOption = "condense",
+    fit: FitOption = RunOptions.fit,
     truncate: TruncateOption = False,
     prompts_dir: PromptsDirOption = None,
     no_log: NoLogOption = False,
@@ -219,14 +195,12 @@ def rerun(
     Example: sixhats rerun 3fa2c1d0 --step black
     """
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.cli.running import run_and_keep
+    from sixhats_ai.cli.running import Shown, run_with_progress
     from sixhats_ai.config import load_config
-    from sixhats_ai.runs import load_document, redo_ids, reused_steps
-    from sixhats_ai.store.database import RunStore
+    from sixhats_ai.runs import Store, load_document, redo_ids, rerun_options, rerun_origin
 
     pick_format(fmt, output)  # a bad format or -o fails before any request
-    with RunStore(create=False) as source:
-        run = source.get(run_id)
+    run = Store().show(run_id)
     redo = redo_ids(run, step)
     if not redo:
         return echo_err(_nothing_failed(run.id))
@@ -238,25 +212,13 @@ def rerun(
         return
     config = load_config()
     provider = resolve_provider(flags_of(ctx.params), config)
-    options = _rerun_options(ctx.params, run)
+    options = rerun_options(run_options(ctx.params), run)
     echo_err(f"sixhats: rerun of {run.id}: asking {', '.join(redo)} with {provider.model}")
-    report, new_id = run_and_keep(
-        provider=provider,
-        options=options,
-        config=config,
-        problem=run.problem,
-        program=run.program,
-        documents=[load_document(d) for d in run.documents],
-        document_paths=[Path(d.path) for d in run.documents if d.path],
-        problem_path=Path(run.problem_path) if run.problem_path else None,
-        log=not no_log,
-        read_cache=False,  # a rerun wants a new answer: the cache is written, not read
-        reuse=reused_steps(run, redo),
-        parent_id=run.id,
-        rerun_step=",".join(redo),
-        no_progress=no_progress,
-        replay=_replay(run),
-        fmt=fmt,
-        output=output,
-    )
+    documents = [load_document(d) for d in run.documents]
+    settings: AnalyzeArgs = {"documents": documents, "options": options, "config": config}
+    settings["keep"] = not no_log
+    settings["use_cache"] = False  # a rerun wants a new answer: the cache is written, not read
+    settings["origin"] = rerun_origin(run, redo)
+    shown = Shown(no_progress, fmt, output)
+    report, new_id = run_with_progress(run.problem, run.program, provider, settings, shown)
     emit_report(report, fmt, output, new_id)

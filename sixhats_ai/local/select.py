@@ -1,6 +1,6 @@
 """Which local engine a run gets: from `--local` and `--model`, a profile, or nothing at all.
 
-The command layer asks here and gets a ready `LlamaBackend` or a one-line error that says
+The command layer asks here and gets a checked `LocalModel` or a one-line error that says
 what to do: install the extra (the pip command), or pull a model (the command and the size).
 Nothing is downloaded unless the run asked for it with `--pull`.
 """
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.errors import ConfigError
+from sixhats_ai.errors import ConfigError, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
 from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
 from sixhats_ai.resources import pip_install
 
 if TYPE_CHECKING:
-    from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.backends.llama import LocalModel
 
 LOCAL_BACKEND = "local"  # the profile's `backend = "local"`
 
@@ -56,17 +56,16 @@ def engine_installed() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
 
 
-def local_backend(settings: LocalSettings, *, pull_missing: bool = False) -> LlamaBackend:
-    """The engine a run asked for; `pull_missing` (`--pull`) downloads a missing model."""
+def local_model(settings: LocalSettings, *, pull_missing: bool = False) -> LocalModel:
+    """The model file a run asked for, checked; `pull_missing` (`--pull`) downloads it."""
     if not engine_installed():
         raise ConfigError("the local engine is not installed", hint=INSTALL_HINT)
-    from sixhats_ai.backends.llama import DEFAULT_N_CTX, LlamaBackend
+    from sixhats_ai.backends.llama import DEFAULT_N_CTX, LocalModel, check_gguf
 
     path, entry = model_file(settings.model, pull_missing=pull_missing)
+    check_gguf(path)
     n_ctx = settings.n_ctx or (entry.n_ctx if entry else DEFAULT_N_CTX)
-    return LlamaBackend(
-        path, n_ctx=n_ctx, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers
-    )
+    return LocalModel(path, n_ctx, settings.n_threads, settings.n_gpu_layers)
 
 
 def _looks_like_path(model: str) -> bool:
@@ -101,7 +100,8 @@ def model_file(model: str | None, *, pull_missing: bool) -> tuple[Path, Catalogu
     size = f", {hub.entry.size_text}" if hub.entry else ""
     raise ConfigError(
         f"model {hub.name} is not pulled yet",
-        hint=f"run: sixhats local pull {hub.name} (a one-time download{size}), or pass --pull",
+        hint=f"run: sixhats local pull {hub.name} (a one-time download{size}), or pass "
+        f"{option('pull')}",
     )
 
 
@@ -124,17 +124,17 @@ def _entry_of(model: PulledModel) -> CatalogueModel | None:
     return load_catalogue().models.get(model.name)
 
 
-def auto_local_backend() -> tuple[LlamaBackend, str] | None:
+def auto_local_model() -> tuple[LocalModel, str] | None:
     """For a run with nothing configured and no local server answering: the local engine,
     if it is installed and a model is pulled, and the one line that says it is used."""
     if not engine_installed() or (found := _first_pulled()) is None:
         return None
-    backend = local_backend(LocalSettings())  # no model named: the one found here
+    model = local_model(LocalSettings())  # no model named: the one found here
     note = (
         f"no model server configured or answering: using the local engine with {found.name} "
         "(--local chooses it; --base-url or a profile chooses a server)"
     )
-    return backend, note
+    return model, note
 
 
 def nothing_configured_hint() -> str:

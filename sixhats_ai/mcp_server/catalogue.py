@@ -89,12 +89,19 @@ async def history(
     recommendation. Read one with `show` or sixhats://runs/{id}."""
     from sixhats_ai.mcp_server import library
     from sixhats_ai.runs import history_summary
+    from sixhats_ai.store.records import DamagedRow
 
-    runs = library.stored_runs(text, program, _day(since, "since"), _day(until, "until"), limit)
+    listed = library.stored_runs(text, program, _day(since, "since"), _day(until, "until"), limit)
+    runs = [r for r in listed if not isinstance(r, DamagedRow)]
     lines = [
         f"- {r.id} {r.created:%Y-%m-%d %H:%M} {r.program.slug} {r.status}: "
         + " ".join(r.problem.split())[:80]
         for r in runs
+    ]
+    lines += [  # named, not fatal: the other runs still list
+        f"- {row.describe()}: left out (see `sixhats store check`)"
+        for row in listed
+        if isinstance(row, DamagedRow)
     ]
     return result([history_summary(r) for r in runs], "\n".join(lines) or "No runs stored yet.")
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.text.documents import Document, sanitize
-from sixhats_ai.text.inputs import document_text, read_text_file
+from sixhats_ai.text.inputs import document_text
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -85,12 +85,12 @@ def read_input(item: Input, roots: list[Path], *, what: str) -> Document:
     return Document(path.name, sanitize(document_text(path, what=what)).strip())
 
 
-def read_plain(item: Input, roots: list[Path], *, what: str) -> Document:
-    """One input as UTF-8 text (notes, a votes CSV), from the text or the allowed file."""
+def plain_source(item: Input, roots: list[Path]) -> str | Path:
+    """One plain-text input (notes, a votes CSV) as the library takes it: its text, or the
+    file, checked to be under the allowed roots, for the library to read."""
     if isinstance(item, TextInput):
-        return Document(item.name, item.text)
-    path = allowed_path(item.path, roots)
-    return Document(path.name, read_text_file(path, what=what))
+        return item.text
+    return allowed_path(item.path, roots)
 
 
 def read_documents(items: list[Input], roots: list[Path]) -> tuple[list[Document], list[Path]]:

@@ -1,8 +1,6 @@
-"""The library calls the tools make, each in one place.
-
-The tools call these adapters and nothing else of the run machinery, so that when the
-library's own entry points land (issue 23: `analyze`, `Store`; the meetings work: `brief()`,
-`minutes()`), each tool switches by changing the body of one function here.
+"""The library calls the tools make, each in one place: `analyze_run`, `brief_async`, the
+meeting's `structure`, `Store.history` and `Store.show`, on the model `model_choice` chose
+(the client's own, by sampling, through `backend=`).
 
 A run is kept in the store as `sixhats analyze` keeps it. A call the client cancels keeps the
 steps that finished, as a failed run that `sixhats rerun ID` can finish.
@@ -10,44 +8,33 @@ steps that finished, as a failed run that `sixhats rerun ID` can finish.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sixhats_ai.api import open_session
-from sixhats_ai.briefs.compose import BriefRequest, build_brief
+from sixhats_ai.api import AnalyzeArgs, analyze_run
+from sixhats_ai.briefs.api import BriefArgs, brief_async
 from sixhats_ai.briefs.model import Brief
-from sixhats_ai.briefs.plan import tailored_plan
 from sixhats_ai.config import Config
 from sixhats_ai.errors import SixhatsError
 from sixhats_ai.mcp_server.model_choice import ChosenModel
-from sixhats_ai.mcp_server.sampling import SAMPLING_MODEL
-from sixhats_ai.meeting_minutes.layout import Minutes, build_minutes
-from sixhats_ai.meeting_minutes.notes import parse_notes
-from sixhats_ai.meeting_minutes.structure import Meeting, meeting_report
-from sixhats_ai.meeting_minutes.votes import parse_votes, tally
+from sixhats_ai.meeting_minutes.api import MinutesArgs, meeting_of, structure
 from sixhats_ai.method.programs import Program
-from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.engine import SynthesisFailed
 from sixhats_ai.run.options import RunOptions
-from sixhats_ai.run.report import Report, StepRecord
+from sixhats_ai.run.report import Report
 from sixhats_ai.run.request import StepEvent
-from sixhats_ai.runs import run_and_keep
-from sixhats_ai.store.cache import StoreCache, open_run_store
-from sixhats_ai.store.database import RunStore, default_store_path
-from sixhats_ai.store.records import RunInputs, StoredRun
-from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.runs import RunOrigin, RunResult, Store
+from sixhats_ai.store.records import DamagedRow, StoredRun
+from sixhats_ai.text.documents import Document
 
-TITLE_PREFIXES = ("meeting notes:", "meeting brief:", "minutes:")
 CANCELLED = "cancelled by the MCP client; the steps that finished are kept"
 
 
 @dataclass
 class Kept:
-    """A run's outcome and its id in the store (None when the store is off)."""
+    """A run's report and its id in the store (None when the store is off)."""
 
     report: Report
     run_id: str | None
@@ -61,51 +48,11 @@ class FailedAndKept(SixhatsError):
         super().__init__(failed.one_line() + kept)
 
 
-def _name_the_model(records: Sequence[StepRecord], chosen: ChosenModel) -> None:
-    """Sampling: each step is named after the model the client says answered it."""
-    if chosen.sampling is None:
-        return
-    for record in records:
-        if record.model == SAMPLING_MODEL:
-            record.model = chosen.sampling.model_name()
-
-
-Outcome = Report | SynthesisFailed
-
-
-@contextmanager
-def run_store(config: Config, api_key: str) -> Iterator[tuple[RunStore | None, StoreCache | None]]:
-    """The store a call keeps its run in and answers repeated requests from, as `analyze`
-    opens it; closed when the call ends, since the server outlives many calls."""
-    store, cache = open_run_store(config, api_key, log=True, read=True)
-    try:
-        yield store, cache
-    finally:
-        if cache is not None:
-            cache.store.close()
-
-
-def _keep(store: RunStore | None, inputs: RunInputs, outcome: Outcome) -> str | None:
-    if store is None:
-        return None
-    if isinstance(outcome, SynthesisFailed):
-        return store.save_failed_run(inputs, outcome.steps, outcome.full_message)
-    return store.save_run(inputs, outcome)
-
-
-def _finish(
-    store: RunStore | None,
-    inputs: RunInputs,
-    outcome: Outcome,
-    chosen: ChosenModel,
-) -> Kept:
-    """Name the client's model, keep the outcome, and raise a failed synthesis (kept)."""
-    if isinstance(outcome, SynthesisFailed):
-        _name_the_model(outcome.steps, chosen)
-        raise FailedAndKept(outcome, _keep(store, inputs, outcome))
-    _name_the_model(outcome.steps, chosen)
-    outcome.metadata.models = sorted({r.model for r in outcome.steps})
-    return Kept(outcome, _keep(store, inputs, outcome))
+def _kept(result: RunResult) -> Kept:
+    """The report and its id; a failed synthesis raised, naming the steps kept."""
+    if isinstance(result.outcome, SynthesisFailed):
+        raise FailedAndKept(result.outcome, result.run_id)
+    return Kept(result.outcome, result.run_id)
 
 
 async def analyze(
@@ -119,108 +66,57 @@ async def analyze(
     on_event: Callable[[StepEvent], None],
     document_paths: Sequence[Path] = (),
 ) -> Kept:
-    """Run the program on the problem and keep it (issue 23's `analyze` with a store)."""
-    provider = chosen.provider
-    with run_store(config, provider.api_key) as (store, cache):
-        async with open_session(
-            provider, options, config, on_event=on_event, cache=cache, backend=chosen.sampling
-        ) as session:
-            request = await session.request(problem, program, documents)
-            inputs = RunInputs.of_request(request, document_paths, None)
-            try:
-                result = await run_and_keep(session, request, None)
-            except asyncio.CancelledError:
-                finished = list(request.memo.steps.values())
-                if store is not None and finished:
-                    _name_the_model(finished, chosen)
-                    store.save_failed_run(inputs, finished, CANCELLED)
-                raise
-        return _finish(store, inputs, result.outcome, chosen)
+    """Run the program on the problem and keep it (the library's `analyze_run`)."""
+    args: AnalyzeArgs = {
+        "program": program,
+        "documents": documents,
+        "options": options,
+        "config": config,
+        "provider": chosen.provider,
+        "on_event": on_event,
+        "origin": RunOrigin(document_paths=document_paths),
+        "cancelled": CANCELLED,
+    }
+    if chosen.sampling is not None:  # the client's own model
+        args["backend"] = chosen.sampling
+    return _kept(await analyze_run(problem, **args))
 
 
 def stored_run(run_id: str) -> StoredRun:
-    """A kept run by id or unique prefix (issue 23's `Store.get`)."""
-    with RunStore(create=False) as store:
-        return store.get(run_id)
+    """A kept run by id or unique prefix (`Store.show`)."""
+    return Store().show(run_id)
 
 
 def stored_runs(
     text: str | None, program: str | None, since: date | None, until: date | None, limit: int
-) -> list[StoredRun]:
-    """The kept runs, newest first; none when nothing was ever kept (`Store.history`)."""
-    if not default_store_path().exists():
-        return []
-    with RunStore() as store:
-        return store.history(text=text, program=program, since=since, until=until, limit=limit)
+) -> list[StoredRun | DamagedRow]:
+    """The kept runs, newest first, a damaged one in its place; none when nothing was ever
+    kept (`Store.history`)."""
+    return Store().history(text, program=program, since=since, until=until, limit=limit)
 
 
-def offline_brief(request: BriefRequest, library: PromptLibrary) -> Brief:
-    """A brief from the question banks, no model (the meetings work's `brief(offline=True)`)."""
-    return build_brief(library, request)
-
-
-async def tailored_brief(
-    chosen: ChosenModel, config: Config, request: BriefRequest, library: PromptLibrary
+async def brief(
+    chosen: ChosenModel | None, config: Config | None, topic: str, args: BriefArgs
 ) -> Brief:
-    """A brief whose questions one model request tailors (the meetings work's `brief()`)."""
-    with run_store(config, chosen.provider.api_key) as (_, cache):
-        async with open_session(
-            chosen.provider, RunOptions(), config, cache=cache, backend=chosen.sampling
-        ) as session:
-            plan = await tailored_plan(
-                session, library, request.topic, request.program, request.agenda()
-            )
-    return build_brief(library, request, plan=plan)
-
-
-def read_meeting(
-    notes: Document,
-    votes: Document | None,
-    program: Program,
-    topic: str | None,
-    fill_gaps: bool = False,
-) -> Meeting:
-    """The meeting from its notes (a heading a step) and dot votes (a CSV)."""
-    parsed = parse_notes(sanitize(notes.text), program.plan())
-    ballots = parse_votes(sanitize(votes.text), votes.name) if votes is not None else []
-    title = parsed.title or ""
-    for prefix in TITLE_PREFIXES:  # "# Meeting notes: X" is about X
-        if title.lower().startswith(prefix):
-            title = title[len(prefix) :].strip()
-    return Meeting(
-        topic=topic or title or Path(notes.name).stem,
-        program=program,
-        notes=parsed,
-        votes=tally(ballots),
-        fill_gaps=fill_gaps,
-    )
-
-
-def offline_minutes(meeting: Meeting) -> Minutes:
-    """The notes laid out by hat, with the votes; no model (`minutes(offline=True)`)."""
-    return build_minutes(meeting.topic, meeting.program, meeting.notes, meeting.votes)
+    """A brief (the library's `brief`): offline from the question banks when no model is
+    given, else with its questions tailored by one model request."""
+    if chosen is None or config is None:
+        offline: BriefArgs = {**args, "offline": True}
+        return await brief_async(topic, **offline)
+    on_model: BriefArgs = {**args, "provider": chosen.provider, "config": config}
+    if chosen.sampling is not None:
+        on_model["backend"] = chosen.sampling
+    return await brief_async(topic, **on_model)
 
 
 async def structured_minutes(
-    chosen: ChosenModel, config: Config, meeting: Meeting, documents: list[Document]
+    chosen: ChosenModel, config: Config, notes: str | Path, args: MinutesArgs
 ) -> Kept:
-    """The meeting structured by the model into a report, kept (the meetings work's
-    `minutes()`); its notes and votes are kept as the run's documents, for `rerun`."""
-    provider = chosen.provider
-    inputs = RunInputs(
-        problem=meeting.topic,
-        program=meeting.program,
-        flow="minutes",
-        include_optional=True,
-        documents=documents,
-        document_paths=[],
+    """The meeting structured by the model into a report and kept (the library's `minutes`);
+    its notes and votes are kept as the run's documents, for `rerun`."""
+    meeting, inputs = meeting_of(notes, args)
+    options = RunOptions(include_optional=args.get("include_optional", True))
+    result = await structure(
+        chosen.provider, options, config, meeting, inputs, backend=chosen.sampling
     )
-    with run_store(config, provider.api_key) as (store, cache):
-        async with open_session(
-            provider, RunOptions(), config, cache=cache, backend=chosen.sampling
-        ) as session:
-            try:
-                outcome: Outcome = await meeting_report(session, meeting)
-            except SynthesisFailed as failed:
-                outcome = failed
-        return _finish(store, inputs, outcome, chosen)
+    return _kept(result)

@@ -68,8 +68,9 @@ def _resolve(config: Config) -> Provider | None:
         if configured:
             raise
         return None
-    if provider.engine is not None:
-        provider.engine.load()  # now, in this worker thread, not on the server's loop
+    from sixhats_ai.session import preload_engine
+
+    preload_engine(provider)  # a local model loads now, in this worker thread, not on the loop
     return provider
 
 

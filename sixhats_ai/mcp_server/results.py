@@ -19,7 +19,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from sixhats_ai.errors import SixhatsError, redact
+from sixhats_ai.errors import SixhatsError, option_names, redact
+
+# The library's option names that a tool argument of another name sets; the others are named
+# as the library names them (`flow`, `program`, `documents` are the tools' arguments too).
+TOOL_ARGUMENTS = {"personas": "participants", "personas_mode": "participants"}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,8 +57,14 @@ def result(
     return CallToolResult(content=list(blocks), structured_content=structured)
 
 
+def tool_argument(field: str) -> str:
+    """An option the library's error names, as a tool call names it (`errors.option_names`)."""
+    return TOOL_ARGUMENTS.get(field, field)
+
+
 def tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Every failure of `tool` as a tool error with one line, redacted."""
+    """Every failure of `tool` as a tool error with one line, redacted, naming options by the
+    tool's arguments."""
 
     @functools.wraps(tool)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -63,7 +73,9 @@ def tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         except ToolError:
             raise
         except SixhatsError as exc:
-            raise ToolError(redact(exc.one_line(), known_secrets())) from None
+            with option_names(tool_argument):
+                line = exc.one_line()
+            raise ToolError(redact(line, known_secrets())) from None
         except Exception as exc:
             if os.environ.get("SIXHATS_DEBUG") == "1":
                 logger.exception("%s failed", tool.__name__)

@@ -4,7 +4,7 @@ A client that declares the `sampling` capability lets the server ask its model f
 completion (`sampling/createMessage`). This backend answers sixhats' requests that way, so an
 agent with no key configured for sixhats can still run a meeting on the model it is talking
 to. Sampling has no `response_format`, so runs on it are pinned to the `prompt` output mode:
-the schema goes into the system prompt, and the answer is validated and re-asked by the
+the schema goes into the first user message, and the answer is validated and re-asked by the
 structured-output layer like any other model's (`run/structured.py`).
 """
 
@@ -33,17 +33,20 @@ STOP_REASONS = {"maxTokens": "length", "endTurn": "stop", "stopSequence": "stop"
 class SamplingBackend:
     """Answers chat completions through the client's `sampling/createMessage`.
 
-    `models` keeps, in order, the model each answer says it came from: the report names the
-    model the client used, not the placeholder the run was planned with.
+    Each answer names the model the client says it came from (`Completion.model`), so the
+    report names the model the client used, not the placeholder the run was planned with.
+    Its capabilities are those of any remote server's.
     """
 
-    is_local = False
+    identity: str
+    is_local = False  # the client's model may be anywhere; a budget still applies
+    collects_calls = False
+    keeps_answers = False
 
     def __init__(self, session: ServerSession, client_name: str, request_id: Any) -> None:
         self.identity = f"mcp-sampling:{client_name}"
         self._session = session
         self._request_id = request_id  # the tool call the sampling requests belong to
-        self.models: list[str] = []
 
     async def complete(self, request: CompletionRequest) -> Completion:
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
@@ -72,17 +75,12 @@ class SamplingBackend:
             ) from None
         content = result.content
         text = content.text if isinstance(content, TextContent) else ""
-        if result.model and result.model not in self.models:
-            self.models.append(result.model)
         return Completion(
             content=text,
             finish_reason=STOP_REASONS.get(str(result.stop_reason), "stop"),
             seconds=time.perf_counter() - started,
+            model=result.model or None,
         )
 
     async def aclose(self) -> None:
         """Nothing to release: the session belongs to the client's connection."""
-
-    def model_name(self) -> str:
-        """The model(s) the client said it answered with, for the report."""
-        return ", ".join(self.models) or SAMPLING_MODEL

@@ -19,14 +19,13 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.mcp_server.inputs import (
     Input,
     allowed_roots,
+    plain_source,
     read_documents,
-    read_plain,
 )
 from sixhats_ai.mcp_server.model_choice import ChosenModel, ProviderCache, choose_model
 from sixhats_ai.mcp_server.progress import progress_total, step_progress
 from sixhats_ai.mcp_server.results import result, tool_errors
-from sixhats_ai.method.agenda import parse_clock, parse_start
-from sixhats_ai.method.emergent import check_emergent, refuse_emergent_brief
+from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.participants import (
     MAX_PARTICIPANTS,
     Participant,
@@ -34,7 +33,6 @@ from sixhats_ai.method.participants import (
     RosterRequest,
 )
 from sixhats_ai.method.programs import Program, find_program
-from sixhats_ai.method.topic import parse_kind
 from sixhats_ai.text.documents import sanitize
 
 if TYPE_CHECKING:
@@ -158,35 +156,28 @@ class MakingTools:
         """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions per hat and
         pre-work. Offline it needs no model; otherwise one model request tailors the
         questions. Returns the brief as JSON and as Markdown."""
-        from sixhats_ai.briefs.compose import BriefRequest, parse_attendees
+        from sixhats_ai.briefs.api import BriefArgs, brief_request
         from sixhats_ai.mcp_server import library
         from sixhats_ai.prompts import user_library
         from sixhats_ai.render.brief import render_brief
 
         text = _text(topic, "topic")
-        chosen_program = find(program)
-        refuse_emergent_brief(chosen_program)
-        request = BriefRequest(
-            topic=text,
-            program=chosen_program,
-            minutes=minutes,
-            participants=participants,
-            start=parse_start(start) if start else None,
-            kind=parse_kind(kind, text),
-            clock=parse_clock(clock),
-            audience=audience,
-            attendees=parse_attendees(attendees),
-            owner=owner,
-            where=where,
-        )
-        request.agenda()  # an impossible fit fails here, before any request
-        prompts = user_library(None)
-        if offline:
-            made = library.offline_brief(request, prompts)
-        else:
-            chosen, config = await self.model(ctx)
-            made = await library.tailored_brief(chosen, config, request, prompts)
-        return result(made, render_brief(made, "md", prompts))
+        args: BriefArgs = {
+            "program": find(program),
+            "minutes": minutes,
+            "participants": participants,
+            "start": start,
+            "clock": clock,
+            "kind": kind,
+            "audience": audience,
+            "attendees": attendees,
+            "owner": owner,
+            "where": where,
+        }
+        brief_request(text, args)  # a bad value or an impossible fit fails before any model
+        chosen, config = (None, None) if offline else await self.model(ctx)
+        made = await library.brief(chosen, config, text, args)
+        return result(made, render_brief(made, "md", user_library(None)))
 
     @tool_errors
     async def minutes(
@@ -209,19 +200,19 @@ class MakingTools:
         a model, into the report `analyze` gives, from the meeting's own points, kept as a
         run. Returns JSON and Markdown."""
         from sixhats_ai.mcp_server import library
+        from sixhats_ai.meeting_minutes.api import MinutesArgs
+        from sixhats_ai.meeting_minutes.api import minutes as offline_minutes
         from sixhats_ai.meeting_minutes.layout import render_minutes
         from sixhats_ai.prompts import user_library
 
-        chosen_program = find(program)
         inputs: list[Input] = [notes, *([votes] if votes is not None else [])]
         roots = await allowed_roots(ctx, inputs)
-        notes_doc = read_plain(notes, roots, what="notes file")
-        votes_doc = read_plain(votes, roots, what="votes file") if votes is not None else None
-        meeting = library.read_meeting(notes_doc, votes_doc, chosen_program, topic, fill_gaps)
+        args: MinutesArgs = {"program": find(program), "topic": topic, "fill_gaps": fill_gaps}
+        if votes is not None:
+            args["votes"] = plain_source(votes, roots)
+        source = plain_source(notes, roots)
         if offline:
-            made = library.offline_minutes(meeting)
+            made = offline_minutes(source, offline=True, **args)
             return result(made, render_minutes(made, "md", user_library(None)))
         chosen, config = await self.model(ctx)
-        documents = [notes_doc, *([votes_doc] if votes_doc is not None else [])]
-        kept = await library.structured_minutes(chosen, config, meeting, documents)
-        return kept_result(kept)
+        return kept_result(await library.structured_minutes(chosen, config, source, args))

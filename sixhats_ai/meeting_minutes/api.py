@@ -22,6 +22,7 @@ from sixhats_ai.text.documents import Document
 from sixhats_ai.text.inputs import read_text_file
 
 if TYPE_CHECKING:
+    from sixhats_ai.backends.base import Backend
     from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.config import Config
     from sixhats_ai.run.options import RunOptions
@@ -44,6 +45,7 @@ class MinutesArgs(TypedDict, total=False):
     provider: Provider
     config: Config
     keep: bool  # keep the run in the store (default True, as the CLI does)
+    backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
 
 
 def _document(source: str | Path, name: str) -> tuple[Document, Path | None]:
@@ -118,17 +120,23 @@ async def structure(
     read_cache: bool = True,
     reuse: dict[str, StepRecord] | None = None,
     lineage: Lineage | None = None,
+    backend: Backend | None = None,
 ) -> RunResult:
-    """The meeting structured by the model and kept: the report, or the failed synthesis with
-    the structured steps (kept too, for `rerun`), and the run's id."""
-    from sixhats_ai.api import open_session
+    """The meeting structured by the model (or `backend`, e.g. an MCP host's) and kept: the
+    report, or the failed synthesis with the structured steps (kept too, for `rerun`), and
+    the run's id."""
     from sixhats_ai.meeting_minutes.structure import meeting_report
+    from sixhats_ai.session import open_session
     from sixhats_ai.store.cache import open_run_store
 
     store, cache = open_run_store(config, provider.api_key, log=keep, read=read_cache)
-    async with open_session(provider, options, config, cache=cache) as session:
-        work = meeting_report(session, meeting, reuse)
-        return await keep_run(session, store, inputs, work, lineage=lineage or Lineage())
+    try:
+        async with open_session(provider, options, config, cache=cache, backend=backend) as s:
+            work = meeting_report(s, meeting, reuse)
+            return await keep_run(s, store, inputs, work, lineage=lineage or Lineage())
+    finally:
+        if cache is not None:  # the store's connections: a server makes many calls
+            cache.store.close()
 
 
 @overload
@@ -149,27 +157,22 @@ async def minutes_async(
     by the model and the run kept in the store (unless `keep=False`); a failed synthesis is
     raised as `SynthesisFailed`, after its steps are kept.
     """
-    from sixhats_ai.run.engine import SynthesisFailed
-
     meeting, inputs = meeting_of(notes, args)
     if offline:
         return build_minutes(meeting)
     provider, options, config = await _model_settings(args)
-    result = await structure(
-        provider, options, config, meeting, inputs, keep=args.get("keep", True)
-    )
-    if isinstance(result.outcome, SynthesisFailed):
-        raise result.outcome
-    return result.outcome
+    keep, backend = args.get("keep", True), args.get("backend")
+    result = await structure(provider, options, config, meeting, inputs, keep=keep, backend=backend)
+    return result.report()  # a failed synthesis raised, its run_id naming the kept steps
 
 
 async def _model_settings(args: MinutesArgs) -> tuple[Provider, RunOptions, Config]:
     """The session's settings, the meeting's steps and templates in its options."""
     from dataclasses import replace
 
-    from sixhats_ai.api import model_settings
+    from sixhats_ai.api import settled
 
-    provider, options, config = await model_settings(args)
+    options, config, provider = await asyncio.to_thread(settled, args)
     options = replace(
         options,
         include_optional=args.get("include_optional", True),

@@ -42,7 +42,7 @@ from sixhats_ai.run.schemas import base_model, output_model, shape_for
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.api import Session
+    from sixhats_ai.session import Session
 
 NO_NOTES = "the meeting's notes have nothing for this step"
 
@@ -105,12 +105,17 @@ def _step_prompt(session: Session, meeting: Meeting, notes: StepNotes, mode: str
 
 
 async def _ask(
-    session: Session, meeting: Meeting, step: PlannedStep, prompt: RenderedPrompt, usage: Usage
+    session: Session,
+    meeting: Meeting,
+    step: PlannedStep,
+    prompt: RenderedPrompt,
+    record: dict[str, Any],
 ) -> StepOutput:
-    caller = session.engine.caller
+    """One ask of the step's model; its usage, and the model that answered, go in `record`."""
     model = answer_model(meeting, step)
-    done = await caller.call(session.engine.model_for(step), prompt.messages(), model)
-    usage.add(done.usage)
+    done = await session.ask(session.model_for(step), prompt, model)
+    record["usage"].add(done.usage)
+    record["model"] = done.model or record["model"]
     assert isinstance(done.output, StepOutput)
     return done.output
 
@@ -128,15 +133,14 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
         "focus": step.step.focus,
         "model": session.engine.model_for(step),
         "votes": votes,
+        "usage": usage,
     }
     output: StepOutput | None = None
     added: StepOutput | None = None
     origin: Origin = "meeting"
 
     async def ask(mode: str) -> StepOutput:
-        return await _ask(
-            session, meeting, step, _step_prompt(session, meeting, notes, mode), usage
-        )
+        return await _ask(session, meeting, step, _step_prompt(session, meeting, notes, mode), base)
 
     if notes.points:
         output = await ask("meeting")
@@ -150,7 +154,7 @@ async def structure_step(session: Session, meeting: Meeting, notes: StepNotes) -
             **base, status="failed", error=NO_NOTES, origin="meeting", seconds=seconds
         )
     return StepRecord(
-        **base, status="ok", output=output, added=added, origin=origin, seconds=seconds, usage=usage
+        **base, status="ok", output=output, added=added, origin=origin, seconds=seconds
     )
 
 
@@ -207,9 +211,8 @@ async def synthesise(
             "nonce": _nonce(meeting),
         },
     )
-    caller = session.engine.caller
-    model = session.engine.model_for(closing)
-    done = await caller.call(model, prompt.messages(), answer_model(meeting, closing, ok_ids))
+    model = session.model_for(closing)
+    done = await session.ask(model, prompt, answer_model(meeting, closing, ok_ids))
     assert isinstance(done.output, Synthesis)
     record = StepRecord(
         id=closing.id,
@@ -217,7 +220,7 @@ async def synthesise(
         role=closing.role,
         status="ok",
         output=None,
-        model=model,
+        model=done.model or model,
         mode=done.mode.value,
         seconds=round(done.seconds, 3),
         usage=done.usage,
@@ -253,7 +256,7 @@ async def meeting_report(
         records=records,
         synthesis=synthesis,
         flow="sequential",
-        base_url=session.engine.caller.backend.identity,
+        base_url=session.server,
         clock=clock,
         usage=usage,
     )

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import Program
 
@@ -126,9 +126,11 @@ def check_emergent(program: Program, flow: str) -> None:
     """An emergent sequence is sequential by nature: refuse `--flow parallel` up front."""
     if program.emergent and flow == "parallel":
         raise UsageError(
-            "--flow parallel cannot run an emergent program: blue chooses each hat from the "
+            f"{option('flow')} parallel cannot run an emergent program: blue chooses each hat "
+            "from the "
             "board the previous one left",
-            hint="drop --flow parallel, or pick a fixed program with --program",
+            hint=f"drop {option('flow')} parallel, or pick a fixed program with "
+            f"{option('program')}",
         )
 
 
@@ -138,5 +140,5 @@ def refuse_emergent_brief(program: Program) -> None:
         raise UsageError(
             f"brief cannot take the emergent program {program.slug!r}: its hats are chosen as "
             "the meeting goes, so there is no agenda to time",
-            hint="pick a fixed program with --program (see `sixhats programs`)",
+            hint=f"pick a fixed program with {option('program')} (see `sixhats programs`)",
         )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 
 MAX_PARTICIPANTS = 12
 RosterSource = Literal["list", "file", "proposed"]
@@ -101,7 +101,8 @@ def parse_personas(value: str) -> RosterRequest:
         count = int(text)
         if not 1 <= count <= MAX_PARTICIPANTS:
             raise UsageError(
-                f"--personas {count}: a meeting here has 1 to {MAX_PARTICIPANTS} participants",
+                f"{option('personas')} {count}: a meeting here has 1 to {MAX_PARTICIPANTS} "
+                "participants",
                 hint=f"pass a number from 1 to {MAX_PARTICIPANTS}",
             )
         return RosterRequest(count=count)
@@ -116,9 +117,11 @@ def parse_personas(value: str) -> RosterRequest:
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names or len(names) > MAX_PARTICIPANTS or any(len(n) > 60 for n in names):
         raise UsageError(
-            f"--personas {value!r} is not a roster",
-            hint=f"list 1 to {MAX_PARTICIPANTS} names of up to 60 characters: --personas "
+            f"{option('personas')} {value!r} is not a roster",
+            hint=f"list 1 to {MAX_PARTICIPANTS} names of up to 60 characters: {option('personas')} "
             '"finance lead, support lead"',
         )
     people = [Participant(name=name, role=name) for name in names]
-    return RosterRequest(roster=Roster(participants=_unique(people, "--personas"), source="list"))
+    return RosterRequest(
+        roster=Roster(participants=_unique(people, option("personas")), source="list")
+    )

@@ -58,7 +58,11 @@ def assemble_report(
         metadata=Metadata(
             sixhats_version=__version__,
             flow=flow,
-            models=sorted({r.model for r in records}),
+            # the models that answered: a step that asked none (a meeting's step with no
+            # notes) names only the one it was planned for, e.g. an MCP host's placeholder
+            models=sorted(
+                {r.model for r in records if r.status == "ok"} or {r.model for r in records}
+            ),
             base_url=base_url,
             started_at=clock.started_at,
             finished_at=datetime.now(UTC),

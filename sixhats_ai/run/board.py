@@ -26,9 +26,9 @@ from typing import Any
 
 from sixhats_ai.method.hat_outputs import ALL, BlackOutput, BlueReview, Framing, StepOutput
 from sixhats_ai.method.programs import PlannedStep
-from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.run.report import StepRecord
+from sixhats_ai.text.tokens import estimate_tokens
 
 # The board's share of the model's context: a quarter of the window the run learned, and never
 # more than what the problem, the documents (fitted to 60% of it), the answer and the step's

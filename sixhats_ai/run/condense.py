@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationInfo, create_model, field_validator
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.prompts import new_nonce
 from sixhats_ai.run.report import CondensedDocument, Strict, Usage
 from sixhats_ai.run.together import all_at_once
@@ -241,8 +241,8 @@ def too_large(problem: str, documents: Sequence[Document], budget: int) -> Usage
     return UsageError(
         f"the input is about {total} tokens, more than the {budget} this model's context "
         "leaves for it",
-        hint="use --fit condense to condense it, --truncate to cut it, --context-window if "
-        "the model's is larger, or a shorter input",
+        hint=f"use {option('fit')} condense to condense it, {option('truncate')} to cut it, "
+        f"{option('context_window')} if the model's is larger, or a shorter input",
     )
 
 
@@ -278,7 +278,7 @@ def _plan(
         raise UsageError(
             f"the problem alone is about {estimate_tokens(problem)} tokens, more than the "
             f"{budget} available",
-            hint="put the long text in a --context file, or shorten it",
+            hint=f"put the long text in a {option('documents')} file, or shorten it",
         )
     if policy == "refuse":
         raise refusal

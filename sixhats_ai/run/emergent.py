@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError
+from sixhats_ai.errors import BudgetExceeded, SixhatsError, UsageError, option
 from sixhats_ai.method.emergent import (
     CLOSE,
     EmergentBounds,
@@ -184,12 +184,7 @@ class EmergentMeeting:
             extra=process_variables(history, self.bounds.max_steps, after),
         )
         try:
-            done = await self.engine.caller.call(
-                self.engine.model_for(step),
-                prompt.messages(),
-                lenient_choice(tuple(allowed)),
-                hat=step.hat.value,
-            )
+            done = await self.engine.ask(step, prompt.messages(), lenient_choice(tuple(allowed)))
         except SixhatsError as exc:
             if self.request.strict or isinstance(exc, BudgetExceeded):
                 raise
@@ -214,7 +209,7 @@ def emergent_redo(run_id: str, steps: list[StepRecord], step_ref: str | None) ->
         if len(matches) > 1:
             raise UsageError(
                 f"run {run_id} has several {wanted} steps ({', '.join(matches)})",
-                hint="name one by its step id, e.g. --step " + matches[0],
+                hint=f"name one by its step id, e.g. {option('step')} {matches[0]}",
             )
         if not matches and wanted not in ids:
             raise UsageError(

@@ -23,7 +23,6 @@ from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.method.random_entry import random_word
-from sixhats_ai.pricing import estimate_tokens
 from sixhats_ai.prompts import PromptLibrary, RenderedPrompt, new_nonce, template_name_for
 from sixhats_ai.run.assembly import RunClock, assemble_report
 from sixhats_ai.run.board import Board, alternatives_of, board_of, board_tokens, direction
@@ -57,15 +56,18 @@ from sixhats_ai.run.step_schema import output_schema, schema_terms
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
+from sixhats_ai.text.tokens import estimate_tokens
 
 
 class SynthesisFailed(SixhatsError):
-    """The closing blue failed; the hat outputs are kept in `steps`."""
+    """The closing blue failed; the hat outputs are kept in `steps`, and in the store under
+    `run_id` when the run was kept (for `rerun` to finish)."""
 
     def __init__(self, cause: SixhatsError, steps: list[StepRecord]) -> None:
         super().__init__(f"the synthesis failed: {first_problems(cause.message)}", hint=cause.hint)
         self.exit_code = cause.exit_code
         self.steps = steps
+        self.run_id: str | None = None
         # Every problem, for the store and a SIXHATS_DEBUG traceback; one_line() names 3.
         self.full_message = SixhatsError(
             f"the synthesis failed: {cause.message}", hint=cause.hint
@@ -217,6 +219,7 @@ class Engine:
         output = done.output if isinstance(done.output, StepOutput) else None
         record = base(
             status="ok",
+            model=done.model or model,  # an MCP host names its model as it answers
             output=output,
             mode=done.mode.value,
             seconds=round(done.seconds, 3),
@@ -226,6 +229,14 @@ class Engine:
         record = checked_quotes(record, request.texts())
         self.on_event(StepEvent(step, "done", record))
         return record, done.output
+
+    async def ask(
+        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
+    ) -> ValidatedAnswer:
+        """One validated answer for `step`, on its model and with its hat's sampling."""
+        return await self.caller.call(
+            self.model_for(step), messages, answer_model, hat=step.hat.value
+        )
 
     def _prompt(
         self,
@@ -260,19 +271,17 @@ class Engine:
     ) -> ValidatedAnswer | PanelAnswer:
         """The step's answer: one voice, or every participant's (in one request, or in one
         each with --personas-mode separate)."""
-        model, hat_name = self.model_for(step), step.hat.value
         if not is_panel(request, step):
-            return await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
+            return await self.ask(step, prompt.messages(), answer_model)
         hat = cast("type[StepOutput]", base_model(step))
         if request.personas_mode == "together":
-            answer = await self.caller.call(model, prompt.messages(), answer_model, hat=hat_name)
-            return from_panel(hat, answer)
+            return from_panel(hat, await self.ask(step, prompt.messages(), answer_model))
         board = self.board_for(request, step, seen)
 
         async def ask(name: str) -> ValidatedAnswer:
             voice = {"participant": describe(request, name)}
             voiced = self.render(request, step, board, seen=seen, extra=voice)
-            return await self.caller.call(model, voiced.messages(), answer_model, hat=hat_name)
+            return await self.ask(step, voiced.messages(), answer_model)
 
         return await ask_separately(roster_names(request), hat, ask)
 

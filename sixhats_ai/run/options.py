@@ -1,28 +1,37 @@
 """How a run is made: every setting a command line or an API caller can tune.
 
-The library checks them in its own terms (`OptionError` names the field); the command line
-says which flag set it.
+Each default is declared here, once: the commands read them (`RunOptions.timeout` is the
+default of `--timeout`). The library checks the settings in its own terms (`OptionError`
+names the field); the command line says which flag set it. Light to import, since every
+command's signature reads it: what the checks need is imported when a RunOptions is made.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
-from sixhats_ai.backends.openai import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from sixhats_ai.errors import UsageError
-from sixhats_ai.method.participants import PersonasMode, RosterRequest
-from sixhats_ai.run.condense import FIT_POLICIES, FitPolicy
-from sixhats_ai.run.request import Flow
-from sixhats_ai.run.structured import OutputMode
+from sixhats_ai.errors import option as named_option
+
+if TYPE_CHECKING:
+    from sixhats_ai.method.participants import PersonasMode, RosterRequest
+    from sixhats_ai.run.condense import FitPolicy
+    from sixhats_ai.run.request import Flow
+
+
+DEFAULT_PROGRAM = "choose"  # the program a run follows when none is named
+BATCH_CONCURRENCY = 4  # a batch's requests in flight at most, across all its files
 
 
 class OptionError(UsageError, ValueError):
-    """A run option out of range: `option` is the RunOptions field, `problem` what is wrong."""
+    """A run option out of range: `option` is the RunOptions field, `problem` what is wrong.
+    The message names the field (`errors.option`), so a shell shows its own name for it."""
 
-    def __init__(self, option: str, problem: str) -> None:
-        super().__init__(f"{option} {problem}")
+    def __init__(self, option: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{named_option(option)} {problem}", hint=hint)
         self.option = option
         self.problem = problem
 
@@ -32,7 +41,7 @@ class RunOptions:
     """How to run: everything a command line or API caller can tune."""
 
     flow: Flow = "sequential"
-    concurrency: int = 4
+    concurrency: int = 8  # requests in flight at most (a batch's default is its own)
     rpm: float | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -52,11 +61,18 @@ class RunOptions:
     personas_mode: PersonasMode = "together"
 
     def __post_init__(self) -> None:
+        from sixhats_ai.method.participants import PersonasMode
+        from sixhats_ai.run.condense import FIT_POLICIES
+        from sixhats_ai.run.request import Flow
+        from sixhats_ai.run.structured import OutputMode
+
         if self.flow not in get_args(Flow):
-            raise UsageError(f"unknown flow {self.flow!r}", hint="use sequential or parallel")
+            raise UsageError(
+                f"unknown {named_option('flow')} {self.flow!r}", hint="use sequential or parallel"
+            )
         if self.mode is not None and self.mode not in set(OutputMode):
             raise UsageError(
-                f"unknown output mode {self.mode!r}",
+                f"unknown {named_option('mode')} {self.mode!r}",
                 hint="use json_schema, json_object or prompt",
             )
         if self.concurrency < 1:
@@ -76,9 +92,13 @@ class RunOptions:
             raise OptionError("max_steps", f"must be from 1 to 30 (got {self.max_steps})")
         if self.personas_mode not in get_args(PersonasMode):
             raise UsageError(
-                f"unknown --personas-mode {self.personas_mode!r}", hint="use together or separate"
+                f"unknown {named_option('personas_mode')} {self.personas_mode!r}",
+                hint="use together or separate",
             )
         if self.truncate:
             self.fit = "truncate"
         if self.fit not in FIT_POLICIES:
-            raise UsageError(f"unknown --fit {self.fit!r}", hint="use condense, truncate or refuse")
+            raise UsageError(
+                f"unknown {named_option('fit')} {self.fit!r}",
+                hint="use condense, truncate or refuse",
+            )

@@ -177,6 +177,7 @@ class PanelAnswer:
     usage: Usage
     mode: Any
     seconds: float
+    model: str | None = None  # the model that answered, when the backend named it
 
 
 def from_panel(base: type[StepOutput], done: ValidatedAnswer) -> PanelAnswer:
@@ -189,7 +190,9 @@ def from_panel(base: type[StepOutput], done: ValidatedAnswer) -> PanelAnswer:
         for item in getattr(done.output, "contributions", [])
     ]
     outputs = [c.output for c in contributions]
-    return PanelAnswer(merged(base, outputs), contributions, done.usage, done.mode, done.seconds)
+    return PanelAnswer(
+        merged(base, outputs), contributions, done.usage, done.mode, done.seconds, done.model
+    )
 
 
 async def ask_separately(
@@ -208,7 +211,10 @@ async def ask_separately(
         usage.add(done.usage)
     outputs = [c.output for c in contributions]
     seconds = max(done.seconds for done in answers)
-    return PanelAnswer(merged(base, outputs), contributions, usage, answers[0].mode, seconds)
+    first = answers[0]
+    return PanelAnswer(
+        merged(base, outputs), contributions, usage, first.mode, seconds, first.model
+    )
 
 
 def describe(request: RunRequest, name: str) -> str:

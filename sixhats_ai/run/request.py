@@ -18,7 +18,7 @@ from sixhats_ai.text.documents import Document
 
 if TYPE_CHECKING:
     from sixhats_ai.prompts import RenderedPrompt
-    from sixhats_ai.run.structured import StructuredCaller
+    from sixhats_ai.run.structured import ValidatedAnswer
 
 Flow = Literal["sequential", "parallel"]
 
@@ -56,12 +56,11 @@ class StepEvent:
 
 class StepRunner(Protocol):
     """What an emergent meeting and a preview need of the engine: a step's board, its prompt,
-    a hat step run, and the caller with its model choice."""
+    a hat step run, and one answer asked on the step's model."""
 
-    @property
-    def caller(self) -> StructuredCaller: ...
-
-    def model_for(self, step: PlannedStep) -> str: ...
+    async def ask(
+        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
+    ) -> ValidatedAnswer: ...
 
     def board_for(
         self, request: RunRequest, step: PlannedStep, seen: list[StepRecord]

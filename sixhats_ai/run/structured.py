@@ -34,11 +34,12 @@ from sixhats_ai.backends.base import (
 )
 from sixhats_ai.backends.output_modes import ModeState, OutputMode
 from sixhats_ai.backends.parameters import ModelParameters
-from sixhats_ai.errors import ModelError, UsageError
+from sixhats_ai.errors import ModelError, UsageError, option
 from sixhats_ai.method.hats import hat_sampling
-from sixhats_ai.pricing import Budget, PriceTable, estimate_tokens
+from sixhats_ai.pricing import Budget, PriceTable
 from sixhats_ai.run.report import Usage
 from sixhats_ai.text.documents import safe_strings, without_escapes
+from sixhats_ai.text.tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,6 +68,7 @@ class ValidatedAnswer:
     usage: Usage
     mode: OutputMode
     seconds: float
+    model: str | None = None  # the model that answered, when the backend named it
 
 
 class InvalidAnswer(Exception):
@@ -220,7 +222,8 @@ class StructuredCaller:
         unpriced = sorted(m for m in models if self.prices.price(m) is None)
         if unpriced:
             raise UsageError(
-                f"--max-cost cannot bound {', '.join(unpriced)}: no price is known for it",
+                f"{option('max_cost')} cannot bound {', '.join(unpriced)}: no price is known "
+                "for it",
                 hint=f'add [prices."{unpriced[0]}"] with input and output (USD per million '
                 "tokens) to config.toml",
             )
@@ -323,16 +326,18 @@ class StructuredCaller:
                 ]
                 continue
             self._remember(exchange)
-            return ValidatedAnswer(output, usage, exchange.mode, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            answered = exchange.completion.model
+            return ValidatedAnswer(output, usage, exchange.mode, seconds, answered)
         raise ModelError(
             f"the model's answer did not fit the schema after {self.max_reasks} re-asks: {error}",
-            hint="use a stronger model or raise --max-reasks",
+            hint=f"use a stronger model or raise {option('max_reasks')}",
         )
 
     def _cache(self) -> ResponseCache | None:
         """The cache, unless the backend keeps its answers itself (a batch round's ledger,
         keyed as the cache keys them): then it is its own cache."""
-        return None if getattr(self.backend, "keeps_answers", False) else self.cache
+        return None if self.backend.keeps_answers else self.cache
 
     def _remember(self, exchange: Exchange) -> None:
         """Store a valid answer: only answers that passed validation may answer again."""
@@ -370,7 +375,7 @@ class StructuredCaller:
         if done.finish_reason == "length":
             raise ModelError(
                 "the answer was cut off at the token limit (finish_reason=length)",
-                hint="raise --max-tokens",
+                hint=f"raise {option('max_tokens')}",
             )
         if done.finish_reason == "content_filter":
             raise ModelError("the answer was withheld by the server's content filter")

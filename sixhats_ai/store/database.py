@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sixhats_ai.errors import StoreDamaged, UsageError, redact
+from sixhats_ai.errors import StoreDamaged, UsageError, option, redact
 from sixhats_ai.run.report import Report, StepRecord, Usage
 from sixhats_ai.store.access import connect, explained, is_damage, read_only, writable
 from sixhats_ai.store.check import check_file, damaged, decoded_row, raw_rows
@@ -77,7 +77,7 @@ class RunStore:
                 raise UsageError(
                     f"cannot create the run store's folder {self.path.parent}: "
                     f"{exc.strerror or exc}",
-                    hint="set SIXHATS_DATA_DIR to a folder, or pass --no-log",
+                    hint=f"set SIXHATS_DATA_DIR to a folder, or pass {option('keep')}",
                 ) from None
             # Never shared: each thread gets its own; any thread may close them all.
             conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.text.documents import Document, safe_line, sanitize
 from sixhats_ai.text.extract import MAX_INPUT_BYTES, docx_text, exact_size, html_text, pdf_text
 from sixhats_ai.text.extract import MissingExtra as MissingExtra  # where batches look for it
@@ -88,9 +88,9 @@ def _walk(root: Path, glob: str | None, skip: Path | None) -> Iterator[Discovere
             root,
             UsageError(
                 f"no inputs found in {root} (looked for {looked_for})",
-                hint="check the folder and the --glob pattern"
+                hint=f"check the folder and the {option('glob')} pattern"
                 if glob
-                else "check the folder, or pass --glob",
+                else f"check the folder, or pass {option('glob')}",
             ),
         )
 
@@ -145,7 +145,7 @@ def _named(paths: Iterable[str], glob: str | None, skip: Path | None) -> Iterato
             yield InputProblem(
                 path,
                 UsageError(
-                    f"{path} is in the --out folder, where its report would overwrite it",
+                    f"{path} is in the {option('out')} folder, where its report would overwrite it",
                     hint="write the reports to another folder",
                 ),
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from sixhats_ai.api import new_session
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import load_programs
@@ -13,6 +12,7 @@ from sixhats_ai.run.engine import output_schema
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.preview import preview_plan
 from sixhats_ai.run.structured import OutputMode
+from sixhats_ai.session import new_session
 
 pytest.importorskip("llama_cpp")
 
@@ -25,7 +25,7 @@ PROBLEM = "Should our team move to a four-day week, or hire two more people?"
 def test_every_step_schema_becomes_a_grammar(slug):
     program = load_programs()[slug]
     session = new_session(Provider(None, "", "tiny"), RunOptions(), Config())
-    assert session.engine.caller.modes.mode is OutputMode.JSON_SCHEMA
+    assert session.caller.modes.mode is OutputMode.JSON_SCHEMA
     request = session.run_request(PROBLEM, program, [])
     for step, seen, ids in preview_plan(request):
         schema = output_schema(step, request, seen, ids).model_json_schema()

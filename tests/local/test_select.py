@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from sixhats_ai.backends.llama import LlamaBackend
 from sixhats_ai.errors import ConfigError, UsageError
 from sixhats_ai.local import select
 from sixhats_ai.local.catalogue import load_catalogue
 from sixhats_ai.local.select import (
     LocalSettings,
-    auto_local_backend,
+    auto_local_model,
     concurrency_note,
-    local_backend,
+    local_model,
     nothing_configured_hint,
     wants_local,
 )
@@ -34,7 +35,7 @@ def not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_without_the_extra_the_error_names_the_pip_command(not_installed, tiny_model):
     with pytest.raises(ConfigError) as caught:
-        local_backend(LocalSettings(model=str(tiny_model)))
+        local_model(LocalSettings(model=str(tiny_model)))
     assert caught.value.exit_code == 2
     assert pip_install("local") in caught.value.one_line()
     assert pip_install("local") in nothing_configured_hint()
@@ -42,7 +43,7 @@ def test_without_the_extra_the_error_names_the_pip_command(not_installed, tiny_m
 
 def test_with_the_extra_but_no_model_the_error_names_the_pull_and_its_size(installed):
     with pytest.raises(ConfigError) as caught:
-        local_backend(LocalSettings())
+        local_model(LocalSettings())
     default = load_catalogue().default_model()
     message = caught.value.one_line()
     assert f"sixhats local pull {default.name}" in message
@@ -54,33 +55,34 @@ def test_with_the_extra_but_no_model_the_error_names_the_pull_and_its_size(insta
 
 def test_a_named_model_not_pulled_names_its_own_pull(installed):
     with pytest.raises(ConfigError, match=r"sixhats local pull qwen2\.5-1\.5b .*986 MB"):
-        local_backend(LocalSettings(model="qwen2.5-1.5b"))
+        local_model(LocalSettings(model="qwen2.5-1.5b"))
 
 
 def test_nothing_is_downloaded_without_pull(installed, fake_hub):
     with pytest.raises(ConfigError):
-        local_backend(LocalSettings(model="qwen2.5-1.5b"))
+        local_model(LocalSettings(model="qwen2.5-1.5b"))
     assert fake_hub.calls == []
-    backend = local_backend(LocalSettings(model="qwen2.5-1.5b"), pull_missing=True)
+    model = local_model(LocalSettings(model="qwen2.5-1.5b"), pull_missing=True)
     assert len(fake_hub.calls) == 1
-    assert backend.path.name == "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
-    assert backend.n_ctx == load_catalogue().models["qwen2.5-1.5b"].n_ctx
+    assert model.path.name == "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
+    assert model.n_ctx == load_catalogue().models["qwen2.5-1.5b"].n_ctx
 
 
 def test_any_gguf_path_is_a_model(installed, tiny_model):
-    backend = local_backend(LocalSettings(model=str(tiny_model)))
-    assert backend.path == tiny_model
+    model = local_model(LocalSettings(model=str(tiny_model)))
+    assert model.path == tiny_model
+    backend = LlamaBackend.serving(model)  # what a run on it asks (backends/build.py)
     assert backend.identity == f"local:tiny.gguf:{tiny_model.stat().st_size}"
     assert backend.is_local
 
 
 def test_a_missing_or_foreign_file_is_a_usage_error(installed, tmp_path):
     with pytest.raises(UsageError, match=r"model file .*absent\.gguf not found"):
-        local_backend(LocalSettings(model=str(tmp_path / "absent.gguf")))
+        local_model(LocalSettings(model=str(tmp_path / "absent.gguf")))
     text = tmp_path / "notes.gguf"
     text.write_text("not a model")
     with pytest.raises(UsageError, match="is not a GGUF model file"):
-        local_backend(LocalSettings(model=str(text)))
+        local_model(LocalSettings(model=str(text)))
 
 
 def test_a_profile_sets_the_model_and_the_engine(installed, tiny_model):
@@ -94,33 +96,33 @@ def test_a_profile_sets_the_model_and_the_engine(installed, tiny_model):
     assert wants_local(False, profile)
     assert not wants_local(False, {"model": "gpt-4o-mini"})
     assert wants_local(True, None)
-    backend = local_backend(LocalSettings.from_profile(profile))
-    assert (backend.path, backend.n_ctx, backend.n_threads) == (tiny_model, 2048, 1)
+    model = local_model(LocalSettings.from_profile(profile))
+    assert (model.path, model.n_ctx, model.n_threads) == (tiny_model, 2048, 1)
     flagged = LocalSettings.from_profile(profile, model="qwen2.5-1.5b")
     assert flagged.model == "qwen2.5-1.5b"
 
 
 def test_with_nothing_configured_a_pulled_model_is_used_and_said(installed, fake_hub, cli):
-    assert auto_local_backend() is None
+    assert auto_local_model() is None
     cli("local", "pull", "qwen2.5-1.5b")
-    found = auto_local_backend()
+    found = auto_local_model()
     assert found is not None
-    backend, note = found
-    assert backend.path.name == "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
+    model, note = found
+    assert model.path.name == "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
     assert "using the local engine with qwen2.5-1.5b" in note and "\n" not in note
 
 
 def test_with_nothing_configured_the_default_is_preferred(installed, fake_hub, cli):
     cli("local", "pull", "qwen2.5-1.5b")
     cli("local", "pull")
-    found = auto_local_backend()
+    found = auto_local_model()
     assert found is not None
     assert found[0].path.name == load_catalogue().default_model().file
 
 
 def test_with_nothing_configured_and_no_extra_the_engine_is_not_used(not_installed, fake_hub, cli):
     cli("local", "pull", "qwen2.5-1.5b")
-    assert auto_local_backend() is None
+    assert auto_local_model() is None
 
 
 def test_concurrency_above_one_gets_a_note():
@@ -132,10 +134,10 @@ def test_concurrency_above_one_gets_a_note():
 def test_a_model_path_and_a_hub_name_are_told_apart(installed, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="not found"):
-        local_backend(LocalSettings(model="./models/sub/absent.gguf"))
+        local_model(LocalSettings(model="./models/sub/absent.gguf"))
     with pytest.raises(ConfigError, match=r"someone/repo/file\.gguf is not pulled"):
-        local_backend(LocalSettings(model="someone/repo/file.gguf"))
+        local_model(LocalSettings(model="someone/repo/file.gguf"))
     local = Path("someone/repo/file.gguf")
     local.parent.mkdir(parents=True)
     local.write_bytes(b"GGUF")
-    assert local_backend(LocalSettings(model="someone/repo/file.gguf")).path == local
+    assert local_model(LocalSettings(model="someone/repo/file.gguf")).path == local
