@@ -78,27 +78,27 @@ def _choose_on_tiny_model(model: Path, document: str) -> tuple[int, int, int, st
     sent, those llama.cpp evaluated (its own counters, re-asks included), and how the run
     ended. The random-weight model may fail a schema: the requests it made still count."""
     from sixhats_ai.api import analyze as run_analysis
-    from sixhats_ai.backends.llama import LlamaBackend
+    from sixhats_ai.backends.llama import LocalModel
     from sixhats_ai.backends.provider import local_engine_provider
     from sixhats_ai.config import Config
     from sixhats_ai.errors import SixhatsError
     from sixhats_ai.run.options import RunOptions
     from sixhats_ai.text.documents import Document
 
-    engine = LlamaBackend(model, n_ctx=LOCAL_N_CTX)
+    provider = local_engine_provider(LocalModel(model, n_ctx=LOCAL_N_CTX))
     try:
         run_analysis(
             PROBLEM,
             program="choose",
             documents=[Document("proposal.md", document)],
             options=RunOptions(max_tokens=LOCAL_MAX_TOKENS),
-            provider=local_engine_provider(engine),
+            provider=provider,
             config=Config(),
         )
         ended = "ok"
     except SixhatsError as exc:
         ended = exc.one_line()
-    stats = engine.stats
+    stats = provider.engine_stats
     return stats.requests, stats.prompt_tokens, stats.prompt_eval[0], ended
 
 
