@@ -9,7 +9,7 @@ Every count is a `min_length`/`max_length`, so it is in the schema and checked l
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -17,6 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 from sixhats_ai.text.prose import clause, joined, quoted
 
 Weight = Literal["low", "medium", "high"]
+LEVELS: tuple[str, ...] = get_args(Weight)
 ALL = "all"  # a point about every alternative, or about the problem as a whole
 Section = tuple[str, list[str]]
 MAX_ALTERNATIVES = 6  # the framing names at most this many
@@ -221,13 +222,17 @@ class _Point(Strict):
         """The point's ratings after its weight, by name (an older report may lack some)."""
         return {"likelihood": self.likelihood}
 
-    def line(self) -> str:
+    def line(self, tag: str | None = None, brief: bool = False) -> str:
         """The point as the board shows it: `Risk (high; likelihood medium) [A]: ... Grounds:
-        ... Quote: "..."`, whole sentences, nothing cut."""
-        rated = "; ".join([self.weight, *(f"{k} {v}" for k, v in self.ratings().items() if v)])
-        quote = f"Quote: {quoted(self.quote)}" if self.quote else ""
+        ... Quote: "..."`, whole sentences, nothing cut. `tag` names the alternative otherwise
+        (a reduced board numbers them); `brief` keeps the point, its grounds and its levels and
+        leaves out the quote and free-text ratings (the stored step keeps them)."""
+        ratings = [(k, v) for k, v in self.ratings().items() if v and (not brief or v in LEVELS)]
+        rated = "; ".join([self.weight, *(f"{k} {v}" for k, v in ratings)])
+        quote = f"Quote: {quoted(self.quote)}" if self.quote and not brief else ""
         text = joined(self.point, f"Grounds: {clause(self.reason)}", quote)
-        return f"{type(self).__name__} ({rated}){_tag(self.alternative)}: {text}"
+        named = _tag(self.alternative) if tag is None else f" [{tag}]"
+        return f"{type(self).__name__} ({rated}){named}: {text}"
 
 
 class Risk(_Point):

@@ -9,6 +9,11 @@ Past that share the board is reduced by importance, not by position:
 - then the items in order of `importance` (high weight, high impact, checked facts first),
   each whole, while they fit; the rest are left out, and the run's warnings say so.
 
+A reduced board shows every point briefly (`Item.brief`): its point, grounds and levels, with
+the alternatives numbered (`Alternative 2: ...`, `[alternative 2]`) rather than named again in
+every line, and without its quote or free-text ratings, which the stored step and the report
+keep. At 8k that is what lets each alternative's strongest points all stay, grounds and all.
+
 The synthesis sees the board the same way. Ranking reads a point's fields through one key
 function, `importance`, and finds a category's points through `SOURCES`; a hat output with
 new fields or lists changes those two only.
@@ -21,10 +26,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sixhats_ai.method.hat_outputs import ALL, BlackOutput, BlueReview, Framing, StepOutput
+from sixhats_ai.method.hat_outputs import (
+    ALL,
+    Benefit,
+    BlackOutput,
+    BlueReview,
+    Framing,
+    Risk,
+    StepOutput,
+)
 from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.run.report import StepRecord
@@ -77,8 +90,8 @@ def risk_ref(step_id: str, number: int) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One point on the board: its whole line, its category, how much it matters, and the
-    alternative it is about (None when it names none)."""
+    """One point on the board: its whole line, its category, how much it matters, the
+    alternative it is about (None when it names none), and its brief line."""
 
     step: int  # the step's place on the board
     place: int  # the item's place in its step
@@ -86,10 +99,14 @@ class Item:
     text: str
     score: float
     alternative: str | None
+    brief: str  # the line a reduced board shows (see the module's docstring)
 
     @property
     def tokens(self) -> int:
         return estimate_tokens(self.text) + 1
+
+    def briefly(self) -> Item:
+        return replace(self, text=self.brief)
 
 
 def _output_items(output: StepOutput, prefix: str = "") -> list[tuple[str, str, object]]:
@@ -126,7 +143,21 @@ def _step_lines(record: StepRecord) -> list[tuple[str, str, object]]:
     ]
 
 
+def _brief(category: str, text: str, point: object, numbers: dict[str, int]) -> str:
+    """A line as a reduced board shows it: an alternative numbered, a point brief (see the
+    module's docstring), anything else as it is."""
+    if category == "Alternative" and (name := text.partition(": ")[2]) in numbers:
+        return f"Alternative {numbers[name]}: {name}"
+    if not isinstance(point, Benefit | Risk):
+        return text
+    number = numbers.get(point.alternative)
+    before, whole, after = text.partition(point.line())  # a speaker before, a risk's id after
+    tag = f"alternative {number}" if number else None
+    return before + point.line(tag, brief=True) + after if whole else text
+
+
 def _items(done: Sequence[StepRecord]) -> list[list[Item]]:
+    numbers = {name: n for n, name in enumerate(alternatives_of(done), 1)}
     steps = []
     for n, record in enumerate(done):
         steps.append(
@@ -138,6 +169,7 @@ def _items(done: Sequence[StepRecord]) -> list[list[Item]]:
                     NONCE_PATTERN.sub("DATA-marker", text),  # no point closes a fence
                     importance(point) if not isinstance(point, str) else LEVELS["medium"],
                     getattr(point, "alternative", None),
+                    NONCE_PATTERN.sub("DATA-marker", _brief(category, text, point, numbers)),
                 )
                 for place, (category, text, point) in enumerate(_step_lines(record))
             ]
@@ -173,9 +205,10 @@ def _rank(item: Item) -> tuple[float, int, int]:
 
 def reduce(items: list[Item], budget: int) -> list[Item]:
     """The items a board of `budget` tokens shows, in board order: all of them if they fit,
-    else what always stays, then the most important, each whole, while they fit."""
+    else, each brief, what always stays, then the most important, each whole, while they fit."""
     if sum(item.tokens for item in items) <= budget:
         return items
+    items = [item.briefly() for item in items]
     chosen = {id(item): item for item in _strongest(items)}
     spent = sum(item.tokens for item in chosen.values())
     for item in sorted(items, key=_rank):
@@ -192,6 +225,7 @@ class Board:
     entries: list[dict[str, Any]] = field(default_factory=list)
     shown: int = 0
     total: int = 0
+    brief: bool = False  # reduced: its points shown briefly (see the module's docstring)
 
     @property
     def left_out(self) -> int:
@@ -214,7 +248,8 @@ def board_of(records: Sequence[StepRecord], by_id: dict[str, PlannedStep], budge
         }
         for n, record in enumerate(done)
     ]
-    return Board(entries, len(kept), len(every))
+    brief = sum(item.tokens for item in every) > budget
+    return Board(entries, len(kept), len(every), brief)
 
 
 def alternatives_of(records: Sequence[StepRecord]) -> list[str]:

@@ -251,11 +251,12 @@ class Engine:
         prompt = request.memo.prompts.get(step.id)
         if prompt is None:
             board = self.board(request, seen)
-            if board.left_out:
+            if board.brief:
+                left_out = f"the {board.left_out} least important were left out, the rest shown"
                 request.warnings.append(
                     f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
-                    f"the {board.left_out} least important were left out to fit the model's "
-                    f"context ({request.context_tokens or 'unknown'} tokens)"
+                    f"{left_out if board.left_out else 'all'} without their quotes, to fit the "
+                    f"model's context ({request.context_tokens or 'unknown'} tokens)"
                 )
             prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
             request.memo.prompts[step.id] = prompt
