@@ -96,7 +96,7 @@ def test_each_alternative_is_argued_with_grounds_quotes_and_arithmetic(cli, serv
         for point in column.argued:
             assert f"Grounds: {clause(point.grounds)}" in case
             assert point.arithmetic in case
-    assert "(found in the material)" in case
+    assert "(found in the source)" in case
 
 
 def test_a_thorough_models_choose_report_has_a_body_under_1200_words(cli, served):

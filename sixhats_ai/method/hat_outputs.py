@@ -50,6 +50,16 @@ def quote_field(what: str) -> Any:
 QuoteFound = SkipJsonSchema[bool | None]
 
 
+def quote_note(quote: str | None, found: bool | None) -> str:
+    """A quote as the board and the report show it: never as the source's words when the tool
+    looked for it there and did not find it."""
+    if not quote:
+        return ""
+    if found is False:
+        return f"Quote not found in the source: {quoted(quote)}"
+    return f"Quote: {quoted(quote)}" + (" (found in the source)" if found else "")
+
+
 def alternative_field() -> Any:
     return run_enum(
         "alternative",
@@ -125,7 +135,7 @@ class Fact(Strict):
     quote_found: QuoteFound = None
 
     def text(self) -> str:  # the statement, and the words of the material it quotes
-        return joined(self.statement, f"Quote: {quoted(self.quote)}" if self.quote else "")
+        return joined(self.statement, quote_note(self.quote, self.quote_found))
 
     @property
     def provenance(self) -> str:
@@ -225,7 +235,7 @@ class _Point(Strict):
         """The point as the board shows it: `Risk (high; likelihood medium) [A]: ... Grounds:
         ... Quote: "..."`, whole sentences, nothing cut."""
         rated = "; ".join([self.weight, *(f"{k} {v}" for k, v in self.ratings().items() if v)])
-        quote = f"Quote: {quoted(self.quote)}" if self.quote else ""
+        quote = quote_note(self.quote, self.quote_found)
         text = joined(self.point, f"Grounds: {clause(self.reason)}", quote)
         return f"{type(self).__name__} ({rated}){_tag(self.alternative)}: {text}"
 

@@ -141,7 +141,7 @@ def step_groups(output: StepOutput) -> list[Group]:
             ]
         case WhiteOutput():
             return [
-                Group("Facts", [Point(f.statement, f.status, f.provenance) for f in output.facts]),
+                Group("Facts", [Point(f.text(), f.status, f.provenance) for f in output.facts]),
                 Group("Missing", [Point(g.question, None, g.how_to_fill) for g in output.gaps]),
                 Group(
                     "Other people's views",

@@ -11,6 +11,7 @@ step id, and the run's figures in a footer. Every text a model or a user wrote g
 
 from __future__ import annotations
 
+from sixhats_ai.method.hat_outputs import quote_note
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.render.escape import md
 from sixhats_ai.run.comparison import argued
@@ -32,7 +33,7 @@ from sixhats_ai.run.report import (
     Synthesis,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import clause, first_words, joined, quoted
+from sixhats_ai.text.prose import clause, first_words, joined
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
 
@@ -51,16 +52,9 @@ def _point(p: SourcedPoint) -> str:
     return f"- {md(joined(p.text, grounds))} _{p.weight}_{_sources(p.sources)}"
 
 
-def _quote(quote: str | None, found: bool | None) -> str:
-    if not quote:
-        return ""
-    checked = {True: " (found in the material)", False: " (not found in the material)"}
-    return f"Quote: {quoted(quote)}{checked.get(found, '') if found is not None else ''}"
-
-
 def _argued(p: ArguedPoint) -> str:
     """A hat's benefit or risk as the comparison weighs it, with its arithmetic."""
-    text = joined(p.point, f"Grounds: {clause(p.grounds)}", _quote(p.quote, p.quote_found))
+    text = joined(p.point, f"Grounds: {clause(p.grounds)}", quote_note(p.quote, p.quote_found))
     return f"- {md(text)} _{p.arithmetic}, {md(p.step)}_"
 
 

@@ -2,8 +2,9 @@
 
 A white fact marked "checked" carries the words of the problem statement or a document that
 state it, and a black or yellow point that rests on what the material says may quote it too.
-The tool looks for each quote in the material the step was sent, ignoring case and whitespace
-(and quotation marks around it; "..." or "…" between parts of a quote it found apart). A quote
+The tool looks for each quote in the material the step was sent, ignoring case, whitespace,
+quotation marks and Markdown markup (emphasis, code ticks, table pipes, heading and list markers,
+which a model quoting the text drops); "..." or "…" joins parts of a quote it found apart. A quote
 found is marked so; a checked fact whose quote is not there is recorded as believed, so the
 report never presents the model's inference as the document's word.
 """
@@ -17,15 +18,22 @@ from sixhats_ai.method.hat_outputs import BlackOutput, StepOutput, WhiteOutput, 
 from sixhats_ai.run.report import StepRecord
 
 _GAP = re.compile(r"\.\.\.|…")
-_EDGES = " \"'“”‘’.,;:"
+_EDGES = " '.,;:"
+# A heading, list or quote marker at the start of a line, then Markdown's inline markup and
+# quotation marks anywhere: none of it is the document's words.
+_LINE_MARKER = re.compile(r"^[ \t]*(?:#+|[-*+>]|\d+[.)])[ \t]+", re.MULTILINE)
+_MARKUP = str.maketrans(
+    {c: " " for c in "*_`|"} | {c: None for c in '"“”„«»'} | {"‘": "'", "’": "'"}
+)
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return " ".join(_LINE_MARKER.sub(" ", text).translate(_MARKUP).casefold().split())
 
 
 def quote_in(quote: str, material: Sequence[str]) -> bool:
-    """Whether every part of `quote` is in one of the texts, ignoring case and whitespace."""
+    """Whether every part of `quote` is in one of the texts, ignoring case, whitespace,
+    quotation marks and Markdown markup."""
     parts = [_normalised(part).strip(_EDGES) for part in _GAP.split(quote)]
     parts = [part for part in parts if part]
     texts = [_normalised(text) for text in material]
