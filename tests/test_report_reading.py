@@ -116,3 +116,12 @@ def test_model_text_is_text_in_the_markdown_report(cli, served):
     assert "<script>" not in markdown and "<img" not in markdown
     assert not re.search(r"^\s*(- )?#+ INJECTED", markdown, re.MULTILINE)
     assert "&lt;script&gt;" in markdown  # shown as text, not dropped
+
+
+def test_a_comparing_report_shows_every_key_insight_once_and_the_first_in_the_body(cli, served):
+    served.reset(items=5, words=12)
+    markdown, report = _report(cli, "choose")
+    body, main = markdown.split(ARGUMENTS)[0], _body(markdown)
+    insights = [clause(i.text) for i in report.synthesis.key_insights]
+    assert len(insights) == 5 and insights[0] in body
+    assert [main.count(text) for text in insights] == [1] * len(insights)

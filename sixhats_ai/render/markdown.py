@@ -36,6 +36,7 @@ from sixhats_ai.text.plural import counted
 from sixhats_ai.text.prose import clause, first_words, joined
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
+BODY_INSIGHTS = 3  # key insights in the body, like the three reasons; the rest follow the detail
 
 
 def _sources(ids: list[str]) -> str:
@@ -99,7 +100,7 @@ def _table(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
             f"{c.balance:+d}",
             _short(benefit[0].point) if benefit else "–",
             _short(risk[0].point) if risk else "–",
-            md(joined(verdicts.get(c.name) or "")) or "–",
+            _short(verdicts.get(c.name) or "") or "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     note = "Balance: each benefit and risk scores its weight × its likelihood (high 3, medium 2,"
@@ -111,8 +112,12 @@ def _table(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
 def _arguments(report: Report) -> list[str]:
     """Each alternative's argument as lists, then the points about all of them."""
     lines: list[str] = []
+    verdicts = {a.name: a.verdict for a in report.synthesis.alternatives}
     for c in report.comparison:
-        lines += [f"### {md(c.name)}", "", f"Balance {c.arithmetic()}."]
+        lines += [f"### {md(c.name)}", ""]
+        if verdicts.get(c.name):
+            lines += [f"**Verdict:** {md(joined(verdicts[c.name]))}", ""]
+        lines += [f"Balance {c.arithmetic()}."]
         lines += _sides(c.side("benefit"), c.side("risk"))
         if c.feelings:
             lines += [f"Feelings: {md('; '.join(c.feelings))}.", ""]
@@ -133,23 +138,37 @@ def _sides(benefits: list[ArguedPoint], risks: list[ArguedPoint]) -> list[str]:
     return lines
 
 
+def _insight(i: Insight) -> str:
+    return f"- {md(joined(i.text))}{_sources(i.sources)}"
+
+
+def _key_insights(s: Synthesis) -> list[str]:
+    """The closing's key insights, in every report, compared or not: the first few (the
+    closing puts the most important first) in the body, the rest after the detail."""
+    return ["## Key insights", "", *map(_insight, s.key_insights[:BODY_INSIGHTS]), ""]
+
+
+def _further_insights(s: Synthesis) -> list[str]:
+    rest = s.key_insights[BODY_INSIGHTS:]
+    return ["## Further insights", "", *map(_insight, rest), ""] if rest else []
+
+
 def _findings(s: Synthesis) -> list[str]:
-    """A program that compares nothing: the synthesis's insights, benefits and risks (and a
-    report of the first version, which has no tagged points, its alternatives as the closing
-    compared them)."""
-    lines = ["## What the session found", ""]
-    lines += [f"- {md(joined(i.text))}{_sources(i.sources)}" for i in s.key_insights]
+    """A program that compares nothing: the synthesis's benefits and risks (and a report of
+    the first version, which has no tagged points, its alternatives as the closing compared
+    them)."""
+    lines: list[str] = []
     for title, points in (("Benefits", s.benefits), ("Risks", s.risks)):
         if points:
             lines += ["", f"**{title}:**", "", *map(_point, points)]
     for alt in s.alternatives:
         lines += ["", f"### {md(alt.name)}", "", md(joined(alt.verdict))]
         lines += ["", *map(_point, alt.benefits), *map(_point, alt.risks)]
-    return [*lines, ""]
+    return ["## What the session found", *lines, ""] if lines else []
 
 
 def _insights(title: str, items: list[Insight]) -> list[str]:
-    points = [f"- {md(joined(i.text))}{_sources(i.sources)}" for i in items] or ["- none"]
+    points = [_insight(i) for i in items] or ["- none"]
     return [f"**{title}:**", "", *points, ""]
 
 
@@ -323,7 +342,7 @@ def report_body(report: Report) -> list[str]:
     alternatives side by side (or the findings) and what to weigh before deciding."""
     s = report.synthesis
     lines = [*_heading(report), *_notes(report), *_glance(report)]
-    lines += ["## Summary", "", md(joined(s.summary)), ""]
+    lines += ["## Summary", "", md(joined(s.summary)), "", *_key_insights(s)]
     lines += _table(report.comparison, s) if report.comparison else _findings(s)
     return [*lines, *closing_markdown(s), *deliberation_markdown(s)]
 
@@ -332,6 +351,7 @@ def report_detail(report: Report) -> list[str]:
     """What the body leads to: each alternative argued in full, the other next steps, the
     open questions, and who took part."""
     lines = [ARGUMENTS, "", *_arguments(report)] if report.comparison else []
+    lines += _further_insights(report.synthesis)
     return [*lines, *_actions(report.synthesis), *meeting_markdown(report)]
 
 
