@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.method.programs import Program
 from sixhats_ai.render.markdown import BODY_INSIGHTS, CELL_WORDS, conditions
@@ -267,6 +268,8 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
             shared=argued(report.steps, ALL) if report.comparison else [],
             short=lambda text: first_words(text, CELL_WORDS),
             body_insights=BODY_INSIGHTS,
+            score_rule=SCORE_RULE,
+            balance_rule=BALANCE_RULE,
             **_board(report.steps, roster),
         )
     )

@@ -11,6 +11,7 @@ step id, and the run's figures in a footer. Every text a model or a user wrote g
 
 from __future__ import annotations
 
+from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.method.hat_outputs import quote_note
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.render.escape import md
@@ -97,14 +98,13 @@ def _table(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
         cells = [
             _short(c.name),
             ("●" * c.dots + f" {c.dots}").strip(),
-            f"{c.balance:+d}",
+            f"{c.balance:+.1f}",
             _short(benefit[0].point) if benefit else "–",
             _short(risk[0].point) if risk else "–",
             _short(verdicts.get(c.name) or "") or "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    note = "Balance: each benefit and risk scores its weight × its likelihood (high 3, medium 2,"
-    note += " low 1); benefits add, risks subtract. Dots: the red hat's vote. Each alternative's"
+    note = f"Balance: {SCORE_RULE}; {BALANCE_RULE}. Dots: the red hat's vote. Each alternative's"
     lines += ["", f"_{note} whole argument is under “The case for each alternative”._", ""]
     return lines
 
@@ -197,7 +197,7 @@ def closing_markdown(s: Synthesis) -> list[str]:
 
 
 def deliberation_markdown(s: Synthesis) -> list[str]:
-    """Tensions between hats, what would change the decision, whether to meet again."""
+    """Tensions between hats, and what would change the decision."""
     lines: list[str] = []
     if s.tensions:
         lines += ["## Before deciding", ""]
@@ -206,12 +206,17 @@ def deliberation_markdown(s: Synthesis) -> list[str]:
     if s.change_conditions and conditions(s) is not s.change_conditions:
         lines += ["**What would change the decision:**", ""]
         lines += [f"- {md(joined(c))}" for c in s.change_conditions] + [""]
-    if s.another_round is not None:
-        round_ = s.another_round
-        hats = f" ({', '.join(round_.hats)})" if round_.hats else ""
-        needed = "Another round of hats is needed" if round_.needed else "No further round needed"
-        lines += [f"{needed}{hats}: {md(joined(round_.why))}", ""]
     return lines
+
+
+def _another_round(s: Synthesis) -> list[str]:
+    """Whether to meet again: a matter of process, after the decision's detail."""
+    if s.another_round is None:
+        return []
+    round_ = s.another_round
+    hats = f" ({', '.join(round_.hats)})" if round_.hats else ""
+    needed = "Another round of hats is needed" if round_.needed else "No further round needed"
+    return ["## Another round", "", f"{needed}{hats}: {md(joined(round_.why))}", ""]
 
 
 def _actions(s: Synthesis) -> list[str]:
@@ -348,11 +353,12 @@ def report_body(report: Report) -> list[str]:
 
 
 def report_detail(report: Report) -> list[str]:
-    """What the body leads to: each alternative argued in full, the other next steps, the
-    open questions, and who took part."""
+    """What the body leads to: each alternative argued in full, the further insights, the
+    other next steps, the open questions, whether to meet again, and who took part."""
     lines = [ARGUMENTS, "", *_arguments(report)] if report.comparison else []
     lines += _further_insights(report.synthesis)
-    return [*lines, *_actions(report.synthesis), *meeting_markdown(report)]
+    lines += _actions(report.synthesis) + _another_round(report.synthesis)
+    return [*lines, *meeting_markdown(report)]
 
 
 ARGUMENTS = "## The case for each alternative"
