@@ -37,7 +37,7 @@ from sixhats_ai.run.report import (
     YellowOutput,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import first_words
+from sixhats_ai.text.prose import first_words, problem_summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}
@@ -268,6 +268,7 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
             shared=argued(report.steps, ALL) if report.comparison else [],
             short=lambda text: first_words(text, CELL_WORDS),
             body_insights=BODY_INSIGHTS,
+            problem=problem_summary(report.problem, report.title),
             score_rule=SCORE_RULE,
             balance_rule=BALANCE_RULE,
             **_board(report.steps, roster),

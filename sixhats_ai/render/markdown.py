@@ -34,7 +34,7 @@ from sixhats_ai.run.report import (
     Synthesis,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import clause, first_words, joined
+from sixhats_ai.text.prose import clause, first_words, joined, problem_summary
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
 BODY_INSIGHTS = 3  # key insights in the body, like the three reasons; the rest follow the detail
@@ -366,7 +366,8 @@ APPENDIX = "## Appendix: the hats' findings"
 
 
 def report_markdown(report: Report) -> str:
-    appendix = [APPENDIX, "", f"**Problem:** {md(report.problem)}", *steps_markdown(report.steps)]
+    problem = f"**Problem:** {md(problem_summary(report.problem, report.title))}"
+    appendix = [APPENDIX, "", problem, *steps_markdown(report.steps)]
     body = [*report_body(report), *report_detail(report)]
     return "\n".join([*body, *appendix, *_footer(report)])
 

@@ -16,19 +16,17 @@ from collections.abc import Sequence
 
 from sixhats_ai.method.hat_outputs import BlackOutput, StepOutput, WhiteOutput, YellowOutput
 from sixhats_ai.run.report import StepRecord
+from sixhats_ai.text.prose import unmarked
 
 _GAP = re.compile(r"\.\.\.|…")
 _EDGES = " '.,;:"
-# A heading, list or quote marker at the start of a line, then Markdown's inline markup and
-# quotation marks anywhere: none of it is the document's words.
-_LINE_MARKER = re.compile(r"^[ \t]*(?:#+|[-*+>]|\d+[.)])[ \t]+", re.MULTILINE)
-_MARKUP = str.maketrans(
-    {c: " " for c in "*_`|"} | {c: None for c in '"“”„«»'} | {"‘": "'", "’": "'"}
-)
+# Quotation marks, and underscores (emphasis, or a name's that a quote may drop), are not the
+# document's words either.
+_MARKS = str.maketrans({"_": " "} | {c: None for c in '"“”„«»'} | {"‘": "'", "’": "'"})
 
 
 def _normalised(text: str) -> str:
-    return " ".join(_LINE_MARKER.sub(" ", text).translate(_MARKUP).casefold().split())
+    return " ".join(unmarked(text).translate(_MARKS).casefold().split())
 
 
 def quote_in(quote: str, material: Sequence[str]) -> bool:
