@@ -17,7 +17,7 @@ import pytest
 from sixhats_ai.method.programs import load_programs
 from sixhats_ai.render.markdown import APPENDIX, ARGUMENTS
 from sixhats_ai.run.report import Report
-from sixhats_ai.text.prose import clause
+from sixhats_ai.text.prose import clause, restates
 
 pytestmark = pytest.mark.loopback
 
@@ -125,3 +125,10 @@ def test_a_comparing_report_shows_every_key_insight_once_and_the_first_in_the_bo
     insights = [clause(i.text) for i in report.synthesis.key_insights]
     assert len(insights) == 5 and insights[0] in body
     assert [main.count(text) for text in insights] == [1] * len(insights)
+
+
+def test_a_decision_that_restates_the_recommendation_is_not_shown_again():
+    recommendation = "Approve A: refurbish Marsh Road, and add a library point in the hub"
+    assert restates("A: Refurbish Marsh Road, plus a library point in the hub", recommendation)
+    assert restates("Approve A", recommendation)
+    assert not restates("C: a new building, if the grant is confirmed", recommendation)

@@ -20,7 +20,7 @@ import jinja2
 from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.method.programs import Program
-from sixhats_ai.render.markdown import BODY_INSIGHTS, CELL_WORDS, conditions
+from sixhats_ai.render.markdown import BODY_INSIGHTS, CELL_WORDS, conditions, decision_of
 from sixhats_ai.run.comparison import argued
 from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex
 from sixhats_ai.run.report import (
@@ -265,6 +265,7 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
             report=report,
             run_id=run_id,
             conditions=conditions(report.synthesis),
+            decision=decision_of(report.synthesis),
             shared=argued(report.steps, ALL) if report.comparison else [],
             short=lambda text: first_words(text, CELL_WORDS),
             body_insights=BODY_INSIGHTS,

@@ -34,7 +34,7 @@ from sixhats_ai.run.report import (
     Synthesis,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import clause, first_words, joined, problem_summary
+from sixhats_ai.text.prose import clause, first_words, joined, problem_summary, restates
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
 BODY_INSIGHTS = 3  # key insights in the body, like the three reasons; the rest follow the detail
@@ -66,8 +66,8 @@ def _glance(report: Report) -> list[str]:
     rec = s.recommendation
     lines = ["## Decision at a glance", ""]
     lines += [f"**Recommendation:** {md(clause(rec.decision))} (confidence {rec.confidence:.0%})"]
-    if isinstance(s.closing, Decision) and clause(s.closing.choice) != clause(rec.decision):
-        lines += ["", f"**Decision:** {md(clause(s.closing.choice))}"]
+    if choice := decision_of(s):
+        lines += ["", f"**Decision:** {md(clause(choice))}"]
     reasons = rec.reasons or [rec.rationale]
     lines += ["", "**Why:**", ""] + [f"{n}. {md(joined(r))}" for n, r in enumerate(reasons, 1)]
     attached = conditions(s)
@@ -78,6 +78,15 @@ def _glance(report: Report) -> list[str]:
         owner = f"{clause(first.owner_role)}, {clause(first.when)}"
         lines += ["", f"**Next step:** {md(clause(first.action))} ({md(owner)})"]
     return [*lines, ""]
+
+
+def decision_of(s: Synthesis) -> str | None:
+    """The closing's decision, where it says more than the recommendation shown above it."""
+    if isinstance(s.closing, Decision) and not restates(
+        s.closing.choice, s.recommendation.decision
+    ):
+        return s.closing.choice
+    return None
 
 
 def conditions(s: Synthesis) -> list[str]:

@@ -72,3 +72,14 @@ def problem_summary(problem: str, title: str | None) -> str:
     rest = lines[1:] if lines[0] == head else lines
     size = f"{len(problem.encode()) / 1024:.1f} KB, {len(words):,} words"
     return f"{head} ({size}), which begins: {quoted(first_words(' '.join(rest), 30))}"
+
+
+_WORD = re.compile(r"\w+")
+RESTATED = 0.75  # the share of a text's words found in another for it to say nothing new
+
+
+def restates(text: str, other: str) -> bool:
+    """Whether `text` says the same as `other` in substance: nearly all its words (case aside)
+    are in `other`, as a decision that repeats the recommendation just above it."""
+    words = set(_WORD.findall(text.casefold()))
+    return not words or len(words & set(_WORD.findall(other.casefold()))) >= RESTATED * len(words)
