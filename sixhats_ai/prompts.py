@@ -26,7 +26,9 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from sixhats_ai.errors import UsageError, option
+from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.resources import packaged_dir
+from sixhats_ai.text.plural import counted
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class PromptLibrary:
         if self.user_dir is not None:
             loaders.append(jinja2.FileSystemLoader(self.user_dir))
         loaders.append(jinja2.FileSystemLoader(packaged_dir("prompts")))
-        return ImmutableSandboxedEnvironment(
+        env = ImmutableSandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=_is_html,
@@ -88,6 +90,10 @@ class PromptLibrary:
             # was a twentieth of a large batch's CPU.
             auto_reload=False,
         )
+        # Counts in words ("1 dot", "3 dots") and the comparison's rule, in its own words.
+        env.filters["counted"] = counted
+        env.globals.update(score_rule=SCORE_RULE, balance_rule=BALANCE_RULE)
+        return env
 
     def names(self) -> list[str]:
         """Template names users can see and override (partials start with `_`), with the

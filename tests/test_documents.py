@@ -115,3 +115,28 @@ def test_a_problem_without_a_heading_has_no_title(cli, fake_llm):
     assert report["title"] is None and report["problem"] == "Four-day week?"
     md = cli("analyze", "Four-day week?", "--program", "quick-feedback", "--format", "md").out
     assert md.splitlines()[0] == "# Six Thinking Hats: Quick Feedback"
+
+
+LONG_PROPOSAL = (
+    "# Library options\n\n*Draft 3, for decision in January.*\n\n## 1. Background\n\n"
+    + "The branch opened in 1974 and needs **£1.9 million** of works. " * 20
+    + "\n\n| | A | B |\n|---|---|---|\n| Cost | £2.5m | £1.6m |\n"
+)
+
+
+def test_a_long_problem_is_named_by_its_title_size_and_start_not_flattened(
+    cli, fake_llm, monkeypatch
+):
+    import io
+
+    for fmt in ("md", "html"):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(LONG_PROPOSAL.encode())))
+        result = cli("analyze", "-", "--program", "quick-feedback", "--format", fmt)
+        assert result.code == 0, result.err
+        line = (
+            next(x for x in result.out.splitlines() if "Problem:" in x)
+            .split("Problem:")[1]
+            .strip("*<>/strong ")
+        )
+        assert "Library options (1.4 KB, 233 words), which begins: “Draft 3, for decision" in line
+        assert "£2.5m" not in line and "|" not in line and "**" not in line and "##" not in line

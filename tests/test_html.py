@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -128,6 +129,9 @@ def test_verdict_first_board_in_program_order_and_the_parts_of_a_report(cli, fak
     assert [html.index(part) for part in order] == sorted(html.index(part) for part in order)
     assert '<details class="appendix"' in html  # the hats' findings folded, cited by step id
     assert 'class="versus"' not in html  # a choice argues per alternative instead
+    body = html.split('id="appendix"')[0]
+    for insight in report.synthesis.key_insights:  # the closing's insights, once each
+        assert body.count(escape(insight.text, quote=True)) == 1
     assert "<br>" not in html.split('id="appendix"')[0]
     assert html.count("<details") >= 2 and "@media print" in html
     assert "Degraded report" not in html

@@ -144,3 +144,33 @@ def test_the_checks_find_a_count_typed_by_hand():
     assert typed != system
     with pytest.raises(AssertionError):
         test_every_count_an_instruction_states_is_the_schemas_own(step_id, typed, schema, before)
+
+
+@pytest.mark.parametrize(("step_id", "system", "schema", "before"), CASES)
+def test_the_example_gives_a_list_of_exact_length_that_length(step_id, system, schema, before):
+    """The red hat's example once ended `"dots": []` when the schema asked for exactly 3."""
+    lines = system.splitlines()
+    if not any(line.startswith(EXAMPLE) for line in lines):
+        return
+    example = json.loads(lines[next(i for i, x in enumerate(lines) if x.startswith(EXAMPLE)) + 1])
+    limits = schema_terms(schema)["limits"]
+    for name, value in example.items():
+        if name in limits and limits[name]["min"] == limits[name]["max"]:
+            assert len(value) == limits[name]["min"], (step_id, name)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "said"),
+    [
+        (1, 1, "exactly 1 dot"),
+        (3, 3, "exactly 3 dots"),
+        (0, 1, "up to 1 priority"),
+        (1, None, "at least 1 priority"),
+        (1, 4, "1 to 4 priorities"),
+    ],
+)
+def test_a_count_of_one_is_singular(low, high, said):
+    noun = "dots" if "dot" in said else "priorities"
+    template = '{% import "_macros.j2" as m with context %}{{ m.count("' + noun + '") }}'
+    limits = {noun: {"min": low, "max": high}}
+    assert PromptLibrary().env.from_string(template).render(limits=limits) == said

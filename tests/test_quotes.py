@@ -81,3 +81,33 @@ def test_the_stand_in_quotes_the_document_and_every_quote_is_found(cli, served, 
     facts = report.step("2-white").output.facts
     assert facts and all(f.quote and f.quote_found for f in facts if f.status == "checked")
     assert any(f.status == "checked" for f in facts)
+
+
+MARKED_UP = """## 1. Background
+
+The surveyor estimates **£1.9 million** in essential works over _five_ years.
+
+| Option | Cost |
+|---|---|
+| A: Refurbish | `£2.5m` |
+
+- **Capital cost:** £2.5 million, within the budget.
+"""
+
+
+def test_a_quote_is_found_ignoring_markdown_emphasis_pipes_and_markers():
+    assert quote_in("The surveyor estimates £1.9 million in essential works over five", [MARKED_UP])
+    assert quote_in("A: Refurbish £2.5m", [MARKED_UP])
+    assert quote_in("Capital cost: £2.5 million, within the budget", [MARKED_UP])
+    assert quote_in("1. Background", [MARKED_UP])
+    assert not quote_in("The surveyor estimates £2.9 million", [MARKED_UP])
+
+
+def test_a_quote_not_found_is_never_shown_as_the_sources_words():
+    fact = {"status": "checked", "source": "document", "where": "proposal.md"}
+    answer = WhiteOutput.model_validate(
+        {"facts": [{**fact, "statement": "made up", "quote": "not in it"}], "gaps": []}
+    )
+    checked = check_quotes(answer, [MARKED_UP])
+    assert isinstance(checked, WhiteOutput)
+    assert checked.facts[0].text() == "made up. Quote not found in the source: “not in it”."

@@ -17,7 +17,7 @@ import pytest
 from sixhats_ai.method.programs import load_programs
 from sixhats_ai.render.markdown import APPENDIX, ARGUMENTS
 from sixhats_ai.run.report import Report
-from sixhats_ai.text.prose import clause
+from sixhats_ai.text.prose import clause, restates
 
 pytestmark = pytest.mark.loopback
 
@@ -96,7 +96,7 @@ def test_each_alternative_is_argued_with_grounds_quotes_and_arithmetic(cli, serv
         for point in column.argued:
             assert f"Grounds: {clause(point.grounds)}" in case
             assert point.arithmetic in case
-    assert "(found in the material)" in case
+    assert "(found in the source)" in case
 
 
 def test_a_thorough_models_choose_report_has_a_body_under_1200_words(cli, served):
@@ -116,3 +116,19 @@ def test_model_text_is_text_in_the_markdown_report(cli, served):
     assert "<script>" not in markdown and "<img" not in markdown
     assert not re.search(r"^\s*(- )?#+ INJECTED", markdown, re.MULTILINE)
     assert "&lt;script&gt;" in markdown  # shown as text, not dropped
+
+
+def test_a_comparing_report_shows_every_key_insight_once_and_the_first_in_the_body(cli, served):
+    served.reset(items=5, words=12)
+    markdown, report = _report(cli, "choose")
+    body, main = markdown.split(ARGUMENTS)[0], _body(markdown)
+    insights = [clause(i.text) for i in report.synthesis.key_insights]
+    assert len(insights) == 5 and insights[0] in body
+    assert [main.count(text) for text in insights] == [1] * len(insights)
+
+
+def test_a_decision_that_restates_the_recommendation_is_not_shown_again():
+    recommendation = "Approve A: refurbish Marsh Road, and add a library point in the hub"
+    assert restates("A: Refurbish Marsh Road, plus a library point in the hub", recommendation)
+    assert restates("Approve A", recommendation)
+    assert not restates("C: a new building, if the grant is confirmed", recommendation)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from sixhats_ai.method.programs import load_programs
-from sixhats_ai.run.report import Report
+from sixhats_ai.run.report import AlternativeColumn, ArguedPoint, Report
 from tests.fakes import (
     ALTERNATIVES,
     completion,
@@ -116,18 +116,20 @@ def test_a_choose_report_compares_alternative_by_alternative_with_a_dot_vote(cli
     assert (four_day.dots, five_day.dots) == (2, 1)  # 3 dots for 2 alternatives
     assert four_day.benefits == ["Better retention (medium) [4-yellow]"] * 2
     assert four_day.risks == ["Coverage gaps on Fridays (high) [5-black]"] * 2
-    # weight × likelihood: benefits medium × medium (4), risks high × medium (6), twice each
-    assert four_day.balance == 2 * 4 - 2 * 6
-    assert four_day.arithmetic() == "-4 = 4 + 4 − 6 − 6"
+    # weight × likelihood: benefits medium × medium (4), risks high × medium (6), twice each;
+    # the balance is the mean of each side's heaviest, not a sum
+    assert four_day.balance == 4 - 6
+    assert four_day.arithmetic() == "-2.0 = (4 + 4) / 2 − (6 + 6) / 2"
     assert [a.name for a in report.synthesis.alternatives] == ALTERNATIVES
     synthesis = next(b for b in fake_llm.requests if step_id(b) == "7-blue")
     assert (
-        "Four-day week: 2 dots, balance -4 = 4 + 4 − 6 − 6" in synthesis["messages"][1]["content"]
+        "Four-day week: 2 dots, balance -2.0 = (4 + 4) / 2 − (6 + 6) / 2"
+        in synthesis["messages"][1]["content"]
     )
     red = report.step("6-red").output
     assert red is not None and red.dot_counts() == {"Four-day week": 2, "Keep five days": 1}
     markdown = analyze(cli, "choose")
-    assert "| Four-day week | ●● 2 | -4 |" in markdown and "| Keep five days | ● 1 |" in markdown
+    assert "| Four-day week | ●● 2 | -2.0 |" in markdown and "| Keep five days | ● 1 |" in markdown
     html = analyze(cli, "choose", "--format", "html")
     rows = re.findall(r'<th scope="row"><a href="#case-\d">([^<]+)</a></th>', html)
     assert rows == ALTERNATIVES
@@ -212,3 +214,34 @@ def test_a_dry_run_shows_each_schema_and_a_realistic_board(cli):
     assert len(schemas) == 7 and all(int(size) > 500 for _, size in schemas)
     assert "(example) Friday coverage gaps. Grounds: the SLA covers weekdays." in result.out
     assert "(their findings appear here)" not in result.out
+
+
+def _column(name: str, benefits: list[int], risks: list[int]) -> AlternativeColumn:
+    def point(side: str, score: int) -> ArguedPoint:
+        weight = {9: "high", 6: "high", 4: "medium", 3: "high", 2: "medium", 1: "low"}[score]
+        likelihood = {9: "high", 6: "medium", 4: "medium", 3: "low", 2: "low", 1: "low"}[score]
+        return ArguedPoint(
+            side=side, point=f"{side} {score}", grounds="g", step="4-yellow",
+            weight=weight, likelihood=likelihood, score=score,
+        )  # fmt: skip
+
+    argued = [point("benefit", s) for s in benefits] + [point("risk", s) for s in risks]
+    return AlternativeColumn(name=name, argued=argued)
+
+
+def test_the_number_of_points_never_decides_the_balance():
+    """Issue 22: an alternative with more risks listed lost, whatever their weight."""
+    few = _column("few risks listed", benefits=[6, 4], risks=[6])
+    many = _column("many risks listed", benefits=[6, 4], risks=[6, 6, 6, 6, 6])
+    assert few.balance == many.balance == -1.0
+    light_tail = _column("a tail of light risks", benefits=[9, 6], risks=[4, 1, 1, 1, 1, 1])
+    assert light_tail.balance == 7.5 - 2.0  # the three heaviest risks: 4, 1, 1
+    assert light_tail.arithmetic() == "+5.5 = (9 + 6) / 2 − (4 + 1 + 1) / 3"
+    assert _column("no risks", [9], []).arithmetic() == "+9.0 = 9 − 0"
+
+
+def test_a_stored_column_weighed_by_the_old_sum_reads_by_todays_rule():
+    stored = _column("A", benefits=[9, 9], risks=[6]).model_dump()
+    old = AlternativeColumn.model_validate({**stored, "balance": 12})
+    assert old.balance == 3.0 and old.arithmetic().startswith("+3.0 = ")
+    assert AlternativeColumn.model_validate({"name": "B", "balance": 4}).arithmetic() == "+4.0"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
-from sixhats_ai.text.prose import clause, joined, quoted
+from sixhats_ai.method.quotes import QuoteFound, quote_field, quote_note
+from sixhats_ai.text.prose import clause, joined
 
 Weight = Literal["low", "medium", "high"]
 LEVELS: tuple[str, ...] = get_args(Weight)
@@ -35,20 +35,6 @@ def run_enum(rule: str, description: str, **kwargs: Any) -> Any:
 def added(description: str) -> Any:
     """A field new in report version 2: required in every answer, absent from older reports."""
     return Field(None, description=description, json_schema_extra={"x-run": "not_null"})
-
-
-def quote_field(what: str) -> Any:
-    """A short verbatim quote of the supplied material; the tool looks for it there."""
-    return Field(
-        None,
-        description=f"{what}: a short quote (at most 25 words) copied word for word from the "
-        "problem statement or a document; else null",
-    )
-
-
-# Set by the tool, never by the model (not in the schema sent): whether a quote was found in
-# the supplied material (ignoring case and whitespace); None when there was nothing to check.
-QuoteFound = SkipJsonSchema[bool | None]
 
 
 def alternative_field() -> Any:
@@ -126,7 +112,7 @@ class Fact(Strict):
     quote_found: QuoteFound = None
 
     def text(self) -> str:  # the statement, and the words of the material it quotes
-        return joined(self.statement, f"Quote: {quoted(self.quote)}" if self.quote else "")
+        return joined(self.statement, quote_note(self.quote, self.quote_found))
 
     @property
     def provenance(self) -> str:
@@ -229,7 +215,7 @@ class _Point(Strict):
         leaves out the quote and free-text ratings (the stored step keeps them)."""
         ratings = [(k, v) for k, v in self.ratings().items() if v and (not brief or v in LEVELS)]
         rated = "; ".join([self.weight, *(f"{k} {v}" for k, v in ratings)])
-        quote = f"Quote: {quoted(self.quote)}" if self.quote and not brief else ""
+        quote = "" if brief else quote_note(self.quote, self.quote_found)
         text = joined(self.point, f"Grounds: {clause(self.reason)}", quote)
         named = _tag(self.alternative) if tag is None else f" [{tag}]"
         return f"{type(self).__name__} ({rated}){named}: {text}"

@@ -17,9 +17,10 @@ from typing import Any
 
 import jinja2
 
+from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.method.hats import hat_info
 from sixhats_ai.method.programs import Program
-from sixhats_ai.render.markdown import CELL_WORDS, conditions
+from sixhats_ai.render.markdown import BODY_INSIGHTS, CELL_WORDS, conditions, decision_of
 from sixhats_ai.run.comparison import argued
 from sixhats_ai.run.ranking import RANKING_NOTE, BatchIndex
 from sixhats_ai.run.report import (
@@ -36,7 +37,7 @@ from sixhats_ai.run.report import (
     YellowOutput,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import first_words
+from sixhats_ai.text.prose import first_words, problem_summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {"framing": "opening", "hat": "", "synthesis": "closing"}
@@ -141,7 +142,7 @@ def step_groups(output: StepOutput) -> list[Group]:
             ]
         case WhiteOutput():
             return [
-                Group("Facts", [Point(f.statement, f.status, f.provenance) for f in output.facts]),
+                Group("Facts", [Point(f.text(), f.status, f.provenance) for f in output.facts]),
                 Group("Missing", [Point(g.question, None, g.how_to_fill) for g in output.gaps]),
                 Group(
                     "Other people's views",
@@ -264,8 +265,13 @@ def render_report_html(report: Report, *, run_id: str | None = None) -> str:
             report=report,
             run_id=run_id,
             conditions=conditions(report.synthesis),
+            decision=decision_of(report.synthesis),
             shared=argued(report.steps, ALL) if report.comparison else [],
             short=lambda text: first_words(text, CELL_WORDS),
+            body_insights=BODY_INSIGHTS,
+            problem=problem_summary(report.problem, report.title),
+            score_rule=SCORE_RULE,
+            balance_rule=BALANCE_RULE,
             **_board(report.steps, roster),
         )
     )

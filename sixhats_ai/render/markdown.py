@@ -11,7 +11,9 @@ step id, and the run's figures in a footer. Every text a model or a user wrote g
 
 from __future__ import annotations
 
+from sixhats_ai.method.balance import BALANCE_RULE, SCORE_RULE
 from sixhats_ai.method.hats import hat_info
+from sixhats_ai.method.quotes import quote_note
 from sixhats_ai.render.escape import md
 from sixhats_ai.run.comparison import argued
 from sixhats_ai.run.report import (
@@ -32,9 +34,10 @@ from sixhats_ai.run.report import (
     Synthesis,
 )
 from sixhats_ai.text.plural import counted
-from sixhats_ai.text.prose import clause, first_words, joined, quoted
+from sixhats_ai.text.prose import clause, first_words, joined, problem_summary, restates
 
 CELL_WORDS = 12  # a table cell's text: its first words, the whole point is below the table
+BODY_INSIGHTS = 3  # key insights in the body, like the three reasons; the rest follow the detail
 
 
 def _sources(ids: list[str]) -> str:
@@ -51,16 +54,9 @@ def _point(p: SourcedPoint) -> str:
     return f"- {md(joined(p.text, grounds))} _{p.weight}_{_sources(p.sources)}"
 
 
-def _quote(quote: str | None, found: bool | None) -> str:
-    if not quote:
-        return ""
-    checked = {True: " (found in the material)", False: " (not found in the material)"}
-    return f"Quote: {quoted(quote)}{checked.get(found, '') if found is not None else ''}"
-
-
 def _argued(p: ArguedPoint) -> str:
     """A hat's benefit or risk as the comparison weighs it, with its arithmetic."""
-    text = joined(p.point, f"Grounds: {clause(p.grounds)}", _quote(p.quote, p.quote_found))
+    text = joined(p.point, f"Grounds: {clause(p.grounds)}", quote_note(p.quote, p.quote_found))
     return f"- {md(text)} _{p.arithmetic}, {md(p.step)}_"
 
 
@@ -70,8 +66,8 @@ def _glance(report: Report) -> list[str]:
     rec = s.recommendation
     lines = ["## Decision at a glance", ""]
     lines += [f"**Recommendation:** {md(clause(rec.decision))} (confidence {rec.confidence:.0%})"]
-    if isinstance(s.closing, Decision) and clause(s.closing.choice) != clause(rec.decision):
-        lines += ["", f"**Decision:** {md(clause(s.closing.choice))}"]
+    if choice := decision_of(s):
+        lines += ["", f"**Decision:** {md(clause(choice))}"]
     reasons = rec.reasons or [rec.rationale]
     lines += ["", "**Why:**", ""] + [f"{n}. {md(joined(r))}" for n, r in enumerate(reasons, 1)]
     attached = conditions(s)
@@ -82,6 +78,15 @@ def _glance(report: Report) -> list[str]:
         owner = f"{clause(first.owner_role)}, {clause(first.when)}"
         lines += ["", f"**Next step:** {md(clause(first.action))} ({md(owner)})"]
     return [*lines, ""]
+
+
+def decision_of(s: Synthesis) -> str | None:
+    """The closing's decision, where it says more than the recommendation shown above it."""
+    if isinstance(s.closing, Decision) and not restates(
+        s.closing.choice, s.recommendation.decision
+    ):
+        return s.closing.choice
+    return None
 
 
 def conditions(s: Synthesis) -> list[str]:
@@ -102,14 +107,13 @@ def _table(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
         cells = [
             _short(c.name),
             ("●" * c.dots + f" {c.dots}").strip(),
-            f"{c.balance:+d}",
+            f"{c.balance:+.1f}",
             _short(benefit[0].point) if benefit else "–",
             _short(risk[0].point) if risk else "–",
-            md(joined(verdicts.get(c.name) or "")) or "–",
+            _short(verdicts.get(c.name) or "") or "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    note = "Balance: each benefit and risk scores its weight × its likelihood (high 3, medium 2,"
-    note += " low 1); benefits add, risks subtract. Dots: the red hat's vote. Each alternative's"
+    note = f"Balance: {SCORE_RULE}; {BALANCE_RULE}. Dots: the red hat's vote. Each alternative's"
     lines += ["", f"_{note} whole argument is under “The case for each alternative”._", ""]
     return lines
 
@@ -117,8 +121,12 @@ def _table(columns: list[AlternativeColumn], s: Synthesis) -> list[str]:
 def _arguments(report: Report) -> list[str]:
     """Each alternative's argument as lists, then the points about all of them."""
     lines: list[str] = []
+    verdicts = {a.name: a.verdict for a in report.synthesis.alternatives}
     for c in report.comparison:
-        lines += [f"### {md(c.name)}", "", f"Balance {c.arithmetic()}."]
+        lines += [f"### {md(c.name)}", ""]
+        if verdicts.get(c.name):
+            lines += [f"**Verdict:** {md(joined(verdicts[c.name]))}", ""]
+        lines += [f"Balance {c.arithmetic()}."]
         lines += _sides(c.side("benefit"), c.side("risk"))
         if c.feelings:
             lines += [f"Feelings: {md('; '.join(c.feelings))}.", ""]
@@ -139,23 +147,37 @@ def _sides(benefits: list[ArguedPoint], risks: list[ArguedPoint]) -> list[str]:
     return lines
 
 
+def _insight(i: Insight) -> str:
+    return f"- {md(joined(i.text))}{_sources(i.sources)}"
+
+
+def _key_insights(s: Synthesis) -> list[str]:
+    """The closing's key insights, in every report, compared or not: the first few (the
+    closing puts the most important first) in the body, the rest after the detail."""
+    return ["## Key insights", "", *map(_insight, s.key_insights[:BODY_INSIGHTS]), ""]
+
+
+def _further_insights(s: Synthesis) -> list[str]:
+    rest = s.key_insights[BODY_INSIGHTS:]
+    return ["## Further insights", "", *map(_insight, rest), ""] if rest else []
+
+
 def _findings(s: Synthesis) -> list[str]:
-    """A program that compares nothing: the synthesis's insights, benefits and risks (and a
-    report of the first version, which has no tagged points, its alternatives as the closing
-    compared them)."""
-    lines = ["## What the session found", ""]
-    lines += [f"- {md(joined(i.text))}{_sources(i.sources)}" for i in s.key_insights]
+    """A program that compares nothing: the synthesis's benefits and risks (and a report of
+    the first version, which has no tagged points, its alternatives as the closing compared
+    them)."""
+    lines: list[str] = []
     for title, points in (("Benefits", s.benefits), ("Risks", s.risks)):
         if points:
             lines += ["", f"**{title}:**", "", *map(_point, points)]
     for alt in s.alternatives:
         lines += ["", f"### {md(alt.name)}", "", md(joined(alt.verdict))]
         lines += ["", *map(_point, alt.benefits), *map(_point, alt.risks)]
-    return [*lines, ""]
+    return ["## What the session found", *lines, ""] if lines else []
 
 
 def _insights(title: str, items: list[Insight]) -> list[str]:
-    points = [f"- {md(joined(i.text))}{_sources(i.sources)}" for i in items] or ["- none"]
+    points = [_insight(i) for i in items] or ["- none"]
     return [f"**{title}:**", "", *points, ""]
 
 
@@ -184,7 +206,7 @@ def closing_markdown(s: Synthesis) -> list[str]:
 
 
 def deliberation_markdown(s: Synthesis) -> list[str]:
-    """Tensions between hats, what would change the decision, whether to meet again."""
+    """Tensions between hats, and what would change the decision."""
     lines: list[str] = []
     if s.tensions:
         lines += ["## Before deciding", ""]
@@ -193,12 +215,17 @@ def deliberation_markdown(s: Synthesis) -> list[str]:
     if s.change_conditions and conditions(s) is not s.change_conditions:
         lines += ["**What would change the decision:**", ""]
         lines += [f"- {md(joined(c))}" for c in s.change_conditions] + [""]
-    if s.another_round is not None:
-        round_ = s.another_round
-        hats = f" ({', '.join(round_.hats)})" if round_.hats else ""
-        needed = "Another round of hats is needed" if round_.needed else "No further round needed"
-        lines += [f"{needed}{hats}: {md(joined(round_.why))}", ""]
     return lines
+
+
+def _another_round(s: Synthesis) -> list[str]:
+    """Whether to meet again: a matter of process, after the decision's detail."""
+    if s.another_round is None:
+        return []
+    round_ = s.another_round
+    hats = f" ({', '.join(round_.hats)})" if round_.hats else ""
+    needed = "Another round of hats is needed" if round_.needed else "No further round needed"
+    return ["## Another round", "", f"{needed}{hats}: {md(joined(round_.why))}", ""]
 
 
 def _actions(s: Synthesis) -> list[str]:
@@ -329,16 +356,18 @@ def report_body(report: Report) -> list[str]:
     alternatives side by side (or the findings) and what to weigh before deciding."""
     s = report.synthesis
     lines = [*_heading(report), *_notes(report), *_glance(report)]
-    lines += ["## Summary", "", md(joined(s.summary)), ""]
+    lines += ["## Summary", "", md(joined(s.summary)), "", *_key_insights(s)]
     lines += _table(report.comparison, s) if report.comparison else _findings(s)
     return [*lines, *closing_markdown(s), *deliberation_markdown(s)]
 
 
 def report_detail(report: Report) -> list[str]:
-    """What the body leads to: each alternative argued in full, the other next steps, the
-    open questions, and who took part."""
+    """What the body leads to: each alternative argued in full, the further insights, the
+    other next steps, the open questions, whether to meet again, and who took part."""
     lines = [ARGUMENTS, "", *_arguments(report)] if report.comparison else []
-    return [*lines, *_actions(report.synthesis), *meeting_markdown(report)]
+    lines += _further_insights(report.synthesis)
+    lines += _actions(report.synthesis) + _another_round(report.synthesis)
+    return [*lines, *meeting_markdown(report)]
 
 
 ARGUMENTS = "## The case for each alternative"
@@ -346,7 +375,8 @@ APPENDIX = "## Appendix: the hats' findings"
 
 
 def report_markdown(report: Report) -> str:
-    appendix = [APPENDIX, "", f"**Problem:** {md(report.problem)}", *steps_markdown(report.steps)]
+    problem = f"**Problem:** {md(problem_summary(report.problem, report.title))}"
+    appendix = [APPENDIX, "", problem, *steps_markdown(report.steps)]
     body = [*report_body(report), *report_detail(report)]
     return "\n".join([*body, *appendix, *_footer(report)])
 

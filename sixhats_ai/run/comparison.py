@@ -3,11 +3,9 @@
 In a program that chooses between alternatives, every yellow benefit, black risk and red
 feeling names the alternative it is about (or "all"), and the red hat casts a dot vote. The
 comparison is counted from those tags, not rebuilt from prose: for each alternative its
-benefits, risks and feelings with the step they came from, its dots, and its balance: the
-scores of its benefits minus those of its risks, each point scored by its weight times its
-likelihood (high 3, medium 2, low 1; a risk's weight is the higher of its weight and its
-impact), so a few likely, heavy points outweigh many light ones and the number of points never
-decides. Points about "all" alternatives do not tell them apart and stay out of the columns.
+benefits, risks and feelings with the step they came from, its dots, and its balance (the
+rule, and its words for the report and the closing prompt, are in `method.balance`).
+Points about "all" alternatives do not tell them apart and stay out of the columns.
 A meeting's real dot votes (`sixhats minutes --votes`) are counted instead of a model's dots,
 each on the alternative it names, matched to the framing's names (a voted alternative the
 framing did not name gets a column of its own), so the dots of the comparison add up to the
@@ -19,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sixhats_ai.method.balance import WEIGHTS
 from sixhats_ai.method.hat_outputs import (
     ALL,
     Benefit,
@@ -30,11 +29,10 @@ from sixhats_ai.method.hat_outputs import (
 )
 from sixhats_ai.run.report import AlternativeColumn, ArguedPoint, StepRecord
 
-WEIGHTS = {"high": 3, "medium": 2, "low": 1}
-
 
 def scored(point: Benefit | Risk, step: str) -> ArguedPoint:
-    """A benefit or risk with its score: weight times likelihood (medium when not rated)."""
+    """A benefit or risk with its score, as `method.balance.SCORE_RULE` says (a likelihood not
+    rated counts as medium)."""
     weight = point.weight
     if isinstance(point, Risk) and point.impact and WEIGHTS[point.impact] > WEIGHTS[weight]:
         weight = point.impact
@@ -86,7 +84,7 @@ def compare(steps: Sequence[StepRecord]) -> list[AlternativeColumn]:
         weighed.argued = argued(steps, name)
         weighed.benefits = [f"{p.point} ({p.weight}) [{p.step}]" for p in weighed.side("benefit")]
         weighed.risks = [f"{p.point} ({p.weight}) [{p.step}]" for p in weighed.side("risk")]
-        weighed.balance = sum(p.score if p.side == "benefit" else -p.score for p in weighed.argued)
+        weighed.balance = weighed.weighed_balance()
     for step in steps:
         output = step.output
         if isinstance(output, RedOutput):

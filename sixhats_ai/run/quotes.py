@@ -2,8 +2,9 @@
 
 A white fact marked "checked" carries the words of the problem statement or a document that
 state it, and a black or yellow point that rests on what the material says may quote it too.
-The tool looks for each quote in the material the step was sent, ignoring case and whitespace
-(and quotation marks around it; "..." or "…" between parts of a quote it found apart). A quote
+The tool looks for each quote in the material the step was sent, ignoring case, whitespace,
+quotation marks and Markdown markup (emphasis, code ticks, table pipes, heading and list markers,
+which a model quoting the text drops); "..." or "…" joins parts of a quote it found apart. A quote
 found is marked so; a checked fact whose quote is not there is recorded as believed, so the
 report never presents the model's inference as the document's word.
 """
@@ -15,17 +16,22 @@ from collections.abc import Sequence
 
 from sixhats_ai.method.hat_outputs import BlackOutput, StepOutput, WhiteOutput, YellowOutput
 from sixhats_ai.run.report import StepRecord
+from sixhats_ai.text.prose import unmarked
 
 _GAP = re.compile(r"\.\.\.|…")
-_EDGES = " \"'“”‘’.,;:"
+_EDGES = " '.,;:"
+# Quotation marks, and underscores (emphasis, or a name's that a quote may drop), are not the
+# document's words either.
+_MARKS = str.maketrans({"_": " "} | {c: None for c in '"“”„«»'} | {"‘": "'", "’": "'"})
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return " ".join(unmarked(text).translate(_MARKS).casefold().split())
 
 
 def quote_in(quote: str, material: Sequence[str]) -> bool:
-    """Whether every part of `quote` is in one of the texts, ignoring case and whitespace."""
+    """Whether every part of `quote` is in one of the texts, ignoring case, whitespace,
+    quotation marks and Markdown markup."""
     parts = [_normalised(part).strip(_EDGES) for part in _GAP.split(quote)]
     parts = [part for part in parts if part]
     texts = [_normalised(text) for text in material]

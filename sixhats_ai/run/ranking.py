@@ -13,13 +13,14 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, field_validator
 
+from sixhats_ai.method.balance import WEIGHTS
 from sixhats_ai.run.report import Report, SourcedPoint
 from sixhats_ai.text.documents import safe_line
 from sixhats_ai.text.plural import counted
 
 RowStatus = Literal["ok", "degraded", "failed", "skipped", "not started", "interrupted", "waiting"]
 STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
-WEIGHTS = {"high": 3, "medium": 2, "low": 1}
+
 TOP_POINTS = 3
 RANKING_NOTE = (
     "Ranked by balance: weighted benefits minus weighted risks (high 3, medium 2, low 1), "
@@ -117,7 +118,7 @@ def _weight(points: list[SourcedPoint]) -> int:
 def _alternatives(report: Report) -> list[str]:
     """Each alternative's dots and balance, counted from the hats' tags, the leader first."""
     columns = sorted(report.comparison, key=lambda c: (-c.dots, -c.balance))
-    return [f"{c.name}: {counted(c.dots, 'dot')}, {c.balance:+d}" for c in columns]
+    return [f"{c.name}: {counted(c.dots, 'dot')}, {c.balance:+.1f}" for c in columns]
 
 
 def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) -> IndexRow:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from sixhats_ai.method.balance import balance, heaviest
 from sixhats_ai.method.closing import (
     Action,
     Alternative,
@@ -237,7 +238,7 @@ class AlternativeColumn(BaseModel):
     risks: list[str] = []
     feelings: list[str] = []
     dots: int = 0
-    balance: int = 0
+    balance: float = 0
     argued: list[ArguedPoint] = Field(
         default_factory=list, description="its benefits and risks, each scored, best first"
     )
@@ -245,19 +246,34 @@ class AlternativeColumn(BaseModel):
     def side(self, side: str) -> list[ArguedPoint]:
         return [p for p in self.argued if p.side == side]
 
+    @model_validator(mode="after")
+    def _weighed(self) -> AlternativeColumn:
+        """A stored report of an older rule (a sum of scores) is weighed by today's, so its
+        balance and the arithmetic shown agree."""
+        if self.argued:
+            self.balance = self.weighed_balance()
+        return self
+
+    def weighed_balance(self) -> float:
+        scores = {side: [p.score for p in self.side(side)] for side in ("benefit", "risk")}
+        return balance(scores["benefit"], scores["risk"])
+
     def arithmetic(self) -> str:
-        """`+3 = 6 + 3 − 6`: the balance as the sum of its points' scores (a report of an
-        older version, whose points were not scored, has none)."""
+        """`+1.7 = (9 + 6 + 4) / 3 − (6 + 6) / 2`: the balance as `method.balance` weighs it
+        (a report of an older version, whose points were not scored, has only the figure)."""
         if not self.argued:
-            return f"{self.balance:+d}"
-        terms = [f"+ {p.score}" for p in self.side("benefit")]
-        terms += [f"− {p.score}" for p in self.side("risk")]
-        return f"{self.balance:+d} = {' '.join(terms).removeprefix('+ ')}"
+            return f"{self.balance:+.1f}"
+        means = []
+        for side in ("benefit", "risk"):
+            scores = heaviest([p.score for p in self.side(side)])
+            terms = " + ".join(map(str, scores))
+            means.append(f"({terms}) / {len(scores)}" if len(scores) > 1 else terms or "0")
+        return f"{self.balance:+.1f} = {means[0]} − {means[1]}"
 
     def tally(self) -> str:
         return (
             f"{self.name}: {counted(self.dots, 'dot')}, balance {self.arithmetic()} "
-            f"(weight × likelihood of {counted(len(self.benefits), 'benefit')} and "
+            f"(the heaviest of {counted(len(self.benefits), 'benefit')} and "
             f"{counted(len(self.risks), 'risk')}; {counted(len(self.feelings), 'feeling')})"
         )
 
