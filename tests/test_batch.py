@@ -626,3 +626,25 @@ def test_a_report_kept_from_an_earlier_batch_is_never_listed_as_interrupted(
     statuses = {Path(r["input"]).name: r["status"] for r in rows}
     assert statuses["p0.md"] == "ok", statuses  # its report is on disk, whole
     assert statuses["p2.md"] == "not started"
+
+
+def test_the_index_balance_weighs_the_heaviest_points_not_their_number(cli, fake_llm):
+    """One high risk outweighs five low ones, and adding more low risks changes nothing: the
+    index ranks by the mean of each side's heaviest points (method.balance), not a sum."""
+    from sixhats_ai.run.ranking import row_for_report
+    from sixhats_ai.run.report import Report
+
+    result = cli("analyze", "Should our team move to a four-day week?", "--format", "json")
+    assert result.code == 0, result.err
+    report = Report.model_validate_json(result.out)
+    point = report.synthesis.risks[0]
+
+    def balance_with(benefits: list[str], risks: list[str]) -> float | None:
+        s = report.synthesis
+        s.benefits = [point.model_copy(update={"weight": w}) for w in benefits]
+        s.risks = [point.model_copy(update={"weight": w}) for w in risks]
+        return row_for_report("p.md", "p", report, reused=False).balance
+
+    assert balance_with(["medium"], ["low"] * 5) == 1.0
+    assert balance_with(["medium"], ["low"] * 3) == balance_with(["medium"], ["low"] * 9)
+    assert balance_with(["medium"], ["high"]) < balance_with(["medium"], ["low"] * 5)

@@ -48,7 +48,7 @@ def index_markdown(index: BatchIndex) -> str:
         for rank, row in enumerate(index.ranked(), 1):
             lines.append(
                 f"| {rank} | {_link(row)} | {_cell(row.recommendation)} | {_confidence(row)} "
-                f"| {row.balance:+d} | {'<br>'.join(map(_cell, row.top_benefits))} "
+                f"| {row.balance:+.1f} | {'<br>'.join(map(_cell, row.top_benefits))} "
                 f"| {'<br>'.join(map(_cell, row.top_risks))} "
                 f"| {'<br>'.join(map(_cell, row.alternatives))} |"
             )

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, field_validator
 
-from sixhats_ai.method.balance import WEIGHTS
+from sixhats_ai.method.balance import BALANCE_RULE, WEIGHTS, balance
 from sixhats_ai.run.report import Report, SourcedPoint
 from sixhats_ai.text.documents import safe_line
 from sixhats_ai.text.plural import counted
@@ -23,8 +23,8 @@ STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
 
 TOP_POINTS = 3
 RANKING_NOTE = (
-    "Ranked by balance: weighted benefits minus weighted risks (high 3, medium 2, low 1), "
-    "then confidence."
+    "Ranked by balance (the closing's benefits and risks by weight, high 3, medium 2, low 1; "
+    f"{BALANCE_RULE}), then confidence."
 )
 
 
@@ -41,7 +41,7 @@ class IndexRow(BaseModel):
     top_benefits: list[str] = []
     top_risks: list[str] = []
     alternatives: list[str] = []  # per alternative, from the hats' tags: leader first
-    balance: int | None = None
+    balance: float | None = None
     tokens: int = 0
     requests: int = 0
     cached_requests: int = 0
@@ -111,8 +111,10 @@ def _top(points: list[SourcedPoint]) -> list[str]:
     return [f"{p.text} ({p.weight})" for p in ordered[:TOP_POINTS]]
 
 
-def _weight(points: list[SourcedPoint]) -> int:
-    return sum(WEIGHTS[p.weight] for p in points)
+def _weights(points: list[SourcedPoint]) -> list[int]:
+    """The points' weights, which the balance weighs as `method.balance` says: the heaviest
+    of each side, so the number of points never decides the ranking."""
+    return [WEIGHTS[p.weight] for p in points]
 
 
 def _alternatives(report: Report) -> list[str]:
@@ -135,7 +137,7 @@ def row_for_report(input_name: str, stem: str, report: Report, *, reused: bool) 
         top_benefits=_top(synthesis.benefits),
         top_risks=_top(synthesis.risks),
         alternatives=_alternatives(report),
-        balance=_weight(synthesis.benefits) - _weight(synthesis.risks),
+        balance=balance(_weights(synthesis.benefits), _weights(synthesis.risks)),
         tokens=usage.total_tokens,
         requests=usage.requests,
         cached_requests=usage.cached_requests,
