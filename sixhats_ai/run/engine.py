@@ -52,7 +52,7 @@ from sixhats_ai.run.report import (
 )
 from sixhats_ai.run.request import RunRequest, StepEvent
 from sixhats_ai.run.schemas import base_model, dot_total
-from sixhats_ai.run.step_schema import output_schema, schema_terms
+from sixhats_ai.run.step_schema import answer_terms, output_schema
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
@@ -137,7 +137,7 @@ class Engine:
         }
         if template is None:  # a hat's instructions name its schema's own fields and counts
             answer = output_schema(step, request, seen, ok_ids)
-            variables |= schema_terms(answer.model_json_schema())
+            variables |= answer_terms(answer)
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
