@@ -56,7 +56,6 @@ from sixhats_ai.run.step_schema import answer_terms, output_schema
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
 from sixhats_ai.run.together import all_at_once
 from sixhats_ai.text.documents import split_title
-from sixhats_ai.text.tokens import estimate_tokens
 
 
 class SynthesisFailed(SixhatsError):
@@ -173,7 +172,7 @@ class Engine:
         for record in seen:  # the steps an emergent program's blue called for
             if record.id not in by_id:
                 by_id[record.id] = planned_from(record)
-        material = sum(estimate_tokens(text) for text in request.texts())
+        material = request.material_tokens()
         return board_of(seen, by_id, board_tokens(request.context_tokens, material))
 
     async def _run_step(
