@@ -186,6 +186,11 @@ def open_context(smoke: bool) -> Iterator[Context]:
     with StandIn() as server, _environ(OPENAI_BASE_URL=server.url, SIXHATS_MODEL=MODEL):
         for name in ("OPENAI_API_KEY", "SIXHATS_PROFILE", "SIXHATS_DEBUG"):
             os.environ.pop(name, None)
+        # Fresh processes are timed as a user meets them, with the bytecode an install
+        # compiles; where the shell sets this, each would compile this tree's modules again (a
+        # sixth of a fresh `analyze`'s CPU, a quarter of an offline brief's): the untimed first
+        # runs could not write the bytecode they are there to write.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         _warm_imports()
         yield Context(server, smoke)
 
