@@ -196,13 +196,15 @@ def open_context(smoke: bool) -> Iterator[Context]:
 
 
 def run_scenario(item: Scenario, ctx: Context) -> Outcome:
-    """Run one scenario in a fresh, empty sixhats home (config and data dirs): no run store,
-    cached response or user program left by another scenario, or by the user, can serve it."""
+    """Run one scenario in a fresh, empty sixhats home (config, data and cache dirs): no run
+    store, cached response, compiled template or user program left by another scenario, or by
+    the user, can serve it."""
     with (
         tempfile.TemporaryDirectory(prefix="sixhats-bench-") as home,
         _environ(
             SIXHATS_CONFIG_DIR=str(Path(home) / "config"),
             SIXHATS_DATA_DIR=str(Path(home) / "data"),
+            SIXHATS_CACHE_DIR=str(Path(home) / "cache"),
         ),
     ):
         return item.run(ctx)
