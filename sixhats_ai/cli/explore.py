@@ -161,7 +161,7 @@ def show_config() -> None:
     """
     from sixhats_ai.backends.provider import mask_credentials
     from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
-    from sixhats_ai.store.database import default_store_path
+    from sixhats_ai.runs import Store
 
     path = config_dir() / "config.toml"
     config = load_config(path)
@@ -169,7 +169,7 @@ def show_config() -> None:
     typer.echo(f"programs dir: {programs_dir()}")
     typer.echo(f"prompts dir:  {user_prompts_dir()}")
     typer.echo(f"data dir:     {data_dir()}")
-    typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
+    typer.echo(f"run store:    {Store().path}{'' if config.log else ' (off: log = false)'}")
     typer.echo(f"default profile: {config.default_profile or '(none)'}")
     _show_model(config)
     for name, profile in config.profiles.items():
