@@ -123,6 +123,15 @@ class Provider:
             return f"the local engine ({self.local.path.name if self.local else self.model})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
 
+    def engine_notes(self, concurrency: int) -> list[str]:
+        """What a run on the local engine says before it starts: why the engine answers (when
+        nothing chose it), and that it answers one request at a time, whatever `concurrency`."""
+        if self.local is None:
+            return []
+        from sixhats_ai.local.select import concurrency_note
+
+        return [note for note in (self.notice, concurrency_note(concurrency)) if note]
+
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
         """Program step > per-role or per-hat setting > the run's model."""
         return step_model or self.hat_models.get(role) or self.hat_models.get(hat) or self.model
