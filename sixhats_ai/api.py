@@ -4,20 +4,24 @@
 validated `Report`. The run is kept in the store, as `sixhats analyze` keeps it (`keep=False`:
 not this time), so it shows in `sixhats history` and `Store().history()`. `analyze_run()` is
 the same pipeline for a shell: it also returns a failed synthesis (with the hats) instead of
-raising it, and the run's id. Batches are in `batches.api`; the session every run goes
-through in `session.py`.
+raising it, and the run's id. `read_problem`, `read_documents` and `program_for` read what a
+run is given as the command line gives it. Batches are in `batches.api`; the session every run
+goes through in `session.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
-from sixhats_ai.config import Config, load_config
-from sixhats_ai.errors import UsageError
+from sixhats_ai.config import Config, load_config, user_programs_dir
+from sixhats_ai.errors import UsageError, option
+from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.report import Report
@@ -25,7 +29,8 @@ from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import RunOrigin, RunResult, run_and_keep
 from sixhats_ai.session import SessionParts, open_session
 from sixhats_ai.store.cache import open_run_store
-from sixhats_ai.text.documents import Document, sanitize
+from sixhats_ai.text.documents import Document, safe_line, sanitize
+from sixhats_ai.text.inputs import document_text
 
 
 class ModelArgs(TypedDict, total=False):
@@ -71,6 +76,54 @@ def settled(
     return options, config, provider
 
 
+def read_problem(text: str | None, file: Path | None = None) -> str:
+    """The problem statement: `text`, or the text of `file` (HTML, PDF and Word read as
+    `batch` reads them), or stdin when `text` is "-"; made safe for a prompt."""
+    if text is not None and file is not None:
+        raise UsageError(f"give the problem either as text or with {option('file')}, not both")
+    if file is not None:
+        raw = document_text(file, what="problem file")
+    elif text == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"stdin is not valid UTF-8 (byte {exc.start})",
+                hint="convert it, e.g. `iconv -t utf-8`",
+            ) from None
+    elif text is not None:
+        raw = text
+    else:
+        raise UsageError(
+            "no problem given", hint='pass it as text, e.g. sixhats analyze "Should we...?"'
+        )
+    problem = sanitize(raw).strip()
+    if not problem:
+        raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    return problem
+
+
+def read_documents(paths: Sequence[Path]) -> list[Document]:
+    """Context documents from files, each named by its file; an empty one is left out."""
+    docs = []
+    for path in paths:
+        text = sanitize(document_text(path, what="context file")).strip()
+        if text:
+            docs.append(Document(name=safe_line(path.name), text=text))
+    return docs
+
+
+def program_for(program: str | Program, options: RunOptions | None = None) -> Program:
+    """The program a run follows: a `Program` as given, else found by slug, name or file (the
+    user's programs folder too), checked against how it runs (`options`): an emergent program
+    cannot run in the parallel flow."""
+    if isinstance(program, str):
+        program = find_program(program, user_programs_dir())
+    check_emergent(program, (options or RunOptions()).flow)
+    return program
+
+
 def _unkept_to(warn: Callable[[str], None]) -> Callable[[Exception], None]:
     """A run the store could not take (disk full, locked too long), told as a warning: the
     report is still returned. Without `on_warning`, that error is raised."""
@@ -81,9 +134,7 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
     """Run a program on a problem and keep it: the report, or the failed synthesis with the
     hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
     options, config, provider = await asyncio.to_thread(settled, kwargs)
-    program = kwargs.get("program", DEFAULT_PROGRAM)
-    if isinstance(program, str):
-        program = find_program(program)
+    program = program_for(kwargs.get("program", DEFAULT_PROGRAM), options)
     problem = sanitize(problem).strip()
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
