@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sixhats_ai.runs import RunOrigin, RunResult, Store
     from sixhats_ai.store.records import StoredRun
     from sixhats_ai.text.documents import Document
+    from sixhats_ai.text.inputs import read_documents, read_problem
 
 # Each public name, and the module it comes from.
 _HOMES = {
@@ -59,6 +60,8 @@ _HOMES = {
     "LocalModels": "sixhats_ai.local.api",
     "minutes": "sixhats_ai.meeting_minutes.api",
     "minutes_async": "sixhats_ai.meeting_minutes.api",
+    "read_documents": "sixhats_ai.text.inputs",
+    "read_problem": "sixhats_ai.text.inputs",
     "Minutes": "sixhats_ai.meeting_minutes.layout",
     "Program": "sixhats_ai.method.programs",
     "PromptLibrary": "sixhats_ai.prompts",
@@ -107,6 +110,8 @@ __all__ = [
     "brief_async",
     "minutes",
     "minutes_async",
+    "read_documents",
+    "read_problem",
 ]
 
 

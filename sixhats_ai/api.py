@@ -4,23 +4,20 @@
 validated `Report`. The run is kept in the store, as `sixhats analyze` keeps it (`keep=False`:
 not this time), so it shows in `sixhats history` and `Store().history()`. `analyze_run()` is
 the same pipeline for a shell: it also returns a failed synthesis (with the hats) instead of
-raising it, and the run's id. `read_problem`, `read_documents` and `program_for` read what a
-run is given as the command line gives it. Batches are in `batches.api`; the session every run
-goes through in `session.py`.
+raising it, and the run's id; `program_for` finds and checks the program a run follows.
+Batches are in `batches.api`; the session every run goes through in `session.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
 from sixhats_ai.config import Config, load_config, user_programs_dir
-from sixhats_ai.errors import UsageError, option
+from sixhats_ai.errors import UsageError
 from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
@@ -29,8 +26,7 @@ from sixhats_ai.run.request import StepEvent
 from sixhats_ai.runs import RunOrigin, RunResult, run_and_keep
 from sixhats_ai.session import SessionParts, open_session
 from sixhats_ai.store.cache import open_run_store
-from sixhats_ai.text.documents import Document, safe_line, sanitize
-from sixhats_ai.text.inputs import document_text
+from sixhats_ai.text.documents import Document, sanitize
 
 
 class ModelArgs(TypedDict, total=False):
@@ -74,44 +70,6 @@ def settled(
         settings.get("flags") or ProviderFlags(), config
     )
     return options, config, provider
-
-
-def read_problem(text: str | None, file: Path | None = None) -> str:
-    """The problem statement: `text`, or the text of `file` (HTML, PDF and Word read as
-    `batch` reads them), or stdin when `text` is "-"; made safe for a prompt."""
-    if text is not None and file is not None:
-        raise UsageError(f"give the problem either as text or with {option('file')}, not both")
-    if file is not None:
-        raw = document_text(file, what="problem file")
-    elif text == "-":
-        data = sys.stdin.buffer.read()
-        try:
-            raw = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UsageError(
-                f"stdin is not valid UTF-8 (byte {exc.start})",
-                hint="convert it, e.g. `iconv -t utf-8`",
-            ) from None
-    elif text is not None:
-        raw = text
-    else:
-        raise UsageError(
-            "no problem given", hint='pass it as text, e.g. sixhats analyze "Should we...?"'
-        )
-    problem = sanitize(raw).strip()
-    if not problem:
-        raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
-    return problem
-
-
-def read_documents(paths: Sequence[Path]) -> list[Document]:
-    """Context documents from files, each named by its file; an empty one is left out."""
-    docs = []
-    for path in paths:
-        text = sanitize(document_text(path, what="context file")).strip()
-        if text:
-            docs.append(Document(name=safe_line(path.name), text=text))
-    return docs
 
 
 def program_for(program: str | Program, options: RunOptions | None = None) -> Program:

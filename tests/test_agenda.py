@@ -16,6 +16,7 @@ from sixhats_ai.method.agenda import (
     parse_clock,
     parse_start,
     plan_agenda,
+    step_boxes,
     step_title,
     suggested_minutes,
     time_boxes,
@@ -242,3 +243,13 @@ def test_start_accepts_a_clock_time_or_an_iso_date_time():
 def test_bad_start_is_a_usage_error(text):
     with pytest.raises(UsageError, match=r"^start '"):
         parse_start(text)
+
+
+def test_each_step_s_box_is_its_own_or_sized_for_a_default_group(cli):
+    boxes = {box.step.id: box for box in step_boxes(load_programs()["choose"])}
+    sized = {step_id: box.sized_as for step_id, box in boxes.items() if box.sized_as}
+    assert "dot vote" in sized.values() and {box.group for box in boxes.values()} == {None, 5}
+    shown = cli("programs", "show", "choose").out
+    for step_id, kind in sized.items():
+        line = next(line for line in shown.splitlines() if line.strip().startswith(step_id))
+        assert f"{kind}, for 5 people" in line

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from sixhats_ai import RunOptions, analyze, brief
-from sixhats_ai.api import program_for, read_documents, read_problem
+from sixhats_ai import RunOptions, analyze, brief, read_documents, read_problem
+from sixhats_ai.api import program_for
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import user_programs_dir
 from sixhats_ai.errors import UsageError
@@ -77,15 +77,3 @@ def test_an_ics_brief_without_a_date_is_refused_before_any_request(fake_llm):
     assert fake_llm.requests == []
     dated = brief("Replace the rota?", start="2026-12-01T14:00", calendar=True, offline=True)
     assert dated.start is not None and dated.start.day == 1
-
-
-def test_each_step_s_box_is_its_own_or_sized_for_a_default_group(cli):
-    from sixhats_ai.briefs.api import step_boxes
-
-    boxes = {box.step.id: box for box in step_boxes(program_for("choose"))}
-    sized = {step_id: box.sized_as for step_id, box in boxes.items() if box.sized_as}
-    assert "dot vote" in sized.values() and {box.group for box in boxes.values()} == {None, 5}
-    shown = cli("programs", "show", "choose").out
-    for step_id, kind in sized.items():
-        line = next(line for line in shown.splitlines() if line.strip().startswith(step_id))
-        assert f"{kind}, for 5 people" in line

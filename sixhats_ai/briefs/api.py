@@ -7,25 +7,15 @@ return the `Brief`, which `render.brief` lays out as Markdown, HTML or a calenda
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from sixhats_ai.briefs.compose import BriefRequest, build_brief, parse_attendees
 from sixhats_ai.briefs.model import AUDIENCES, Attendee, Brief
 from sixhats_ai.errors import UsageError
-from sixhats_ai.method.agenda import (
-    DEFAULT_GROUP,
-    MEDIA,
-    Medium,
-    fixed_seconds,
-    is_vote,
-    parse_clock,
-    parse_start,
-)
+from sixhats_ai.method.agenda import MEDIA, Medium, parse_clock, parse_start
 from sixhats_ai.method.emergent import refuse_emergent_brief
-from sixhats_ai.method.hats import Hat
-from sixhats_ai.method.programs import PlannedStep, Program, find_program
+from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.method.topic import parse_kind
 from sixhats_ai.prompts import PromptLibrary, user_library
 
@@ -112,32 +102,6 @@ def brief_request(topic: str, args: BriefArgs, report: Report | None = None) -> 
         raise ics_needs_a_date()
     request.agenda()
     return request
-
-
-@dataclass(frozen=True)
-class StepBox:
-    """A program's step and its time box: the step's own, or, for a step an agenda sizes for
-    the group (a blue check, a red dot vote or gut reaction), its box for `group` people."""
-
-    step: PlannedStep
-    seconds: float
-    sized_as: str | None = None  # "check", "dot vote" or "gut reaction"
-    group: int | None = None
-
-
-def step_boxes(program: Program) -> list[StepBox]:
-    """Each step of `program` with its time box, as `sixhats programs show` lists them."""
-    steps = program.plan()
-    boxes = []
-    for planned in steps:
-        fixed = fixed_seconds(steps, planned, None, program.compares_alternatives)
-        if fixed is None or planned.step.minutes is not None:
-            boxes.append(StepBox(planned, planned.step.default_seconds))
-            continue
-        vote = is_vote(steps, planned, program.compares_alternatives)
-        kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
-        boxes.append(StepBox(planned, fixed, kind, DEFAULT_GROUP))
-    return boxes
 
 
 def _report(given: Report | Path | None) -> Report | None:

@@ -181,7 +181,7 @@ def analyze_command(
 
     Example: sixhats analyze "Should our team move to a four-day week?" --program choose
     """
-    from sixhats_ai.api import read_documents, read_problem
+    from sixhats_ai.text.inputs import read_documents, read_problem
 
     text = read_problem(problem, file)
     options = run_options(ctx.params)

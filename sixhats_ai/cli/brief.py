@@ -220,10 +220,10 @@ def brief(
 
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
-    from sixhats_ai.api import read_problem
     from sixhats_ai.briefs.api import brief as make_brief
     from sixhats_ai.prompts import user_library
     from sixhats_ai.render.brief import PAPERS, notes_template, render_brief
+    from sixhats_ai.text.inputs import read_problem
 
     chosen_format = _brief_format("md" if notes_template_ else fmt, output)
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)

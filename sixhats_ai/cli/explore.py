@@ -68,7 +68,7 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
-    from sixhats_ai.briefs.api import step_boxes
+    from sixhats_ai.method.agenda import step_boxes
     from sixhats_ai.method.programs import find_program
 
     found = find_program(program, programs_dir(programs_dir_))

@@ -28,7 +28,7 @@ from typing import Literal
 
 from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.hats import Hat
-from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.method.programs import PlannedStep, Program
 
 MINUTE = 60
 HALF_MINUTE = 30
@@ -89,6 +89,32 @@ def fixed_seconds(
 def closing_weight(compares_alternatives: bool) -> float:
     """The decision's weight: how much longer than the opening the closing blue runs."""
     return CHOOSING_WEIGHT if compares_alternatives else DECIDING_WEIGHT
+
+
+@dataclass(frozen=True)
+class StepBox:
+    """A program's step and its time box: the step's own, or, for a step an agenda sizes for
+    the group (a blue check, a red dot vote or gut reaction), its box for `group` people."""
+
+    step: PlannedStep
+    seconds: float
+    sized_as: str | None = None  # "check", "dot vote" or "gut reaction"
+    group: int | None = None
+
+
+def step_boxes(program: Program) -> list[StepBox]:
+    """Each step of `program` with its time box, as `sixhats programs show` lists them."""
+    steps = program.plan()
+    boxes = []
+    for planned in steps:
+        fixed = fixed_seconds(steps, planned, None, program.compares_alternatives)
+        if fixed is None or planned.step.minutes is not None:
+            boxes.append(StepBox(planned, planned.step.default_seconds))
+            continue
+        vote = is_vote(steps, planned, program.compares_alternatives)
+        kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
+        boxes.append(StepBox(planned, fixed, kind, DEFAULT_GROUP))
+    return boxes
 
 
 def natural_seconds(step: PlannedStep, participants: int | None) -> float:

@@ -1,4 +1,5 @@
 """Reading the user's files: a problem, context documents, a batch's inputs and their text.
+`read_problem` and `read_documents` are the library's (`sixhats_ai` exports them).
 
 Binary or non-UTF-8 files are refused with a clear message rather than fed to the model as
 noise.
@@ -17,12 +18,12 @@ import fnmatch
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sixhats_ai.errors import UsageError, option
-from sixhats_ai.text.documents import sanitize
+from sixhats_ai.text.documents import Document, safe_line, sanitize
 from sixhats_ai.text.extract import MAX_INPUT_BYTES, docx_text, exact_size, html_text, pdf_text
 from sixhats_ai.text.extract import MissingExtra as MissingExtra  # where batches look for it
 
@@ -259,3 +260,41 @@ def document_text(path: Path, *, what: str) -> str:
     if path.suffix.lower() in EXTRACTED_SUFFIXES and path.is_file():
         return load_input(path).text
     return read_text_file(path, what=what)
+
+
+def read_problem(text: str | None, file: Path | None = None) -> str:
+    """The problem statement: `text`, or the text of `file` (HTML, PDF and Word read as
+    `batch` reads them), or stdin when `text` is "-"; made safe for a prompt."""
+    if text is not None and file is not None:
+        raise UsageError(f"give the problem either as text or with {option('file')}, not both")
+    if file is not None:
+        raw = document_text(file, what="problem file")
+    elif text == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"stdin is not valid UTF-8 (byte {exc.start})",
+                hint="convert it, e.g. `iconv -t utf-8`",
+            ) from None
+    elif text is not None:
+        raw = text
+    else:
+        raise UsageError(
+            "no problem given", hint='pass it as text, e.g. sixhats analyze "Should we...?"'
+        )
+    problem = sanitize(raw).strip()
+    if not problem:
+        raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    return problem
+
+
+def read_documents(paths: Sequence[Path]) -> list[Document]:
+    """Context documents from files, each named by its file; an empty one is left out."""
+    docs = []
+    for path in paths:
+        text = sanitize(document_text(path, what="context file")).strip()
+        if text:
+            docs.append(Document(name=safe_line(path.name), text=text))
+    return docs
