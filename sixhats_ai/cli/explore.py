@@ -68,7 +68,7 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
-    from sixhats_ai.method.agenda import DEFAULT_GROUP, fixed_seconds, is_vote
+    from sixhats_ai.method.agenda import DEFAULT_GROUP, Sizing, fixed_seconds, is_vote
     from sixhats_ai.method.hats import Hat
     from sixhats_ai.method.programs import find_program
 
@@ -86,7 +86,7 @@ def programs_show(
         if planned.step.model:
             notes.append(f"model {planned.step.model}")
         box = _box(planned.step.default_seconds)
-        fixed = fixed_seconds(steps, planned, None, found.compares_alternatives)
+        fixed = fixed_seconds(steps, planned, Sizing(None, found.compares_alternatives))
         if fixed is not None and planned.step.minutes is None:  # sized for the group
             vote = is_vote(steps, planned, found.compares_alternatives)
             kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
