@@ -21,8 +21,6 @@ from sixhats_ai.run.report import DotVote, ProgramRef
 from sixhats_ai.version import __version__
 
 MINUTES_SCHEMA_VERSION = 2
-# The fields of the notes' header the minutes keep as the scribe wrote them, by the same name.
-HEADER_KEPT = ("when", "attendees", "absent", "facilitator", "scribe")
 
 
 class MinutesStep(BaseModel):
@@ -133,7 +131,11 @@ def build_minutes(meeting: Meeting) -> Minutes:
     return Minutes(
         topic=meeting.topic,
         program=ProgramRef(slug=program.slug, name=program.name, sequence=program.sequence),
-        **{name: getattr(header, name) for name in HEADER_KEPT},
+        when=header.when,
+        attendees=header.attendees,
+        absent=header.absent,
+        facilitator=header.facilitator,
+        scribe=header.scribe,
         header_notes=header.other,
         decision=outcome.decision,
         decisions=[MinutesDecision(text=d.text, where=d.where) for d in outcome.decisions],
