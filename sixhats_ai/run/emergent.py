@@ -28,7 +28,8 @@ from sixhats_ai.run.board import plain
 from sixhats_ai.run.report import StepRecord, Usage
 
 if TYPE_CHECKING:
-    from sixhats_ai.run.request import RunRequest, StepRunner
+    from sixhats_ai.run.request import RunRequest
+    from sixhats_ai.run.steps import StepRunner
 
 PROCESS_TEMPLATE = "process.j2"
 PROCESS_FOCUS = "choose the next hat"
@@ -41,13 +42,6 @@ def hat_step(number: int, decision: ProcessDecision) -> PlannedStep:
     return PlannedStep(
         id=f"{number}-{hat.value}", index=number - 1, role="hat", step=Step(hat=hat, focus=focus)
     )
-
-
-def planned_from(record: StepRecord) -> PlannedStep:
-    """The step a record of an emergent run was (its label for the board)."""
-    number = int(record.id.split("-", 1)[0])
-    step = Step(hat=Hat(record.hat), focus=record.focus)
-    return PlannedStep(id=record.id, index=number - 1, role="hat", step=step)
 
 
 def process_step(number: int) -> PlannedStep:
