@@ -77,3 +77,36 @@ def test_an_ics_brief_without_a_date_is_refused_before_any_request(fake_llm):
     assert fake_llm.requests == []
     dated = brief("Replace the rota?", start="2026-12-01T14:00", calendar=True, offline=True)
     assert dated.start is not None and dated.start.day == 1
+
+
+def test_a_batch_is_checked_counted_and_priced_before_any_server_is_asked(cli, tmp_path):
+    from sixhats_ai.batches.api import check_batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"p{n}.md").write_text(f"# Proposal {n}\n\nDo thing {n}.\n")
+    checked = check_batch([folder], tmp_path / "out", via="batch-api", program="quick-feedback")
+    assert checked.count_inputs() == 3 and checked.options.flow == "sequential"
+    assert checked.rounds_note is not None and checked.rounds_note.startswith("via batch-api")
+    cost = checked.estimate()
+    assert (cost.estimate.inputs, cost.estimate.unusable) == (3, []) and cost.completion_tokens
+    assert cost.estimate.requests == 3 * len(checked.settings.program.plan())
+    assert not (tmp_path / "out").exists()  # nothing written
+    with pytest.raises(UsageError, match=r"^problem is empty"):
+        check_batch([folder], tmp_path / "out", problem=" \u200b ")
+    result = cli("batch", str(folder), "--out", str(tmp_path / "out"), "--problem", " ")
+    assert result.code == 2 and "error: --problem is empty" in result.err
+
+
+def test_the_rounds_of_a_batch_need_a_store_and_the_way_they_went(cli, tmp_path):
+    import asyncio
+
+    from sixhats_ai.batches.api import batch_rounds
+
+    with pytest.raises(UsageError) as raised:
+        asyncio.run(batch_rounds(tmp_path / "out", via="batch-api"))
+    hint = "run a batch with via batch-api or jsonl first"
+    assert raised.value.one_line() == f"no run store yet, so no rounds ({hint})"
+    result = cli("batch", "--status", str(tmp_path / "out"))
+    assert result.code == 2 and "(run a batch with --via batch-api or jsonl first)" in result.err

@@ -249,7 +249,10 @@ async def batch_rounds(out: Path, **kwargs: Unpack[RoundsArgs]) -> list[str]:
     via, cancel = kwargs.get("via", "live"), kwargs.get("cancel", False)
     checked = check_via(via)
     if not default_store_path().exists():
-        raise UsageError("no run store yet, so no rounds", hint=f"run a batch with {option('via')}")
+        raise UsageError(
+            "no run store yet, so no rounds",
+            hint=f"run a batch with {option('via')} batch-api or jsonl first",
+        )
     if cancel and checked == "live":
         raise UsageError(
             f"cancelling rounds needs the {option('via')} they went through",
