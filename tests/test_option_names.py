@@ -51,3 +51,16 @@ def test_a_meeting_too_short_names_the_option_or_the_flag(cli):
     result = cli("brief", "Replace the rota?", "--minutes", "0", "--offline")
     assert result.code == 2
     assert "error: --minutes must be more than 0 (got 0) (e.g. --minutes 45)" in result.err
+
+
+async def test_what_a_tool_call_makes_names_options_as_the_tool_does():
+    """A note made during an MCP tool call (kept in its report) names the tool's argument."""
+    from sixhats_ai.errors import named, option
+    from sixhats_ai.mcp_server.results import tool_errors
+
+    @tool_errors
+    async def tool() -> str:
+        return named(f"{option('personas')} 3, proposed by blue")
+
+    assert await tool() == "participants 3, proposed by blue"
+    assert named(f"{option('personas')} 3") == "personas 3"  # outside the tool: the library's
