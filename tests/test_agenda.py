@@ -18,6 +18,7 @@ from sixhats_ai.method.agenda import (
     parse_clock,
     parse_start,
     plan_agenda,
+    step_boxes,
     step_title,
     suggested_minutes,
     time_boxes,
@@ -201,17 +202,18 @@ def test_a_middle_blue_is_a_short_check():
     assert sum(boxes[i] for i, s in enumerate(steps) if s.hat is Hat.BLUE) <= 17 * 60
 
 
+# The library names its options (`clock`, `minutes`); the command line its flags (test_brief).
 def test_unknown_clock_is_a_usage_error():
-    with pytest.raises(UsageError, match="--clock"):
+    with pytest.raises(UsageError, match=r"^unknown clock 'ss'"):
         parse_clock("ss")
 
 
 @pytest.mark.parametrize(
     ("minutes", "participants", "message"),
     [
-        (0, None, "--minutes must be more than 0"),
-        (-5, None, "--minutes must be more than 0"),
-        (30, 0, "--participants must be at least 1"),
+        (0, None, "^minutes must be more than 0 .*e.g. minutes 45"),
+        (-5, None, "^minutes must be more than 0"),
+        (30, 0, "^participants must be at least 1"),
     ],
 )
 def test_bad_lengths_and_group_sizes(minutes, participants, message):
@@ -229,5 +231,15 @@ def test_start_accepts_a_clock_time_or_an_iso_date_time():
 
 @pytest.mark.parametrize("text", ["25:00", "2pm", "", "2026-12-01", "2026-13-01T10:00"])
 def test_bad_start_is_a_usage_error(text):
-    with pytest.raises(UsageError, match="--start"):
+    with pytest.raises(UsageError, match=r"^start '"):
         parse_start(text)
+
+
+def test_each_step_s_box_is_its_own_or_sized_for_a_default_group(cli):
+    boxes = {box.step.id: box for box in step_boxes(load_programs()["choose"])}
+    sized = {step_id: box.sized_as for step_id, box in boxes.items() if box.sized_as}
+    assert "dot vote" in sized.values() and {box.group for box in boxes.values()} == {None, 5}
+    shown = cli("programs", "show", "choose").out
+    for step_id, kind in sized.items():
+        line = next(line for line in shown.splitlines() if line.strip().startswith(step_id))
+        assert f"{kind}, for 5 people" in line

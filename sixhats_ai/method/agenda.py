@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.hats import Hat
-from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.method.programs import PlannedStep, Program
 
 MINUTE = 60
 HALF_MINUTE = 30
@@ -96,6 +96,32 @@ def closing_weight(compares_alternatives: bool) -> float:
     return CHOOSING_WEIGHT if compares_alternatives else DECIDING_WEIGHT
 
 
+@dataclass(frozen=True)
+class StepBox:
+    """A program's step and its time box: the step's own, or, for a step an agenda sizes for
+    the group (a blue check, a red dot vote or gut reaction), its box for `group` people."""
+
+    step: PlannedStep
+    seconds: float
+    sized_as: str | None = None  # "check", "dot vote" or "gut reaction"
+    group: int | None = None
+
+
+def step_boxes(program: Program) -> list[StepBox]:
+    """Each step of `program` with its time box, as `sixhats programs show` lists them."""
+    steps, sizing = program.plan(), Sizing(None, program.compares_alternatives)
+    boxes = []
+    for planned in steps:
+        fixed = fixed_seconds(steps, planned, sizing)
+        if fixed is None or planned.step.minutes is not None:
+            boxes.append(StepBox(planned, planned.step.default_seconds))
+            continue
+        vote = is_vote(steps, planned, program.compares_alternatives)
+        kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
+        boxes.append(StepBox(planned, fixed, kind, DEFAULT_GROUP))
+    return boxes
+
+
 def natural_seconds(step: PlannedStep, participants: int | None) -> float:
     """A hat's length before fitting: the method's box, longer for a larger group.
 
@@ -134,17 +160,21 @@ def _round_to(seconds: float, unit: int) -> int:
 
 def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> None:
     if minutes <= 0:
-        raise UsageError(f"--minutes must be more than 0 (got {minutes})", hint="e.g. --minutes 45")
+        raise UsageError(
+            f"{option('minutes')} must be more than 0 (got {minutes})",
+            hint=f"e.g. {option('minutes')} 45",
+        )
     if participants is not None and participants <= 0:
         raise UsageError(
-            f"--participants must be at least 1 (got {participants})", hint="e.g. --participants 6"
+            f"{option('participants')} must be at least 1 (got {participants})",
+            hint=f"e.g. {option('participants')} 6",
         )
     needed = minimum_minutes(steps)
     if minutes < needed:
         raise UsageError(
             f"{len(steps)} steps do not fit in {minutes} minutes: this program needs at least "
             f"{needed}",
-            hint=f"use --minutes {needed} or more, or a program with fewer steps",
+            hint=f"use {option('minutes')} {needed} or more, or a program with fewer steps",
         )
 
 
@@ -261,7 +291,7 @@ def parse_start(text: str) -> Start:
     """`HH:MM` (a clock time) or an ISO date and time such as `2026-12-01T14:00`."""
     value = text.strip()
     if _DATE_ONLY.fullmatch(value):
-        raise UsageError(f"--start {text!r} has a date but no time", hint=START_HINT)
+        raise UsageError(f"{option('start')} {text!r} has a date but no time", hint=START_HINT)
     try:
         clock = time.fromisoformat(value)
     except ValueError:
@@ -271,12 +301,14 @@ def parse_start(text: str) -> Start:
     try:
         return Start(datetime.fromisoformat(value), dated=True)
     except ValueError:
-        raise UsageError(f"--start {text!r} is not a time", hint=START_HINT) from None
+        raise UsageError(f"{option('start')} {text!r} is not a time", hint=START_HINT) from None
 
 
 def parse_clock(text: str) -> Clock:
     if text not in CLOCKS:
-        raise UsageError(f"unknown --clock {text!r}", hint="use hh:mm or mm:ss (half minutes)")
+        raise UsageError(
+            f"unknown {option('clock')} {text!r}", hint="use hh:mm or mm:ss (half minutes)"
+        )
     return text  # type: ignore[return-value]
 
 

@@ -20,6 +20,7 @@ from sixhats_ai.method.emergent import (
     allowed_next,
     choice_model,
     decide,
+    steps_used_up,
 )
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import PlannedStep, Program, Step
@@ -166,7 +167,7 @@ class EmergentMeeting:
         after = records[-1].id
         allowed = allowed_next(history, self.bounds)
         if allowed == [CLOSE]:  # nothing to ask: the bound closes the meeting
-            return closed(after, f"--max-steps {self.bounds.max_steps} reached: close")
+            return closed(after, steps_used_up(self.bounds.max_steps))
         step = process_step(number)
         board = self.engine.board_for(self.request, step, records)
         prompt = self.engine.render(
