@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sixhats_ai.errors import ConfigError, ModelError, UsageError
+from sixhats_ai.errors import ConfigError, ModelError, UsageError, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.catalogue import HubFile, format_size, load_catalogue, resolve
 
@@ -92,8 +92,8 @@ def _check_space(hub: HubFile, target: Path) -> None:
 
 
 OFFLINE_HINT = (
-    "no network? use a model file you have: --local --model FILE.gguf; "
-    "or a model server: --base-url URL --model NAME"
+    f"no network? use a model file you have: {option('local')} {option('model')} FILE.gguf; "
+    f"or a model server: {option('base_url')} URL {option('model')} NAME"
 )
 REACH_TIMEOUT_SECONDS = 5.0
 
