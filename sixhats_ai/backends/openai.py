@@ -24,6 +24,7 @@ from sixhats_ai.backends.base import (
     FormatRejected,
     ParameterRejected,
 )
+from sixhats_ai.backends.deferred_inits import deferred_inits, without
 from sixhats_ai.errors import ModelError, SixhatsError, option, redact
 
 if TYPE_CHECKING:
@@ -55,18 +56,16 @@ def _retry_after_seconds(response: httpx.Response) -> float:
 
 
 def import_sdk() -> ModuleType:
-    """The SDK, imported without its optional aiohttp transport: we hand it our own httpx
-    client, and importing aiohttp (if installed) would add a fifth to the SDK's import time."""
-    if "openai" in sys.modules or "aiohttp" in sys.modules:
+    """The SDK, imported without its optional aiohttp transport (we hand it our own httpx
+    client, and importing aiohttp, if installed, would add a fifth to the SDK's import time),
+    and with the `__init__` of `openai.types` and its packages deferred until something asks
+    them for a model (see `deferred_inits`): together more than half of its import time."""
+    if "openai" in sys.modules:
         import openai
 
         return openai
-    sys.modules["aiohttp"] = None  # type: ignore[assignment]  # makes `import aiohttp` fail
-    try:
+    with without("aiohttp"), deferred_inits("openai.types"):
         import openai
-    finally:
-        if sys.modules.get("aiohttp", False) is None:
-            del sys.modules["aiohttp"]
     return openai
 
 

@@ -8,7 +8,6 @@ cache is always complete. Nothing is ever downloaded except by `pull`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -24,11 +23,9 @@ _HUB_METADATA = Path(".cache") / "huggingface"
 
 
 def models_dir() -> Path:
-    if env := os.environ.get("SIXHATS_CACHE_DIR"):
-        return Path(env) / "models"
-    import platformdirs
+    from sixhats_ai.config import cache_dir
 
-    return platformdirs.user_cache_path("sixhats") / "models"
+    return cache_dir() / "models"
 
 
 def cached_path(hub: HubFile) -> Path:
