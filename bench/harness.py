@@ -186,18 +186,25 @@ def open_context(smoke: bool) -> Iterator[Context]:
     with StandIn() as server, _environ(OPENAI_BASE_URL=server.url, SIXHATS_MODEL=MODEL):
         for name in ("OPENAI_API_KEY", "SIXHATS_PROFILE", "SIXHATS_DEBUG"):
             os.environ.pop(name, None)
+        # Fresh processes are timed as a user meets them, with the bytecode an install
+        # compiles; where the shell sets this, each would compile this tree's modules again (a
+        # sixth of a fresh `analyze`'s CPU, a quarter of an offline brief's): the untimed first
+        # runs could not write the bytecode they are there to write.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         _warm_imports()
         yield Context(server, smoke)
 
 
 def run_scenario(item: Scenario, ctx: Context) -> Outcome:
-    """Run one scenario in a fresh, empty sixhats home (config and data dirs): no run store,
-    cached response or user program left by another scenario, or by the user, can serve it."""
+    """Run one scenario in a fresh, empty sixhats home (config, data and cache dirs): no run
+    store, cached response, compiled template or user program left by another scenario, or by
+    the user, can serve it."""
     with (
         tempfile.TemporaryDirectory(prefix="sixhats-bench-") as home,
         _environ(
             SIXHATS_CONFIG_DIR=str(Path(home) / "config"),
             SIXHATS_DATA_DIR=str(Path(home) / "data"),
+            SIXHATS_CACHE_DIR=str(Path(home) / "cache"),
         ),
     ):
         return item.run(ctx)

@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from sixhats_ai.briefs.model import Brief
     from sixhats_ai.config import Config
     from sixhats_ai.errors import SixhatsError
+    from sixhats_ai.local.api import LocalModels
     from sixhats_ai.meeting_minutes.api import minutes, minutes_async
     from sixhats_ai.meeting_minutes.layout import Minutes
+    from sixhats_ai.method.hats import Hat
+    from sixhats_ai.method.participants import RosterRequest
     from sixhats_ai.method.programs import Program
+    from sixhats_ai.prompts import PromptLibrary
     from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.ranking import BatchIndex
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from sixhats_ai.runs import RunOrigin, RunResult, Store
     from sixhats_ai.store.records import StoredRun
     from sixhats_ai.text.documents import Document
+    from sixhats_ai.text.inputs import read_documents, read_problem
 
 # Each public name, and the module it comes from.
 _HOMES = {
@@ -51,13 +56,19 @@ _HOMES = {
     "Brief": "sixhats_ai.briefs.model",
     "Config": "sixhats_ai.config",
     "Document": "sixhats_ai.text.documents",
+    "Hat": "sixhats_ai.method.hats",
+    "LocalModels": "sixhats_ai.local.api",
     "minutes": "sixhats_ai.meeting_minutes.api",
     "minutes_async": "sixhats_ai.meeting_minutes.api",
+    "read_documents": "sixhats_ai.text.inputs",
+    "read_problem": "sixhats_ai.text.inputs",
     "Minutes": "sixhats_ai.meeting_minutes.layout",
     "Program": "sixhats_ai.method.programs",
+    "PromptLibrary": "sixhats_ai.prompts",
     "Provider": "sixhats_ai.backends.provider",
     "ProviderFlags": "sixhats_ai.backends.provider",
     "Report": "sixhats_ai.run.report",
+    "RosterRequest": "sixhats_ai.method.participants",
     "RunOptions": "sixhats_ai.run.options",
     "RunOrigin": "sixhats_ai.runs",
     "RunResult": "sixhats_ai.runs",
@@ -73,11 +84,15 @@ __all__ = [
     "Brief",
     "Config",
     "Document",
+    "Hat",
+    "LocalModels",
     "Minutes",
     "Program",
+    "PromptLibrary",
     "Provider",
     "ProviderFlags",
     "Report",
+    "RosterRequest",
     "RunOptions",
     "RunOrigin",
     "RunResult",
@@ -95,6 +110,8 @@ __all__ = [
     "brief_async",
     "minutes",
     "minutes_async",
+    "read_documents",
+    "read_problem",
 ]
 
 

@@ -4,8 +4,8 @@
 validated `Report`. The run is kept in the store, as `sixhats analyze` keeps it (`keep=False`:
 not this time), so it shows in `sixhats history` and `Store().history()`. `analyze_run()` is
 the same pipeline for a shell: it also returns a failed synthesis (with the hats) instead of
-raising it, and the run's id. Batches are in `batches.api`; the session every run goes
-through in `session.py`.
+raising it, and the run's id; `program_for` finds and checks the program a run follows.
+Batches are in `batches.api`; the session every run goes through in `session.py`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import TypedDict, Unpack
 
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
-from sixhats_ai.config import Config, load_config
+from sixhats_ai.config import Config, load_config, user_programs_dir
 from sixhats_ai.errors import UsageError
+from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.report import Report
@@ -71,6 +72,16 @@ def settled(
     return options, config, provider
 
 
+def program_for(program: str | Program, options: RunOptions | None = None) -> Program:
+    """The program a run follows: a `Program` as given, else found by slug, name or file (the
+    user's programs folder too), checked against how it runs (`options`): an emergent program
+    cannot run in the parallel flow."""
+    if isinstance(program, str):
+        program = find_program(program, user_programs_dir())
+    check_emergent(program, (options or RunOptions()).flow)
+    return program
+
+
 def _unkept_to(warn: Callable[[str], None]) -> Callable[[Exception], None]:
     """A run the store could not take (disk full, locked too long), told as a warning: the
     report is still returned. Without `on_warning`, that error is raised."""
@@ -81,9 +92,7 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
     """Run a program on a problem and keep it: the report, or the failed synthesis with the
     hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
     options, config, provider = await asyncio.to_thread(settled, kwargs)
-    program = kwargs.get("program", DEFAULT_PROGRAM)
-    if isinstance(program, str):
-        program = find_program(program)
+    program = program_for(kwargs.get("program", DEFAULT_PROGRAM), options)
     problem = sanitize(problem).strip()
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")

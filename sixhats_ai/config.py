@@ -66,6 +66,15 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def cache_dir() -> Path:
+    """What can be made again, kept to be spared the work: pulled models, compiled templates."""
+    if env := os.environ.get("SIXHATS_CACHE_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_cache_path(APP_NAME)
+
+
 def user_programs_dir() -> Path:
     return config_dir() / "programs"
 

@@ -23,6 +23,7 @@ from sixhats_ai.errors import UsageError, option
 from sixhats_ai.run.emergent import emergent_redo, replay_of
 from sixhats_ai.run.panel import kept_roster
 from sixhats_ai.store.access import StoreFull
+from sixhats_ai.store.check import StoreCheck, check_rows
 from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import DamagedRow, RunInputs, StoredDocument, StoredRun
 from sixhats_ai.text.documents import Document, sanitize
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.run.request import RunRequest
     from sixhats_ai.session import Session
+    from sixhats_ai.store.recover import Recovery
 
 T = TypeVar("T")
 
@@ -297,7 +299,8 @@ class HistoryFilters(TypedDict, total=False):
 
 
 class Store:
-    """The runs kept on this machine, as `sixhats history` and `sixhats show` read them.
+    """The runs kept on this machine, as `sixhats history` and `sixhats show` read them, and
+    the store's own care (`check`, `recover`).
 
     Each call opens the store and closes it again, so a `Store` may be kept around; `path`
     defaults to the one every run is kept in.
@@ -322,3 +325,22 @@ class Store:
         synthesis failed: then its hats are in `steps`)."""
         with RunStore(self.path, create=False) as store:
             return store.get(run_id)
+
+    def check(self) -> StoreCheck | None:
+        """Every page and every row checked (None: no store yet). Damaged pages are raised
+        (`StoreDamaged`); damaged rows are listed, and `StoreCheck.error` is the failure."""
+        if not self.path.exists():
+            return None
+        with RunStore(self.path) as store:  # opening checks its pages, refusing damaged ones
+            runs, requests = store.count("runs"), store.count("requests")
+        size = self.path.stat().st_size
+        return StoreCheck(self.path, runs, requests, size, check_rows(self.path))
+
+    def recover(self) -> Recovery | None:
+        """Copy what a damaged store still holds into a new one, the damaged file kept beside
+        it (`Recovery.damaged_copy`); a sound store is left as it is. None: no store yet."""
+        if not self.path.exists():
+            return None
+        from sixhats_ai.store.recover import recover  # the salvage reader: only when asked
+
+        return recover(self.path)

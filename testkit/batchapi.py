@@ -84,6 +84,7 @@ class _BatchState:
 
 
 BATCH_STATE = web.AppKey("batch_state", _BatchState)
+ROUTES = web.RouteTableDef()  # each handler below says its route
 
 
 def _answer(body: dict[str, Any], settings: BatchSettings) -> dict[str, Any] | None:
@@ -180,6 +181,7 @@ def _advance(state: _BatchState, batch: _Batch) -> None:
         record["in_progress_at"] = record["in_progress_at"] or int(time.time())
 
 
+@ROUTES.post("/v1/files")
 async def _upload(request: web.Request) -> web.Response:
     state = request.app[BATCH_STATE]
     form = await request.post()
@@ -213,6 +215,7 @@ def _not_found(what: str) -> web.HTTPNotFound:
     )
 
 
+@ROUTES.post("/v1/batches")
 async def _create(request: web.Request) -> web.Response:
     state = request.app[BATCH_STATE]
     body = await request.json()
@@ -264,6 +267,7 @@ def _batch(request: web.Request) -> _Batch:
     return batch
 
 
+@ROUTES.get("/v1/batches/{batch_id}")
 async def _retrieve(request: web.Request) -> web.Response:
     state, batch = request.app[BATCH_STATE], _batch(request)
     state.stats.polls += 1
@@ -271,6 +275,7 @@ async def _retrieve(request: web.Request) -> web.Response:
     return web.json_response(batch.record)
 
 
+@ROUTES.post("/v1/batches/{batch_id}/cancel")
 async def _cancel(request: web.Request) -> web.Response:
     state, batch = request.app[BATCH_STATE], _batch(request)
     state.stats.cancels += 1
@@ -280,6 +285,7 @@ async def _cancel(request: web.Request) -> web.Response:
     return web.json_response(batch.record)
 
 
+@ROUTES.get("/v1/files/{file_id}/content")
 async def _content(request: web.Request) -> web.Response:
     data = request.app[BATCH_STATE].files.get(request.match_info["file_id"])
     if data is None:
@@ -287,12 +293,14 @@ async def _content(request: web.Request) -> web.Response:
     return web.Response(body=data, content_type="application/octet-stream")
 
 
+@ROUTES.post("/_bench/batch/reset")
 async def _reset(request: web.Request) -> web.Response:
     state = request.app[BATCH_STATE]
     state.settings, state.stats = BatchSettings(**await request.json()), BatchStats()
     return web.json_response(asdict(state.settings))
 
 
+@ROUTES.get("/_bench/batch/stats")
 async def _stats(request: web.Request) -> web.Response:
     stats = request.app[BATCH_STATE].stats
     duplicates = stats.duplicate_submissions
@@ -302,13 +310,7 @@ async def _stats(request: web.Request) -> web.Response:
 def add_batch_routes(app: web.Application) -> None:
     """Serve the Batch API beside the chat endpoint of the stand-in."""
     app[BATCH_STATE] = _BatchState()
-    app.router.add_post("/v1/files", _upload)
-    app.router.add_get("/v1/files/{file_id}/content", _content)
-    app.router.add_post("/v1/batches", _create)
-    app.router.add_get("/v1/batches/{batch_id}", _retrieve)
-    app.router.add_post("/v1/batches/{batch_id}/cancel", _cancel)
-    app.router.add_post("/_bench/batch/reset", _reset)
-    app.router.add_get("/_bench/batch/stats", _stats)
+    app.add_routes(ROUTES)
 
 
 def vllm_results(requests: Path, url: str) -> str:

@@ -126,8 +126,10 @@ class _State:
 
 
 STATE = web.AppKey("state", _State)
+ROUTES = web.RouteTableDef()  # each handler below says its route
 
 
+@ROUTES.post("/v1/chat/completions")
 async def _chat(request: web.Request) -> web.Response:
     state = request.app[STATE]
     settings, stats = state.settings, state.stats
@@ -213,12 +215,14 @@ def _unsupported(name: str, value: Any) -> dict[str, Any]:
     return {"message": message, "type": "invalid_request_error", "param": name, "code": code}
 
 
+@ROUTES.get("/v1/models")
 async def _models(request: web.Request) -> web.Response:
     return web.json_response(
         {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "bench"}]}
     )
 
 
+@ROUTES.get("/props")
 async def _props(request: web.Request) -> web.Response:
     n_ctx = request.app[STATE].settings.n_ctx
     if n_ctx is None:
@@ -226,12 +230,14 @@ async def _props(request: web.Request) -> web.Response:
     return web.json_response({"default_generation_settings": {"n_ctx": n_ctx}, "total_slots": 1})
 
 
+@ROUTES.post("/_bench/reset")
 async def _reset(request: web.Request) -> web.Response:
     settings = Settings(**await request.json())
     request.app[STATE].reset(settings)
     return web.json_response(asdict(settings))
 
 
+@ROUTES.get("/_bench/stats")
 async def _stats(request: web.Request) -> web.Response:
     return web.json_response(asdict(request.app[STATE].stats))
 
@@ -239,11 +245,7 @@ async def _stats(request: web.Request) -> web.Response:
 def build_app() -> web.Application:
     app = web.Application(client_max_size=256 * 1024 * 1024)  # a Batch API file: 200 MB
     app[STATE] = _State()
-    app.router.add_post("/v1/chat/completions", _chat)
-    app.router.add_get("/v1/models", _models)
-    app.router.add_get("/props", _props)
-    app.router.add_post("/_bench/reset", _reset)
-    app.router.add_get("/_bench/stats", _stats)
+    app.add_routes(ROUTES)
     add_batch_routes(app)
     return app
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import respx
@@ -94,5 +96,18 @@ def cli(capsys):
             code = int(exc.code or 0)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def analyze_json(cli):
+    """Run `sixhats analyze PROBLEM --program PROGRAM --flow FLOW --format json`, which must
+    succeed; returns the report it printed."""
+
+    def run(problem: str, program: str, flow: str) -> dict[str, Any]:
+        result = cli("analyze", problem, "--program", program, "--flow", flow, "--format", "json")
+        assert result.code == 0, result.err
+        return json.loads(result.out)
 
     return run

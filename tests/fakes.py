@@ -21,6 +21,8 @@ BASE_URL = "http://llm.test/v1"
 API_KEY = "sk-test-SECRET-0123456789"
 
 ALTERNATIVES = ["Four-day week", "Keep five days"]
+# The steps of the packaged `choose` program, in order: what a run of it asks and reports.
+CHOOSE_STEPS = ["1-blue", "2-white", "3-green", "4-yellow", "5-black", "6-red", "7-blue"]
 SAMPLES: dict[str, dict[str, Any]] = {
     "Framing": {
         "framing": "Decide whether to move the team to a four-day week",

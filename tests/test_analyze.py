@@ -15,19 +15,9 @@ PROGRAMS = [p for p in load_programs().values() if not p.emergent]  # fixed sequ
 
 @pytest.mark.parametrize("flow", ["sequential", "parallel"])
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.slug)
-def test_every_program_end_to_end_in_both_flows(cli, fake_llm, program, flow):
-    result = cli(
-        "analyze",
-        "Should we move to a four-day week?",
-        "--program",
-        program.slug,
-        "--flow",
-        flow,
-        "--format",
-        "json",
-    )
-    assert result.code == 0, result.err
-    report = Report.model_validate_json(result.out)
+def test_every_program_end_to_end_in_both_flows(analyze_json, fake_llm, program, flow):
+    problem = "Should we move to a four-day week?"
+    report = Report.model_validate(analyze_json(problem, program.slug, flow))
     planned = [p.id for p in program.plan()]
     assert [s.id for s in report.steps] == planned
     assert sorted(fake_llm.steps_requested()) == sorted(planned)

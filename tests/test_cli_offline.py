@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from tests.fakes import CHOOSE_STEPS
+
 
 def test_version_and_help_with_examples(cli):
     from sixhats_ai import __version__
@@ -53,15 +55,7 @@ def test_dry_run_renders_every_prompt_in_order_without_network(cli):
     result = cli("analyze", "Four-day week? {{ 7*7 }}", "--program", "choose", "--dry-run")
     assert result.code == 0, result.err
     headers = [line for line in result.out.splitlines() if line.startswith("===== step")]
-    assert [h.split()[2].rstrip(":") for h in headers] == [
-        "1-blue",
-        "2-white",
-        "3-green",
-        "4-yellow",
-        "5-black",
-        "6-red",
-        "7-blue",
-    ]
+    assert [h.split()[2].rstrip(":") for h in headers] == CHOOSE_STEPS
     assert "{{ 7*7 }}" in result.out
     assert "no request was sent" in result.out
 

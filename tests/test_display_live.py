@@ -12,7 +12,7 @@ from rich.console import Console
 from sixhats_ai.display.board import HatBoard
 from sixhats_ai.display.live import REFRESH_PER_SECOND, LiveDisplay
 from sixhats_ai.display.progress import BatchBar, TaskBar
-from sixhats_ai.run.engine import StepEvent
+from sixhats_ai.run.request import StepEvent
 from tests.displays import PLAN, failed_row, ok_row, record, usage
 
 SHOW_CURSOR, HIDE_CURSOR = "\x1b[?25h", "\x1b[?25l"

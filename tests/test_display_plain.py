@@ -13,8 +13,8 @@ import pytest
 from sixhats_ai.display import for_stderr, live_wanted
 from sixhats_ai.display.plain import PlainBatch, PlainSteps, PlainTasks, duration
 from sixhats_ai.render.index import IndexRow
-from sixhats_ai.run.engine import StepEvent
 from sixhats_ai.run.report import Usage
+from sixhats_ai.run.request import StepEvent
 from tests.displays import PLAN, failed_row, record
 
 STEP_LINES_ON_MAIN = (

@@ -27,20 +27,25 @@ HEAVY = (
     "sixhats_ai.run.engine",
     "sixhats_ai.run.report",  # the hats' answer models: a brief from a saved report only
     "pygments",  # httpx's own command-line client, never used
+    "openai.types.responses.response",  # one of the SDK's ~1,800 models, never used
 )
-REPORT_IMPORTS = f"""
+REPORT_IMPORTS = """
 import json, sys
 from sixhats_ai.cli import main
-main(sys.argv[1:])
-heavy = {HEAVY!r}
-print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+heavy = json.loads(sys.argv.pop(1))
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:  # --help and --version exit 0 through typer
+    assert not exc.code, exc.code
+print(json.dumps(sorted(m for m in heavy if sys.modules.get(m) is not None)), file=sys.stderr)
 """
 
 
-def imported_by(*args: str) -> set[str]:
-    """Which heavy modules `sixhats ARGS` imports, run in a fresh interpreter."""
+def imported_by(*args: str, heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    """Which of the `heavy` modules `sixhats ARGS` imports, run in a fresh interpreter (a
+    module blocked with None in `sys.modules` is not imported)."""
     done = subprocess.run(
-        [sys.executable, "-c", REPORT_IMPORTS, *args],
+        [sys.executable, "-c", REPORT_IMPORTS, json.dumps(heavy), *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -80,3 +85,21 @@ def test_a_run_that_asks_the_model_imports_no_command_line_client(served):
     imported = imported_by(*args)
     assert {"openai", "httpx"} <= imported  # it did ask the model
     assert "pygments" not in imported
+    assert "openai.types.responses.response" not in imported  # the SDK's models deferred
+
+
+# What no command-line start needs before a command runs: the version and the help are
+# typer's alone (a command's own help also has typer convert its options, with pydantic), and
+# listing programs reads TOML, not templates, a model or the store.
+MODEL_STACK = ("openai", "httpx", "jinja2", "rich", "asyncio", "sqlite3", "sixhats_ai.store")
+CONFIG_STACK = ("pydantic", "platformdirs", "sixhats_ai.config", "sixhats_ai.prompts")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_the_version_and_the_help_import_only_the_command_line(args):
+    assert imported_by(*args, heavy=MODEL_STACK + CONFIG_STACK) == set()
+
+
+@pytest.mark.parametrize("args", [["analyze", "--help"], ["programs"]])
+def test_a_commands_help_and_the_programs_import_no_template_model_or_store(args):
+    assert imported_by(*args, heavy=(*MODEL_STACK, "sixhats_ai.prompts")) == set()

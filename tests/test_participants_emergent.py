@@ -114,4 +114,6 @@ def test_past_max_steps_the_meeting_closes_whatever_blue_says():
         gaps_open=False,
     )
     assert decision.next == CLOSE
-    assert decision.corrected is not None and "--max-steps 2" in decision.corrected
+    # the library names its option; the command line its flag (test_emergent_run)
+    assert decision.corrected is not None and "max_steps 2 reached" in decision.corrected
+    assert "--max-steps" not in decision.corrected

@@ -129,16 +129,6 @@ def test_a_variable_keyed_as_a_dict_method_still_meets_the_sandbox(name):
         env.from_string(f"{{{{ x.{name} }}}}").render(x={name: "shadowed"})
 
 
-def test_an_edited_template_is_compiled_again_by_the_next_library(tmp_path):
-    """Compiled templates are kept for the process (each session has its own library): an
-    override edited between two runs is read anew, not served from the kept code."""
-    override = tmp_path / "red.j2"
-    override.write_text("first {{ part }}")
-    assert PromptLibrary(tmp_path).render_text("red.j2", {"part": "x"}) == "first x\n"
-    override.write_text("second {{ part }}")
-    assert PromptLibrary(tmp_path).render_text("red.j2", {"part": "x"}) == "second x\n"
-
-
 def test_template_name_for_roles():
     assert template_name_for("framing", "blue") == "framing.j2"
     assert template_name_for("synthesis", "blue") == "synthesis.j2"

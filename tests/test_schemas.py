@@ -22,11 +22,12 @@ from sixhats_ai.method.closing import PROMPT_ONLY_RULE
 from sixhats_ai.method.hat_outputs import ARGUE_EACH_RULE
 from sixhats_ai.method.programs import load_programs
 from sixhats_ai.prompts import PromptLibrary
-from sixhats_ai.run.engine import Engine, output_schema
+from sixhats_ai.run.engine import Engine
 from sixhats_ai.run.placeholder import placeholder_records
 from sixhats_ai.run.report import HAT_OUTPUTS
 from sixhats_ai.run.request import RunRequest
 from sixhats_ai.run.schemas import RunShape, output_model, run_schema
+from sixhats_ai.run.step_schema import output_schema
 from sixhats_ai.run.strict_mode import strict_mode_problems
 from tests.schema_strategies import from_schema
 

@@ -6,8 +6,6 @@ the stand-in server on 127.0.0.1 (marker `loopback`); nothing is mocked.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from sixhats_ai.run.report import HAT_OUTPUTS, Synthesis
@@ -41,19 +39,8 @@ def test_synthesis_answer_cites_only_the_valid_step_ids():
 
 @pytest.mark.loopback
 @pytest.mark.parametrize(("flow", "peak"), [("sequential", 1), ("parallel", 6)])
-def test_analyze_end_to_end_over_loopback(cli, served, flow, peak):
-    result = cli(
-        "analyze",
-        "How do we cut first-reply times without hiring?",
-        "--program",
-        "solve",
-        "--flow",
-        flow,
-        "--format",
-        "json",
-    )
-    assert result.code == 0, result.err
-    report = json.loads(result.out)
+def test_analyze_end_to_end_over_loopback(analyze_json, served, flow, peak):
+    report = analyze_json("How do we cut first-reply times without hiring?", "solve", flow)
     assert [s["id"] for s in report["steps"]] == SOLVE_IDS
     assert all(s["status"] == "ok" for s in report["steps"])
     assert not report["metadata"]["degraded"]

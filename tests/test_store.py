@@ -19,7 +19,7 @@ from sixhats_ai.store.cache import StoreCache
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.store.migrations import schema_version
 from sixhats_ai.store.records import RunInputs
-from tests.fakes import API_KEY, error, schema_name
+from tests.fakes import API_KEY, CHOOSE_STEPS, error, schema_name
 
 PROBLEM = "Should our team move to a four-day week?"
 
@@ -44,15 +44,7 @@ def test_a_run_round_trips_and_renders_identically(cli, fake_llm):
         assert shown.code == 0, shown.err
         assert shown.out == first.out, fmt
     report = Report.model_validate_json(cli("show", run_id, "--format", "json").out)
-    assert [s.id for s in report.steps] == [
-        "1-blue",
-        "2-white",
-        "3-green",
-        "4-yellow",
-        "5-black",
-        "6-red",
-        "7-blue",
-    ]
+    assert [s.id for s in report.steps] == CHOOSE_STEPS
     assert len(fake_llm.requests) == 3 * 7
 
 

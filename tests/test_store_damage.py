@@ -196,6 +196,29 @@ def test_a_damaged_row_is_found_by_check_named_by_history_and_show(cli):
     assert cli("show", other, "--format", "json").code == 0
 
 
+def test_the_library_checks_and_recovers_the_store_as_the_commands_do():
+    from sixhats_ai import Store
+    from sixhats_ai.errors import StoreDamaged
+
+    store = Store()
+    assert store.check() is None and store.recover() is None  # no store yet
+    path = _store()
+    sound = store.check()
+    assert sound is not None and (sound.runs, sound.damaged, sound.error()) == (RUNS, [], None)
+    before = _digest(path)
+    left = store.recover()
+    assert left is not None and left.damaged_copy is None and _digest(path) == before
+    _damage_text(path, b'{"schema_version"', 5)
+    checked = store.check()
+    assert checked is not None and len(checked.damaged) == 1
+    error = checked.error()
+    assert isinstance(error, StoreDamaged) and "1 damaged row" in error.one_line()
+    recovered = store.recover()
+    assert recovered is not None and recovered.damaged_copy is not None
+    assert recovered.kept["runs"] == RUNS - 1
+    assert store.check().damaged == []  # type: ignore[union-attr]
+
+
 def test_a_damaged_request_is_found_by_check(cli):
     path = _store()
     _damage_text(path, b'"messages"', 3)

@@ -13,6 +13,7 @@ from sixhats_ai.method.programs import load_programs
 from sixhats_ai.run.report import AlternativeColumn, ArguedPoint, Report
 from tests.fakes import (
     ALTERNATIVES,
+    CHOOSE_STEPS,
     completion,
     hat_sample,
     outside_fences,
@@ -65,14 +66,7 @@ def analyze(cli, program: str, *args: str) -> str:
 def test_every_hat_after_the_framing_sees_every_alternative(cli, fake_llm):
     analyze(cli, "choose", "--flow", "sequential")
     after_framing = [b for b in fake_llm.requests if step_id(b) != "1-blue"]
-    assert [step_id(b) for b in after_framing] == [
-        "2-white",
-        "3-green",
-        "4-yellow",
-        "5-black",
-        "6-red",
-        "7-blue",
-    ]
+    assert [step_id(b) for b in after_framing] == CHOOSE_STEPS[1:]
     for body in after_framing:
         prompt = "\n".join(m["content"] for m in body["messages"])
         for alternative in ALTERNATIVES:

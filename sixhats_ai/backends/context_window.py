@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from sixhats_ai.backends import verifies_tls
+from sixhats_ai.errors import named, option
 from sixhats_ai.resources import DATA_DIR
 
 DEFAULT_LOCAL_WINDOW = 8_192
@@ -215,12 +216,13 @@ async def discover_window(
     local: bool = False,
     probe: bool = True,
 ) -> ContextWindow:
-    """The model's context window and its source, most authoritative first: `--context-window`,
-    the local engine's n_ctx, the profile's `context_window`, the config's `[context_windows]`,
-    the kept answer, the server's answer (unless `probe` is off), the packaged table, then a
-    default (8,192 for a local server)."""
+    """The model's context window and its source, most authoritative first: the run's
+    `context_window` option (named as its caller names it), the local engine's n_ctx, the
+    profile's `context_window`, the config's `[context_windows]`, the kept answer, the
+    server's answer (unless `probe` is off), the packaged table, then a default (8,192 for a
+    local server)."""
     if stated:
-        return ContextWindow(stated, "--context-window")
+        return ContextWindow(stated, named(option("context_window")))
     if engine:
         return ContextWindow(engine, "the local engine's n_ctx")
     if profile:

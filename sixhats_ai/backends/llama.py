@@ -26,7 +26,7 @@ from typing import Any
 
 from sixhats_ai.backends.base import Completion, CompletionRequest, FormatRejected
 from sixhats_ai.backends.grammar import schema_grammar
-from sixhats_ai.errors import ConfigError, ModelError, UsageError
+from sixhats_ai.errors import ConfigError, ModelError, UsageError, option
 from sixhats_ai.local import INSTALL_HINT
 
 DEFAULT_N_CTX = 8192
@@ -374,7 +374,7 @@ class LlamaBackend:
             if "context window" in str(exc):
                 raise ModelError(
                     f"the prompt is longer than the model's context ({self.n_ctx} tokens): {exc}",
-                    hint="raise n_ctx, use --truncate, or shorten the input",
+                    hint=f"raise n_ctx, use {option('fit')} truncate, or shorten the input",
                 ) from None
             raise ModelError(f"llama.cpp rejected the request: {exc}") from None
 

@@ -24,7 +24,8 @@ from sixhats_ai.backends.base import (
     FormatRejected,
     ParameterRejected,
 )
-from sixhats_ai.errors import ModelError, SixhatsError, redact
+from sixhats_ai.backends.deferred_inits import deferred_inits, without
+from sixhats_ai.errors import ModelError, SixhatsError, option, redact
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -55,18 +56,16 @@ def _retry_after_seconds(response: httpx.Response) -> float:
 
 
 def import_sdk() -> ModuleType:
-    """The SDK, imported without its optional aiohttp transport: we hand it our own httpx
-    client, and importing aiohttp (if installed) would add a fifth to the SDK's import time."""
-    if "openai" in sys.modules or "aiohttp" in sys.modules:
+    """The SDK, imported without its optional aiohttp transport (we hand it our own httpx
+    client, and importing aiohttp, if installed, would add a fifth to the SDK's import time),
+    and with the `__init__` of `openai.types` and its packages deferred until something asks
+    them for a model (see `deferred_inits`): together more than half of its import time."""
+    if "openai" in sys.modules:
         import openai
 
         return openai
-    sys.modules["aiohttp"] = None  # type: ignore[assignment]  # makes `import aiohttp` fail
-    try:
+    with without("aiohttp"), deferred_inits("openai.types"):
         import openai
-    finally:
-        if sys.modules.get("aiohttp", False) is None:
-            del sys.modules["aiohttp"]
     return openai
 
 
@@ -216,17 +215,17 @@ def _api_message(exc: Any) -> str:
 # the exception is an instance of wins, so subclasses come before their bases.
 _ACTIONABLE = (
     (("APITimeoutError",), "the request to {where} timed out",
-     "raise --timeout, or use a smaller model or a shorter input"),
+     f"raise {option('timeout')}, or use a smaller model or a shorter input"),
     (("APIConnectionError",), "cannot reach {where}",
      "is the server running, and does the URL end in /v1?"),
     (("AuthenticationError", "PermissionDeniedError"), "{where} rejected the API key: {detail}",
-     "set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile"),
+     f"set OPENAI_API_KEY, pass {option('api_key')}, or set api_key_env in your profile"),
     (("NotFoundError",), "model {model!r} or endpoint not found at {where}: {detail}",
-     "check --model and that --base-url ends in /v1"),
+     f"check {option('model')} and that {option('base_url')} ends in /v1"),
     (("RateLimitError",), "rate limited by {where} after retries: {detail}",
-     "lower --concurrency, set --rpm, or wait and run again"),
+     f"lower {option('concurrency')}, set {option('rpm')}, or wait and run again"),
     (("LengthFinishReasonError",), "the answer was cut off at the token limit",
-     "raise --max-tokens"),
+     f"raise {option('max_tokens')}"),
 )  # fmt: skip
 
 
@@ -247,7 +246,8 @@ def map_api_error(exc: BaseException, *, base_url: str, model: str) -> SixhatsEr
         ):
             return ModelError(
                 f"the prompt is longer than the model's context: {message}",
-                hint="use --truncate, a shorter input, or a model with a larger context",
+                hint=f"use {option('fit')} truncate, a shorter input, or a model with a larger "
+                "context",
             )
         return ModelError(f"{where} answered HTTP {exc.status_code}: {message}")
     return ModelError(f"{type(exc).__name__}: {exc}")

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from sixhats_ai.config import Config, Profile, config_dir
-from sixhats_ai.errors import ConfigError, keep_secret
+from sixhats_ai.errors import ConfigError, keep_secret, option
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sixhats_ai.backends.llama import EngineStats, LocalModel
     from sixhats_ai.local.select import LocalSettings
     from sixhats_ai.method.programs import PlannedStep
@@ -67,7 +69,8 @@ def checked_base_url(url: str) -> str:
     shown = re.sub(r"//[^/@]*@", "//***@", url)  # credentials, even in a URL that will not parse
     raise ConfigError(
         f"the server URL {shown!r} is not valid: {reason}",
-        hint="set --base-url, OPENAI_BASE_URL or the profile's base_url to http://HOST:PORT/v1",
+        hint=f"set {option('base_url')}, OPENAI_BASE_URL or the profile's base_url to "
+        "http://HOST:PORT/v1",
     )
 
 
@@ -119,6 +122,15 @@ class Provider:
         if self.n_ctx is not None:  # the local engine, loaded or (a dry run's) planned
             return f"the local engine ({self.local.path.name if self.local else self.model})"
         return mask_credentials(self.base_url or DEFAULT_BASE_URL)
+
+    def engine_notes(self, concurrency: int) -> list[str]:
+        """What a run on the local engine says before it starts: why the engine answers (when
+        nothing chose it), and that it answers one request at a time, whatever `concurrency`."""
+        if self.local is None:
+            return []
+        from sixhats_ai.local.select import concurrency_note
+
+        return [note for note in (self.notice, concurrency_note(concurrency)) if note]
 
     def model_for(self, role: str, hat: str, step_model: str | None) -> str:
         """Program step > per-role or per-hat setting > the run's model."""
@@ -246,12 +258,14 @@ async def served_models(url: str, api_key: str | None) -> list[str] | None:
         return await _listed_models(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
 
 
-NOTHING_CONFIGURED = """no model server is configured and no local server answered \
+def nothing_configured(config: Path, local: str) -> str:
+    """Every way to configure a model, for a run that found none."""
+    return f"""no model server is configured and no local server answered \
 (probed Ollama :11434, LM Studio :1234, llama.cpp :8080). Configure one of:
-  OpenAI:        export OPENAI_API_KEY=sk-...            (or --api-key)
-  Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or --base-url)
+  OpenAI:        export OPENAI_API_KEY=sk-...            (or {option("api_key")})
+  Local server:  export OPENAI_BASE_URL=http://localhost:11434/v1   (or {option("base_url")})
   Local engine:  {local}
-  A profile:     add [profiles.NAME] to {config} and pass --profile NAME
+  A profile:     add [profiles.NAME] to {config} and pass {option("profile")} NAME
   No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
 
 
@@ -299,11 +313,7 @@ def _auto_local_or_fail() -> Provider:
         provider = local_engine_provider(model, origin="the local engine, as nothing else is")
         provider.notice = note
         return provider
-    raise ConfigError(
-        NOTHING_CONFIGURED.format(
-            config=config_dir() / "config.toml", local=nothing_configured_hint()
-        )
-    )
+    raise ConfigError(nothing_configured(config_dir() / "config.toml", nothing_configured_hint()))
 
 
 def _found_locally(model: str | None) -> dict[str, str] | None:
@@ -335,12 +345,12 @@ def _first_served_model(base_url: str, api_key: str) -> str:
     except httpx.TransportError as exc:
         raise ConfigError(
             f"cannot reach {base_url} to ask which model it serves ({type(exc).__name__})",
-            hint="start the server or check --base-url; or pass --model",
+            hint=f"start the server or check {option('base_url')}; or pass {option('model')}",
         ) from None
     if not listed:
         raise ConfigError(
             f"no model chosen for {base_url}, and it lists none at /models",
-            hint="pass --model, set SIXHATS_MODEL, or set model in your profile",
+            hint=f"pass {option('model')}, set SIXHATS_MODEL, or set model in your profile",
         )
     return listed[0]
 
@@ -349,7 +359,7 @@ def _profile_key_missing(name: str, profile: Profile) -> ConfigError:
     variable = profile.api_key_env or "OPENAI_API_KEY"
     return ConfigError(
         f"profile {name!r} needs an API key, and {variable} is not set",
-        hint=f"export {variable}=..., pass --api-key, or set base_url in the profile",
+        hint=f"export {variable}=..., pass {option('api_key')}, or set base_url in the profile",
     )
 
 
@@ -375,9 +385,10 @@ def resolve_provider(
     if not api_key:
         raise ConfigError(
             f"{mask_credentials(base_url or '')} needs an API key",
-            hint="pass --api-key, or set api_key_env in the profile"
+            hint=f"pass {option('api_key')}, or set api_key_env in the profile"
             if settled.profile_server
-            else "set OPENAI_API_KEY, pass --api-key, or set api_key_env in your profile",
+            else f"set OPENAI_API_KEY, pass {option('api_key')}, or set api_key_env in your "
+            "profile",
         )
     resolved["api_key"] = api_key
     if not resolved.get("model", settled.model) and base_url:

@@ -34,7 +34,14 @@ from sixhats_ai.batches.outputs import (
 from sixhats_ai.batches.parked import MAX_PASSES, FileJob
 from sixhats_ai.batches.progress import Progress
 from sixhats_ai.batches.scheduler import Scheduler
-from sixhats_ai.errors import BudgetExceeded, SixhatsError, StoreDamaged, UsageError
+from sixhats_ai.errors import (
+    BudgetExceeded,
+    SixhatsError,
+    StoreDamaged,
+    UsageError,
+    named,
+    option,
+)
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.condense import PROPOSAL_QUESTION
 from sixhats_ai.run.engine import SynthesisFailed
@@ -244,7 +251,7 @@ class BatchRunner:
         """The row of a file whose reports could not be written; on a full disk no new file
         starts (its reports could not be written either)."""
         if not isinstance(exc, UsageError) and isinstance(exc, SixhatsError):
-            self.scheduler.stop(f"the --out disk is full ({exc.message})")
+            self.scheduler.stop(named(f"the {option('out')} disk is full ({exc.message})"))
         return IndexRow(input=name, status="failed", error=f"cannot write its reports: {exc}")
 
     def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> IndexRow | None:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from sixhats_ai.errors import named, option
 from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.session import Session
 
@@ -69,8 +70,10 @@ class Scheduler:
             self._reap()
         if self._over_budget():
             self.stop(
-                f"spent ${self.budget.spent:.4f}, and one more file would likely pass "
-                f"--max-cost ${self.budget.max_usd:.4f}"
+                named(
+                    f"spent ${self.budget.spent:.4f}, and one more file would likely pass "
+                    f"{option('max_cost')} ${self.budget.max_usd:.4f}"
+                )
             )
         if self.stop_reason is not None:
             self._slots.release()

@@ -22,7 +22,7 @@ from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
 from sixhats_ai.batches.ledger import StoreLedger
 from sixhats_ai.config import Config
-from sixhats_ai.errors import UsageError, option
+from sixhats_ai.errors import UsageError, named, option
 from sixhats_ai.method.programs import Program
 from sixhats_ai.pricing import PriceTable
 from sixhats_ai.run.options import RunOptions
@@ -78,7 +78,9 @@ def rounds_note(program: Program, options: RunOptions, via: Via) -> str | None:
     steps = len(program.plan(include_optional=options.include_optional))
     rounds = 3 if options.flow == "parallel" else steps
     wait = "up to 24 h each" if via == "batch-api" else "one results file each"
-    return f"--via {via}: {counted(rounds, 'round')} at least, {wait} ({options.flow} flow)"
+    return named(
+        f"{option('via')} {via}: {counted(rounds, 'round')} at least, {wait} ({options.flow} flow)"
+    )
 
 
 def round_prices(via: Via, config: Config) -> PriceTable | None:
@@ -175,7 +177,12 @@ def status_lines(store: RunStore, out: Path) -> list[str]:
     """What `--status` prints: every round of the batch writing to `out`, oldest first."""
     records = list(ledger_for(store, out, server="").rounds())  # every server's
     if not records:
-        return [f"no rounds were submitted for {out} (run the batch with --via batch-api or jsonl)"]
+        return [
+            named(
+                f"no rounds were submitted for {out} (run the batch with {option('via')} "
+                "batch-api or jsonl)"
+            )
+        ]
     lines = [f"rounds of {out}:"]
     for r in records:
         lines.append(

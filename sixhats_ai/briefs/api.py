@@ -48,6 +48,7 @@ class BriefArgs(TypedDict, total=False):
     offline: bool  # no model: the question banks (default False)
     report: Report | Path | None  # build on a saved analysis: no request
     prompts_dir: Path | None  # templates and banks overriding the packaged ones
+    calendar: bool  # to become a calendar event (ICS): its start needs a date (default False)
     options: RunOptions  # how to ask the model
     flags: ProviderFlags  # which server and model (else the environment and the config)
     provider: Provider
@@ -95,6 +96,10 @@ def brief_request(topic: str, args: BriefArgs, report: Report | None = None) -> 
         owner=args.get("owner"),
         where=args.get("where"),
     )
+    if args.get("calendar", False) and not (request.start and request.start.dated):
+        from sixhats_ai.render.brief import ics_needs_a_date
+
+        raise ics_needs_a_date()
     request.agenda()
     return request
 

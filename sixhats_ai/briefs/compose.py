@@ -42,6 +42,7 @@ from sixhats_ai.method.agenda import (
     DOTS_EACH,
     Clock,
     Medium,
+    Sizing,
     Slot,
     Start,
     fixed_seconds,
@@ -112,10 +113,12 @@ class BriefRequest:
         return self.kind or detect_kind(self.topic, self.program.slug)
 
     @property
+    def sizing(self) -> Sizing:
+        return Sizing(self.participants, self.program.compares_alternatives, self.medium)
+
+    @property
     def suggested_minutes(self) -> int:
-        return suggested_minutes(
-            self.steps(), self.participants, self.program.compares_alternatives, self.medium
-        )
+        return suggested_minutes(self.steps(), self.sizing)
 
     @property
     def meeting_minutes(self) -> int:
@@ -125,22 +128,12 @@ class BriefRequest:
     def agenda(self) -> list[Slot]:
         """The timed agenda; a UsageError, before any request, if it cannot fit."""
         steps = self.steps()
-        boxes = time_boxes(
-            steps,
-            self.meeting_minutes,
-            self.participants,
-            compares_alternatives=self.program.compares_alternatives,
-            clock=self.clock,
-            medium=self.medium,
-        )
+        boxes = time_boxes(steps, self.meeting_minutes, self.sizing, clock=self.clock)
         return plan_agenda(steps, boxes)
 
     def overflow(self) -> str | None:
         """One line when the meeting is too short for the group."""
-        steps, compares = self.steps(), self.program.compares_alternatives
-        return overflow_warning(
-            steps, self.meeting_minutes, self.participants, compares, self.medium
-        )
+        return overflow_warning(self.steps(), self.meeting_minutes, self.sizing)
 
     def time_notes(self, slots: list[Slot]) -> list[str]:
         """What the facilitator must know about time: a group too large for the meeting, and
@@ -162,7 +155,7 @@ class BriefRequest:
             else "online: share the poll, give everyone 20 s, then read out the count"
         )
         note = f"Red hat: the dot vote ({DOTS_EACH} dots each) for {group} {how}"
-        needed = fixed_seconds(steps, slot.step, self.participants, compares, self.medium) or 0
+        needed = fixed_seconds(steps, slot.step, self.sizing) or 0
         if slot.seconds < needed:
             note += f"; it needs about {format_box(needed)}, and has {format_box(slot.seconds)}"
         return note + "."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format, programs_dir
+from sixhats_ai.cli.app import app, echo_err, emit_report, pick_format
 from sixhats_ai.cli.options import (
     ApiKeyOption,
     BaseUrlOption,
@@ -65,15 +65,13 @@ def _dry_run(
     The context is not asked of the server (a dry run sends nothing) and documents too long
     for it are shown as the condensing would leave them, with its requests priced too.
     """
+    from sixhats_ai.api import program_for
     from sixhats_ai.backends.provider import planned_provider
     from sixhats_ai.config import load_config
-    from sixhats_ai.method.emergent import check_emergent
-    from sixhats_ai.method.programs import find_program
     from sixhats_ai.session import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
 
     config = load_config()
-    program = find_program(program_ref, programs_dir())
-    check_emergent(program, options.flow)
+    program = program_for(program_ref, options)
     provider = planned_provider(flags, config)
     window = planned_window(provider, options, config)
     session = new_session(provider, options, config)
@@ -114,15 +112,13 @@ def _run(
     shown: Shown,
 ) -> tuple[Report, str | None]:
     """The analysis: find the server, run the program, keep the run in the store."""
+    from sixhats_ai.api import program_for
     from sixhats_ai.backends.provider import resolve_provider
     from sixhats_ai.cli.running import run_with_progress
     from sixhats_ai.config import load_config
-    from sixhats_ai.method.emergent import check_emergent
-    from sixhats_ai.method.programs import find_program
 
     options = run.get("options") or RunOptions()
-    chosen = find_program(program_ref, programs_dir())
-    check_emergent(chosen, options.flow)
+    chosen = program_for(program_ref, options)
     config = load_config()
     provider = resolve_provider(flags, config)
     echo_err(

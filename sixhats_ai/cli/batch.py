@@ -5,24 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from sixhats_ai.cli import options as opt
-from sixhats_ai.cli.app import app, echo_err, programs_dir
+from sixhats_ai.cli.app import app, echo_err
 from sixhats_ai.cli.options import provider_flags, run_options
 from sixhats_ai.errors import EXIT_TERMINATED, UsageError
 from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
-    from sixhats_ai.backends.provider import Provider, ProviderFlags
-    from sixhats_ai.batches import BatchSettings
-    from sixhats_ai.batches.api import BatchArgs
-    from sixhats_ai.batches.via import Via
-    from sixhats_ai.config import Config
-    from sixhats_ai.method.programs import Program
+    from sixhats_ai.backends.provider import ProviderFlags
+    from sixhats_ai.batches.api import BatchArgs, CheckedBatch
     from sixhats_ai.run.ranking import BatchIndex
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
@@ -146,164 +142,115 @@ def batch_command(
     Example: sixhats batch proposals/ --program choose --out reports/ --concurrency 8
     """
     from sixhats_ai.backends.provider import resolve_provider
-    from sixhats_ai.batches import DEFAULT_PROBLEM, BatchSettings, check_out_dir, report_formats
-    from sixhats_ai.batches.via import check_logged, check_via, via_options
+    from sixhats_ai.batches.api import check_batch
     from sixhats_ai.cli.batch_rounds import rounds_admin
     from sixhats_ai.cli.local import start_engine
-    from sixhats_ai.config import load_config
-    from sixhats_ai.method.emergent import check_emergent
-    from sixhats_ai.method.programs import find_program
-    from sixhats_ai.text.documents import sanitize
-    from sixhats_ai.text.inputs import count_inputs
 
     flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
     if status or cancel:
         return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
-    paths, out, question = _inputs(paths, out, sanitize(problem or DEFAULT_PROBLEM).strip())
-    checked = check_via(via, results=results, local=local)
+    paths, out = _inputs(paths, out)
     flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
-    options = via_options(run_options(ctx.params), checked, flow_given=flow_given)
-    formats = report_formats(fmt or [])  # a bad --format fails before anything runs
-    chosen = find_program(program, programs_dir())
-    check_emergent(chosen, options.flow)
-    check_out_dir(out, paths)
-    total = None if "-" in paths else count_inputs(paths, glob=glob, skip=out)
+    args = _batch_args(ctx.params, flags)
+    checked = check_batch(paths, out, flow_given=flow_given, **args)  # before anything runs
+    total = checked.count_inputs()
     if dry_run:
-        return _dry_run(checked, paths, glob, out, question, chosen, options, flags)
-    check_logged(checked, logged=(config := load_config()).log and not no_log)
-    start_engine(provider := resolve_provider(flags, config), options)
-    _run_batch(
-        BatchSettings(out=out, program=chosen, problem=question, force=force, formats=formats),
-        paths, glob, total, provider, options, config, no_log, no_cache, no_progress, checked,
-        results,
-    )  # fmt: skip
+        return _dry_run(checked)
+    start_engine(provider := resolve_provider(flags, checked.config), checked.options)
+    args["provider"], args["options"], args["config"] = provider, checked.options, checked.config
+    args["program"] = checked.settings.program
+    _run_batch(checked, args, total, no_progress)
 
 
-def _dry_run(
-    via: Via,
-    paths: list[str],
-    glob: str | None,
-    out: Path,
-    question: str,
-    program: Program,
-    options: RunOptions,
-    flags: ProviderFlags,
-) -> None:
+def _batch_args(params: dict[str, Any], flags: ProviderFlags) -> BatchArgs:
+    """The library's arguments from the command's parameters."""
+    args: BatchArgs = {
+        "program": params["program"],
+        "force": params["force"],
+        "formats": params["fmt"] or [],
+        "via": params["via"],
+        "options": run_options(params),
+        "flags": flags,
+        "keep": not params["no_log"],
+        "use_cache": not params["no_cache"],
+    }
+    if params["problem"] is not None:
+        args["problem"] = params["problem"]
+    if params["glob"] is not None:
+        args["glob"] = params["glob"]
+    if params["results"] is not None:
+        args["results"] = params["results"]
+    return args
+
+
+def _dry_run(checked: CheckedBatch) -> None:
     """What the batch would send and cost, on stdout; nothing sent, nothing written."""
-    from sixhats_ai.backends.provider import planned_provider
-    from sixhats_ai.batches.estimate import estimate_batch
-    from sixhats_ai.batches.via import round_prices, rounds_note
-    from sixhats_ai.config import load_config
-    from sixhats_ai.session import CONTEXT_SHARE_FOR_INPUT, new_session, planned_window
-    from sixhats_ai.text.inputs import discover
-
-    config = load_config()
-    provider = planned_provider(flags, config)
-    window = planned_window(provider, options, config)
-    session = new_session(provider, options, config, prices=round_prices(via, config))
-    estimate = estimate_batch(
-        session,
-        question,
-        program,
-        discover(paths, glob=glob, skip=out),
-        context_budget=int(window.tokens * CONTEXT_SHARE_FOR_INPUT),
-    )
+    cost = checked.estimate()
+    estimate = cost.estimate
     for line in estimate.unusable:
         echo_err(f"dry run: cannot run {line}")
     if not estimate.inputs:
         raise UsageError("no input of the batch can run", hint="see the lines above")
-    if note := rounds_note(program, options, via):
+    if note := checked.rounds_note:
         typer.echo(f"dry run: {note}")
     priced = {
         "live": "at live prices",
         "batch-api": "at Batch API prices",
         "jsonl": "(your own engine: nothing here)",
     }
-    over = options.max_cost is not None and estimate.cost_usd > options.max_cost
+    max_cost = checked.options.max_cost
+    over = max_cost is not None and estimate.cost_usd > max_cost
     typer.echo(
         f"dry run: {counted(estimate.inputs, 'input')}, "
         f"{counted(estimate.requests, 'request')}, about "
         f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
-        f"{priced[via]} (up to {session.completion_estimate} completion tokens a request)"
-        + (f"; more than --max-cost ${options.max_cost:.4f}" if over else "")
+        f"{priced[checked.via]} (up to {cost.completion_tokens} completion tokens a request)"
+        + (f"; more than --max-cost ${max_cost:.4f}" if over else "")
         + "; nothing was sent or written"
     )
 
 
-def _inputs(
-    paths: list[str] | None, out: Path | None, question: str
-) -> tuple[list[str], Path, str]:
-    """The paths, the --out folder and the question, or a UsageError naming what is missing."""
+def _inputs(paths: list[str] | None, out: Path | None) -> tuple[list[str], Path]:
+    """The paths and the --out folder, or a UsageError naming what is missing."""
     if not paths:
         raise UsageError("no inputs given", hint="pass files or folders, or '-' for stdin")
     if out is None:
         raise UsageError("no --out folder given", hint="e.g. --out reports/")
-    if not question:
-        raise UsageError("--problem is empty", hint="ask a question, or leave it out")
-    return paths, out, question
+    return paths, out
 
 
 def _run_batch(
-    settings: BatchSettings,
-    paths: list[str],
-    glob: str | None,
-    total: int | None,
-    provider: Provider,
-    options: RunOptions,
-    config: Config,
-    no_log: bool,
-    no_cache: bool,
-    no_progress: bool,
-    via: Via,
-    results: Path | None,
+    checked: CheckedBatch, args: BatchArgs, total: int | None, no_progress: bool
 ) -> None:
     """Run the batch through the library (`batches.api`) with its progress, and fail (exit 1)
     if inputs failed."""
     import asyncio
 
     from sixhats_ai.batches.api import batch_async, missing_reports
-    from sixhats_ai.batches.via import rounds_note
     from sixhats_ai.cli.local import engine_summary
     from sixhats_ai.display import for_stderr
 
-    if note := rounds_note(settings.program, options, via):
+    if note := checked.rounds_note:
         echo_err(note)
-    out = settings.out
+    out, via, provider = checked.settings.out, checked.via, args["provider"]
     pace = (
-        f"up to {counted(options.concurrency, 'request')} in flight"
+        f"up to {counted(checked.options.concurrency, 'request')} in flight"
         if via == "live"
         else f"in rounds through --via {via}"
     )
     inputs = "streamed inputs" if total is None else counted(total, "input")
     echo_err(
-        f"sixhats batch: {settings.program.name} with {provider.model} at "
+        f"sixhats batch: {checked.settings.program.name} with {provider.model} at "
         f"{provider.display_url}, {inputs}, {pace}, reports in {out}"
     )
     terminated: list[int] = []
-    args: BatchArgs = {
-        "program": settings.program,
-        "problem": settings.problem,
-        "force": settings.force,
-        "formats": settings.formats,
-        "via": via,
-        "provider": provider,
-        "options": options,
-        "config": config,
-        "keep": not no_log,
-        "use_cache": not no_cache,
-        "echo": echo_err,
-        "display": for_stderr(no_progress=no_progress),
-    }
-    if glob is not None:
-        args["glob"] = glob
-    if results is not None:
-        args["results"] = results
+    args["echo"], args["display"] = echo_err, for_stderr(no_progress=no_progress)
     if total is not None:
         args["total"] = total
 
     async def run() -> BatchIndex:
         _cancel_on_sigterm(terminated)
-        return await batch_async(paths, out, **args)
+        return await batch_async(checked.paths, out, **args)
 
     try:
         with _collecting_less():

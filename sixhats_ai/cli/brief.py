@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
     from sixhats_ai.briefs.api import BriefArgs
     from sixhats_ai.briefs.model import Brief
-    from sixhats_ai.run.report import Report
 
 BRIEF_FORMATS = {
     ".md": "md",
@@ -125,16 +124,7 @@ def _brief_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
-def _saved_report(path: Path | None) -> Report | None:
-    """The report a brief builds on, if any; its models are imported only then."""
-    if path is None:
-        return None
-    from sixhats_ai.run.saved_report import read_report
-
-    return read_report(path)
-
-
-def _brief_args(params: dict[str, Any], report: Report | None, offline: bool) -> BriefArgs:
+def _brief_args(params: dict[str, Any], calendar: bool, offline: bool) -> BriefArgs:
     """The library's arguments from the command's parameters."""
     from sixhats_ai.briefs.api import BriefArgs
 
@@ -152,8 +142,9 @@ def _brief_args(params: dict[str, Any], report: Report | None, offline: bool) ->
         where=params["where"],
         include_optional=not params["skip_optional"],
         offline=offline,
-        report=report,
+        report=params["from_report"],
         prompts_dir=params["prompts_dir"],
+        calendar=calendar,
     )
 
 
@@ -230,24 +221,18 @@ def brief(
     Example: sixhats brief "Replace our on-call rota?" --minutes 45 --participants 6 --offline
     """
     from sixhats_ai.briefs.api import brief as make_brief
-    from sixhats_ai.method.agenda import parse_start
     from sixhats_ai.prompts import user_library
-    from sixhats_ai.render.brief import PAPERS, ics_needs_a_date, notes_template, render_brief
+    from sixhats_ai.render.brief import PAPERS, notes_template, render_brief
     from sixhats_ai.text.inputs import read_problem
 
     chosen_format = _brief_format("md" if notes_template_ else fmt, output)
     page = next((p for p in PAPERS if p.lower() == paper.lower()), None)
     if page is None:
         raise UsageError(f"unknown paper {paper!r}", hint="use auto, A4 or letter")
-    if chosen_format == "ics" and (start is None or not parse_start(start).dated):
-        raise ics_needs_a_date()
-    report = _saved_report(from_report)
-    if report is not None and problem is None and file is None:
-        topic = report.problem
-    else:
-        topic = read_problem(problem, file)
-    args = _brief_args(ctx.params, report, offline or notes_template_)
-    asking = not args["offline"] and report is None
+    from_topic = from_report is None or problem is not None or file is not None
+    topic = read_problem(problem, file) if from_topic else None  # else the report's problem
+    args = _brief_args(ctx.params, chosen_format == "ics", offline or notes_template_)
+    asking = not args["offline"] and from_report is None
     if asking:  # resolved here, so the engine is loaded and the server named first
         flags = provider_flags(model, base_url, api_key, profile, local=local, pull=pull)
         args.update(_model_args(flags, run_options(ctx.params)))

@@ -68,16 +68,15 @@ def programs_show(
 
     Example: sixhats programs show choose
     """
-    from sixhats_ai.method.agenda import DEFAULT_GROUP, fixed_seconds, is_vote
-    from sixhats_ai.method.hats import Hat
+    from sixhats_ai.method.agenda import step_boxes
     from sixhats_ai.method.programs import find_program
 
     found = find_program(program, programs_dir(programs_dir_))
     typer.echo(f"{found.name} ({found.slug}): {found.sequence}")
     if found.summary:
         typer.echo(found.summary)
-    steps = found.plan()
-    for planned in steps:
+    for box in step_boxes(found):
+        planned = box.step
         notes: list[str] = [planned.role]
         if planned.step.optional:
             notes.append("optional")
@@ -85,13 +84,10 @@ def programs_show(
             notes.append("extended")
         if planned.step.model:
             notes.append(f"model {planned.step.model}")
-        box = _box(planned.step.default_seconds)
-        fixed = fixed_seconds(steps, planned, None, found.compares_alternatives)
-        if fixed is not None and planned.step.minutes is None:  # sized for the group
-            vote = is_vote(steps, planned, found.compares_alternatives)
-            kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
-            box, notes = _box(fixed), [*notes, f"{kind}, for {DEFAULT_GROUP} people"]
-        typer.echo(f"  {planned.id:<10} {planned.step.label:<32} {box:>8}  ({', '.join(notes)})")
+        if box.sized_as is not None:
+            notes.append(f"{box.sized_as}, for {box.group} people")
+        label = f"{planned.id:<10} {planned.step.label:<32} {_box(box.seconds):>8}"
+        typer.echo(f"  {label}  ({', '.join(notes)})")
 
 
 @prompts_app.callback()
@@ -161,7 +157,7 @@ def show_config() -> None:
     """
     from sixhats_ai.backends.provider import mask_credentials
     from sixhats_ai.config import config_dir, data_dir, load_config, user_prompts_dir
-    from sixhats_ai.store.database import default_store_path
+    from sixhats_ai.runs import Store
 
     path = config_dir() / "config.toml"
     config = load_config(path)
@@ -169,7 +165,7 @@ def show_config() -> None:
     typer.echo(f"programs dir: {programs_dir()}")
     typer.echo(f"prompts dir:  {user_prompts_dir()}")
     typer.echo(f"data dir:     {data_dir()}")
-    typer.echo(f"run store:    {default_store_path()}{'' if config.log else ' (off: log = false)'}")
+    typer.echo(f"run store:    {Store().path}{'' if config.log else ' (off: log = false)'}")
     typer.echo(f"default profile: {config.default_profile or '(none)'}")
     _show_model(config)
     for name, profile in config.profiles.items():

@@ -35,21 +35,9 @@ def pull_model(
 
     Example: sixhats local pull qwen2.5-1.5b
     """
-    from sixhats_ai.local.cache import cached_path, pull
-    from sixhats_ai.local.catalogue import resolve
+    from sixhats_ai.local.api import LocalModels
 
-    hub = resolve(name)
-    target = cached_path(hub)
-    if target.is_file():
-        echo_err(f"{hub.name} is already pulled")
-    else:
-        about = (
-            f"{hub.entry.size_text}, {hub.entry.licence} licence" if hub.entry else "size unknown"
-        )
-        target = pull(
-            hub, announce=lambda: echo_err(f"pulling {hub.name} ({about}) from {hub.repo}")
-        )
-    typer.echo(str(target))
+    typer.echo(str(LocalModels().pull(name, announce=echo_err)))
 
 
 @local_app.command("list")
@@ -62,22 +50,21 @@ def list_models(
 
     Example: sixhats local list
     """
-    from sixhats_ai.local.cache import cached_path, pulled_models
-    from sixhats_ai.local.catalogue import HubFile, load_catalogue
+    from sixhats_ai.local.api import LocalModels
 
+    local = LocalModels()
     if catalogue:
-        known = load_catalogue()
-        for entry in known.models.values():
-            mark = "*" if entry.name == known.default else " "
-            pulled = "pulled" if cached_path(HubFile(entry.repo, entry.file)).is_file() else ""
+        for known in local.catalogue():
+            entry, mark = known.model, "*" if known.default else " "
             typer.echo(
                 f"{mark} {entry.name:<16} {entry.size_text:>8}  {entry.licence:<10} "
-                f"context {entry.context_length:>6}  n_ctx {entry.n_ctx:>5}  {pulled}".rstrip()
+                f"context {entry.context_length:>6}  n_ctx {entry.n_ctx:>5}  "
+                f"{'pulled' if known.pulled else ''}".rstrip()
             )
         return
-    models = pulled_models()
+    models = local.pulled()
     if not models:
-        default = load_catalogue().default_model()
+        default = local.default()
         echo_err(
             f"no model pulled yet: sixhats local pull downloads the default, {default.name} "
             f"({default.size_text})"
@@ -96,23 +83,18 @@ def remove_model(
 
     Example: sixhats local rm qwen2.5-1.5b
     """
-    from sixhats_ai.local.cache import remove
+    from sixhats_ai.local.api import LocalModels
 
-    removed = remove(name)
+    removed = LocalModels().remove(name)
     echo_err(f"removed {removed.name} ({removed.size_text})")
 
 
 def start_engine(provider: Provider, options: RunOptions) -> None:
     """Before a run on the local engine: why it is used, what --concurrency means for it, and
     the model loaded now, before the event loop starts (a load cannot be interrupted)."""
-    from sixhats_ai.local.select import concurrency_note
     from sixhats_ai.session import preload_engine
 
-    if provider.local is None:
-        return
-    if provider.notice:
-        echo_err(provider.notice)
-    if note := concurrency_note(options.concurrency):
+    for note in provider.engine_notes(options.concurrency):
         echo_err(note)
     preload_engine(provider)
 

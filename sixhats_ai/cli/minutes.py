@@ -34,7 +34,7 @@ from sixhats_ai.errors import UsageError
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 
 if TYPE_CHECKING:
-    from sixhats_ai.meeting_minutes.meeting import Meeting
+    from sixhats_ai.meeting_minutes.api import Meeting  # what `meeting_of` reads
     from sixhats_ai.run.report import Report, StepRecord
     from sixhats_ai.runs import Lineage
     from sixhats_ai.store.records import RunInputs, StoredRun

@@ -18,9 +18,7 @@ from sixhats_ai.errors import UsageError
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
     from sixhats_ai.method.participants import PersonasMode, RosterRequest
-    from sixhats_ai.run.condense import FitPolicy
-    from sixhats_ai.run.options import RunOptions
-    from sixhats_ai.run.request import Flow
+    from sixhats_ai.run.options import FitPolicy, Flow, RunOptions  # the types of its fields
 
 # ruff: noqa: UP045 - typer needs Optional[...] in these annotations on Python 3.11
 

@@ -22,26 +22,20 @@ def store_check() -> None:
 
     Example: sixhats store check
     """
-    from sixhats_ai.errors import StoreDamaged
-    from sixhats_ai.store.check import RECOVER_HINT, check_rows
-    from sixhats_ai.store.database import RunStore, default_store_path
+    from sixhats_ai.runs import Store
 
-    path = default_store_path()
-    if not path.exists():
-        typer.echo(f"no store yet at {path}")
+    store = Store()
+    checked = store.check()
+    if checked is None:
+        typer.echo(f"no store yet at {store.path}")
         return
-    with RunStore(path) as store:  # opening checks its pages, and refuses a damaged one
-        runs, requests = store.count("runs"), store.count("requests")
-    if damaged := check_rows(path):
-        for row in damaged:
-            typer.echo(f"damaged: {row.describe()}")
-        raise StoreDamaged(
-            f"the run store {path} has {len(damaged)} damaged "
-            f"{'row' if len(damaged) == 1 else 'rows'} (listed above); the others read",
-            hint=RECOVER_HINT,
-        )
-    size = path.stat().st_size / 1e6
-    typer.echo(f"ok: {path}, {counted(runs, 'run')}, {counted(requests, 'request')}, {size:.1f} MB")
+    for row in checked.damaged:
+        typer.echo(f"damaged: {row.describe()}")
+    if (error := checked.error()) is not None:
+        raise error
+    runs, requests = counted(checked.runs, "run"), counted(checked.requests, "request")
+    size = checked.size_bytes / 1e6
+    typer.echo(f"ok: {store.path}, {runs}, {requests}, {size:.1f} MB")
 
 
 @store_app.command("recover")
@@ -53,14 +47,13 @@ def store_recover() -> None:
 
     Example: sixhats store recover
     """
-    from sixhats_ai.store.database import default_store_path
-    from sixhats_ai.store.recover import recover
+    from sixhats_ai.runs import Store
 
-    path = default_store_path()
-    if not path.exists():
+    store = Store()
+    path, result = store.path, store.recover()
+    if result is None:
         typer.echo(f"no store yet at {path}: nothing to recover")
         return
-    result = recover(path)
     if result.damaged_copy is None:
         typer.echo(f"{path} is sound: nothing to recover")
         return

@@ -8,7 +8,6 @@ cache is always complete. Nothing is ever downloaded except by `pull`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sixhats_ai.errors import ConfigError, ModelError, UsageError
+from sixhats_ai.errors import ConfigError, ModelError, UsageError, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.catalogue import HubFile, format_size, load_catalogue, resolve
 
@@ -24,11 +23,9 @@ _HUB_METADATA = Path(".cache") / "huggingface"
 
 
 def models_dir() -> Path:
-    if env := os.environ.get("SIXHATS_CACHE_DIR"):
-        return Path(env) / "models"
-    import platformdirs
+    from sixhats_ai.config import cache_dir
 
-    return platformdirs.user_cache_path("sixhats") / "models"
+    return cache_dir() / "models"
 
 
 def cached_path(hub: HubFile) -> Path:
@@ -95,8 +92,8 @@ def _check_space(hub: HubFile, target: Path) -> None:
 
 
 OFFLINE_HINT = (
-    "no network? use a model file you have: --local --model FILE.gguf; "
-    "or a model server: --base-url URL --model NAME"
+    f"no network? use a model file you have: {option('local')} {option('model')} FILE.gguf; "
+    f"or a model server: {option('base_url')} URL {option('model')} NAME"
 )
 REACH_TIMEOUT_SECONDS = 5.0
 

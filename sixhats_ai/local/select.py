@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.errors import ConfigError, option
+from sixhats_ai.errors import ConfigError, named, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
 from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
@@ -130,9 +130,9 @@ def auto_local_model() -> tuple[LocalModel, str] | None:
     if not engine_installed() or (found := _first_pulled()) is None:
         return None
     model = local_model(LocalSettings())  # no model named: the one found here
-    note = (
+    note = named(
         f"no model server configured or answering: using the local engine with {found.name} "
-        "(--local chooses it; --base-url or a profile chooses a server)"
+        f"({option('local')} chooses it; {option('base_url')} or a profile chooses a server)"
     )
     return model, note
 
@@ -141,15 +141,18 @@ def nothing_configured_hint() -> str:
     """The line the 'no model configured' message gives for the embedded engine."""
     default = load_catalogue().default_model()
     if engine_installed():
-        return f"sixhats local pull   (downloads {default.name}, {default.size_text}), then --local"
+        return (
+            f"sixhats local pull   (downloads {default.name}, {default.size_text}), "
+            f"then {option('local')}"
+        )
     return f"{pip_install('local')}, then sixhats local pull"
 
 
 def concurrency_note(concurrency: int) -> str | None:
-    """The one-line note for `--concurrency` above 1 with the local engine."""
+    """The one-line note for a concurrency above 1 with the local engine."""
     if concurrency <= 1:
         return None
-    return (
-        f"note: the local engine answers one request at a time; --concurrency {concurrency} "
-        "queues the requests"
+    return named(
+        f"note: the local engine answers one request at a time; {option('concurrency')} "
+        f"{concurrency} queues the requests"
     )

@@ -63,13 +63,14 @@ def tool_argument(field: str) -> str:
 
 
 def tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Every failure of `tool` as a tool error with one line, redacted, naming options by the
-    tool's arguments."""
+    """Every failure of `tool` as a tool error with one line, redacted; the options its errors
+    and notes name are named by the tool's arguments."""
 
     @functools.wraps(tool)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await tool(*args, **kwargs)
+            with option_names(tool_argument):
+                return await tool(*args, **kwargs)
         except ToolError:
             raise
         except SixhatsError as exc:

@@ -43,9 +43,13 @@ _HAT_HEADING = re.compile(
 _HAT_WORD = re.compile(rf"\b({'|'.join(h.value for h in Hat)})\b", re.IGNORECASE)
 _OPENING = re.compile(r"\b(?:opening|open|intro|introduction|framing|kick-?off)\b")
 _CLOSING = re.compile(r"\b(?:closing|close|wrap[- ]?up|summary|next steps)\b")
-_PARKING = re.compile(r"^(?:parking[- ]?lot|parked(?: items| points)?|car park|parking)\b")
-_ACTIONS = re.compile(r"^(?:actions?(?: items| points)?|to-?dos?|to do)\s*$")
-_DECISIONS = re.compile(r"^(?:decisions?|decided|agreed)\s*$")
+# The sections a scribe writes besides the steps, by their lower-cased heading.
+_SECTIONS = {
+    "outcome": re.compile(r"^outcome"),
+    "parking": re.compile(r"^(?:parking[- ]?lot|parked(?: items| points)?|car park|parking)\b"),
+    "actions": re.compile(r"^(?:actions?(?: items| points)?|to-?dos?|to do)\s*$"),
+    "decisions": re.compile(r"^(?:decisions?|decided|agreed)\s*$"),
+}
 _DOTS_EACH = re.compile(
     r"\b(?P<n>\d{1,3})\s+dots?\s+(?:each|apiece|per\s+(?:person|head|participant|voter)|"
     r"a\s+(?:person|head))\b",
@@ -258,24 +262,18 @@ class _Reader:
                 if not self.recorded(point, "header"):
                     self.notes.header.add(point)
             return
-        if lowered.startswith("outcome"):
+        kind = next((k for k, pattern in _SECTIONS.items() if pattern.match(lowered)), "")
+        if kind == "outcome":
             lines = _outcome_table(lines, self.notes.outcome)
         points = [p for p in map(_point, lines) if p is not None]
-        if _PARKING.match(lowered):
+        if kind == "parking":
             for point in points:
                 remark = remark_of(point)
                 hat = remark.hat if remark else None
                 text = remark.text if remark else point
                 self.notes.parked.append(Parked(text, hat, "parking lot"))
             return
-        kind = (
-            "actions"
-            if _ACTIONS.match(lowered)
-            else "decisions"
-            if _DECISIONS.match(lowered)
-            else ""
-        )
-        step = None if kind or lowered.startswith("outcome") else _match(heading, self.notes.steps)
+        step = None if kind else _match(heading, self.notes.steps)
         where = step.step.id if step else heading
         kept = []
         for point in points:
@@ -287,9 +285,9 @@ class _Reader:
             else:
                 kept.append(point)
         if step is None:
-            if kept and not lowered.startswith("outcome"):
+            if kept and kind != "outcome":
                 self.notes.unplaced.append(Unplaced(heading, kept))
-            elif lowered.startswith("outcome") and kept and not self.notes.outcome.decisions:
+            elif kind == "outcome" and kept and not self.notes.outcome.decisions:
                 self.notes.outcome.decisions.append(Decision(" ".join(kept), "outcome"))
             return
         step.heading = heading

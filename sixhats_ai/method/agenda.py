@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.hats import Hat
-from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.method.programs import PlannedStep, Program
 
 MINUTE = 60
 HALF_MINUTE = 30
@@ -55,6 +55,17 @@ Medium = Literal["room", "online"]
 MEDIA: tuple[Medium, ...] = ("room", "online")
 
 
+@dataclass(frozen=True)
+class Sizing:
+    """What a meeting's boxes are sized for besides its steps: how many take part (None: not
+    given), whether it chooses between alternatives (its red hat is a dot vote, its closing
+    weighs more), and where it meets."""
+
+    participants: int | None = None
+    compares_alternatives: bool = False
+    medium: Medium = "room"
+
+
 def is_vote(steps: list[PlannedStep], step: PlannedStep, compares_alternatives: bool) -> bool:
     """Whether a red hat is a dot vote: there are options, or ideas from an earlier green."""
     earlier = [s.hat for s in steps if s.index < step.index]
@@ -66,21 +77,15 @@ def is_check(step: PlannedStep) -> bool:
     return step.hat is Hat.BLUE and step.role == "hat"
 
 
-def fixed_seconds(
-    steps: list[PlannedStep],
-    step: PlannedStep,
-    participants: int | None,
-    compares_alternatives: bool = False,
-    medium: Medium = "room",
-) -> int | None:
+def fixed_seconds(steps: list[PlannedStep], step: PlannedStep, sizing: Sizing) -> int | None:
     """The box a red hat or a middle blue needs for this group, or None for a thinking hat,
     whose box is shared out of the rest."""
-    group = participants or DEFAULT_GROUP
+    group, medium = sizing.participants or DEFAULT_GROUP, sizing.medium
     if is_check(step):
         return min(CHECK_MAX_SECONDS, CHECK_SECONDS + CHECK_SECONDS_PER_PERSON * group)
     if step.hat is not Hat.RED:
         return None
-    if is_vote(steps, step, compares_alternatives):
+    if is_vote(steps, step, sizing.compares_alternatives):
         voting = VOTE_SECONDS_PER_PERSON[medium] * group + COUNT_SECONDS[medium]
         return CHANGEOVER_SECONDS + voting
     return max(MINUTE, CHANGEOVER_SECONDS + GUT_SECONDS_PER_PERSON * group)
@@ -89,6 +94,32 @@ def fixed_seconds(
 def closing_weight(compares_alternatives: bool) -> float:
     """The decision's weight: how much longer than the opening the closing blue runs."""
     return CHOOSING_WEIGHT if compares_alternatives else DECIDING_WEIGHT
+
+
+@dataclass(frozen=True)
+class StepBox:
+    """A program's step and its time box: the step's own, or, for a step an agenda sizes for
+    the group (a blue check, a red dot vote or gut reaction), its box for `group` people."""
+
+    step: PlannedStep
+    seconds: float
+    sized_as: str | None = None  # "check", "dot vote" or "gut reaction"
+    group: int | None = None
+
+
+def step_boxes(program: Program) -> list[StepBox]:
+    """Each step of `program` with its time box, as `sixhats programs show` lists them."""
+    steps, sizing = program.plan(), Sizing(None, program.compares_alternatives)
+    boxes = []
+    for planned in steps:
+        fixed = fixed_seconds(steps, planned, sizing)
+        if fixed is None or planned.step.minutes is not None:
+            boxes.append(StepBox(planned, planned.step.default_seconds))
+            continue
+        vote = is_vote(steps, planned, program.compares_alternatives)
+        kind = "check" if planned.hat is Hat.BLUE else "dot vote" if vote else "gut reaction"
+        boxes.append(StepBox(planned, fixed, kind, DEFAULT_GROUP))
+    return boxes
 
 
 def natural_seconds(step: PlannedStep, participants: int | None) -> float:
@@ -108,24 +139,17 @@ def minimum_minutes(steps: list[PlannedStep]) -> int:
     return len(steps)
 
 
-def _fixed(
-    steps: list[PlannedStep], participants: int | None, compares: bool, medium: Medium
-) -> list[int | None]:
+def _fixed(steps: list[PlannedStep], sizing: Sizing) -> list[int | None]:
     """`fixed_seconds` of each step between the opening and the closing blue."""
-    return [fixed_seconds(steps, s, participants, compares, medium) for s in steps[1:-1]]
+    return [fixed_seconds(steps, s, sizing) for s in steps[1:-1]]
 
 
-def suggested_minutes(
-    steps: list[PlannedStep],
-    participants: int | None,
-    compares_alternatives: bool = False,
-    medium: Medium = "room",
-) -> int:
+def suggested_minutes(steps: list[PlannedStep], sizing: Sizing) -> int:
     """The meeting's natural length: the method's boxes, the hats scaled for the group."""
-    fixed = _fixed(steps, participants, compares_alternatives, medium)
+    fixed = _fixed(steps, sizing)
     middle = zip(steps[1:-1], fixed, strict=True)
-    hats = sum(natural_seconds(s, participants) for s, f in middle if f is None)
-    blues = OPENING_MIN_SECONDS * (1 + closing_weight(compares_alternatives))
+    hats = sum(natural_seconds(s, sizing.participants) for s, f in middle if f is None)
+    blues = OPENING_MIN_SECONDS * (1 + closing_weight(sizing.compares_alternatives))
     needed = hats + sum(f for f in fixed if f is not None) + blues
     return max(minimum_minutes(steps), math.ceil(needed / MINUTE))
 
@@ -136,17 +160,21 @@ def _round_to(seconds: float, unit: int) -> int:
 
 def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> None:
     if minutes <= 0:
-        raise UsageError(f"--minutes must be more than 0 (got {minutes})", hint="e.g. --minutes 45")
+        raise UsageError(
+            f"{option('minutes')} must be more than 0 (got {minutes})",
+            hint=f"e.g. {option('minutes')} 45",
+        )
     if participants is not None and participants <= 0:
         raise UsageError(
-            f"--participants must be at least 1 (got {participants})", hint="e.g. --participants 6"
+            f"{option('participants')} must be at least 1 (got {participants})",
+            hint=f"e.g. {option('participants')} 6",
         )
     needed = minimum_minutes(steps)
     if minutes < needed:
         raise UsageError(
             f"{len(steps)} steps do not fit in {minutes} minutes: this program needs at least "
             f"{needed}",
-            hint=f"use --minutes {needed} or more, or a program with fewer steps",
+            hint=f"use {option('minutes')} {needed} or more, or a program with fewer steps",
         )
 
 
@@ -202,26 +230,21 @@ def _fit_fixed(fixed: list[int], room: int, unit: int) -> list[int]:
 
 
 def time_boxes(
-    steps: list[PlannedStep],
-    minutes: int,
-    participants: int | None,
-    *,
-    compares_alternatives: bool = False,
-    clock: Clock = "hh:mm",
-    medium: Medium = "room",
+    steps: list[PlannedStep], minutes: int, sizing: Sizing, *, clock: Clock = "hh:mm"
 ) -> list[int]:
     """Seconds for each step, summing exactly to `minutes`; UsageError if they cannot fit."""
+    participants = sizing.participants
     _check(steps, minutes, participants)
     unit = CLOCKS[clock]
     total = minutes * MINUTE
     middle = steps[1:-1]
-    needs = _fixed(steps, participants, compares_alternatives, medium)
+    needs = _fixed(steps, sizing)
     hats = [i for i, f in enumerate(needs) if f is None]
     # Each hat a minute at least, and both blues the opening's box, before a red or a check
     # grows: a large group never squeezes the facilitator's opening.
     room = total - 2 * _opening(total, unit) - len(hats) * MINUTE
     fixed = _fit_fixed([f for f in needs if f is not None], room, unit)
-    weight = closing_weight(compares_alternatives)
+    weight = closing_weight(sizing.compares_alternatives)
     opening, closing = _blue_boxes(total, sum(fixed) + len(hats) * MINUTE, weight, unit)
     available = total - sum(fixed) - opening - closing
     shared = _share(available, [natural_seconds(middle[i], participants) for i in hats], unit)
@@ -236,21 +259,15 @@ def time_boxes(
     return [opening, *boxes, closing]
 
 
-def overflow_warning(
-    steps: list[PlannedStep],
-    minutes: int,
-    participants: int | None,
-    compares_alternatives: bool = False,
-    medium: Medium = "room",
-) -> str | None:
+def overflow_warning(steps: list[PlannedStep], minutes: int, sizing: Sizing) -> str | None:
     """One line when the meeting is too short for the group: the minutes it would need."""
-    if participants is None:
+    if sizing.participants is None:
         return None
-    needed = suggested_minutes(steps, participants, compares_alternatives, medium)
+    needed = suggested_minutes(steps, sizing)
     if minutes >= needed:
         return None
     return (
-        f"{participants} participants need about {needed} minutes for these hats "
+        f"{sizing.participants} participants need about {needed} minutes for these hats "
         f"(about a minute each per hat); in {minutes} minutes each contribution must be short"
     )
 
@@ -274,7 +291,7 @@ def parse_start(text: str) -> Start:
     """`HH:MM` (a clock time) or an ISO date and time such as `2026-12-01T14:00`."""
     value = text.strip()
     if _DATE_ONLY.fullmatch(value):
-        raise UsageError(f"--start {text!r} has a date but no time", hint=START_HINT)
+        raise UsageError(f"{option('start')} {text!r} has a date but no time", hint=START_HINT)
     try:
         clock = time.fromisoformat(value)
     except ValueError:
@@ -284,12 +301,14 @@ def parse_start(text: str) -> Start:
     try:
         return Start(datetime.fromisoformat(value), dated=True)
     except ValueError:
-        raise UsageError(f"--start {text!r} is not a time", hint=START_HINT) from None
+        raise UsageError(f"{option('start')} {text!r} is not a time", hint=START_HINT) from None
 
 
 def parse_clock(text: str) -> Clock:
     if text not in CLOCKS:
-        raise UsageError(f"unknown --clock {text!r}", hint="use hh:mm or mm:ss (half minutes)")
+        raise UsageError(
+            f"unknown {option('clock')} {text!r}", hint="use hh:mm or mm:ss (half minutes)"
+        )
     return text  # type: ignore[return-value]
 
 

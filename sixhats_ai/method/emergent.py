@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from sixhats_ai.errors import UsageError, option
+from sixhats_ai.errors import UsageError, named, option
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import Program
 
@@ -112,9 +112,15 @@ def decide(
     )
 
 
+def steps_used_up(max_steps: int) -> str:
+    """Why the meeting closes when blue has called for all the hats it may: kept in the
+    report, so the option is named now, as the caller names it."""
+    return named(f"{option('max_steps')} {max_steps} reached: close")
+
+
 def _why_not(proposed: str, history: list[Hat], bounds: EmergentBounds) -> str:
     if len(history) >= bounds.max_steps:
-        return f"--max-steps {bounds.max_steps} reached: close"
+        return steps_used_up(bounds.max_steps)
     if history and proposed == history[-1].value:
         return f"{proposed} ran just before: the same hat is not worn twice in a row"
     if proposed == Hat.RED.value:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sixhats_ai.briefs.model import Brief
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, option
 from sixhats_ai.method.hats import HATS
 from sixhats_ai.prompts import PromptLibrary
 
@@ -37,9 +37,10 @@ def notes_template(brief: Brief, library: PromptLibrary) -> str:
 
 
 def ics_needs_a_date() -> UsageError:
+    """A calendar event is dated: a brief without its start's date cannot be one."""
     return UsageError(
-        "--format ics needs the meeting's date and time",
-        hint="pass --start with a date, e.g. --start 2026-12-01T14:00",
+        "an ICS brief (a calendar event) needs the meeting's date and time",
+        hint=f"pass {option('start')} with a date, e.g. {option('start')} 2026-12-01T14:00",
     )
 
 

@@ -38,7 +38,8 @@ from sixhats_ai.method.hat_outputs import (
     Risk,
     StepOutput,
 )
-from sixhats_ai.method.programs import PlannedStep
+from sixhats_ai.method.hats import Hat
+from sixhats_ai.method.programs import PlannedStep, Step
 from sixhats_ai.prompts import NONCE_PATTERN
 from sixhats_ai.run.report import StepRecord
 from sixhats_ai.text.tokens import estimate_tokens
@@ -235,6 +236,13 @@ class Board:
     @property
     def left_out(self) -> int:
         return self.total - self.shown
+
+
+def planned_from(record: StepRecord) -> PlannedStep:
+    """The step a record of an emergent run was (its label for the board)."""
+    number = int(record.id.split("-", 1)[0])
+    step = Step(hat=Hat(record.hat), focus=record.focus)
+    return PlannedStep(id=record.id, index=number - 1, role="hat", step=step)
 
 
 def board_of(records: Sequence[StepRecord], by_id: dict[str, PlannedStep], budget: int) -> Board:

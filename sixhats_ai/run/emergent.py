@@ -20,6 +20,7 @@ from sixhats_ai.method.emergent import (
     allowed_next,
     choice_model,
     decide,
+    steps_used_up,
 )
 from sixhats_ai.method.hats import Hat
 from sixhats_ai.method.programs import PlannedStep, Program, Step
@@ -27,7 +28,8 @@ from sixhats_ai.run.board import plain
 from sixhats_ai.run.report import StepRecord, Usage
 
 if TYPE_CHECKING:
-    from sixhats_ai.run.request import RunRequest, StepRunner
+    from sixhats_ai.run.request import RunRequest
+    from sixhats_ai.run.steps import StepRunner
 
 PROCESS_TEMPLATE = "process.j2"
 PROCESS_FOCUS = "choose the next hat"
@@ -40,13 +42,6 @@ def hat_step(number: int, decision: ProcessDecision) -> PlannedStep:
     return PlannedStep(
         id=f"{number}-{hat.value}", index=number - 1, role="hat", step=Step(hat=hat, focus=focus)
     )
-
-
-def planned_from(record: StepRecord) -> PlannedStep:
-    """The step a record of an emergent run was (its label for the board)."""
-    number = int(record.id.split("-", 1)[0])
-    step = Step(hat=Hat(record.hat), focus=record.focus)
-    return PlannedStep(id=record.id, index=number - 1, role="hat", step=step)
 
 
 def process_step(number: int) -> PlannedStep:
@@ -172,7 +167,7 @@ class EmergentMeeting:
         after = records[-1].id
         allowed = allowed_next(history, self.bounds)
         if allowed == [CLOSE]:  # nothing to ask: the bound closes the meeting
-            return closed(after, f"--max-steps {self.bounds.max_steps} reached: close")
+            return closed(after, steps_used_up(self.bounds.max_steps))
         step = process_step(number)
         board = self.engine.board_for(self.request, step, records)
         prompt = self.engine.render(

@@ -48,7 +48,7 @@ def _unpack_step(model: str, record: str, output: str) -> StepRecord:
 class RunMemo:
     steps: dict[str, StepRecord] = field(default_factory=dict)  # ended ok, or kept by a rerun
     prompts: dict[str, RenderedPrompt] = field(default_factory=dict)  # by step id
-    nonce: str | None = None  # the run's fence marker (see `Engine.nonce`)
+    nonce: str | None = None  # the run's fence marker (see `StepRunner.nonce`)
 
     def pack(self) -> bytes:
         """The memo as compressed JSON, without the prompts of the steps already done."""

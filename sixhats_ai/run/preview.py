@@ -27,7 +27,8 @@ from sixhats_ai.run.report import StepRecord
 from sixhats_ai.run.step_schema import output_schema
 
 if TYPE_CHECKING:
-    from sixhats_ai.run.request import RunRequest, StepRunner
+    from sixhats_ai.run.request import RunRequest
+    from sixhats_ai.run.steps import StepRunner
 
 
 def preview_plan(request: RunRequest) -> list[tuple[PlannedStep, list[StepRecord], list[str]]]:

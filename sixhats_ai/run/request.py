@@ -1,4 +1,4 @@
-"""What a run is asked to do, the progress it reports, and what the helpers of a run may call.
+"""What a run is asked to do, and the progress it reports.
 
 These sit below the engine so that the helpers it hands work to (panels, emergent meetings,
 previews, random entry) can name them without importing the engine itself.
@@ -7,7 +7,7 @@ previews, random entry) can name them without importing the engine itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Literal
 
 from sixhats_ai.method.emergent import ProcessDecision
 from sixhats_ai.method.participants import PersonasMode, RosterRequest
@@ -16,10 +16,6 @@ from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.report import CondensedDocument, StepRecord
 from sixhats_ai.text.documents import Document
 from sixhats_ai.text.tokens import estimate_tokens
-
-if TYPE_CHECKING:
-    from sixhats_ai.prompts import RenderedPrompt
-    from sixhats_ai.run.structured import ValidatedAnswer
 
 Flow = Literal["sequential", "parallel"]
 
@@ -62,37 +58,3 @@ class StepEvent:
     step: PlannedStep
     status: Literal["running", "done", "failed", "reused"]
     record: StepRecord | None = None
-
-
-class StepRunner(Protocol):
-    """What an emergent meeting and a preview need of the engine: a step's board, its prompt,
-    a hat step run, and one answer asked on the step's model."""
-
-    async def ask(
-        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
-    ) -> ValidatedAnswer: ...
-
-    def board_for(
-        self, request: RunRequest, step: PlannedStep, seen: list[StepRecord]
-    ) -> list[dict[str, Any]]: ...
-
-    def render(
-        self,
-        request: RunRequest,
-        step: PlannedStep,
-        board: list[dict[str, Any]],
-        ok_ids: list[str] | None = None,
-        failed_ids: list[str] | None = None,
-        seen: list[StepRecord] | None = None,
-        *,
-        template: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> RenderedPrompt: ...
-
-    async def hat_step(
-        self,
-        request: RunRequest,
-        step: PlannedStep,
-        seen: list[StepRecord],
-        reuse: dict[str, StepRecord],
-    ) -> StepRecord: ...

@@ -18,11 +18,11 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from sixhats_ai.errors import SixhatsError, UsageError
+from sixhats_ai.errors import SixhatsError, UsageError, option
 
 DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 NEARLY_FULL_BYTES = 1 << 20
-ELSEWHERE_HINT = "set SIXHATS_DATA_DIR to another folder, or pass --no-log to keep nothing"
+ELSEWHERE_HINT = f"set SIXHATS_DATA_DIR to another folder, or pass {option('keep')} to keep nothing"
 
 
 class StoreFull(SixhatsError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,28 @@ def check_file(path: Path) -> None:
     if problems != ["ok"]:
         first = problems[0].replace("*** in database main ***", "").strip().splitlines()
         raise damaged(path, first[0][:120] if first else "quick_check failed")
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What checking every page and row of a store found: what it holds, and its damaged
+    rows (each naming the run id or request key it had)."""
+
+    path: Path
+    runs: int
+    requests: int
+    size_bytes: int
+    damaged: list[DamagedRow]
+
+    def error(self) -> StoreDamaged | None:
+        """The failure damaged rows make of the check (exit 2), or None for a sound store."""
+        if not self.damaged:
+            return None
+        rows = "row" if len(self.damaged) == 1 else "rows"
+        return StoreDamaged(
+            f"the run store {self.path} has {len(self.damaged)} damaged {rows}; the others read",
+            hint=RECOVER_HINT,
+        )
 
 
 def check_rows(path: Path) -> list[DamagedRow]:

@@ -1,4 +1,5 @@
 """Reading the user's files: a problem, context documents, a batch's inputs and their text.
+`read_problem` and `read_documents` are the library's (`sixhats_ai` exports them).
 
 Binary or non-UTF-8 files are refused with a clear message rather than fed to the model as
 noise.
@@ -17,7 +18,7 @@ import fnmatch
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,10 +262,11 @@ def document_text(path: Path, *, what: str) -> str:
     return read_text_file(path, what=what)
 
 
-def read_problem(text: str | None, file: Path | None) -> str:
-    """The problem statement from the argument, a file (`-f`), or stdin (`-`)."""
+def read_problem(text: str | None, file: Path | None = None) -> str:
+    """The problem statement: `text`, or the text of `file` (HTML, PDF and Word read as
+    `batch` reads them), or stdin when `text` is "-"; made safe for a prompt."""
     if text is not None and file is not None:
-        raise UsageError("give the problem either as text or with -f, not both")
+        raise UsageError(f"give the problem either as text or with {option('file')}, not both")
     if file is not None:
         raw = document_text(file, what="problem file")
     elif text == "-":
@@ -288,7 +290,8 @@ def read_problem(text: str | None, file: Path | None) -> str:
     return problem
 
 
-def read_documents(paths: list[Path]) -> list[Document]:
+def read_documents(paths: Sequence[Path]) -> list[Document]:
+    """Context documents from files, each named by its file; an empty one is left out."""
     docs = []
     for path in paths:
         text = sanitize(document_text(path, what="context file")).strip()

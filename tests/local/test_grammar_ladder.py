@@ -8,9 +8,9 @@ import pytest
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import load_programs
-from sixhats_ai.run.engine import output_schema
 from sixhats_ai.run.options import RunOptions
 from sixhats_ai.run.preview import preview_plan
+from sixhats_ai.run.step_schema import output_schema
 from sixhats_ai.run.structured import OutputMode
 from sixhats_ai.session import new_session
 

@@ -189,3 +189,37 @@ def test_pull_without_the_hub_client_names_the_pip_command(cli, monkeypatch):
     result = cli("local", "pull", "qwen2.5-1.5b")
     assert result.code == 2
     assert pip_install("local") in result.err
+
+
+def test_the_library_pulls_lists_and_removes_as_the_commands_do(fake_hub, models_cache):
+    from sixhats_ai import LocalModels
+
+    local, heard = LocalModels(), []
+    assert local.pulled() == [] and not any(entry.pulled for entry in local.catalogue())
+    path = local.pull("qwen2.5-1.5b", announce=heard.append)
+    assert path == models_cache / QWEN and path.read_bytes() == fake_hub.source.read_bytes()
+    assert local.pull("qwen2.5-1.5b", announce=heard.append) == path
+    assert heard == [
+        "pulling qwen2.5-1.5b (986 MB, Apache-2.0 licence) from "
+        "bartowski/Qwen2.5-1.5B-Instruct-GGUF",
+        "qwen2.5-1.5b is already pulled",
+    ]
+    assert [m.name for m in local.pulled()] == ["qwen2.5-1.5b"]
+    pulled = {entry.model.name for entry in local.catalogue() if entry.pulled}
+    default = [entry.model for entry in local.catalogue() if entry.default]
+    assert pulled == {"qwen2.5-1.5b"} and default == [local.default()]
+    assert local.remove("qwen2.5-1.5b").path == path and local.pulled() == []
+    assert len(fake_hub.calls) == 1
+
+
+def test_with_no_network_a_pull_names_the_options_a_program_sets(fake_hub, no_network):
+    from huggingface_hub import constants
+
+    from sixhats_ai import LocalModels
+    from sixhats_ai.errors import ModelError
+
+    no_network.head(constants.ENDPOINT).mock(side_effect=httpx.ConnectError("offline"))
+    with pytest.raises(ModelError) as raised:
+        LocalModels().pull("qwen2.5-1.5b")
+    assert "use a model file you have: local model FILE.gguf" in raised.value.one_line()
+    assert "base_url URL model NAME" in raised.value.one_line()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sixhats_ai.backends.llama import LlamaBackend
-from sixhats_ai.errors import ConfigError, UsageError
+from sixhats_ai.cli.options import flag_of
+from sixhats_ai.errors import ConfigError, UsageError, option_names
 from sixhats_ai.local import select
 from sixhats_ai.local.catalogue import load_catalogue
 from sixhats_ai.local.select import (
@@ -128,7 +129,10 @@ def test_with_nothing_configured_and_no_extra_the_engine_is_not_used(not_install
 def test_concurrency_above_one_gets_a_note():
     assert concurrency_note(1) is None
     note = concurrency_note(8)
-    assert note is not None and "--concurrency 8" in note and "one request at a time" in note
+    assert note is not None and "concurrency 8" in note and "one request at a time" in note
+    assert "--concurrency" not in note  # the library's option; the command line names its flag
+    with option_names(flag_of):
+        assert "--concurrency 8 queues" in (concurrency_note(8) or "")
 
 
 def test_a_model_path_and_a_hub_name_are_told_apart(installed, tmp_path, monkeypatch):
