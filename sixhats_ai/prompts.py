@@ -62,6 +62,21 @@ def _template_location(exc: BaseException) -> str:
     return ""
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, reading a dict's key written `x.key` without first raising and
+    catching the AttributeError of `getattr(x, "key")`: the variables are dicts, and that
+    detour was the most of a prompt's rendering. What it returns is what the sandbox would:
+    a plain dict has no attributes other than its type's, and those still go through it."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def _is_html(name: str | None) -> bool:
     """HTML templates (`*.html.j2`) escape every variable; prompt text is left as written."""
     return name is not None and name.endswith(".html.j2")
@@ -123,7 +138,7 @@ class PromptLibrary:
         if self.user_dir is not None:
             loaders.append(jinja2.FileSystemLoader(self.user_dir))
         loaders.append(jinja2.FileSystemLoader(packaged_dir("prompts")))
-        env = ImmutableSandboxedEnvironment(
+        env = _Sandbox(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=_is_html,

@@ -83,3 +83,25 @@ async def test_a_backend_answering_in_rounds_is_not_probed_one_call_at_a_time():
             modes = session.caller.modes
             assert modes.confirmed is pinned
             assert modes.mode is OutputMode.JSON_SCHEMA
+
+
+async def test_requests_queued_behind_the_probe_go_together_once_it_proves_the_mode():
+    """Only the probe goes alone: a batch's first files used to follow it one at a time, each
+    holding the probe's lock through its own request."""
+    import asyncio
+
+    modes = ModeState()
+    inside, together = 0, []
+
+    async def request(probe: bool) -> None:
+        nonlocal inside
+        async with modes.trial():
+            inside += 1
+            together.append(inside)
+            await asyncio.sleep(0.01)
+            if probe:
+                modes.confirm(modes.mode)
+            inside -= 1
+
+    await asyncio.gather(request(True), *(request(False) for _ in range(5)))
+    assert together[0] == 1 and max(together) == 5

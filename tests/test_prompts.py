@@ -115,6 +115,20 @@ def test_user_templates_render_in_a_sandbox(tmp_path):
     assert "red.j2" in err.value.one_line()
 
 
+@pytest.mark.parametrize("name", ["update", "__class__", "clear"])
+def test_a_variable_keyed_as_a_dict_method_still_meets_the_sandbox(name):
+    """A dict's key is read as `x.key` on a fast path: a key named like one of dict's own
+    attributes is the attribute, and the immutable sandbox still refuses it."""
+    from jinja2.exceptions import SecurityError
+
+    env = PromptLibrary().env
+    assert env.from_string("{{ x.key }}|{{ x.other is defined }}").render(x={"key": 1}) == (
+        "1|False"
+    )
+    with pytest.raises(SecurityError):
+        env.from_string(f"{{{{ x.{name} }}}}").render(x={name: "shadowed"})
+
+
 def test_template_name_for_roles():
     assert template_name_for("framing", "blue") == "framing.j2"
     assert template_name_for("synthesis", "blue") == "synthesis.j2"

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from sixhats_ai.backends import verifies_tls
 from sixhats_ai.backends.round_files import SpooledPart
 from sixhats_ai.backends.rounds import BatchState, Submitted
 from sixhats_ai.errors import ModelError, redact
@@ -47,7 +48,10 @@ class BatchApiTransport:
         if self._http is None:
             headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
             self._http = httpx.AsyncClient(
-                base_url=self.base_url.rstrip("/") + "/", headers=headers, timeout=self.timeout
+                base_url=self.base_url.rstrip("/") + "/",
+                headers=headers,
+                timeout=self.timeout,
+                verify=verifies_tls(self.base_url),
             )
         return self._http
 

@@ -32,6 +32,7 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from sixhats_ai.backends import verifies_tls
 from sixhats_ai.errors import named, option
 from sixhats_ai.resources import DATA_DIR
 
@@ -178,7 +179,7 @@ async def probe_server(
 
     base, root = base_url.rstrip("/"), api_root(base_url)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(headers=headers) as c:
+    async with httpx.AsyncClient(headers=headers, verify=verifies_tls(base_url)) as c:
         found = await asyncio.gather(
             _llama_cpp(c, base, root),
             _ollama(c, root, model),

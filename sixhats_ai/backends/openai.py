@@ -17,7 +17,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from sixhats_ai.backends import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, verifies_tls
 from sixhats_ai.backends.base import (
     Completion,
     CompletionRequest,
@@ -91,8 +91,7 @@ def build_client(
             limiter.pause(min(_retry_after_seconds(response), RETRY_AFTER_CAP_SECONDS))
 
     http_client = httpx.AsyncClient(
-        # A plain-HTTP server (a local one) needs no TLS: skip loading the CA bundle.
-        verify=not (provider.base_url or "").startswith("http:"),
+        verify=verifies_tls(provider.base_url),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=max(limiter.concurrency if limiter else 10, 10)),
         event_hooks={"request": [on_request], "response": [on_response]},

@@ -41,12 +41,20 @@ class ModeState:
 
     @asynccontextmanager
     async def trial(self) -> AsyncIterator[None]:
-        """Hold the block while no mode is proven, so only one request probes the server."""
-        if self.confirmed:
-            yield
-            return
-        async with self._trial:
-            yield
+        """Hold the block while no mode is proven, so only one request probes the server.
+        A request that waited while another proved the mode lets go at once: held through
+        its own request, every request queued behind the first went one at a time (a batch's
+        first files started one a latency apart)."""
+        if not self.confirmed:
+            await self._trial.acquire()
+            if not self.confirmed:
+                try:
+                    yield
+                finally:
+                    self._trial.release()
+                return
+            self._trial.release()
+        yield
 
     def downgrade(self, failed: OutputMode) -> bool:
         """Whether a request refused in `failed` mode may be asked again in `self.mode`: yes if

@@ -100,11 +100,12 @@ def resume_key(
     }
 
 
-def resume_hash(key: dict[str, Any], name: str, out: Path) -> str:
-    """The input's resume key, name and --out folder as one hash, kept with its run in the
-    store: a rerun into the same folder finds the run whose reports could not be written
-    there (`RunStore.resumable`); a batch into another folder runs its inputs anew."""
-    payload = json.dumps([key, name, str(out.resolve())], sort_keys=True)
+def resume_hash(key: dict[str, Any], name: str, folder: str) -> str:
+    """The input's resume key, name and --out `folder` (its real path) as one hash, kept with
+    its run in the store: a rerun into the same folder finds the run whose reports could not
+    be written there (`RunStore.resumable`); a batch into another folder runs its inputs
+    anew."""
+    payload = json.dumps([key, name, folder], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

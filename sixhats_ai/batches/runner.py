@@ -96,6 +96,7 @@ class BatchRunner:
         self.settings = settings
         self.echo = echo
         self.outputs = BatchOutputs(settings.out, settings.formats, force=settings.force)
+        self._folder = str(settings.out.resolve())  # hashed into each input's every pass
         self.names = OutputNames()
         self.rows: dict[int, IndexRow] = {}
         self.files_seen = 0
@@ -166,7 +167,7 @@ class BatchRunner:
         --out disk was full): they are written from the kept run, and nothing is run twice."""
         if self.store is None or self.settings.force or not self.settings.from_store:
             return None
-        resume = resume_hash(key, job.name, self.settings.out)
+        resume = resume_hash(key, job.name, self._folder)
         kept = await off_the_loop(self.session, self.store.resumable, resume)
         if kept is None or (report := kept.report) is None:
             return None
@@ -219,7 +220,7 @@ class BatchRunner:
                 RunOrigin(
                     document_paths=[path],
                     title=safe_line(path.name),
-                    resume=resume_hash(key, name, self.settings.out),
+                    resume=resume_hash(key, name, self._folder),
                 ),
                 on_unkept=unkept,
             )

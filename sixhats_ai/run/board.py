@@ -25,7 +25,7 @@ of the steps that follow it, said in the instructions as a facilitator's words w
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -91,23 +91,36 @@ def risk_ref(step_id: str, number: int) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One point on the board: its whole line, its category, how much it matters, the
-    alternative it is about (None when it names none), and its brief line."""
+    """One point on the board: its whole line, its category and the point it shows; how much
+    it matters, the alternative it is about (None when it names none) and its brief line are
+    worked out only for a board that must be reduced (most boards fit whole)."""
 
     step: int  # the step's place on the board
     place: int  # the item's place in its step
     category: str
-    text: str
-    score: float
-    alternative: str | None
-    brief: str  # the line a reduced board shows (see the module's docstring)
+    line: str  # as the step's output gives it
+    point: object = field(compare=False)  # the point it shows (its line, if it has none)
+    numbers: Mapping[str, int] = field(repr=False, compare=False)  # alternatives by number
+    text: str = field(init=False)  # the line as shown: no point closes a fence
+    tokens: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        text = NONCE_PATTERN.sub("DATA-marker", self.line)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "tokens", estimate_tokens(text) + 1)
 
     @property
-    def tokens(self) -> int:
-        return estimate_tokens(self.text) + 1
+    def score(self) -> float:
+        return importance(self.point) if not isinstance(self.point, str) else LEVELS["medium"]
+
+    @property
+    def alternative(self) -> str | None:
+        return getattr(self.point, "alternative", None)
 
     def briefly(self) -> Item:
-        return replace(self, text=self.brief)
+        """The item as a reduced board shows it (see the module's docstring)."""
+        brief = _brief(self.category, self.line, self.point, self.numbers)
+        return replace(self, line=brief)
 
 
 def _output_items(output: StepOutput, prefix: str = "") -> list[tuple[str, str, object]]:
@@ -144,7 +157,7 @@ def _step_lines(record: StepRecord) -> list[tuple[str, str, object]]:
     ]
 
 
-def _brief(category: str, text: str, point: object, numbers: dict[str, int]) -> str:
+def _brief(category: str, text: str, point: object, numbers: Mapping[str, int]) -> str:
     """A line as a reduced board shows it: an alternative numbered, a point brief (see the
     module's docstring), anything else as it is."""
     if category == "Alternative" and (name := text.partition(": ")[2]) in numbers:
@@ -163,16 +176,8 @@ def _items(done: Sequence[StepRecord]) -> list[list[Item]]:
     for n, record in enumerate(done):
         steps.append(
             [
-                Item(
-                    n,
-                    place,
-                    category,
-                    NONCE_PATTERN.sub("DATA-marker", text),  # no point closes a fence
-                    importance(point) if not isinstance(point, str) else LEVELS["medium"],
-                    getattr(point, "alternative", None),
-                    NONCE_PATTERN.sub("DATA-marker", _brief(category, text, point, numbers)),
-                )
-                for place, (category, text, point) in enumerate(_step_lines(record))
+                Item(n, place, category, line, point, numbers)
+                for place, (category, line, point) in enumerate(_step_lines(record))
             ]
         )
     return steps

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sixhats_ai.method.hat_outputs import BlackOutput, StepOutput, WhiteOutput, YellowOutput
 from sixhats_ai.run.report import StepRecord
 from sixhats_ai.text.prose import unmarked
 
 _GAP = re.compile(r"\.\.\.|…")
+MATERIAL_CACHE = 128  # the problems and documents of the runs in flight (a batch runs 2 a slot)
 _EDGES = " '.,;:"
 # Quotation marks, and underscores (emphasis, or a name's that a quote may drop), are not the
 # document's words either.
@@ -29,12 +31,17 @@ def _normalised(text: str) -> str:
     return " ".join(unmarked(text).translate(_MARKS).casefold().split())
 
 
+# Every step of a run, and every quote of a step, is checked against the same material: it is
+# normalised once (for a long document that was most of a step's CPU, once per quote).
+_normalised_material = lru_cache(maxsize=MATERIAL_CACHE)(_normalised)
+
+
 def quote_in(quote: str, material: Sequence[str]) -> bool:
     """Whether every part of `quote` is in one of the texts, ignoring case, whitespace,
     quotation marks and Markdown markup."""
     parts = [_normalised(part).strip(_EDGES) for part in _GAP.split(quote)]
     parts = [part for part in parts if part]
-    texts = [_normalised(text) for text in material]
+    texts = [_normalised_material(text) for text in material]
     return bool(parts) and any(all(part in text for part in parts) for text in texts)
 
 

@@ -15,6 +15,7 @@ from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.report import CondensedDocument, StepRecord
 from sixhats_ai.text.documents import Document
+from sixhats_ai.text.tokens import estimate_tokens
 
 Flow = Literal["sequential", "parallel"]
 
@@ -36,9 +37,18 @@ class RunRequest:
     replay: list[ProcessDecision] = field(default_factory=list)  # a rerun's earlier choices
     memo: RunMemo = field(default_factory=RunMemo)  # what it did before it parked, if it did
 
+    _material_tokens: int | None = field(default=None, init=False, repr=False, compare=False)
+
     def texts(self) -> list[str]:
         """The problem and every document's text: what a run's own random choices hash."""
         return [self.problem, *(d.text for d in self.documents)]
+
+    def material_tokens(self) -> int:
+        """The problem's and the documents' tokens, counted once a run: every step's board
+        is sized by them, and with tiktoken a long document took milliseconds to count."""
+        if self._material_tokens is None:
+            self._material_tokens = sum(estimate_tokens(text) for text in self.texts())
+        return self._material_tokens
 
 
 @dataclass

@@ -7,14 +7,25 @@ of them in one request (see `panel`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
+
+from pydantic import BaseModel
 
 from sixhats_ai.method.hat_outputs import StepOutput
 from sixhats_ai.method.programs import PlannedStep
 from sixhats_ai.run.panel import is_panel, opening_model, panel_model, roster_names
 from sixhats_ai.run.report import StepRecord
-from sixhats_ai.run.schemas import RunShape, base_model, output_model, shape_for
+from sixhats_ai.run.schemas import (
+    MODEL_CACHE,
+    RunModel,
+    RunShape,
+    base_model,
+    output_model,
+    run_schema,
+    shape_for,
+)
 
 if TYPE_CHECKING:
     from sixhats_ai.run.request import RunRequest
@@ -81,3 +92,14 @@ def schema_terms(schema: dict[str, Any]) -> dict[str, Any]:
 
     visit(_resolved(schema, defs))
     return {"fields": fields, "limits": limits, "enums": enums}
+
+
+def answer_terms(answer: type[RunModel]) -> dict[str, Any]:
+    """`schema_terms` of an answer model, worked out once: a batch renders thousands of
+    prompts on the few models of its steps. Shared, so never to be changed in place."""
+    return _terms(answer.base, answer.shape)
+
+
+@functools.lru_cache(maxsize=MODEL_CACHE)
+def _terms(base: type[BaseModel], shape: RunShape) -> dict[str, Any]:
+    return schema_terms(run_schema(base, shape))

@@ -41,9 +41,8 @@ from sixhats_ai.run.quotes import checked_quotes
 from sixhats_ai.run.report import StepOutput, StepRecord
 from sixhats_ai.run.request import RunRequest, StepEvent
 from sixhats_ai.run.schemas import base_model, dot_total
-from sixhats_ai.run.step_schema import output_schema, schema_terms
+from sixhats_ai.run.step_schema import answer_terms, output_schema
 from sixhats_ai.run.structured import StructuredCaller, ValidatedAnswer
-from sixhats_ai.text.tokens import estimate_tokens
 
 
 @dataclass
@@ -107,7 +106,7 @@ class StepRunner:
         }
         if template is None:  # a hat's instructions name its schema's own fields and counts
             answer = output_schema(step, request, seen, ok_ids)
-            variables |= schema_terms(answer.model_json_schema())
+            variables |= answer_terms(answer)
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
@@ -135,7 +134,7 @@ class StepRunner:
         for record in seen:  # the steps an emergent program's blue called for
             if record.id not in by_id:
                 by_id[record.id] = planned_from(record)
-        material = sum(estimate_tokens(text) for text in request.texts())
+        material = request.material_tokens()
         return board_of(seen, by_id, board_tokens(request.context_tokens, material))
 
     async def run_step(

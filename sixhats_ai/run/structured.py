@@ -325,7 +325,7 @@ class StructuredCaller:
                     },
                 ]
                 continue
-            self._remember(exchange)
+            await self._remember(exchange)
             seconds = time.perf_counter() - started
             answered = exchange.completion.model
             return ValidatedAnswer(output, usage, exchange.mode, seconds, answered)
@@ -339,12 +339,18 @@ class StructuredCaller:
         keyed as the cache keys them): then it is its own cache."""
         return None if self.backend.keeps_answers else self.cache
 
-    def _remember(self, exchange: Exchange) -> None:
-        """Store a valid answer: only answers that passed validation may answer again."""
+    async def _remember(self, exchange: Exchange) -> None:
+        """Store a valid answer: only answers that passed validation may answer again. In a
+        worker thread: the write (and SQLite's wait for a run being kept) stalled every other
+        request of the event loop, a batch's sixteen in flight among them."""
+        import asyncio  # here: this module is imported by commands that never run a loop
+
         cache = self._cache()
         if cache is not None and exchange.key is not None and not exchange.cached:
             done = exchange.completion
-            cache.put(exchange.key, exchange.params, done.to_dict(), done.seconds)
+            await asyncio.to_thread(
+                cache.put, exchange.key, exchange.params, done.to_dict(), done.seconds
+            )
 
     def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
         """Count one exchange; an answer from sixhats' own cache cost nothing and was not
