@@ -174,6 +174,28 @@ def test_config_lists_paths_and_profiles_without_keys(cli, tmp_path):
     assert "SECRET" not in result.out
 
 
+def test_config_lists_a_profile_whose_url_will_not_parse(cli, tmp_path, monkeypatch):
+    """A profile's broken IPv6 URL is listed (its credentials masked) for `config` to show,
+    not an "unexpected ValueError": config is where a user goes to find such a mistake."""
+    config_dir = tmp_path / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "config.toml").write_text(
+        'default_profile = "local"\n'
+        '[profiles.local]\nbase_url = "http://localhost:11434/v1"\nmodel = "llama3.1"\n'
+        '[profiles.broken]\nbase_url = "http://me:SECRET@[::1/v1"\nmodel = "x"\n'
+    )
+    result = cli("config")
+    assert result.code == 0, result.err
+    assert "broken: http://***@[::1/v1, model x" in result.out
+    assert "SECRET" not in result.out + result.err
+    monkeypatch.setenv("SIXHATS_PROFILE", "broken")
+    chosen = cli("config")
+    assert chosen.code == 0, chosen.err
+    assert "analyze would stop here: the server URL 'http://***@[::1/v1' is not valid" in (
+        chosen.out
+    )
+
+
 def test_dry_run_shows_context_documents_and_prices_the_configured_model(cli, tmp_path):
     notes = tmp_path / "notes.md"
     notes.write_text("Support tickets peak on Mondays.")
