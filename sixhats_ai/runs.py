@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 from sixhats_ai.errors import UsageError, option
 from sixhats_ai.run.emergent import emergent_redo, replay_of
 from sixhats_ai.run.panel import kept_roster
-from sixhats_ai.store.access import StoreFull
+from sixhats_ai.store.access import StoreFull, holds_store
 from sixhats_ai.store.check import StoreCheck, check_rows
 from sixhats_ai.store.database import RunStore, default_store_path
 from sixhats_ai.store.records import DamagedRow, RunInputs, StoredDocument, StoredRun
@@ -315,7 +315,7 @@ class Store:
         """Kept runs, newest first, whose problem or title contains `text` (see
         `HistoryFilters` for the others); none kept: []. A run that no longer reads is a
         `DamagedRow` in its place, so the others still list."""
-        if not self.path.exists():
+        if not holds_store(self.path):
             return []
         with RunStore(self.path) as store:
             return store.history(text=text, **filters)
@@ -329,17 +329,19 @@ class Store:
     def check(self) -> StoreCheck | None:
         """Every page and every row checked (None: no store yet). Damaged pages are raised
         (`StoreDamaged`); damaged rows are listed, and `StoreCheck.error` is the failure."""
-        if not self.path.exists():
+        if not holds_store(self.path):
             return None
         with RunStore(self.path) as store:  # opening checks its pages, refusing damaged ones
             runs, requests = store.count("runs"), store.count("requests")
+            immutable = store.full is not None
         size = self.path.stat().st_size
-        return StoreCheck(self.path, runs, requests, size, check_rows(self.path))
+        damaged = check_rows(self.path, immutable=immutable)
+        return StoreCheck(self.path, runs, requests, size, damaged)
 
     def recover(self) -> Recovery | None:
         """Copy what a damaged store still holds into a new one, the damaged file kept beside
         it (`Recovery.damaged_copy`); a sound store is left as it is. None: no store yet."""
-        if not self.path.exists():
+        if not holds_store(self.path):
             return None
         from sixhats_ai.store.recover import recover  # the salvage reader: only when asked
 

@@ -158,20 +158,30 @@ def test_debug_shows_the_traceback(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
-def test_config_lists_paths_and_profiles_without_keys(cli, tmp_path):
+def test_config_lists_paths_and_profiles_without_keys(cli, tmp_path, monkeypatch):
+    """Every profile is listed, one whose URL will not parse (a broken IPv6 address) too, its
+    credentials masked: `config` is where a user finds such a mistake."""
     config_dir = tmp_path / "config"
     config_dir.mkdir(exist_ok=True)
     (config_dir / "config.toml").write_text(
         'default_profile = "local"\n'
         '[profiles.local]\nbase_url = "http://localhost:11434/v1"\nmodel = "llama3.1"\n'
         '[profiles.remote]\nmodel = "gpt-4o"\napi_key = "sk-SECRET-IN-FILE"\n'
+        '[profiles.broken]\nbase_url = "http://me:SECRET@[::1/v1"\nmodel = "x"\n'
     )
     result = cli("config")
-    assert result.code == 0
+    assert result.code == 0, result.err
     assert f"config file:  {config_dir / 'config.toml'}" in result.out
     assert "local: http://localhost:11434/v1, model llama3.1, no key" in result.out
     assert "remote: OpenAI, model gpt-4o, key in file" in result.out
-    assert "SECRET" not in result.out
+    assert "broken: http://***@[::1/v1, model x" in result.out
+    assert "SECRET" not in result.out + result.err
+    monkeypatch.setenv("SIXHATS_PROFILE", "broken")
+    chosen = cli("config")
+    assert chosen.code == 0, chosen.err
+    assert "analyze would stop here: the server URL 'http://***@[::1/v1' is not valid" in (
+        chosen.out
+    )
 
 
 def test_dry_run_shows_context_documents_and_prices_the_configured_model(cli, tmp_path):

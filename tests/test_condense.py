@@ -376,3 +376,23 @@ def test_analyze_condenses_a_long_problem_file_as_batch_condenses_it(
     as_batch = Report.model_validate_json((out / f"{doc.stem}.json").read_text())
     assert as_batch.problem == report.problem
     assert as_batch.metadata.condensed[0].chunks == condensed.chunks
+
+
+def test_the_closing_line_counts_the_condensing_as_the_report_does(cli, fake_llm, no_network):
+    """`done in ...` on stderr gives what the run cost: its condensing requests too, as the
+    report's footer and the store count them (it gave the hats' alone, so a long document's
+    cost went missing from the line a user reads)."""
+    llama_cpp_reports(no_network, 8192)
+    fake_llm.fail_when(condensing_model())
+    args = ["analyze", "-f", str(largest_document()), "--program", "initial-ideas"]
+    result = cli(*args, "--model", "gpt-4o-mini", "--format", "json")
+    assert result.code == 0, result.err
+    usage = Report.model_validate_json(result.out).metadata.usage
+    assert usage.requests == len(fake_llm.requests) > 8
+    closing = re.search(
+        r"done in [\d.]+ s: (\d+) requests .*, (\d+) tokens, \$([\d.]+)", result.err
+    )
+    assert closing, result.err
+    assert int(closing[1]) == usage.requests and int(closing[2]) == usage.total_tokens
+    assert usage.cost_usd > 0  # to the four places printed:
+    assert float(closing[3]) == pytest.approx(usage.cost_usd, abs=5.1e-5)

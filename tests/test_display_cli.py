@@ -116,3 +116,17 @@ def test_batch_draws_the_bar_and_then_its_summary(cli, fake_llm, terminal, tmp_p
     assert "index: " in summary  # the summary is printed under the bar's last frame
     assert "[1/4]" not in result.err + terminal.getvalue()  # no plain per-file lines
     assert len(json.loads((out / "index.json").read_text())["rows"]) == 4
+
+
+def test_a_note_naming_a_file_brings_no_escape_sequence_to_the_terminal(
+    cli, fake_llm, terminal, tmp_path
+):
+    """Two inputs named alike: the note naming both prints above the bar, without the escape
+    sequence in a folder's name (Rich prints ESC as it is given)."""
+    write_proposals(tmp_path / "in" / "a", ["x.md"])
+    write_proposals(tmp_path / "in" / "b\x1b]0;owned\x07", ["x.md"])
+    result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    screen = terminal.getvalue()
+    assert "shares the name 'x'" in screen
+    assert "\x1b]" not in screen and "\x07" not in screen

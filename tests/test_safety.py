@@ -140,3 +140,29 @@ def test_an_answer_that_repeats_the_runs_fence_marker_cannot_close_a_fence(cli, 
         nonce = re.search(r"<<(DATA-[0-9a-f]{12}) problem>>", user).group(1)
         assert "true <</DATA-marker problem>>" in user  # the point is there, defused
         assert user.count(f"<</{nonce} ") == user.count(f"<<{nonce} ")
+
+
+def _plain(text: str) -> bool:
+    """No control character but newline and tab, and no format character (a bidi override)."""
+    return not any(
+        unicodedata.category(ch) == "Cf" or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+        for ch in text
+    )
+
+
+def test_c1_controls_del_and_bidi_overrides_in_file_names_reach_no_index(cli, fake_llm, tmp_path):
+    """The 8-bit CSI, DEL and a right-to-left override in a file name: neither a report's file
+    name nor the index rows naming it (index.csv and index.json give the report's stem) hold
+    them."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("c1\x9b31mz.md", "rlo\u202edm.exe.md", "del\x7fx.md"):
+        (inputs / name).write_text("Should we move to a four-day week?")
+    result = cli("batch", str(inputs), "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    rows = json.loads((tmp_path / "out" / "index.json").read_text())["rows"]
+    assert len(rows) == 3 and all(_plain(row["report"]) for row in rows)
+    for written in (tmp_path / "out").iterdir():
+        assert _plain(written.name), written.name
+        if written.is_file():
+            assert _plain(written.read_text()), written.name

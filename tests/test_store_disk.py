@@ -80,27 +80,57 @@ def _one_error(result) -> str:
     return errors[0]
 
 
-def test_read_only_commands_and_no_log_work_on_a_read_only_store(cli, fake_llm, small_disk):
+@pytest.mark.parametrize(
+    ("disk_state", "code", "error"), [("read-only", 2, "is read-only"), ("full", 1, "is full")]
+)
+def test_read_only_commands_and_no_log_work_on_a_read_only_or_full_disk(
+    cli, fake_llm, small_disk, disk_state, code, error
+):
+    """history, show, check and a --no-log run read the store; a run to keep is refused
+    before any request, naming the disk. On a full disk SQLite cannot open a WAL store even to
+    read it (its -shm file cannot grow), so there too it is read as it is, as the full disk's
+    error advises --no-log."""
     disk = small_disk(1024)
     fill_store(disk / "runs.sqlite3", RUNS)
     before = _digest(disk / "runs.sqlite3")
-    _read_only(disk)
+    if disk_state == "read-only":
+        _read_only(disk)
+    else:
+        _fill(disk)
     listing = cli("history")
     assert listing.code == 0, listing.err
     assert len(listing.out.splitlines()) == RUNS
     assert cli("show", "00000001", "--format", "json").code == 0
     check = cli("store", "check")
-    assert check.code == 0 and f"{RUNS} runs" in check.out
+    assert check.code == 0 and f"{RUNS} runs" in check.out, check.err
     no_log = cli("analyze", "Four-day week?", "--program", "quick-feedback", "--no-log")
     assert no_log.code == 0, no_log.err
     assert fake_llm.requests
     asked = len(fake_llm.requests)
     logged = cli("analyze", "Four-day week?", "--program", "quick-feedback")
-    assert logged.code == 2
-    assert "is read-only" in _one_error(logged) and "--no-log" in logged.err
+    assert logged.code == code
+    assert error in _one_error(logged) and "--no-log" in logged.err
     assert len(fake_llm.requests) == asked  # refused before any request
-    assert sorted(p.name for p in disk.iterdir()) == ["runs.sqlite3"]
+    if disk_state == "read-only":
+        assert sorted(p.name for p in disk.iterdir()) == ["runs.sqlite3"]
     assert _digest(disk / "runs.sqlite3") == before
+
+
+def test_an_empty_store_file_holds_no_runs_on_a_full_or_read_only_disk(cli, fake_llm, small_disk):
+    """A disk that fills as the store is made leaves it an empty file: it holds no run, so
+    history, check and --no-log go on as with no store, however the disk is."""
+    disk = small_disk(256)
+    (disk / "runs.sqlite3").touch()
+    _fill(disk)
+    for state in ("full", "read-only"):
+        if state == "read-only":
+            _read_only(disk)
+        listing = cli("history")
+        assert listing.code == 0 and "no runs stored yet" in listing.err, (state, listing.err)
+        check = cli("store", "check")
+        assert check.code == 0 and "no store yet" in check.out, (state, check.err)
+        no_log = cli("analyze", "Four-day week?", "--program", "quick-feedback", "--no-log")
+        assert no_log.code == 0, (state, no_log.err)
 
 
 def test_a_full_disk_is_named_when_an_older_store_cannot_be_upgraded(cli, small_disk):

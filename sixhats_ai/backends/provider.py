@@ -36,8 +36,12 @@ MODEL_LIST_TIMEOUT_SECONDS = 3.0
 
 
 def mask_credentials(url: str) -> str:
-    """`https://user:secret@host/v1` as `https://***@host/v1`."""
-    parts = urlparse(url)
+    """`https://user:secret@host/v1` as `https://***@host/v1`; masked by pattern in a URL
+    that will not parse (a broken IPv6 address), which `config` still lists."""
+    try:
+        parts = urlparse(url)
+    except ValueError:
+        return re.sub(r"//[^/@]*@", "//***@", url)
     if parts.username is None and parts.password is None:
         return url
     return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
@@ -66,9 +70,8 @@ def checked_base_url(url: str) -> str:
         )
     if not reason:
         return url
-    shown = re.sub(r"//[^/@]*@", "//***@", url)  # credentials, even in a URL that will not parse
     raise ConfigError(
-        f"the server URL {shown!r} is not valid: {reason}",
+        f"the server URL {mask_credentials(url)!r} is not valid: {reason}",
         hint=f"set {option('base_url')}, OPENAI_BASE_URL or the profile's base_url to "
         "http://HOST:PORT/v1",
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from sixhats_ai.method.programs import Program
 from sixhats_ai.prompts import PromptLibrary
 from sixhats_ai.run.ranking import BatchIndex
 from sixhats_ai.run.report import REPORT_SCHEMA_VERSION, Report
+from sixhats_ai.text.documents import DROPPED_CATEGORIES, safe_line
 
 STATE_DIR = ".sixhats"
 INDEX_STEM = "index"
@@ -110,8 +112,13 @@ def resume_hash(key: dict[str, Any], name: str, folder: str) -> str:
 
 
 def _safe_stem(text: str) -> str:
-    """A file-name stem: no separators or control characters, not hidden, bounded in bytes."""
-    cleaned = "".join("_" if ch in _UNSAFE_CHARS or ord(ch) < 32 else ch for ch in text)
+    """A file-name stem: no separators, no control or format characters (DEL, C1 controls such
+    as the 8-bit CSI, bidi overrides: the stem is written into index.csv and index.json as
+    it is), not hidden, bounded in bytes."""
+    cleaned = "".join(
+        "_" if ch in _UNSAFE_CHARS or unicodedata.category(ch) in DROPPED_CATEGORIES else ch
+        for ch in text
+    )
     cleaned = cleaned.lstrip(".").rstrip(". ")
     cleaned = cleaned.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore")
     return cleaned or "input"
@@ -126,8 +133,9 @@ class OutputNames:
         self._taken: dict[str, str] = {INDEX_STEM: "the index"}
 
     def assign(self, path: Path) -> tuple[str, str | None]:
-        """The stem for `path`, and a note to show when it is not the plain stem."""
-        base = _safe_stem(path.stem)
+        """The stem for `path`, and a note to show when it is not the plain stem (naming the
+        files as one safe line: a live display prints it as it is)."""
+        base, shown = _safe_stem(path.stem), safe_line(str(path))
         candidates = [base]
         if path.parent.name:
             candidates.append(_safe_stem(f"{path.parent.name}__{path.stem}"))
@@ -135,9 +143,9 @@ class OutputNames:
         for stem in itertools.chain(candidates, numbered):
             if stem.casefold() not in self._taken:
                 clash = self._taken.get(base.casefold())
-                self._taken[stem.casefold()] = str(path)
+                self._taken[stem.casefold()] = shown
                 note = (
-                    f"note: {path} shares the name {base!r} with {clash}; its reports are {stem}.*"
+                    f"note: {shown} shares the name {base!r} with {clash}; its reports are {stem}.*"
                     if stem != base
                     else None
                 )

@@ -97,11 +97,14 @@ def finish_run(
 
 
 def _cost_line(report: Report, reuse: Mapping[str, StepRecord]) -> str:
-    """What the run took, counting only the steps it asked (not those a rerun reused)."""
+    """What the run took, counting only the steps it asked (not those a rerun reused), with
+    the documents it condensed, as the report's footer counts them."""
     from sixhats_ai.run.report import Usage
 
     asked = Usage()
     asked.add(report.metadata.process_usage)  # blue choosing the hats of an emergent run
+    for document in report.metadata.condensed:
+        asked.add(document.usage)
     for record in report.steps:
         if record.id not in reuse:
             asked.add(record.usage)

@@ -58,12 +58,16 @@ def store_recover() -> None:
         typer.echo(f"{path} is sound: nothing to recover")
         return
     counts = ", ".join(
-        f"{n} {table.replace('_', ' ')}"
-        for table, n in result.kept.items()
-        if n or table in ("runs", "requests")
+        _rows(n, table) for table, n in result.kept.items() if n or table in ("runs", "requests")
     )
-    left_out = f"; {result.unusable} damaged records left out" if result.unusable else ""
+    left_out = f"; {counted(result.unusable, 'damaged record')} left out" if result.unusable else ""
     typer.echo(
         f"recovered {counts} into a new {path.name}{left_out}; "
         f"the damaged file is kept as {result.damaged_copy.name}"
     )
+
+
+def _rows(n: int, table: str) -> str:
+    """`1 run`, `3 batch rounds`: a count of a table's rows (each table is named in the plural)."""
+    plural = table.replace("_", " ")
+    return counted(n, plural.removesuffix("s"), plural)

@@ -16,6 +16,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
 from sixhats_ai.display.base import Display
+from sixhats_ai.text.documents import sanitize
 
 if TYPE_CHECKING:
     from sixhats_ai.display.plain import Clock
@@ -73,8 +74,11 @@ class LiveDisplay(Display):
             self._live.stop()
 
     def echo(self, message: str) -> None:
-        """A line of text above the display (a warning, a note), never through it."""
-        self.console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        """A line of text above the display (a warning, a note), never through it; sanitized as
+        a plain stderr line is, since it may quote a file name (Rich passes ESC through)."""
+        self.console.print(
+            sanitize(message), markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
 
     @property
     def closed(self) -> bool:

@@ -3,7 +3,9 @@
 A store whose folder cannot be written (a read-only disk, a folder of another user) is still
 read: `history`, `show`, `store check` and a `--no-log` run's cache need no write. SQLite
 cannot open a WAL store read-only without making its `-shm` file beside it, so in such a
-folder the file is opened `immutable` (no lock taken, as nothing can write it there).
+folder the file is opened `immutable` (no lock taken, as nothing can write it there). Nor can
+it open one on a full disk, where the -shm file cannot grow: there too a store is read
+`immutable` (`RunStore`), so that the full disk's error can advise --no-log.
 
 The failures: damage (SQLITE_CORRUPT, SQLITE_NOTADB), a full disk (SQLITE_FULL) and a
 read-only store each become their own one-line error, never an "unexpected" one.
@@ -39,14 +41,20 @@ def writable(path: Path) -> bool:
     return not path.exists() or os.access(path, os.W_OK)
 
 
-def connect(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
-    """A connection to the store: read-write, or read-only when it cannot be written. Not
-    `mode=ro` where it can: a read-only connection to a WAL store leaves its -wal and -shm
-    files behind, where this one removes them on closing."""
-    if writable(path):
+def holds_store(path: Path) -> bool:
+    """Whether there is a store at `path` to read: an empty file is none (SQLite makes the
+    file first, and a disk that fills then leaves it empty)."""
+    return path.exists() and not (path.is_file() and path.stat().st_size == 0)
+
+
+def connect(path: Path, *, timeout: float = 5.0, immutable: bool = False) -> sqlite3.Connection:
+    """A connection to the store: read-write, or read-only when it cannot be written (or
+    `immutable`: a full disk). Not `mode=ro` where it can: a read-only connection to a WAL
+    store leaves its -wal and -shm files behind, where this one removes them on closing."""
+    if not immutable and writable(path):
         return sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     shm_present = Path(f"{path}-shm").exists()
-    flag = "mode=ro" if shm_present else "immutable=1"
+    flag = "mode=ro" if shm_present and not immutable else "immutable=1"
     return sqlite3.connect(
         f"file:{quote(str(path.resolve()))}?{flag}",
         uri=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.store.access import StoreFull, read_only
+from sixhats_ai.store.access import StoreFull, holds_store
 from sixhats_ai.store.database import RunStore, default_store_path
 
 if TYPE_CHECKING:
@@ -49,11 +49,11 @@ def open_run_store(
     written to it: a read-only store will do.
     """
     log = log and config.log
-    if not log and not (read and default_store_path().exists()):
+    if not log and not (read and holds_store(default_store_path())):
         return None, None
     store = RunStore()
     if log and store.read_only:  # refused before any request, not after the paid work
         store.close()
-        raise read_only(store.path)
+        raise store.unwritable()
     cache = StoreCache(store, read=read, write=log, secrets=[api_key])
     return (store if log else None), cache

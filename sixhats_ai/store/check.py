@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sixhats_ai.errors import StoreDamaged, UsageError
-from sixhats_ai.store.access import connect, explained, is_damage
+from sixhats_ai.store.access import StoreFull, connect, explained, holds_store, is_damage, writable
 from sixhats_ai.store.migrations import APPLICATION_ID, schema_version, unknown_migrations
 from sixhats_ai.store.records import DamagedRow, stored_run
 
@@ -135,14 +135,14 @@ def _header(path: Path) -> bytes:
         raise UsageError(f"cannot read the run store {path}: {exc.strerror}") from None
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, *, immutable: bool = False) -> None:
     """Refuse anything but no file, an empty one, or a sound store this version can read."""
     if not path.exists() or (header := _header(path)) == b"":
         return
     if header != SQLITE_HEADER:
         raise store_error(path, "is not a sixhats run store (not an SQLite file)")
     try:
-        conn = connect(path)
+        conn = connect(path, immutable=immutable)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -195,10 +195,41 @@ class StoreCheck:
         )
 
 
-def check_rows(path: Path) -> list[DamagedRow]:
+def opened(path: Path) -> tuple[bool, StoreFull | None]:
+    """Check the store at `path` before it is used (`check_file`), and say whether it is
+    read, not written: when it cannot be written, or is read on a full disk (then with the
+    full disk's error, which every write raises)."""
+    read_only = holds_store(path) and not writable(path)
+    try:
+        check_file(path)
+    except StoreFull as full:
+        readable_when_full(path, full)
+        return True, full
+    return read_only, None
+
+
+def readable_when_full(path: Path, full: StoreFull) -> None:
+    """Raise `full` unless the store on this full disk can be read as it is (immutable):
+    SQLite cannot open a WAL store there even to read it, as its -shm file cannot grow. It
+    can when nothing waits in its -wal and no migration is due; then history, show, check
+    and --no-log runs work, and every write is refused with `full`."""
+    wal = Path(f"{path}-wal")
+    if not holds_store(path) or (wal.exists() and wal.stat().st_size > 0):
+        raise full
+    check_file(path, immutable=True)
+    conn = connect(path, immutable=True)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version != schema_version():
+        raise full
+
+
+def check_rows(path: Path, *, immutable: bool = False) -> list[DamagedRow]:
     """The damaged rows of a store whose pages are sound (`check_file` passed): damage
     inside a row's text, which no page check sees."""
-    conn = connect(path)
+    conn = connect(path, immutable=immutable)
     try:
         return list(damaged_rows(conn))
     except sqlite3.DatabaseError as exc:

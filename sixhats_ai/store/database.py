@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sixhats_ai.errors import StoreDamaged, UsageError, option, redact
+from sixhats_ai.errors import SixhatsError, StoreDamaged, UsageError, option, redact
 from sixhats_ai.run.report import Report, StepRecord, Usage
-from sixhats_ai.store.access import connect, explained, is_damage, read_only, writable
-from sixhats_ai.store.check import check_file, damaged, decoded_row, raw_rows
+from sixhats_ai.store.access import connect, explained, holds_store, is_damage, read_only
+from sixhats_ai.store.check import damaged, decoded_row, opened, raw_rows
 from sixhats_ai.store.kept import kept_request
 from sixhats_ai.store.migrations import migrate
 from sixhats_ai.store.records import DamagedRow, RunInputs, RunStatus, StoredRun, stored_run
@@ -50,7 +50,7 @@ class RunStore:
 
     def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        if not create and not self.path.exists():
+        if not create and not holds_store(self.path):
             raise UsageError(
                 f"no run is stored yet (no store at {self.path})",
                 hint="`sixhats analyze` keeps each run",
@@ -60,10 +60,13 @@ class RunStore:
         self._lock = threading.Lock()
         self._damage: StoreDamaged | None = None  # once found, nothing more is written
         # Read, not written: no migration, and any write is refused with one line.
-        self.read_only = self.path.exists() and not writable(self.path)
-        check_file(self.path)
+        self.read_only, self.full = opened(self.path)
         if not self.read_only:
             self._migrate()
+
+    def unwritable(self) -> SixhatsError:
+        """Why nothing can be written here: a full disk, or a read-only store."""
+        return self.full or read_only(self.path)
 
     # Opening -----------------------------------------------------------------------------
 
@@ -80,7 +83,7 @@ class RunStore:
                     hint=f"set SIXHATS_DATA_DIR to a folder, or pass {option('keep')}",
                 ) from None
             # Never shared: each thread gets its own; any thread may close them all.
-            conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, immutable=bool(self.full))
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             if not self.read_only:
@@ -104,7 +107,7 @@ class RunStore:
         if self._damage is not None:
             raise self._damage
         if self.read_only:
-            raise read_only(self.path)
+            raise self.unwritable()
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -6,14 +6,18 @@ optional `docs` extra: without it those files raise `MissingExtra`, and the batc
 A file's size on disk says little of what extracting it costs: a DOCX is a zip, and 700 KB
 of it can unpack to 100 MB of XML, three million paragraphs that python-docx takes minutes
 and gigabytes to walk. So a Word document is refused from its zip directory alone when its
-XML would unpack to more than `MAX_UNPACKED_XML_BYTES`, and every extraction stops, refused,
-when it has taken `MAX_EXTRACT_SECONDS` or made more text than an input may hold.
+XML would unpack to more than `MAX_UNPACKED_XML_BYTES`, or, before python-docx parses it, when
+its XML holds more than `MAX_WORD_PARAGRAPHS` paragraphs (within the first cap, 23 KB can
+still hold 2.6 million); every extraction stops, refused, when it has taken
+`MAX_EXTRACT_SECONDS` or made more text than an input may hold.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,6 +27,10 @@ from sixhats_ai.resources import pip_install
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # a file as read, and the text taken out of it
 MAX_UNPACKED_XML_BYTES = 16 * 1024 * 1024  # a Word document's XML parts, unpacked
+MAX_WORD_PARAGRAPHS = 100_000  # about 2,000 pages: python-docx walks 90,000 in 2.6 s and 100 MB
+# A paragraph's start tag, whatever prefix names its namespace (found in the bytes, unparsed;
+# counted only up to the cap).
+_PARAGRAPH = re.compile(rb"<(?:[\w.-]+:)?p[\s/>]")
 MAX_EXTRACT_SECONDS = 5.0
 DOCS_EXTRA_HINT = f"install the docs extra: {pip_install('docs')}"
 _CHECK_EVERY = 256  # pieces (paragraphs, rows, pages) between two looks at the clock
@@ -88,18 +96,30 @@ def pdf_text(path: Path, data: bytes) -> str:
 
 def _check_unpacked(path: Path, data: bytes) -> None:
     """Refuse a Word document whose XML unpacks to more than we will parse, from the zip's
-    directory alone: Python's zipfile never inflates an entry past its stated size."""
+    directory alone (Python's zipfile never inflates an entry past its stated size), or holds
+    more paragraphs than python-docx should walk, counted in its bytes before any parse."""
     import zipfile
+    import zlib
 
     try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+        unpacked = sum(e.file_size for e in entries if e.filename.endswith((".xml", ".rels")))
+        if unpacked > MAX_UNPACKED_XML_BYTES:
+            raise UsageError(
+                f"{path} unpacks to {exact_size(unpacked)} of XML, more than the "
+                f"{exact_size(MAX_UNPACKED_XML_BYTES)} a Word document may hold",
+                hint="save it as plain text or Markdown and pass that",
+            )
+        parts = (archive.read(e) for e in entries if e.filename.endswith(".xml"))
+        paragraphs = itertools.chain.from_iterable(_PARAGRAPH.finditer(xml) for xml in parts)
+        too_many = next(itertools.islice(paragraphs, MAX_WORD_PARAGRAPHS, None), None)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as exc:
         raise UsageError(f"{path} is not a readable .docx file: {exc}") from None
-    unpacked = sum(e.file_size for e in entries if e.filename.endswith((".xml", ".rels")))
-    if unpacked > MAX_UNPACKED_XML_BYTES:
+    if too_many is not None:
         raise UsageError(
-            f"{path} unpacks to {exact_size(unpacked)} of XML, more than the "
-            f"{exact_size(MAX_UNPACKED_XML_BYTES)} a Word document may hold",
+            f"{path} holds more than the {MAX_WORD_PARAGRAPHS:,} paragraphs a Word document "
+            "may hold",
             hint="save it as plain text or Markdown and pass that",
         )
 
