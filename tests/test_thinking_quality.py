@@ -197,7 +197,7 @@ def test_an_alternative_compared_twice_is_reasked(cli, fake_llm):
     fake_llm.fail_when(twice)
     analyze(cli, "choose")
     reask = fake_llm.requests[-1]["messages"][-1]["content"]
-    assert "compare each alternative once; these appear more than once: Four-day week" in reask
+    assert "compare each alternative once; these appear more than once: 'Four-day week'" in reask
 
 
 def test_a_dry_run_shows_each_schema_and_a_realistic_board(cli):

@@ -10,6 +10,12 @@ samples under, and leaves two things out that a random-weight or a small model f
   schema). A number bounded on both sides is given as the enum of its hundredths of the
   range, an integer as the enum of its values, so the grammar holds the bounds.
 
+- it cannot say "each item names a different one" (JSON Schema's `uniqueItems`, which strict
+  mode lacks too): the closing's alternatives compared, one for each of the run's n
+  alternatives, could name one twice, and the tiny model did at every re-ask (bench 17). An
+  array of exactly n objects whose `name` is one of n values becomes a tuple, its i-th item
+  naming the i-th.
+
 Everything else our schemas use ($ref and $defs, anyOf, const, enum, minItems and maxItems,
 maxLength, required properties, no others) the converter expresses; a test converts every
 step's schema of every packaged program.
@@ -57,6 +63,30 @@ def bounded_numbers(node: Any) -> Any:
     return {key: bounded_numbers(value) for key, value in node.items()}
 
 
+def names_once(node: Any, defs: dict[str, Any] | None = None) -> Any:
+    """The schema with every array of exactly n objects whose `name` is one of n values given
+    as a tuple that names each once, in the order of the enum."""
+    if isinstance(node, list):
+        return [names_once(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    defs = node.get("$defs", {}) if defs is None else defs
+    made = {key: names_once(value, defs) for key, value in node.items()}
+    item = made.get("items")
+    if isinstance(item, dict) and "$ref" in item:
+        item = defs.get(item["$ref"].rsplit("/", 1)[-1])
+    if not isinstance(item, dict):
+        return made
+    names = item.get("properties", {}).get("name", {}).get("enum") or []
+    distinct = len(set(names))
+    if not names or not made.get("minItems") == made.get("maxItems") == distinct == len(names):
+        return made
+    rest = {k: v for k, v in made.items() if k not in ("items", "minItems", "maxItems")}
+    properties = item["properties"]
+    named = [{**item, "properties": {**properties, "name": {"enum": [n]}}} for n in names]
+    return {**rest, "prefixItems": named}
+
+
 def _json_strings(grammar: str) -> str:
     """The grammar with its string characters those JSON allows."""
     return "\n".join(
@@ -73,5 +103,5 @@ def schema_grammar(schema_json: str | None) -> str:
 
     if schema_json is None:
         return JSON_GBNF
-    schema = bounded_numbers(json.loads(schema_json))
+    schema = names_once(bounded_numbers(json.loads(schema_json)))
     return _json_strings(json_schema_to_gbnf(json.dumps(schema)))

@@ -221,7 +221,7 @@ class Synthesis(Strict):
         names = [a.name for a in self.alternatives]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
-            raise ValueError(f"{PROMPT_ONLY_RULE}: {', '.join(twice)}")
+            raise ValueError(f"{PROMPT_ONLY_RULE}: {', '.join(repr(name) for name in twice)}")
         return self
 
 

@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from sixhats_ai.backends.grammar import bounded_numbers
+from sixhats_ai.backends.grammar import bounded_numbers, names_once
+from sixhats_ai.method.closing import Synthesis
+from sixhats_ai.run.schemas import RunShape, run_schema
 from tests.local.test_engine import ask, json_schema_format
 
 pytest.importorskip("llama_cpp")
@@ -49,3 +51,43 @@ def test_a_bounded_number_is_the_enum_of_its_range():
     confidence = schema["properties"]["confidence"]["enum"]
     assert confidence[0] == 0 and confidence[-1] == 1 and len(confidence) == 101
     assert schema["properties"]["votes"]["enum"] == [1, 2, 3, 4, 5]
+
+
+class Option(BaseModel):
+    name: str = Field(json_schema_extra={"enum": ["tabs", "spaces", "both"]})
+    verdict: str = Field(json_schema_extra={"enum": ["keep", "drop"]})
+
+
+class Compared(BaseModel):
+    """The closing's shape in small: each of three alternatives compared once."""
+
+    options: list[Option] = Field(min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Compared:
+        names = [o.name for o in self.options]
+        assert len(set(names)) == len(names), f"named twice: {names}"
+        return self
+
+
+async def test_each_alternative_is_compared_once_whatever_the_weights(terse_backend):
+    """The tiny model named one alternative twice in bench 17's closing, at every re-ask; the
+    grammar now gives each position its own name."""
+    request = ask(response_format=json_schema_format(Compared), max_tokens=1024, temperature=1.0)
+    for _ in range(ANSWERS):
+        completion = await terse_backend.complete(request)
+        answer = Compared.model_validate(json.loads(completion.content))
+        assert [o.name for o in answer.options] == ["tabs", "spaces", "both"]
+
+
+def test_the_closing_schema_names_each_alternative_in_its_own_place():
+    schema = run_schema(Synthesis, RunShape(alternatives=("A", "B", "C"), compares=True))
+    compared = names_once(schema)["properties"]["alternatives"]
+    assert [item["properties"]["name"] for item in compared["prefixItems"]] == [
+        {"enum": ["A"]},
+        {"enum": ["B"]},
+        {"enum": ["C"]},
+    ]
+    assert "items" not in compared and "minItems" not in compared
+    fewer = run_schema(Synthesis, RunShape(alternatives=(), compares=False))
+    assert names_once(fewer)["properties"]["alternatives"] == fewer["properties"]["alternatives"]
