@@ -84,9 +84,11 @@ def _analyze(ctx: Context, scratch: Path) -> tuple[list[Figure], dict[str, Any]]
     metadata = json.loads(run.out)["metadata"]
     generated = metadata["engine"]["engine_seconds"]
     return [
-        Figure(
-            "analyze --local: command wall / sum of generation", run.wall / generated, "x", 1.10
-        ),
+        # The process's start, imports and model load are a fixed cost, bounded as scenario 1
+        # bounds a fresh `analyze` beyond its critical path; as a share of the tiny model's few
+        # seconds of generation it only measured how fast that model happened to stop.
+        Figure("analyze --local: command wall - sum of generation", run.wall - generated, "s", 0.8),
+        Figure("analyze --local: command wall / sum of generation", run.wall / generated, "x"),
         Figure(
             "analyze --local: run wall / sum of generation", metadata["seconds"] / generated, "x"
         ),
