@@ -87,3 +87,16 @@ def test_an_input_over_the_size_cap_says_both_sizes_exactly(cli, tmp_path, monke
         "big.md is 1,000,001 bytes (1.0 MB), more than the 1,000,000 bytes (1.0 MB) "
         "an input may be" in result.err
     )
+
+
+@pytest.mark.parametrize("flag", ["--file", "--context"])
+def test_analyze_holds_a_problem_or_context_file_to_the_same_cap(cli, fake_llm, tmp_path, flag):
+    """It condensed a 25 MB file in 1,800 requests without asking; batch refused it."""
+    big = tmp_path / "big.md"
+    with big.open("wb") as sparse:  # the size is what counts: no need to write 20 MB
+        sparse.truncate(20 * 1024 * 1024 + 1)
+    problem = [] if flag == "--file" else ["Should we ship it?"]
+    result = cli("analyze", *problem, flag, str(big))
+    assert result.code == 2, result.err
+    assert "big.md is 20,971,521 bytes (20.0 MB), more than the 20,971,520 bytes" in result.err
+    assert fake_llm.requests == []

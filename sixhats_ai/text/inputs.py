@@ -259,6 +259,8 @@ def document_text(path: Path, *, what: str) -> str:
     """A file's text: extracted from HTML, PDF or Word as batch does, else read as UTF-8."""
     if path.suffix.lower() in EXTRACTED_SUFFIXES and path.is_file():
         return load_input(path).text
+    if path.is_file():  # the cap batch holds an input to: analyze would condense it for hours
+        _check_size(path)
     return read_text_file(path, what=what)
 
 
