@@ -20,7 +20,7 @@ from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.build import build_backend
 from sixhats_ai.backends.context_window import ContextWindow, WindowLookup
 from sixhats_ai.backends.limiter import RequestLimiter
-from sixhats_ai.backends.provider import Provider, is_local_url
+from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.pricing import Budget, PriceTable
@@ -63,16 +63,10 @@ def window_lookup(
     """How a session learns the model's context: flag, profile, config table, the store's
     kept answer, the server (unless `probe` is off), the packaged table (context_window.py)."""
     return WindowLookup(
-        base_url=provider.base_url,
-        model=provider.model,
-        api_key=provider.api_key,
+        provider,
         stated=options.context_window,
-        engine=provider.n_ctx,
-        profile=provider.context_window,
         configured=config.context_windows,
         cache=kept,
-        server=provider.display_url,
-        local=bool(provider.base_url and is_local_url(provider.base_url)),
         probe=probe,
     )
 
