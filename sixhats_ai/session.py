@@ -92,6 +92,23 @@ class StepPreview:
 
 
 @dataclass(frozen=True)
+class PreviewTotals:
+    """What previewed requests add up to: how many, their prompt tokens, their cost at most
+    (USD); a batch's are its runs' added up."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: PreviewTotals) -> PreviewTotals:
+        return PreviewTotals(
+            self.requests + other.requests,
+            self.prompt_tokens + other.prompt_tokens,
+            self.cost_usd + other.cost_usd,
+        )
+
+
+@dataclass(frozen=True)
 class RunPreview:
     """What --dry-run shows of one run: the request as fitted, each step's request priced,
     and the totals with condensing's requests counted in."""
@@ -99,9 +116,7 @@ class RunPreview:
     request: RunRequest
     steps: list[StepPreview]
     fitted: FitPreview
-    requests: int
-    prompt_tokens: int
-    cost_usd: float
+    totals: PreviewTotals
 
 
 @dataclass
@@ -214,14 +229,12 @@ class Session:
             fitted.prompt_tokens,
             self.completion_estimate * fitted.requests,
         )
-        return RunPreview(
-            request,
-            steps,
-            fitted,
+        totals = PreviewTotals(
             requests=len(steps) + fitted.requests,
             prompt_tokens=fitted.prompt_tokens + sum(p.tokens for p in steps),
             cost_usd=condensing + sum(p.cost_usd for p in steps),
         )
+        return RunPreview(request, steps, fitted, totals)
 
     def preview(self, request: RunRequest) -> list[StepPreview]:
         """Every request the run would send, priced; none is sent (what --dry-run shows)."""
