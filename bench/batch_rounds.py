@@ -38,8 +38,8 @@ def batch_api_rounds(ctx: Context) -> Outcome:
         raise BenchError("a live chat request was made")
     return Outcome(
         figures=[
-            Figure("peak RSS", run.max_rss_mb or 0.0, "MB", 300),
-            Figure("sixhats CPU (the rounds' overhead)", run.cpu or 0.0, "s", 60),
+            Figure("peak RSS", run.max_rss_mb, "MB", 300),
+            Figure("sixhats CPU (the rounds' overhead)", run.cpu, "s", 60),
             Figure("wall", run.wall, "s"),
             Figure("batches submitted", stats.batches_created, ""),
         ],

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from bench import ROOT
 from testkit.standin import MODEL, StandIn
@@ -59,16 +59,29 @@ class Outcome:
 
 @dataclass
 class Run:
-    """One `sixhats` invocation: wall seconds, exit code, output, peak RSS (fresh process)."""
+    """One `sixhats` invocation: wall seconds, exit code, output."""
 
     wall: float
     code: int
     out: str
     err: str
-    max_rss_mb: float | None = None
-    # CPU seconds of a fresh process (with `clock_imports`: of the command, without the
-    # interpreter's start and finalization) and, with `clock_imports`, those inside imports.
-    cpu: float | None = None
+
+    def checked(self, args: tuple[str, ...]) -> Self:
+        """The run, if `sixhats ARGS` exited 0; else a BenchError with the last lines it said."""
+        if self.code != 0:
+            tail = " | ".join(self.err.strip().splitlines()[-3:])
+            raise BenchError(f"sixhats {' '.join(args)[:80]} exited {self.code}: {tail}")
+        return self
+
+
+@dataclass
+class ProcessRun(Run):
+    """An invocation as a fresh process, with its peak RSS and CPU seconds (with
+    `clock_imports`: of the command, without the interpreter's start and finalization, and
+    `import_cpu`, those inside imports)."""
+
+    max_rss_mb: float
+    cpu: float
     import_cpu: float | None = None
 
 
@@ -98,13 +111,6 @@ def sixhats_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "sixhats_ai"]
 
 
-def _checked(run: Run, args: tuple[str, ...]) -> Run:
-    if run.code != 0:
-        tail = run.err.strip().splitlines()[-3:]
-        raise BenchError(f"sixhats {' '.join(args)[:80]} exited {run.code}: {' | '.join(tail)}")
-    return run
-
-
 @dataclass
 class Context:
     server: StandIn
@@ -127,9 +133,9 @@ class Context:
             except SystemExit as exc:
                 code = int(exc.code or 0)
         run = Run(time.perf_counter() - started, code, out.getvalue(), err.getvalue())
-        return _checked(run, args)
+        return run.checked(args)
 
-    def process(self, *args: str, check: bool = True, clock_imports: bool = False) -> Run:
+    def process(self, *args: str, check: bool = True, clock_imports: bool = False) -> ProcessRun:
         """Run `sixhats ARGS` as a fresh process (see `bench.measure`), with its peak RSS and
         CPU; `clock_imports` also splits out the CPU spent importing (see `bench.cpuclock`)."""
         with tempfile.TemporaryDirectory() as scratch:
@@ -150,7 +156,7 @@ class Context:
                 )
             measured = json.loads(report.read_text())
             clocked = json.loads(clock.read_text()) if clock_imports else {}
-            run = Run(
+            run = ProcessRun(
                 measured["wall"],
                 measured["code"],
                 out.read_text(),
@@ -159,7 +165,7 @@ class Context:
                 clocked.get("cpu", measured["cpu"]),
                 clocked.get("import_cpu"),
             )
-        return _checked(run, args) if check else run
+        return run.checked(args) if check else run
 
 
 def _warm_imports() -> None:

@@ -117,7 +117,7 @@ def fresh_choose(ctx: Context, critical_path: float, runs: int) -> tuple[float, 
     ctx.process(*args)  # not timed: fills the OS file cache and compiles bytecode
     measured = [ctx.process(*args, clock_imports=True) for _ in range(runs)]
     requests = len(program.plan())
-    outside = [(r.cpu or 0.0) - (r.import_cpu or 0.0) for r in measured]
+    outside = [r.cpu - (r.import_cpu or 0.0) for r in measured]
     details = [
         {"wall": r.wall, "cpu": r.cpu, "import_cpu": r.import_cpu, "max_rss_mb": r.max_rss_mb}
         for r in measured
@@ -245,7 +245,7 @@ def startup(ctx: Context) -> Outcome:
         )
         details[name] = {
             "walls": [r.wall for r in measured],
-            "max_rss_mb": max(r.max_rss_mb or 0 for r in measured),
+            "max_rss_mb": max(r.max_rss_mb for r in measured),
         }
     return Outcome(figures=figures, details=details)
 
@@ -291,7 +291,7 @@ def batch_memory(ctx: Context) -> Outcome:
             inputs, out = write_proposals(Path(scratch) / "in", files), Path(scratch) / "out"
             runs[files] = ctx.process(*batch_args(inputs, out, 16))
             check_index(out, files)
-    small, large = (runs[n].max_rss_mb or 0.0 for n in sizes)
+    small, large = (runs[n].max_rss_mb for n in sizes)
     return Outcome(
         figures=[
             Figure(f"peak RSS, {sizes[1]:,} inputs", large, "MB", 150),

@@ -20,7 +20,7 @@ from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.build import build_backend
 from sixhats_ai.backends.context_window import ContextWindow, WindowLookup
 from sixhats_ai.backends.limiter import RequestLimiter
-from sixhats_ai.backends.provider import Provider, is_local_url
+from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import Config
 from sixhats_ai.method.programs import PlannedStep, Program
 from sixhats_ai.pricing import Budget, PriceTable
@@ -63,16 +63,10 @@ def window_lookup(
     """How a session learns the model's context: flag, profile, config table, the store's
     kept answer, the server (unless `probe` is off), the packaged table (context_window.py)."""
     return WindowLookup(
-        base_url=provider.base_url,
-        model=provider.model,
-        api_key=provider.api_key,
+        provider,
         stated=options.context_window,
-        engine=provider.n_ctx,
-        profile=provider.context_window,
         configured=config.context_windows,
         cache=kept,
-        server=provider.display_url,
-        local=bool(provider.base_url and is_local_url(provider.base_url)),
         probe=probe,
     )
 
@@ -98,6 +92,23 @@ class StepPreview:
 
 
 @dataclass(frozen=True)
+class PreviewTotals:
+    """What previewed requests add up to: how many, their prompt tokens, their cost at most
+    (USD); a batch's are its runs' added up."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: PreviewTotals) -> PreviewTotals:
+        return PreviewTotals(
+            self.requests + other.requests,
+            self.prompt_tokens + other.prompt_tokens,
+            self.cost_usd + other.cost_usd,
+        )
+
+
+@dataclass(frozen=True)
 class RunPreview:
     """What --dry-run shows of one run: the request as fitted, each step's request priced,
     and the totals with condensing's requests counted in."""
@@ -105,9 +116,7 @@ class RunPreview:
     request: RunRequest
     steps: list[StepPreview]
     fitted: FitPreview
-    requests: int
-    prompt_tokens: int
-    cost_usd: float
+    totals: PreviewTotals
 
 
 @dataclass
@@ -220,14 +229,12 @@ class Session:
             fitted.prompt_tokens,
             self.completion_estimate * fitted.requests,
         )
-        return RunPreview(
-            request,
-            steps,
-            fitted,
+        totals = PreviewTotals(
             requests=len(steps) + fitted.requests,
             prompt_tokens=fitted.prompt_tokens + sum(p.tokens for p in steps),
             cost_usd=condensing + sum(p.cost_usd for p in steps),
         )
+        return RunPreview(request, steps, fitted, totals)
 
     def preview(self, request: RunRequest) -> list[StepPreview]:
         """Every request the run would send, priced; none is sent (what --dry-run shows)."""

@@ -13,8 +13,10 @@ import respx
 from sixhats_ai.backends.context_window import (
     DEFAULT_LOCAL_WINDOW,
     OLLAMA_DEFAULT_NUM_CTX,
-    discover_window,
+    ContextWindow,
+    WindowLookup,
 )
+from sixhats_ai.backends.provider import Provider
 from sixhats_ai.store.database import RunStore
 from sixhats_ai.store.windows import WindowCache
 
@@ -61,8 +63,12 @@ def ollama(
     return router.post(f"{root}/api/show").mock(side_effect=show)
 
 
-async def discover(**kwargs: Any) -> Any:
-    return await discover_window(**{"base_url": LOCAL, "model": MODEL, "local": True, **kwargs})
+async def discover(
+    base_url: str | None = LOCAL, model: str = MODEL, profile: int | None = None, **kwargs: Any
+) -> ContextWindow:
+    """The window a session finds for `model` at `base_url` (`profile`: the profile's)."""
+    provider = Provider(base_url, "", model, context_window=profile)
+    return await WindowLookup(provider, **kwargs).get()
 
 
 async def test_llama_cpp_reports_n_ctx_at_its_root(no_network):
@@ -137,14 +143,12 @@ async def test_a_server_that_says_nothing_falls_back_without_failing(no_network)
     no_network.route().mock(side_effect=httpx.ConnectError("refused"))
     window = await discover()
     assert window.tokens == DEFAULT_LOCAL_WINDOW and "default" in window.source
-    remote = await discover(
-        base_url="https://llm.example/v1", model="gpt-4o-2024-08-06", local=False
-    )
+    remote = await discover("https://llm.example/v1", "gpt-4o-2024-08-06")
     assert (remote.tokens, remote.source) == (128000, "packaged table of known models")
 
 
 async def test_openai_is_not_probed_and_the_table_answers(no_network):
-    window = await discover(base_url=None, model="gpt-4.1-mini", local=False)
+    window = await discover(None, "gpt-4.1-mini")
     assert window.tokens == 1047576
     assert not no_network.calls
 

@@ -91,7 +91,7 @@ def test_a_batch_is_checked_counted_and_priced_before_any_server_is_asked(cli, t
     assert checked.rounds_note is not None and checked.rounds_note.startswith("via batch-api")
     cost = checked.estimate()
     assert (cost.estimate.inputs, cost.estimate.unusable) == (3, []) and cost.completion_tokens
-    assert cost.estimate.requests == 3 * len(checked.settings.program.plan())
+    assert cost.estimate.totals.requests == 3 * len(checked.settings.program.plan())
     assert not (tmp_path / "out").exists()  # nothing written
     with pytest.raises(UsageError, match=r"^problem is empty"):
         check_batch([folder], tmp_path / "out", problem=" \u200b ")

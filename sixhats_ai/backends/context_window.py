@@ -27,12 +27,13 @@ import asyncio
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from sixhats_ai.backends import verifies_tls
+from sixhats_ai.backends.provider import Provider, is_local_url
 from sixhats_ai.errors import named, option
 from sixhats_ai.resources import DATA_DIR
 
@@ -202,48 +203,6 @@ def probes_server(base_url: str | None) -> bool:
     return bool(base_url) and urlparse(base_url).hostname not in _HOSTED_WITHOUT_PROBES
 
 
-async def discover_window(
-    *,
-    base_url: str | None,
-    model: str,
-    api_key: str | None = None,
-    stated: int | None = None,
-    engine: int | None = None,
-    profile: int | None = None,
-    configured: Mapping[str, int] | None = None,
-    cache: KeptWindows | None = None,
-    server: str | None = None,
-    local: bool = False,
-    probe: bool = True,
-) -> ContextWindow:
-    """The model's context window and its source, most authoritative first: the run's
-    `context_window` option (named as its caller names it), the local engine's n_ctx, the
-    profile's `context_window`, the config's `[context_windows]`, the kept answer, the
-    server's answer (unless `probe` is off), the packaged table, then a default (8,192 for a
-    local server)."""
-    if stated:
-        return ContextWindow(stated, named(option("context_window")))
-    if engine:
-        return ContextWindow(engine, "the local engine's n_ctx")
-    if profile:
-        return ContextWindow(profile, "the profile's context_window")
-    if configured and (tokens := table_window(model, configured)):
-        return ContextWindow(tokens, "config [context_windows]")
-    server = server or str(base_url)
-    asks = probes_server(base_url)
-    if asks and cache is not None and (kept := await asyncio.to_thread(cache.get, server, model)):
-        return kept
-    if not (asks and probe):
-        return fallback_window(model, local)
-    assert base_url is not None
-    # What the server said, or that it said nothing: both are kept, so the next run asks
-    # nothing either way until the time limit.
-    found = await probe_server(base_url, model, api_key) or fallback_window(model, local)
-    if cache is not None:
-        await asyncio.to_thread(cache.put, server, model, found)
-    return found
-
-
 def fallback_window(model: str, local: bool) -> ContextWindow:
     """The figure for a model whose server does not say: the packaged table, else a default."""
     if tokens := table_window(model, packaged_windows()):
@@ -253,20 +212,24 @@ def fallback_window(model: str, local: bool) -> ContextWindow:
     return ContextWindow(DEFAULT_REMOTE_WINDOW, "default for a hosted model not in the table")
 
 
+@dataclass
 class WindowLookup:
-    """One session's context window: discovered when first needed, then remembered, with
-    its warning handed out once."""
+    """The context window of the provider's model for one session: discovered when first
+    needed, then remembered, with its warning handed out once."""
 
-    def __init__(self, **settings: Any) -> None:
-        self._settings = settings
-        self._window: ContextWindow | None = None
-        self._warned = False
-        self._lock = asyncio.Lock()
+    provider: Provider
+    stated: int | None = None  # the run's `context_window` option
+    configured: Mapping[str, int] | None = None  # the config's `[context_windows]`
+    cache: KeptWindows | None = None  # the answers kept between runs (the run store's)
+    probe: bool = True  # ask the server (a dry run does not)
+    _window: ContextWindow | None = field(default=None, init=False)
+    _warned: bool = field(default=False, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def get(self) -> ContextWindow:
         async with self._lock:
             if self._window is None:
-                self._window = await discover_window(**self._settings)
+                self._window = await self._discover()
             return self._window
 
     def take_warning(self) -> list[str]:
@@ -275,3 +238,44 @@ class WindowLookup:
             return []
         self._warned = True
         return [self._window.warning]
+
+    def _setting(self) -> ContextWindow | None:
+        """The figure a setting gives, if one does: the run's option (named as its caller
+        names it), the local engine's n_ctx, the profile's `context_window`, the config's
+        `[context_windows]`."""
+        provider = self.provider
+        if self.stated:
+            return ContextWindow(self.stated, named(option("context_window")))
+        if provider.n_ctx:
+            return ContextWindow(provider.n_ctx, "the local engine's n_ctx")
+        if provider.context_window:
+            return ContextWindow(provider.context_window, "the profile's context_window")
+        if self.configured and (tokens := table_window(provider.model, self.configured)):
+            return ContextWindow(tokens, "config [context_windows]")
+        return None
+
+    async def _discover(self) -> ContextWindow:
+        """A setting's figure, else the kept answer, the server's (unless `probe` is off),
+        the packaged table, then a default (8,192 for a local server)."""
+        if setting := self._setting():
+            return setting
+        provider, cache = self.provider, self.cache
+        base_url, model, server = provider.base_url, provider.model, provider.display_url
+        asks = probes_server(base_url)
+        if (
+            asks
+            and cache is not None
+            and (kept := await asyncio.to_thread(cache.get, server, model))
+        ):
+            return kept
+        local = bool(base_url and is_local_url(base_url))
+        if not (asks and self.probe):
+            return fallback_window(model, local)
+        assert base_url is not None
+        # What the server said, or that it said nothing: both are kept, so the next run asks
+        # nothing either way until the time limit.
+        found = await probe_server(base_url, model, provider.api_key)
+        found = found or fallback_window(model, local)
+        if cache is not None:
+            await asyncio.to_thread(cache.put, server, model, found)
+        return found

@@ -13,19 +13,17 @@ from dataclasses import dataclass, field
 
 from sixhats_ai.errors import UsageError
 from sixhats_ai.method.programs import Program
-from sixhats_ai.session import Session
+from sixhats_ai.session import PreviewTotals, Session
 from sixhats_ai.text.documents import Document
 from sixhats_ai.text.inputs import Discovered, InputProblem, MissingExtra, load_input
 
 
 @dataclass
 class BatchEstimate:
-    """The requests, prompt tokens and most cost of the inputs that can run, and the others."""
+    """How many inputs can run and what their requests add up to, and why the others cannot."""
 
     inputs: int = 0
-    requests: int = 0
-    prompt_tokens: int = 0
-    cost_usd: float = 0.0
+    totals: PreviewTotals = field(default_factory=PreviewTotals)  # the usable inputs' runs
     unusable: list[str] = field(default_factory=list)  # one line each: input, why
 
 
@@ -51,7 +49,5 @@ def estimate_batch(
             estimate.unusable.append(f"{item.path}: {exc.one_line()}")
             continue
         estimate.inputs += 1
-        estimate.requests += run.requests
-        estimate.prompt_tokens += run.prompt_tokens
-        estimate.cost_usd += run.cost_usd
+        estimate.totals += run.totals
     return estimate

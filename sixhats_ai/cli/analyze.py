@@ -96,9 +96,10 @@ def _dry_run(
             "request before each; the hats above are a sample sequence, the total the most a "
             "run may send"
         )
+    totals = run.totals
     typer.echo(
-        f"dry run: {counted(run.requests, 'request')}, about {run.prompt_tokens} prompt "
-        f"tokens (context {window.tokens}: {window.source}), estimated ${run.cost_usd:.4f} at "
+        f"dry run: {counted(totals.requests, 'request')}, about {totals.prompt_tokens} prompt "
+        f"tokens (context {window.tokens}: {window.source}), estimated ${totals.cost_usd:.4f} at "
         f"most (up to {session.completion_estimate} completion tokens a request); "
         "no request was sent"
     )

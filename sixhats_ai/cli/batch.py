@@ -198,12 +198,12 @@ def _dry_run(checked: CheckedBatch) -> None:
         "batch-api": "at Batch API prices",
         "jsonl": "(your own engine: nothing here)",
     }
-    max_cost = checked.options.max_cost
-    over = max_cost is not None and estimate.cost_usd > max_cost
+    max_cost, totals = checked.options.max_cost, estimate.totals
+    over = max_cost is not None and totals.cost_usd > max_cost
     typer.echo(
         f"dry run: {counted(estimate.inputs, 'input')}, "
-        f"{counted(estimate.requests, 'request')}, about "
-        f"{estimate.prompt_tokens} prompt tokens, estimated ${estimate.cost_usd:.4f} at most "
+        f"{counted(totals.requests, 'request')}, about "
+        f"{totals.prompt_tokens} prompt tokens, estimated ${totals.cost_usd:.4f} at most "
         f"{priced[checked.via]} (up to {cost.completion_tokens} completion tokens a request)"
         + (f"; more than --max-cost ${max_cost:.4f}" if over else "")
         + "; nothing was sent or written"

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from sixhats_ai.config import user_programs_dir
 from sixhats_ai.errors import UsageError
-from sixhats_ai.mcp_server.results import result, tool_errors
+from sixhats_ai.mcp_server.results import result
 from sixhats_ai.method.hats import HATS, hat_info
 from sixhats_ai.method.programs import Program, find_program, load_programs
 
@@ -77,7 +77,6 @@ def program_data(program: Program) -> dict[str, Any]:
     }
 
 
-@tool_errors
 async def history(
     text: Annotated[str | None, Field(description="Only runs whose problem contains this.")] = None,
     program: Annotated[str | None, Field(description="Only runs of this program.")] = None,
@@ -106,7 +105,6 @@ async def history(
     return result([history_summary(r) for r in runs], "\n".join(lines) or "No runs stored yet.")
 
 
-@tool_errors
 async def show(
     run_id: Annotated[str, Field(description="A run id from `history` (or a unique prefix).")],
 ) -> CallToolResult:
@@ -115,7 +113,6 @@ async def show(
     return result(run_data(run), run_markdown(run))
 
 
-@tool_errors
 async def programs() -> CallToolResult:
     """The programs of hats: slug, name, sequence and the planned steps of each."""
     found = load_programs(user_programs_dir(), [])
@@ -123,7 +120,6 @@ async def programs() -> CallToolResult:
     return result([program_data(p) for p in found.values()], "\n".join(lines))
 
 
-@tool_errors
 async def hats() -> CallToolResult:
     """The six hats: each one's direction, technique and time box."""
     data = [

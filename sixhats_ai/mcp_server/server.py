@@ -13,6 +13,7 @@ from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import AnyUrl, ValidationError
 
 from sixhats_ai.mcp_server import catalogue
+from sixhats_ai.mcp_server.results import tool_errors
 from sixhats_ai.mcp_server.tools import MakingTools
 from sixhats_ai.version import __version__
 
@@ -73,7 +74,7 @@ def build_server() -> SixhatsServer:
     tools: list[Callable[..., Any]] = [making.analyze, making.brief, making.minutes]
     tools += [catalogue.history, catalogue.show, catalogue.programs, catalogue.hats]
     for tool in tools:
-        server.add_tool(tool)
+        server.add_tool(tool_errors(tool))  # any failure told as one redacted line
     server.resource(
         RUNS + "{run_id}",
         name="run",

@@ -24,7 +24,7 @@ from sixhats_ai.mcp_server.inputs import (
 )
 from sixhats_ai.mcp_server.model_choice import ChosenModel, ProviderCache, choose_model
 from sixhats_ai.mcp_server.progress import progress_total, step_progress
-from sixhats_ai.mcp_server.results import result, tool_errors
+from sixhats_ai.mcp_server.results import result
 from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.participants import (
     MAX_PARTICIPANTS,
@@ -97,7 +97,6 @@ class MakingTools:
         config = load_config()
         return await choose_model(ctx, self.providers, config), config
 
-    @tool_errors
     async def analyze(
         self,
         problem: Annotated[str, Field(description="The problem or proposal, in plain words.")],
@@ -134,7 +133,6 @@ class MakingTools:
             )
         return kept_result(kept)
 
-    @tool_errors
     async def brief(
         self,
         topic: Annotated[str, Field(description="The meeting's question, proposal or problem.")],
@@ -179,7 +177,6 @@ class MakingTools:
         made = await library.brief(chosen, config, text, args)
         return result(made, render_brief(made, "md", user_library(None)))
 
-    @tool_errors
     async def minutes(
         self,
         notes: Annotated[Input, Field(description="The notes: Markdown, a heading a step.")],
