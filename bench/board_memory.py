@@ -99,6 +99,8 @@ def _choose_on_tiny_model(model: Path, document: str) -> tuple[int, int, int, st
     except SixhatsError as exc:
         ended = exc.one_line()
     stats = provider.engine_stats
+    if stats is None:  # a local-engine provider always counts; this would be a harness bug
+        raise BenchError("the local engine's provider kept no statistics")
     return stats.requests, stats.prompt_tokens, stats.prompt_eval[0], ended
 
 
