@@ -207,17 +207,19 @@ async def _run_held(
             provider, options, config, cache=cache, backend=backend, prices=prices
         ) as session:
             bar = _progress(kwargs.get("display"), session)
+            told = bar.echo if bar is not None else echo
             with bar if bar is not None else contextlib.nullcontext():
                 runner = BatchRunner(
                     session,
                     settings,
-                    bar.echo if bar is not None else echo,
+                    told,
                     kwargs.get("total"),
                     store=store,
                     progress=bar,
                     rounds=rounds,
                 )
-                return await runner.run(discover(checked.paths, glob=checked.glob, skip=out))
+                inputs = discover(checked.paths, glob=checked.glob, skip=out, note=told)
+                return await runner.run(inputs)
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()
