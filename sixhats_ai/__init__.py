@@ -20,6 +20,7 @@ from sixhats_ai.version import __version__
 
 if TYPE_CHECKING:
     from sixhats_ai.api import analyze, analyze_async, analyze_run
+    from sixhats_ai.backends.base import Backend, Completion, CompletionRequest
     from sixhats_ai.backends.provider import Provider, ProviderFlags
     from sixhats_ai.batches.api import BatchSettings, batch, batch_async
     from sixhats_ai.briefs.api import brief, brief_async
@@ -30,13 +31,14 @@ if TYPE_CHECKING:
     from sixhats_ai.meeting_minutes.api import minutes, minutes_async
     from sixhats_ai.meeting_minutes.layout import Minutes
     from sixhats_ai.method.hats import Hat
-    from sixhats_ai.method.participants import RosterRequest
+    from sixhats_ai.method.participants import Participant, RosterRequest
     from sixhats_ai.method.programs import Program
     from sixhats_ai.prompts import PromptLibrary
     from sixhats_ai.run.engine import SynthesisFailed
     from sixhats_ai.run.options import RunOptions
     from sixhats_ai.run.ranking import BatchIndex
     from sixhats_ai.run.report import Report
+    from sixhats_ai.run.request import StepEvent
     from sixhats_ai.runs import RunOrigin, RunResult, Store
     from sixhats_ai.store.records import StoredRun
     from sixhats_ai.text.documents import Document
@@ -47,6 +49,7 @@ _HOMES = {
     "analyze": "sixhats_ai.api",
     "analyze_async": "sixhats_ai.api",
     "analyze_run": "sixhats_ai.api",
+    "Backend": "sixhats_ai.backends.base",
     "batch": "sixhats_ai.batches.api",
     "batch_async": "sixhats_ai.batches.api",
     "BatchSettings": "sixhats_ai.batches.api",
@@ -54,6 +57,8 @@ _HOMES = {
     "brief": "sixhats_ai.briefs.api",
     "brief_async": "sixhats_ai.briefs.api",
     "Brief": "sixhats_ai.briefs.model",
+    "Completion": "sixhats_ai.backends.base",
+    "CompletionRequest": "sixhats_ai.backends.base",
     "Config": "sixhats_ai.config",
     "Document": "sixhats_ai.text.documents",
     "Hat": "sixhats_ai.method.hats",
@@ -63,6 +68,7 @@ _HOMES = {
     "read_documents": "sixhats_ai.text.inputs",
     "read_problem": "sixhats_ai.text.inputs",
     "Minutes": "sixhats_ai.meeting_minutes.layout",
+    "Participant": "sixhats_ai.method.participants",
     "Program": "sixhats_ai.method.programs",
     "PromptLibrary": "sixhats_ai.prompts",
     "Provider": "sixhats_ai.backends.provider",
@@ -73,20 +79,25 @@ _HOMES = {
     "RunOrigin": "sixhats_ai.runs",
     "RunResult": "sixhats_ai.runs",
     "SixhatsError": "sixhats_ai.errors",
+    "StepEvent": "sixhats_ai.run.request",
     "Store": "sixhats_ai.runs",
     "StoredRun": "sixhats_ai.store.records",
     "SynthesisFailed": "sixhats_ai.run.engine",
 }
 
 __all__ = [
+    "Backend",
     "BatchIndex",
     "BatchSettings",
     "Brief",
+    "Completion",
+    "CompletionRequest",
     "Config",
     "Document",
     "Hat",
     "LocalModels",
     "Minutes",
+    "Participant",
     "Program",
     "PromptLibrary",
     "Provider",
@@ -97,6 +108,7 @@ __all__ = [
     "RunOrigin",
     "RunResult",
     "SixhatsError",
+    "StepEvent",
     "Store",
     "StoredRun",
     "SynthesisFailed",

@@ -21,15 +21,20 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it terminat
 # An option of the library named in an error, between two invisible separators: `option()`
 # writes it, `named()` shows it in the words of whoever called (see `option_names`).
 _MARK = "\u2063"
-_OPTION = re.compile(f"{_MARK}([a-z_]+){_MARK}")
-_NAMER: ContextVar[Callable[[str], str]] = ContextVar("option_namer", default=lambda field: field)
+_OPTION = re.compile(f"{_MARK}([a-z_]+)(=True|=False)?{_MARK}")
+# How a shell names an option; None: as the library does (`max_tokens`, `keep=False`).
+Namer = Callable[[str], str | None]
+_NAMER: ContextVar[Namer] = ContextVar("option_namer", default=lambda field: None)
 
 
-def option(field: str) -> str:
+def option(field: str, value: bool | None = None) -> str:
     """An option named in an error's message or hint, by its library name (`max_tokens`, a
     `RunOptions` field or a library function's parameter): a program reads `max_tokens`, the
-    command line `--max-tokens`, the MCP server its tool argument (`option_names`)."""
-    return f"{_MARK}{field}{_MARK}"
+    command line `--max-tokens`, the MCP server its tool argument (`option_names`).
+
+    `value`: the value the fix is, for an option a flag turns off (`option("keep", False)`):
+    a program reads `keep=False`, where the command line's `--no-log` says it in one flag."""
+    return f"{_MARK}{field}{'' if value is None else f'={value}'}{_MARK}"
 
 
 def named(text: str) -> str:
@@ -37,13 +42,19 @@ def named(text: str) -> str:
     if _MARK not in text:
         return text
     namer = _NAMER.get()
-    return _OPTION.sub(lambda found: namer(found.group(1)), text)
+
+    def name(found: re.Match[str]) -> str:
+        field, value = found.group(1), found.group(2) or ""
+        return namer(field) or field + value
+
+    return _OPTION.sub(name, text)
 
 
 @contextmanager
-def option_names(namer: Callable[[str], str]) -> Iterator[None]:
+def option_names(namer: Namer) -> Iterator[None]:
     """Within the block, errors name options as `namer` says: a shell (the command line, the
-    MCP server) wraps its work in it, so the library's errors name its flags or arguments."""
+    MCP server) wraps its work in it, so the library's errors name its flags or arguments.
+    An option `namer` has no name of its own for (None) is named as the library names it."""
     token = _NAMER.set(namer)
     try:
         yield

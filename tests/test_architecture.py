@@ -305,16 +305,18 @@ def test_errors_below_the_shells_name_options_not_flags():
     assert not fixed, f"no flag named any more, remove from FLAGS_IN_ERRORS_LEFT: {fixed}"
 
 
-# The shells parse, call the library and render: `cli` imports the library (`api`, `runs`,
+# The shells parse, call the library and render: each imports the library (`api`, `runs`,
 # `session`, and the modules `sixhats_ai.__all__` takes its names from), `render`, `display`,
-# `errors`, `version` and `files`, and nothing else. These imports still reach further; the
-# list may only shrink. `programs show` prints the agenda's step boxes (`step_boxes`) from the
-# method, as the library module that could hand them over (`briefs.api`) would cost the
-# command a quarter more start-up; `sixhats mcp` starts the other shell, which is no library.
+# `errors`, `version` and `files`, its own modules, and nothing else. These imports still reach
+# further; each list may only shrink. `programs show` prints the agenda's step boxes
+# (`step_boxes`) from the method, as the library module that could hand them over
+# (`briefs.api`) would cost the command a quarter more start-up; `sixhats mcp` starts the
+# other shell, which is no library. The MCP server reaches no further.
 CLI_REACHES_PAST_THE_LIBRARY = {
     ("cli.explore", "method.agenda"),
     ("cli.mcp", "mcp_server.server"),
 }
+MCP_SERVER_REACHES_PAST_THE_LIBRARY: set[tuple[str, str]] = set()
 
 
 def the_library() -> set[str]:
@@ -326,22 +328,33 @@ def the_library() -> set[str]:
     return homes | {thing.__module__ for thing in public}
 
 
-def cli_imports_past_the_library() -> set[tuple[str, str]]:
+def imports_past_the_library(shell: str) -> set[tuple[str, str]]:
+    """The imports of `shell`'s modules that reach past the library, as (module, target)."""
     allowed = the_library()
-    # what shows output: the renderers, the display, and the plurals every printed count uses
-    shown = (f"{PACKAGE}.cli", f"{PACKAGE}.render", f"{PACKAGE}.display", f"{PACKAGE}.text.plural")
+    # the shell itself, and what shows output: the renderers, the display, and the plurals
+    # every printed count uses
+    shown = (
+        f"{PACKAGE}.{shell}",
+        f"{PACKAGE}.render",
+        f"{PACKAGE}.display",
+        f"{PACKAGE}.text.plural",
+    )
     return {
         (source.removeprefix(PACKAGE + "."), target.removeprefix(PACKAGE + "."))
         for source, targets in import_graph().items()
-        if source.startswith(f"{PACKAGE}.cli")
+        if source == f"{PACKAGE}.{shell}" or source.startswith(f"{PACKAGE}.{shell}.")
         for target in targets
         if target not in allowed and not target.startswith(shown)
     }
 
 
-def test_the_cli_imports_only_the_library_render_and_display():
-    found = cli_imports_past_the_library()
-    new = sorted(found - CLI_REACHES_PAST_THE_LIBRARY)
-    assert new == [], f"cli reaches past the library (call the library instead): {new}"
-    fixed = sorted(CLI_REACHES_PAST_THE_LIBRARY - found)
-    assert not fixed, f"no longer imported, remove from CLI_REACHES_PAST_THE_LIBRARY: {fixed}"
+@pytest.mark.parametrize(
+    ("shell", "known"),
+    [("cli", CLI_REACHES_PAST_THE_LIBRARY), ("mcp_server", MCP_SERVER_REACHES_PAST_THE_LIBRARY)],
+)
+def test_each_shell_imports_only_the_library_render_and_display(shell, known):
+    found = imports_past_the_library(shell)
+    new = sorted(found - known)
+    assert new == [], f"{shell} reaches past the library (call the library instead): {new}"
+    fixed = sorted(known - found)
+    assert not fixed, f"{shell}: no longer imported, remove from its list above: {fixed}"

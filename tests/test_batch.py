@@ -266,16 +266,23 @@ def test_two_inputs_with_one_name_get_distinct_reports(cli, fake_llm, tmp_path):
 
 
 def test_the_same_file_given_twice_is_one_input(cli, fake_llm, tmp_path):
-    """By the same path, another spelling of it, a link to it, or its folder and itself."""
+    """By the same path, another spelling of it, a link to it (symbolic or hard: the same
+    device and file id), or its folder and itself; another name of it is told in a note."""
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, ["p01.md", "p02.md"])
     (tmp_path / "link.md").symlink_to(src / "p01.md")
+    os.link(src / "p02.md", tmp_path / "hard.md")
     result = cli(
         "batch", str(src / "p01.md"), str(src / "p01.md"), str(src / "." / "p01.md"),
-        str(tmp_path / "link.md"), str(src), str(src / "p02.md"),
+        str(tmp_path / "link.md"), str(src), str(src / "p02.md"), str(tmp_path / "hard.md"),
         "--out", str(out), "--program", "quick-feedback",
     )  # fmt: skip
     assert result.code == 0, result.err
+    notes = [line for line in result.err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: {tmp_path / 'link.md'} is the same file as {src / 'p01.md'}, analysed once",
+        f"note: {tmp_path / 'hard.md'} is the same file as {src / 'p02.md'}, analysed once",
+    ]
     rows = json.loads((out / "index.json").read_text())["rows"]
     assert [r["report"] for r in rows] == ["p01", "p02"]
     assert sorted(p.name for p in out.glob("*.json")) == ["index.json", "p01.json", "p02.json"]
@@ -547,7 +554,8 @@ def test_sigterm_writes_the_index_and_exits_143(served, tmp_path):
 
 @pytest.mark.loopback
 def test_a_second_batch_on_the_same_out_is_refused_while_the_first_runs(cli, served, tmp_path):
-    """Both used to run every input: twice the runs, and an index contradicting the reports."""
+    """Both used to run every input: twice the runs, and an index contradicting the reports.
+    The second is refused in one line, before it prints its header."""
     src, out = tmp_path / "in", tmp_path / "out"
     write_proposals(src, [f"p{n}.md" for n in range(3)])
     served.reset(latency=60.0)  # the first batch holds the folder until it is stopped
@@ -567,8 +575,7 @@ def test_a_second_batch_on_the_same_out_is_refused_while_the_first_runs(cli, ser
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=60)
     assert second.code == 1, second.err
-    errors = [line for line in second.err.splitlines() if line.startswith("error:")]
-    assert errors == [
+    assert second.err.splitlines() == [  # refused before its header or any progress
         f"error: another sixhats batch is writing to {out} (wait for it to finish, "
         "or give this one another --out folder)"
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -46,6 +47,22 @@ def test_discovery_is_lazy_and_reports_bad_paths_in_place(tmp_path):
     first = next(items)
     assert isinstance(first, InputProblem) and "does not exist" in first.error.message
     assert isinstance(next(items), InputFile)
+
+
+def test_two_names_of_one_file_are_one_input_and_the_second_is_told(tmp_path):
+    """A hard link resolves to itself: only the device and file id say it is the same file."""
+    (tmp_path / "a.md").write_text("a")
+    os.link(tmp_path / "a.md", tmp_path / "b.md")
+    (tmp_path / "c.md").write_text("a")  # the same text in another file is another input
+    notes: list[str] = []
+    found = [i.path.name for i in discover([str(tmp_path)], note=notes.append)]
+    assert found == ["a.md", "c.md"]
+    assert notes == [
+        f"note: {tmp_path / 'b.md'} is the same file as {tmp_path / 'a.md'}, analysed once"
+    ]
+    assert count_inputs([str(tmp_path / "b.md"), str(tmp_path)]) == 2
+    assert list(discover([str(tmp_path / "a.md")] * 2, note=notes.append))  # the same name again
+    assert len(notes) == 1  # ... is no other name: nothing told
 
 
 def test_glob_matches_paths_inside_the_folder(tmp_path):

@@ -77,6 +77,33 @@ def test_a_batch_through_the_library_writes_its_reports_and_keeps_each_run(
     assert "kept 2 runs in the store (see `sixhats history`)" in lines  # told, as `echo` asked
 
 
+def test_a_caller_holding_the_folder_runs_its_batch_in_it_and_refuses_another(
+    fake_llm, tmp_path: Path
+):
+    """`CheckedBatch.held`: what `sixhats batch` takes before it prints its header."""
+    import contextvars
+
+    from sixhats_ai import SixhatsError, batch
+    from sixhats_ai.batches.api import check_batch
+
+    src, out = tmp_path / "proposals", tmp_path / "reports"
+    src.mkdir()
+    (src / "a.md").write_text("# Proposal a\n\nWe should do a.\n")
+    checked = check_batch([src], out, program="quick-feedback", provider=_provider())
+    assert not out.exists()  # checking holds nothing
+
+    def hold_it() -> None:
+        with checked.held():
+            pass
+
+    with checked.held():
+        with pytest.raises(SixhatsError, match="another sixhats batch is writing to"):
+            contextvars.Context().run(hold_it)  # as another batch would, holding nothing
+        index = batch([src], out, program="quick-feedback", provider=_provider())
+    assert [row.status for row in index.rows] == ["ok"]
+    contextvars.Context().run(hold_it)  # let go when the holder is done
+
+
 def test_a_backend_of_the_caller_answers_a_library_run(cli):
     """What the MCP server does: its host's model answers, through the same pipeline."""
     from sixhats_ai import analyze

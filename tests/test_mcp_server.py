@@ -290,7 +290,7 @@ async def test_participants_are_checked_like_personas(participants):
         assert report.roster is not None and report.roster.names == ["Ann", "Bob"]
         assert report.roster.participants[0].role == "support lead"
     else:
-        assert "a participant is named twice" in error_line(result)
+        assert "participants: 'ann' is named twice" in error_line(result)
 
 
 async def test_an_answer_that_does_not_fit_is_asked_again_as_any_models_is():

@@ -31,6 +31,23 @@ def test_a_number_asks_blue_to_propose_the_roster():
         parse_personas("40")
 
 
+def test_a_program_names_the_roster_as_the_mcp_server_does():
+    """`RosterRequest.of`: a count or the people, checked as --personas checks them."""
+    from sixhats_ai import Participant, RosterRequest, RunOptions
+
+    people = [Participant(name="Ann", role="CFO"), Participant(name="Bo")]
+    roster = RosterRequest.of(people).roster
+    assert roster is not None and roster.names == ["Ann", "Bo"] and roster.source == "list"
+    assert RunOptions(personas=RosterRequest.of(3)).personas == RosterRequest(count=3)
+    with pytest.raises(UsageError) as twice:
+        RosterRequest.of([Participant(name="Ann"), Participant(name="ann")])
+    assert twice.value.one_line().startswith("personas: 'ann' is named twice")
+    with pytest.raises(UsageError, match=r"^personas 0: a meeting here has 1 to 12 "):
+        RosterRequest.of(0)
+    with pytest.raises(UsageError, match=r"^personas of 13 people: a meeting here has 1 to 12 "):
+        RosterRequest.of([Participant(name=str(n)) for n in range(13)])
+
+
 def test_a_toml_file_describes_each_person(tmp_path):
     path = tmp_path / "team.toml"
     path.write_text(

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
 from sixhats_ai.api import ModelArgs, Settings, program_for, settled
-from sixhats_ai.backends.provider import ProviderFlags, planned_provider
+from sixhats_ai.backends.provider import Provider, ProviderFlags, planned_provider
 from sixhats_ai.batches.estimate import BatchEstimate, estimate_batch
 from sixhats_ai.batches.outputs import (
     INDEX_STEM,
     check_out_dir,
-    prepare_out_dir,
+    hold_out_dir,
     report_formats,
 )
 from sixhats_ai.batches.runner import DEFAULT_PROBLEM, BatchRunner, BatchSettings
@@ -112,6 +112,14 @@ class CheckedBatch:
         """How many rounds a batch in rounds takes (None for a live one)."""
         return rounds_note(self.settings.program, self.options, self.via)
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the reports' folder (created if need be), or refuse at once if another batch
+        is writing to it: `batch_async` run inside it runs in the folder held, so a caller
+        that prints or loads anything first is refused before it does."""
+        with hold_out_dir(self.settings.out):
+            yield
+
     def count_inputs(self) -> int | None:
         """How many inputs the paths name (names only, no text read), a UsageError if none;
         None when paths come on stdin ("-"), which counting would use up."""
@@ -172,15 +180,26 @@ async def batch_async(
     stdin); write a report each and the index in `out`; return the index. Without `options`,
     `BATCH_CONCURRENCY` requests are in flight at most, across all files."""
     checked = check_batch(paths, out, **kwargs)
-    via, settings = checked.via, checked.settings
     model: BatchArgs = {**kwargs, "options": checked.options, "config": checked.config}
     options, config, provider = await asyncio.to_thread(settled, model)
+    with checked.held():  # before the store opens or a round is written
+        return await _run_held(checked, options, config, provider, kwargs)
+
+
+async def _run_held(
+    checked: CheckedBatch,
+    options: RunOptions,
+    config: Config,
+    provider: Provider,
+    kwargs: BatchArgs,
+) -> BatchIndex:
+    """The batch `checked`, its folder held, through one session."""
+    via, settings, out = checked.via, checked.settings, checked.settings.out
     store, cache = open_run_store(
         config, provider.api_key, log=kwargs.get("keep", True), read=settings.from_store
     )
     echo = kwargs.get("echo") or (lambda line: None)
     try:
-        prepare_out_dir(out)
         rounds = batch_backend(via, provider, out, store, results=kwargs.get("results"), echo=echo)
         backend = rounds or kwargs.get("backend")  # None: the provider's server or engine
         prices = round_prices(via, config)
@@ -188,17 +207,19 @@ async def batch_async(
             provider, options, config, cache=cache, backend=backend, prices=prices
         ) as session:
             bar = _progress(kwargs.get("display"), session)
+            told = bar.echo if bar is not None else echo
             with bar if bar is not None else contextlib.nullcontext():
                 runner = BatchRunner(
                     session,
                     settings,
-                    bar.echo if bar is not None else echo,
+                    told,
                     kwargs.get("total"),
                     store=store,
                     progress=bar,
                     rounds=rounds,
                 )
-                return await runner.run(discover(checked.paths, glob=checked.glob, skip=out))
+                inputs = discover(checked.paths, glob=checked.glob, skip=out, note=told)
+                return await runner.run(inputs)
     finally:
         if cache is not None:  # the store's connections, whether it logs or only answers
             cache.store.close()

@@ -7,7 +7,9 @@ every report file is complete; a re-run skips an input whose sidecar key matches
 
 One batch at a time writes to a folder: two would each run every input, keep each run twice
 and write an index that contradicts the reports the other wrote. A lock on the folder (an OS
-file lock: released when the process ends, however it ends) refuses the second.
+file lock: released when the process ends, however it ends) refuses the second. A caller may
+take it before the batch starts (`hold_out_dir`), to be refused before it prints or loads
+anything; the batch inside then runs in the folder its caller holds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,8 @@ MAX_STEM_BYTES = 120
 # each with its index file when there is one (index.html).
 BASE_FORMATS = ("json", "md")
 _UNSAFE_CHARS = set('/\\:*?"<>|')
+# The folders this context holds (`hold_out_dir`): a batch run inside one takes no second lock.
+_HELD: ContextVar[frozenset[Path]] = ContextVar("held_out_dirs", default=frozenset())
 
 
 def report_formats(asked: Sequence[str]) -> tuple[str, ...]:
@@ -77,6 +82,31 @@ def prepare_out_dir(out: Path) -> None:
         raise UsageError(f"cannot create {option('out')} {out}: a file is in the way") from None
     except OSError as exc:
         raise UsageError(f"cannot create {option('out')} {out}: {exc.strerror}") from None
+
+
+@contextmanager
+def hold_out_dir(out: Path) -> Iterator[None]:
+    """Hold `out` for one batch (created if need be), or refuse at once if another batch
+    holds it; held already in this context, the folder is this batch's."""
+    prepare_out_dir(out)
+    key = out.resolve()
+    if key in _HELD.get():
+        yield
+        return
+    lock = FileLock(out / STATE_DIR / LOCK_NAME, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SixhatsError(
+            f"another sixhats batch is writing to {out}",
+            hint=f"wait for it to finish, or give this one another {option('out')} folder",
+        ) from None
+    token = _HELD.set(_HELD.get() | {key})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+        lock.release()
 
 
 def prompt_version(library: PromptLibrary) -> str:
@@ -170,23 +200,6 @@ class BatchOutputs:
 
     def path(self, stem: str, ext: str) -> Path:
         return self.out / f"{stem}.{ext}"
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the folder for this batch, or refuse at once if another batch holds it."""
-        prepare_out_dir(self.out)
-        lock = FileLock(self.out / STATE_DIR / LOCK_NAME, timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise SixhatsError(
-                f"another sixhats batch is writing to {self.out}",
-                hint=f"wait for it to finish, or give this one another {option('out')} folder",
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
 
     def _sidecar(self, stem: str) -> Path:
         return self.out / STATE_DIR / f"{stem}.json"

@@ -283,12 +283,8 @@ class BatchRunner:
     # The batch -----------------------------------------------------------------------
 
     async def run(self, inputs: Iterator[Discovered]) -> BatchIndex:
-        """Analyse every input; write the index, also when interrupted (then re-raise).
-        Another batch writing to the same folder is refused."""
-        with self.outputs.locked():
-            return await self._run_all(inputs)
-
-    async def _run_all(self, inputs: Iterator[Discovered]) -> BatchIndex:
+        """Analyse every input; write the index, also when interrupted (then re-raise). The
+        caller holds the folder (`outputs.hold_out_dir`)."""
         discovered = enumerate(inputs)
         try:
             for seq, item in discovered:

@@ -58,7 +58,7 @@ def check_logged(via: Via, *, logged: bool) -> None:
     if via != "live" and not logged:
         raise UsageError(
             f"{option('via')} {via} keeps its rounds in the run store, and logging is off",
-            hint=f"drop {option('keep')} (or set log = true in config.toml)",
+            hint=f"drop {option('keep', False)} (or set log = true in config.toml)",
         )
 
 

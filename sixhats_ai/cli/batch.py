@@ -156,10 +156,12 @@ def batch_command(
     total = checked.count_inputs()
     if dry_run:
         return _dry_run(checked)
-    start_engine(provider := resolve_provider(flags, checked.config), checked.options)
+    provider = resolve_provider(flags, checked.config)
     args["provider"], args["options"], args["config"] = provider, checked.options, checked.config
     args["program"] = checked.settings.program
-    _run_batch(checked, args, total, no_progress)
+    with checked.held():  # another batch writing there: refused before a line is shown
+        start_engine(provider, checked.options)
+        _run_batch(checked, args, total, no_progress)
 
 
 def _batch_args(params: dict[str, Any], flags: ProviderFlags) -> BatchArgs:

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from sixhats_ai.errors import SixhatsError, option_names, redact
 
 # The library's option names that a tool argument of another name sets; the others are named
-# as the library names them (`flow`, `program`, `documents` are the tools' arguments too).
+# as the library names them (`flow`, `program`, `documents` are the tools' arguments too;
+# `keep=False`, which no tool takes, as a program passes it).
 TOOL_ARGUMENTS = {"personas": "participants", "personas_mode": "participants"}
 
 P = ParamSpec("P")
@@ -57,9 +58,10 @@ def result(
     return CallToolResult(content=list(blocks), structured_content=structured)
 
 
-def tool_argument(field: str) -> str:
-    """An option the library's error names, as a tool call names it (`errors.option_names`)."""
-    return TOOL_ARGUMENTS.get(field, field)
+def tool_argument(field: str) -> str | None:
+    """An option the library's error names, as a tool call names it (`errors.option_names`);
+    None: as the library names it."""
+    return TOOL_ARGUMENTS.get(field)
 
 
 def tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

@@ -14,7 +14,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from sixhats_ai.config import Config, load_config, user_programs_dir
+from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
 from sixhats_ai.mcp_server.inputs import (
     Input,
@@ -25,18 +25,13 @@ from sixhats_ai.mcp_server.inputs import (
 from sixhats_ai.mcp_server.model_choice import ChosenModel, ProviderCache, choose_model
 from sixhats_ai.mcp_server.progress import progress_total, step_progress
 from sixhats_ai.mcp_server.results import result
-from sixhats_ai.method.emergent import check_emergent
-from sixhats_ai.method.participants import (
-    MAX_PARTICIPANTS,
-    Participant,
-    Roster,
-    RosterRequest,
-)
-from sixhats_ai.method.programs import Program, find_program
+from sixhats_ai.method.participants import MAX_PARTICIPANTS, Participant, RosterRequest
 from sixhats_ai.text.documents import sanitize
 
 if TYPE_CHECKING:
     from sixhats_ai.mcp_server.library import Kept
+    from sixhats_ai.method.programs import Program
+    from sixhats_ai.run.options import RunOptions
 
 ProgramField = Annotated[
     str, Field(description="A program's slug or name (see the `programs` tool), or 'choose'.")
@@ -54,21 +49,13 @@ Participants = Annotated[
 ]
 
 
-def find(program: str) -> Program:
-    """A program by slug, name or file; the user's programs folder is searched too."""
-    return find_program(program, user_programs_dir())
+def find(program: str, options: RunOptions | None = None) -> Program:
+    """A program by slug, name or file (the user's programs folder too), as `analyze` finds
+    it, refused when it cannot run as `options` say."""
+    # The library, the OpenAI SDK and Jinja load on the first call, not at start-up.
+    from sixhats_ai.api import program_for
 
-
-def roster(participants: int | list[Participant] | None) -> RosterRequest | None:
-    """The participants as `--personas` would give them."""
-    if participants is None:
-        return None
-    if isinstance(participants, int):
-        return RosterRequest(count=participants)
-    names = [p.name.casefold() for p in participants]
-    if len(set(names)) != len(names):
-        raise UsageError("a participant is named twice", hint="give each a different name")
-    return RosterRequest(roster=Roster(participants=participants, source="list"))
+    return program_for(program, options)
 
 
 def kept_result(kept: Kept) -> CallToolResult:
@@ -109,15 +96,14 @@ class MakingTools:
         """Run a Six Thinking Hats program on a problem: each hat in turn, then blue's
         synthesis (recommendation, tensions, conditions, owners). Returns the report as JSON
         and as Markdown, and keeps the run (see `history`, `show`, sixhats://runs/{id})."""
-        # The library, the OpenAI SDK and Jinja load on the first call, not at start-up.
         from sixhats_ai.mcp_server import library
         from sixhats_ai.run.options import RunOptions
 
-        chosen_program = find(program)
-        check_emergent(chosen_program, flow)
+        roster = None if participants is None else RosterRequest.of(participants)
+        options = RunOptions(flow=flow, personas=roster)
+        chosen_program = find(program, options)
         text = _text(problem, "problem")
         docs, paths = read_documents(documents, await allowed_roots(ctx, documents))
-        options = RunOptions(flow=flow, personas=roster(participants))
         chosen, config = await self.model(ctx)
         total = progress_total(chosen_program, options.include_optional)
         async with step_progress(ctx, total) as on_event:

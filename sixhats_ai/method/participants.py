@@ -9,6 +9,7 @@ or a number, when the opening blue proposes a roster fitting the problem.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +59,26 @@ class RosterRequest(BaseModel):
     roster: Roster | None = None
     count: int | None = Field(None, ge=1, le=MAX_PARTICIPANTS)
 
+    @classmethod
+    def of(cls, participants: int | Sequence[Participant]) -> RosterRequest:
+        """`RunOptions(personas=...)` from a program: how many the opening blue proposes
+        (`RosterRequest.of(4)`), or the people themselves, each named once
+        (`RosterRequest.of([Participant(name="Ann", role="CFO"), ...])`)."""
+        counted = isinstance(participants, int)
+        size = participants if isinstance(participants, int) else len(participants)
+        if not 1 <= size <= MAX_PARTICIPANTS:
+            raise UsageError(
+                f"{option('personas')} {size if counted else f'of {size} people'}: a meeting "
+                f"here has 1 to {MAX_PARTICIPANTS} participants",
+                hint=f"pass a number from 1 to {MAX_PARTICIPANTS}"
+                if counted
+                else f"name 1 to {MAX_PARTICIPANTS} people",
+            )
+        if isinstance(participants, int):
+            return cls(count=participants)
+        people = _unique(list(participants), option("personas"))
+        return cls(roster=Roster(participants=people, source="list"))
+
 
 def _unique(participants: list[Participant], where: str) -> list[Participant]:
     seen: set[str] = set()
@@ -98,14 +119,7 @@ def parse_personas(value: str) -> RosterRequest:
     """`--personas`: a number (`4`), a TOML file (`team.toml`) or a list (`"finance, support"`)."""
     text = value.strip()
     if text.isdigit():
-        count = int(text)
-        if not 1 <= count <= MAX_PARTICIPANTS:
-            raise UsageError(
-                f"{option('personas')} {count}: a meeting here has 1 to {MAX_PARTICIPANTS} "
-                "participants",
-                hint=f"pass a number from 1 to {MAX_PARTICIPANTS}",
-            )
-        return RosterRequest(count=count)
+        return RosterRequest.of(int(text))
     if text.endswith(".toml"):
         path = Path(text).expanduser()
         if not path.is_file():
@@ -121,7 +135,4 @@ def parse_personas(value: str) -> RosterRequest:
             hint=f"list 1 to {MAX_PARTICIPANTS} names of up to 60 characters: {option('personas')} "
             '"finance lead, support lead"',
         )
-    people = [Participant(name=name, role=name) for name in names]
-    return RosterRequest(
-        roster=Roster(participants=_unique(people, option("personas")), source="list")
-    )
+    return RosterRequest.of([Participant(name=name, role=name) for name in names])

@@ -18,7 +18,7 @@ import fnmatch
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,22 +116,41 @@ def stdin_paths() -> Iterator[str]:
 
 
 def discover(
-    paths: Iterable[str], *, glob: str | None = None, skip: Path | None = None
+    paths: Iterable[str],
+    *,
+    glob: str | None = None,
+    skip: Path | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> Iterator[Discovered]:
     """Every input named by `paths` (files or directories, `-` for paths on stdin), in order.
-    A file named twice (the same path, another spelling of it, a link to it, or inside a
-    folder also given) is one input, where it first appears."""
-    seen: set[Path] = set()
+    A file named twice (the same path, another spelling of it, a link to it, hard or
+    symbolic, or inside a folder also given) is one input, where it first appears; a second
+    name of it is told to `note` in one line."""
+    first: dict[tuple[int, int] | Path, Path] = {}
     for item in _named(paths, glob, skip):
         if isinstance(item, InputFile):
-            try:
-                real = item.path.resolve()
-            except OSError:  # a loop of links: left to fail when it is read
-                real = item.path
-            if real in seen:
+            same = _file_identity(item.path)
+            if same in first:
+                kept = first[same]
+                if note is not None and kept != item.path:  # another name, not the same again
+                    note(
+                        f"note: {safe_line(str(item.path))} is the same file as "
+                        f"{safe_line(str(kept))}, analysed once"
+                    )
                 continue
-            seen.add(real)
+            first[same] = item.path
         yield item
+
+
+def _file_identity(path: Path) -> tuple[int, int] | Path:
+    """What two names of one file share, as `os.path.samefile` compares them: its device and
+    file id (a hard link has no other way to tell); its real path where the file system has
+    no ids (0); the path itself for a broken link or a loop of them, left to fail when read."""
+    try:
+        stat = path.stat()
+        return (stat.st_dev, stat.st_ino) if stat.st_ino else path.resolve()
+    except OSError:
+        return path
 
 
 def _named(paths: Iterable[str], glob: str | None, skip: Path | None) -> Iterator[Discovered]:
