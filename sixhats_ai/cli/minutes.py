@@ -60,7 +60,7 @@ def structure_meeting(
     inputs: RunInputs,
     params: dict[str, Any],
     *,
-    read_cache: bool = True,
+    read_cache: bool,
     reuse: dict[str, StepRecord] | None = None,
     lineage: Lineage | None = None,
 ) -> tuple[Report, str | None]:
@@ -194,5 +194,5 @@ def minutes(
         made = build_minutes(meeting)
         write_output(render_minutes(made, chosen, user_library(prompts_dir)), output)
         return
-    report, run_id = structure_meeting(meeting, inputs, ctx.params)
+    report, run_id = structure_meeting(meeting, inputs, ctx.params, read_cache=not no_cache)
     emit_report(report, chosen, output, run_id)
