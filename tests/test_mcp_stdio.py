@@ -126,7 +126,7 @@ def test_without_the_extra_the_command_says_how_to_install_it(cli, monkeypatch):
     assert result.code == 2
     assert result.err.strip().splitlines() == [
         "error: sixhats mcp needs the MCP SDK, which is not installed (install the extra: "
-        'pip install -e ".[mcp]" in a clone, or pip install "sixhats-ai[mcp]")'
+        'pip install -e ".[mcp]" in your sixhats clone)'
     ]
 
 

@@ -33,10 +33,9 @@ def mcp(
     Example: sixhats mcp --http 8765
     """
     if importlib.util.find_spec("mcp") is None:
-        raise UsageError(
+        raise UsageError(  # sixhats is not on PyPI: the extra comes from the clone
             "sixhats mcp needs the MCP SDK, which is not installed",
-            hint='install the extra: pip install -e ".[mcp]" in a clone, or '
-            'pip install "sixhats-ai[mcp]"',
+            hint='install the extra: pip install -e ".[mcp]" in your sixhats clone',
         )
     # Start-up imports the SDK, which builds thousands of pydantic models that all live as
     # long as the server: collecting during it frees nothing and cost a sixth of its CPU.
