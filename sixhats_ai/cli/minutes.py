@@ -79,7 +79,7 @@ def structure_meeting(
     options = replace(run_options(params), include_optional=inputs.include_optional)
     what = f"rerun of meeting {lineage.parent_id}" if lineage else meeting.program.name
     echo_err(f"sixhats minutes: {what} with {provider.model}")
-    start_engine(provider, options)
+    start_engine(provider)
     result = asyncio.run(
         structure(
             provider,
