@@ -135,5 +135,21 @@ def test_every_install_hint_works_from_a_clone():
     assert (checkout / "pyproject.toml").is_file()
     assert re.search(r"^local = \[", (checkout / "pyproject.toml").read_text(), flags=re.M)
     sources = [*(README.parent / "sixhats_ai").rglob("*.py"), README, *DOCS.glob("*.md")]
-    offenders = [p.name for p in sources if "install 'sixhats-ai[" in p.read_text("utf-8")]
+    named = re.compile(r"""install ['"]?sixhats-ai\[""")
+    offenders = [p.name for p in sources if named.search(p.read_text("utf-8"))]
     assert offenders == []
+
+
+def test_every_template_the_docs_name_is_one_sixhats_prompts_lists():
+    """A renamed template leaves `sixhats prompts copy OLD` failing for whoever pastes it."""
+    from sixhats_ai import Hat, PromptLibrary
+
+    named: set[str] = set()
+    for page in [README, *DOCS.glob("*.md")]:
+        text = page.read_text("utf-8")
+        for name in re.findall(r"sixhats prompts (?:copy|show) ([a-z][a-z0-9_/.-]*)", text):
+            named.add(name if name.endswith((".j2", ".toml")) else f"{name}.j2")
+        named |= set(re.findall(r"`(brief/[a-z0-9_/.<>-]+\.(?:j2|toml))`", text))
+    every = {name.replace("<hat>", hat.value) for name in named for hat in Hat}
+    assert len(every) > 10
+    assert sorted(every - set(PromptLibrary().names())) == []

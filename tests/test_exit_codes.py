@@ -71,3 +71,13 @@ def test_debug_traceback_never_shows_a_key_the_server_echoed(cli, no_network, mo
     assert "Traceback" in result.err and "AuthenticationError" in result.err
     assert "Incorrect API key provided: ***" in result.err
     assert API_KEY not in result.err + result.out
+
+
+@pytest.mark.parametrize("command", ["analyze", "brief"])
+def test_no_problem_is_one_line_naming_both_ways_to_give_it(cli, command):
+    result = cli(command, "--offline" if command == "brief" else "--dry-run")
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        'error: no problem given (pass it as text in quotes, e.g. "Should we...?", '
+        "or a file with --file)"
+    ]

@@ -118,6 +118,21 @@ async def test_http_serves_on_the_loopback_port_given(tmp_path, served):
     assert not result.is_error
     assert result.structured_content is not None
     assert result.structured_content["topic"] == "Replace the rota?"
+    assert process.stderr is not None
+    assert f"serving MCP on http://127.0.0.1:{port}/mcp" in process.stderr.read()
+
+
+def test_a_port_in_use_is_one_line_naming_it(cli):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = cli("mcp", "--http", str(port))
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use (pick another --http PORT, or stop what "
+        "listens there)"
+    ]
 
 
 def test_without_the_extra_the_command_says_how_to_install_it(cli, monkeypatch):
@@ -126,7 +141,7 @@ def test_without_the_extra_the_command_says_how_to_install_it(cli, monkeypatch):
     assert result.code == 2
     assert result.err.strip().splitlines() == [
         "error: sixhats mcp needs the MCP SDK, which is not installed (install the extra: "
-        'pip install -e ".[mcp]" in a clone, or pip install "sixhats-ai[mcp]")'
+        'pip install -e ".[mcp]" in your sixhats clone)'
     ]
 
 

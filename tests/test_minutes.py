@@ -308,6 +308,18 @@ def test_minutes_turn_a_choose_meeting_into_a_report_from_the_meeting(cli, fake_
     assert "notes for step 5-black" in fake_llm.requests[0]["messages"][1]["content"]
 
 
+def test_no_cache_asks_the_model_again_for_the_same_notes(cli, fake_llm):
+    fake_llm.fail_when(scribe)
+    args = ("minutes", str(NOTES), "--votes", str(VOTES), "--format", "json")
+    assert cli(*args).code == 0
+    fake_llm.requests.clear()
+    assert cli(*args).code == 0
+    assert fake_llm.requests == []  # the store's cache answered
+    again = cli(*args, "--no-cache")
+    assert again.code == 0, again.err
+    assert len(fake_llm.requests) == 6 and "6 requests (0 cached)" in again.err
+
+
 def test_the_comparison_and_dot_vote_add_up_the_votes_csv(cli, fake_llm):
     fake_llm.fail_when(scribe)
     result = cli("minutes", str(NOTES), "--votes", str(VOTES), "--format", "json")

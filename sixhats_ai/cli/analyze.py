@@ -41,6 +41,7 @@ from sixhats_ai.cli.options import (
     TruncateOption,
     provider_flags,
     run_options,
+    user_gave,
 )
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.text.plural import counted
@@ -198,5 +199,6 @@ def analyze_command(
     run: AnalyzeArgs = {"documents": documents, "options": options, "keep": not no_log}
     run["use_cache"] = not no_cache
     run["origin"] = RunOrigin(problem_path=file, document_paths=context or [])
-    report, run_id = _run(text, program, flags, run, Shown(no_progress, fmt, output))
+    asked = concurrency if user_gave(ctx, "concurrency") else None
+    report, run_id = _run(text, program, flags, run, Shown(no_progress, fmt, output, asked))
     emit_report(report, fmt, output, run_id)

@@ -11,7 +11,7 @@ import typer
 
 from sixhats_ai.cli import options as opt
 from sixhats_ai.cli.app import app, echo_err
-from sixhats_ai.cli.options import provider_flags, run_options
+from sixhats_ai.cli.options import provider_flags, run_options, user_gave
 from sixhats_ai.errors import EXIT_TERMINATED, UsageError
 from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.text.plural import counted
@@ -150,7 +150,7 @@ def batch_command(
     if status or cancel:
         return rounds_admin(out or Path((paths or ["."])[0]), cancel=cancel, via=via, flags=flags)
     paths, out = _inputs(paths, out)
-    flow_given = ctx.get_parameter_source("flow").name != "DEFAULT"  # type: ignore[union-attr]
+    flow_given = user_gave(ctx, "flow")
     args = _batch_args(ctx.params, flags)
     checked = check_batch(paths, out, flow_given=flow_given, **args)  # before anything runs
     total = checked.count_inputs()
@@ -160,7 +160,7 @@ def batch_command(
     args["provider"], args["options"], args["config"] = provider, checked.options, checked.config
     args["program"] = checked.settings.program
     with checked.held():  # another batch writing there: refused before a line is shown
-        start_engine(provider, checked.options)
+        start_engine(provider, concurrency if user_gave(ctx, "concurrency") else None)
         _run_batch(checked, args, total, no_progress)
 
 

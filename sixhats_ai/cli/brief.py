@@ -157,7 +157,7 @@ def _model_args(flags: ProviderFlags, options: RunOptions) -> BriefArgs:
 
     config = load_config()
     provider = resolve_provider(flags, config)
-    start_engine(provider, options)
+    start_engine(provider)
     echo_err(f"sixhats brief: asking {provider.model} at {provider.display_url}")
     return {"provider": provider, "config": config, "options": options}
 

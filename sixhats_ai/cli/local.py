@@ -11,7 +11,6 @@ from sixhats_ai.cli.app import command_group, echo_err
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import Provider
-    from sixhats_ai.run.options import RunOptions
 
 local_app = command_group(
     "local",
@@ -89,12 +88,14 @@ def remove_model(
     echo_err(f"removed {removed.name} ({removed.size_text})")
 
 
-def start_engine(provider: Provider, options: RunOptions) -> None:
-    """Before a run on the local engine: why it is used, what --concurrency means for it, and
-    the model loaded now, before the event loop starts (a load cannot be interrupted)."""
+def start_engine(provider: Provider, concurrency: int | None = None) -> None:
+    """Before a run on the local engine: why it is used, what a --concurrency the user gave
+    means for it (None: the command has none, or it was left at its default, so no note
+    names a flag nobody typed), and the model loaded now, before the event loop starts (a
+    load cannot be interrupted)."""
     from sixhats_ai.session import preload_engine
 
-    for note in provider.engine_notes(options.concurrency):
+    for note in provider.engine_notes(concurrency or 1):
         echo_err(note)
     preload_engine(provider)
 

@@ -60,7 +60,7 @@ def structure_meeting(
     inputs: RunInputs,
     params: dict[str, Any],
     *,
-    read_cache: bool = True,
+    read_cache: bool,
     reuse: dict[str, StepRecord] | None = None,
     lineage: Lineage | None = None,
 ) -> tuple[Report, str | None]:
@@ -79,7 +79,7 @@ def structure_meeting(
     options = replace(run_options(params), include_optional=inputs.include_optional)
     what = f"rerun of meeting {lineage.parent_id}" if lineage else meeting.program.name
     echo_err(f"sixhats minutes: {what} with {provider.model}")
-    start_engine(provider, options)
+    start_engine(provider)
     result = asyncio.run(
         structure(
             provider,
@@ -194,5 +194,5 @@ def minutes(
         made = build_minutes(meeting)
         write_output(render_minutes(made, chosen, user_library(prompts_dir)), output)
         return
-    report, run_id = structure_meeting(meeting, inputs, ctx.params)
+    report, run_id = structure_meeting(meeting, inputs, ctx.params, read_cache=not no_cache)
     emit_report(report, chosen, output, run_id)

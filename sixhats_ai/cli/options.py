@@ -239,6 +239,13 @@ def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def user_gave(ctx: typer.Context, name: str) -> bool:
+    """Whether parameter `name` was given (on the command line or from the environment),
+    not left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
 def sending_options(params: Mapping[str, Any]) -> SendingOptions:
     return cast(
         "SendingOptions",

@@ -37,6 +37,7 @@ class Shown:
     no_progress: bool = False
     fmt: str | None = None
     output: Path | None = None
+    concurrency: int | None = None  # a --concurrency the user gave (see `start_engine`)
 
 
 def run_with_progress(
@@ -56,7 +57,7 @@ def run_with_progress(
     from sixhats_ai.runs import RunOrigin
 
     options = run.get("options") or RunOptions()
-    start_engine(provider, options)
+    start_engine(provider, shown.concurrency)
     plan = program.plan(include_optional=options.include_optional)
     board = for_stderr(no_progress=shown.no_progress).steps(plan[:1] if program.emergent else plan)
     # Above the live board (its `echo`), not through it: what was done to fit the documents.

@@ -302,8 +302,10 @@ def read_problem(text: str | None, file: Path | None = None) -> str:
     elif text is not None:
         raw = text
     else:
-        raise UsageError(
-            "no problem given", hint='pass it as text, e.g. sixhats analyze "Should we...?"'
+        raise UsageError(  # brief reads its topic here too: the hint names no command
+            "no problem given",
+            hint='pass it as text in quotes, e.g. "Should we...?", or a file with '
+            + option("file"),
         )
     problem = sanitize(raw).strip()
     if not problem:

@@ -15,6 +15,7 @@ from sixhats_ai.local.cache import pull
 from sixhats_ai.local.catalogue import load_catalogue, resolve
 from sixhats_ai.resources import pip_install
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 PROBLEM = "Should our team move to a four-day week?"
 RUN = ("--program", "quick-feedback", "--max-tokens", "64", "--no-progress")
 
@@ -86,6 +87,20 @@ def test_concurrency_above_one_is_accepted_with_a_note(cli, tiny_model):
     )
     ends_as_a_run_should(result)
     assert "--concurrency 3 queues the requests" in result.err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analyze", PROBLEM, *RUN),  # --concurrency left at its default
+        ("minutes", str(EXAMPLES / "helpdesk-notes.md"), "--max-tokens", "64"),  # none to give
+    ],
+)
+def test_no_concurrency_note_unless_the_user_gave_one(cli, tiny_model, command):
+    pytest.importorskip("llama_cpp")
+    result = cli(*command, "--local", "--model", str(tiny_model))
+    ends_as_a_run_should(result)
+    assert "queues the requests" not in result.err
 
 
 def test_max_cost_does_not_refuse_the_free_local_engine(cli, tiny_model):
