@@ -244,14 +244,20 @@ def batch(paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]) -
 
 
 def missing_reports(index: BatchIndex, out: Path) -> SixhatsError | None:
-    """The error that makes `sixhats batch` exit 1 when some inputs have no report, else
-    None."""
-    missing = [r for r in index.rows if r.status in ("failed", "not started")]
-    if not missing:
+    """The error that makes `sixhats batch` exit 1 when some inputs failed or were not
+    started, else None. It counts the skipped ones too (a format whose extra is missing: no
+    report either); alone they do not fail the batch, as they were never tried."""
+    counts = index.counts()
+    if not counts.get("failed") and not counts.get("not started"):
         return None
+    missing = {s: n for s, n in counts.items() if s in ("failed", "not started", "skipped")}
+    retry = "re-run the same command to retry them"
+    if "skipped" in missing:
+        retry += " (a skipped one once the extra its line names is installed)"
     return SixhatsError(
-        f"{len(missing)} of {len(index.rows)} inputs have no report",
-        hint=f"see {out / f'{INDEX_STEM}.md'}; re-run the same command to retry them",
+        f"{sum(missing.values())} of {len(index.rows)} inputs have no report: "
+        + ", ".join(f"{n} {status}" for status, n in missing.items()),
+        hint=f"see {out / f'{INDEX_STEM}.md'}; {retry}",
     )
 
 
