@@ -32,6 +32,7 @@ from sixhats_ai.batches.via import (
     batch_backend,
     check_logged,
     check_via,
+    other_via,
     round_backend,
     round_prices,
     rounds_note,
@@ -290,6 +291,11 @@ async def batch_rounds(out: Path, **kwargs: Unpack[RoundsArgs]) -> list[str]:
         for line in status_lines(store, out):
             echo(line)
         if checked == "live":
+            return []
+        if (elsewhere := other_via(store, out, checked)) is not None:
+            if cancel:
+                raise UsageError(elsewhere, hint=f"give the {option('via')} they went through")
+            echo(elsewhere)
             return []
         _, _, provider = await asyncio.to_thread(settled, kwargs)
         backend = round_backend(checked, provider, out, store, echo=echo)
