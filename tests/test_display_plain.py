@@ -16,7 +16,7 @@ from sixhats_ai.display.plain import PlainBatch, PlainSteps, PlainTasks, duratio
 from sixhats_ai.render.index import IndexRow
 from sixhats_ai.run.report import Usage
 from sixhats_ai.run.request import StepEvent
-from tests.displays import PLAN, failed_row, record
+from tests.displays import PLAN, SKIPPED_PDF, failed_row, record
 
 STEP_LINES_ON_MAIN = (
     "  = 1-blue     Blue: reused\n"
@@ -32,7 +32,7 @@ BATCH_LINES = (
     "    done 1, failed 0, skipped 0, remaining 4; 0 tokens, $0.0000\n"
     "[2/5] ok b.md: Pilot first (66%)\n"
     "    done 2, failed 0, skipped 0, remaining 3; 5000 tokens, $0.0123, ETA 0:45\n"
-    "[3/5] skipped c.pdf: c.pdf needs the pdf extra: pip install 'sixhats-ai[pdf]'\n"
+    f"[3/5] skipped c.pdf: {SKIPPED_PDF}\n"
     "    done 2, failed 0, skipped 1, remaining 2; 5000 tokens, $0.0123, ETA 0:20\n"
     "[4/5] failed d.md: d.md: the synthesis failed: bad JSON\n"
     "    done 2, failed 1, skipped 1, remaining 1; 5000 tokens, $0.0200, ETA 0:12\n"
@@ -72,8 +72,7 @@ def batch_rows() -> list[tuple[IndexRow, float, float]]:
                   recommendation="Go ahead", confidence=0.8), 0.0, 110.0),
         (IndexRow(input="b.md", status="ok", report="b", recommendation="Pilot first",
                   confidence=0.655, tokens=5000, requests=7), 0.0123, 130.0),
-        (failed_row("c.pdf", "c.pdf needs the pdf extra: pip install 'sixhats-ai[pdf]'",
-                    "skipped"), 0.0123, 131.0),
+        (failed_row("c.pdf", SKIPPED_PDF, "skipped"), 0.0123, 131.0),
         (failed_row("d.md", "d.md: the synthesis failed: bad JSON"), 0.02, 150.0),
         (IndexRow(input="e.md", status="degraded", report="e", recommendation="Wait",
                   confidence=0.4, tokens=4200, requests=7, cached_requests=7), 0.02, 200.0),
