@@ -232,13 +232,15 @@ def reused_steps(run: StoredRun, redo: Sequence[str]) -> dict[str, StepRecord]:
 
 
 def rerun_options(options: RunOptions, run: StoredRun) -> RunOptions:
-    """A rerun's options: the kept run decides the flow, the steps and the participants;
+    """A rerun's options: the kept run decides the flow, the steps, the participants and an
+    emergent run's --max-steps (the default for one kept before the bound was, as then);
     `options` how to ask."""
     return dataclasses.replace(
         options,
         flow=run.flow,  # type: ignore[arg-type]
         include_optional=run.include_optional,
         personas=kept_roster(run.steps, run.report.roster if run.report else None),
+        max_steps=run.max_steps or options.max_steps,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sixhats_ai.method.programs import PlannedStep, find_program
 from sixhats_ai.render.index import IndexRow
 from sixhats_ai.run.report import StepRecord, Usage
+from sixhats_ai.text.extract import DOCS_EXTRA_HINT, MissingExtra
 
 PLAN = find_program("choose").plan()  # 1-blue 2-white 3-green 4-yellow 5-black 6-red 7-blue
+SKIPPED_PDF = MissingExtra("c.pdf is a PDF", hint=DOCS_EXTRA_HINT).one_line()  # as batch says
 
 
 def record(

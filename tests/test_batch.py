@@ -400,6 +400,22 @@ def test_pdf_and_docx_are_read_or_skipped_without_the_extra(cli, fake_llm, tmp_p
     assert "skipped" in result.err
 
 
+def test_the_summary_counts_failed_and_skipped_inputs_apart(cli, fake_llm, tmp_path, monkeypatch):
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, ["good.md"])
+    (src / "binary.md").write_bytes(b"\x00\x01\x02binary")
+    for name in ("plan.docx", "scan.pdf"):
+        (src / name).write_bytes(b"not read: the docs extra is missing")
+    monkeypatch.setitem(sys.modules, "docx", None)
+    monkeypatch.setitem(sys.modules, "pypdf", None)
+    result = cli("batch", str(src), "--out", str(out), "--no-progress")
+    assert result.code == 1
+    assert "3 of 4 inputs have no report: 1 failed, 2 skipped" in result.err
+    assert "install the docs extra" in result.err  # what the skipped ones need, not a retry
+    last = [line for line in result.err.splitlines() if line.startswith("    done")][-1]
+    assert last.startswith("    done 1, failed 1, skipped 2, remaining 0;")
+
+
 def test_a_degraded_report_is_resumed_by_asking_only_its_failed_hats(cli, fake_llm, tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     markers = write_proposals(src, ["a.md", "b.md"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.batchapi import vllm_results
+from testkit.batchapi import BatchStats, vllm_results
 from testkit.standin import StandIn
 from tests.test_batch import write_proposals
 
@@ -198,3 +198,26 @@ def test_two_servers_numbering_their_batches_alike_keep_their_own_rounds(
         assert {r["status"] for r in index["rows"]} == {"ok"}
         status = cli("batch", "--status", str(tmp_path / out))
         assert "round 1: batch-000001, completed" in status.err, status.err
+
+
+def test_status_of_jsonl_rounds_says_they_wait_for_results_and_asks_no_batch_api(
+    cli, rounds, tmp_path
+):
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    written = cli("batch", str(tmp_path / "in"), "--out", str(out), "--via", "jsonl")
+    assert written.code == 0, written.err
+    for via in ([], ["--via", "jsonl"]):
+        status = cli("batch", "--status", str(out), *via)
+        assert status.code == 0, status.err
+        assert "round 1: round-1, submitted, 2 requests" in status.err
+        assert "24 h" not in status.err
+        assert "1 round open; each waits for its results file" in status.err
+        assert "(the batch again with --via jsonl --results FILE)" in status.err
+    asked = cli("batch", "--status", str(out), "--via", "batch-api")
+    assert asked.code == 0, asked.err
+    assert f"{out}: its rounds went through --via jsonl, not batch-api" in asked.err
+    assert "404" not in asked.err
+    cancel = cli("batch", "--cancel", str(out), "--via", "batch-api")
+    assert cancel.code == 2 and "its rounds went through --via jsonl" in cancel.err
+    assert rounds.batch_stats() == BatchStats()  # the Batch API was asked nothing

@@ -290,3 +290,25 @@ def test_local_servers_are_probed_at_once_with_a_short_timeout(no_network):
     assert len(arrived) == 3
     assert {r.extensions["timeout"]["connect"] for r in arrived} == {0.3}
     assert {r.extensions["timeout"]["read"] for r in arrived} == {0.3}
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["nothing configured", "a server"])
+def test_a_model_file_without_local_says_to_add_local(
+    cli, no_network, fake_llm, tmp_path, monkeypatch, configured
+):
+    no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
+        side_effect=httpx.ConnectError("no")
+    )
+    if not configured:
+        for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SIXHATS_MODEL"):
+            monkeypatch.delenv(name)
+    (tmp_path / "my-model.gguf").write_bytes(b"GGUF")
+    monkeypatch.chdir(tmp_path)
+    for dry_run in ([], ["--dry-run"]):
+        result = cli("analyze", "Should we?", "--model", "./my-model.gguf", *dry_run)
+        assert result.code == 2, result.err
+        assert result.err.splitlines() == [
+            "error: --model ./my-model.gguf is a model file, and a model file runs on the "
+            "local engine (add --local)"
+        ]
+    assert not fake_llm.requests

@@ -13,7 +13,7 @@ from sixhats_ai.display.board import HatBoard
 from sixhats_ai.display.live import REFRESH_PER_SECOND, LiveDisplay
 from sixhats_ai.display.progress import BatchBar, TaskBar
 from sixhats_ai.run.request import StepEvent
-from tests.displays import PLAN, failed_row, ok_row, record, usage
+from tests.displays import PLAN, SKIPPED_PDF, failed_row, ok_row, record, usage
 
 SHOW_CURSOR, HIDE_CURSOR = "\x1b[?25h", "\x1b[?25l"
 
@@ -197,7 +197,7 @@ def test_the_batch_bar_discovers_then_counts_files():
     bar.on_discovered(200)
     bar.on_file_done(ok_row("a.md", tokens=5000))
     bar.on_file_done(ok_row("b.md", reused=True, tokens=800))  # kept from before: no tokens now
-    bar.on_file_done(failed_row("c.pdf", "c.pdf needs the pdf extra", "skipped"))
+    bar.on_file_done(failed_row("c.pdf", SKIPPED_PDF, "skipped"))
     bar.on_file_done(failed_row("d.md", "the synthesis failed: bad JSON"))
     lines = frame(bar)
     assert "files" in lines[0] and "4/200 files" in lines[0] and "discovering" not in lines[0]
@@ -205,7 +205,7 @@ def test_the_batch_bar_discovers_then_counts_files():
         "done 2 · failed 1 · skipped 1 · requests in flight 3/4 · 5,000 tokens · $0.0123 of $0.50"
     )
     assert lines[2:] == [
-        "  skipped: c.pdf needs the pdf extra",
+        f"  skipped: {SKIPPED_PDF}",
         "  failed: d.md: the synthesis failed: bad JSON",
     ]
     state["in_flight"], state["spent"] = 0, 0.25

@@ -1,7 +1,8 @@
 """Off a terminal, progress is today's plain lines, byte for byte; the mode is picked once.
 
 The expected strings were captured from the code on main before the display package existed
-(`cli.app.progress` for steps, `BatchRunner._progress` for files), fed the same events.
+(`cli.app.progress` for steps, `BatchRunner._progress` for files), fed the same events; since,
+a batch line counts skipped files apart from done ones (they have no report).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sixhats_ai.display.plain import PlainBatch, PlainSteps, PlainTasks, duratio
 from sixhats_ai.render.index import IndexRow
 from sixhats_ai.run.report import Usage
 from sixhats_ai.run.request import StepEvent
-from tests.displays import PLAN, failed_row, record
+from tests.displays import PLAN, SKIPPED_PDF, failed_row, record
 
 STEP_LINES_ON_MAIN = (
     "  = 1-blue     Blue: reused\n"
@@ -26,20 +27,21 @@ STEP_LINES_ON_MAIN = (
     "  … 4-yellow   Yellow\n"
     "  ✗ 4-yellow   Yellow: the model answered 500 twice (retry later)\n"
 )
-BATCH_LINES_ON_MAIN = (
+BATCH_LINES = (
     "[1/5] ok a.md: unchanged, report kept: Go ahead (80%)\n"
-    "    done 1, failed 0, remaining 4; 0 tokens, $0.0000\n"
+    "    done 1, failed 0, skipped 0, remaining 4; 0 tokens, $0.0000\n"
     "[2/5] ok b.md: Pilot first (66%)\n"
-    "    done 2, failed 0, remaining 3; 5000 tokens, $0.0123, ETA 0:45\n"
-    "[3/5] skipped c.pdf: c.pdf needs the pdf extra: pip install 'sixhats-ai[pdf]'\n"
-    "    done 3, failed 0, remaining 2; 5000 tokens, $0.0123, ETA 0:20\n"
+    "    done 2, failed 0, skipped 0, remaining 3; 5000 tokens, $0.0123, ETA 0:45\n"
+    f"[3/5] skipped c.pdf: {SKIPPED_PDF}\n"
+    "    done 2, failed 0, skipped 1, remaining 2; 5000 tokens, $0.0123, ETA 0:20\n"
     "[4/5] failed d.md: d.md: the synthesis failed: bad JSON\n"
-    "    done 3, failed 1, remaining 1; 5000 tokens, $0.0200, ETA 0:12\n"
+    "    done 2, failed 1, skipped 1, remaining 1; 5000 tokens, $0.0200, ETA 0:12\n"
     "[5/5] degraded e.md: Wait (40%)\n"
-    "    done 4, failed 1, remaining 0; 9200 tokens, $0.0200, ETA 0:00\n"
+    "    done 3, failed 1, skipped 1, remaining 0; 9200 tokens, $0.0200, ETA 0:00\n"
 )
-STREAMED_LINE_ON_MAIN = (
-    "[1/?] ok b.md: Pilot first (66%)\n    done 1, failed 0, remaining ?; 5000 tokens, $0.5000\n"
+STREAMED_LINE = (
+    "[1/?] ok b.md: Pilot first (66%)\n"
+    "    done 1, failed 0, skipped 0, remaining ?; 5000 tokens, $0.5000\n"
 )
 
 
@@ -70,22 +72,21 @@ def batch_rows() -> list[tuple[IndexRow, float, float]]:
                   recommendation="Go ahead", confidence=0.8), 0.0, 110.0),
         (IndexRow(input="b.md", status="ok", report="b", recommendation="Pilot first",
                   confidence=0.655, tokens=5000, requests=7), 0.0123, 130.0),
-        (failed_row("c.pdf", "c.pdf needs the pdf extra: pip install 'sixhats-ai[pdf]'",
-                    "skipped"), 0.0123, 131.0),
+        (failed_row("c.pdf", SKIPPED_PDF, "skipped"), 0.0123, 131.0),
         (failed_row("d.md", "d.md: the synthesis failed: bad JSON"), 0.02, 150.0),
         (IndexRow(input="e.md", status="degraded", report="e", recommendation="Wait",
                   confidence=0.4, tokens=4200, requests=7, cached_requests=7), 0.02, 200.0),
     ]  # fmt: skip
 
 
-def test_batch_lines_are_byte_for_byte_those_of_main(capsys):
+def test_batch_lines_are_byte_for_byte_these(capsys):
     now, spent = [100.0], [0.0]
     with PlainBatch(lambda: spent[0], clock=lambda: now[0]) as progress:
         progress.on_discovered(5)
         for row, spend, finished_at in batch_rows():
             spent[0], now[0] = spend, finished_at
             progress.on_file_done(row)
-    assert capsys.readouterr().err.encode() == BATCH_LINES_ON_MAIN.encode()
+    assert capsys.readouterr().err.encode() == BATCH_LINES.encode()
 
 
 def test_a_streamed_batch_has_no_total_and_no_eta(capsys):
@@ -93,7 +94,7 @@ def test_a_streamed_batch_has_no_total_and_no_eta(capsys):
     progress = PlainBatch(lambda: 0.5, clock=lambda: now[0])
     now[0] = 3725.0
     progress.on_file_done(batch_rows()[1][0])
-    assert capsys.readouterr().err == STREAMED_LINE_ON_MAIN
+    assert capsys.readouterr().err == STREAMED_LINE
 
 
 def test_durations_read_as_minutes_then_hours():

@@ -134,10 +134,34 @@ def test_every_install_hint_works_from_a_clone():
     checkout = Path(re.search(r"-e '(.+)\[local\]'", hint).group(1))
     assert (checkout / "pyproject.toml").is_file()
     assert re.search(r"^local = \[", (checkout / "pyproject.toml").read_text(), flags=re.M)
-    sources = [*(README.parent / "sixhats_ai").rglob("*.py"), README, *DOCS.glob("*.md")]
     named = re.compile(r"""install ['"]?sixhats-ai\[""")
-    offenders = [p.name for p in sources if named.search(p.read_text("utf-8"))]
+    offenders = [p.name for p in _hinting_files() if named.search(p.read_text("utf-8"))]
     assert offenders == []
+
+
+def _hinting_files() -> list[Path]:
+    """Where an install hint may be written: the code, the docs, and the tests' fixtures
+    (read as examples of what sixhats says)."""
+    root = README.parent
+    return [*(root / "sixhats_ai").rglob("*.py"), *(root / "tests").rglob("*.py"), README,
+            *DOCS.glob("*.md")]  # fmt: skip
+
+
+def test_every_extra_a_hint_names_is_one_pyproject_offers():
+    """A hint naming an extra that does not exist (`[pdf]`) fails whoever follows it."""
+    import tomllib
+
+    pyproject = tomllib.loads((README.parent / "pyproject.toml").read_text("utf-8"))
+    offered = set(pyproject["project"]["optional-dependencies"])
+    named = re.compile(r"\bthe `?([a-z]+)`? extra\b|\binstall [^\n]*?\[([a-z,]+)\]")
+    found = {
+        (path.name, extra)
+        for path in _hinting_files()
+        for match in named.finditer(path.read_text("utf-8"))
+        for extra in ",".join(filter(None, match.groups())).split(",")
+    }
+    assert len(found) > 5
+    assert sorted((path, extra) for path, extra in found if extra not in offered) == []
 
 
 def test_every_template_the_docs_name_is_one_sixhats_prompts_lists():

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 
 import httpx
 import pytest
 
 from sixhats_ai.run.report import Report
+from sixhats_ai.store.database import RunStore
 from tests.fakes import completion, requested_schema, schema_name
 
 PROBLEM = "Should we move to a four-day week?"
@@ -135,3 +137,22 @@ def test_a_failed_process_request_closes_the_meeting_and_says_why(cli, fake_llm)
     assert [s.id for s in report.steps] == ["1-blue", "2-white", "3-blue"]
     last = report.process_log[-1]
     assert last.next == "close" and "the process request failed" in (last.corrected or "")
+
+
+def test_a_rerun_keeps_the_runs_max_steps_and_an_older_run_gets_the_default(cli, fake_llm):
+    fake_llm.fail_when(_answering(lambda allowed: next(h for h in allowed if h != "close")))
+    first = cli("analyze", PROBLEM, "--program", "emergent", "--max-steps", "6")
+    assert first.code == 0, first.err
+    run_id = first.err.split("saved run ")[1].split()[0]
+
+    def hats_on_rerun() -> int:
+        again = cli("rerun", run_id, "--step", "4-white", "--format", "json")
+        assert again.code == 0, again.err
+        return len(Report.model_validate_json(again.out).steps[1:-1])
+
+    assert hats_on_rerun() == 6  # the run's --max-steps, not the default 8
+    with RunStore() as store:
+        path = store.path
+    with sqlite3.connect(path) as conn:  # as a run kept before the bound was
+        conn.execute("UPDATE runs SET inputs = json_remove(inputs, '$.max_steps')")
+    assert hats_on_rerun() == 8

@@ -422,3 +422,15 @@ def test_the_library_names_options_as_the_tools_call_them():
     error = UsageError(f"{option('personas')} 9 is too many", hint=f"see {option('max_tokens')}")
     with option_names(tool_argument):
         assert error.one_line() == "participants 9 is too many (see max_tokens)"
+
+
+async def test_a_store_error_tells_an_mcp_user_the_config_setting_not_keep_false(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "datafile").write_text("")
+    monkeypatch.setenv("SIXHATS_DATA_DIR", str(tmp_path / "datafile"))
+    async with connect(sampling_callback=SamplingStandIn()) as client:
+        line = error_line(await quick_feedback(client))
+    assert "cannot create the run store's folder" in line
+    assert line.endswith("(set SIXHATS_DATA_DIR to a folder, or keep nothing: log = false "
+                         "in config.toml)")  # fmt: skip

@@ -118,10 +118,32 @@ def test_rounds_kept_before_servers_were_recorded_are_still_picked_up(monkeypatc
         )
     monkeypatch.undo()
     with RunStore(path) as store:
-        ledger = StoreLedger(store, "/reports", "http://127.0.0.1:8000/v1")
+        ledger = StoreLedger(store, "/reports", "http://127.0.0.1:8000/v1", "batch-api")
         assert ledger.open_batches() == [OpenBatch("batch-000001", 1, {"a", "b"})]
-        other = StoreLedger(store, "/reports", "http://127.0.0.1:9000/v1")
+        other = StoreLedger(store, "/reports", "http://127.0.0.1:9000/v1", "batch-api")
         other.add_batch(OpenBatch("batch-000001", 2, {"c"}))
         ledger.close_batch("batch-000001", "completed")
         assert [b.custom_ids for b in other.open_batches()] == [{"c"}]
     assert sorted(_applied(path)) == sorted(names)
+
+
+def test_rounds_kept_before_their_via_was_recorded_are_told_apart_by_their_ids(monkeypatch):
+    """A jsonl round is named after its file (`round-N`); any other id is the Batch API's."""
+    from sixhats_ai.batches.ledger import kept_rounds
+
+    path = data_dir() / "runs.sqlite3"
+    names = [m.name for m in migrations.MIGRATIONS]
+    before = migrations.MIGRATIONS[: names.index("batch rounds keep their via")]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    with RunStore(path) as store:
+        store.write_many(
+            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("", batch_id, "/reports", n, "submitted", "2026-01-01", None, '["a"]')
+                for n, batch_id in enumerate(["round-1", "batch_abc123", "round-3-2"], 1)
+            ],
+        )
+    monkeypatch.undo()
+    with RunStore(path) as store:
+        kept = [(r.batch_id, r.via) for r in kept_rounds(store, "/reports")]
+    assert kept == [("round-1", "jsonl"), ("batch_abc123", "batch-api"), ("round-3-2", "jsonl")]

@@ -571,3 +571,15 @@ def test_one_dot_from_one_voter_reads_in_the_singular(cli, fake_llm, tmp_path):
     assert "- Dot vote: Weekly rota: 1 dot, 1 voter\n" in result.out
     assert "- Dot vote: Follow-the-sun: 2 dots, 1 voter\n" in result.out
     assert not re.search(r"\b1 (dots|voters|requests)\b", result.out + result.err)
+
+
+def test_the_library_minutes_take_use_cache_as_analyze_does(fake_llm):
+    from sixhats_ai import minutes
+
+    fake_llm.fail_when(scribe)
+    minutes(NOTES, votes=VOTES)
+    fake_llm.requests.clear()
+    minutes(NOTES, votes=VOTES)
+    assert fake_llm.requests == []  # the store's cache answered
+    minutes(NOTES, votes=VOTES, use_cache=False)
+    assert len(fake_llm.requests) == 6

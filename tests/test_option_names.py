@@ -78,17 +78,18 @@ def test_an_option_a_flag_turns_off_is_named_with_the_value_to_pass(cli, tmp_pat
     with pytest.raises(UsageError) as raised:
         check_batch([tmp_path / "in"], tmp_path / "out", via="batch-api", keep=False)
     assert "(drop keep=False (or set log = true in config.toml))" in raised.value.one_line()
-    with option_names(tool_argument):  # no tool takes it: named as a program passes it
-        assert "(drop keep=False (or set" in raised.value.one_line()
     with option_names(flag_of):
         assert "(drop --no-log (or set" in raised.value.one_line()
     result = cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--via",
                  "batch-api", "--no-log", "--model", "m")  # fmt: skip
     assert result.code == 2 and "(drop --no-log (or set log = true" in result.err
     hint = read_only(tmp_path / "store.db").one_line()
-    assert "or pass keep=False to keep nothing" in hint
+    assert "or keep nothing: keep=False)" in hint
     with option_names(flag_of):
-        assert "or pass --no-log to keep nothing" in read_only(tmp_path / "store.db").one_line()
+        assert "or keep nothing: --no-log)" in read_only(tmp_path / "store.db").one_line()
+    with option_names(tool_argument):  # no tool takes it: the config file sets it
+        hint = read_only(tmp_path / "store.db").one_line()
+        assert "or keep nothing: log = false in config.toml)" in hint
 
 
 def _options_named_below_the_shells() -> list[tuple[str, str, bool]]:

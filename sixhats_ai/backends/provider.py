@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from sixhats_ai.backends.probe import probe_local_servers, served_models
 from sixhats_ai.config import Config, Profile, config_dir
 from sixhats_ai.errors import ConfigError, keep_secret, option
 
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_PLACEHOLDER_KEY = "sk-local-no-key"
-LOCAL_SERVERS = (
-    ("Ollama", "http://127.0.0.1:11434/v1"),
-    ("LM Studio", "http://127.0.0.1:1234/v1"),
-    ("llama.cpp", "http://127.0.0.1:8080/v1"),
-)
-PROBE_TIMEOUT_SECONDS = 0.3
-MODEL_LIST_TIMEOUT_SECONDS = 3.0
 
 
 def mask_credentials(url: str) -> str:
@@ -201,64 +195,12 @@ def planned_provider(flags: ProviderFlags, config: Config) -> Provider:
     """The models a run would use, as far as flags, environment and profile say, without
     asking any server or loading the local engine: what a dry run prices."""
     settled = settle(flags, config, dict(os.environ))
-    if flags.local or settled.profile.backend == "local":
+    if _on_the_engine(settled, flags):
         from sixhats_ai.local.select import planned_model
 
         model, n_ctx = planned_model(_local_settings(settled, flags))
         return Provider(None, "", model, n_ctx=n_ctx, origin="the local engine")
     return settled.provider(config, api_key="")
-
-
-async def _listed_models(
-    url: str, client: object, timeout: float, api_key: str | None = None
-) -> list[str] | None:
-    """The model ids a server lists at `/models`, or None if it lists none; raises
-    httpx.TransportError when nothing answers there at all."""
-    import httpx
-
-    assert isinstance(client, httpx.AsyncClient)
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    response = await client.get(f"{url}/models", timeout=timeout, headers=headers)
-    try:
-        response.raise_for_status()
-        data = response.json().get("data", [])
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return None
-    return [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
-
-
-async def _probe(
-    url: str, client: object, timeout: float = PROBE_TIMEOUT_SECONDS
-) -> list[str] | None:
-    """The model ids a server lists at `/models`, or None if it does not answer."""
-    import httpx
-
-    try:
-        return await _listed_models(url, client, timeout)
-    except httpx.HTTPError:
-        return None
-
-
-async def probe_local_servers() -> tuple[str, str, list[str]] | None:
-    """The first usual local server that answers, with its models; all probed at once."""
-    import asyncio
-
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        results = await asyncio.gather(*(_probe(url, client) for _, url in LOCAL_SERVERS))
-    for (name, url), models in zip(LOCAL_SERVERS, results, strict=True):
-        if models is not None:
-            return name, url, models
-    return None
-
-
-async def served_models(url: str, api_key: str | None) -> list[str] | None:
-    """What `url` lists at /models; raises httpx.TransportError if it cannot be reached."""
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        return await _listed_models(url, client, MODEL_LIST_TIMEOUT_SECONDS, api_key)
 
 
 def nothing_configured(config: Path, local: str) -> str:
@@ -270,6 +212,17 @@ def nothing_configured(config: Path, local: str) -> str:
   Local engine:  {local}
   A profile:     add [profiles.NAME] to {config} and pass {option("profile")} NAME
   No model:      sixhats analyze ... --dry-run   |   sixhats brief ... --offline"""
+
+
+def _on_the_engine(settled: Settled, flags: ProviderFlags) -> bool:
+    """Whether the run is the embedded engine's: `--local`, or a local profile. A run on a
+    server refuses a model file for --model (the server would get its path as a name)."""
+    if flags.local or settled.profile.backend == "local":
+        return True
+    from sixhats_ai.local.select import refuse_model_file
+
+    refuse_model_file(flags.model)
+    return False
 
 
 def local_provider(settled: Settled, flags: ProviderFlags) -> Provider:
@@ -371,7 +324,7 @@ def resolve_provider(
 ) -> Provider:
     """Apply flag > env > profile > default; probe local servers when nothing is set."""
     settled = settle(flags, config, dict(os.environ) if env is None else env)
-    if flags.local or settled.profile.backend == "local":
+    if _on_the_engine(settled, flags):
         return local_provider(settled, flags)
     resolved: dict[str, str] = {}
     if not settled.base_url and not settled.api_key:

@@ -32,6 +32,7 @@ from sixhats_ai.batches.via import (
     batch_backend,
     check_logged,
     check_via,
+    other_via,
     round_backend,
     round_prices,
     rounds_note,
@@ -244,14 +245,20 @@ def batch(paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]) -
 
 
 def missing_reports(index: BatchIndex, out: Path) -> SixhatsError | None:
-    """The error that makes `sixhats batch` exit 1 when some inputs have no report, else
-    None."""
-    missing = [r for r in index.rows if r.status in ("failed", "not started")]
-    if not missing:
+    """The error that makes `sixhats batch` exit 1 when some inputs failed or were not
+    started, else None. It counts the skipped ones too (a format whose extra is missing: no
+    report either); alone they do not fail the batch, as they were never tried."""
+    counts = index.counts()
+    if not counts.get("failed") and not counts.get("not started"):
         return None
+    missing = {s: n for s, n in counts.items() if s in ("failed", "not started", "skipped")}
+    retry = "re-run the same command to retry them"
+    if "skipped" in missing:
+        retry += " (a skipped one once the extra its line names is installed)"
     return SixhatsError(
-        f"{len(missing)} of {len(index.rows)} inputs have no report",
-        hint=f"see {out / f'{INDEX_STEM}.md'}; re-run the same command to retry them",
+        f"{sum(missing.values())} of {len(index.rows)} inputs have no report: "
+        + ", ".join(f"{n} {status}" for status, n in missing.items()),
+        hint=f"see {out / f'{INDEX_STEM}.md'}; {retry}",
     )
 
 
@@ -284,6 +291,11 @@ async def batch_rounds(out: Path, **kwargs: Unpack[RoundsArgs]) -> list[str]:
         for line in status_lines(store, out):
             echo(line)
         if checked == "live":
+            return []
+        if (elsewhere := other_via(store, out, checked)) is not None:
+            if cancel:
+                raise UsageError(elsewhere, hint=f"give the {option('via')} they went through")
+            echo(elsewhere)
             return []
         _, _, provider = await asyncio.to_thread(settled, kwargs)
         backend = round_backend(checked, provider, out, store, echo=echo)

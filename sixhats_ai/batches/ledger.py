@@ -5,7 +5,7 @@ it may be stopped long before. What was submitted (batch ids, the custom_ids in 
 came back (each line's answer) is kept here, scoped to the batch's `--out` folder, so running
 the same command again attaches to the open batches and uses the answers already fetched,
 instead of submitting anything twice. A batch id is unique on its server only, so rounds are
-kept by server and batch id.
+kept by server and batch id, each with the way it went (batch-api or jsonl).
 """
 
 from __future__ import annotations
@@ -35,17 +35,19 @@ class RoundRecord:
     status: str
     created: str
     requests: int
+    via: str  # batch-api or jsonl
 
 
 @dataclass
 class StoreLedger:
     """The `RoundLedger` of one batch (`scope`: its --out folder) on one server (`server`,
-    as the backend names it) in the run store. Rounds kept before servers were recorded
-    (server '') are read as this server's."""
+    as the backend names it) in the run store, its new rounds going `via` batch-api or jsonl.
+    Rounds kept before servers were recorded (server '') are read as this server's."""
 
     store: RunStore
     scope: str
     server: str
+    via: str
 
     def result(self, custom_id: str) -> LineResult | None:
         rows = self.store.query(
@@ -75,7 +77,8 @@ class StoreLedger:
 
     def add_batch(self, batch: OpenBatch) -> None:
         self.store.write_many(
-            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO batch_rounds (server, batch_id, scope, round, status, created, closed,"
+            " custom_ids, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     self.server,
@@ -86,6 +89,7 @@ class StoreLedger:
                     _now(),
                     None,
                     json.dumps(sorted(batch.custom_ids)),
+                    self.via,
                 )
             ],
         )
@@ -103,12 +107,14 @@ class StoreLedger:
         )
         return int(rows[0][0]) + 1
 
-    def rounds(self) -> Iterator[RoundRecord]:
-        """Every batch this --out folder submitted, oldest first (for --status)."""
-        rows = self.store.query(
-            "SELECT batch_id, round, status, created, json_array_length(custom_ids) "
-            "FROM batch_rounds WHERE scope = ? ORDER BY round, created",
-            (self.scope,),
-        )
-        for row in rows:
-            yield RoundRecord(row[0], int(row[1]), row[2], row[3], int(row[4]))
+
+def kept_rounds(store: RunStore, scope: str) -> Iterator[RoundRecord]:
+    """Every batch the --out folder `scope` submitted, on any server, oldest first (for
+    --status)."""
+    rows = store.query(
+        "SELECT batch_id, round, status, created, json_array_length(custom_ids), via "
+        "FROM batch_rounds WHERE scope = ? ORDER BY round, created",
+        (scope,),
+    )
+    for row in rows:
+        yield RoundRecord(row[0], int(row[1]), row[2], row[3], int(row[4]), row[5])

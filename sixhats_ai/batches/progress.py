@@ -21,18 +21,14 @@ MAX_LISTED_FAILURES = 10
 
 @dataclass
 class Totals:
+    """What the closing summary and the scheduler count (the display counts the statuses)."""
+
     started: float = field(default_factory=time.perf_counter)
-    done: int = 0
-    failed: int = 0
     ran: int = 0
     tokens: int = 0
     kept: int = 0
 
     def count(self, row: IndexRow) -> None:
-        if row.status == "failed":
-            self.failed += 1
-        else:
-            self.done += 1
         if not row.reused and row.report is not None:
             self.ran += 1
             self.tokens += row.tokens

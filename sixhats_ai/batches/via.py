@@ -20,7 +20,7 @@ from sixhats_ai.backends.build import Rounds, build_backend
 from sixhats_ai.backends.jsonl import ingest_results
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
-from sixhats_ai.batches.ledger import StoreLedger
+from sixhats_ai.batches.ledger import RoundRecord, StoreLedger, kept_rounds
 from sixhats_ai.config import Config
 from sixhats_ai.errors import UsageError, named, option
 from sixhats_ai.method.programs import Program
@@ -107,7 +107,7 @@ def batch_backend(
     if store is None:  # check_logged refused a batch in rounds with logging off
         raise UsageError(f"{option('via')} {via} needs the run store", hint="turn logging on")
     if results is not None:
-        ledger = ledger_for(store, out, provider.display_url)
+        ledger = ledger_for(store, out, provider.display_url, via)
         rounds, answers = ingest_results(ledger, results)
         echo(f"{results}: {answers} answers to {rounds} kept")
     return round_backend(via, provider, out, store, echo=echo)
@@ -117,10 +117,10 @@ def rounds_folder(out: Path) -> Path:
     return out / ROUNDS_FOLDER
 
 
-def ledger_for(store: RunStore, out: Path, server: str) -> StoreLedger:
+def ledger_for(store: RunStore, out: Path, server: str, via: Via) -> StoreLedger:
     """The rounds of the batch writing to `out` (its folder, resolved, names the batch) on
-    `server` (a provider's `display_url`)."""
-    return StoreLedger(store, str(out.resolve()), server)
+    `server` (a provider's `display_url`), new ones going `via`."""
+    return StoreLedger(store, str(out.resolve()), server, via)
 
 
 def round_backend(
@@ -139,7 +139,7 @@ def round_backend(
     rounds = Rounds(
         via=via,
         folder=rounds_folder(out),
-        ledger=ledger_for(store, out, provider.display_url),
+        ledger=ledger_for(store, out, provider.display_url, via),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )
@@ -174,8 +174,9 @@ def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], Non
 
 
 def status_lines(store: RunStore, out: Path) -> list[str]:
-    """What `--status` prints: every round of the batch writing to `out`, oldest first."""
-    records = list(ledger_for(store, out, server="").rounds())  # every server's
+    """What `--status` prints: every round of the batch writing to `out`, oldest first, and
+    what the open ones wait for."""
+    records = list(kept_rounds(store, str(out.resolve())))
     if not records:
         return [
             named(
@@ -189,11 +190,34 @@ def status_lines(store: RunStore, out: Path) -> list[str]:
             f"  round {r.round}: {r.batch_id}, {r.status}, {counted(r.requests, 'request')}, "
             f"submitted {r.created}"
         )
-    waiting = [r for r in records if r.status == "submitted"]
-    lines.append(
-        f"{counted(len(waiting), 'batch', 'batches')} open; "
-        "each finishes within 24 h of its submission"
-        if waiting
-        else "no batch is open"
-    )
-    return lines
+    return lines + _waiting_lines([r for r in records if r.status == "submitted"])
+
+
+def _waiting_lines(waiting: list[RoundRecord]) -> list[str]:
+    """What the open rounds wait for: the Batch API (a day at most), or the user's engine."""
+    in_api = sum(r.via == "batch-api" for r in waiting)
+    in_files = len(waiting) - in_api
+    lines = []
+    if in_api:
+        lines.append(
+            f"{counted(in_api, 'batch', 'batches')} open; each finishes within 24 h of its "
+            "submission"
+        )
+    if in_files:
+        lines.append(
+            named(
+                f"{counted(in_files, 'round')} open; each waits for its results file (the "
+                f"batch again with {option('via')} jsonl {option('results')} FILE)"
+            )
+        )
+    return lines or ["no batch is open"]
+
+
+def other_via(store: RunStore, out: Path, via: Via) -> str | None:
+    """Why `via` has nothing to ask about the batch writing to `out`: its rounds all went the
+    other way (None: some went `via`, or none were kept)."""
+    kept = {r.via for r in kept_rounds(store, str(out.resolve()))}
+    if not kept or via in kept:
+        return None
+    went = " and ".join(sorted(kept))
+    return named(f"{out}: its rounds went through {option('via')} {went}, not {via}")

@@ -105,25 +105,26 @@ class FileTally:
         self.clock = clock
         self.started = clock()
         self.total: int | None = None
-        self.done = 0  # every finished file that did not fail (skipped ones included)
+        self.done = 0  # every finished file with a report
         self.failed = 0
-        self.skipped = 0
+        self.skipped = 0  # a format whose extra is missing: no report, and not tried
         self.ran = 0  # files the model was asked about this time (not kept from before)
         self.tokens = 0
 
     def add(self, row: IndexRow) -> None:
         if row.status == "failed":
             self.failed += 1
+        elif row.status == "skipped":
+            self.skipped += 1
         else:
             self.done += 1
-            self.skipped += row.status == "skipped"
         if not row.reused and row.report is not None:
             self.ran += 1
             self.tokens += row.tokens
 
     @property
     def finished(self) -> int:
-        return self.done + self.failed
+        return self.done + self.failed + self.skipped
 
     def eta(self) -> float | None:
         """Seconds left at the pace so far; None until the total and one real run are known."""
@@ -160,7 +161,7 @@ class PlainBatch(Display):
             what = row.error or ""
         self.echo(
             f"[{t.finished}/{t.total or '?'}] {row.status} {row.input}: {what}\n"
-            f"    done {t.done}, failed {t.failed}, remaining {remaining}; "
+            f"    done {t.done}, failed {t.failed}, skipped {t.skipped}, remaining {remaining}; "
             f"{t.tokens} tokens, ${self.spent():.4f}{eta}"
         )
 

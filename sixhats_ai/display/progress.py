@@ -179,7 +179,7 @@ class BatchBar(TaskBar):
         yield from super().render_frame()  # any other task (none in a batch today)
         budget = f" of ${self.max_cost:.2f}" if self.max_cost is not None else ""
         yield Text(
-            f"done {t.done - t.skipped} · failed {t.failed} · skipped {t.skipped} · "
+            f"done {t.done} · failed {t.failed} · skipped {t.skipped} · "
             f"requests in flight {self.in_flight()}/{self.concurrency} · {t.tokens:,} tokens · "
             f"${self.spent():.4f}{budget}",
             no_wrap=True,

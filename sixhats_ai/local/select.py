@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sixhats_ai.errors import ConfigError, named, option
+from sixhats_ai.errors import ConfigError, UsageError, named, option
 from sixhats_ai.local import INSTALL_HINT
 from sixhats_ai.local.cache import PulledModel, cached_path, pull, pulled_models
 from sixhats_ai.local.catalogue import CatalogueModel, load_catalogue, resolve
@@ -74,6 +74,19 @@ def _looks_like_path(model: str) -> bool:
         return True
     hub_like = len(model.split("/")) == 3 and not model.startswith(("/", ".", "~"))
     return model.lower().endswith(".gguf") and not hub_like
+
+
+def refuse_model_file(model: str | None) -> None:
+    """A run on a server given a .gguf file on disk for its model: the file runs on the
+    local engine, which the run did not ask for (a server would get the path as a name)."""
+    if model and model.lower().endswith(".gguf") and Path(model).expanduser().is_file():
+        raise UsageError(
+            named(
+                f"{option('model')} {model} is a model file, and a model file runs on the "
+                f"local engine"
+            ),
+            hint=f"add {option('local')}",
+        )
 
 
 def _first_pulled() -> PulledModel | None:

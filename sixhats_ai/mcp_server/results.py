@@ -22,9 +22,10 @@ from pydantic import BaseModel
 from sixhats_ai.errors import SixhatsError, option_names, redact
 
 # The library's option names that a tool argument of another name sets; the others are named
-# as the library names them (`flow`, `program`, `documents` are the tools' arguments too;
-# `keep=False`, which no tool takes, as a program passes it).
+# as the library names them (`flow`, `program`, `documents` are the tools' arguments too).
 TOOL_ARGUMENTS = {"personas": "participants", "personas_mode": "participants"}
+# What sets, for an MCP user, an option no tool takes: the server's config file.
+CONFIG_SETTINGS = {"keep": "log = false in config.toml"}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,9 +60,9 @@ def result(
 
 
 def tool_argument(field: str) -> str | None:
-    """An option the library's error names, as a tool call names it (`errors.option_names`);
-    None: as the library names it."""
-    return TOOL_ARGUMENTS.get(field)
+    """An option the library's error names, as a tool call names it, or the setting that
+    sets it for an MCP user (`errors.option_names`); None: as the library names it."""
+    return TOOL_ARGUMENTS.get(field) or CONFIG_SETTINGS.get(field)
 
 
 def tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

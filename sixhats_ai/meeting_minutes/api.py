@@ -45,6 +45,7 @@ class MinutesArgs(TypedDict, total=False):
     provider: Provider
     config: Config
     keep: bool  # keep the run in the store (default True, as the CLI does)
+    use_cache: bool  # answer a request the store has answered before (default True)
     backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
 
 
@@ -154,15 +155,24 @@ async def minutes_async(
 
     Offline: the `Minutes` as the scribe wrote them (decisions, actions, attendees, votes,
     parking lot), no model. Else: the `Report` `analyze` gives, each hat's points structured
-    by the model and the run kept in the store (unless `keep=False`); a failed synthesis is
-    raised as `SynthesisFailed`, after its steps are kept.
+    by the model and the run kept in the store (unless `keep=False`), a request answered
+    before answered from it (unless `use_cache=False`); a failed synthesis is raised as
+    `SynthesisFailed`, after its steps are kept.
     """
     meeting, inputs = meeting_of(notes, args)
     if offline:
         return build_minutes(meeting)
     provider, options, config = await _model_settings(args)
-    keep, backend = args.get("keep", True), args.get("backend")
-    result = await structure(provider, options, config, meeting, inputs, keep=keep, backend=backend)
+    result = await structure(
+        provider,
+        options,
+        config,
+        meeting,
+        inputs,
+        keep=args.get("keep", True),
+        read_cache=args.get("use_cache", True),
+        backend=args.get("backend"),
+    )
     return result.report()  # a failed synthesis raised, its run_id naming the kept steps
 
 

@@ -24,9 +24,7 @@ from sixhats_ai.errors import SixhatsError, UsageError, option
 
 DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 NEARLY_FULL_BYTES = 1 << 20
-ELSEWHERE_HINT = (
-    f"set SIXHATS_DATA_DIR to another folder, or pass {option('keep', False)} to keep nothing"
-)
+ELSEWHERE_HINT = f"set SIXHATS_DATA_DIR to another folder, or keep nothing: {option('keep', False)}"
 
 
 class StoreFull(SixhatsError):

@@ -80,7 +80,8 @@ class RunStore:
                 raise UsageError(
                     f"cannot create the run store's folder {self.path.parent}: "
                     f"{exc.strerror or exc}",
-                    hint=f"set SIXHATS_DATA_DIR to a folder, or pass {option('keep', False)}",
+                    hint="set SIXHATS_DATA_DIR to a folder, or keep nothing: "
+                    + option("keep", False),
                 ) from None
             # Never shared: each thread gets its own; any thread may close them all.
             conn = connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, immutable=bool(self.full))

@@ -178,6 +178,20 @@ def m006_runs_by_resume_key(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("batch rounds keep their via")
+def m007_batch_rounds_via(conn: sqlite3.Connection) -> None:
+    """Which way each round went (batch-api or jsonl), for `--status` to say what it waits
+    for. Rounds kept before are told apart by their ids: a jsonl round is named after its
+    file (`round-N`), a Batch API round by the API."""
+    _script(
+        conn,
+        """
+        ALTER TABLE batch_rounds ADD COLUMN via TEXT NOT NULL DEFAULT 'batch-api';
+        UPDATE batch_rounds SET via = 'jsonl' WHERE batch_id GLOB 'round-[0-9]*'
+        """,
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}

@@ -49,6 +49,7 @@ class RunInputs:
     problem_path: Path | None = None
     title: str | None = None  # the input's name, for a batch: what tells its runs apart
     resume: str | None = None  # a batch input's resume key, hashed (`RunStore.resumable`)
+    max_steps: int | None = None  # an emergent run's bound, for a rerun to keep it
 
     @classmethod
     def of_request(
@@ -70,6 +71,7 @@ class RunInputs:
             problem_path,
             title,
             resume,
+            request.max_steps if request.program.emergent else None,
         )
 
     def as_json(self) -> str:
@@ -82,6 +84,7 @@ class RunInputs:
                 "documents": [d.__dict__ for d in self.stored_documents()],
                 "title": self.title,
                 "resume": self.resume,
+                "max_steps": self.max_steps,
             }
         )
 
@@ -125,6 +128,7 @@ class StoredRun:
     parent_id: str | None = None
     rerun_step: str | None = None
     title: str | None = None
+    max_steps: int | None = None  # None: not emergent, or kept before runs kept it
 
 
 def stored_run(row: Mapping[str, Any]) -> StoredRun:
@@ -155,6 +159,7 @@ def stored_run(row: Mapping[str, Any]) -> StoredRun:
         parent_id=row.get("parent_id"),  # absent from a store read before its migration
         rerun_step=row.get("rerun_step"),
         title=inputs.get("title"),
+        max_steps=inputs.get("max_steps"),
     )
 
 
