@@ -292,16 +292,15 @@ def test_local_servers_are_probed_at_once_with_a_short_timeout(no_network):
     assert {r.extensions["timeout"]["read"] for r in arrived} == {0.3}
 
 
-@pytest.mark.parametrize("configured", [False, True], ids=["nothing configured", "a server"])
+@pytest.mark.parametrize("key", [False, True], ids=["nothing configured", "an OpenAI key"])
 def test_a_model_file_without_local_says_to_add_local(
-    cli, no_network, fake_llm, tmp_path, monkeypatch, configured
+    cli, no_network, fake_llm, tmp_path, monkeypatch, key
 ):
     no_network.get(url__regex=r"http://127\.0\.0\.1:\d+/v1/models").mock(
         side_effect=httpx.ConnectError("no")
     )
-    if not configured:
-        for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SIXHATS_MODEL"):
-            monkeypatch.delenv(name)
+    for name in ("OPENAI_BASE_URL", "SIXHATS_MODEL") + (() if key else ("OPENAI_API_KEY",)):
+        monkeypatch.delenv(name)
     (tmp_path / "my-model.gguf").write_bytes(b"GGUF")
     monkeypatch.chdir(tmp_path)
     for dry_run in ([], ["--dry-run"]):
@@ -312,3 +311,12 @@ def test_a_model_file_without_local_says_to_add_local(
             "local engine (add --local)"
         ]
     assert not fake_llm.requests
+
+
+def test_a_named_server_gets_a_model_file_path_as_its_model(cli, fake_llm, tmp_path, monkeypatch):
+    """vLLM serves a GGUF file under its path: a server named by the run gets the name."""
+    (tmp_path / "my-model.gguf").write_bytes(b"GGUF")
+    monkeypatch.chdir(tmp_path)
+    result = cli("analyze", "Should we?", "--model", "./my-model.gguf", "--program", "quick-feedback")
+    assert result.code == 0, result.err
+    assert {request["model"] for request in fake_llm.requests} == {"./my-model.gguf"}

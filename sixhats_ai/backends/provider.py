@@ -215,13 +215,15 @@ def nothing_configured(config: Path, local: str) -> str:
 
 
 def _on_the_engine(settled: Settled, flags: ProviderFlags) -> bool:
-    """Whether the run is the embedded engine's: `--local`, or a local profile. A run on a
-    server refuses a model file for --model (the server would get its path as a name)."""
+    """Whether the run is the embedded engine's: `--local`, or a local profile. A run that
+    names no server refuses a model file for --model: OpenAI or a probed local server would
+    get its path as a name. A named server may serve the file under its path (vLLM does)."""
     if flags.local or settled.profile.backend == "local":
         return True
-    from sixhats_ai.local.select import refuse_model_file
+    if settled.base_url is None:
+        from sixhats_ai.local.select import refuse_model_file
 
-    refuse_model_file(flags.model)
+        refuse_model_file(flags.model)
     return False
 
 
