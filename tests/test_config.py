@@ -317,6 +317,8 @@ def test_a_named_server_gets_a_model_file_path_as_its_model(cli, fake_llm, tmp_p
     """vLLM serves a GGUF file under its path: a server named by the run gets the name."""
     (tmp_path / "my-model.gguf").write_bytes(b"GGUF")
     monkeypatch.chdir(tmp_path)
-    result = cli("analyze", "Should we?", "--model", "./my-model.gguf", "--program", "quick-feedback")
+    result = cli(
+        "analyze", "Should we?", "--model", "./my-model.gguf", "--program", "quick-feedback"
+    )
     assert result.code == 0, result.err
     assert {request["model"] for request in fake_llm.requests} == {"./my-model.gguf"}
