@@ -56,8 +56,8 @@ class MemoryLedger:
         return self.rounds
 
 
-def _key(request: CompletionRequest) -> str:
-    return hashlib.sha256(json.dumps(request.params(), sort_keys=True).encode()).hexdigest()
+def _key(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 def _request(text: str) -> CompletionRequest:

@@ -110,6 +110,19 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
 
+@lru_cache(maxsize=SCHEMA_CACHE_SIZE)
+def response_format(mode: OutputMode, model: type[BaseModel]) -> dict[str, Any] | None:
+    """The response_format a request in `mode` sends for `model`: one object a model and mode,
+    so a batch's thousands of requests of a step share it (a round serialises it once).
+    Shared, so never to be changed in place."""
+    if mode is OutputMode.JSON_SCHEMA:
+        schema = {"name": model.__name__, "schema": json_schema(model), "strict": True}
+        return {"type": "json_schema", "json_schema": schema}
+    if mode is OutputMode.JSON_OBJECT:
+        return {"type": "json_object", "schema": json_schema(model)}
+    return None
+
+
 def schema_instruction(model: type[BaseModel]) -> str:
     schema = json.dumps(json_schema(model), separators=(",", ":"))
     return (
@@ -187,28 +200,15 @@ class StructuredCaller:
     ) -> CompletionRequest:
         mode = self.modes.mode
         sent = [dict(m) for m in messages]
-        if mode is OutputMode.JSON_SCHEMA:
-            response_format: dict[str, Any] | None = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema_model.__name__,
-                    "schema": json_schema(schema_model),
-                    "strict": True,
-                },
-            }
-        else:  # after the step's own part: the method and the material stay a shared prefix
+        if mode is not OutputMode.JSON_SCHEMA:
+            # after the step's own part: the method and the material stay a shared prefix
             first_user = next((i for i, m in enumerate(sent) if m["role"] == "user"), 0)
             sent[first_user]["content"] += schema_instruction(schema_model)
-            response_format = (
-                {"type": "json_object", "schema": json_schema(schema_model)}
-                if mode is OutputMode.JSON_OBJECT
-                else None
-            )
         temperature, top_p = self._sampling(hat)
         request = CompletionRequest(
             model=model,
             messages=sent,
-            response_format=response_format,
+            response_format=response_format(mode, schema_model),
             max_tokens=self.max_tokens,
             temperature=temperature,
             top_p=top_p,
