@@ -28,20 +28,24 @@ def _framing() -> StepRecord:
 
 
 def _memo() -> RunMemo:
-    return RunMemo(
+    memo = RunMemo(
         steps={"1-blue": _framing()},
         prompts={
             "1-blue": RenderedPrompt("done: not kept", "done"),
             "2-black": RenderedPrompt("You wear the black hat.", "DATA-0123456789ab the rota"),
         },
     )
+    memo.asked.update({"1-blue": {0: "k1"}, "2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}})
+    return memo
 
 
-def test_a_packed_memo_gives_back_its_steps_and_the_prompts_still_to_answer():
+def test_a_packed_memo_gives_back_its_steps_and_the_prompts_and_keys_still_to_answer():
     memo = _memo()
     again = RunMemo.unpack(memo.pack())
     assert again.steps == memo.steps
     assert again.prompts == {"2-black": memo.prompts["2-black"]}  # a done step needs none
+    assert again.asked == {"2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}}
+    assert again.asked["4-blue"] == {}  # a call not asked yet has no keys
 
 
 def test_a_parked_file_starts_afresh_when_its_text_changed():

@@ -48,7 +48,10 @@ class RequestBodies:
             kept = self._formats[id(fmt)] = (fmt, to_json(fmt))
         names = list(params)
         at = names.index("response_format")
-        fields = [to_json({name: params[name] for name in part})[1:-1] for part in (names[:at], names[at + 1 :])]
+        fields = [
+            to_json({name: params[name] for name in part})[1:-1]
+            for part in (names[:at], names[at + 1 :])
+        ]
         fields.insert(1, b'"response_format":' + kept[1])
         return b"{" + b",".join(field for field in fields if field) + b"}"
 

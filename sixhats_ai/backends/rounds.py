@@ -159,13 +159,15 @@ class RoundBackend:
     _bodies: RequestBodies = field(default_factory=RequestBodies, init=False)
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        body = self._bodies(request.params())  # keyed and written as the same bytes
-        key = self.key_of(body)
+        body, key = None, request.custom_id  # known when the call parked in an earlier pass
+        if key is None:
+            body = self._bodies(request.params())  # keyed and written as the same bytes
+            key = self.key_of(body)
         if key not in self._waited and not self._is_open(key):
             kept = self.ledger.result(key)
             if kept is not None and not self._retry(key, kept):
                 return self._completion(kept)
-            self._spooled().add(RoundLine(key, body))
+            self._spooled().add(RoundLine(key, body or self._bodies(request.params())))
         self._waited.add(key)
         raise Parked(key)
 

@@ -2,7 +2,8 @@
 
 A run answered in batch rounds (`backends.rounds`) stops at its first call that waits for a
 round, and is started again after it. What it has done by then (the steps that ended ok, the
-prompts of the steps it asked, so each step is rendered once and asked the same way, and the
+prompts of the steps it asked, so each step is rendered once and asked the same way, the round
+key each of their calls parked under, so a call started again is not keyed again, and the
 run's fence nonce, so every request keeps the run's shared prefix) is its memo. A batch keeps
 the memos of ten thousand waiting files packed: compressed JSON.
 """
@@ -10,6 +11,7 @@ the memos of ten thousand waiting files packed: compressed JSON.
 from __future__ import annotations
 
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import get_args
 
@@ -48,16 +50,24 @@ def _unpack_step(model: str, record: str, output: str) -> StepRecord:
 class RunMemo:
     steps: dict[str, StepRecord] = field(default_factory=dict)  # ended ok, or kept by a rerun
     prompts: dict[str, RenderedPrompt] = field(default_factory=dict)  # by step id
+    # The round key of each try that parked, by call: its step's id (a participant's call in
+    # separate mode: "step/name"), then the try's number (see `StructuredCaller.call`).
+    asked: defaultdict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     nonce: str | None = None  # the run's fence marker (see `StepRunner.nonce`)
 
     def pack(self) -> bytes:
-        """The memo as compressed JSON, without the prompts of the steps already done."""
+        """The memo as compressed JSON, without the prompts and keys of the steps done."""
         packed = {
             "steps": [_pack_step(step) for step in self.steps.values()],
             "prompts": {
                 step: [prompt.system, prompt.user]
                 for step, prompt in self.prompts.items()
                 if step not in self.steps
+            },
+            "asked": {
+                call: tries
+                for call, tries in self.asked.items()
+                if tries and call.split("/", 1)[0] not in self.steps
             },
             "nonce": self.nonce,
         }
@@ -67,8 +77,13 @@ class RunMemo:
     def unpack(cls, data: bytes) -> RunMemo:
         packed = from_json(zlib.decompress(data))
         steps = [_unpack_step(*step) for step in packed["steps"]]
+        asked = (
+            (call, {int(n): key for n, key in tries.items()})
+            for call, tries in packed["asked"].items()
+        )
         return cls(
             steps={step.id: step for step in steps},
             prompts={step: RenderedPrompt(*texts) for step, texts in packed["prompts"].items()},
+            asked=defaultdict(dict, asked),
             nonce=packed.get("nonce"),
         )

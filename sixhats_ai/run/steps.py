@@ -192,11 +192,16 @@ class StepRunner:
         return record, done.output
 
     async def ask(
-        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
+        self,
+        step: PlannedStep,
+        messages: list[dict[str, str]],
+        answer_model: type[Any],
+        asked: dict[int, str] | None = None,
     ) -> ValidatedAnswer:
-        """One validated answer for `step`, on its model and with its hat's sampling."""
+        """One validated answer for `step`, on its model and with its hat's sampling (`asked`:
+        the round keys its tries parked under, see `StructuredCaller.call`)."""
         return await self.caller.call(
-            self.model_for(step), messages, answer_model, hat=step.hat.value
+            self.model_for(step), messages, answer_model, hat=step.hat.value, asked=asked
         )
 
     def _prompt(
@@ -233,17 +238,19 @@ class StepRunner:
     ) -> ValidatedAnswer | PanelAnswer:
         """The step's answer: one voice, or every participant's (in one request, or in one
         each with --personas-mode separate)."""
+        asked = request.memo.asked  # each call's round keys, by step (and participant)
         if not is_panel(request, step):
-            return await self.ask(step, prompt.messages(), answer_model)
+            return await self.ask(step, prompt.messages(), answer_model, asked[step.id])
         hat = cast("type[StepOutput]", base_model(step))
         if request.personas_mode == "together":
-            return from_panel(hat, await self.ask(step, prompt.messages(), answer_model))
+            answer = await self.ask(step, prompt.messages(), answer_model, asked[step.id])
+            return from_panel(hat, answer)
         board = self.board_for(request, step, seen)
 
         async def ask(name: str) -> ValidatedAnswer:
             voice = {"participant": describe(request, name)}
             voiced = self.render(request, step, board, seen=seen, extra=voice)
-            return await self.ask(step, voiced.messages(), answer_model)
+            return await self.ask(step, voiced.messages(), answer_model, asked[f"{step.id}/{name}"])
 
         return await ask_separately(roster_names(request), hat, ask)
 

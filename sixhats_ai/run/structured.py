@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -112,9 +112,8 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 @lru_cache(maxsize=SCHEMA_CACHE_SIZE)
 def response_format(mode: OutputMode, model: type[BaseModel]) -> dict[str, Any] | None:
-    """The response_format a request in `mode` sends for `model`: one object a model and mode,
-    so a batch's thousands of requests of a step share it (a round serialises it once).
-    Shared, so never to be changed in place."""
+    """The response_format a request in `mode` sends for `model`, one object a model and mode
+    (a batch in rounds serialises it once). Shared, so never to be changed in place."""
     if mode is OutputMode.JSON_SCHEMA:
         schema = {"name": model.__name__, "schema": json_schema(model), "strict": True}
         return {"type": "json_schema", "json_schema": schema}
@@ -267,11 +266,15 @@ class StructuredCaller:
         messages: list[dict[str, str]],
         schema_model: type[BaseModel],
         hat: str | None,
+        custom_id: str | None = None,
     ) -> Exchange:
         while True:
             async with self.modes.trial():
                 mode = self.modes.mode
                 request = self._request(model, messages, schema_model, hat)
+                if custom_id is not None:  # parked under it before: the same request (the
+                    # prompt the run's memo's, the mode pinned), on its first try only
+                    request, custom_id = replace(request, custom_id=custom_id), None
                 params = request.params()
                 cache = self._cache()
                 key = cache_key(params, self.backend.identity) if cache is not None else None
@@ -299,15 +302,24 @@ class StructuredCaller:
         *,
         context: dict[str, Any] | None = None,
         hat: str | None = None,
+        asked: dict[int, str] | None = None,
     ) -> ValidatedAnswer:
         """Ask, validate, re-ask with the error if invalid; usage counts every attempt. A
-        step of a `hat` samples as that hat does."""
+        step of a `hat` samples as that hat does. `asked` keeps the round key of each attempt
+        that parked (a batch in rounds), so the call started again is not keyed again."""
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
         error = ""
-        for _ in range(self.max_reasks + 1):
-            exchange = await self._send_with_fallback(model, conversation, schema_model, hat)
+        asked = {} if asked is None else asked
+        for attempt in range(self.max_reasks + 1):
+            try:
+                exchange = await self._send_with_fallback(
+                    model, conversation, schema_model, hat, asked.get(attempt)
+                )
+            except Parked as parked:
+                asked[attempt] = parked.custom_id
+                raise
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
