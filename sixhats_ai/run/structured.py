@@ -323,7 +323,7 @@ class StructuredCaller:
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
-                answer = safe_strings(extract_json(text))  # model text is data, never escapes
+                answer = safe_strings(extract_json(text), text)  # data, never escapes
                 output = schema_model.model_validate(answer, context=context)
             except (InvalidAnswer, ValidationError) as exc:
                 error = _error_text(exc)
