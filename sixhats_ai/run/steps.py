@@ -63,9 +63,11 @@ class StepRunner:
         *,
         template: str | None = None,
         extra: dict[str, Any] | None = None,
+        answer: type[Any] | None = None,
     ) -> RenderedPrompt:
         """The step's two messages; every variable a template may use is set here (`extra`
-        sets the per-participant and process ones, see `panel` and `emergent_run`)."""
+        sets the per-participant and process ones, see `panel` and `emergent_run`; `answer`
+        is the step's answer model, when its caller has it already)."""
         program = request.program
         alternatives = alternatives_of(seen or []) if program.compares_alternatives else []
         variables = {
@@ -105,8 +107,7 @@ class StepRunner:
             **(extra or {}),
         }
         if template is None:  # a hat's instructions name its schema's own fields and counts
-            answer = output_schema(step, request, seen, ok_ids)
-            variables |= answer_terms(answer)
+            variables |= answer_terms(answer or output_schema(step, request, seen, ok_ids))
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
@@ -148,7 +149,8 @@ class StepRunner:
         """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
         record unless the run is strict."""
         model = self.model_for(step)
-        prompt = self._prompt(request, step, seen, ok_ids, failed_ids)
+        answer_model = output_schema(step, request, seen, ok_ids or [])
+        prompt = self._prompt(request, step, seen, ok_ids, failed_ids, answer_model)
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -162,7 +164,6 @@ class StepRunner:
             if step.hat.value == "green"
             else None,
         )
-        answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
             done = await self._answer(request, step, prompt, answer_model, seen)
         except StoreDamaged:  # not this step's failure: the whole command stops
@@ -211,9 +212,10 @@ class StepRunner:
         seen: list[StepRecord],
         ok_ids: list[str] | None,
         failed_ids: list[str] | None,
+        answer: type[Any],
     ) -> RenderedPrompt:
-        """The step's prompt: rendered once (a run that parked asks it the same way), saying
-        in the run's warnings what its board left out to fit."""
+        """The step's prompt, for its answer model: rendered once (a run that parked asks it
+        the same way), saying in the run's warnings what its board left out to fit."""
         prompt = request.memo.prompts.get(step.id)
         if prompt is None:
             board = self.board(request, seen)
@@ -224,7 +226,9 @@ class StepRunner:
                     f"{left_out if board.left_out else 'all'} without their quotes, to fit the "
                     f"model's context ({request.context_tokens or 'unknown'} tokens)"
                 )
-            prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
+            prompt = self.render(
+                request, step, board.entries, ok_ids, failed_ids, seen, answer=answer
+            )
             request.memo.prompts[step.id] = prompt
         return prompt
 
