@@ -9,6 +9,7 @@ can take it without importing the engine.
 from __future__ import annotations
 
 import functools
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,13 +131,19 @@ class StepRunner:
     @staticmethod
     def board(request: RunRequest, seen: list[StepRecord]) -> Board:
         """The board of the steps `seen`, in its share of the run's context (the synthesis's
-        as a hat's)."""
+        as a hat's); made once for the steps that see the same records (the hats of the
+        parallel flow all see the framing)."""
+        kept = request.last_board
+        if kept is not None and len(kept[0]) == len(seen) and all(map(operator.is_, kept[0], seen)):
+            return kept[1]
         by_id = {s.id: s for s in request.program.plan()}
         for record in seen:  # the steps an emergent program's blue called for
             if record.id not in by_id:
                 by_id[record.id] = planned_from(record)
         material = request.material_tokens()
-        return board_of(seen, by_id, board_tokens(request.context_tokens, material))
+        board = board_of(seen, by_id, board_tokens(request.context_tokens, material))
+        request.last_board = (tuple(seen), board)
+        return board
 
     async def run_step(
         self,
