@@ -9,7 +9,9 @@ round cost tens of megabytes, not a live run each.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sixhats_ai.batches.outputs import resume_hash
 from sixhats_ai.run.memo import MemoPacker, RunMemo
 from sixhats_ai.text.inputs import InputFile
 
@@ -29,10 +31,18 @@ class FileJob:
     packed: bytes = b""
     packer: MemoPacker | None = None  # what packed it (the pass's: see `MemoPacker`)
     parked: int = 0  # how many rounds it has waited for
+    resume: tuple[str, str] | None = None  # the text's hash, and its resume key's
 
     @property
     def name(self) -> str:
         return str(self.item.path)
+
+    def resume_for(self, key: dict[str, Any], folder: str) -> str:
+        """Its resume key hashed with its name and the `--out` folder (`resume_hash`), once a
+        text: every pass of its run is kept under it."""
+        if self.resume is None or self.resume[0] != key["sha256"]:
+            self.resume = (key["sha256"], resume_hash(key, self.name, folder))
+        return self.resume[1]
 
     def park(self, sha256: str, memo: RunMemo, packer: MemoPacker) -> int:
         """Keep what its run has done; how many rounds it has now waited for."""

@@ -28,7 +28,6 @@ from sixhats_ai.batches.outputs import (
     BASE_FORMATS,
     BatchOutputs,
     OutputNames,
-    resume_hash,
     resume_key,
 )
 from sixhats_ai.batches.parked import MAX_PASSES, FileJob
@@ -168,7 +167,7 @@ class BatchRunner:
         --out disk was full): they are written from the kept run, and nothing is run twice."""
         if self.store is None or self.settings.force or not self.settings.from_store:
             return None
-        resume = resume_hash(key, job.name, self._folder)
+        resume = job.resume_for(key, self._folder)
         kept = await off_the_loop(self.session, self.store.resumable, resume)
         if kept is None or (report := kept.report) is None:
             return None
@@ -221,7 +220,7 @@ class BatchRunner:
                 RunOrigin(
                     document_paths=[path],
                     title=safe_line(path.name),
-                    resume=resume_hash(key, name, self._folder),
+                    resume=job.resume_for(key, self._folder),
                 ),
                 on_unkept=unkept,
             )
