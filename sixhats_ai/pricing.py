@@ -52,15 +52,23 @@ DEFAULT_PRICES: dict[str, Price] = {
 
 @dataclass
 class PriceTable:
+    """Prices by model; not changed once made (a model's family is looked up once)."""
+
     prices: dict[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    _families: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def price(self, model: str) -> Price | None:
         if model in self.prices:
             return self.prices[model]
-        # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs.
-        family = max(
-            (name for name in self.prices if model.startswith(name + "-")), key=len, default=None
-        )
+        # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs. Looked up
+        # once a model: a request is priced several times (estimate, cost, savings).
+        if model not in self._families:
+            self._families[model] = max(
+                (name for name in self.prices if model.startswith(name + "-")),
+                key=len,
+                default=None,
+            )
+        family = self._families[model]
         return self.prices[family] if family else None
 
     def for_batch(self) -> PriceTable:

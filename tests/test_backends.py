@@ -6,7 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sixhats_ai.backends.base import Backend, Completion, CompletionRequest, FormatRejected
+from sixhats_ai.backends.base import (
+    Backend,
+    Completion,
+    CompletionRequest,
+    FormatRejected,
+    Parked,
+)
 from sixhats_ai.backends.limiter import RequestLimiter
 from sixhats_ai.backends.openai import OpenAIBackend
 from sixhats_ai.backends.provider import Provider
@@ -80,6 +86,27 @@ async def test_an_invalid_answer_is_reasked_with_the_error():
     reask = backend.requests[1].messages
     assert reask[-2] == {"role": "assistant", "content": "not json"}
     assert "Your answer was not valid" in reask[-1]["content"]
+
+
+async def test_a_call_started_again_after_its_round_asks_under_the_key_it_parked_with():
+    backend = FakeBackend()  # the first try parks, its answer does not fit, the re-ask parks
+    backend.answer_when(
+        lambda r: Parked(f"key-{len(r.messages) // 4}") if not r.custom_id else None
+    )
+    backend.answer_when(
+        lambda r: Completion.from_dict(completion("not json")) if len(r.messages) == 2 else None
+    )
+    caller, asked = _caller(backend), {}
+    with pytest.raises(Parked):
+        await caller.call("m", MESSAGES, WhiteOutput, asked=asked)
+    assert asked == {0: "key-0"}
+    with pytest.raises(Parked):
+        await caller.call("m", MESSAGES, WhiteOutput, asked=asked)
+    assert asked == {0: "key-0", 1: "key-1"}
+    answer = await caller.call("m", MESSAGES, WhiteOutput, asked=asked)
+    assert isinstance(answer.output, WhiteOutput)
+    assert [r.custom_id for r in backend.requests] == [None, "key-0", None, "key-0", "key-1"]
+    assert backend.requests[1].params() == backend.requests[0].params()  # asked the same
 
 
 async def test_a_backend_error_other_than_the_format_fails_the_step_as_is():

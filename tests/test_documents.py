@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sixhats_ai.text.documents import sanitize
+from sixhats_ai.text.documents import safe_strings, sanitize
 
 
 @pytest.mark.parametrize("truncate", [["--fit", "refuse"], ["--truncate"]])
@@ -140,3 +141,18 @@ def test_a_long_problem_is_named_by_its_title_size_and_start_not_flattened(
         )
         assert "Library options (1.4 KB, 233 words), which begins: “Draft 3, for decision" in line
         assert "£2.5m" not in line and "|" not in line and "**" not in line and "##" not in line
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.recursive(
+        st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=8,
+    )
+)
+def test_an_answer_read_from_its_json_is_made_as_safe_as_by_walking_it(value):
+    """Given the text the value was read from, its strings are sanitized as without it: a
+    plain text is taken as it is only when sanitizing would change none of them."""
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+        assert safe_strings(json.loads(text), text) == safe_strings(json.loads(text))

@@ -10,7 +10,11 @@ import json
 
 import pytest
 
+from sixhats_ai.method.programs import load_programs
+from sixhats_ai.run.placeholder import placeholder_records
 from sixhats_ai.run.report import Report
+from sixhats_ai.run.request import RunRequest
+from sixhats_ai.run.steps import StepRunner
 from sixhats_ai.text.prose import clause
 from testkit.documents import proposal
 from testkit.reach import points, reach, requests_by_step
@@ -76,3 +80,16 @@ def test_every_alternative_keeps_its_strongest_points_in_a_small_context(cli, se
         "least important were left out, the rest shown without their quotes" in w
         for w in report.metadata.warnings
     )
+
+
+def test_steps_that_see_the_same_records_are_shown_the_same_board_made_once():
+    plan = load_programs()["choose"].plan()
+    records = placeholder_records(plan)
+    request = RunRequest(problem="Which site?", program=load_programs()["choose"])
+    framing_only = records[:1]
+    board = StepRunner.board(request, framing_only)
+    assert StepRunner.board(request, framing_only) is board  # a parallel hat after another
+    later = StepRunner.board(request, records[:2])
+    assert later.total > board.total  # more records seen: a board of its own
+    assert StepRunner.board(request, list(framing_only)) is not later
+    assert StepRunner.board(request, list(framing_only)).entries == board.entries

@@ -129,6 +129,20 @@ def test_a_variable_keyed_as_a_dict_method_still_meets_the_sandbox(name):
         env.from_string(f"{{{{ x.{name} }}}}").render(x={name: "shadowed"})
 
 
+def test_the_sandbox_judges_an_attribute_by_its_objects_type_each_time():
+    """Its verdicts are kept by type and name: an object's own `append` is read, a list's
+    (which would change it) is refused, whichever came first."""
+    from types import SimpleNamespace
+
+    from jinja2.exceptions import SecurityError
+
+    template = PromptLibrary().env.from_string("{{ x.append }}")
+    for _ in range(2):
+        assert template.render(x=SimpleNamespace(append="read")) == "read"
+        with pytest.raises(SecurityError):
+            template.render(x=[1])
+
+
 def test_template_name_for_roles():
     assert template_name_for("framing", "blue") == "framing.j2"
     assert template_name_for("synthesis", "blue") == "synthesis.j2"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sixhats_ai.method.programs import load_programs
+from sixhats_ai.render.escape import md
 from sixhats_ai.render.markdown import APPENDIX, ARGUMENTS
 from sixhats_ai.run.report import Report
 from sixhats_ai.text.prose import clause, restates
@@ -116,6 +117,24 @@ def test_model_text_is_text_in_the_markdown_report(cli, served):
     assert "<script>" not in markdown and "<img" not in markdown
     assert not re.search(r"^\s*(- )?#+ INJECTED", markdown, re.MULTILINE)
     assert "&lt;script&gt;" in markdown  # shown as text, not dropped
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("Fridays lose\n  support  coverage", "Fridays lose support coverage"),
+        (
+            "# INJECTED | [a](b) <i>`c`</i> \\",
+            "\\# INJECTED \\| \\[a\\](b) &lt;i&gt;\\`c\\`&lt;/i&gt; \\\\",
+        ),
+        ("12. item", "\\12. item"),
+        ("- a list", "\\- a list"),
+        ("a - b", "a - b"),
+        ("", ""),
+    ],
+)
+def test_text_is_escaped_for_markdown_on_one_line(text, escaped):
+    assert md(text) == escaped
 
 
 def test_a_comparing_report_shows_every_key_insight_once_and_the_first_in_the_body(cli, served):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 
@@ -56,8 +56,8 @@ class MemoryLedger:
         return self.rounds
 
 
-def _key(request: CompletionRequest) -> str:
-    return hashlib.sha256(json.dumps(request.params(), sort_keys=True).encode()).hexdigest()
+def _key(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 def _request(text: str) -> CompletionRequest:
@@ -176,6 +176,31 @@ async def test_the_unfinished_lines_of_an_expired_batch_are_sent_again(standin, 
     assert stats.expired == 1
     assert stats.batches_created == 2
     assert len(stats.custom_ids) == 6  # 4 lines, then the 2 the expired batch did not finish
+
+
+async def test_a_call_asked_again_under_the_custom_id_it_parked_with_is_not_keyed_again(
+    standin, tmp_path
+):
+    standin.batch_reset(error_every=2)  # the second line fails: it goes again, as it was
+    keyed: list[bytes] = []
+    backend = _backend(standin, tmp_path, MemoryLedger())
+    backend.key_of = lambda body: keyed.append(body) or _key(body)
+    requests = [_request(f"file {n}") for n in range(2)]
+    answers: dict[int, str] = {}
+    parked: dict[int, str] = {}
+    while len(answers) < 2:
+        for n, request in enumerate(requests):
+            try:
+                done = await backend.complete(replace(request, custom_id=parked.get(n)))
+                answers[n] = done.content
+            except Parked as exc:
+                parked[n] = exc.custom_id
+        if backend.waiting:
+            await backend.answer_round()
+    await backend.aclose()
+    assert len(keyed) == 2  # once each, when it first parked
+    stats = standin.batch_stats()
+    assert stats.custom_ids == [parked[0], parked[1], parked[1]]
 
 
 async def test_a_line_that_keeps_failing_fails_its_call_only(standin, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 from sixhats_ai.batches.parked import FileJob
 from sixhats_ai.method.hat_outputs import Framing
 from sixhats_ai.prompts import RenderedPrompt
-from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.run.memo import MemoPacker, RunMemo
 from sixhats_ai.run.report import StepRecord
 from sixhats_ai.text.inputs import InputFile
 
@@ -28,28 +28,33 @@ def _framing() -> StepRecord:
 
 
 def _memo() -> RunMemo:
-    return RunMemo(
+    memo = RunMemo(
         steps={"1-blue": _framing()},
         prompts={
             "1-blue": RenderedPrompt("done: not kept", "done"),
             "2-black": RenderedPrompt("You wear the black hat.", "DATA-0123456789ab the rota"),
         },
     )
+    memo.asked.update({"1-blue": {0: "k1"}, "2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}})
+    return memo
 
 
-def test_a_packed_memo_gives_back_its_steps_and_the_prompts_still_to_answer():
+def test_a_packed_memo_gives_back_its_steps_and_the_prompts_and_keys_still_to_answer():
     memo = _memo()
-    again = RunMemo.unpack(memo.pack())
+    packer = MemoPacker()
+    again = packer.unpack(packer.pack(memo))
     assert again.steps == memo.steps
     assert again.prompts == {"2-black": memo.prompts["2-black"]}  # a done step needs none
+    assert again.asked == {"2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}}
+    assert again.asked["4-blue"] == {}  # a call not asked yet has no keys
 
 
 def test_a_parked_file_starts_afresh_when_its_text_changed():
     job = FileJob(0, InputFile(Path("p.md")), "p")
-    assert job.park("sha-a", _memo()) == 1
+    assert job.park("sha-a", _memo(), MemoPacker()) == 1
     assert job.memo_for("sha-a").steps == {"1-blue": _framing()}
     assert job.memo_for("sha-b") == RunMemo()  # answered for another text: nothing kept
-    assert job.park("sha-a", _memo()) == 2  # the rounds it has waited for are counted
+    assert job.park("sha-a", _memo(), MemoPacker()) == 2  # the rounds it has waited for
 
 
 def test_a_run_narrowed_output_comes_back_as_its_hat_output_model():
@@ -58,6 +63,18 @@ def test_a_run_narrowed_output_comes_back_as_its_hat_output_model():
 
     step = _framing()
     step.output = NarrowedFraming.model_validate(step.output.model_dump())
-    again = RunMemo.unpack(RunMemo(steps={step.id: step}).pack())
+    again = RunMemo.from_json(RunMemo(steps={step.id: step}).to_json())
     assert type(again.steps[step.id].output) is Framing
     assert again.steps[step.id].output == _framing().output
+
+
+def test_a_pass_packs_its_memos_small_against_the_first_and_gives_each_back():
+    packer = MemoPacker()
+    memos = []
+    for n in range(3):
+        memo = _memo()
+        memo.prompts["2-black"] = RenderedPrompt("You wear the black hat.", f"the rota of team {n}")
+        memos.append(memo)
+    packed = [packer.pack(memo) for memo in memos]
+    assert [packer.unpack(data).to_json() for data in packed] == [m.to_json() for m in memos]
+    assert len(packed[2]) < len(memos[2].to_json()) / 5  # the others are mostly the first

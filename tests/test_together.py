@@ -4,6 +4,9 @@ all go into one round, while a failure still cancels the rest."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import weakref
 
 import pytest
 
@@ -51,3 +54,26 @@ async def test_a_failure_cancels_the_others_and_is_raised_as_itself():
     with pytest.raises(ModelError, match="the server is down"):
         await all_at_once([long(), fail()])
     assert finished == []
+
+
+async def test_parked_calls_leave_their_frames_to_be_freed_at_once():
+    """What the parked calls held (a run's request, its prompts) goes when the exception
+    does, with no garbage collection: a batch parks thousands of runs a pass."""
+
+    class Held:
+        pass
+
+    held: list[weakref.ref[Held]] = []
+
+    async def park(name: str) -> str:
+        kept = Held()
+        held.append(weakref.ref(kept))
+        raise Parked(name)
+
+    gc.disable()
+    try:
+        with contextlib.suppress(Parked):
+            await all_at_once([park("black"), park("green")])
+        assert len(held) == 2 and all(ref() is None for ref in held)
+    finally:
+        gc.enable()

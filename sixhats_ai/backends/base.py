@@ -30,6 +30,9 @@ class CompletionRequest:
     temperature: float | None = None
     top_p: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # server-specific body fields
+    # Its custom_id in a batch round, when a run started again after the round knows it (the
+    # call parked under it): a backend answering in rounds does not key it again.
+    custom_id: str | None = None
 
     def params(self) -> dict[str, Any]:
         """The request body as sent (and as keyed in the cache): only the fields that are set."""
@@ -109,8 +112,13 @@ class Parked(Exception):
     A backend that answers in rounds raises it once the call is written into the next round.
     The run stops there and is started again after the round, when its earlier calls are
     answered at once; so a run waiting on a round holds no memory meanwhile. Not a
-    `SixhatsError`, so no step takes it for a failed one.
+    `SixhatsError`, so no step takes it for a failed one. `custom_id` is the call's key in the
+    round: the run keeps it, and asks again under it (`CompletionRequest.custom_id`).
     """
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(custom_id)
+        self.custom_id = custom_id
 
 
 class FormatRejected(ModelError):

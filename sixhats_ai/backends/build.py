@@ -23,7 +23,7 @@ from sixhats_ai.backends.provider import DEFAULT_BASE_URL
 from sixhats_ai.prompts import NONCE_PATTERN
 
 if TYPE_CHECKING:
-    from sixhats_ai.backends.base import Backend, CompletionRequest
+    from sixhats_ai.backends.base import Backend
     from sixhats_ai.backends.limiter import RequestLimiter
     from sixhats_ai.backends.provider import Provider
     from sixhats_ai.backends.rounds import RoundBackend, RoundLedger, RoundPolicy, RoundProgress
@@ -95,15 +95,15 @@ def _round_backend(provider: Provider, rounds: Rounds) -> RoundBackend:
         identity=identity,
         transport=transport,
         ledger=rounds.ledger,
-        key_of=lambda request: round_key(request, identity),
+        key_of=lambda body: round_key(body, identity),
         policy=rounds.policy,
         on_progress=rounds.on_progress,
     )
 
 
-def round_key(request: CompletionRequest, server: str) -> str:
-    """A request's custom_id in a round: the server and the body, less the random nonce
-    fencing the data, so the same request asked again (a restarted run) finds its answer.
-    Serialised by pydantic_core (Rust): a large batch keys each request once a pass."""
-    body = _NONCE.sub(b"DATA-nonce", to_json([server, request.params()]))
-    return hashlib.sha256(body).hexdigest()
+def round_key(body: bytes, server: str) -> str:
+    """A request's custom_id in a round, from its body as sent (JSON, as pydantic_core
+    serialises it): the server and the body, less the random nonce fencing the data, so the
+    same request asked again (a restarted run) finds its answer."""
+    keyed = _NONCE.sub(b"DATA-nonce", b"[" + to_json(server) + b"," + body + b"]")
+    return hashlib.sha256(keyed).hexdigest()

@@ -15,18 +15,45 @@ from pydantic_core import from_json, to_json
 
 @dataclass(frozen=True)
 class RoundLine:
-    """One request of a round, as the OpenAI batch input format has it."""
+    """One request of a round, as the OpenAI batch input format has it: its body is the JSON
+    the request was keyed by (`RequestBodies`), not serialised again."""
 
     custom_id: str
-    body: dict[str, Any]
+    body: bytes
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "custom_id": self.custom_id,
-            "method": "POST",
-            "url": "/v1/chat/completions",
-            "body": self.body,
-        }
+    def to_json(self) -> bytes:
+        head = b'{"custom_id":' + to_json(self.custom_id)
+        return head + b',"method":"POST","url":"/v1/chat/completions","body":' + self.body + b"}"
+
+
+class RequestBodies:
+    """Request bodies as JSON, the bytes `to_json` gives, with the response format's part
+    serialised once a format: a step's schema is the same object for every request of that
+    step, and it was the most of a body's serialising (a synthesis's schema is 7 KB of small
+    objects; its messages are a few strings)."""
+
+    KEPT = 64  # formats at once: the few steps' schemas of a batch
+
+    def __init__(self) -> None:
+        self._formats: dict[int, tuple[Any, bytes]] = {}
+
+    def __call__(self, params: dict[str, Any]) -> bytes:
+        fmt = params.get("response_format")
+        if fmt is None:
+            return to_json(params)
+        kept = self._formats.get(id(fmt))
+        if kept is None or kept[0] is not fmt:
+            if len(self._formats) >= self.KEPT:
+                self._formats.clear()
+            kept = self._formats[id(fmt)] = (fmt, to_json(fmt))
+        names = list(params)
+        at = names.index("response_format")
+        fields = [
+            to_json({name: params[name] for name in part})[1:-1]
+            for part in (names[:at], names[at + 1 :])
+        ]
+        fields.insert(1, b'"response_format":' + kept[1])
+        return b"{" + b",".join(field for field in fields if field) + b"}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +115,7 @@ class RoundSpool:
         self._out: IO[bytes] | None = None
 
     def add(self, line: RoundLine) -> None:
-        data = to_json(line.to_json()) + b"\n"
+        data = line.to_json() + b"\n"
         part = self.parts[-1] if self.parts else None
         if part is None or self._full(part, len(data)):
             part = self._next_part()

@@ -26,6 +26,7 @@ from typing import Protocol
 from sixhats_ai.backends.base import Completion, CompletionRequest, Parked
 from sixhats_ai.backends.round_files import (
     LineResult,
+    RequestBodies,
     RoundLine,
     RoundSpool,
     SpooledPart,
@@ -139,7 +140,7 @@ class RoundBackend:
     identity: str
     transport: RoundTransport
     ledger: RoundLedger
-    key_of: Callable[[CompletionRequest], str]
+    key_of: Callable[[bytes], str]  # a request's custom_id, from its body as sent (JSON)
     policy: RoundPolicy = field(default_factory=RoundPolicy)
     on_progress: Callable[[RoundProgress], None] = lambda progress: None
     is_local: bool = False
@@ -155,14 +156,18 @@ class RoundBackend:
     _tries: dict[str, int] = field(default_factory=dict, init=False)
     _open: dict[str, OpenBatch] | None = field(default=None, init=False)
     _open_keys: dict[str, int] = field(default_factory=dict, init=False)  # key: open batches
+    _bodies: RequestBodies = field(default_factory=RequestBodies, init=False)
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        key = self.key_of(request)
+        body, key = None, request.custom_id  # known when the call parked in an earlier pass
+        if key is None:
+            body = self._bodies(request.params())  # keyed and written as the same bytes
+            key = self.key_of(body)
         if key not in self._waited and not self._is_open(key):
             kept = self.ledger.result(key)
             if kept is not None and not self._retry(key, kept):
                 return self._completion(kept)
-            self._spooled().add(RoundLine(key, request.params()))
+            self._spooled().add(RoundLine(key, body or self._bodies(request.params())))
         self._waited.add(key)
         raise Parked(key)
 

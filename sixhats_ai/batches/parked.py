@@ -9,8 +9,10 @@ round cost tens of megabytes, not a live run each.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.batches.outputs import resume_hash
+from sixhats_ai.run.memo import MemoPacker, RunMemo
 from sixhats_ai.text.inputs import InputFile
 
 # No program takes this many rounds (a step each in the sequential flow, with re-asks and
@@ -27,21 +29,30 @@ class FileJob:
     stem: str
     sha256: str | None = None  # the text its run answered; None before it ran
     packed: bytes = b""
+    packer: MemoPacker | None = None  # what packed it (the pass's: see `MemoPacker`)
     parked: int = 0  # how many rounds it has waited for
+    resume: tuple[str, str] | None = None  # the text's hash, and its resume key's
 
     @property
     def name(self) -> str:
         return str(self.item.path)
 
-    def park(self, sha256: str, memo: RunMemo) -> int:
+    def resume_for(self, key: dict[str, Any], folder: str) -> str:
+        """Its resume key hashed with its name and the `--out` folder (`resume_hash`), once a
+        text: every pass of its run is kept under it."""
+        if self.resume is None or self.resume[0] != key["sha256"]:
+            self.resume = (key["sha256"], resume_hash(key, self.name, folder))
+        return self.resume[1]
+
+    def park(self, sha256: str, memo: RunMemo, packer: MemoPacker) -> int:
         """Keep what its run has done; how many rounds it has now waited for."""
         self.sha256 = sha256
-        self.packed = memo.pack()
+        self.packed, self.packer = packer.pack(memo), packer
         self.parked += 1
         return self.parked
 
     def memo_for(self, sha256: str) -> RunMemo:
         """Where its run stopped, if the text is still the one it answered (else afresh)."""
-        if sha256 != self.sha256 or not self.packed:
+        if sha256 != self.sha256 or self.packer is None:
             return RunMemo()
-        return RunMemo.unpack(self.packed)
+        return self.packer.unpack(self.packed)

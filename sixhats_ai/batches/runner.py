@@ -28,7 +28,6 @@ from sixhats_ai.batches.outputs import (
     BASE_FORMATS,
     BatchOutputs,
     OutputNames,
-    resume_hash,
     resume_key,
 )
 from sixhats_ai.batches.parked import MAX_PASSES, FileJob
@@ -45,7 +44,7 @@ from sixhats_ai.errors import (
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.condense import PROPOSAL_QUESTION
 from sixhats_ai.run.engine import SynthesisFailed
-from sixhats_ai.run.memo import RunMemo
+from sixhats_ai.run.memo import MemoPacker, RunMemo
 from sixhats_ai.run.ranking import BatchIndex, IndexRow, row_for_report
 from sixhats_ai.run.report import REPORT_SCHEMA_VERSION
 from sixhats_ai.runs import RunOrigin, RunResult, off_the_loop, run_and_keep
@@ -104,6 +103,7 @@ class BatchRunner:
         self.pending: RoundPending | None = None  # a round written for the user's engine
         self._taking: tuple[int, Discovered] | None = None  # the input waiting for a slot
         self.parked: list[FileJob] = []  # files waiting for the next round
+        self._packer = MemoPacker()  # this pass's, for the memos of the files that park
         self._resuming: deque[FileJob] = deque()  # parked files not yet started again
         self.progress = Progress(echo, total, session.budget, session.limiter.counts, progress)
         options = session.options
@@ -167,7 +167,7 @@ class BatchRunner:
         --out disk was full): they are written from the kept run, and nothing is run twice."""
         if self.store is None or self.settings.force or not self.settings.from_store:
             return None
-        resume = resume_hash(key, job.name, self._folder)
+        resume = job.resume_for(key, self._folder)
         kept = await off_the_loop(self.session, self.store.resumable, resume)
         if kept is None or (report := kept.report) is None:
             return None
@@ -220,7 +220,7 @@ class BatchRunner:
                 RunOrigin(
                     document_paths=[path],
                     title=safe_line(path.name),
-                    resume=resume_hash(key, name, self._folder),
+                    resume=job.resume_for(key, self._folder),
                 ),
                 on_unkept=unkept,
             )
@@ -257,7 +257,7 @@ class BatchRunner:
     def _park(self, job: FileJob, sha256: str, memo: RunMemo) -> IndexRow | None:
         """Keep the file for the next pass, with what it has done (None); a file that keeps
         parking past any program's rounds asks something new each time: its row says so."""
-        if job.park(sha256, memo) > MAX_PASSES:
+        if job.park(sha256, memo, self._packer) > MAX_PASSES:
             return IndexRow(
                 input=job.name,
                 status="failed",
@@ -322,6 +322,7 @@ class BatchRunner:
         assert self.rounds is not None, "only a backend answering in rounds parks a file"
         await self.rounds.answer_round()
         self._resuming, self.parked = deque(self.parked), []
+        self._packer = MemoPacker()
         while self._resuming:
             await self.scheduler.admit(judged=True)  # its cost was judged when it first ran
             job = self._resuming.popleft()

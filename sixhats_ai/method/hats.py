@@ -80,6 +80,8 @@ def hat_sampling(
     temperature = 1.1`) applied; a key that is not a sampling parameter is refused."""
     sampling = hat_info(hat).sampling
     given = (overrides or {}).get(Hat(hat).value, {})
+    if not given:  # most profiles: the hat's own
+        return sampling
     unknown = sorted(set(given) - set(SAMPLING_KEYS))
     if unknown:
         raise ValueError(f"unknown sampling setting {unknown[0]!r}: use temperature or top_p")

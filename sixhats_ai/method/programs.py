@@ -110,7 +110,16 @@ class Program(BaseModel):
         return ", ".join(f"({s.label})" if s.optional else s.label for s in self.steps)
 
     def plan(self, *, include_optional: bool = True) -> list[PlannedStep]:
-        """The steps a run executes, with stable ids; optional steps may be left out."""
+        """The steps a run executes, with stable ids; optional steps may be left out. Worked
+        out once a program: a batch in rounds plans each of its runs again on every pass."""
+        kept = _PLANS.get((id(self), include_optional))
+        if kept is None or kept[0] is not self:
+            if len(_PLANS) >= PLANS_KEPT:
+                _PLANS.clear()
+            kept = _PLANS[id(self), include_optional] = (self, self._plan(include_optional))
+        return list(kept[1])
+
+    def _plan(self, include_optional: bool) -> tuple[PlannedStep, ...]:
         last = len(self.steps) - 1
         planned = []
         for index, step in enumerate(self.steps):
@@ -120,7 +129,13 @@ class Program(BaseModel):
             planned.append(
                 PlannedStep(id=f"{index + 1}-{step.hat.value}", index=index, role=role, step=step)
             )
-        return planned
+        return tuple(planned)
+
+
+# Plans by program (the object: a program is frozen) and `include_optional`, the program kept
+# beside its plan so that its id is not another's; a few programs a process.
+_PLANS: dict[tuple[int, bool], tuple[Program, tuple[PlannedStep, ...]]] = {}
+PLANS_KEPT = 64
 
 
 def _format_validation_error(path: Path, error: ValidationError) -> str:

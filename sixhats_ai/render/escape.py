@@ -11,14 +11,18 @@ from __future__ import annotations
 import re
 
 _ESCAPES = {"|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;", "`": "\\`"}
+_ESCAPED = re.compile(r"[\\|\[\]<>`]")  # a text holding none is escaped as it is
 _LINE_START = re.compile(r"^([#>+*=-]|\d+[.)])")
 
 
 def md(text: str | None) -> str:
-    """`text` as literal Markdown text on one line ("" for None)."""
+    """`text` as literal Markdown text on one line ("" for None). Most texts hold nothing to
+    escape: they are looked at once (a report escapes some seventy of them)."""
     if not text:
         return ""
-    text = " ".join(text.split()).replace("\\", "\\\\")
-    for char, escaped in _ESCAPES.items():
-        text = text.replace(char, escaped)
-    return _LINE_START.sub(lambda m: "\\" + m.group(1), text)
+    text = " ".join(text.split())
+    if _ESCAPED.search(text):
+        text = text.replace("\\", "\\\\")
+        for char, escaped in _ESCAPES.items():
+            text = text.replace(char, escaped)
+    return "\\" + text if _LINE_START.match(text) else text

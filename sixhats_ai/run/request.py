@@ -7,7 +7,7 @@ previews, random entry) can name them without importing the engine itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sixhats_ai.method.emergent import ProcessDecision
 from sixhats_ai.method.participants import PersonasMode, RosterRequest
@@ -16,6 +16,9 @@ from sixhats_ai.run.memo import RunMemo
 from sixhats_ai.run.report import CondensedDocument, StepRecord
 from sixhats_ai.text.documents import Document
 from sixhats_ai.text.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from sixhats_ai.run.board import Board
 
 Flow = Literal["sequential", "parallel"]
 
@@ -38,6 +41,10 @@ class RunRequest:
     memo: RunMemo = field(default_factory=RunMemo)  # what it did before it parked, if it did
 
     _material_tokens: int | None = field(default=None, init=False, repr=False, compare=False)
+    # The last board made and the records it shows (`StepRunner.board`).
+    last_board: tuple[tuple[StepRecord, ...], Board] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def texts(self) -> list[str]:
         """The problem and every document's text: what a run's own random choices hash."""

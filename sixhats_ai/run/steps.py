@@ -9,6 +9,7 @@ can take it without importing the engine.
 from __future__ import annotations
 
 import functools
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,9 +64,11 @@ class StepRunner:
         *,
         template: str | None = None,
         extra: dict[str, Any] | None = None,
+        answer: type[Any] | None = None,
     ) -> RenderedPrompt:
         """The step's two messages; every variable a template may use is set here (`extra`
-        sets the per-participant and process ones, see `panel` and `emergent_run`)."""
+        sets the per-participant and process ones, see `panel` and `emergent_run`; `answer`
+        is the step's answer model, when its caller has it already)."""
         program = request.program
         alternatives = alternatives_of(seen or []) if program.compares_alternatives else []
         variables = {
@@ -105,8 +108,7 @@ class StepRunner:
             **(extra or {}),
         }
         if template is None:  # a hat's instructions name its schema's own fields and counts
-            answer = output_schema(step, request, seen, ok_ids)
-            variables |= answer_terms(answer)
+            variables |= answer_terms(answer or output_schema(step, request, seen, ok_ids))
         name = template or template_name_for(step.role, step.hat.value)
         return self.prompts.render_prompt(name, variables)
 
@@ -129,13 +131,19 @@ class StepRunner:
     @staticmethod
     def board(request: RunRequest, seen: list[StepRecord]) -> Board:
         """The board of the steps `seen`, in its share of the run's context (the synthesis's
-        as a hat's)."""
+        as a hat's); made once for the steps that see the same records (the hats of the
+        parallel flow all see the framing)."""
+        kept = request.last_board
+        if kept is not None and len(kept[0]) == len(seen) and all(map(operator.is_, kept[0], seen)):
+            return kept[1]
         by_id = {s.id: s for s in request.program.plan()}
         for record in seen:  # the steps an emergent program's blue called for
             if record.id not in by_id:
                 by_id[record.id] = planned_from(record)
         material = request.material_tokens()
-        return board_of(seen, by_id, board_tokens(request.context_tokens, material))
+        board = board_of(seen, by_id, board_tokens(request.context_tokens, material))
+        request.last_board = (tuple(seen), board)
+        return board
 
     async def run_step(
         self,
@@ -148,7 +156,8 @@ class StepRunner:
         """Run one step on the board of the steps it has `seen`; a failed hat becomes a failed
         record unless the run is strict."""
         model = self.model_for(step)
-        prompt = self._prompt(request, step, seen, ok_ids, failed_ids)
+        answer_model = output_schema(step, request, seen, ok_ids or [])
+        prompt = self._prompt(request, step, seen, ok_ids, failed_ids, answer_model)
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
         base = functools.partial(
@@ -162,7 +171,6 @@ class StepRunner:
             if step.hat.value == "green"
             else None,
         )
-        answer_model = output_schema(step, request, seen, ok_ids or [])
         try:
             done = await self._answer(request, step, prompt, answer_model, seen)
         except StoreDamaged:  # not this step's failure: the whole command stops
@@ -192,11 +200,16 @@ class StepRunner:
         return record, done.output
 
     async def ask(
-        self, step: PlannedStep, messages: list[dict[str, str]], answer_model: type[Any]
+        self,
+        step: PlannedStep,
+        messages: list[dict[str, str]],
+        answer_model: type[Any],
+        asked: dict[int, str] | None = None,
     ) -> ValidatedAnswer:
-        """One validated answer for `step`, on its model and with its hat's sampling."""
+        """One validated answer for `step`, on its model and with its hat's sampling (`asked`:
+        the round keys its tries parked under, see `StructuredCaller.call`)."""
         return await self.caller.call(
-            self.model_for(step), messages, answer_model, hat=step.hat.value
+            self.model_for(step), messages, answer_model, hat=step.hat.value, asked=asked
         )
 
     def _prompt(
@@ -206,9 +219,10 @@ class StepRunner:
         seen: list[StepRecord],
         ok_ids: list[str] | None,
         failed_ids: list[str] | None,
+        answer: type[Any],
     ) -> RenderedPrompt:
-        """The step's prompt: rendered once (a run that parked asks it the same way), saying
-        in the run's warnings what its board left out to fit."""
+        """The step's prompt, for its answer model: rendered once (a run that parked asks it
+        the same way), saying in the run's warnings what its board left out to fit."""
         prompt = request.memo.prompts.get(step.id)
         if prompt is None:
             board = self.board(request, seen)
@@ -219,7 +233,9 @@ class StepRunner:
                     f"{left_out if board.left_out else 'all'} without their quotes, to fit the "
                     f"model's context ({request.context_tokens or 'unknown'} tokens)"
                 )
-            prompt = self.render(request, step, board.entries, ok_ids, failed_ids, seen)
+            prompt = self.render(
+                request, step, board.entries, ok_ids, failed_ids, seen, answer=answer
+            )
             request.memo.prompts[step.id] = prompt
         return prompt
 
@@ -233,17 +249,19 @@ class StepRunner:
     ) -> ValidatedAnswer | PanelAnswer:
         """The step's answer: one voice, or every participant's (in one request, or in one
         each with --personas-mode separate)."""
+        asked = request.memo.asked  # each call's round keys, by step (and participant)
         if not is_panel(request, step):
-            return await self.ask(step, prompt.messages(), answer_model)
+            return await self.ask(step, prompt.messages(), answer_model, asked[step.id])
         hat = cast("type[StepOutput]", base_model(step))
         if request.personas_mode == "together":
-            return from_panel(hat, await self.ask(step, prompt.messages(), answer_model))
+            answer = await self.ask(step, prompt.messages(), answer_model, asked[step.id])
+            return from_panel(hat, answer)
         board = self.board_for(request, step, seen)
 
         async def ask(name: str) -> ValidatedAnswer:
             voice = {"participant": describe(request, name)}
             voiced = self.render(request, step, board, seen=seen, extra=voice)
-            return await self.ask(step, voiced.messages(), answer_model)
+            return await self.ask(step, voiced.messages(), answer_model, asked[f"{step.id}/{name}"])
 
         return await ask_separately(roster_names(request), hat, ask)
 

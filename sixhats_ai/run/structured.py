@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -110,6 +110,18 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
 
+@lru_cache(maxsize=SCHEMA_CACHE_SIZE)
+def response_format(mode: OutputMode, model: type[BaseModel]) -> dict[str, Any] | None:
+    """The response_format a request in `mode` sends for `model`, one object a model and mode
+    (a batch in rounds serialises it once). Shared, so never to be changed in place."""
+    if mode is OutputMode.JSON_SCHEMA:
+        schema = {"name": model.__name__, "schema": json_schema(model), "strict": True}
+        return {"type": "json_schema", "json_schema": schema}
+    if mode is OutputMode.JSON_OBJECT:
+        return {"type": "json_object", "schema": json_schema(model)}
+    return None
+
+
 def schema_instruction(model: type[BaseModel]) -> str:
     schema = json.dumps(json_schema(model), separators=(",", ":"))
     return (
@@ -187,28 +199,15 @@ class StructuredCaller:
     ) -> CompletionRequest:
         mode = self.modes.mode
         sent = [dict(m) for m in messages]
-        if mode is OutputMode.JSON_SCHEMA:
-            response_format: dict[str, Any] | None = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema_model.__name__,
-                    "schema": json_schema(schema_model),
-                    "strict": True,
-                },
-            }
-        else:  # after the step's own part: the method and the material stay a shared prefix
+        if mode is not OutputMode.JSON_SCHEMA:
+            # after the step's own part: the method and the material stay a shared prefix
             first_user = next((i for i, m in enumerate(sent) if m["role"] == "user"), 0)
             sent[first_user]["content"] += schema_instruction(schema_model)
-            response_format = (
-                {"type": "json_object", "schema": json_schema(schema_model)}
-                if mode is OutputMode.JSON_OBJECT
-                else None
-            )
         temperature, top_p = self._sampling(hat)
         request = CompletionRequest(
             model=model,
             messages=sent,
-            response_format=response_format,
+            response_format=response_format(mode, schema_model),
             max_tokens=self.max_tokens,
             temperature=temperature,
             top_p=top_p,
@@ -267,11 +266,15 @@ class StructuredCaller:
         messages: list[dict[str, str]],
         schema_model: type[BaseModel],
         hat: str | None,
+        custom_id: str | None = None,
     ) -> Exchange:
         while True:
             async with self.modes.trial():
                 mode = self.modes.mode
                 request = self._request(model, messages, schema_model, hat)
+                if custom_id is not None:  # parked under it before: the same request (the
+                    # prompt the run's memo's, the mode pinned), on its first try only
+                    request, custom_id = replace(request, custom_id=custom_id), None
                 params = request.params()
                 cache = self._cache()
                 key = cache_key(params, self.backend.identity) if cache is not None else None
@@ -299,19 +302,28 @@ class StructuredCaller:
         *,
         context: dict[str, Any] | None = None,
         hat: str | None = None,
+        asked: dict[int, str] | None = None,
     ) -> ValidatedAnswer:
         """Ask, validate, re-ask with the error if invalid; usage counts every attempt. A
-        step of a `hat` samples as that hat does."""
+        step of a `hat` samples as that hat does. `asked` keeps the round key of each attempt
+        that parked (a batch in rounds), so the call started again is not keyed again."""
         usage = Usage()
         started = time.perf_counter()
         conversation = list(messages)
         error = ""
-        for _ in range(self.max_reasks + 1):
-            exchange = await self._send_with_fallback(model, conversation, schema_model, hat)
+        asked = {} if asked is None else asked
+        for attempt in range(self.max_reasks + 1):
+            try:
+                exchange = await self._send_with_fallback(
+                    model, conversation, schema_model, hat, asked.get(attempt)
+                )
+            except Parked as parked:
+                asked[attempt] = parked.custom_id
+                raise
             self._count(usage, model, exchange.completion, exchange.cached)
             text = self._answer_text(exchange.completion)
             try:
-                answer = safe_strings(extract_json(text))  # model text is data, never escapes
+                answer = safe_strings(extract_json(text), text)  # data, never escapes
                 output = schema_model.model_validate(answer, context=context)
             except (InvalidAnswer, ValidationError) as exc:
                 error = _error_text(exc)

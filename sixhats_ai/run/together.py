@@ -34,5 +34,8 @@ async def all_at_once(works: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     except ExceptionGroup as errors:
         raise errors.exceptions[0] from None
     if parked:
-        raise parked[0]
+        try:
+            raise parked[0]
+        finally:  # kept here, each would hold every frame it passed through in a cycle
+            parked.clear()  # through this one, until a garbage collection (a batch's passes)
     return [cast("T", task.result()) for task in tasks]

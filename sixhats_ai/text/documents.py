@@ -103,9 +103,16 @@ def safe_line(text: str) -> str:
     return without_escapes(text).replace("\n", " ").replace("\t", " ")
 
 
-def safe_strings(value: Any) -> Any:
+def safe_strings(value: Any, source: str | None = None) -> Any:
     """A JSON value with every string in it sanitized: a model's answer, before anything
-    reads it, so no escape sequence it holds reaches a terminal, a report or an index."""
+    reads it, so no escape sequence it holds reaches a terminal, a report or an index.
+
+    `source` is the JSON text the value was read from, if it was: one with no escape in it
+    (no backslash), no carriage return and nothing unprintable but newlines and tabs can hold
+    no string that sanitizing would change, so the value is as safe as it is (walking every
+    string of every answer was a twentieth of a batch in rounds)."""
+    if source is not None and _plain(source):
+        return value
     if isinstance(value, str):
         return without_escapes(value)
     if isinstance(value, list):
@@ -113,6 +120,12 @@ def safe_strings(value: Any) -> Any:
     if isinstance(value, dict):
         return {safe_strings(key): safe_strings(item) for key, item in value.items()}
     return value
+
+
+def _plain(text: str) -> bool:
+    if "\\" in text or "\r" in text:
+        return False
+    return text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable()
 
 
 _HEADING = re.compile(r"#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")
