@@ -221,3 +221,18 @@ def test_status_of_jsonl_rounds_says_they_wait_for_results_and_asks_no_batch_api
     cancel = cli("batch", "--cancel", str(out), "--via", "batch-api")
     assert cancel.code == 2 and "its rounds went through --via jsonl" in cancel.err
     assert rounds.batch_stats() == BatchStats()  # the Batch API was asked nothing
+
+
+def test_an_emergent_batch_goes_through_rounds_to_its_reports(cli, rounds, tmp_path):
+    """An emergent run's framing adds fields to Framing: its memo kept them between rounds
+    (it stopped with "Extra inputs are not permitted" once read back as plain Framing)."""
+    write_proposals(tmp_path / "in", FILES[:3])
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(tmp_path / "in"), "--out", str(out), "--program", "emergent",
+        "--flow", "sequential", "--via", "batch-api", "--no-progress",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    index = json.loads((out / "index.json").read_text())
+    assert [r["status"] for r in index["rows"]] == ["ok"] * 3
+    assert rounds.stats().requests == 0

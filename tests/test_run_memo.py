@@ -9,6 +9,7 @@ from sixhats_ai.batches.parked import FileJob
 from sixhats_ai.method.hat_outputs import Framing
 from sixhats_ai.prompts import RenderedPrompt
 from sixhats_ai.run.memo import MemoPacker, RunMemo
+from sixhats_ai.run.panel import opening_model
 from sixhats_ai.run.report import StepRecord
 from sixhats_ai.text.inputs import InputFile
 
@@ -78,3 +79,14 @@ def test_a_pass_packs_its_memos_small_against_the_first_and_gives_each_back():
     packed = [packer.pack(memo) for memo in memos]
     assert [packer.unpack(data).to_json() for data in packed] == [m.to_json() for m in memos]
     assert len(packed[2]) < len(memos[2].to_json()) / 5  # the others are mostly the first
+
+
+def test_an_emergent_framing_comes_back_with_the_fields_it_adds():
+    """An emergent run's framing adds its information gaps: read back as plain Framing, it
+    was refused ("Extra inputs are not permitted") and the batch in rounds stopped."""
+    emergent = opening_model(emergent=True, proposes=None)
+    step = _framing()
+    step.output = emergent.model_validate({**step.output.model_dump(), "information_gaps": ["x"]})
+    again = RunMemo.from_json(RunMemo(steps={step.id: step}).to_json())
+    assert type(again.steps[step.id].output) is emergent
+    assert again.steps[step.id].output == step.output

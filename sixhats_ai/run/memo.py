@@ -32,8 +32,17 @@ _OUTPUTS: dict[str, type[BaseModel]] = {model.__name__: model for model in get_a
 
 
 def _output_model(output: BaseModel) -> str:
-    """The hat output model `output` is, or is a run's narrowed form of (`run_schema`)."""
-    return next(c.__name__ for c in type(output).__mro__ if _OUTPUTS.get(c.__name__) is c)
+    """The hat output model `output` is, or is a run's narrowed form of (`run_schema`). A
+    form that adds fields (an emergent run's framing, with its information gaps) is packed
+    as itself, since its hat's model would refuse them: under a name this process keeps it
+    by, as memos live no longer than the process (such forms are made once, `@cache`)."""
+    kind = type(output)
+    base = next(c for c in kind.__mro__ if _OUTPUTS.get(c.__name__) is c)
+    if kind.model_fields.keys() <= base.model_fields.keys():
+        return base.__name__
+    name = f"{kind.__name__}#{id(kind)}"
+    _OUTPUTS.setdefault(name, kind)
+    return name
 
 
 def _pack_step(step: StepRecord) -> list[str]:
