@@ -110,3 +110,20 @@ def test_the_rounds_of_a_batch_need_a_store_and_the_way_they_went(cli, tmp_path)
     assert raised.value.one_line() == f"no run store yet, so no rounds ({hint})"
     result = cli("batch", "--status", str(tmp_path / "out"))
     assert result.code == 2 and "(run a batch with --via batch-api or jsonl first)" in result.err
+
+
+def test_the_library_brief_takes_use_cache_and_keep_as_analyze_does(fake_llm):
+    """A tailored brief's one request: answered from the store the second time, asked again
+    with use_cache=False, and with keep=False not kept for the next call to find."""
+    topic = "Should support move to a rota of five?"
+    brief(topic, minutes=45, participants=6)
+    asked = len(fake_llm.requests)
+    assert asked >= 1
+    brief(topic, minutes=45, participants=6)
+    assert len(fake_llm.requests) == asked  # the store's cache answered
+    brief(topic, minutes=45, participants=6, use_cache=False)
+    assert len(fake_llm.requests) == 2 * asked
+    other = "Should support move to a rota of six?"
+    brief(other, minutes=45, participants=6, keep=False)
+    brief(other, minutes=45, participants=6)
+    assert len(fake_llm.requests) == 4 * asked  # nothing was kept the first time

@@ -54,6 +54,8 @@ class BriefArgs(TypedDict, total=False):
     provider: Provider
     config: Config
     backend: Backend  # what answers, instead of the provider's server or engine (an MCP host)
+    keep: bool  # False: the tailoring answer is not kept in the store (default True)
+    use_cache: bool  # False: asked again though the store has answered it (default True)
 
 
 def _attendees(given: str | list[str] | None) -> list[Attendee]:
@@ -123,7 +125,8 @@ async def _tailored(request: BriefRequest, library: PromptLibrary, args: BriefAr
     from sixhats_ai.store.cache import open_run_store
 
     options, config, provider = await asyncio.to_thread(settled, args)
-    _, cache = open_run_store(config, provider.api_key, log=True, read=True)
+    keep, use_cache = args.get("keep", True), args.get("use_cache", True)
+    _, cache = open_run_store(config, provider.api_key, log=keep, read=use_cache)
     backend = args.get("backend")
     try:
         async with open_session(provider, options, config, cache=cache, backend=backend) as s:
