@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import get_args
 
 from pydantic import BaseModel
@@ -31,12 +32,13 @@ WINDOW_BITS, MEMORY_LEVEL = 14, 5
 _OUTPUTS: dict[str, type[BaseModel]] = {model.__name__: model for model in get_args(AnyStepOutput)}
 
 
-def _output_model(output: BaseModel) -> str:
-    """The hat output model `output` is, or is a run's narrowed form of (`run_schema`). A
-    form that adds fields (an emergent run's framing, with its information gaps) is packed
-    as itself, since its hat's model would refuse them: under a name this process keeps it
-    by, as memos live no longer than the process (such forms are made once, `@cache`)."""
-    kind = type(output)
+@cache
+def _output_model(kind: type[BaseModel]) -> str:
+    """The hat output model `kind` is, or is a run's narrowed form of (`run_schema`), worked
+    out once a class (every step of every pass packs one). A form that adds fields (an
+    emergent run's framing, with its information gaps) is packed as itself, since its hat's
+    model would refuse them: under a name this process keeps it by, as memos live no longer
+    than the process (such forms are made once, `@cache`)."""
     base = next(c for c in kind.__mro__ if _OUTPUTS.get(c.__name__) is c)
     if kind.model_fields.keys() <= base.model_fields.keys():
         return base.__name__
@@ -49,7 +51,7 @@ def _pack_step(step: StepRecord) -> list[str]:
     if step.output is None:
         return ["", step.model_dump_json(), ""]
     record = step.model_dump_json(exclude={"output"})
-    return [_output_model(step.output), record, step.output.model_dump_json()]
+    return [_output_model(type(step.output)), record, step.output.model_dump_json()]
 
 
 def _unpack_step(model: str, record: str, output: str) -> StepRecord:
