@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import get_args
 
 from pydantic import BaseModel
@@ -32,7 +32,7 @@ WINDOW_BITS, MEMORY_LEVEL = 14, 5
 _OUTPUTS: dict[str, type[BaseModel]] = {model.__name__: model for model in get_args(AnyStepOutput)}
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: a batch may narrow a model for many runs
 def _output_model(kind: type[BaseModel]) -> str:
     """The hat output model `kind` is, or is a run's narrowed form of (`run_schema`), worked
     out once a class (every step of every pass packs one). A form that adds fields (an
