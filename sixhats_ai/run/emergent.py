@@ -179,7 +179,8 @@ class EmergentMeeting:
             extra=process_variables(history, self.bounds.max_steps, after),
         )
         try:
-            done = await self.engine.ask(step, prompt.messages(), lenient_choice(tuple(allowed)))
+            choice = lenient_choice(tuple(allowed))
+            done = await self.engine.ask(step, prompt, choice, self.request.memo.asked[step.id])
         except SixhatsError as exc:
             if self.request.strict or isinstance(exc, BudgetExceeded):
                 raise

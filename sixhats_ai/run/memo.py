@@ -61,13 +61,17 @@ def _unpack_step(model: str, record: str, output: str) -> StepRecord:
     return step
 
 
+# The round key each try of a call parked under, by try number (see `StructuredCaller.call`).
+Tries = dict[int, str]
+
+
 @dataclass
 class RunMemo:
     steps: dict[str, StepRecord] = field(default_factory=dict)  # ended ok, or kept by a rerun
     prompts: dict[str, RenderedPrompt] = field(default_factory=dict)  # by step id
     # The round key of each try that parked, by call: its step's id (a participant's call in
     # separate mode: "step/name"), then the try's number (see `StructuredCaller.call`).
-    asked: defaultdict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    asked: defaultdict[str, Tries] = field(default_factory=lambda: defaultdict(dict))
     nonce: str | None = None  # the run's fence marker (see `StepRunner.nonce`)
 
     def to_json(self) -> bytes:

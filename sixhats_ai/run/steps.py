@@ -29,6 +29,7 @@ from sixhats_ai.run.board import (
     planned_from,
 )
 from sixhats_ai.run.comparison import compare
+from sixhats_ai.run.memo import Tries
 from sixhats_ai.run.panel import (
     PanelAnswer,
     ask_separately,
@@ -202,14 +203,15 @@ class StepRunner:
     async def ask(
         self,
         step: PlannedStep,
-        messages: list[dict[str, str]],
-        answer_model: type[Any],
-        asked: dict[int, str] | None = None,
+        prompt: RenderedPrompt,
+        answer: type[Any],
+        asked: Tries | None = None,
     ) -> ValidatedAnswer:
         """One validated answer for `step`, on its model and with its hat's sampling (`asked`:
         the round keys its tries parked under, see `StructuredCaller.call`)."""
+        model = self.model_for(step)
         return await self.caller.call(
-            self.model_for(step), messages, answer_model, hat=step.hat.value, asked=asked
+            model, prompt.messages(), answer, hat=step.hat.value, asked=asked
         )
 
     def _prompt(
@@ -251,17 +253,17 @@ class StepRunner:
         each with --personas-mode separate)."""
         asked = request.memo.asked  # each call's round keys, by step (and participant)
         if not is_panel(request, step):
-            return await self.ask(step, prompt.messages(), answer_model, asked[step.id])
+            return await self.ask(step, prompt, answer_model, asked[step.id])
         hat = cast("type[StepOutput]", base_model(step))
         if request.personas_mode == "together":
-            answer = await self.ask(step, prompt.messages(), answer_model, asked[step.id])
+            answer = await self.ask(step, prompt, answer_model, asked[step.id])
             return from_panel(hat, answer)
         board = self.board_for(request, step, seen)
 
         async def ask(name: str) -> ValidatedAnswer:
             voice = {"participant": describe(request, name)}
             voiced = self.render(request, step, board, seen=seen, extra=voice)
-            return await self.ask(step, voiced.messages(), answer_model, asked[f"{step.id}/{name}"])
+            return await self.ask(step, voiced, answer_model, asked[f"{step.id}/{name}"])
 
         return await ask_separately(roster_names(request), hat, ask)
 
