@@ -319,13 +319,13 @@ class Store:
         `DamagedRow` in its place, so the others still list."""
         if not holds_store(self.path):
             return []
-        with RunStore(self.path) as store:
+        with RunStore(self.path, reads=("runs",)) as store:
             return store.history(text=text, **filters)
 
     def show(self, run_id: str) -> StoredRun:
         """One kept run, by its id or a prefix of it, with its report (None when its
         synthesis failed: then its hats are in `steps`)."""
-        with RunStore(self.path, create=False) as store:
+        with RunStore(self.path, create=False, reads=("runs",)) as store:
             return store.get(run_id)
 
     def check(self) -> StoreCheck | None:

@@ -303,6 +303,22 @@ def test_paths_on_stdin_and_glob(cli, fake_llm, tmp_path, monkeypatch):
     assert [Path(r["input"]).name for r in rows] == ["a.md", "c.md"]
 
 
+def test_a_batch_refused_before_it_wrote_anything_leaves_no_folder_it_made(
+    cli, fake_llm, tmp_path, monkeypatch
+):
+    """Its lock's folder was made first: a refusal after it left an empty `--out/.sixhats`
+    behind; a folder the user had, and what is in it, stay."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the user's")
+    for out in (tmp_path / "new" / "reports", mine):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no input streamed in
+        result = cli("batch", "-", "--out", str(out))
+        assert result.code == 2 and "no inputs given" in result.err
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
 def price_fake_model_output_at_2000_per_million(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -236,3 +237,46 @@ def test_an_emergent_batch_goes_through_rounds_to_its_reports(cli, rounds, tmp_p
     index = json.loads((out / "index.json").read_text())
     assert [r["status"] for r in index["rows"]] == ["ok"] * 3
     assert rounds.stats().requests == 0
+
+
+def test_a_report_of_a_run_over_three_rounds_times_its_whole_run(cli, rounds, tmp_path):
+    """Its start, its seconds and each step's are those of the whole run: they were those of
+    its last pass (a few milliseconds, every step 0.0 s)."""
+    rounds.batch_reset(complete_seconds=0.3)  # each round in progress at least this long
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    before = datetime.now(UTC)
+    result = cli(
+        "batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+        "--via", "batch-api", "--no-progress",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    report = json.loads((out / "proposal-000.json").read_text())
+    meta = report["metadata"]
+    started, finished = (datetime.fromisoformat(meta[k]) for k in ("started_at", "finished_at"))
+    assert before <= started and finished - started >= timedelta(seconds=0.9)  # three rounds
+    assert meta["seconds"] == pytest.approx((finished - started).total_seconds(), abs=0.05)
+    assert all(step["seconds"] >= 0.3 for step in report["steps"])  # each waited its round
+
+
+def test_a_batch_in_rounds_warns_of_what_its_boards_left_out_as_a_live_one_does(
+    cli, rounds, tmp_path
+):
+    """Each step's board is made on the pass that first asks it: its warning was gone from
+    the report once a later pass finished the run (a sequential run parks at every step)."""
+    rounds.reset(record=True, items=8, words=30)  # thorough answers: the boards do not fit
+    rounds.batch_reset(items=8, words=30)
+    write_proposals(tmp_path / "in", FILES[:1])
+    warned = {}
+    for via in ("live", "batch-api"):
+        out = tmp_path / via
+        result = cli(
+            "batch", str(tmp_path / "in"), "--out", str(out), "--program", "choose",
+            "--flow", "sequential", "--context-window", "4096", "--via", via, "--no-progress",
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        report = json.loads((out / "proposal-000.json").read_text())
+        warned[via] = report["metadata"]["warnings"]
+    steps = [w.split(" saw ")[0] for w in warned["batch-api"]]
+    assert "step 2-white" in steps and "step 7-blue" in steps and len(set(steps)) == len(steps)
+    assert warned["batch-api"] == warned["live"]

@@ -120,6 +120,23 @@ def test_tailored_brief_makes_one_request_with_the_topic_as_data(cli, fake_llm):
     assert "1 request" in result.err
 
 
+def test_a_tailored_brief_takes_no_cache_and_no_log_as_analyze_does(cli, fake_llm):
+    """Its one request: from the store the second time, asked again with --no-cache, and
+    with --no-log not kept for the next brief to find (the flags were refused)."""
+
+    def requests_after(topic: str, *flags: str) -> int:
+        result = cli("brief", topic, "--minutes", "30", "--format", "json", *flags)
+        assert result.code == 0, result.err
+        return len(fake_llm.requests)
+
+    assert requests_after(TOPIC) == 1
+    assert requests_after(TOPIC) == 1  # the store's cache answered
+    assert requests_after(TOPIC, "--no-cache") == 2
+    other = "Should the team keep its on-call rota?"
+    assert requests_after(other, "--no-log") == 3
+    assert requests_after(other) == 4  # nothing was kept the first time
+
+
 def test_a_model_answer_missing_steps_is_asked_again(cli, fake_llm):
     from tests.fakes import brief_sample, completion
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sixhats_ai.batches.parked import FileJob
 from sixhats_ai.method.hat_outputs import Framing
 from sixhats_ai.prompts import RenderedPrompt
+from sixhats_ai.run.assembly import RunClock
 from sixhats_ai.run.memo import MemoPacker, RunMemo
 from sixhats_ai.run.panel import opening_model
 from sixhats_ai.run.report import StepRecord
@@ -37,6 +38,9 @@ def _memo() -> RunMemo:
         },
     )
     memo.asked.update({"1-blue": {0: "k1"}, "2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}})
+    memo.clock = RunClock()
+    memo.began.update({"1-blue": 1.5, "2-black": 2.5})
+    memo.warn(["step 2-black saw 3 of the 9 earlier points"])
     return memo
 
 
@@ -48,6 +52,8 @@ def test_a_packed_memo_gives_back_its_steps_and_the_prompts_and_keys_still_to_an
     assert again.prompts == {"2-black": memo.prompts["2-black"]}  # a done step needs none
     assert again.asked == {"2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}}
     assert again.asked["4-blue"] == {}  # a call not asked yet has no keys
+    assert again.clock == memo.clock and again.began == {"2-black": 2.5}
+    assert again.warnings == memo.warnings
 
 
 def test_a_parked_file_starts_afresh_when_its_text_changed():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from sixhats_ai.config import data_dir
 from sixhats_ai.store.database import RunStore
-from testkit.stores import fill_store
+from testkit.stores import RELEASED_STORE, fill_store
 
 PAGE = 4096
 RUNS = 26
@@ -32,6 +33,19 @@ def _damage(path: Path, pages: int = 50, seed: int = 12) -> None:
     with path.open("r+b") as handle:
         for page in chosen:
             handle.seek(page * PAGE)
+            handle.write(random.Random(seed + page).randbytes(PAGE))
+
+
+def _damage_table(path: Path, table: str, pages: int = 10, seed: int = 12) -> None:
+    """Random bytes over `pages` of the pages holding `table` (its b-tree and overflow)."""
+    conn = sqlite3.connect(path)
+    try:
+        held = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ?", (table,))]
+    finally:
+        conn.close()
+    with path.open("r+b") as handle:
+        for page in random.Random(seed).sample(held, pages):
+            handle.seek((page - 1) * PAGE)  # pages are numbered from 1
             handle.write(random.Random(seed + page).randbytes(PAGE))
 
 
@@ -57,9 +71,24 @@ def _refused(result, path: Path, before: str) -> None:
 
 
 @pytest.mark.parametrize("command", [["history"], ["show", "00000001"], ["analyze", "p"]])
-def test_a_store_with_damaged_pages_is_refused_and_left_as_it_was(cli, fake_llm, damaged, command):
+def test_a_store_with_damaged_pages_is_refused_and_left_as_it_was(cli, fake_llm, command):
+    path = _store()
+    _damage(path)  # the requests' pages, which an analysis reads and writes
+    _damage_table(path, "runs")  # which every command reads
+    before = _digest(path)
+    _refused(cli(*command), path, before)
+    assert fake_llm.requests == []
+
+
+def test_damage_to_the_cache_alone_refuses_analyze_but_not_history_or_show(cli, fake_llm, damaged):
+    """`history` and `show` read the runs and write nothing: only the runs' pages are
+    checked for them (they checked the whole file, a store of 20,000 runs 1 GB of it)."""
     before = _digest(damaged)
-    _refused(cli(*command), damaged, before)
+    listed = cli("history", "--limit", "0", "--json")
+    assert listed.code == 0, listed.err
+    assert len(json.loads(listed.out)) == RUNS
+    assert cli("show", "00000001").code == 0
+    _refused(cli("analyze", "p"), damaged, before)
     assert fake_llm.requests == []
 
 
@@ -95,6 +124,16 @@ def test_damage_found_during_a_run_stops_the_whole_command_and_nothing_is_writte
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == RUNS
     conn.close()
+
+
+def test_a_store_due_a_migration_is_checked_whole_even_for_history(cli):
+    """Migrating it writes into it: `history` then checks every page, as `analyze` does."""
+    path = data_dir() / "runs.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(RELEASED_STORE, path)  # schema 2: migrations to run
+    _damage_table(path, "requests", pages=5)
+    before = _digest(path)
+    _refused(cli("history"), path, before)
 
 
 def test_store_check_says_ok_or_names_the_damage(cli, damaged):

@@ -9,7 +9,8 @@ One batch at a time writes to a folder: two would each run every input, keep eac
 and write an index that contradicts the reports the other wrote. A lock on the folder (an OS
 file lock: released when the process ends, however it ends) refuses the second. A caller may
 take it before the batch starts (`hold_out_dir`), to be refused before it prints or loads
-anything; the batch inside then runs in the folder its caller holds.
+anything; the batch inside then runs in the folder its caller holds. A batch that fails before
+it writes anything (a local engine that cannot load) takes away the folders it made.
 """
 
 from __future__ import annotations
@@ -84,16 +85,28 @@ def prepare_out_dir(out: Path) -> None:
         raise UsageError(f"cannot create {option('out')} {out}: {exc.strerror}") from None
 
 
+def _missing(folder: Path) -> list[Path]:
+    """`folder` and its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
 @contextmanager
 def hold_out_dir(out: Path) -> Iterator[None]:
     """Hold `out` for one batch (created if need be), or refuse at once if another batch
-    holds it; held already in this context, the folder is this batch's."""
+    holds it; held already in this context, the folder is this batch's. Failed, the batch
+    leaves none of the folders it made unless it wrote into them."""
+    made = _missing(out / STATE_DIR)
     prepare_out_dir(out)
     key = out.resolve()
     if key in _HELD.get():
         yield
         return
-    lock = FileLock(out / STATE_DIR / LOCK_NAME, timeout=0)
+    lock_file = out / STATE_DIR / LOCK_NAME
+    lock = FileLock(lock_file, timeout=0)
     try:
         lock.acquire()
     except Timeout:
@@ -102,11 +115,21 @@ def hold_out_dir(out: Path) -> Iterator[None]:
             hint=f"wait for it to finish, or give this one another {option('out')} folder",
         ) from None
     token = _HELD.set(_HELD.get() | {key})
+    failed = True
     try:
         yield
+        failed = False
     finally:
         _HELD.reset(token)
+        unmake = failed and made and [p.name for p in lock_file.parent.iterdir()] == [LOCK_NAME]
+        if unmake:  # the lock file is this batch's, and taken away while held: no other's
+            lock_file.unlink()
         lock.release()
+        for folder in made if unmake else []:
+            try:
+                folder.rmdir()  # only while empty: another batch may have started in it
+            except OSError:
+                break
 
 
 def prompt_version(library: PromptLibrary) -> str:

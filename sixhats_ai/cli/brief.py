@@ -16,6 +16,8 @@ from sixhats_ai.cli.options import (
     MaxTokensOption,
     ModelOption,
     ModeOption,
+    NoCacheOption,
+    NoLogOption,
     ProfileOption,
     PromptsDirOption,
     PullOption,
@@ -145,6 +147,8 @@ def _brief_args(params: dict[str, Any], calendar: bool, offline: bool) -> BriefA
         report=params["from_report"],
         prompts_dir=params["prompts_dir"],
         calendar=calendar,
+        keep=not params["no_log"],
+        use_cache=not params["no_cache"],
     )
 
 
@@ -211,6 +215,8 @@ def brief(
     max_tokens: MaxTokensOption = None,
     max_reasks: MaxReasksOption = RunOptions.max_reasks,
     mode: ModeOption = None,
+    no_cache: NoCacheOption = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Write a pre-meeting brief: purpose, timed agenda, hat guide, questions, pre-work.
 

@@ -64,10 +64,12 @@ class Engine(StepRunner):
     async def run(self, request: RunRequest, reuse: dict[str, StepRecord] | None = None) -> Report:
         """Run the program; steps found ok in `reuse` (from a stored run) are not asked again.
         Those and each hat that ends ok go into the request's memo: a run parked for a batch
-        round starts again from them."""
-        steps = request.memo.steps
+        round starts again from them, on the clock of its first pass, its warnings kept."""
+        memo = request.memo
+        steps = memo.steps
         steps.update(reuse or {})
-        clock = RunClock()
+        clock = memo.clock = memo.clock or RunClock()
+        memo.warn(request.warnings)
         check_emergent(request.program, request.flow)
         plan = request.program.plan(include_optional=request.include_optional)
         # Before the first request: a broken template or a budget that cannot bound a model
@@ -133,7 +135,7 @@ class Engine(StepRunner):
                 "process_log": meeting.log if meeting else [],
             },
             metadata_fields={
-                "warnings": list(request.warnings),
+                "warnings": list(request.memo.warnings),
                 "condensed": request.condensed,
                 "process_usage": meeting.usage if meeting else Usage(),
             },

@@ -3,9 +3,11 @@
 A run answered in batch rounds (`backends.rounds`) stops at its first call that waits for a
 round, and is started again after it. What it has done by then (the steps that ended ok, the
 prompts of the steps it asked, so each step is rendered once and asked the same way, the round
-key each of their calls parked under, so a call started again is not keyed again, and the
-run's fence nonce, so every request keeps the run's shared prefix) is its memo. A batch keeps
-the memos of ten thousand waiting files packed: compressed JSON (`MemoPacker`).
+key each of their calls parked under, so a call started again is not keyed again, the run's
+fence nonce, so every request keeps the run's shared prefix, and when the run and each step
+it asked first started, and what it warned of, so its report tells of every pass, not the
+last) is its memo. A batch keeps the memos of ten thousand waiting files packed: compressed
+JSON (`MemoPacker`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import get_args
 
@@ -21,6 +24,7 @@ from pydantic_core import from_json, to_json
 
 from sixhats_ai.method.hat_outputs import AnyStepOutput
 from sixhats_ai.prompts import RenderedPrompt
+from sixhats_ai.run.assembly import RunClock
 from sixhats_ai.run.report import StepRecord
 
 # Deflate's state for packing memos, copied for each: a 16 KB window (a memo's few KB and its
@@ -73,9 +77,17 @@ class RunMemo:
     # separate mode: "step/name"), then the try's number (see `StructuredCaller.call`).
     asked: defaultdict[str, Tries] = field(default_factory=lambda: defaultdict(dict))
     nonce: str | None = None  # the run's fence marker (see `StepRunner.nonce`)
+    clock: RunClock | None = None  # when its first pass started the run (`Engine.run`)
+    began: dict[str, float] = field(default_factory=dict)  # when each step was first asked
+    warnings: list[str] = field(default_factory=list)  # what its passes warned of, each once
+
+    def warn(self, warnings: list[str]) -> None:
+        """Keep the warnings not kept yet (a later pass says again what an earlier one did)."""
+        self.warnings.extend(w for w in warnings if w not in self.warnings)
 
     def to_json(self) -> bytes:
-        """The memo as JSON, without the prompts and keys of the steps done."""
+        """The memo as JSON, without the prompts, keys and times of the steps done."""
+        clock = self.clock
         packed = {
             "steps": [_pack_step(step) for step in self.steps.values()],
             "prompts": {
@@ -89,6 +101,9 @@ class RunMemo:
                 if tries and call.split("/", 1)[0] not in self.steps
             },
             "nonce": self.nonce,
+            "clock": None if clock is None else [clock.started_at, clock.started],
+            "began": {step: t for step, t in self.began.items() if step not in self.steps},
+            "warnings": self.warnings,
         }
         return to_json(packed)
 
@@ -100,11 +115,15 @@ class RunMemo:
             (call, {int(n): key for n, key in tries.items()})
             for call, tries in packed["asked"].items()
         )
+        clock = packed["clock"]
         return cls(
             steps={step.id: step for step in steps},
             prompts={step: RenderedPrompt(*texts) for step, texts in packed["prompts"].items()},
             asked=defaultdict(dict, asked),
             nonce=packed.get("nonce"),
+            clock=None if clock is None else RunClock(datetime.fromisoformat(clock[0]), clock[1]),
+            began=packed["began"],
+            warnings=packed["warnings"],
         )
 
 

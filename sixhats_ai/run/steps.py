@@ -161,6 +161,8 @@ class StepRunner:
         prompt = self._prompt(request, step, seen, ok_ids, failed_ids, answer_model)
         self.on_event(StepEvent(step, "running"))
         started = time.perf_counter()
+        # A step that parked for a batch round took from its first asking to its answer.
+        waited = started - request.memo.began.setdefault(step.id, started)
         base = functools.partial(
             StepRecord,
             id=step.id,
@@ -180,7 +182,7 @@ class StepRunner:
             record = base(
                 status="failed",
                 error=exc.one_line(),
-                seconds=round(time.perf_counter() - started, 3),
+                seconds=round(time.perf_counter() - started + waited, 3),
             )
             self.on_event(StepEvent(step, "failed", record))
             if request.strict or step.role != "hat" or isinstance(exc, BudgetExceeded):
@@ -192,7 +194,7 @@ class StepRunner:
             model=done.model or model,  # an MCP host names its model as it answers
             output=output,
             mode=done.mode.value,
-            seconds=round(done.seconds, 3),
+            seconds=round(done.seconds + waited, 3),
             usage=done.usage,
             contributions=done.contributions if isinstance(done, PanelAnswer) else [],
         )
@@ -224,16 +226,19 @@ class StepRunner:
         answer: type[Any],
     ) -> RenderedPrompt:
         """The step's prompt, for its answer model: rendered once (a run that parked asks it
-        the same way), saying in the run's warnings what its board left out to fit."""
+        the same way), saying in the run's warnings (its memo's, kept over its passes) what
+        its board left out to fit."""
         prompt = request.memo.prompts.get(step.id)
         if prompt is None:
             board = self.board(request, seen)
             if board.brief:
                 left_out = f"the {board.left_out} least important were left out, the rest shown"
-                request.warnings.append(
-                    f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
-                    f"{left_out if board.left_out else 'all'} without their quotes, to fit the "
-                    f"model's context ({request.context_tokens or 'unknown'} tokens)"
+                request.memo.warn(
+                    [
+                        f"step {step.id} saw {board.shown} of the {board.total} earlier points: "
+                        f"{left_out if board.left_out else 'all'} without their quotes, to fit "
+                        f"the model's context ({request.context_tokens or 'unknown'} tokens)"
+                    ]
                 )
             prompt = self.render(
                 request, step, board.entries, ok_ids, failed_ids, seen, answer=answer

@@ -46,9 +46,12 @@ def _now() -> str:
 
 
 class RunStore:
-    """The runs and requests of one SQLite file; safe to share between threads."""
+    """The runs and requests of one SQLite file; safe to share between threads. Opened to
+    read only the tables `reads` names (`history`, `show`), only their pages are checked."""
 
-    def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self, path: Path | None = None, *, create: bool = True, reads: Sequence[str] = ()
+    ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         if not create and not holds_store(self.path):
             raise UsageError(
@@ -60,9 +63,12 @@ class RunStore:
         self._lock = threading.Lock()
         self._damage: StoreDamaged | None = None  # once found, nothing more is written
         # Read, not written: no migration, and any write is refused with one line.
-        self.read_only, self.full = opened(self.path)
+        self.read_only, self.full = opened(self.path, reads)
         if not self.read_only:
-            self._migrate()
+            try:
+                migrate(self._conn())
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from None
 
     def unwritable(self) -> SixhatsError:
         """Why nothing can be written here: a full disk, or a read-only store."""
@@ -139,12 +145,6 @@ class RunStore:
             return explained(self.path, exc) or exc
         self._damage = damaged(self.path, exc, when="nothing more was written to it")
         return self._damage
-
-    def _migrate(self) -> None:
-        try:
-            migrate(self._conn())
-        except sqlite3.DatabaseError as exc:
-            raise self._failed(exc) from None
 
     def close(self) -> None:
         with self._lock:

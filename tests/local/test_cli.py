@@ -133,6 +133,20 @@ def test_without_the_extra_local_names_the_pip_command(cli, monkeypatch, tiny_mo
     assert "Traceback" not in result.err
 
 
+def test_a_batch_whose_engine_cannot_load_leaves_no_out_folder(cli, tmp_path):
+    """The folder is held before the engine loads (a second batch is refused before it loads
+    anything): a load that fails left an empty `--out/.sixhats` behind."""
+    pytest.importorskip("llama_cpp")
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(64))  # a GGUF's magic, then nothing llama.cpp reads
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("# A proposal\n\nMove support to a rota of five.\n")
+    out = tmp_path / "out"
+    result = cli("batch", str(tmp_path / "in"), "-o", str(out), "--local", "--model", str(broken))
+    assert result.code != 0 and "llama.cpp could not load broken.gguf" in result.err
+    assert not out.exists()
+
+
 def test_with_no_model_pulled_local_names_the_pull_and_downloads_nothing(
     cli, monkeypatch, fake_hub
 ):
