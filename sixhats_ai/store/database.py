@@ -6,8 +6,8 @@ grows by named migrations (`migrations.py`), so a store made by an older version
 newer one. A file that is not our store, is corrupt, or comes from a newer version is refused
 with one line and left as it was: nothing is written before the file has been checked.
 
-The records it keeps are in `stored.py`; answering repeated requests from it is
-`store_cache.py`'s. The API key and headers never reach it: requests are stored as the
+The records it keeps are in `records.py`; answering repeated requests from it is
+`cache.py`'s. The API key and headers never reach it: requests are stored as the
 parameters the SDK is given, and any secret that still appears in them is replaced before it
 is written.
 """
