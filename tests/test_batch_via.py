@@ -236,3 +236,24 @@ def test_an_emergent_batch_goes_through_rounds_to_its_reports(cli, rounds, tmp_p
     index = json.loads((out / "index.json").read_text())
     assert [r["status"] for r in index["rows"]] == ["ok"] * 3
     assert rounds.stats().requests == 0
+
+
+def test_two_jsonl_batches_on_one_server_each_keep_their_round_1(cli, rounds, tmp_path):
+    """A jsonl round is named after its file (round-1, round-2, ...) in its --out folder, so
+    two batches' first rounds share a name: the second batch stopped on the store's
+    uniqueness, its round written but not kept."""
+    write_proposals(tmp_path / "in", FILES[:2])
+    base = ["batch", str(tmp_path / "in"), "--program", "quick-feedback", "--via", "jsonl"]
+    for out in ("out-1", "out-2"):
+        result = cli(*base, "--out", str(tmp_path / out))
+        assert result.code == 0, result.err
+        assert "vllm run-batch" in result.err
+    for out in ("out-1", "out-2"):
+        requests = tmp_path / out / ".sixhats" / "rounds" / "round-1.requests.jsonl"
+        answers = tmp_path / f"{out}.results.jsonl"
+        answers.write_text(vllm_results(requests, rounds.url))
+        result = cli(*base, "--out", str(tmp_path / out), "--results", str(answers))
+        assert result.code == 0, result.err
+        status = cli("batch", "--status", str(tmp_path / out))
+        assert "round 1: round-1, completed" in status.err, status.err
+        assert "round 2: round-2, submitted" in status.err, status.err
