@@ -257,3 +257,32 @@ def test_two_jsonl_batches_on_one_server_each_keep_their_round_1(cli, rounds, tm
         status = cli("batch", "--status", str(tmp_path / out))
         assert "round 1: round-1, completed" in status.err, status.err
         assert "round 2: round-2, submitted" in status.err, status.err
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ('[1, 2]', "line 2: not a JSON object"),
+        ('{"response": {"status_code": 200, "body": {}}}', "line 2: it has no custom_id"),
+        ('{"custom_id": "x", "response": "oops"}', "line 2: its response is not a JSON object"),
+        ('{"custom_id": "x", "response": {"status_code": 200, "body": [1]}}',
+         "line 2: its response's body is not a JSON object"),
+        ('{"custom_id": "x", "response": {"status_code": "abc"}}', "line 2: its status_code"),
+        ('{"custom_id": "x", "resp', "line 2: "),
+    ],
+)  # fmt: skip
+def test_a_results_file_with_a_line_of_another_shape_is_refused_naming_the_line(
+    cli, rounds, tmp_path, line, problem
+):
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--via", "jsonl", "--no-progress"]
+    assert cli(*base).code == 0
+    requests = out / ".sixhats" / "rounds" / "round-1.requests.jsonl"
+    good = vllm_results(requests, rounds.url).splitlines()[0]
+    answers = tmp_path / "results.jsonl"
+    answers.write_text(f"{good}\n{line}\n")
+    result = cli(*base, "--results", str(answers))
+    assert result.code == 2, result.err
+    assert f"cannot read the results file {answers}: {problem}" in result.err
+    assert "unexpected" not in result.err and "Traceback" not in result.err
