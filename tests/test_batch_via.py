@@ -286,3 +286,24 @@ def test_a_results_file_with_a_line_of_another_shape_is_refused_naming_the_line(
     assert result.code == 2, result.err
     assert f"cannot read the results file {answers}: {problem}" in result.err
     assert "unexpected" not in result.err and "Traceback" not in result.err
+
+
+def test_a_damaged_answer_in_the_store_is_asked_again_in_a_round(cli, rounds, tmp_path):
+    """An answer the store keeps for a round that no longer reads is no answer, as a damaged
+    cached request is not: it stopped the batch with an unexpected JSONDecodeError."""
+    import sqlite3
+
+    from sixhats_ai.store.database import default_store_path
+
+    write_proposals(tmp_path / "in", FILES[:2])
+    base = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--program",
+            "quick-feedback", "--via", "batch-api", "--no-progress"]  # fmt: skip
+    assert cli(*base).code == 0
+    with sqlite3.connect(default_store_path()) as conn:
+        conn.execute("UPDATE batch_results SET body = '{'")
+    rounds.batch_reset()
+    again = cli(*base, "--force")
+    assert again.code == 0, again.err
+    assert rounds.batch_stats().batches_created == 3  # every answer asked again
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert {r["status"] for r in index["rows"]} == {"ok"}

@@ -58,7 +58,13 @@ class StoreLedger:
         if not rows:
             return None
         status, body, code = rows[0]
-        return LineResult(custom_id, int(status), json.loads(body), code)
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):  # damaged: no answer, as a damaged cached request is
+            return None  # none (the call goes into the next round, its answer written over it)
+        return LineResult(custom_id, int(status), answer, code)
 
     def save_results(self, results: Iterable[LineResult]) -> None:
         """Keep the lines, a chunk a transaction, streamed from the result files."""
