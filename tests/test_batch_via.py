@@ -145,7 +145,7 @@ def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     assert "round 1: batch-" in status.err and "submitted, 3 requests" in status.err
     assert "in_progress, 0/3 answered" in status.err
     cancel = cli("batch", "--cancel", str(out), "--via", "batch-api")
-    assert cancel.code == 0 and "cancelled 1 open batches" in cancel.err
+    assert cancel.code == 0 and "cancelled 1 open batch: batch-" in cancel.err
     assert rounds.batch_stats().cancels == 1
     after = cli("batch", "--status", str(out))
     assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err
