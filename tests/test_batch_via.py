@@ -307,3 +307,25 @@ def test_a_damaged_answer_in_the_store_is_asked_again_in_a_round(cli, rounds, tm
     assert rounds.batch_stats().batches_created == 3  # every answer asked again
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert {r["status"] for r in index["rows"]} == {"ok"}
+
+
+def test_a_jsonl_round_whose_file_was_deleted_is_written_again(cli, rounds, tmp_path):
+    """The --out folder removed (or its rounds) while a round waited: the batch waited on
+    for a file no longer there, naming it as the one to run."""
+    import shutil
+
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+            "--via", "jsonl", "--no-progress"]  # fmt: skip
+    assert cli(*base).code == 0
+    shutil.rmtree(out)
+    again = cli(*base)
+    assert again.code == 0, again.err
+    requests = out / ".sixhats" / "rounds" / "round-2.requests.jsonl"
+    assert f"vllm run-batch -i {requests}" in again.err and requests.is_file()
+    answers = tmp_path / "round-2.results.jsonl"
+    answers.write_text(vllm_results(requests, rounds.url))
+    result = cli(*base, "--results", str(answers))
+    assert result.code == 0, result.err
+    assert "round 1: round-1, cancelled" in cli("batch", "--status", str(out)).err
