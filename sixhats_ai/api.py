@@ -17,7 +17,7 @@ from typing import TypedDict, Unpack
 from sixhats_ai.backends.base import Backend
 from sixhats_ai.backends.provider import Provider, ProviderFlags, resolve_provider
 from sixhats_ai.config import Config, load_config, user_programs_dir
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, check_arguments
 from sixhats_ai.method.emergent import check_emergent
 from sixhats_ai.method.programs import Program, find_program
 from sixhats_ai.run.options import DEFAULT_PROGRAM, RunOptions
@@ -78,6 +78,10 @@ def program_for(program: str | Program, options: RunOptions | None = None) -> Pr
     cannot run in the parallel flow."""
     if isinstance(program, str):
         program = find_program(program, user_programs_dir())
+    elif not isinstance(program, Program):
+        raise UsageError(
+            f"program takes a slug, a name, a file or a Program, not {type(program).__name__}"
+        )
     check_emergent(program, (options or RunOptions()).flow)
     return program
 
@@ -88,14 +92,32 @@ def _unkept_to(warn: Callable[[str], None]) -> Callable[[Exception], None]:
     return lambda exc: warn(f"warning: this run was not kept: {exc}")
 
 
-async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
-    """Run a program on a problem and keep it: the report, or the failed synthesis with the
-    hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
-    options, config, provider = await asyncio.to_thread(settled, kwargs)
-    program = program_for(kwargs.get("program", DEFAULT_PROGRAM), options)
+def _checked(problem: str, kwargs: AnalyzeArgs) -> tuple[str, Sequence[Document]]:
+    """The problem made safe, and the documents, refused (with any argument `analyze` does
+    not take) before anything is read or asked: a wrong type stopped deep inside a run."""
+    check_arguments("analyze", kwargs, AnalyzeArgs)
+    if not isinstance(problem, str):
+        raise UsageError(
+            f"the problem must be text, not {type(problem).__name__}",
+            hint="pass a string (read_problem reads one from a file)",
+        )
+    documents = kwargs.get("documents", ())
+    if isinstance(documents, str) or not all(isinstance(d, Document) for d in documents):
+        raise UsageError(
+            "documents takes Document objects", hint="read files with read_documents(paths)"
+        )
     problem = sanitize(problem).strip()
     if not problem:
         raise UsageError("the problem is empty", hint="describe the problem in a sentence or more")
+    return problem, documents
+
+
+async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
+    """Run a program on a problem and keep it: the report, or the failed synthesis with the
+    hats (kept, for `rerun` to finish), and the run's id in the store (None when not kept)."""
+    problem, documents = _checked(problem, kwargs)
+    options, config, provider = await asyncio.to_thread(settled, kwargs)
+    program = program_for(kwargs.get("program", DEFAULT_PROGRAM), options)
     origin = kwargs.get("origin") or RunOrigin()
     store, cache = open_run_store(
         config, provider.api_key, log=kwargs.get("keep", True), read=kwargs.get("use_cache", True)
@@ -105,7 +127,7 @@ async def analyze_run(problem: str, **kwargs: Unpack[AnalyzeArgs]) -> RunResult:
         parts: SessionParts = {"on_event": kwargs.get("on_event"), "cache": cache}
         parts["backend"] = kwargs.get("backend")
         async with open_session(provider, options, config, **parts) as session:
-            request = await session.request(problem, program, kwargs.get("documents", ()))
+            request = await session.request(problem, program, documents)
             request.replay = list(origin.replay)  # a rerun of an emergent run: choices kept
             unkept = None
             if warn is not None:

@@ -8,9 +8,10 @@ exceptions into these (`backends/openai.py`), so each command reports them the s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -86,6 +87,20 @@ class UsageError(SixhatsError):
     """Bad input: an argument, a file, a program or a template the user supplied."""
 
     exit_code = EXIT_USAGE
+
+
+def check_arguments(call: str, given: Mapping[str, object], accepted: Any) -> None:
+    """Refuse a keyword argument `call` does not take. Its TypedDict (`accepted`) types the
+    arguments but checks nothing at run time: `analyze(problem, flow="parallel")` ran in the
+    sequential flow without a word."""
+    known = accepted.__required_keys__ | accepted.__optional_keys__
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise UsageError(
+            f"{call}() takes no argument {unknown[0]!r}",
+            hint=f"it takes {', '.join(sorted(known))}; how the run goes (flow, max_tokens, ...) "
+            "is set in options=RunOptions(...)",
+        )
 
 
 class ConfigError(UsageError):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from sixhats_ai.errors import SixhatsError, UsageError, option
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def check_writable(path: Path) -> None:
@@ -42,6 +45,16 @@ def format_of(path: Path, formats: Mapping[str, str]) -> str:
     )
 
 
+def _utf8(text: str) -> bytes:
+    """The text as UTF-8. A file name's bytes that are not UTF-8 reach it as surrogates (as
+    Python decodes names): written as U+FFFD, so the reports and the index naming that file
+    are written, not stopped by a UnicodeEncodeError."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text).encode("utf-8")
+
+
 def atomic_write(path: Path, data: str | bytes, *, folder_checked: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` in one step.
 
@@ -53,7 +66,7 @@ def atomic_write(path: Path, data: str | bytes, *, folder_checked: bool = False)
     path = Path(path)
     if not folder_checked:
         check_writable(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = _utf8(data) if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         if not folder_checked:

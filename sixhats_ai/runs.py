@@ -308,8 +308,8 @@ class Store:
     defaults to the one every run is kept in.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_store_path()
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
 
     def history(
         self, text: str | None = None, **filters: Unpack[HistoryFilters]

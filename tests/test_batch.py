@@ -687,3 +687,25 @@ def test_the_index_balance_weighs_the_heaviest_points_not_their_number(cli, fake
     assert balance_with(["medium"], ["low"] * 5) == 1.0
     assert balance_with(["medium"], ["low"] * 3) == balance_with(["medium"], ["low"] * 9)
     assert balance_with(["medium"], ["high"]) < balance_with(["medium"], ["low"] * 5)
+
+
+def test_a_file_whose_name_is_not_utf8_gets_its_report_and_its_row(cli, fake_llm, tmp_path):
+    """A name's bytes that are not UTF-8 (Python keeps them as surrogates) stopped the batch
+    with an unexpected UnicodeEncodeError once its reports were written, on its sidecar and
+    the index: they are written as U+FFFD (the index, which drops such characters from any
+    text, shows the name without them)."""
+    src = tmp_path / "in"
+    write_proposals(src, ["good.md"])
+    with open(os.fsencode(src) + b"/bad\xffname.md", "w") as bad:
+        bad.write("# Bad name\n\nWe propose plan B.\n")
+    out = tmp_path / "out"
+    result = cli("batch", str(src), "--out", str(out), "--program", "quick-feedback")
+    assert result.code == 0, result.err
+    rows = json.loads((out / "index.json").read_text(encoding="utf-8"))["rows"]
+    assert sorted((Path(r["input"]).name, r["status"]) for r in rows) == [
+        ("badname.md", "ok"),
+        ("good.md", "ok"),
+    ]
+    sidecar = json.loads((out / ".sixhats" / "bad_name.json").read_text(encoding="utf-8"))
+    assert Path(sidecar["input"]).name == "bad\ufffdname.md"
+    assert (out / "bad_name.json").is_file()

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from sixhats_ai.config import config_dir, data_dir
 from sixhats_ai.run.report import Report
 from sixhats_ai.store.database import RunStore
@@ -182,3 +184,22 @@ def test_batch_runs_are_titled_by_their_input_and_found_by_it(cli, fake_llm, tmp
     assert len(lines) == 1 and "pep-0572.md" in lines[0] and "Assess this proposal" in lines[0]
     assert cli("analyze", "Should we?").code == 0  # a run with no input file has no title
     assert history(cli)[0]["title"] is None
+
+
+@pytest.mark.parametrize("sidecar", ["[]", '"a key"', '{"key": 5, "run_id": [1]}', "{broken"])
+def test_a_damaged_resume_file_redoes_its_input_only(cli, fake_llm, tmp_path, sidecar):
+    """A `.sixhats/<name>.json` holding JSON of another shape stopped the whole batch with an
+    unexpected AttributeError; like one that does not read, it is written again (from the
+    run the store kept: nothing is asked)."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_proposals(src, NAMES)
+    batch(cli, src, out)
+    stem = Path(NAMES[0]).stem
+    (out / ".sixhats" / f"{stem}.json").write_text(sidecar)
+    fake_llm.requests.clear()
+    again = batch(cli, src, out)
+    assert "unexpected" not in again.err
+    assert f"{len(NAMES)} ok ({len(NAMES)} unchanged, reports kept)" in again.err
+    assert fake_llm.requests == []
+    kept = json.loads((out / ".sixhats" / f"{stem}.json").read_text())
+    assert isinstance(kept, dict) and kept["key"]["sha256"]

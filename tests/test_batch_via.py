@@ -146,7 +146,7 @@ def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     assert "round 1: batch-" in status.err and "submitted, 3 requests" in status.err
     assert "in_progress, 0/3 answered" in status.err
     cancel = cli("batch", "--cancel", str(out), "--via", "batch-api")
-    assert cancel.code == 0 and "cancelled 1 open batches" in cancel.err
+    assert cancel.code == 0 and "cancelled 1 open batch: batch-" in cancel.err
     assert rounds.batch_stats().cancels == 1
     after = cli("batch", "--status", str(out))
     assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err
@@ -280,3 +280,96 @@ def test_a_batch_in_rounds_warns_of_what_its_boards_left_out_as_a_live_one_does(
     steps = [w.split(" saw ")[0] for w in warned["batch-api"]]
     assert "step 2-white" in steps and "step 7-blue" in steps and len(set(steps)) == len(steps)
     assert warned["batch-api"] == warned["live"]
+
+
+def test_two_jsonl_batches_on_one_server_each_keep_their_round_1(cli, rounds, tmp_path):
+    """A jsonl round is named after its file (round-1, round-2, ...) in its --out folder, so
+    two batches' first rounds share a name: the second batch stopped on the store's
+    uniqueness, its round written but not kept."""
+    write_proposals(tmp_path / "in", FILES[:2])
+    base = ["batch", str(tmp_path / "in"), "--program", "quick-feedback", "--via", "jsonl"]
+    for out in ("out-1", "out-2"):
+        result = cli(*base, "--out", str(tmp_path / out))
+        assert result.code == 0, result.err
+        assert "vllm run-batch" in result.err
+    for out in ("out-1", "out-2"):
+        requests = tmp_path / out / ".sixhats" / "rounds" / "round-1.requests.jsonl"
+        answers = tmp_path / f"{out}.results.jsonl"
+        answers.write_text(vllm_results(requests, rounds.url))
+        result = cli(*base, "--out", str(tmp_path / out), "--results", str(answers))
+        assert result.code == 0, result.err
+        status = cli("batch", "--status", str(tmp_path / out))
+        assert "round 1: round-1, completed" in status.err, status.err
+        assert "round 2: round-2, submitted" in status.err, status.err
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ('[1, 2]', "line 2: not a JSON object"),
+        ('{"response": {"status_code": 200, "body": {}}}', "line 2: it has no custom_id"),
+        ('{"custom_id": "x", "response": "oops"}', "line 2: its response is not a JSON object"),
+        ('{"custom_id": "x", "response": {"status_code": 200, "body": [1]}}',
+         "line 2: its response's body is not a JSON object"),
+        ('{"custom_id": "x", "response": {"status_code": "abc"}}', "line 2: its status_code"),
+        ('{"custom_id": "x", "resp', "line 2: "),
+    ],
+)  # fmt: skip
+def test_a_results_file_with_a_line_of_another_shape_is_refused_naming_the_line(
+    cli, rounds, tmp_path, line, problem
+):
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--via", "jsonl", "--no-progress"]
+    assert cli(*base).code == 0
+    requests = out / ".sixhats" / "rounds" / "round-1.requests.jsonl"
+    good = vllm_results(requests, rounds.url).splitlines()[0]
+    answers = tmp_path / "results.jsonl"
+    answers.write_text(f"{good}\n{line}\n")
+    result = cli(*base, "--results", str(answers))
+    assert result.code == 2, result.err
+    assert f"cannot read the results file {answers}: {problem}" in result.err
+    assert "unexpected" not in result.err and "Traceback" not in result.err
+
+
+def test_a_damaged_answer_in_the_store_is_asked_again_in_a_round(cli, rounds, tmp_path):
+    """An answer the store keeps for a round that no longer reads is no answer, as a damaged
+    cached request is not: it stopped the batch with an unexpected JSONDecodeError."""
+    import sqlite3
+
+    from sixhats_ai.store.database import default_store_path
+
+    write_proposals(tmp_path / "in", FILES[:2])
+    base = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--program",
+            "quick-feedback", "--via", "batch-api", "--no-progress"]  # fmt: skip
+    assert cli(*base).code == 0
+    with sqlite3.connect(default_store_path()) as conn:
+        conn.execute("UPDATE batch_results SET body = '{'")
+    rounds.batch_reset()
+    again = cli(*base, "--force")
+    assert again.code == 0, again.err
+    assert rounds.batch_stats().batches_created == 3  # every answer asked again
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert {r["status"] for r in index["rows"]} == {"ok"}
+
+
+def test_a_jsonl_round_whose_file_was_deleted_is_written_again(cli, rounds, tmp_path):
+    """The --out folder removed (or its rounds) while a round waited: the batch waited on
+    for a file no longer there, naming it as the one to run."""
+    import shutil
+
+    write_proposals(tmp_path / "in", FILES[:2])
+    out = tmp_path / "out"
+    base = ["batch", str(tmp_path / "in"), "--out", str(out), "--program", "quick-feedback",
+            "--via", "jsonl", "--no-progress"]  # fmt: skip
+    assert cli(*base).code == 0
+    shutil.rmtree(out)
+    again = cli(*base)
+    assert again.code == 0, again.err
+    requests = out / ".sixhats" / "rounds" / "round-2.requests.jsonl"
+    assert f"vllm run-batch -i {requests}" in again.err and requests.is_file()
+    answers = tmp_path / "round-2.results.jsonl"
+    answers.write_text(vllm_results(requests, rounds.url))
+    result = cli(*base, "--results", str(answers))
+    assert result.code == 0, result.err
+    assert "round 1: round-1, cancelled" in cli("batch", "--status", str(out)).err

@@ -8,11 +8,21 @@ import sys
 
 import pytest
 
-from sixhats_ai import RunOptions, analyze, brief, read_documents, read_problem
+from sixhats_ai import (
+    RunOptions,
+    Store,
+    analyze,
+    batch,
+    brief,
+    minutes,
+    read_documents,
+    read_problem,
+)
 from sixhats_ai.api import program_for
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.config import user_programs_dir
 from sixhats_ai.errors import UsageError
+from sixhats_ai.store.database import default_store_path
 from tests.fakes import API_KEY, BASE_URL
 
 MINE = (
@@ -127,3 +137,39 @@ def test_the_library_brief_takes_use_cache_and_keep_as_analyze_does(fake_llm):
     brief(other, minutes=45, participants=6, keep=False)
     brief(other, minutes=45, participants=6)
     assert len(fake_llm.requests) == 4 * asked  # nothing was kept the first time
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: analyze("Hire?", flow="parallel"), "analyze() takes no argument 'flow'"),
+        (lambda: brief("Hire?", offline=True, minute=30), "brief() takes no argument 'minute'"),
+        (lambda: minutes("# Notes", offline=True, votes_file="v.csv"),
+         "minutes() takes no argument 'votes_file'"),
+        (lambda: batch(["in"], "out", concurrency=2), "batch() takes no argument 'concurrency'"),
+        (lambda: analyze(None), "the problem must be text, not NoneType"),
+        (lambda: analyze(42), "the problem must be text, not int"),
+        (lambda: analyze("Hire?", program=5), "program takes a slug, a name, a file or a Program"),
+        (lambda: analyze("Hire?", documents="notes.md"), "documents takes Document objects"),
+        (lambda: analyze("Hire?", documents=["notes.md"]), "documents takes Document objects"),
+        (lambda: minutes(None, offline=True), "the notes must be text or a Path, not NoneType"),
+    ],
+)  # fmt: skip
+def test_an_argument_the_call_does_not_take_is_refused_by_name(fake_llm, call, message):
+    """Keyword arguments are typed, not checked at run time: `analyze(problem, flow=...)` ran
+    in the sequential flow without a word, and a wrong type stopped deep inside."""
+    with pytest.raises(UsageError) as raised:
+        call()
+    assert raised.value.message.startswith(message), raised.value.one_line()
+    assert fake_llm.requests == []
+
+
+def test_paths_are_taken_as_text_too(fake_llm, tmp_path, monkeypatch):
+    """A folder and the reports' folder as strings, a store's path as a string."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("# A\n\nAdopt plan A.\n")
+    monkeypatch.chdir(tmp_path)
+    index = batch("in", "out", program="quick-feedback", provider=_provider())
+    assert [(row.input, row.status) for row in index.rows] == [("in/a.md", "ok")]
+    assert (tmp_path / "out" / "a.json").exists()
+    assert len(Store(str(default_store_path())).history()) == 1

@@ -179,6 +179,32 @@ async def test_bad_input_is_a_one_line_tool_error_and_the_server_lives_on(tmp_pa
     assert not still.is_error
 
 
+async def test_a_program_file_is_read_under_the_roots_only(tmp_path):
+    """A program may be a path to its file; like a document's, it is read only under the
+    client's roots (a file anywhere on the server's machine was read, and its fields told)."""
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    mine = 'format = 1\nslug = "mine"\nname = "Mine"\n[[steps]]\nhat = "blue"\n'
+    (outside / "mine.toml").write_text(mine + '[[steps]]\nhat = "red"\n[[steps]]\nhat = "blue"\n')
+    (allowed / "mine.toml").write_text((outside / "mine.toml").read_text())
+    async with connect(list_roots_callback=roots_at(allowed)) as client:
+        calls = [
+            ("analyze", {"problem": PROBLEM, "program": str(outside / "mine.toml")}),
+            ("brief", {"topic": PROBLEM, "program": "../outside/mine.toml", "offline": True}),
+            ("minutes", {"notes": {"text": NOTES}, "program": str(outside / "mine.toml"),
+                         "offline": True}),
+        ]  # fmt: skip
+        refused = [await client.call_tool(name, args) for name, args in calls]
+        inside = await client.call_tool(
+            "brief", {"topic": PROBLEM, "program": "mine.toml", "offline": True}
+        )
+    for result in refused:
+        assert "mine.toml is outside the folders this server may read" in error_line(result)
+    assert not inside.is_error
+    assert "Mine (Blue, Red, Blue)" in inside.content[0].text  # type: ignore[union-attr]
+
+
 async def test_without_roots_paths_are_read_under_the_working_directory(tmp_path, monkeypatch):
     (tmp_path / "notes.md").write_text(NOTES, encoding="utf-8")
     monkeypatch.chdir(tmp_path)

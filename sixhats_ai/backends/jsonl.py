@@ -48,6 +48,8 @@ class JsonlTransport:
 
     async def state(self, batch_id: str) -> BatchState:
         requests = self.folder / f"{batch_id}.requests.jsonl"
+        if not requests.is_file():  # deleted (the --out folder with it): no engine will run
+            return BatchState("cancelled")  # it, and its calls go into a new round
         raise RoundPending(
             f"{batch_id} waits for its answers: {requests}",
             hint=f"run `vllm run-batch -i {requests} -o {batch_id}.results.jsonl "
@@ -56,7 +58,9 @@ class JsonlTransport:
         )
 
     async def download(self, batch_id: str) -> list[Path]:
-        raise AssertionError("a file round is answered by ingest_results, never downloaded")
+        """None: a file round is answered by `ingest_results`, and one whose file was deleted
+        has no answers."""
+        return []
 
     async def cancel(self, batch_id: str) -> None:
         (self.folder / f"{batch_id}.requests.jsonl").unlink(missing_ok=True)

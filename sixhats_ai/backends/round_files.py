@@ -66,25 +66,46 @@ class LineResult:
     error_code: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> LineResult:
-        """A line of an output or error file (OpenAI's and vLLM's shape)."""
+    def from_row(cls, row: Any) -> LineResult:
+        """A line of an output or error file (OpenAI's and vLLM's shape); a ValueError
+        saying what is off when it has another shape (a results file is the user's)."""
+        if not isinstance(row, dict):
+            raise ValueError("not a JSON object")
+        if not isinstance(row.get("custom_id"), str):
+            raise ValueError("it has no custom_id")
         response = row.get("response") or {}
+        if not isinstance(response, dict):
+            raise ValueError("its response is not a JSON object")
+        body = response.get("body") or {}
+        if not isinstance(body, dict):
+            raise ValueError("its response's body is not a JSON object")
+        try:
+            status = int(response.get("status_code") or 0)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"its status_code {response.get('status_code')!r} is not a number"
+            ) from None
         error = row.get("error") or {}
         return cls(
-            custom_id=str(row.get("custom_id")),
-            status=int(response.get("status_code") or 0),
-            body=response.get("body") or {},
+            custom_id=row["custom_id"],
+            status=status,
+            body=body,
             error_code=error.get("code") if isinstance(error, dict) else None,
         )
 
 
 def read_results(paths: Iterable[Path]) -> Iterator[LineResult]:
-    """The lines of output and error files, one at a time."""
+    """The lines of output and error files, one at a time; a ValueError names the line."""
     for path in paths:
         with path.open("rb") as lines:
-            for raw in lines:
-                if raw.strip():
-                    yield LineResult.from_row(from_json(raw))
+            for number, raw in enumerate(lines, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    result = LineResult.from_row(from_json(raw))
+                except ValueError as exc:
+                    raise ValueError(f"line {number}: {exc}") from None
+                yield result
 
 
 @dataclass

@@ -40,7 +40,7 @@ from sixhats_ai.batches.via import (
     via_options,
 )
 from sixhats_ai.config import Config, load_config
-from sixhats_ai.errors import SixhatsError, UsageError, option
+from sixhats_ai.errors import SixhatsError, UsageError, check_arguments, option
 from sixhats_ai.method.programs import Program
 from sixhats_ai.run.options import BATCH_CONCURRENCY, DEFAULT_PROGRAM, RunOptions
 from sixhats_ai.run.ranking import BatchIndex
@@ -69,6 +69,10 @@ __all__ = [
     "check_batch",
     "missing_reports",
 ]
+
+
+# What a batch reads: files and folders, or "-" for paths on stdin (one alone as itself).
+Paths = str | Path | Sequence[str | Path]
 
 
 class BatchArgs(Settings, total=False):
@@ -146,10 +150,13 @@ class CheckedBatch:
 
 
 def check_batch(
-    paths: Sequence[str | Path], out: Path, *, flow_given: bool = True, **kwargs: Unpack[BatchArgs]
+    paths: Paths, out: str | Path, *, flow_given: bool = True, **kwargs: Unpack[BatchArgs]
 ) -> CheckedBatch:
     """The batch `batch_async` would run, every setting checked and nothing run. Without
-    `flow_given`, a batch in rounds takes the parallel flow (three rounds, not one a step)."""
+    `flow_given`, a batch in rounds takes the parallel flow (three rounds, not one a step).
+    One path may be given as itself, and paths as text."""
+    check_arguments("batch", kwargs, BatchArgs)
+    out = Path(out)
     config = kwargs.get("config") or load_config()
     flags = kwargs.get("flags") or ProviderFlags()
     provider = kwargs.get("provider")
@@ -168,15 +175,13 @@ def check_batch(
         formats=report_formats(kwargs.get("formats", ())),
         from_store=kwargs.get("use_cache", True),  # no store's answers: no kept run either
     )
-    names = [str(path) for path in paths]
+    names = [str(paths)] if isinstance(paths, str | Path) else [str(path) for path in paths]
     check_out_dir(out, names)
     check_logged(via, logged=kwargs.get("keep", True) and config.log)
     return CheckedBatch(names, settings, via, options, config, kwargs.get("glob"), flags)
 
 
-async def batch_async(
-    paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]
-) -> BatchIndex:
+async def batch_async(paths: Paths, out: str | Path, **kwargs: Unpack[BatchArgs]) -> BatchIndex:
     """Analyse every input `paths` name (files, folders searched recursively, "-": paths on
     stdin); write a report each and the index in `out`; return the index. Without `options`,
     `BATCH_CONCURRENCY` requests are in flight at most, across all files."""
@@ -239,7 +244,7 @@ def _progress(display: StderrDisplay | None, session: Session) -> BatchDisplay |
     )
 
 
-def batch(paths: Sequence[str | Path], out: Path, **kwargs: Unpack[BatchArgs]) -> BatchIndex:
+def batch(paths: Paths, out: str | Path, **kwargs: Unpack[BatchArgs]) -> BatchIndex:
     """Blocking twin of `batch_async`."""
     return asyncio.run(batch_async(paths, out, **kwargs))
 

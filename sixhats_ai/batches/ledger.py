@@ -4,8 +4,9 @@ A round submitted to the Batch API runs for up to a day; the sixhats process tha
 it may be stopped long before. What was submitted (batch ids, the custom_ids in each) and what
 came back (each line's answer) is kept here, scoped to the batch's `--out` folder, so running
 the same command again attaches to the open batches and uses the answers already fetched,
-instead of submitting anything twice. A batch id is unique on its server only, so rounds are
-kept by server and batch id, each with the way it went (batch-api or jsonl).
+instead of submitting anything twice. A batch id is unique on its server only, and a jsonl
+round's (`round-N`, after its file) within its `--out` folder only, so rounds are kept by
+server, folder and batch id, each with the way it went (batch-api or jsonl).
 """
 
 from __future__ import annotations
@@ -57,7 +58,13 @@ class StoreLedger:
         if not rows:
             return None
         status, body, code = rows[0]
-        return LineResult(custom_id, int(status), json.loads(body), code)
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):  # damaged: no answer, as a damaged cached request is
+            return None  # none (the call goes into the next round, its answer written over it)
+        return LineResult(custom_id, int(status), answer, code)
 
     def save_results(self, results: Iterable[LineResult]) -> None:
         """Keep the lines, a chunk a transaction, streamed from the result files."""
@@ -97,8 +104,8 @@ class StoreLedger:
     def close_batch(self, batch_id: str, status: str) -> None:
         self.store.write_many(
             "UPDATE batch_rounds SET status = ?, closed = ? "
-            "WHERE batch_id = ? AND server IN (?, '')",
-            [(status, _now(), batch_id, self.server)],
+            "WHERE batch_id = ? AND scope = ? AND server IN (?, '')",
+            [(status, _now(), batch_id, self.scope, self.server)],
         )
 
     def next_round(self) -> int:

@@ -233,12 +233,13 @@ class BatchOutputs:
             return None
         try:
             sidecar = json.loads(self._sidecar(stem).read_text(encoding="utf-8"))
-            if sidecar.get("key") != key:
+            if not isinstance(sidecar, dict) or sidecar.get("key") != key:  # damaged: redo it
                 return None
             report = Report.model_validate_json(self.path(stem, "json").read_bytes())
             if report.schema_version != REPORT_SCHEMA_VERSION:  # an older version: redo it
                 return None
-            return report, sidecar.get("run_id")
+            run_id = sidecar.get("run_id")
+            return report, run_id if isinstance(run_id, str) else None
         except (OSError, ValueError):
             return None
 

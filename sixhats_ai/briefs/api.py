@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from sixhats_ai.briefs.compose import BriefRequest, build_brief, parse_attendees
 from sixhats_ai.briefs.model import AUDIENCES, Attendee, Brief
-from sixhats_ai.errors import UsageError
+from sixhats_ai.errors import UsageError, check_arguments
 from sixhats_ai.method.agenda import MEDIA, Medium, parse_clock, parse_start
 from sixhats_ai.method.emergent import refuse_emergent_brief
 from sixhats_ai.method.programs import Program, find_program
@@ -141,6 +141,9 @@ def _prepared(topic: str | None, args: BriefArgs) -> tuple[BriefRequest, Report 
     report's problem) is the user's text, made safe."""
     from sixhats_ai.text.documents import sanitize
 
+    check_arguments("brief", args, BriefArgs)
+    if topic is not None and not isinstance(topic, str):
+        raise UsageError(f"the topic must be text, not {type(topic).__name__}")
     report = _report(args.get("report"))
     text = sanitize(topic if topic is not None else report.problem if report else "").strip()
     if not text:

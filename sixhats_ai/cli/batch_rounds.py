@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sixhats_ai.cli.app import echo_err
+from sixhats_ai.text.plural import counted
 
 if TYPE_CHECKING:
     from sixhats_ai.backends.provider import ProviderFlags
@@ -23,7 +24,8 @@ def rounds_admin(out: Path, *, cancel: bool, via: str, flags: ProviderFlags) -> 
 
     lines = asyncio.run(batch_rounds(out, via=via, cancel=cancel, flags=flags, echo=echo_err))
     if cancel:
-        echo_err(f"cancelled {len(lines)} open batches: {', '.join(lines) or 'none'}")
+        cancelled = counted(len(lines), "open batch", "open batches")
+        echo_err(f"cancelled {cancelled}: {', '.join(lines) or 'none'}")
     else:
         for line in lines:
             echo_err(line)

@@ -18,6 +18,8 @@ from sixhats_ai.config import Config, load_config
 from sixhats_ai.errors import UsageError
 from sixhats_ai.mcp_server.inputs import (
     Input,
+    PathInput,
+    allowed_path,
     allowed_roots,
     plain_source,
     read_documents,
@@ -49,12 +51,16 @@ Participants = Annotated[
 ]
 
 
-def find(program: str, options: RunOptions | None = None) -> Program:
+async def find(ctx: Context[Any, Any], program: str, options: RunOptions | None = None) -> Program:
     """A program by slug, name or file (the user's programs folder too), as `analyze` finds
-    it, refused when it cannot run as `options` say."""
+    it, refused when it cannot run as `options` say. A file is read under the client's roots
+    only, as a document is."""
     # The library, the OpenAI SDK and Jinja load on the first call, not at start-up.
     from sixhats_ai.api import program_for
+    from sixhats_ai.method.programs import looks_like_path
 
+    if looks_like_path(program):
+        program = str(allowed_path(program, await allowed_roots(ctx, [PathInput(path=program)])))
     return program_for(program, options)
 
 
@@ -101,7 +107,7 @@ class MakingTools:
 
         roster = None if participants is None else RosterRequest.of(participants)
         options = RunOptions(flow=flow, personas=roster)
-        chosen_program = find(program, options)
+        chosen_program = await find(ctx, program, options)
         text = _text(problem, "problem")
         docs, paths = read_documents(documents, await allowed_roots(ctx, documents))
         chosen, config = await self.model(ctx)
@@ -147,7 +153,7 @@ class MakingTools:
 
         text = _text(topic, "topic")
         args: BriefArgs = {
-            "program": find(program),
+            "program": await find(ctx, program),
             "minutes": minutes,
             "participants": participants,
             "start": start,
@@ -190,7 +196,11 @@ class MakingTools:
 
         inputs: list[Input] = [notes, *([votes] if votes is not None else [])]
         roots = await allowed_roots(ctx, inputs)
-        args: MinutesArgs = {"program": find(program), "topic": topic, "fill_gaps": fill_gaps}
+        args: MinutesArgs = {
+            "program": await find(ctx, program),
+            "topic": topic,
+            "fill_gaps": fill_gaps,
+        }
         if votes is not None:
             args["votes"] = plain_source(votes, roots)
         source = plain_source(notes, roots)

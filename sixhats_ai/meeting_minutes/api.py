@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, Unpack, overload
 
+from sixhats_ai.errors import UsageError, check_arguments
 from sixhats_ai.meeting_minutes.layout import Minutes, build_minutes
 from sixhats_ai.meeting_minutes.meeting import Meeting, read_meeting
 from sixhats_ai.method.programs import Program, find_program
@@ -91,6 +92,9 @@ def _meeting(
 
 def meeting_of(notes: str | Path, args: MinutesArgs) -> tuple[Meeting, RunInputs]:
     """The meeting from its notes and `args["votes"]`, each text or a Path to read."""
+    check_arguments("minutes", args, MinutesArgs)
+    if not isinstance(notes, str | Path):
+        raise UsageError(f"the notes must be text or a Path, not {type(notes).__name__}")
     notes_doc, notes_path = _document(notes, "notes")
     votes = args.get("votes")
     votes_doc, votes_path = _document(votes, "votes") if votes is not None else (None, None)

@@ -200,13 +200,14 @@ def load_programs(
     return programs
 
 
-def _looks_like_path(ref: str) -> bool:
+def looks_like_path(ref: str) -> bool:
+    """Whether a program reference names a file rather than a slug or a name."""
     return ref.endswith(".toml") or "/" in ref or "\\" in ref
 
 
 def find_program(ref: str, user_dir: Path | None = None) -> Program:
     """A program by slug, by full name (case-insensitive), or by path to a program file."""
-    if _looks_like_path(ref):
+    if looks_like_path(ref):
         return load_program_file(Path(ref).expanduser())
     problems: list[tuple[Path, UsageError]] = []
     programs = load_programs(user_dir, problems)

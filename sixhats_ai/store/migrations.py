@@ -192,6 +192,27 @@ def m007_batch_rounds_via(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("batch rounds keyed by their batch too")
+def m008_batch_rounds_by_scope(conn: sqlite3.Connection) -> None:
+    """A jsonl round is named after its file in its --out folder (`round-1`), so two batches
+    on one server both have a `round-1`: rounds are keyed by the batch (`scope`) as well."""
+    _script(
+        conn,
+        """
+        CREATE TABLE batch_rounds_by_scope (
+            server TEXT NOT NULL, batch_id TEXT NOT NULL, scope TEXT NOT NULL,
+            round INTEGER NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, closed TEXT,
+            custom_ids TEXT NOT NULL, via TEXT NOT NULL DEFAULT 'batch-api',
+            PRIMARY KEY (server, scope, batch_id)
+        );
+        INSERT INTO batch_rounds_by_scope SELECT * FROM batch_rounds;
+        DROP TABLE batch_rounds;
+        ALTER TABLE batch_rounds_by_scope RENAME TO batch_rounds;
+        CREATE INDEX batch_rounds_scope ON batch_rounds (scope)
+        """,
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}
