@@ -106,3 +106,19 @@ def test_an_answer_with_no_choices_is_asked_again_in_the_next_round(cli, rounds,
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert {r["status"] for r in index["rows"]} == {"ok"}
 
+
+def test_each_progress_line_counts_tokens_and_cost_of_the_same_files(cli, rounds, tmp_path):
+    """The cost was every answered request's (all files' first rounds), the tokens the
+    finished files': the first line said 5,721 tokens, $0.0114."""
+    write_proposals(tmp_path / "in", FILES[:6])
+    result = cli(*_base(tmp_path))
+    assert result.code == 0, result.err
+    lines = re.findall(r"\[(\d)/6\] ok (\S+):.*\n.*; (\d+) tokens, \$(\d+\.\d+)", result.err)
+    assert len(lines) == 6
+    tokens, cost = 0, 0.0
+    for _, name, shown_tokens, shown_cost in lines:
+        stem = name.rsplit("/", 1)[-1].removesuffix(".md")
+        usage = json.loads((tmp_path / "out" / f"{stem}.json").read_text())["metadata"]["usage"]
+        tokens += usage["prompt_tokens"] + usage["completion_tokens"]
+        cost += usage["cost_usd"]
+        assert (int(shown_tokens), float(shown_cost)) == (tokens, pytest.approx(cost, abs=1e-4))
