@@ -35,13 +35,13 @@ BATCH_LINES = (
     f"[3/5] skipped c.pdf: {SKIPPED_PDF}\n"
     "    done 2, failed 0, skipped 1, remaining 2; 5000 tokens, $0.0123, ETA 0:20\n"
     "[4/5] failed d.md: d.md: the synthesis failed: bad JSON\n"
-    "    done 2, failed 1, skipped 1, remaining 1; 5000 tokens, $0.0200, ETA 0:12\n"
+    "    done 2, failed 1, skipped 1, remaining 1; 5000 tokens, $0.0123, ETA 0:12\n"
     "[5/5] degraded e.md: Wait (40%)\n"
     "    done 3, failed 1, skipped 1, remaining 0; 9200 tokens, $0.0200, ETA 0:00\n"
 )
 STREAMED_LINE = (
     "[1/?] ok b.md: Pilot first (66%)\n"
-    "    done 1, failed 0, skipped 0, remaining ?; 5000 tokens, $0.5000\n"
+    "    done 1, failed 0, skipped 0, remaining ?; 5000 tokens, $0.0123\n"
 )
 
 
@@ -65,33 +65,35 @@ def test_step_lines_are_byte_for_byte_those_of_main(capsys):
     assert captured.out == ""
 
 
-def batch_rows() -> list[tuple[IndexRow, float, float]]:
-    """(row, spend so far, clock when it finished): the batch started at clock 100."""
+def batch_rows() -> list[tuple[IndexRow, float]]:
+    """(row, clock when it finished): the batch started at clock 100."""
     return [
         (IndexRow(input="a.md", status="ok", reused=True, report="a",
-                  recommendation="Go ahead", confidence=0.8), 0.0, 110.0),
+                  recommendation="Go ahead", confidence=0.8, tokens=900, cost_usd=0.01), 110.0),
         (IndexRow(input="b.md", status="ok", report="b", recommendation="Pilot first",
-                  confidence=0.655, tokens=5000, requests=7), 0.0123, 130.0),
-        (failed_row("c.pdf", SKIPPED_PDF, "skipped"), 0.0123, 131.0),
-        (failed_row("d.md", "d.md: the synthesis failed: bad JSON"), 0.02, 150.0),
+                  confidence=0.655, tokens=5000, requests=7, cost_usd=0.0123), 130.0),
+        (failed_row("c.pdf", SKIPPED_PDF, "skipped"), 131.0),
+        (failed_row("d.md", "d.md: the synthesis failed: bad JSON"), 150.0),
         (IndexRow(input="e.md", status="degraded", report="e", recommendation="Wait",
-                  confidence=0.4, tokens=4200, requests=7, cached_requests=7), 0.02, 200.0),
+                  confidence=0.4, tokens=4200, requests=7, cost_usd=0.0077), 200.0),
     ]  # fmt: skip
 
 
 def test_batch_lines_are_byte_for_byte_these(capsys):
-    now, spent = [100.0], [0.0]
-    with PlainBatch(lambda: spent[0], clock=lambda: now[0]) as progress:
+    """Tokens and cost are those of the files run (a report kept costs nothing this time),
+    whatever else the batch has asked meanwhile."""
+    now = [100.0]
+    with PlainBatch(clock=lambda: now[0]) as progress:
         progress.on_discovered(5)
-        for row, spend, finished_at in batch_rows():
-            spent[0], now[0] = spend, finished_at
+        for row, finished_at in batch_rows():
+            now[0] = finished_at
             progress.on_file_done(row)
     assert capsys.readouterr().err.encode() == BATCH_LINES.encode()
 
 
 def test_a_streamed_batch_has_no_total_and_no_eta(capsys):
     now = [0.0]
-    progress = PlainBatch(lambda: 0.5, clock=lambda: now[0])
+    progress = PlainBatch(clock=lambda: now[0])
     now[0] = 3725.0
     progress.on_file_done(batch_rows()[1][0])
     assert capsys.readouterr().err == STREAMED_LINE

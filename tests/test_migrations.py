@@ -147,3 +147,38 @@ def test_rounds_kept_before_their_via_was_recorded_are_told_apart_by_their_ids(m
     with RunStore(path) as store:
         kept = [(r.batch_id, r.via) for r in kept_rounds(store, "/reports")]
     assert kept == [("round-1", "jsonl"), ("batch_abc123", "batch-api"), ("round-3-2", "jsonl")]
+
+
+def test_answers_kept_before_their_batch_was_recorded_stay_their_batchs(monkeypatch):
+    """Each answer gets the folder and round of the latest closed round holding it, so a
+    batch under way at the upgrade still uses its answers with --no-cache (never paying
+    twice); an answer no round held is another batch's; a damaged round list is skipped."""
+    from sixhats_ai.batches.ledger import StoreLedger
+
+    path = data_dir() / "runs.sqlite3"
+    names = [m.name for m in migrations.MIGRATIONS]
+    before = migrations.MIGRATIONS[: names.index("batch rounds keyed by their batch too") + 1]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    body = json.dumps({"choices": [{"message": {"content": "{}"}}]})
+    with RunStore(path) as store:
+        store.write_many(
+            "INSERT INTO batch_rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("", "b-1", "/reports", 1, "completed", "2026-01-01", "2026-01-01", '["a"]', "x"),
+                ("", "b-2", "/reports", 2, "completed", "2026-01-02", "2026-01-02", '["b"', "x"),
+                ("", "b-3", "/other", 1, "submitted", "2026-01-02", None, '["c"]', "x"),
+            ],
+        )
+        store.write_many(
+            "INSERT INTO batch_results VALUES (?, ?, ?, ?, ?)",
+            [(key, 200, body, None, "2026-01-01") for key in ("a", "b", "c")],
+        )
+    monkeypatch.undo()
+    with RunStore(path) as store:
+        kept = store.query("SELECT custom_id, scope, round FROM batch_results ORDER BY 1")
+        assert [tuple(row) for row in kept] == [("a", "/reports", 1), ("b", "", 0), ("c", "", 0)]
+        resumed = StoreLedger(store, "/reports", "", "batch-api", others=False)
+        assert resumed.result("a") is not None and resumed.result("b") is None
+        answer = StoreLedger(store, "/reports", "", "batch-api").result("b")
+        assert answer is not None and answer.reused
+    assert sorted(_applied(path)) == sorted(names)

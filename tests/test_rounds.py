@@ -38,9 +38,12 @@ class MemoryLedger:
     def result(self, custom_id: str) -> LineResult | None:
         return self.results.get(custom_id)
 
-    def save_results(self, results: Iterable[LineResult]) -> None:
+    def save_results(self, results: Iterable[LineResult], round_no: int) -> None:
         for result in results:
             self.results[result.custom_id] = result
+
+    def end(self) -> None:
+        return None
 
     def open_batches(self) -> list[OpenBatch]:
         return [b for b in self.batches.values() if b.batch_id not in self.closed]
@@ -164,6 +167,24 @@ async def test_failed_and_expired_lines_go_into_the_next_round(standin, tmp_path
     assert all(len(a) == 1 for a in answers)
     # every 2nd line of a batch fails: 4 lines (2 fail), then 2 (1 fails), then 1
     assert standin.batch_stats().batches_created == 3
+
+
+async def test_a_line_answered_200_with_no_completion_goes_into_the_next_round(standin, tmp_path):
+    """Only answers other than HTTP 200 were asked again: a body with no choices failed its
+    call, in this batch and every later one."""
+    standin.batch_reset()
+    ledger = MemoryLedger()
+    keep = ledger.save_results
+
+    def hollow_round_1(results: Iterable[LineResult], round_no: int) -> None:
+        keep((replace(r, body={"id": "x"}) if round_no == 1 else r for r in results), round_no)
+
+    ledger.save_results = hollow_round_1  # type: ignore[method-assign]
+    backend = _backend(standin, tmp_path, ledger)
+    answers = await _in_passes(backend, _files(2, 1))
+    await backend.aclose()
+    assert all(len(a) == 1 for a in answers)
+    assert standin.batch_stats().batches_created == 2
 
 
 async def test_the_unfinished_lines_of_an_expired_batch_are_sent_again(standin, tmp_path):

@@ -67,6 +67,9 @@ class Completion:
     refusal: str | None = None
     # The model that answered, when the backend learns it only then (an MCP host's own model).
     model: str | None = None
+    # Answered from the store by the backend itself (a round's answer another batch fetched),
+    # not by the server for this run: counted as a cache hit, at no cost.
+    cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The OpenAI-shaped response body: the form the run store's cache keeps."""
@@ -84,7 +87,9 @@ class Completion:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], seconds: float = 0.0) -> Completion:
+    def from_dict(
+        cls, data: dict[str, Any], seconds: float = 0.0, *, cached: bool = False
+    ) -> Completion:
         """A completion from an OpenAI-shaped response body (a server's, or the cache's)."""
         choices = data.get("choices") or []
         if not choices:
@@ -103,6 +108,7 @@ class Completion:
             ),
             seconds=seconds,
             refusal=message.get("refusal") or None,
+            cached=cached,
         )
 
 

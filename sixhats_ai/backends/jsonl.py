@@ -86,7 +86,7 @@ def ingest_results(ledger: RoundLedger, results: Path) -> tuple[str, int]:
             hint="pass the results of the newest round-N.requests.jsonl of this "
             f"{option('out')} folder",
         )
-    ledger.save_results(answers)
+    ledger.save_results(answers, max(batch.round for batch in matching))
     for batch in matching:
         ledger.close_batch(batch.batch_id, "completed")
     return ", ".join(batch.batch_id for batch in matching), len(answers)

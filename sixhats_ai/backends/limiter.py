@@ -22,6 +22,11 @@ class RequestCounts:
     sent: int = 0
     cached: int = 0
 
+    def from_store(self) -> None:
+        """A request counted as sent that the backend answered from its own store."""
+        self.sent -= 1
+        self.cached += 1
+
 
 class RequestLimiter:
     """Caps requests in flight (and optionally per minute); backs every caller off on 429.

@@ -64,6 +64,7 @@ class LineResult:
     status: int
     body: dict[str, Any]
     error_code: str | None = None
+    reused: bool = False  # kept from another batch, not fetched for this one: a cache hit
 
     @classmethod
     def from_row(cls, row: Any) -> LineResult:

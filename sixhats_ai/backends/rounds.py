@@ -51,7 +51,7 @@ class RoundLedger(Protocol):
 
     def result(self, custom_id: str) -> LineResult | None: ...
 
-    def save_results(self, results: Iterable[LineResult]) -> None: ...
+    def save_results(self, results: Iterable[LineResult], round_no: int) -> None: ...
 
     def open_batches(self) -> list[OpenBatch]: ...
 
@@ -60,6 +60,10 @@ class RoundLedger(Protocol):
     def close_batch(self, batch_id: str, status: str) -> None: ...
 
     def next_round(self) -> int: ...
+
+    def end(self) -> None:
+        """The batch is over: answers kept so far are another batch's to the next one."""
+        ...
 
 
 @dataclass
@@ -165,8 +169,15 @@ class RoundBackend:
             key = self.key_of(body)
         if key not in self._waited and not self._is_open(key):
             kept = self.ledger.result(key)
-            if kept is not None and not self._retry(key, kept):
-                return self._completion(kept)
+            if kept is not None:
+                done, problem = self._read(kept)
+                if done is not None:
+                    return done
+                if not self._retry(key, kept):
+                    raise ModelError(
+                        f"the batch answered this request with {problem}",
+                        hint="run the same command again to retry the failed requests",
+                    )
             self._spooled().add(RoundLine(key, body or self._bodies(request.params())))
         self._waited.add(key)
         raise Parked(key)
@@ -225,9 +236,8 @@ class RoundBackend:
         return key in self._open_keys
 
     def _retry(self, key: str, result: LineResult) -> bool:
-        """Whether a failed line goes into the next round: while it has tries left."""
-        if result.status == 200:
-            return False
+        """Whether a line whose answer cannot be used goes into the next round: while it has
+        tries left."""
         expired = result.error_code in EXPIRED_CODES
         limit = self.policy.expiry_retries if expired else self.policy.line_retries
         tries = self._tries.get(key, 0)
@@ -237,16 +247,22 @@ class RoundBackend:
         return True
 
     @staticmethod
-    def _completion(result: LineResult) -> Completion:
+    def _read(result: LineResult) -> tuple[Completion | None, str]:
+        """The line's completion, or what is wrong with its answer: an error, or a body of
+        HTTP 200 that is no completion (no choices, or another shape)."""
         if result.status == 200:
-            return Completion.from_dict(result.body)
+            try:
+                return Completion.from_dict(result.body, cached=result.reused), ""
+            except (ModelError, AttributeError, LookupError, TypeError, ValueError) as exc:
+                return None, f"an answer that cannot be used ({exc})"
         error = result.body.get("error") if result.body else None
         message = error.get("message") if isinstance(error, dict) else None
-        raise ModelError(
-            "the batch answered this request with "
-            f"{result.error_code or f'HTTP {result.status}'}: {message or 'no message'}",
-            hint="run the same command again to retry the failed requests",
-        )
+        return None, f"{result.error_code or f'HTTP {result.status}'}: {message or 'no message'}"
+
+    def end(self) -> None:
+        """The batch is over (every file finished): the --out folder's next command is a new
+        batch, to which the answers fetched for this one are kept from another."""
+        self.ledger.end()
 
     async def _wait_for(self, batches: list[OpenBatch]) -> None:
         """Poll the batches (backing off) until all are done, fetching each as it finishes."""
@@ -284,7 +300,7 @@ class RoundBackend:
             for key in batch.custom_ids - answered:
                 yield LineResult(key, 0, {}, "missing")
 
-        self.ledger.save_results(results())
+        self.ledger.save_results(results(), batch.round)
         for path in paths:
             path.unlink()
         self.ledger.close_batch(batch.batch_id, state.status)

@@ -206,7 +206,15 @@ async def _run_held(
     )
     echo = kwargs.get("echo") or (lambda line: None)
     try:
-        rounds = batch_backend(via, provider, out, store, results=kwargs.get("results"), echo=echo)
+        rounds = batch_backend(
+            via,
+            provider,
+            out,
+            store,
+            results=kwargs.get("results"),
+            reuse=settings.from_store,
+            echo=echo,
+        )
         backend = rounds or kwargs.get("backend")  # None: the provider's server or engine
         prices = round_prices(via, config)
         async with open_session(

@@ -7,15 +7,23 @@ the same command again attaches to the open batches and uses the answers already
 instead of submitting anything twice. A batch id is unique on its server only, and a jsonl
 round's (`round-N`, after its file) within its `--out` folder only, so rounds are kept by
 server, folder and batch id, each with the way it went (batch-api or jsonl).
+
+An answer is kept with the folder and round it was fetched in. The batch of a folder runs
+from its first round until a command ends with every file finished (`end`); the folder's
+next command is a new batch. An answer fetched for the current batch is its own (a resume
+uses it, `--no-cache` or not: it never pays twice); one kept from another batch (another
+folder, or this folder's batch before) answers only when the store's answers may be used,
+as a cache hit.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 
 from sixhats_ai.backends.rounds import LineResult, OpenBatch
 from sixhats_ai.store.database import RunStore
@@ -49,30 +57,57 @@ class StoreLedger:
     scope: str
     server: str
     via: str
+    others: bool = True  # other batches' answers answer too (off with --no-cache)
+    _first: int | None = field(default=None, init=False)  # the current batch's first round
 
     def result(self, custom_id: str) -> LineResult | None:
-        rows = self.store.query(
-            "SELECT status, body, error_code FROM batch_results WHERE custom_id = ?",
-            (custom_id,),
-        )
+        """The answer kept for a line: this batch's own, else (with `others`) another
+        batch's, as `reused`."""
+        mine = (self.scope, self.first_round())
+        own = "scope = ? AND round >= ?"
+        sql = f"SELECT status, body, error_code, {own} FROM batch_results WHERE custom_id = ?"
+        if self.others:  # picked here: an ORDER BY made each lookup a fifth slower
+            rows = self.store.query(sql, (*mine, custom_id))
+        else:
+            rows = self.store.query(f"{sql} AND {own}", (*mine, custom_id, *mine))
         if not rows:
             return None
-        status, body, code = rows[0]
+        status, body, code, fetched_here = max(rows, key=itemgetter(3))  # its own first
         try:
             answer = json.loads(body)
         except ValueError:
             answer = None
         if not isinstance(answer, dict):  # damaged: no answer, as a damaged cached request is
             return None  # none (the call goes into the next round, its answer written over it)
-        return LineResult(custom_id, int(status), answer, code)
+        return LineResult(custom_id, int(status), answer, code, reused=not fetched_here)
 
-    def save_results(self, results: Iterable[LineResult]) -> None:
-        """Keep the lines, a chunk a transaction, streamed from the result files."""
-        rows = ((r.custom_id, r.status, json.dumps(r.body), r.error_code, _now()) for r in results)
+    def save_results(self, results: Iterable[LineResult], round_no: int) -> None:
+        """Keep the lines fetched in round `round_no`, a chunk a transaction, streamed from
+        the result files."""
+        rows = (
+            (r.custom_id, r.status, json.dumps(r.body), r.error_code, _now(), self.scope, round_no)
+            for r in results
+        )
         while chunk := list(islice(rows, WRITE_CHUNK)):
             self.store.write_many(
-                "INSERT OR REPLACE INTO batch_results VALUES (?, ?, ?, ?, ?)", chunk
+                "INSERT OR REPLACE INTO batch_results VALUES (?, ?, ?, ?, ?, ?, ?)", chunk
             )
+
+    def first_round(self) -> int:
+        """The first round of the folder's current batch, read once."""
+        if self._first is None:
+            rows = self.store.query(
+                "SELECT first_round FROM batch_starts WHERE scope = ?", (self.scope,)
+            )
+            self._first = int(rows[0][0]) if rows else 0
+        return self._first
+
+    def end(self) -> None:
+        """The batch is over: the folder's next one starts after its last round."""
+        self._first = self.next_round()
+        self.store.write_many(
+            "INSERT OR REPLACE INTO batch_starts VALUES (?, ?)", [(self.scope, self._first)]
+        )
 
     def open_batches(self) -> list[OpenBatch]:
         rows = self.store.query(

@@ -50,7 +50,7 @@ class Progress:
         self.budget = budget
         self.counts = counts
         self.totals = Totals()
-        self.display = display or PlainBatch(lambda: budget.spent, echo)
+        self.display = display or PlainBatch(echo)
         if total is not None:
             self.display.on_discovered(total)
 

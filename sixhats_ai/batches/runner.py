@@ -294,6 +294,8 @@ class BatchRunner:
             await self.scheduler.wait()
             while self.parked:
                 await self._next_pass()
+            if self.rounds is not None:  # every file finished: the folder's next is a new batch
+                self.rounds.end()
         except RoundPending as pending:  # --via jsonl: the round waits for the user's engine
             self.pending = pending
             for job in self.parked:

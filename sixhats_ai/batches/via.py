@@ -98,10 +98,12 @@ def batch_backend(
     store: RunStore | None,
     *,
     results: Path | None = None,
+    reuse: bool = True,
     echo: Callable[[str], None],
 ) -> RoundBackend | None:
     """The backend of a batch in rounds, with a jsonl round's `results` read in first; None
-    for a live one (the session builds its own)."""
+    for a live one (the session builds its own). Without `reuse` (--no-cache), answers other
+    batches fetched are not used."""
     if via == "live":
         return None
     if store is None:  # check_logged refused a batch in rounds with logging off
@@ -110,17 +112,20 @@ def batch_backend(
         ledger = ledger_for(store, out, provider.display_url, via)
         rounds, answers = ingest_results(ledger, results)
         echo(f"{results}: {answers} answers to {rounds} kept")
-    return round_backend(via, provider, out, store, echo=echo)
+    return round_backend(via, provider, out, store, echo=echo, reuse=reuse)
 
 
 def rounds_folder(out: Path) -> Path:
     return out / ROUNDS_FOLDER
 
 
-def ledger_for(store: RunStore, out: Path, server: str, via: Via) -> StoreLedger:
+def ledger_for(
+    store: RunStore, out: Path, server: str, via: Via, *, others: bool = True
+) -> StoreLedger:
     """The rounds of the batch writing to `out` (its folder, resolved, names the batch) on
-    `server` (a provider's `display_url`), new ones going `via`."""
-    return StoreLedger(store, str(out.resolve()), server, via)
+    `server` (a provider's `display_url`), new ones going `via`; `others`: answers other
+    batches fetched answer too."""
+    return StoreLedger(store, str(out.resolve()), server, via, others)
 
 
 def round_backend(
@@ -131,15 +136,16 @@ def round_backend(
     *,
     echo: Callable[[str], None],
     policy: RoundPolicy | None = None,
+    reuse: bool = True,
 ) -> RoundBackend:
     """The backend answering the batch writing to `out` in rounds (`build_backend`), its
-    rounds kept in `store`."""
+    rounds kept in `store`; with `reuse`, answers other batches fetched answer as cached."""
     if via == "live":
         raise UsageError("a live batch sends each request as the run needs it, in no round")
     rounds = Rounds(
         via=via,
         folder=rounds_folder(out),
-        ledger=ledger_for(store, out, provider.display_url, via),
+        ledger=ledger_for(store, out, provider.display_url, via, others=reuse),
         policy=policy or policy_from_env(),
         on_progress=_progress_line(echo),
     )

@@ -79,7 +79,7 @@ class StderrDisplay:
         max_cost: float | None = None,
     ) -> BatchDisplay:
         if self.console is None:
-            return PlainBatch(spent, self.echo)
+            return PlainBatch(self.echo)
         from sixhats_ai.display.progress import BatchBar
 
         return BatchBar(

@@ -109,7 +109,8 @@ class FileTally:
         self.failed = 0
         self.skipped = 0  # a format whose extra is missing: no report, and not tried
         self.ran = 0  # files the model was asked about this time (not kept from before)
-        self.tokens = 0
+        self.tokens = 0  # their tokens and cost: of the same files, whatever else was asked
+        self.cost = 0.0
 
     def add(self, row: IndexRow) -> None:
         if row.status == "failed":
@@ -121,6 +122,7 @@ class FileTally:
         if not row.reused and row.report is not None:
             self.ran += 1
             self.tokens += row.tokens
+            self.cost += row.cost_usd
 
     @property
     def finished(self) -> int:
@@ -135,12 +137,11 @@ class FileTally:
 
 
 class PlainBatch(Display):
-    """Two stderr lines per finished file: its outcome, then the batch's counts and ETA."""
+    """Two stderr lines per finished file: its outcome, then the batch's counts, the tokens
+    and cost of the files run so far, and the ETA. Not the spend so far: in rounds that is
+    every file's first rounds long before the first file finishes."""
 
-    def __init__(
-        self, spent: Callable[[], float], echo: Echo = echo_stderr, clock: Clock = time.perf_counter
-    ) -> None:
-        self.spent = spent
+    def __init__(self, echo: Echo = echo_stderr, clock: Clock = time.perf_counter) -> None:
         self.echo = echo
         self.tally = FileTally(clock)
 
@@ -162,7 +163,7 @@ class PlainBatch(Display):
         self.echo(
             f"[{t.finished}/{t.total or '?'}] {row.status} {row.input}: {what}\n"
             f"    done {t.done}, failed {t.failed}, skipped {t.skipped}, remaining {remaining}; "
-            f"{t.tokens} tokens, ${self.spent():.4f}{eta}"
+            f"{t.tokens} tokens, ${t.cost:.4f}{eta}"
         )
 
 

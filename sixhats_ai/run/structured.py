@@ -152,13 +152,12 @@ def cache_key(params: dict[str, Any], server: str) -> str:
 
 @dataclass
 class Exchange:
-    """One answered request: what was sent, what came back, and whether the store had it."""
+    """One answered request: what was sent, and what came back (`cached`: from a store)."""
 
     params: dict[str, Any]
     key: str | None  # its cache key, when a cache is kept
     completion: Completion
     mode: OutputMode
-    cached: bool
 
 
 @dataclass
@@ -236,13 +235,10 @@ class StructuredCaller:
         """The most a request to `model` with this many prompt tokens is expected to cost."""
         return self.prices.cost(model, prompt_tokens, self.completion_estimate)
 
-    def _estimate_cost(self, request: CompletionRequest) -> float:
-        prompt = sum(estimate_tokens(m["content"]) for m in request.messages)
-        return self.price_of(request.model, prompt)
-
     async def _send(self, request: CompletionRequest) -> Completion:
         """One request to the backend, within the budget and the limiter."""
-        estimate = self._estimate_cost(request)
+        prompt = sum(estimate_tokens(m["content"]) for m in request.messages)
+        estimate = self.price_of(request.model, prompt)
         await self.budget.reserve(estimate)
         actual = 0.0
         try:
@@ -252,10 +248,9 @@ class StructuredCaller:
             except Parked:  # written into a batch round, not sent: the round's answer counts
                 self.limiter.counts.sent -= 1
                 raise
-            spent = done.usage
-            actual = self.prices.cost(
-                request.model, spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
-            )
+            if done.cached:  # the backend's own store answered (another batch's round)
+                self.limiter.counts.from_store()
+            actual = self._cost(request.model, done)
         finally:
             self.budget.settle(estimate, actual)
         return done
@@ -280,7 +275,7 @@ class StructuredCaller:
                 key = cache_key(params, self.backend.identity) if cache is not None else None
                 if cache is not None and key is not None and (hit := cache.get(key)) is not None:
                     self.limiter.counts.cached += 1
-                    return Exchange(params, key, Completion.from_dict(hit), mode, cached=True)
+                    return Exchange(params, key, Completion.from_dict(hit, cached=True), mode)
                 try:
                     done = await self._send(request)
                 except FormatRejected:
@@ -292,7 +287,7 @@ class StructuredCaller:
                         continue
                     raise
                 self.modes.confirm(mode)
-                return Exchange(params, key, done, mode, cached=False)
+                return Exchange(params, key, done, mode)
 
     async def call(
         self,
@@ -320,7 +315,7 @@ class StructuredCaller:
             except Parked as parked:
                 asked[attempt] = parked.custom_id
                 raise
-            self._count(usage, model, exchange.completion, exchange.cached)
+            self._count(usage, model, exchange.completion)
             text = self._answer_text(exchange.completion)
             try:
                 answer = safe_strings(extract_json(text), text)  # data, never escapes
@@ -358,16 +353,16 @@ class StructuredCaller:
         import asyncio  # here: this module is imported by commands that never run a loop
 
         cache = self._cache()
-        if cache is not None and exchange.key is not None and not exchange.cached:
+        if cache is not None and exchange.key is not None and not exchange.completion.cached:
             done = exchange.completion
             await asyncio.to_thread(
                 cache.put, exchange.key, exchange.params, done.to_dict(), done.seconds
             )
 
-    def _count(self, usage: Usage, model: str, done: Completion, cached: bool) -> None:
-        """Count one exchange; an answer from sixhats' own cache cost nothing and was not
-        served by the server's prefix cache either."""
-        spent = done.usage
+    def _count(self, usage: Usage, model: str, done: Completion) -> None:
+        """Count one exchange; an answer from a store (sixhats' cache, a round's kept one)
+        cost nothing and was not served by the server's prefix cache either."""
+        spent, cached = done.usage, done.cached
         prefix = 0 if cached else spent.cached_tokens
         usage.add(
             Usage(
@@ -375,13 +370,17 @@ class StructuredCaller:
                 completion_tokens=spent.completion_tokens,
                 requests=0 if cached else 1,
                 cached_requests=1 if cached else 0,
-                cost_usd=0.0
-                if cached
-                else self.prices.cost(model, spent.prompt_tokens, spent.completion_tokens, prefix),
+                cost_usd=self._cost(model, done),
                 cached_tokens=prefix,
                 saved_usd=self.prices.saved(model, prefix),
             )
         )
+
+    def _cost(self, model: str, done: Completion) -> float:
+        """What an answer cost: nothing from a cache (the store's, or a round's kept one)."""
+        spent = done.usage
+        tokens = spent.prompt_tokens, spent.completion_tokens, spent.cached_tokens
+        return 0.0 if done.cached else self.prices.cost(model, *tokens)
 
     @staticmethod
     def _answer_text(done: Completion) -> str:

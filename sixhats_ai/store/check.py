@@ -40,6 +40,7 @@ KEY_COLUMNS = {
     "batch_rounds": "batch_id",
     "batch_results": "custom_id",
     "context_windows": "model",
+    "batch_starts": "scope",
 }
 JSON_COLUMNS = {
     "requests": ("request", "response"),

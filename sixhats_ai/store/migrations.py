@@ -213,6 +213,40 @@ def m008_batch_rounds_by_scope(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("batch answers kept by the batch that fetched them")
+def m009_batch_answers_by_batch(conn: sqlite3.Connection) -> None:
+    """A round's answer was kept by its custom_id alone, so another batch (another --out
+    folder, or this one's next) took it as its own: not counted as cached, and used even
+    with --no-cache. Each answer now records the folder (`scope`) and round it was fetched
+    in; answers kept before get those of the latest closed round that held them ('' and 0
+    when none did: another batch's). `batch_starts` holds the first round of each folder's
+    current batch: a folder without one counts every round kept as its current batch's, so
+    one under way when the store is upgraded never pays twice."""
+    _script(
+        conn,
+        """
+        CREATE TABLE batch_results_by_batch (
+            custom_id TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+            error_code TEXT, created TEXT NOT NULL, scope TEXT NOT NULL, round INTEGER NOT NULL,
+            PRIMARY KEY (custom_id, scope)
+        );
+        INSERT INTO batch_results_by_batch
+            SELECT r.custom_id, r.status, r.body, r.error_code, r.created,
+                   coalesce(f.scope, ''), coalesce(f.round, 0)
+            FROM batch_results r LEFT JOIN (
+                SELECT j.value AS custom_id, b.scope, b.round, max(b.closed)
+                FROM batch_rounds b, json_each(
+                    CASE WHEN json_valid(b.custom_ids) THEN b.custom_ids ELSE '[]' END
+                ) j
+                WHERE b.closed IS NOT NULL GROUP BY j.value
+            ) f USING (custom_id);
+        DROP TABLE batch_results;
+        ALTER TABLE batch_results_by_batch RENAME TO batch_results;
+        CREATE TABLE batch_starts (scope TEXT PRIMARY KEY, first_round INTEGER NOT NULL)
+        """,
+    )
+
+
 def unknown_migrations(applied: list[str]) -> list[str]:
     """The recorded migrations this version does not know: a newer one wrote the store."""
     known = {m.name for m in MIGRATIONS}
