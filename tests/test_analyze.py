@@ -279,3 +279,24 @@ def test_a_failed_synthesis_says_one_short_line_and_writes_the_file_asked_for(
 
     with RunStore(create=False) as store:
         assert store.get(kept["id"]).error == full
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"choices": "abc"},
+        {"choices": [{"message": "text"}]},
+        {"choices": [{"message": {"content": "x"}}], "usage": 3},
+    ],
+)
+def test_a_server_answer_that_is_no_chat_completion_fails_its_step_in_one_line(cli, fake_llm, body):
+    """A JSON object of another shape from the server: it stopped the run with an unexpected
+    AttributeError (or TypeError) instead of failing the step as a bad answer does."""
+    fake_llm.fail_when(
+        lambda b: httpx.Response(200, json=body) if step_id(b) == "5-black" else None
+    )
+    result = cli("analyze", "p", "--format", "json")
+    assert result.code == 0, result.err
+    report = Report.model_validate_json(result.out)
+    assert report.metadata.failed_steps == ["5-black"]
+    assert "not a chat completion" in (report.step("5-black").error or "")

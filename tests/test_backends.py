@@ -33,8 +33,9 @@ class DictCache:
     def __init__(self) -> None:
         self.entries: dict[str, dict] = {}
 
-    def get(self, key: str) -> dict | None:
-        return self.entries.get(key)
+    def get(self, key: str) -> Completion | None:
+        kept = self.entries.get(key)
+        return None if kept is None else Completion.from_dict(kept, cached=True)
 
     def put(self, key: str, request: dict, response: dict, seconds: float) -> None:
         self.entries[key] = response

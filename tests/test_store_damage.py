@@ -346,3 +346,19 @@ def test_recover_keeps_the_runs_a_stopped_process_left_in_the_write_ahead_log(
     result = cli("store", "recover")
     assert result.code == 0, result.err
     assert "feedface" in _ids(cli)
+
+
+@pytest.mark.parametrize(
+    "kept", ["{", "[]", '{"choices": "abc"}', '{"choices": [{"message": "text"}]}']
+)
+def test_a_kept_answer_that_is_no_completion_is_asked_again(cli, fake_llm, kept):
+    """Text that reads, but not as an answer (cut JSON, another shape): it stopped the run
+    with an unexpected JSONDecodeError or AttributeError."""
+    command = ("analyze", "Four-day week?", "--program", "quick-feedback", "--format", "json")
+    assert cli(*command).code == 0
+    asked = len(fake_llm.requests)
+    with sqlite3.connect(data_dir() / "runs.sqlite3") as conn:
+        conn.execute("UPDATE requests SET response = ?", (kept,))
+    again = cli(*command)
+    assert again.code == 0, again.err
+    assert len(fake_llm.requests) == 2 * asked  # every answer asked again

@@ -90,26 +90,29 @@ class Completion:
     def from_dict(
         cls, data: dict[str, Any], seconds: float = 0.0, *, cached: bool = False
     ) -> Completion:
-        """A completion from an OpenAI-shaped response body (a server's, or the cache's)."""
-        choices = data.get("choices") or []
-        if not choices:
-            raise ModelError("the server answered with no choices")
-        choice = choices[0]
-        message = choice.get("message") or {}
-        usage = data.get("usage") or {}
-        details = usage.get("prompt_tokens_details") or {}
-        return cls(
-            content=str(message.get("content") or ""),
-            finish_reason=choice.get("finish_reason"),
-            usage=TokenCount(
-                int(usage.get("prompt_tokens") or 0),
-                int(usage.get("completion_tokens") or 0),
-                int(details.get("cached_tokens") or 0),
-            ),
-            seconds=seconds,
-            refusal=message.get("refusal") or None,
-            cached=cached,
-        )
+        """A completion from an OpenAI-shaped response body (a server's, or the cache's); a
+        body of another shape is a `ModelError`, as a body that is not JSON is."""
+        try:
+            choice = (data.get("choices") or [None])[0]
+            if choice is None:
+                raise ModelError("the server answered with no choices")
+            message = choice.get("message") or {}
+            usage = data.get("usage") or {}
+            details = usage.get("prompt_tokens_details") or {}
+            return cls(
+                content=str(message.get("content") or ""),
+                finish_reason=choice.get("finish_reason"),
+                usage=TokenCount(
+                    int(usage.get("prompt_tokens") or 0),
+                    int(usage.get("completion_tokens") or 0),
+                    int(details.get("cached_tokens") or 0),
+                ),
+                seconds=seconds,
+                refusal=message.get("refusal") or None,
+                cached=cached,
+            )
+        except (AttributeError, LookupError, TypeError, ValueError):
+            raise ModelError("the server's answer is not a chat completion") from None
 
 
 class Parked(Exception):

@@ -253,7 +253,7 @@ class RoundBackend:
         if result.status == 200:
             try:
                 return Completion.from_dict(result.body, cached=result.reused), ""
-            except (ModelError, AttributeError, LookupError, TypeError, ValueError) as exc:
+            except ModelError as exc:
                 return None, f"an answer that cannot be used ({exc})"
         error = result.body.get("error") if result.body else None
         message = error.get("message") if isinstance(error, dict) else None

@@ -53,7 +53,7 @@ DEFAULT_COMPLETION_ESTIMATE = 2000
 class ResponseCache(Protocol):
     """Where identical requests are answered from, and every exchange is recorded."""
 
-    def get(self, key: str) -> dict[str, Any] | None: ...
+    def get(self, key: str) -> Completion | None: ...
 
     def put(
         self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float
@@ -275,7 +275,7 @@ class StructuredCaller:
                 key = cache_key(params, self.backend.identity) if cache is not None else None
                 if cache is not None and key is not None and (hit := cache.get(key)) is not None:
                     self.limiter.counts.cached += 1
-                    return Exchange(params, key, Completion.from_dict(hit, cached=True), mode)
+                    return Exchange(params, key, hit, mode)
                 try:
                     done = await self._send(request)
                 except FormatRejected:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sixhats_ai.backends.base import Completion
+from sixhats_ai.errors import ModelError
 from sixhats_ai.store.access import StoreFull, holds_store
 from sixhats_ai.store.database import RunStore, default_store_path
 
@@ -26,8 +28,14 @@ class StoreCache:
     write: bool = True
     secrets: list[str | None] = field(default_factory=list)
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.store.cached_response(key) if self.read else None
+    def get(self, key: str) -> Completion | None:
+        """The kept answer, or None: one that no longer reads as a completion (cut, or of
+        another shape) is no answer; it is asked again, and the new answer written over it."""
+        try:
+            kept = self.store.cached_response(key) if self.read else None
+            return None if kept is None else Completion.from_dict(kept, cached=True)
+        except (ValueError, ModelError):
+            return None
 
     def put(
         self, key: str, request: dict[str, Any], response: dict[str, Any], seconds: float = 0.0
