@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 import traceback
+import types
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.runtime import BlockReference, Context, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from sixhats_ai.errors import UsageError, option
@@ -81,8 +83,19 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self._verdicts: dict[tuple[type, str], bool] = {}  # as many as the templates name
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+        """A dict's key; else an attribute already judged safe for its type is read and
+        returned as the sandbox would (a `str.format` still wrapped), without the sandbox's
+        detour through its checks again."""
+        kind = type(obj)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
             return obj[attribute]
+        if self._verdicts.get((kind, attribute)) and obj.__class__ is kind:
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            if self.wrap_str_format(value) is None:
+                return value
         return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
@@ -93,6 +106,27 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if verdict is None:
             verdict = self._verdicts[kind, attr] = super().is_safe_attribute(obj, attr, value)
         return verdict
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """What a template calls most (its macros, `self.system()`, a string's own methods
+        such as `endswith`) is called as the sandbox and the context would call it: none of
+        these is marked unsafe or takes the context, so their checks (attribute lookups that
+        raise and catch, a third of a prompt's rendering) are left out for them."""
+        kind = type(__obj)
+        if not (
+            kind is Macro
+            or kind is BlockReference
+            or (kind is types.BuiltinMethodType and type(__obj.__self__) is str)
+        ):
+            return super().call(__context, __obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as `Context.call` answers it
+            return __context.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 def _is_html(name: str | None) -> bool:
@@ -149,6 +183,9 @@ class PromptLibrary:
     def __init__(self, user_dir: Path | None = None) -> None:
         self.user_dir = user_dir if user_dir is not None and user_dir.is_dir() else None
         self._not_empty: set[str] = set()  # templates checked to hold something
+        # Where the two messages of a rendering part: a text holding it only makes the
+        # prompt render twice (see `render_prompt`), so one a library does.
+        self._between = f"<<sixhats {secrets.token_hex(8)}>>"
 
     @cached_property
     def env(self) -> ImmutableSandboxedEnvironment:
@@ -235,7 +272,7 @@ class PromptLibrary:
 
     def render_prompt(self, name: str, variables: dict[str, Any]) -> RenderedPrompt:
         """Both messages in one rendering (half the template work of a large batch)."""
-        between = f"<<sixhats {secrets.token_hex(8)}>>"
+        between = self._between
         both = self.render_text(name, {**variables, "part": "both", "parts_between": between})
         system, found, user = both.partition(between)
         if found and between not in user:

@@ -143,6 +143,32 @@ def test_the_sandbox_judges_an_attribute_by_its_objects_type_each_time():
             template.render(x=[1])
 
 
+def test_the_sandbox_calls_and_reads_as_the_stock_sandbox_does():
+    """Macros, blocks and a string's own methods are called, and attributes judged safe
+    before are read, on fast paths: what each renders, twice over (the second time from the
+    verdicts kept), is what Jinja's own immutable sandbox renders; a string's `format` is
+    still the sandbox's, and what is unsafe is still refused."""
+    import jinja2
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    source = (
+        "{% macro twice(x) %}{{ x }}{{ x }}{% endmacro %}{% block b %}B{% endblock %}|"
+        '{{ twice("a") }}|{{ self.b() }}|{{ "ies".endswith("s") }}|{{ s.upper() }}|'
+        '{{ "{0}!".format(s) }}|{{ (s.upper).__name__ is defined }}|{{ h.title }}'
+    )
+    mine, stock = (
+        PromptLibrary().env,
+        ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined),
+    )
+    values = {"s": "x", "h": type("Hat", (), {"title": "Red hat"})()}
+    expected = stock.from_string(source).render(values)
+    assert [mine.from_string(source).render(values) for _ in range(2)] == [expected] * 2
+    for unsafe in ("{{ s.upper.__self__ }}", "{{ s.__class__ }}", "{{ s.upper.__call__ }}"):
+        with pytest.raises(SecurityError):
+            mine.from_string(unsafe).render(values)
+
+
 def test_template_name_for_roles():
     assert template_name_for("framing", "blue") == "framing.j2"
     assert template_name_for("synthesis", "blue") == "synthesis.j2"

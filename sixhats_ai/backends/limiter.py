@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 
 @dataclass
@@ -63,14 +58,32 @@ class RequestLimiter:
         if start > now:
             await asyncio.sleep(start - now)
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._slots:
-            await self._wait_turn()
-            self.in_flight += 1
-            self.counts.sent += 1
-            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
+    def slot(self) -> _Slot:
+        """A request's place among those in flight, for `async with`."""
+        return _Slot(self)
+
+
+class _Slot:
+    """One request's slot: a class rather than a generator's context manager, whose making
+    and stepping cost more than the slot itself (every request of a batch takes one)."""
+
+    __slots__ = ("limiter",)
+
+    def __init__(self, limiter: RequestLimiter) -> None:
+        self.limiter = limiter
+
+    async def __aenter__(self) -> None:
+        limiter = self.limiter
+        await limiter._slots.acquire()
+        try:
+            await limiter._wait_turn()
+        except BaseException:
+            limiter._slots.release()
+            raise
+        limiter.in_flight += 1
+        limiter.counts.sent += 1
+        limiter.peak_in_flight = max(limiter.peak_in_flight, limiter.in_flight)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.limiter.in_flight -= 1
+        self.limiter._slots.release()

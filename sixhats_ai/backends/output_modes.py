@@ -6,12 +6,7 @@ A server that refuses a mode moves the run down one (`json_schema`, then `json_o
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 
 class OutputMode(StrEnum):
@@ -39,22 +34,12 @@ class ModeState:
         self.confirmed = pinned
         self._trial = asyncio.Lock()
 
-    @asynccontextmanager
-    async def trial(self) -> AsyncIterator[None]:
+    def trial(self) -> _Trial:
         """Hold the block while no mode is proven, so only one request probes the server.
         A request that waited while another proved the mode lets go at once: held through
         its own request, every request queued behind the first went one at a time (a batch's
         first files started one a latency apart)."""
-        if not self.confirmed:
-            await self._trial.acquire()
-            if not self.confirmed:
-                try:
-                    yield
-                finally:
-                    self._trial.release()
-                return
-            self._trial.release()
-        yield
+        return _Trial(self)
 
     def downgrade(self, failed: OutputMode) -> bool:
         """Whether a request refused in `failed` mode may be asked again in `self.mode`: yes if
@@ -72,3 +57,27 @@ class ModeState:
         proof; it says what a server once did, perhaps another one)."""
         if self.mode is mode:
             self.confirmed = True
+
+
+class _Trial:
+    """`ModeState.trial` as a class rather than a generator's context manager: every request
+    enters it, and once the mode is proven it does nothing."""
+
+    __slots__ = ("held", "state")
+
+    def __init__(self, state: ModeState) -> None:
+        self.state, self.held = state, False
+
+    async def __aenter__(self) -> None:
+        state = self.state
+        if not state.confirmed:
+            await state._trial.acquire()
+            if state.confirmed:
+                state._trial.release()
+            else:
+                self.held = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.held:
+            self.held = False
+            self.state._trial.release()
