@@ -282,6 +282,39 @@ def test_a_batch_in_rounds_warns_of_what_its_boards_left_out_as_a_live_one_does(
     assert warned["batch-api"] == warned["live"]
 
 
+@pytest.mark.parametrize("via", ["live", "batch-api"])
+def test_a_batch_whose_boards_were_cut_names_the_first_file_and_counts_them_all(
+    cli, rounds, tmp_path, via
+):
+    """The boards' warnings reached only the reports: stderr said nothing of what the steps
+    did not see. One note on the first file, a count at the close: a small context cuts
+    every file's boards, and a line each would bury the rest."""
+    rounds.reset(record=True, items=8, words=30)  # thorough answers: the boards do not fit
+    rounds.batch_reset(items=8, words=30)
+    write_proposals(tmp_path / "in", FILES[:3])
+    result = cli(
+        "batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--program", "choose",
+        "--context-window", "4096", "--via", via, "--no-progress",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    notes = [line for line in result.err.splitlines() if "to fit the model's context" in line]
+    assert len(notes) == 2, result.err
+    first = re.fullmatch(
+        r"note: \S+/(proposal-00\d)\.md: (\d) steps saw the earlier points shortened or some "
+        r"left out, to fit the model's context \(4096 tokens\); its JSON report's "
+        r"metadata.warnings says which; the closing lines count such files",
+        notes[0],
+    )
+    assert first is not None, notes[0]
+    assert notes[1] == (
+        "3 files with boards cut to fit the model's context "
+        "(see metadata.warnings in their JSON reports)"
+    )
+    assert result.err.index(notes[1]) > result.err.index("batch: 3 ok")
+    report = json.loads((tmp_path / "out" / f"{first[1]}.json").read_text())
+    assert len(report["metadata"]["warnings"]) == int(first[2])
+
+
 def test_two_jsonl_batches_on_one_server_each_keep_their_round_1(cli, rounds, tmp_path):
     """A jsonl round is named after its file (round-1, round-2, ...) in its --out folder, so
     two batches' first rounds share a name: the second batch stopped on the store's

@@ -230,6 +230,8 @@ class BatchRunner:
             return self._failed(name, exc)
         except Parked:
             return self._park(job, sha256, memo)
+        if memo.cut_boards:
+            self.progress.cut_to_fit(name, len(memo.cut_boards), request.context_tokens)
         return await self._written(job, key, result)
 
     async def _written(self, job: FileJob, key: dict[str, Any], result: RunResult) -> IndexRow:
