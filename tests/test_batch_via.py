@@ -152,6 +152,40 @@ def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err
 
 
+def test_a_round_the_finished_batch_did_not_need_is_said_to_be_no_longer_wanted(
+    cli, rounds, tmp_path
+):
+    """Resumed with another program, the batch asks other requests: round 1 was never
+    waited for, and --status listed it as open for ever, with nothing said of why."""
+    write_proposals(tmp_path / "in", FILES[:3])
+    out = tmp_path / "out"
+    _killed_while_round_1_waits(rounds, tmp_path / "in", out)  # quick-feedback's round 1
+    rounds.batch_reset()
+    other = cli(
+        "batch", str(tmp_path / "in"), "--out", str(out), "--program", "initial-ideas",
+        "--via", "batch-api", "--no-progress",
+    )  # fmt: skip
+    assert other.code == 0, other.err
+    assert (
+        "note: 1 earlier round of this folder still open, no file waiting for its answers "
+        "(its requests changed: another --program, say); --status shows it, --cancel cancels it"
+    ) in other.err
+    status = cli("batch", "--status", str(out))
+    assert status.code == 0, status.err
+    rows = [line for line in status.err.splitlines() if line.startswith("  round ")]
+    assert rows[0].startswith("  round 1: batch-") and rows[0].endswith(", no longer wanted")
+    assert (
+        not any(row.endswith("wanted") for row in rows[1:]) and "no batch is open" not in status.err
+    )
+    assert status.err.rstrip().endswith(
+        "1 round open but no longer wanted: the folder's batch finished without its answers "
+        "(its requests changed: another --program, say); --cancel with --via batch-api "
+        "cancels every open round"
+    )
+    assert cli("batch", "--cancel", str(out), "--via", "batch-api").code == 0
+    assert "no batch is open" in cli("batch", "--status", str(out)).err
+
+
 def _dry_run_cost(output: str) -> float:
     return float(re.search(r"estimated \$(\d+\.\d+) at most", output).group(1))
 
