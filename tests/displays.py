@@ -41,7 +41,7 @@ def usage(tokens: int, requests: int = 1, cached: int = 0, cost: float = 0.0) ->
     )
 
 
-def ok_row(name: str, *, tokens: int = 0, reused: bool = False) -> IndexRow:
+def ok_row(name: str, *, tokens: int = 0, cost_usd: float = 0.0, reused: bool = False) -> IndexRow:
     return IndexRow(
         input=name,
         status="ok",
@@ -50,6 +50,7 @@ def ok_row(name: str, *, tokens: int = 0, reused: bool = False) -> IndexRow:
         recommendation="Go ahead",
         confidence=0.8,
         tokens=tokens,
+        cost_usd=cost_usd,
     )
 
 

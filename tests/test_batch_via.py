@@ -152,6 +152,40 @@ def test_status_shows_the_open_round_and_cancel_ends_it(cli, rounds, tmp_path):
     assert "cancelled, 3 requests" in after.err and "no batch is open" in after.err
 
 
+def test_a_round_the_finished_batch_did_not_need_is_said_to_be_no_longer_wanted(
+    cli, rounds, tmp_path
+):
+    """Resumed with another program, the batch asks other requests: round 1 was never
+    waited for, and --status listed it as open for ever, with nothing said of why."""
+    write_proposals(tmp_path / "in", FILES[:3])
+    out = tmp_path / "out"
+    _killed_while_round_1_waits(rounds, tmp_path / "in", out)  # quick-feedback's round 1
+    rounds.batch_reset()
+    other = cli(
+        "batch", str(tmp_path / "in"), "--out", str(out), "--program", "initial-ideas",
+        "--via", "batch-api", "--no-progress",
+    )  # fmt: skip
+    assert other.code == 0, other.err
+    assert (
+        "note: 1 earlier round of this folder still open, no file waiting for its answers "
+        "(its requests changed: another --program, say); --status shows it, --cancel cancels it"
+    ) in other.err
+    status = cli("batch", "--status", str(out))
+    assert status.code == 0, status.err
+    rows = [line for line in status.err.splitlines() if line.startswith("  round ")]
+    assert rows[0].startswith("  round 1: batch-") and rows[0].endswith(", no longer wanted")
+    assert (
+        not any(row.endswith("wanted") for row in rows[1:]) and "no batch is open" not in status.err
+    )
+    assert status.err.rstrip().endswith(
+        "1 round open but no longer wanted: the folder's batch finished without its answers "
+        "(its requests changed: another --program, say); --cancel with --via batch-api "
+        "cancels every open round"
+    )
+    assert cli("batch", "--cancel", str(out), "--via", "batch-api").code == 0
+    assert "no batch is open" in cli("batch", "--status", str(out)).err
+
+
 def _dry_run_cost(output: str) -> float:
     return float(re.search(r"estimated \$(\d+\.\d+) at most", output).group(1))
 
@@ -280,6 +314,39 @@ def test_a_batch_in_rounds_warns_of_what_its_boards_left_out_as_a_live_one_does(
     steps = [w.split(" saw ")[0] for w in warned["batch-api"]]
     assert "step 2-white" in steps and "step 7-blue" in steps and len(set(steps)) == len(steps)
     assert warned["batch-api"] == warned["live"]
+
+
+@pytest.mark.parametrize("via", ["live", "batch-api"])
+def test_a_batch_whose_boards_were_cut_names_the_first_file_and_counts_them_all(
+    cli, rounds, tmp_path, via
+):
+    """The boards' warnings reached only the reports: stderr said nothing of what the steps
+    did not see. One note on the first file, a count at the close: a small context cuts
+    every file's boards, and a line each would bury the rest."""
+    rounds.reset(record=True, items=8, words=30)  # thorough answers: the boards do not fit
+    rounds.batch_reset(items=8, words=30)
+    write_proposals(tmp_path / "in", FILES[:3])
+    result = cli(
+        "batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--program", "choose",
+        "--context-window", "4096", "--via", via, "--no-progress",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    notes = [line for line in result.err.splitlines() if "to fit the model's context" in line]
+    assert len(notes) == 2, result.err
+    first = re.fullmatch(
+        r"note: \S+/(proposal-00\d)\.md: (\d) steps saw the earlier points shortened or some "
+        r"left out, to fit the model's context \(4096 tokens\); its JSON report's "
+        r"metadata.warnings says which; the closing lines count such files",
+        notes[0],
+    )
+    assert first is not None, notes[0]
+    assert notes[1] == (
+        "3 files with boards cut to fit the model's context "
+        "(see metadata.warnings in their JSON reports)"
+    )
+    assert result.err.index(notes[1]) > result.err.index("batch: 3 ok")
+    report = json.loads((tmp_path / "out" / f"{first[1]}.json").read_text())
+    assert len(report["metadata"]["warnings"]) == int(first[2])
 
 
 def test_two_jsonl_batches_on_one_server_each_keep_their_round_1(cli, rounds, tmp_path):

@@ -195,21 +195,41 @@ def test_the_batch_bar_discovers_then_counts_files():
     bar, state = batch_bar(terminal(), max_cost=0.5)
     assert "discovering…" in frame(bar)[0]
     bar.on_discovered(200)
-    bar.on_file_done(ok_row("a.md", tokens=5000))
+    bar.on_file_done(ok_row("a.md", tokens=5000, cost_usd=0.01))
     bar.on_file_done(ok_row("b.md", reused=True, tokens=800))  # kept from before: no tokens now
     bar.on_file_done(failed_row("c.pdf", SKIPPED_PDF, "skipped"))
     bar.on_file_done(failed_row("d.md", "the synthesis failed: bad JSON"))
     lines = frame(bar)
     assert "files" in lines[0] and "4/200 files" in lines[0] and "discovering" not in lines[0]
-    assert lines[1] == (
-        "done 2 · failed 1 · skipped 1 · requests in flight 3/4 · 5,000 tokens · $0.0123 of $0.50"
-    )
-    assert lines[2:] == [
+    assert lines[1:3] == [
+        "done 2 · failed 1 · skipped 1 · requests in flight 3/4 · 5,000 tokens, $0.0100",
+        "spent so far $0.0123 of --max-cost $0.50",
+    ]
+    assert lines[3:] == [
         f"  skipped: {SKIPPED_PDF}",
         "  failed: d.md: the synthesis failed: bad JSON",
     ]
     state["in_flight"], state["spent"] = 0, 0.25
-    assert "requests in flight 0/4 · 5,000 tokens · $0.2500 of $0.50" in frame(bar)[1]
+    assert frame(bar)[1:3] == [
+        "done 2 · failed 1 · skipped 1 · requests in flight 0/4 · 5,000 tokens, $0.0100",
+        "spent so far $0.2500 of --max-cost $0.50",
+    ]
+
+
+def test_the_bar_counts_the_tokens_and_cost_of_the_same_files():
+    """In rounds every file's first rounds are answered before the first file finishes: the
+    bar showed the finished files' tokens beside that whole spend. The files' figures are
+    theirs; the spend, against --max-cost only, is on a line of its own."""
+    for max_cost, spend_line in ((None, []), (2.0, ["spent so far $0.9000 of --max-cost $2.00"])):
+        bar, state = batch_bar(terminal(), max_cost=max_cost)
+        bar.on_discovered(3)
+        state["spent"] = 0.9
+        bar.on_file_done(ok_row("a.md", tokens=5000, cost_usd=0.01))
+        bar.on_file_done(ok_row("b.md", reused=True, tokens=800, cost_usd=0.5))  # kept: free
+        assert frame(bar)[1:] == [
+            "done 2 · failed 0 · skipped 0 · requests in flight 3/4 · 5,000 tokens, $0.0100",
+            *spend_line,
+        ]
 
 
 def test_the_bar_lists_the_last_five_failures_and_counts_the_rest():
@@ -218,7 +238,7 @@ def test_the_bar_lists_the_last_five_failures_and_counts_the_rest():
     for n in range(8):
         bar.on_file_done(failed_row(f"p{n}.md", f"reason {n}"))
     lines = frame(bar)
-    assert "$0.0123" in lines[1] and " of $" not in lines[1]  # no --max-cost, no budget
+    assert lines[1].endswith(" · 0 tokens, $0.0000")  # no --max-cost, no budget
     assert lines[2] == "  … and 3 earlier failures (listed at the end)"
     assert lines[3:] == [f"  failed: p{n}.md: reason {n}" for n in range(3, 8)]
 

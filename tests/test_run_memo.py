@@ -41,6 +41,7 @@ def _memo() -> RunMemo:
     memo.clock = RunClock()
     memo.began.update({"1-blue": 1.5, "2-black": 2.5})
     memo.warn(["step 2-black saw 3 of the 9 earlier points"])
+    memo.cut_boards.append("2-black")
     return memo
 
 
@@ -53,7 +54,7 @@ def test_a_packed_memo_gives_back_its_steps_and_the_prompts_and_keys_still_to_an
     assert again.asked == {"2-black": {0: "k2", 1: "k3"}, "3-red/Ann": {0: "k4"}}
     assert again.asked["4-blue"] == {}  # a call not asked yet has no keys
     assert again.clock == memo.clock and again.began == {"2-black": 2.5}
-    assert again.warnings == memo.warnings
+    assert again.warnings == memo.warnings and again.cut_boards == ["2-black"]
 
 
 def test_a_parked_file_starts_afresh_when_its_text_changed():

@@ -362,3 +362,21 @@ def test_a_kept_answer_that_is_no_completion_is_asked_again(cli, fake_llm, kept)
     again = cli(*command)
     assert again.code == 0, again.err
     assert len(fake_llm.requests) == 2 * asked  # every answer asked again
+
+
+def test_store_check_names_the_first_damaged_rows_and_counts_the_rest(cli):
+    """A badly damaged store has hundreds: a line each buried the answer and its hint."""
+    path = _store()
+    for nth in range(0, 60, 5):
+        _damage_text(path, b'"messages"', nth)
+    check = cli("store", "check")
+    assert check.code == 2, check.err
+    every = cli("store", "check", "--all")
+    assert every.code == 2 and every.err == check.err
+    damaged = every.out.splitlines()
+    assert len(damaged) > 7 and all(line.startswith("damaged: request ") for line in damaged)
+    lines = check.out.splitlines()
+    assert lines[:-1] == damaged[:5], check.out
+    more = len(damaged) - 5
+    assert lines[-1] == f"… and {more} more damaged rows (`--all` names every one)"
+    assert f"has {len(damaged)} damaged rows" in check.err and "sixhats store recover" in check.err

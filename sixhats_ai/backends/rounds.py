@@ -32,7 +32,8 @@ from sixhats_ai.backends.round_files import (
     SpooledPart,
     read_results,
 )
-from sixhats_ai.errors import ModelError
+from sixhats_ai.errors import ModelError, named, option
+from sixhats_ai.text.plural import counted
 
 EXPIRED_CODES = {"batch_expired", "batch_cancelled"}
 
@@ -259,10 +260,19 @@ class RoundBackend:
         message = error.get("message") if isinstance(error, dict) else None
         return None, f"{result.error_code or f'HTTP {result.status}'}: {message or 'no message'}"
 
-    def end(self) -> None:
+    def end(self) -> str | None:
         """The batch is over (every file finished): the --out folder's next command is a new
-        batch, to which the answers fetched for this one are kept from another."""
+        batch, to which the answers fetched for this one are kept from another. A note when
+        rounds of the folder are still open: no file waited for them (a resume with another
+        program asks other requests), so nothing will fetch them; they run on until cancelled."""
         self.ledger.end()
+        if not (left := len(self._open_batches())):
+            return None
+        return named(
+            f"note: {counted(left, 'earlier round')} of this folder still open, no file "
+            f"waiting for its answers (its requests changed: another {option('program')}, "
+            f"say); {option('status')} shows it, {option('cancel')} cancels it"
+        )
 
     async def _wait_for(self, batches: list[OpenBatch]) -> None:
         """Poll the batches (backing off) until all are done, fetching each as it finishes."""

@@ -96,10 +96,7 @@ class StoreLedger:
     def first_round(self) -> int:
         """The first round of the folder's current batch, read once."""
         if self._first is None:
-            rows = self.store.query(
-                "SELECT first_round FROM batch_starts WHERE scope = ?", (self.scope,)
-            )
-            self._first = int(rows[0][0]) if rows else 0
+            self._first = first_round(self.store, self.scope)
         return self._first
 
     def end(self) -> None:
@@ -148,6 +145,14 @@ class StoreLedger:
             "SELECT coalesce(max(round), 0) FROM batch_rounds WHERE scope = ?", (self.scope,)
         )
         return int(rows[0][0]) + 1
+
+
+def first_round(store: RunStore, scope: str) -> int:
+    """The first round of the current batch of the --out folder `scope`: a round before it
+    belongs to a batch that is over (every file finished), and if still open, none waits for
+    it."""
+    rows = store.query("SELECT first_round FROM batch_starts WHERE scope = ?", (scope,))
+    return int(rows[0][0]) if rows else 0
 
 
 def kept_rounds(store: RunStore, scope: str) -> Iterator[RoundRecord]:

@@ -27,6 +27,7 @@ class Totals:
     ran: int = 0
     tokens: int = 0
     kept: int = 0
+    cut: int = 0  # files whose steps saw a board cut to fit the model's context
 
     def count(self, row: IndexRow) -> None:
         if not row.reused and row.report is not None:
@@ -47,6 +48,7 @@ class Progress:
         counts: RequestCounts,
         display: BatchDisplay | None = None,
     ) -> None:
+        self.echo = echo
         self.budget = budget
         self.counts = counts
         self.totals = Totals()
@@ -58,6 +60,18 @@ class Progress:
         """Count the row and show it (plain: its outcome, then the running totals)."""
         self.totals.count(row)
         self.display.on_file_done(row)
+
+    def cut_to_fit(self, name: str, steps: int, context_tokens: int | None) -> None:
+        """Count a file whose boards were cut to fit the context, and name the first: a
+        small context cuts every file's, and a line each would bury the rest."""
+        self.totals.cut += 1
+        if self.totals.cut == 1:
+            self.echo(
+                f"note: {name}: {counted(steps, 'step')} saw the earlier points shortened or "
+                f"some left out, to fit the model's context ({context_tokens or 'unknown'} "
+                "tokens); its JSON report's metadata.warnings says which; the closing lines "
+                "count such files"
+            )
 
     def summary(
         self, index: BatchIndex, stop_reason: str | None, *, logged: bool, index_files: list[str]
@@ -76,6 +90,11 @@ class Progress:
             f"{duration(time.perf_counter() - t.started)}"
         ]
         lines += _problems(index)
+        if t.cut:
+            lines.append(
+                f"{counted(t.cut, 'file')} with boards cut to fit the model's context "
+                "(see metadata.warnings in their JSON reports)"
+            )
         not_started = index.counts().get("not started", 0)
         if stop_reason == "interrupted":
             lines.append("interrupted: finished reports are kept; run the same command to resume")

@@ -230,6 +230,8 @@ class BatchRunner:
             return self._failed(name, exc)
         except Parked:
             return self._park(job, sha256, memo)
+        if memo.cut_boards:
+            self.progress.cut_to_fit(name, len(memo.cut_boards), request.context_tokens)
         return await self._written(job, key, result)
 
     async def _written(self, job: FileJob, key: dict[str, Any], result: RunResult) -> IndexRow:
@@ -294,8 +296,9 @@ class BatchRunner:
             await self.scheduler.wait()
             while self.parked:
                 await self._next_pass()
-            if self.rounds is not None:  # every file finished: the folder's next is a new batch
-                self.rounds.end()
+            # Every file finished: the folder's next command is a new batch.
+            if self.rounds is not None and (note := self.rounds.end()):
+                self.echo(note)
         except RoundPending as pending:  # --via jsonl: the round waits for the user's engine
             self.pending = pending
             for job in self.parked:

@@ -20,7 +20,7 @@ from sixhats_ai.backends.build import Rounds, build_backend
 from sixhats_ai.backends.jsonl import ingest_results
 from sixhats_ai.backends.provider import Provider
 from sixhats_ai.backends.rounds import RoundBackend, RoundPolicy, RoundProgress
-from sixhats_ai.batches.ledger import RoundRecord, StoreLedger, kept_rounds
+from sixhats_ai.batches.ledger import RoundRecord, StoreLedger, first_round, kept_rounds
 from sixhats_ai.config import Config
 from sixhats_ai.errors import UsageError, named, option
 from sixhats_ai.method.programs import Program
@@ -181,8 +181,9 @@ def _progress_line(echo: Callable[[str], None]) -> Callable[[RoundProgress], Non
 
 def status_lines(store: RunStore, out: Path) -> list[str]:
     """What `--status` prints: every round of the batch writing to `out`, oldest first, and
-    what the open ones wait for."""
-    records = list(kept_rounds(store, str(out.resolve())))
+    what the open ones wait for, or that nothing does (`_unwanted_lines`)."""
+    scope = str(out.resolve())
+    records = list(kept_rounds(store, scope))
     if not records:
         return [
             named(
@@ -190,13 +191,18 @@ def status_lines(store: RunStore, out: Path) -> list[str]:
                 "batch-api or jsonl)"
             )
         ]
+    current = first_round(store, scope)
     lines = [f"rounds of {out}:"]
     for r in records:
+        over = r.status == "submitted" and r.round < current
         lines.append(
             f"  round {r.round}: {r.batch_id}, {r.status}, {counted(r.requests, 'request')}, "
-            f"submitted {r.created}"
+            f"submitted {r.created}{', no longer wanted' if over else ''}"
         )
-    return lines + _waiting_lines([r for r in records if r.status == "submitted"])
+    waiting = [r for r in records if r.status == "submitted"]
+    lines += _waiting_lines([r for r in waiting if r.round >= current])
+    lines += _unwanted_lines([r for r in waiting if r.round < current])
+    return lines if len(lines) > len(records) + 1 else [*lines, "no batch is open"]
 
 
 def _waiting_lines(waiting: list[RoundRecord]) -> list[str]:
@@ -216,7 +222,23 @@ def _waiting_lines(waiting: list[RoundRecord]) -> list[str]:
                 f"batch again with {option('via')} jsonl {option('results')} FILE)"
             )
         )
-    return lines or ["no batch is open"]
+    return lines
+
+
+def _unwanted_lines(unwanted: list[RoundRecord]) -> list[str]:
+    """The open rounds of a batch that is over: the folder's batch finished without them (a
+    resume with another program, say, asked other requests), so nothing will fetch them,
+    and they stay open, on the engine too, until cancelled."""
+    if not unwanted:
+        return []
+    vias = " or ".join(f"{option('via')} {via}" for via in sorted({r.via for r in unwanted}))
+    return [
+        named(
+            f"{counted(len(unwanted), 'round')} open but no longer wanted: the folder's batch "
+            f"finished without its answers (its requests changed: another {option('program')}, "
+            f"say); {option('cancel')} with {vias} cancels every open round"
+        )
+    ]
 
 
 def other_via(store: RunStore, out: Path, via: Via) -> str | None:

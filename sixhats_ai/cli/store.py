@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from sixhats_ai.cli.app import command_group
 from sixhats_ai.text.plural import counted
+
+# Damaged rows `store check` names before it counts the rest: a badly damaged store has
+# hundreds, and the answer wanted is whether it is damaged and what to do.
+ROWS_NAMED = 5
 
 store_app = command_group(
     "store",
@@ -15,10 +21,15 @@ store_app = command_group(
 
 
 @store_app.command("check")
-def store_check() -> None:
+def store_check(
+    every: Annotated[
+        bool, typer.Option("--all", help="Name every damaged row, not only the first few.")
+    ] = False,
+) -> None:
     """Check every page and every row of the run store; exit 2 if it is damaged.
 
-    Each damaged row is listed, with the run id or request key it had.
+    The first damaged rows are named, with the run id or request key each had; --all names
+    every one.
 
     Example: sixhats store check
     """
@@ -29,8 +40,11 @@ def store_check() -> None:
     if checked is None:
         typer.echo(f"no store yet at {store.path}")
         return
-    for row in checked.damaged:
+    named = checked.damaged if every else checked.damaged[:ROWS_NAMED]
+    for row in named:
         typer.echo(f"damaged: {row.describe()}")
+    if more := len(checked.damaged) - len(named):
+        typer.echo(f"… and {counted(more, 'more damaged row')} (`--all` names every one)")
     if (error := checked.error()) is not None:
         raise error
     runs, requests = counted(checked.runs, "run"), counted(checked.requests, "request")

@@ -3,8 +3,8 @@
 `TaskBar` is the one bar: a row per task with its amount done of its total and an ETA; a task
 counts what its caller says (`TaskHandle.advance`), so the same bar serves a batch's files, a
 download's bytes and a wait between Batch API rounds. `BatchBar` adds, under the files task,
-the batch's counts, its requests in flight against `--concurrency`, tokens, cost against
-`--max-cost`, and the last failures.
+the batch's counts, its requests in flight against `--concurrency`, the tokens and cost of the
+files run so far, the session's spend against `--max-cost`, and the last failures.
 
 The batch runner calls, in this order (the plain `PlainBatch` takes the same calls):
 - `on_discovered(total)` once the number of inputs is known (until then: "discovering…");
@@ -177,13 +177,17 @@ class BatchBar(TaskBar):
         described = "discovering…" if t.total is None else "files"
         yield _bar_line(described, t.finished, t.total, "files", t.eta(), finished, now)
         yield from super().render_frame()  # any other task (none in a batch today)
-        budget = f" of ${self.max_cost:.2f}" if self.max_cost is not None else ""
+        # The tokens and cost of the same files, those run so far, as the plain lines count
+        # them; against --max-cost, on a line of its own, the session's whole spend: in
+        # rounds it runs well ahead of the finished files'.
         yield Text(
             f"done {t.done} · failed {t.failed} · skipped {t.skipped} · "
-            f"requests in flight {self.in_flight()}/{self.concurrency} · {t.tokens:,} tokens · "
-            f"${self.spent():.4f}{budget}",
+            f"requests in flight {self.in_flight()}/{self.concurrency} · "
+            f"{t.tokens:,} tokens, ${t.cost:.4f}",
             no_wrap=True,
         )
+        if self.max_cost is not None:
+            yield Text(f"spent so far ${self.spent():.4f} of --max-cost ${self.max_cost:.2f}")
         earlier = self.failure_count - len(self.failures)
         if earlier:
             yield Text(f"  … and {earlier} earlier failures (listed at the end)", style="dim")

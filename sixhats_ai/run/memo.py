@@ -80,6 +80,7 @@ class RunMemo:
     clock: RunClock | None = None  # when its first pass started the run (`Engine.run`)
     began: dict[str, float] = field(default_factory=dict)  # when each step was first asked
     warnings: list[str] = field(default_factory=list)  # what its passes warned of, each once
+    cut_boards: list[str] = field(default_factory=list)  # steps shown a board cut to fit
 
     def warn(self, warnings: list[str]) -> None:
         """Keep the warnings not kept yet (a later pass says again what an earlier one did)."""
@@ -104,6 +105,7 @@ class RunMemo:
             "clock": None if clock is None else [clock.started_at, clock.started],
             "began": {step: t for step, t in self.began.items() if step not in self.steps},
             "warnings": self.warnings,
+            "cut_boards": self.cut_boards,
         }
         return to_json(packed)
 
@@ -124,6 +126,7 @@ class RunMemo:
             clock=None if clock is None else RunClock(datetime.fromisoformat(clock[0]), clock[1]),
             began=packed["began"],
             warnings=packed["warnings"],
+            cut_boards=packed["cut_boards"],
         )
 
 

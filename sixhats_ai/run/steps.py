@@ -227,11 +227,12 @@ class StepRunner:
     ) -> RenderedPrompt:
         """The step's prompt, for its answer model: rendered once (a run that parked asks it
         the same way), saying in the run's warnings (its memo's, kept over its passes) what
-        its board left out to fit."""
+        its board left out to fit, and noting the step among those whose board was cut."""
         prompt = request.memo.prompts.get(step.id)
         if prompt is None:
             board = self.board(request, seen)
             if board.brief:
+                request.memo.cut_boards.append(step.id)
                 left_out = f"the {board.left_out} least important were left out, the rest shown"
                 request.memo.warn(
                     [
