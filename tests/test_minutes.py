@@ -457,6 +457,17 @@ def test_hostile_notes_stay_data(cli, fake_llm, tmp_path):
     )
 
 
+def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Rota\n## Blue - close\n- ACTION Ana: compare A | B by 6 Feb\n")
+    votes = tmp_path / "votes.csv"
+    votes.write_text("participant,alternative,dots\nAna,A | B,2\n")
+    result = cli("minutes", str(notes), "--votes", str(votes), "--offline")
+    assert result.code == 0, result.err
+    assert "| compare A \\| B | Ana | 6 Feb |" in result.out.splitlines()
+    assert "| A \\| B | 2 | 1 |" in result.out.splitlines()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
