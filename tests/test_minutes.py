@@ -481,6 +481,16 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     assert result.code == 2 and message in result.err and result.out == ""
 
 
+@pytest.mark.parametrize("offline", [[], ["--offline"]])
+def test_empty_notes_are_refused_before_any_request(cli, fake_llm, tmp_path, offline):
+    notes = tmp_path / "notes.md"
+    notes.write_text(" \n\n")
+    result = cli("minutes", str(notes), *offline)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(f"error: notes file {notes} has no text")
+    assert fake_llm.requests == []
+
+
 def test_the_notes_template_filled_in_becomes_minutes(cli, tmp_path):
     template = tmp_path / "notes.md"
     result = cli(

@@ -96,6 +96,9 @@ def meeting_of(notes: str | Path, args: MinutesArgs) -> tuple[Meeting, RunInputs
     if not isinstance(notes, str | Path):
         raise UsageError(f"the notes must be text or a Path, not {type(notes).__name__}")
     notes_doc, notes_path = _document(notes, "notes")
+    if not notes_doc.text.strip():  # else a model is paid to write minutes of nothing
+        what = f"notes file {notes_path}" if notes_path else "the notes"
+        raise UsageError(f"{what} has no text", hint="pass the notes typed during the meeting")
     votes = args.get("votes")
     votes_doc, votes_path = _document(votes, "votes") if votes is not None else (None, None)
     paths = [p for p in (notes_path, votes_path) if p is not None]
