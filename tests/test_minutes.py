@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
@@ -479,6 +480,18 @@ def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     result = cli("minutes", *args)
     assert result.code == 2 and message in result.err and result.out == ""
+
+
+def test_notes_saved_as_utf16_with_its_mark_are_read(cli, tmp_path):
+    """What Windows Notepad's "Unicode" and PowerShell 5's `>` write: it was called binary."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Rota\n## White\n- café hours are 9 to 5\n", encoding="utf-16")
+    result = cli("minutes", str(notes), "--offline")
+    assert result.code == 0, result.err
+    assert "- café hours are 9 to 5" in result.out.splitlines()
+    notes.write_bytes(codecs.BOM_UTF16_LE + b"\x00\xd8")  # half a surrogate pair
+    result = cli("minutes", str(notes), "--offline")
+    assert result.code == 2 and f"notes file {notes} is not valid UTF-16" in result.err
 
 
 @pytest.mark.parametrize("offline", [[], ["--offline"]])
