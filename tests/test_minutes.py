@@ -475,11 +475,22 @@ def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
         (["/nonexistent/notes.md", "--offline"], "notes file /nonexistent/notes.md does not exist"),
         ([str(NOTES), "--offline", "--format", "pdf"], "unknown format 'pdf'"),
         ([str(NOTES), "--offline", "--program", "nope"], "unknown program 'nope'"),
+        ([str(NOTES), "--offline", "--dots", "0"], "--dots must be at least 1 (got 0)"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     result = cli("minutes", *args)
     assert result.code == 2 and message in result.err and result.out == ""
+
+
+def test_notes_saying_0_dots_each_give_no_allowance(cli, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Rota\n## Red: dot vote, 0 dots each\n")
+    votes = tmp_path / "votes.csv"
+    votes.write_text("participant,alternative,dots\nAna,A,2\n")
+    result = cli("minutes", str(notes), "--votes", str(votes), "--offline")
+    assert result.code == 0, result.err
+    assert "Dots per person: Ana 2." in result.out.splitlines() and "over" not in result.out
 
 
 def test_notes_saved_as_utf16_with_its_mark_are_read(cli, tmp_path):
