@@ -32,6 +32,7 @@ from sixhats_ai.method.programs import PlannedStep, Program
 
 MINUTE = 60
 HALF_MINUTE = 30
+MAX_MINUTES = 24 * 60  # one meeting; a longer workshop is several
 SECONDS_PER_PARTICIPANT = 60
 OPENING_SHARE = 0.10
 OPENING_MIN_SECONDS = 2 * MINUTE
@@ -163,6 +164,11 @@ def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> 
         raise UsageError(
             f"{option('minutes')} must be more than 0 (got {minutes})",
             hint=f"e.g. {option('minutes')} 45",
+        )
+    if minutes > MAX_MINUTES:  # a start time plus billions of minutes passes the year 9999
+        raise UsageError(
+            f"{option('minutes')} must be at most {MAX_MINUTES}, a day (got {minutes})",
+            hint="split a longer workshop into meetings",
         )
     if participants is not None and participants <= 0:
         raise UsageError(
