@@ -458,15 +458,21 @@ def test_hostile_notes_stay_data(cli, fake_llm, tmp_path):
     )
 
 
-def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
-    notes = tmp_path / "notes.md"
-    notes.write_text("# Rota\n## Blue - close\n- ACTION Ana: compare A | B by 6 Feb\n")
-    votes = tmp_path / "votes.csv"
-    votes.write_text("participant,alternative,dots\nAna,A | B,2\n")
-    result = cli("minutes", str(notes), "--votes", str(votes), "--offline")
+def _offline_minutes(cli, tmp_path, notes: str, vote: str) -> str:
+    """The offline minutes of `notes` with one `vote` row; they must succeed."""
+    notes_file, votes_file = tmp_path / "notes.md", tmp_path / "votes.csv"
+    notes_file.write_text(notes)
+    votes_file.write_text(f"participant,alternative,dots\n{vote}\n")
+    result = cli("minutes", str(notes_file), "--votes", str(votes_file), "--offline")
     assert result.code == 0, result.err
-    assert "| compare A \\| B | Ana | 6 Feb |" in result.out.splitlines()
-    assert "| A \\| B | 2 | 1 |" in result.out.splitlines()
+    return result.out
+
+
+def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
+    notes = "# Rota\n## Blue - close\n- ACTION Ana: compare A | B by 6 Feb\n"
+    out = _offline_minutes(cli, tmp_path, notes, "Ana,A | B,2")
+    assert "| compare A \\| B | Ana | 6 Feb |" in out.splitlines()
+    assert "| A \\| B | 2 | 1 |" in out.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -484,13 +490,8 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, message):
 
 
 def test_notes_saying_0_dots_each_give_no_allowance(cli, tmp_path):
-    notes = tmp_path / "notes.md"
-    notes.write_text("# Rota\n## Red: dot vote, 0 dots each\n")
-    votes = tmp_path / "votes.csv"
-    votes.write_text("participant,alternative,dots\nAna,A,2\n")
-    result = cli("minutes", str(notes), "--votes", str(votes), "--offline")
-    assert result.code == 0, result.err
-    assert "Dots per person: Ana 2." in result.out.splitlines() and "over" not in result.out
+    out = _offline_minutes(cli, tmp_path, "# Rota\n## Red: dot vote, 0 dots each\n", "Ana,A,2")
+    assert "Dots per person: Ana 2." in out.splitlines() and "over" not in out
 
 
 def test_notes_saved_as_utf16_with_its_mark_are_read(cli, tmp_path):
