@@ -69,6 +69,7 @@ def test_a_preview_prices_every_request_and_sends_none():
         ({"concurrency": 0}, "concurrency must be at least 1"),
         ({"max_retries": -1}, "max_retries cannot be negative"),
         ({"rpm": 0}, "rpm must be more than 0 (got 0)"),
+        ({"rpm": float("nan")}, "rpm must be more than 0 (got nan)"),  # else no limit at all
     ],
 )
 def test_the_library_words_bad_options_in_its_own_terms(given, message):

@@ -440,3 +440,15 @@ def test_a_jsonl_round_whose_file_was_deleted_is_written_again(cli, rounds, tmp_
     result = cli(*base, "--results", str(answers))
     assert result.code == 0, result.err
     assert "round 1: round-1, cancelled" in cli("batch", "--status", str(out)).err
+
+
+@pytest.mark.parametrize("value", ["0", "nan"])
+def test_a_poll_interval_not_above_0_is_refused(cli, rounds, tmp_path, monkeypatch, value):
+    """NaN parses as a float, and passed a `<= 0` check."""
+    monkeypatch.setenv("SIXHATS_POLL_SECONDS", value)
+    (tmp_path / "a.md").write_text("Should we?")
+    result = cli(
+        "batch", str(tmp_path / "a.md"), "--out", str(tmp_path / "out"), "--via", "batch-api"
+    )
+    assert result.code == 2
+    assert result.err.splitlines()[-1] == "error: SIXHATS_POLL_SECONDS must be more than 0"

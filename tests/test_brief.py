@@ -281,7 +281,15 @@ def _report_file(tmp_path, data) -> str:
 BAD = {
     "zero minutes": (["--minutes", "0"], "--minutes must be more than 0"),
     "negative minutes": (["--minutes", "-10"], "--minutes must be more than 0"),
+    "more than a day": (
+        ["--minutes", "10000000000", "--start", "14:00"],  # was an unexpected OverflowError
+        "--minutes must be at most 1440, a day (got 10000000000)",
+    ),
     "zero participants": (["--participants", "0"], "--participants must be at least 1"),
+    "a crowd": (  # was hours of cutting the red hat's box down
+        ["--participants", "10000000000"],
+        "--participants must be at most 200 (got 10000000000)",
+    ),
     "bad start": (["--start", "half past two"], "--start 'half past two' is not a time"),
     "impossible fit": (
         ["--program", "solve", "--minutes", "5"],

@@ -189,6 +189,8 @@ def test_credentials_in_a_url_are_masked_for_display():
         (["--max-cost", "-1"], "--max-cost cannot be negative"),
         (["--context-window", "0"], "--context-window must be more than 0"),
         (["--concurrency", "0"], "--concurrency must be at least 1"),
+        (["--timeout", "nan"], "--timeout must be more than 0 seconds"),  # not a crash per step
+        (["--max-cost", "nan"], "--max-cost cannot be negative"),  # not a budget never reached
     ],
 )
 def test_bad_numbers_are_refused_before_anything_runs(cli, fake_llm, args, message):

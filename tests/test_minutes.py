@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
@@ -457,17 +458,62 @@ def test_hostile_notes_stay_data(cli, fake_llm, tmp_path):
     )
 
 
+def _offline_minutes(cli, tmp_path, notes: str, vote: str) -> str:
+    """The offline minutes of `notes` with one `vote` row; they must succeed."""
+    notes_file, votes_file = tmp_path / "notes.md", tmp_path / "votes.csv"
+    notes_file.write_text(notes)
+    votes_file.write_text(f"participant,alternative,dots\n{vote}\n")
+    result = cli("minutes", str(notes_file), "--votes", str(votes_file), "--offline")
+    assert result.code == 0, result.err
+    return result.out
+
+
+def test_a_pipe_in_an_action_or_a_vote_stays_in_its_table_cell(cli, tmp_path):
+    notes = "# Rota\n## Blue - close\n- ACTION Ana: compare A | B by 6 Feb\n"
+    out = _offline_minutes(cli, tmp_path, notes, "Ana,A | B,2")
+    assert "| compare A \\| B | Ana | 6 Feb |" in out.splitlines()
+    assert "| A \\| B | 2 | 1 |" in out.splitlines()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["/nonexistent/notes.md", "--offline"], "notes file /nonexistent/notes.md does not exist"),
         ([str(NOTES), "--offline", "--format", "pdf"], "unknown format 'pdf'"),
         ([str(NOTES), "--offline", "--program", "nope"], "unknown program 'nope'"),
+        ([str(NOTES), "--offline", "--dots", "0"], "--dots must be at least 1 (got 0)"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     result = cli("minutes", *args)
     assert result.code == 2 and message in result.err and result.out == ""
+
+
+def test_notes_saying_0_dots_each_give_no_allowance(cli, tmp_path):
+    out = _offline_minutes(cli, tmp_path, "# Rota\n## Red: dot vote, 0 dots each\n", "Ana,A,2")
+    assert "Dots per person: Ana 2." in out.splitlines() and "over" not in out
+
+
+def test_notes_saved_as_utf16_with_its_mark_are_read(cli, tmp_path):
+    """What Windows Notepad's "Unicode" and PowerShell 5's `>` write: it was called binary."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Rota\n## White\n- café hours are 9 to 5\n", encoding="utf-16")
+    result = cli("minutes", str(notes), "--offline")
+    assert result.code == 0, result.err
+    assert "- café hours are 9 to 5" in result.out.splitlines()
+    notes.write_bytes(codecs.BOM_UTF16_LE + b"\x00\xd8")  # half a surrogate pair
+    result = cli("minutes", str(notes), "--offline")
+    assert result.code == 2 and f"notes file {notes} is not valid UTF-16" in result.err
+
+
+@pytest.mark.parametrize("offline", [[], ["--offline"]])
+def test_empty_notes_are_refused_before_any_request(cli, fake_llm, tmp_path, offline):
+    notes = tmp_path / "notes.md"
+    notes.write_text(" \n\n")
+    result = cli("minutes", str(notes), *offline)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(f"error: notes file {notes} has no text")
+    assert fake_llm.requests == []
 
 
 def test_the_notes_template_filled_in_becomes_minutes(cli, tmp_path):

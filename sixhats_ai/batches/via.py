@@ -160,7 +160,7 @@ def policy_from_env() -> RoundPolicy:
         poll = float(os.environ.get("SIXHATS_POLL_SECONDS", default.poll_min))
     except ValueError:
         raise UsageError("SIXHATS_POLL_SECONDS takes seconds, e.g. 10") from None
-    if poll <= 0:
+    if not poll > 0:  # NaN too
         raise UsageError("SIXHATS_POLL_SECONDS must be more than 0")
     return RoundPolicy(poll_min=poll, poll_max=max(poll, default.poll_max))
 

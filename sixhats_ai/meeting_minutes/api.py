@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, Unpack, overload
 
-from sixhats_ai.errors import UsageError, check_arguments
+from sixhats_ai.errors import UsageError, check_arguments, option
 from sixhats_ai.meeting_minutes.layout import Minutes, build_minutes
 from sixhats_ai.meeting_minutes.meeting import Meeting, read_meeting
 from sixhats_ai.method.programs import Program, find_program
@@ -68,6 +68,11 @@ def _meeting(
     if isinstance(program, str):
         program = find_program(program, user_programs_dir())
     include_optional = args.get("include_optional", True)
+    dots = args.get("dots")
+    if dots is not None and dots < 1:  # else every voter is "over" an allowance of 0 or less
+        raise UsageError(
+            f"{option('dots')} must be at least 1 (got {dots})", hint=f"e.g. {option('dots')} 3"
+        )
     meeting = read_meeting(
         notes.text,
         program,
@@ -76,7 +81,7 @@ def _meeting(
         notes_name=notes.name,
         topic=args.get("topic"),
         include_optional=include_optional,
-        dots=args.get("dots"),
+        dots=dots,
         fill_gaps=args.get("fill_gaps", False),
     )
     inputs = RunInputs(
@@ -96,6 +101,9 @@ def meeting_of(notes: str | Path, args: MinutesArgs) -> tuple[Meeting, RunInputs
     if not isinstance(notes, str | Path):
         raise UsageError(f"the notes must be text or a Path, not {type(notes).__name__}")
     notes_doc, notes_path = _document(notes, "notes")
+    if not notes_doc.text.strip():  # else a model is paid to write minutes of nothing
+        what = f"notes file {notes_path}" if notes_path else "the notes"
+        raise UsageError(f"{what} has no text", hint="pass the notes typed during the meeting")
     votes = args.get("votes")
     votes_doc, votes_path = _document(votes, "votes") if votes is not None else (None, None)
     paths = [p for p in (notes_path, votes_path) if p is not None]

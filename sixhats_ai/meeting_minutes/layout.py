@@ -17,6 +17,7 @@ from sixhats_ai.meeting_minutes.votes import Tally
 from sixhats_ai.method.agenda import step_title
 from sixhats_ai.method.hats import HATS, Hat
 from sixhats_ai.prompts import PromptLibrary
+from sixhats_ai.render.escape import md
 from sixhats_ai.run.report import DotVote, ProgramRef
 from sixhats_ai.version import __version__
 
@@ -164,4 +165,5 @@ def render_minutes(minutes: Minutes, fmt: str, library: PromptLibrary) -> str:
         return library.render_text(
             "minutes/minutes.html.j2", {"minutes": minutes, "colours": colours}
         )
-    return library.render_text("minutes/minutes.md.j2", {"minutes": minutes})
+    # `cell`: a table cell's text escaped, so that a "|" in an action or a vote stays in it.
+    return library.render_text("minutes/minutes.md.j2", {"minutes": minutes, "cell": md})

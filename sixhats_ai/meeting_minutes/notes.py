@@ -315,8 +315,9 @@ class _Reader:
 
 
 def _allowance(text: str) -> int | None:
+    """The dots each the notes say; "0 dots each" says none (every voter would be over)."""
     found = _DOTS_EACH.search(text)
-    return int(found["n"]) if found else None
+    return int(found["n"]) or None if found else None
 
 
 def parse_notes(text: str, steps: list[PlannedStep]) -> MeetingNotes:

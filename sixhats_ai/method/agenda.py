@@ -32,6 +32,8 @@ from sixhats_ai.method.programs import PlannedStep, Program
 
 MINUTE = 60
 HALF_MINUTE = 30
+MAX_MINUTES = 24 * 60  # one meeting; a longer workshop is several
+MAX_PARTICIPANTS = 200  # a larger group splits up; its default minutes fit a day
 SECONDS_PER_PARTICIPANT = 60
 OPENING_SHARE = 0.10
 OPENING_MIN_SECONDS = 2 * MINUTE
@@ -159,15 +161,27 @@ def _round_to(seconds: float, unit: int) -> int:
 
 
 def _check(steps: list[PlannedStep], minutes: int, participants: int | None) -> None:
+    if participants is not None and participants <= 0:
+        raise UsageError(
+            f"{option('participants')} must be at least 1 (got {participants})",
+            hint=f"e.g. {option('participants')} 6",
+        )
+    if participants is not None and participants > MAX_PARTICIPANTS:
+        # The red hat's box grows with the group and is cut back a unit at a time: ten
+        # billion people took hours.
+        raise UsageError(
+            f"{option('participants')} must be at most {MAX_PARTICIPANTS} (got {participants})",
+            hint="a larger group meets in several meetings",
+        )
     if minutes <= 0:
         raise UsageError(
             f"{option('minutes')} must be more than 0 (got {minutes})",
             hint=f"e.g. {option('minutes')} 45",
         )
-    if participants is not None and participants <= 0:
+    if minutes > MAX_MINUTES:  # a start time plus billions of minutes passes the year 9999
         raise UsageError(
-            f"{option('participants')} must be at least 1 (got {participants})",
-            hint=f"e.g. {option('participants')} 6",
+            f"{option('minutes')} must be at most {MAX_MINUTES}, a day (got {minutes})",
+            hint="split a longer workshop into meetings",
         )
     needed = minimum_minutes(steps)
     if minutes < needed:

@@ -80,13 +80,14 @@ class RunOptions:
         for name in ("max_reasks", "max_retries"):
             if getattr(self, name) < 0:
                 raise OptionError(name, "cannot be negative")
+        # Written `not x > 0` so that NaN (`--timeout nan` parses) is refused too.
         for name in ("max_tokens", "rpm", "context_window"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
+            if value is not None and not value > 0:
                 raise OptionError(name, f"must be more than 0 (got {value})")
-        if self.max_cost is not None and self.max_cost < 0:
+        if self.max_cost is not None and not self.max_cost >= 0:
             raise OptionError("max_cost", f"cannot be negative (got {self.max_cost})")
-        if self.timeout <= 0:
+        if not self.timeout > 0:
             raise OptionError("timeout", "must be more than 0 seconds")
         if not 1 <= self.max_steps <= 30:
             raise OptionError("max_steps", f"must be from 1 to 30 (got {self.max_steps})")

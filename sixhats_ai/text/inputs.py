@@ -14,6 +14,7 @@ The text of HTML, PDF and Word files is taken out by `extract.py`, within bounds
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import hashlib
 import os
@@ -263,13 +264,17 @@ def read_text_file(path: Path, *, what: str = "file") -> str:
         raise UsageError(
             f"cannot read {what} {path}: {exc.strerror}", hint="check its permissions"
         ) from None
-    if b"\x00" in data[:8192]:
+    # UTF-16 with its byte-order mark: what Windows Notepad's "Unicode" and PowerShell 5's
+    # `>` write. Its NUL bytes made it look binary.
+    utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and data[2:4] != b"\x00\x00"
+    if not utf16 and b"\x00" in data[:8192]:
         raise UsageError(f"{what} {path} is binary, not text", hint="pass a UTF-8 text file")
+    encoding = "UTF-16" if utf16 else "UTF-8"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{what} {path} is not valid UTF-8 (byte {exc.start})",
+            f"{what} {path} is not valid {encoding} (byte {exc.start})",
             hint="convert it, e.g. `iconv -t utf-8`",
         ) from None
 
